@@ -1,0 +1,192 @@
+"""National benchmarks: load and validate ``benchmarks/national.toml`` and a local override.
+
+Example::
+
+    from productivity.benchmarks import load_benchmarks
+    benchmarks = load_benchmarks()
+    benchmarks.value("theatre_capped_utilisation")   # 0.85
+
+Every benchmark is data (SPEC §2). An override file (``PRODUCTIVITY_BENCHMARKS=path``) has the same
+shape and needs only the keys and fields it changes; the result records which values it replaced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from productivity import settings
+
+REQUIRED_KEYS: tuple[str, ...] = (
+    "theatre_capped_utilisation", "ct_scans_per_hour", "mri_scans_per_hour",
+    "nous_scans_per_hour", "endoscopy_list_utilisation", "echo_minutes_per_test",
+    "dm01_within_6_weeks", "dm01_13_plus_weeks", "day_case_rate", "otd_cancellation_rate",
+    "late_start_minutes", "early_finish_minutes", "overrun_minutes",
+)  # fmt: skip
+STATUSES = ("programme", "national", "assumed")
+DIRECTIONS = ("higher", "lower")
+FIELDS = ("label", "value", "unit", "direction", "source", "status", "effective")
+# Modality → benchmark key, so callers never spell the key themselves.
+SCAN_RATE_KEYS: dict[str, str] = {
+    "CT": "ct_scans_per_hour",
+    "MRI": "mri_scans_per_hour",
+    "NOUS": "nous_scans_per_hour",
+}
+
+
+class BenchmarkError(ValueError):
+    """A benchmark file is invalid; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    key: str
+    label: str
+    value: float
+    unit: str
+    direction: str
+    source: str
+    status: str
+    effective: dt.date
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    overridden: bool = False
+    national_value: float | None = None  # the value before a local override
+
+
+@dataclass(frozen=True)
+class Benchmarks:
+    """The benchmark set in force, with the file(s) it came from."""
+
+    items: Mapping[str, Benchmark]
+    sources: tuple[Path, ...]
+
+    def __getitem__(self, key: str) -> Benchmark:
+        return self.items[key]
+
+    def __iter__(self) -> Iterator[Benchmark]:
+        return iter(self.items.values())
+
+    def value(self, key: str) -> float:
+        return self.items[key].value
+
+    def scan_rates(self) -> dict[str, float]:
+        """Benchmark scans per hour by modality (CT, MRI, NOUS)."""
+        return {modality: self.value(key) for modality, key in SCAN_RATE_KEYS.items()}
+
+    def endoscopy_points(self) -> dict[str, float]:
+        """Points per procedure type, and per list under the key ``list``."""
+        points = self.items["endoscopy_list_utilisation"].extra.get("points", {})
+        return {str(k): float(v) for k, v in points.items()}
+
+    def overridden(self) -> list[str]:
+        return [b.key for b in self if b.overridden]
+
+    def table(self) -> pd.DataFrame:
+        """One row per benchmark, for the Methodology page and ``benchmarks`` CLI."""
+        rows = [
+            {
+                "key": b.key,
+                "label": b.label,
+                "value": b.value,
+                "unit": b.unit,
+                "direction": b.direction,
+                "status": b.status,
+                "effective": b.effective.isoformat(),
+                "source": b.source,
+                "overridden": b.overridden,
+                "national_value": b.national_value if b.overridden else None,
+            }
+            for b in self
+        ]
+        return pd.DataFrame(rows)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise BenchmarkError(f"{path}: benchmark file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise BenchmarkError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _parse_entry(path: Path, key: str, raw: Any) -> Benchmark:
+    if not isinstance(raw, dict):
+        raise BenchmarkError(f"{path}: [{key}] must be a table of fields")
+    missing = [f for f in FIELDS if f not in raw]
+    if missing:
+        raise BenchmarkError(f"{path}: [{key}] is missing {', '.join(missing)}")
+    value = raw["value"]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise BenchmarkError(f"{path}: [{key}] value must be a number, not {value!r}")
+    if raw["direction"] not in DIRECTIONS:
+        raise BenchmarkError(
+            f"{path}: [{key}] direction must be one of {DIRECTIONS}, not {raw['direction']!r}"
+        )
+    if raw["status"] not in STATUSES:
+        raise BenchmarkError(
+            f"{path}: [{key}] status must be one of {STATUSES}, not {raw['status']!r}"
+        )
+    effective = raw["effective"]
+    if isinstance(effective, str):
+        try:
+            effective = dt.date.fromisoformat(effective)
+        except ValueError:
+            raise BenchmarkError(
+                f"{path}: [{key}] effective must be a date YYYY-MM-DD, not {effective!r}"
+            ) from None
+    if not isinstance(effective, dt.date):
+        raise BenchmarkError(f"{path}: [{key}] effective must be a date, not {effective!r}")
+    if raw["unit"] == "fraction" and not 0 <= value <= 1:
+        raise BenchmarkError(f"{path}: [{key}] is a fraction, so value must be 0-1, not {value}")
+    if value < 0:
+        raise BenchmarkError(f"{path}: [{key}] value must not be negative, not {value}")
+    extra = {k: v for k, v in raw.items() if k not in FIELDS and k != "notes"}
+    if "notes" in raw:
+        extra["notes"] = raw["notes"]
+    return Benchmark(
+        key=key,
+        label=str(raw["label"]),
+        value=float(value),
+        unit=str(raw["unit"]),
+        direction=str(raw["direction"]),
+        source=str(raw["source"]),
+        status=str(raw["status"]),
+        effective=effective,
+        extra=extra,
+    )
+
+
+def load_benchmarks(path: Path | None = None, override: Path | None = None) -> Benchmarks:
+    """Load the national file and apply the override (default: ``PRODUCTIVITY_BENCHMARKS``).
+
+    Raises:
+        BenchmarkError: a file is missing or invalid; the message names the file and key.
+    """
+    path = path or settings.BENCHMARKS_FILE
+    override = override if override is not None else settings.benchmarks_override()
+    raw = _read(path)
+    items = {key: _parse_entry(path, key, entry) for key, entry in raw.items()}
+    missing = [k for k in REQUIRED_KEYS if k not in items]
+    if missing:
+        raise BenchmarkError(f"{path}: missing benchmark(s) {', '.join(missing)}")
+    sources: tuple[Path, ...] = (path,)
+    if override is not None:
+        for key, changes in _read(override).items():
+            if key not in items:
+                raise BenchmarkError(f"{override}: [{key}] is not a known benchmark")
+            if not isinstance(changes, dict):
+                raise BenchmarkError(f"{override}: [{key}] must be a table of fields")
+            base = items[key]
+            merged = {f: getattr(base, f) for f in FIELDS} | dict(base.extra) | changes
+            parsed = _parse_entry(override, key, merged)
+            items[key] = replace(parsed, overridden=True, national_value=base.value)
+        sources = (path, override)
+    return Benchmarks(items=items, sources=sources)

@@ -1,0 +1,204 @@
+"""SQLModel tables of the store.
+
+Case-level tables (``theatre_list``, ``theatre_case``, ``scanner_day``, ...) hold what importers
+load; every row carries the ``import_run`` that wrote it, so a corrected file can replace exactly
+one trust and period. Pages never read these directly: they read the ``mart_*`` tables that
+``marts.py`` rebuilds. No patient-identifiable field exists anywhere in this schema.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class SchemaVersion(SQLModel, table=True):
+    __tablename__ = "schema_version"
+    version: int = Field(primary_key=True)
+    applied_at: dt.datetime = Field(default_factory=dt.datetime.now)
+
+
+class Trust(SQLModel, table=True):
+    __tablename__ = "trust"
+    trust_code: str = Field(primary_key=True, max_length=5)
+    name: str
+    type: str  # acute | specialist | ambulance
+    parent_code: str | None = None
+
+
+class Site(SQLModel, table=True):
+    __tablename__ = "site"
+    site: str = Field(primary_key=True)
+    trust_code: str = Field(foreign_key="trust.trust_code", index=True)
+    site_name: str
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class ImportRun(SQLModel, table=True):
+    """One file loaded (or refused). ``file_hash`` makes imports idempotent."""
+
+    __tablename__ = "import_run"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str
+    file_name: str
+    file_hash: str = Field(index=True)
+    status: str  # loaded | failed | duplicate
+    rows: int = 0
+    replaced_rows: int = 0
+    trust_codes: str = ""  # comma-separated
+    period_from: dt.date | None = None
+    period_to: dt.date | None = None
+    message: str = ""
+    started_at: dt.datetime = Field(default_factory=dt.datetime.now)
+    finished_at: dt.datetime | None = None
+    source: str = "cli"  # cli | upload | scheduler | demo
+
+
+class TheatreList(SQLModel, table=True):
+    __tablename__ = "theatre_list"
+    __table_args__ = (
+        UniqueConstraint("trust_code", "site", "theatre", "session_date", "session"),
+        Index("ix_theatre_list_trust_date", "trust_code", "session_date"),
+    )
+    list_id: int = Field(primary_key=True)
+    trust_code: str = Field(foreign_key="trust.trust_code")
+    site: str
+    theatre: str
+    session_date: dt.date
+    session: str
+    specialty: str
+    planned_start: dt.datetime
+    planned_end: dt.datetime
+    import_run_id: int | None = Field(default=None, foreign_key="import_run.id", index=True)
+
+
+class TheatreCase(SQLModel, table=True):
+    __tablename__ = "theatre_case"
+    __table_args__ = (UniqueConstraint("list_id", "case_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    list_id: int = Field(foreign_key="theatre_list.list_id", index=True, ondelete="CASCADE")
+    case_id: str
+    specialty: str
+    procedure_code: str | None = None
+    priority: str | None = None
+    anaesthetic_start: dt.datetime | None = None
+    into_theatre: dt.datetime | None = None
+    knife_to_skin: dt.datetime | None = None
+    out_of_theatre: dt.datetime | None = None
+    cancelled: bool = False
+    cancel_reason: str | None = None
+    cancel_clinical: bool = False
+
+
+class ScannerDay(SQLModel, table=True):
+    __tablename__ = "scanner_day"
+    __table_args__ = (
+        UniqueConstraint("trust_code", "scanner_id", "date"),
+        Index("ix_scanner_day_trust_date", "trust_code", "date"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    trust_code: str = Field(foreign_key="trust.trust_code")
+    site: str
+    scanner_id: str
+    modality: str
+    date: dt.date
+    operational_hours: float
+    scans: int
+    import_run_id: int | None = Field(default=None, foreign_key="import_run.id", index=True)
+
+
+class EndoscopyList(SQLModel, table=True):
+    __tablename__ = "endoscopy_list"
+    __table_args__ = (
+        UniqueConstraint("trust_code", "site", "room", "date", "session"),
+        Index("ix_endoscopy_list_trust_date", "trust_code", "date"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    trust_code: str = Field(foreign_key="trust.trust_code")
+    site: str
+    room: str
+    date: dt.date
+    session: str
+    planned_points: float
+    used_points: float
+    procedures: int | None = None
+    import_run_id: int | None = Field(default=None, foreign_key="import_run.id", index=True)
+
+
+class EchoActivity(SQLModel, table=True):
+    __tablename__ = "echo_activity"
+    __table_args__ = (UniqueConstraint("trust_code", "site", "date"),)
+    id: int | None = Field(default=None, primary_key=True)
+    trust_code: str = Field(foreign_key="trust.trust_code", index=True)
+    site: str
+    date: dt.date
+    tests: int
+    scheduled_minutes: float
+    import_run_id: int | None = Field(default=None, foreign_key="import_run.id", index=True)
+
+
+class DM01Return(SQLModel, table=True):
+    """One month × provider × test of the DM01 waiting-times return (commissioners summed)."""
+
+    __tablename__ = "dm01_return"
+    __table_args__ = (UniqueConstraint("period", "provider_code", "test_code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    period: dt.date = Field(index=True)
+    provider_code: str = Field(index=True)
+    provider_name: str
+    test_code: str
+    total_waiting: int
+    waiting_6_plus: int
+    waiting_13_plus: int
+    weeks_00: int = 0
+    weeks_01: int = 0
+    weeks_02: int = 0
+    weeks_03: int = 0
+    weeks_04: int = 0
+    weeks_05: int = 0
+    weeks_06: int = 0
+    weeks_07: int = 0
+    weeks_08: int = 0
+    weeks_09: int = 0
+    weeks_10: int = 0
+    weeks_11: int = 0
+    weeks_12: int = 0
+    weeks_13_plus: int = 0
+    waiting_list_activity: int = 0
+    planned_activity: int = 0
+    unscheduled_activity: int = 0
+    total_activity: int = 0
+    import_run_id: int | None = Field(default=None, foreign_key="import_run.id", index=True)
+
+
+class DM01Deprivation(SQLModel, table=True):
+    """DM01-style waiting list split by IMD quintile (1 = most deprived)."""
+
+    __tablename__ = "dm01_imd"
+    __table_args__ = (UniqueConstraint("period", "provider_code", "test_code", "imd_quintile"),)
+    id: int | None = Field(default=None, primary_key=True)
+    period: dt.date = Field(index=True)
+    provider_code: str
+    test_code: str
+    imd_quintile: int
+    total_waiting: int
+    waiting_6_plus: int
+    waiting_13_plus: int
+    import_run_id: int | None = Field(default=None, foreign_key="import_run.id", index=True)
+
+
+class Rebase(SQLModel, table=True):
+    """A manual SPC rebase: limits are recalculated from ``date`` for this unit and metric."""
+
+    __tablename__ = "rebase"
+    __table_args__ = (UniqueConstraint("unit", "metric", "date"),)
+    id: int | None = Field(default=None, primary_key=True)
+    unit: str  # e.g. "trust:RBL" or "theatre:RBL/RBL01/Theatre 3"
+    metric: str
+    date: dt.date
+    reason: str
+    created_by: str = "local"
+    created_at: dt.datetime = Field(default_factory=dt.datetime.now)
