@@ -1,0 +1,3 @@
+from productivity.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,192 @@
+"""Altair charts with one NHS theme. Charts draw results; they never compute a metric.
+
+Every chart takes a tidy DataFrame already computed by ``metrics``/``marts``/``spc``/``funnel``
+and returns an ``alt.Chart``. Benchmark lines are drawn on the chart; colour is always paired with
+a text or shape cue, for accessibility.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+NHS_BLUE = "#005EB8"
+TEXT = "#212B32"
+BACKGROUND = "#F0F4F5"
+NHS_DARK_BLUE = "#003087"
+NHS_GREEN = "#009639"
+NHS_RED = "#DA291C"
+NHS_ORANGE = "#ED8B00"
+NHS_GREY = "#768692"
+NHS_PURPLE = "#330072"
+BENCHMARK = NHS_RED
+
+
+def nhs_theme() -> dict[str, object]:
+    """The one theme: NHS Blue marks, NHS text colour, light grey background, Arial."""
+    return {
+        "config": {
+            "background": BACKGROUND,
+            "font": "Arial",
+            "title": {"color": TEXT, "fontSize": 15, "anchor": "start"},
+            "axis": {"labelColor": TEXT, "titleColor": TEXT, "gridColor": "#D8DDE0"},
+            "legend": {"labelColor": TEXT, "titleColor": TEXT},
+            "mark": {"color": NHS_BLUE},
+            "bar": {"color": NHS_BLUE},
+            "line": {"color": NHS_BLUE},
+            "point": {"color": NHS_BLUE},
+            "range": {
+                "category": [
+                    NHS_BLUE,
+                    NHS_DARK_BLUE,
+                    NHS_GREEN,
+                    NHS_ORANGE,
+                    NHS_PURPLE,
+                    NHS_GREY,
+                    NHS_RED,
+                ]
+            },  # fmt: skip
+            "view": {"stroke": None},
+        }
+    }
+
+
+alt.theme.register("nhs", enable=True)(nhs_theme)
+
+
+def benchmark_rule(value: float, label: str, axis: str = "y") -> alt.LayerChart:
+    """A dashed benchmark line with its label."""
+    frame = pd.DataFrame({"value": [value], "label": [label]})
+    base = alt.Chart(frame)
+    if axis == "y":
+        rule = base.mark_rule(color=BENCHMARK, strokeDash=[6, 4], size=2).encode(y="value:Q")
+        text = base.mark_text(color=BENCHMARK, align="left", dx=4, dy=-6).encode(
+            y="value:Q", x=alt.value(0), text="label:N"
+        )
+    else:
+        rule = base.mark_rule(color=BENCHMARK, strokeDash=[6, 4], size=2).encode(x="value:Q")
+        text = base.mark_text(color=BENCHMARK, align="left", dx=4, dy=-6, angle=0).encode(
+            x="value:Q", y=alt.value(0), text="label:N"
+        )
+    return rule + text
+
+
+def ranking_bars(
+    frame: pd.DataFrame, value: str, label: str, *, fmt: str = ",.0f"
+) -> alt.LayerChart:
+    """Trusts ranked by an opportunity value, with the figure labelled on each bar."""
+    order = frame.sort_values(value, ascending=False)["trust_code"].tolist()
+    base = alt.Chart(frame).encode(
+        y=alt.Y("trust_code:N", sort=order, title=None),
+        x=alt.X(f"{value}:Q", title=label),
+        tooltip=[
+            alt.Tooltip("trust_code:N", title="Trust"),
+            alt.Tooltip(f"{value}:Q", title=label, format=fmt),
+        ],  # fmt: skip
+    )
+    bars = base.mark_bar(color=NHS_BLUE)
+    text = base.mark_text(align="left", dx=3, color=TEXT).encode(
+        text=alt.Text(f"{value}:Q", format=fmt)
+    )
+    return (bars + text).properties(height=max(160, 26 * len(frame)))
+
+
+def metric_vs_benchmark(
+    frame: pd.DataFrame, category: str, value: str, label: str, benchmark: float, *,
+    higher_is_better: bool = True, fmt: str = ".2f", benchmark_label: str = "benchmark",
+) -> alt.LayerChart:  # fmt: skip
+    """Bars per unit coloured and labelled by whether they meet the benchmark, with the line."""
+    meets = frame[value] >= benchmark if higher_is_better else frame[value] <= benchmark
+    data = frame.assign(status=meets.map({True: "✓ meets", False: "✗ below"}))
+    base = alt.Chart(data).encode(
+        x=alt.X(f"{category}:N", sort="-y" if higher_is_better else "y", title=None),
+        y=alt.Y(f"{value}:Q", title=label),
+        tooltip=[category, alt.Tooltip(f"{value}:Q", format=fmt), "status"],
+    )
+    bars = base.mark_bar().encode(
+        color=alt.Color("status:N", scale=alt.Scale(domain=["✓ meets", "✗ below"],
+                                                    range=[NHS_BLUE, NHS_ORANGE]),
+                        legend=alt.Legend(title="Against benchmark", orient="top")),
+    )  # fmt: skip
+    text = base.mark_text(dy=-6, color=TEXT).encode(text=alt.Text(f"{value}:Q", format=fmt))
+    return bars + text + benchmark_rule(benchmark, f"{benchmark_label} {benchmark:{fmt}}")
+
+
+def trend(
+    frame: pd.DataFrame, x: str, value: str, label: str, *, benchmark: float | None = None,
+    colour: str | None = None, fmt: str = ".1%",
+) -> alt.LayerChart | alt.Chart:  # fmt: skip
+    """A line over time with points, an optional series colour and the benchmark line."""
+    encoding = {
+        "x": alt.X(f"{x}:T", title=None),
+        "y": alt.Y(f"{value}:Q", title=label, axis=alt.Axis(format=fmt)),
+        "tooltip": [alt.Tooltip(f"{x}:T"), alt.Tooltip(f"{value}:Q", format=fmt)],
+    }
+    if colour:
+        encoding["color"] = alt.Color(f"{colour}:N", title=None)
+        encoding["tooltip"].append(colour)
+    line = alt.Chart(frame).mark_line(point=True).encode(**encoding)
+    if benchmark is None:
+        return line
+    return line + benchmark_rule(benchmark, f"benchmark {benchmark:{fmt}}")
+
+
+def waterfall(steps: pd.DataFrame) -> alt.LayerChart:
+    """Lost-time waterfall: ``steps`` has step, minutes, kind (total|loss) in order."""
+    data = steps.copy()
+    data["order"] = range(len(data))
+    end = data["minutes"].where(data["kind"] == "total").ffill()
+    losses = data["minutes"].where(data["kind"] == "loss", 0).cumsum()
+    data["top"] = (end - losses + data["minutes"].where(data["kind"] == "loss", 0)).where(
+        data["kind"] == "loss", data["minutes"]
+    )
+    data["bottom"] = (data["top"] - data["minutes"]).where(data["kind"] == "loss", 0)
+    data["label"] = data["minutes"].map(lambda m: f"{m:,.0f}")
+    base = alt.Chart(data).encode(x=alt.X("step:N", sort=list(data["step"]), title=None))
+    bars = base.mark_bar().encode(
+        y=alt.Y("bottom:Q", title="minutes"), y2="top:Q",
+        color=alt.Color("kind:N", scale=alt.Scale(domain=["total", "loss", "beside"],
+                        range=[NHS_BLUE, NHS_ORANGE, NHS_GREY]), legend=None),
+        tooltip=["step", alt.Tooltip("minutes:Q", format=",.0f")],
+    )  # fmt: skip
+    text = base.mark_text(dy=-6, color=TEXT).encode(y="top:Q", text="label:N")
+    return bars + text
+
+
+def heatmap(
+    frame: pd.DataFrame, x: str, y: str, value: str, label: str, fmt: str = ".0%"
+) -> alt.LayerChart:
+    base = alt.Chart(frame).encode(
+        x=alt.X(f"{x}:N", title=None, sort=["Monday", "Tuesday", "Wednesday", "Thursday",
+                                            "Friday", "Saturday", "Sunday"]),
+        y=alt.Y(f"{y}:N", title=None, sort=["AM", "PM", "ALL", "EVE"]),
+    )  # fmt: skip
+    rects = base.mark_rect().encode(
+        color=alt.Color(f"{value}:Q", title=label, scale=alt.Scale(scheme="blues")),
+        tooltip=[x, y, alt.Tooltip(f"{value}:Q", format=fmt)],
+    )
+    text = base.mark_text(color=TEXT).encode(text=alt.Text(f"{value}:Q", format=fmt))
+    return rects + text
+
+
+def bands(frame: pd.DataFrame, category: str, value: str, colour: str) -> alt.Chart:
+    return alt.Chart(frame).mark_bar().encode(
+        x=alt.X(f"{category}:N", title=None, sort=None),
+        y=alt.Y(f"{value}:Q", title="share of lists", axis=alt.Axis(format=".0%")),
+        xOffset=f"{colour}:N", color=alt.Color(f"{colour}:N", title=None),
+        tooltip=[category, colour, alt.Tooltip(f"{value}:Q", format=".1%")],
+    )  # fmt: skip
+
+
+def distribution(frame: pd.DataFrame, value: str, label: str, benchmark: float) -> alt.LayerChart:
+    """A strip of units (e.g. scanners) per trust, with the benchmark line."""
+    points = (
+        alt.Chart(frame)
+        .mark_circle(size=70, opacity=0.75)
+        .encode(
+            x=alt.X("trust_code:N", title=None),
+            y=alt.Y(f"{value}:Q", title=label),
+            tooltip=list(frame.columns),
+        )
+    )
+    return points + benchmark_rule(benchmark, f"benchmark {benchmark:g}")

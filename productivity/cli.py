@@ -1,0 +1,228 @@
+"""``python -m productivity``: a thin command line over the library (SPEC §7).
+
+Each command parses its options, calls one library function and prints. Exit codes: 0 ok,
+2 bad input (the message names the file, row and column), 1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from productivity.benchmarks import BenchmarkError, load_benchmarks
+from productivity.errors import InputError
+
+EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
+REPORT_KINDS = ("theatre", "imaging", "endoscopy", "echo", "dm01", "quality")
+
+
+def _month(value: str) -> str:
+    if not (len(value) == 7 and value[4] == "-" and value[:4].isdigit() and value[5:].isdigit()):
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM, got {value!r}")
+    if not 1 <= int(value[5:]) <= 12:
+        raise argparse.ArgumentTypeError(f"month must be 01-12, got {value!r}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m productivity", description="Theatre and diagnostics productivity monitor"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="create or refresh the store with synthetic data")
+    demo.add_argument("--months", type=int, default=12)
+    demo.add_argument("--seed", type=int, default=1)
+
+    load = commands.add_parser("import", help="import a data file (CSV, Excel or DM01 zip)")
+    load.add_argument("file", type=Path)
+    load.add_argument("--kind", choices=("theatre", "imaging", "endoscopy", "echo", "dm01"))
+    load.add_argument("--map", type=Path, dest="map_path", help="column-mapping TOML file")
+
+    report = commands.add_parser("report", help="print a report from the store")
+    report.add_argument("kind", choices=REPORT_KINDS)
+    report.add_argument("--format", choices=("csv", "json"), default="csv")
+    report.add_argument("--by", choices=("trust", "site", "theatre", "specialty", "month"),
+                        default="trust")  # fmt: skip
+    report.add_argument("--from", dest="start", type=_month)
+    report.add_argument("--to", dest="end", type=_month)
+
+    commands.add_parser("benchmarks", help="print the benchmark table with sources")
+
+    spc = commands.add_parser("spc", help="make-data-count XmR chart of a series in a CSV")
+    spc.add_argument("file", type=Path)
+    spc.add_argument("--date-col", required=True)
+    spc.add_argument("--value-col", required=True)
+    spc.add_argument("--direction", choices=("higher", "lower", "neutral"), default="higher")
+    spc.add_argument("--target", type=float)
+    spc.add_argument("--rebase", action="append", default=[], metavar="YYYY-MM-DD")
+    spc.add_argument("--no-screen-outliers", action="store_true")
+    spc.add_argument("--format", choices=("csv", "json"), default="csv")
+
+    funnel = commands.add_parser("funnel", help="funnel plot limits for proportions in a CSV")
+    funnel.add_argument("file", type=Path)
+    funnel.add_argument("--unit-col", required=True)
+    funnel.add_argument("--numerator-col", required=True)
+    funnel.add_argument("--denominator-col", required=True)
+    funnel.add_argument("--target", type=float)
+    funnel.add_argument("--method", choices=("normal", "arcsine"), default="normal")
+    funnel.add_argument("--overdispersion", action="store_true")
+    funnel.add_argument("--format", choices=("csv", "json"), default="csv")
+    return parser
+
+
+def _print_frame(frame: pd.DataFrame, fmt: str) -> None:
+    if fmt == "json":
+        print(frame.to_json(orient="records", date_format="iso", indent=1))
+    else:
+        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+
+
+def _read_csv(path: Path, columns: Sequence[str]) -> pd.DataFrame:
+    try:
+        frame = pd.read_csv(path)
+    except FileNotFoundError:
+        raise InputError.single(str(path), "file not found") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise InputError.single(str(path), f"not a readable CSV file: {exc}") from None
+    for column in columns:
+        if column not in frame.columns:
+            raise InputError.single(
+                str(path), f"column not found; the file has {', '.join(map(str, frame.columns))}",
+                row=1, column=column,
+            )  # fmt: skip
+    return frame
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from productivity import demo
+
+    started = time.perf_counter()
+    counts = demo.build_demo(seed=args.seed, months=args.months)
+    elapsed = time.perf_counter() - started
+    rows = ", ".join(f"{table} {count:,}" for table, count in counts.items())
+    print(f"Synthetic demo store built in {elapsed:.1f} s: {rows}")
+    return EXIT_OK
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from productivity import ingest, marts
+
+    result = ingest.import_file(args.file, kind=args.kind, map_path=args.map_path)
+    print(result.message)
+    if result.status == "loaded":
+        marts.rebuild_marts()
+    return EXIT_OK
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from productivity import reports
+
+    frame = reports.report(args.kind, by=args.by, start=args.start, end=args.end)
+    _print_frame(frame, args.format)
+    return EXIT_OK
+
+
+def _cmd_benchmarks(_args: argparse.Namespace) -> int:
+    table = load_benchmarks().table()
+    _print_frame(table, "csv")
+    return EXIT_OK
+
+
+def _cmd_spc(args: argparse.Namespace) -> int:
+    from productivity import spc
+
+    frame = _read_csv(args.file, [args.date_col, args.value_col])
+    dates = pd.to_datetime(frame[args.date_col], errors="coerce", format="mixed")
+    values = pd.to_numeric(frame[args.value_col], errors="coerce")
+    for column, parsed in ((args.date_col, dates), (args.value_col, values)):
+        bad = parsed.isna()
+        if bad.any():
+            row = int(bad.to_numpy().argmax())
+            raise InputError.single(str(args.file), "expected a date" if parsed is dates
+                                    else "expected a number", row=row + 2, column=column,
+                                    value=frame[column].iloc[row])  # fmt: skip
+    try:
+        rebase = [pd.Timestamp(d) for d in args.rebase]
+    except ValueError as exc:
+        raise InputError.single("--rebase", f"expected YYYY-MM-DD: {exc}") from None
+    result = spc.xmr(values, dates, direction=args.direction, target=args.target,
+                     rebase_dates=rebase, screen_outliers=not args.no_screen_outliers)  # fmt: skip
+    if args.format == "json":
+        print(json.dumps(spc.to_records(result), indent=1))
+    else:
+        columns = ["date", "value", "mean", "lower_limit", "upper_limit", "special_cause",
+                   "point_type", "rule"]  # fmt: skip
+        points = result.points[columns].assign(date=result.points["date"].dt.strftime("%Y-%m-%d"))
+        _print_frame(points, "csv")
+    return EXIT_OK
+
+
+def _cmd_funnel(args: argparse.Namespace) -> int:
+    from productivity import funnel
+
+    columns = [args.unit_col, args.numerator_col, args.denominator_col]
+    frame = _read_csv(args.file, columns)
+    for column in columns[1:]:
+        parsed = pd.to_numeric(frame[column], errors="coerce")
+        if parsed.isna().any():
+            row = int(parsed.isna().to_numpy().argmax())
+            raise InputError.single(str(args.file), "expected a number", row=row + 2,
+                                    column=column, value=frame[column].iloc[row])  # fmt: skip
+    try:
+        result = funnel.funnel(
+            frame[args.unit_col].astype(str), pd.to_numeric(frame[args.numerator_col]),
+            pd.to_numeric(frame[args.denominator_col]), target=args.target, method=args.method,
+            overdispersion=args.overdispersion,
+        )  # fmt: skip
+    except ValueError as exc:
+        raise InputError.single(str(args.file), str(exc)) from None
+    if args.format == "json":
+        payload = {
+            "units": json.loads(result.units.to_json(orient="records")),
+            "target": result.target,
+            "method": result.method,
+            "tau2": result.tau2,
+        }
+        print(json.dumps(payload, indent=1))
+    else:
+        _print_frame(result.units, "csv")
+    return EXIT_OK
+
+
+COMMANDS = {
+    "demo": _cmd_demo,
+    "import": _cmd_import,
+    "report": _cmd_report,
+    "benchmarks": _cmd_benchmarks,
+    "spc": _cmd_spc,
+    "funnel": _cmd_funnel,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the exit code."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on bad options, which is bad input
+        return int(exc.code or 0)
+    try:
+        return COMMANDS[args.command](args)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BenchmarkError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # the last resort: a short message, not a traceback
+        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_ERROR

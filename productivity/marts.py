@@ -1,0 +1,327 @@
+"""Precomputed aggregates ("marts") that pages and ``report`` read, and their readers.
+
+Example::
+
+    rebuild_marts(engine)                                   # after an import, and nightly
+    theatre_report(engine, by="trust")                      # the CLI report's rows
+
+Marts are rebuilt from the case-level tables month by month (so memory stays bounded), written
+to ``<mart>__new`` tables and swapped in one transaction, so a reader sees the old marts or the
+new ones, never half of each. Period columns are ISO text (``month`` = ``YYYY-MM``, ``week`` =
+the Monday's date), which compares the same way on SQLite and PostgreSQL. Metric arithmetic
+lives in ``metrics/`` and ``opportunity``; this module only sums, stores and reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Engine, inspect, select, text
+
+from productivity import models, opportunity
+from productivity.benchmarks import Benchmarks, load_benchmarks
+from productivity.db import get_engine, write_transaction
+from productivity.metrics import theatre
+
+THEATRE_LIST = "mart_theatre_list"
+THEATRE_GAP = "mart_theatre_gap"
+IMAGING = "mart_imaging"
+ENDOSCOPY = "mart_endoscopy"
+ECHO = "mart_echo"
+MARTS = (THEATRE_LIST, THEATRE_GAP, IMAGING, ENDOSCOPY, ECHO)
+GAP_KEYS = ("trust_code", "site", "theatre", "specialty", "month")
+# --by for the theatre report -> group keys (a theatre is named within its trust and site).
+THEATRE_LEVELS: dict[str, tuple[str, ...]] = {
+    "trust": ("trust_code",),
+    "site": ("trust_code", "site"),
+    "theatre": ("trust_code", "site", "theatre"),
+    "specialty": ("specialty",),
+    "month": ("month",),
+    "system": (),
+}
+THEATRE_REPORT_COLUMNS: tuple[str, ...] = (
+    "lists", "planned_minutes", "capped_touch_minutes", "uncapped_touch_minutes",
+    "capped_utilisation", "uncapped_utilisation", "late_start_share", "mean_late_start_minutes",
+    "early_finish_share", "median_gap_minutes", "completed_cases", "cases_per_list",
+    "otd_cancellation_rate", "pooled_additional_cases", "realisable_additional_cases",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Period:
+    """An inclusive month range, ``YYYY-MM`` each end; ``None`` leaves that end open."""
+
+    start: str | None = None
+    end: str | None = None
+
+    def where(self, column: str = "month") -> tuple[str, dict[str, str]]:
+        clauses, params = [], {}
+        if self.start:
+            clauses.append(f"{column} >= :period_start")
+            params["period_start"] = self.start
+        if self.end:
+            clauses.append(f"{column} <= :period_end")
+            params["period_end"] = self.end
+        return (" AND ".join(clauses) or "1=1"), params
+
+
+def _month_bounds(engine: Engine) -> list[tuple[dt.date, dt.date]]:
+    with engine.connect() as conn:
+        low, high = conn.execute(
+            select(
+                models.TheatreList.__table__.c.session_date.label("low"),
+                models.TheatreList.__table__.c.session_date.label("high"),
+            )
+            .with_only_columns(text("min(session_date)"), text("max(session_date)"))
+            .select_from(models.TheatreList.__table__)
+        ).one()
+    if low is None:
+        return []
+    low, high = pd.Timestamp(low), pd.Timestamp(high)
+    months = pd.date_range(low.replace(day=1), high, freq="MS")
+    return [(m.date(), (m + pd.offsets.MonthBegin(1)).date()) for m in months]
+
+
+def _read_theatre_month(engine: Engine, start: dt.date, end: dt.date) -> tuple[pd.DataFrame, ...]:
+    lists_table = models.TheatreList.__table__
+    cases_table = models.TheatreCase.__table__
+    in_month = (lists_table.c.session_date >= start) & (lists_table.c.session_date < end)
+    list_query = select(
+        lists_table.c.list_id, lists_table.c.trust_code, lists_table.c.site, lists_table.c.theatre,
+        lists_table.c.session_date, lists_table.c.session, lists_table.c.specialty,
+        lists_table.c.planned_start, lists_table.c.planned_end,
+    ).where(in_month)  # fmt: skip
+    case_query = (
+        select(*[cases_table.c[c] for c in ("list_id", "case_id", "specialty", "procedure_code",
+               "priority", "anaesthetic_start", "into_theatre", "knife_to_skin", "out_of_theatre",
+               "cancelled", "cancel_reason", "cancel_clinical")])
+        .join(lists_table, lists_table.c.list_id == cases_table.c.list_id)
+        .where(in_month)
+    )  # fmt: skip
+    with engine.connect() as conn:
+        lists = pd.read_sql_query(list_query, conn)
+        cases = pd.read_sql_query(case_query, conn)
+    for frame, columns in (
+        (lists, ("session_date", "planned_start", "planned_end")),
+        (cases, ("anaesthetic_start", "into_theatre", "knife_to_skin", "out_of_theatre")),
+    ):
+        for column in columns:
+            frame[column] = pd.to_datetime(frame[column], format="ISO8601")
+    for column in ("cancelled", "cancel_clinical"):
+        cases[column] = cases[column].astype(bool)
+    return lists, cases
+
+
+def _period_text(dates: pd.Series) -> tuple[pd.Series, pd.Series]:
+    dates = pd.to_datetime(dates)
+    month = dates.dt.strftime("%Y-%m")
+    week = (dates - pd.to_timedelta(dates.dt.day_of_week, unit="D")).dt.strftime("%Y-%m-%d")
+    return month, week
+
+
+def build_theatre_marts(
+    engine: Engine, benchmarks: Benchmarks
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """List-level metrics and gap histograms for every list in the store, a month at a time."""
+    thresholds = theatre.Thresholds(
+        late_start_minutes=benchmarks.value("late_start_minutes"),
+        early_finish_minutes=benchmarks.value("early_finish_minutes"),
+        overrun_minutes=benchmarks.value("overrun_minutes"),
+    )
+    per_list_parts, gap_parts = [], []
+    for start, end in _month_bounds(engine):
+        lists, cases = _read_theatre_month(engine, start, end)
+        if lists.empty:
+            continue
+        per_list = theatre.list_metrics(lists, cases, thresholds)
+        per_list["month"], per_list["week"] = _period_text(per_list["session_date"])
+        per_list["weekday"] = pd.to_datetime(per_list["session_date"]).dt.day_name()
+        per_list["session_date"] = pd.to_datetime(per_list["session_date"]).dt.strftime("%Y-%m-%d")
+        gaps = theatre.case_gaps(lists, cases).merge(per_list[["list_id", *GAP_KEYS]], on="list_id")
+        gap_parts.append(
+            gaps.groupby([*GAP_KEYS, "gap_minutes"], as_index=False, observed=True)
+            .size()
+            .rename(columns={"size": "gaps"})
+        )
+        per_list_parts.append(
+            per_list.drop(columns=["planned_start", "planned_end"]).assign(
+                planned_start=per_list["planned_start"].dt.strftime("%H:%M"),
+                planned_end=per_list["planned_end"].dt.strftime("%H:%M"),
+            )
+        )
+    empty_gaps = pd.DataFrame(columns=[*GAP_KEYS, "gap_minutes", "gaps"])
+    per_list_all = (
+        pd.concat(per_list_parts, ignore_index=True) if per_list_parts else pd.DataFrame()
+    )
+    gaps_all = pd.concat(gap_parts, ignore_index=True) if gap_parts else empty_gaps
+    return per_list_all, gaps_all
+
+
+def _read_table(engine: Engine, table: str, columns: Sequence[str]) -> pd.DataFrame:
+    meta = models.SQLModel.metadata.tables[table]
+    with engine.connect() as conn:
+        return pd.read_sql_query(select(*[meta.c[c] for c in columns]), conn)
+
+
+def _with_period_text(frame: pd.DataFrame) -> pd.DataFrame:
+    month, week = _period_text(frame["date"])
+    return frame.assign(month=month, week=week)
+
+
+def build_diagnostic_marts(engine: Engine) -> dict[str, pd.DataFrame]:
+    """Scanner × week × month, and site × week × month sums for endoscopy and echo."""
+    imaging = _with_period_text(
+        _read_table(engine, "scanner_day", ("trust_code", "site", "scanner_id", "modality", "date",
+                                            "operational_hours", "scans"))
+    )  # fmt: skip
+    imaging_keys = ["trust_code", "site", "scanner_id", "modality", "month", "week"]
+    imaging_mart = (
+        imaging.assign(days=1)
+        .groupby(imaging_keys, as_index=False)[["operational_hours", "scans", "days"]]
+        .sum()
+    )
+    endoscopy = _with_period_text(
+        _read_table(engine, "endoscopy_list", ("trust_code", "site", "date", "planned_points",
+                                               "used_points", "procedures"))
+    )  # fmt: skip
+    site_keys = ["trust_code", "site", "month", "week"]
+    endoscopy_mart = (
+        endoscopy.assign(lists=1, procedures=endoscopy["procedures"].fillna(0))
+        .groupby(site_keys, as_index=False)[
+            ["lists", "planned_points", "used_points", "procedures"]
+        ]
+        .sum()
+    )
+    echo = _with_period_text(
+        _read_table(engine, "echo_activity", ("trust_code", "site", "date", "tests",
+                                              "scheduled_minutes"))
+    )  # fmt: skip
+    echo_mart = echo.groupby(site_keys, as_index=False)[["tests", "scheduled_minutes"]].sum()
+    return {IMAGING: imaging_mart, ENDOSCOPY: endoscopy_mart, ECHO: echo_mart}
+
+
+def rebuild_marts(
+    engine: Engine | None = None, benchmarks: Benchmarks | None = None
+) -> dict[str, int]:
+    """Rebuild every mart from the store and swap them in atomically. Returns rows per mart."""
+    engine = engine or get_engine()
+    benchmarks = benchmarks or load_benchmarks()
+    per_list, gaps = build_theatre_marts(engine, benchmarks)
+    frames = {THEATRE_LIST: per_list, THEATRE_GAP: gaps, **build_diagnostic_marts(engine)}
+    with write_transaction(engine) as conn:
+        for name, frame in frames.items():
+            conn.execute(text(f'DROP TABLE IF EXISTS "{name}__new"'))
+            frame.to_sql(f"{name}__new", conn, index=False, chunksize=10_000)
+        existing = set(inspect(conn).get_table_names())
+        for name in frames:
+            if name in existing:
+                conn.execute(text(f'DROP TABLE "{name}"'))
+            conn.execute(text(f'ALTER TABLE "{name}__new" RENAME TO "{name}"'))
+    return {name: len(frame) for name, frame in frames.items()}
+
+
+def marts_exist(engine: Engine | None = None) -> bool:
+    names = set(inspect(engine or get_engine()).get_table_names())
+    return all(m in names for m in MARTS)
+
+
+def read_mart(
+    engine: Engine,
+    mart: str,
+    period: Period | None = None,
+    trusts: Sequence[str] | None = None,
+    extra: dict[str, str] | None = None,
+) -> pd.DataFrame:
+    """Rows of one mart, filtered in SQL by period, trust and exact-match columns."""
+    if mart not in MARTS:
+        raise ValueError(f"unknown mart {mart!r}")
+    clause, params = (period or Period()).where()
+    if trusts:
+        names = [f":trust_{i}" for i in range(len(trusts))]
+        clause += f" AND trust_code IN ({', '.join(names)})"
+        params |= {f"trust_{i}": code for i, code in enumerate(trusts)}
+    for i, (column, value) in enumerate((extra or {}).items()):
+        if column not in ("site", "theatre", "specialty", "modality", "scanner_id"):
+            raise ValueError(f"cannot filter a mart on {column!r}")
+        clause += f" AND {column} = :extra_{i}"
+        params[f"extra_{i}"] = value
+    with engine.connect() as conn:
+        return pd.read_sql_query(
+            text(f'SELECT * FROM "{mart}" WHERE {clause}'), conn, params=params
+        )
+
+
+def theatre_summary(
+    per_list: pd.DataFrame, gaps: pd.DataFrame, by: Sequence[str], target: float
+) -> pd.DataFrame:
+    """The theatre report from mart rows: sums, ratios of sums, median gap and opportunity."""
+    keys = list(by)
+    if per_list.empty:
+        return pd.DataFrame(columns=[*keys, *THEATRE_REPORT_COLUMNS])
+    summary = theatre.ratios(theatre.sum_lists(per_list, keys))
+    if keys:
+        medians = (
+            (
+                gaps.groupby(keys, observed=True)[["gap_minutes", "gaps"]]
+                .apply(
+                    lambda g: theatre.median_from_counts(
+                        g["gap_minutes"].to_numpy(), g["gaps"].to_numpy()
+                    )
+                )
+                .rename("median_gap_minutes")
+                .reset_index()
+            )
+            if not gaps.empty
+            else pd.DataFrame(columns=[*keys, "median_gap_minutes"])
+        )
+        summary = summary.merge(medians, on=keys, how="left")
+        extra = opportunity.theatre_opportunity(per_list, target, keys)
+        summary = summary.merge(extra.drop(columns=["completed_cases"]), on=keys, how="left")
+    else:
+        summary["median_gap_minutes"] = theatre.median_from_counts(
+            gaps["gap_minutes"].to_numpy(dtype=float), gaps["gaps"].to_numpy(dtype=float)
+        )
+        extra = opportunity.theatre_opportunity(per_list, target, [])
+        for column in extra.columns.drop("completed_cases"):
+            summary[column] = extra[column].iloc[0]
+    return summary
+
+
+def theatre_report(
+    engine: Engine | None = None,
+    by: str = "trust",
+    period: Period | None = None,
+    benchmarks: Benchmarks | None = None,
+) -> pd.DataFrame:
+    """Rows of ``python -m productivity report theatre --by LEVEL`` (SPEC §7 columns)."""
+    engine = engine or get_engine()
+    benchmarks = benchmarks or load_benchmarks()
+    if by not in THEATRE_LEVELS:
+        raise ValueError(f"--by must be one of {', '.join(THEATRE_LEVELS)}, not {by!r}")
+    keys = list(THEATRE_LEVELS[by])
+    per_list = read_mart(engine, THEATRE_LIST, period)
+    gaps = read_mart(engine, THEATRE_GAP, period)
+    summary = theatre_summary(per_list, gaps, keys, benchmarks.value("theatre_capped_utilisation"))
+    out = summary[[*keys, *THEATRE_REPORT_COLUMNS]]
+    for column in ("lists", "completed_cases"):
+        out = out.astype({column: "int64"})
+    return out.sort_values(keys).reset_index(drop=True) if keys else out
+
+
+def distinct_values(engine: Engine, mart: str, columns: Sequence[str]) -> dict[str, list[object]]:
+    """Each column's distinct non-null values in a mart (for filter options)."""
+    if mart not in MARTS:
+        raise ValueError(f"unknown mart {mart!r}")
+    found: dict[str, list[object]] = {}
+    with engine.connect() as conn:
+        names = {c["name"] for c in inspect(conn).get_columns(mart)}
+        for column in columns:
+            if column not in names:
+                found[column] = []
+                continue
+            rows = conn.execute(text(f'SELECT DISTINCT "{column}" FROM "{mart}"')).scalars().all()
+            found[column] = [r for r in rows if r is not None]
+    return found

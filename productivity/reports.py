@@ -1,0 +1,196 @@
+"""Reports for ``python -m productivity report KIND``: mart rows in, one tidy table out.
+
+The CLI and the pages share these readers, so a number on a page and in a report always agree.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from productivity import marts, models, opportunity, settings
+from productivity.benchmarks import Benchmarks, load_benchmarks
+from productivity.db import get_engine
+from productivity.metrics import diagnostics, waits
+from productivity.schema import DM01_COLUMNS
+
+# --by LEVEL -> keys for each diagnostic report ("theatre" means the finest unit: a scanner).
+IMAGING_LEVELS = {
+    "trust": ["trust_code", "modality"],
+    "site": ["trust_code", "site", "modality"],
+    "theatre": ["trust_code", "site", "scanner_id", "modality"],
+    "specialty": ["modality"],
+    "month": ["trust_code", "modality", "month"],
+}
+SITE_LEVELS = {
+    "trust": ["trust_code"],
+    "site": ["trust_code", "site"],
+    "theatre": ["trust_code", "site"],
+    "specialty": ["trust_code"],
+    "month": ["trust_code", "month"],
+}
+DM01_LEVELS = {
+    "trust": ["provider_code", "test_code"],
+    "site": ["provider_code", "test_code"],
+    "theatre": ["provider_code", "test_code"],
+    "specialty": ["test_code"],
+    "month": ["provider_code", "test_code", "month"],
+}
+
+
+def imaging_report(
+    engine: Engine, by: str, period: marts.Period, benchmarks: Benchmarks
+) -> pd.DataFrame:
+    rows = marts.read_mart(engine, marts.IMAGING, period)
+    keys = IMAGING_LEVELS[by]
+    if rows.empty:
+        return pd.DataFrame(columns=[*keys, "scans", "operational_hours", "scans_per_hour"])
+    return diagnostics.scans_per_hour(rows, keys, benchmark_rates=benchmarks.scan_rates())
+
+
+def endoscopy_report(
+    engine: Engine, by: str, period: marts.Period, benchmarks: Benchmarks
+) -> pd.DataFrame:
+    rows = marts.read_mart(engine, marts.ENDOSCOPY, period)
+    target = benchmarks.value("endoscopy_list_utilisation")
+    return diagnostics.endoscopy_utilisation(rows, SITE_LEVELS[by], target=target)
+
+
+def echo_report(
+    engine: Engine, by: str, period: marts.Period, benchmarks: Benchmarks
+) -> pd.DataFrame:
+    rows = marts.read_mart(engine, marts.ECHO, period)
+    minutes = benchmarks.value("echo_minutes_per_test")
+    return diagnostics.echo_minutes_per_test(rows, SITE_LEVELS[by], benchmark_minutes=minutes)
+
+
+def read_dm01(engine: Engine, period: marts.Period | None = None) -> pd.DataFrame:
+    """DM01 returns (a small table: one row per month × provider × test) with a ``month``."""
+    table = models.DM01Return.__table__
+    with engine.connect() as conn:
+        rows = pd.read_sql_query(select(*[table.c[c] for c in DM01_COLUMNS]), conn)
+    rows["period"] = pd.to_datetime(rows["period"])
+    rows["month"] = rows["period"].dt.strftime("%Y-%m")
+    period = period or marts.Period()
+    if period.start:
+        rows = rows[rows["month"] >= period.start]
+    if period.end:
+        rows = rows[rows["month"] <= period.end]
+    return rows.reset_index(drop=True)
+
+
+def latest_dm01(engine: Engine, period: marts.Period | None = None) -> pd.DataFrame:
+    """DM01 rows of the latest month in the period: a waiting list is a snapshot, not a sum."""
+    rows = read_dm01(engine, period)
+    return rows[rows["month"] == rows["month"].max()] if not rows.empty else rows
+
+
+def dm01_report(
+    engine: Engine, by: str, period: marts.Period, benchmarks: Benchmarks
+) -> pd.DataFrame:
+    """DM01 waits per provider and test, at the latest month in the period (or per month)."""
+    keys = DM01_LEVELS[by]
+    rows = read_dm01(engine, period) if by == "month" else latest_dm01(engine, period)
+    within = benchmarks["dm01_within_6_weeks"]
+    return waits.dm01_waits(
+        rows, keys, within_6_weeks_target=within.value,
+        constitutional_target=float(within.extra.get("constitutional", 0.99)),
+        waiting_13_plus_target=benchmarks.value("dm01_13_plus_weeks"),
+    )  # fmt: skip
+
+
+def report(
+    kind: str,
+    *,
+    by: str = "trust",
+    start: str | None = None,
+    end: str | None = None,
+    engine: Engine | None = None,
+) -> pd.DataFrame:
+    """The report table for ``kind`` (theatre, imaging, endoscopy, echo, dm01, quality)."""
+    engine = engine or get_engine()
+    benchmarks = load_benchmarks()
+    period = marts.Period(start, end)
+    if kind == "theatre":
+        return marts.theatre_report(engine, by=by, period=period, benchmarks=benchmarks)
+    if kind == "quality":
+        from productivity import quality
+
+        return quality.quality_report(engine, period=period)
+    readers = {
+        "imaging": imaging_report,
+        "endoscopy": endoscopy_report,
+        "echo": echo_report,
+        "dm01": dm01_report,
+    }
+    if kind not in readers:
+        raise ValueError(f"unknown report {kind!r}")
+    return readers[kind](engine, by, period, benchmarks)
+
+
+def trust_scorecard(
+    engine: Engine, period: marts.Period, benchmarks: Benchmarks, ranking: str = "absolute"
+) -> pd.DataFrame:
+    """One row per trust: every headline metric, whether it meets its benchmark, and the rank.
+
+    Ranked by realisable additional cases (theatres) plus additional scans, as an absolute
+    count or as a share of current activity (``ranking``); the ``ranking`` column says which.
+    """
+    trusts = pd.read_csv(settings.TRUSTS_FILE, dtype="str")[["trust_code", "name", "type"]]
+    theatre_rows = marts.theatre_report(engine, by="trust", period=period, benchmarks=benchmarks)
+    card = trusts.merge(
+        theatre_rows[["trust_code", "capped_utilisation", "uncapped_utilisation",
+                      "completed_cases", "realisable_additional_cases", "pooled_additional_cases"]],
+        on="trust_code", how="left",
+    )  # fmt: skip
+    imaging = imaging_report(engine, "trust", period, benchmarks)
+    if not imaging.empty:
+        rates = imaging.pivot(index="trust_code", columns="modality", values="scans_per_hour")
+        rates.columns = [f"{m.lower()}_scans_per_hour" for m in rates.columns]
+        extra = imaging.groupby("trust_code")[["additional_scans", "scans"]].sum()
+        card = card.merge(rates.join(extra).reset_index(), on="trust_code", how="left")
+    endoscopy = endoscopy_report(engine, "trust", period, benchmarks)
+    card = card.merge(endoscopy[["trust_code", "utilisation"]].rename(
+        columns={"utilisation": "endoscopy_utilisation"}), on="trust_code", how="left")  # fmt: skip
+    echo = echo_report(engine, "trust", period, benchmarks)
+    echo = echo.rename(columns={"minutes_per_test": "echo_minutes_per_test"})
+    card = card.merge(echo[["trust_code", "echo_minutes_per_test"]], on="trust_code", how="left")
+    dm01 = latest_dm01(engine, period)
+    if not dm01.empty:
+        totals = waits.dm01_waits(dm01, ["provider_code"]).rename(
+            columns={
+                "provider_code": "trust_code",
+                "within_6_weeks": "dm01_within_6_weeks",
+                "waiting_13_plus": "dm01_13_plus_weeks",
+                "waiting_6_plus": "dm01_waiting_6_plus",
+            }
+        )
+        columns = ["trust_code", "dm01_within_6_weeks", "dm01_13_plus_weeks", "dm01_waiting_6_plus"]
+        card = card.merge(totals[columns], on="trust_code", how="left")
+    for column in SCORECARD_METRICS:
+        if column not in card.columns:
+            card[column] = float("nan")
+    for column, (key, higher) in SCORECARD_METRICS.items():
+        target = benchmarks.value(key)
+        meets = card[column] >= target if higher else card[column] <= target
+        card[f"{column}_meets"] = meets.where(card[column].notna())
+    card = card[card[list(SCORECARD_METRICS)].notna().any(axis=1)]
+    card["opportunity"] = card["realisable_additional_cases"].fillna(0) + card.get(
+        "additional_scans", 0
+    ).fillna(0)
+    card["activity"] = card["completed_cases"].fillna(0) + card.get("scans", 0).fillna(0)
+    return opportunity.rank_trusts(card, "opportunity", "activity", ranking=ranking)
+
+
+# Scorecard column -> (benchmark key, higher is better).
+SCORECARD_METRICS: dict[str, tuple[str, bool]] = {
+    "capped_utilisation": ("theatre_capped_utilisation", True),
+    "uncapped_utilisation": ("theatre_capped_utilisation", True),
+    "ct_scans_per_hour": ("ct_scans_per_hour", True),
+    "mri_scans_per_hour": ("mri_scans_per_hour", True),
+    "nous_scans_per_hour": ("nous_scans_per_hour", True),
+    "endoscopy_utilisation": ("endoscopy_list_utilisation", True),
+    "echo_minutes_per_test": ("echo_minutes_per_test", False),
+    "dm01_within_6_weeks": ("dm01_within_6_weeks", True),
+    "dm01_13_plus_weeks": ("dm01_13_plus_weeks", False),
+}

@@ -1,0 +1,260 @@
+"""The page frame every page calls first: config, store, banners, auth and shared filters.
+
+Example (a page)::
+
+    from productivity import ui
+    view = ui.frame("Theatres")
+    rows = ui.load_theatre_lists(view.period, view.trusts)
+
+``frame()`` is what makes a deep link on a cold server look the same as navigating from the
+entrypoint: whichever script Streamlit runs first, the frame draws the same navigation, title,
+banners and filters (bound to query parameters, so a URL reproduces the view).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine
+
+from productivity import auth, marts, reports
+from productivity.benchmarks import Benchmarks, load_benchmarks
+from productivity.db import get_engine, init_db
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES: tuple[tuple[str, str, str], ...] = (
+    ("pages/Overview.py", "Overview", ":material/dashboard:"),
+    ("pages/Theatres.py", "Theatres", ":material/surgical:"),
+    ("pages/Diagnostics.py", "Diagnostics", ":material/radiology:"),
+    ("pages/Mutual_aid.py", "Mutual aid", ":material/swap_horiz:"),
+    ("pages/Data.py", "Data", ":material/upload_file:"),
+    ("pages/Methodology.py", "Methodology", ":material/menu_book:"),
+)
+ALL = "All trusts"
+# Set while the entrypoint runs a page, so frame() knows navigation is already registered.
+_UNDER_NAVIGATION: contextvars.ContextVar[bool] = contextvars.ContextVar("nav", default=False)
+CACHE_TTL = 300  # seconds: marts change only after an import, and each import clears caches
+
+
+@dataclass(frozen=True)
+class View:
+    """The filters in force on a page."""
+
+    trust: str | None  # None = all trusts
+    period: marts.Period
+    specialty: str | None
+    modality: str
+    months: tuple[str, ...]
+    synthetic: bool
+
+    @property
+    def trusts(self) -> list[str] | None:
+        return [self.trust] if self.trust else None
+
+
+def existing_pages() -> list[st.Page]:
+    return [
+        st.Page(str(ROOT / path), title=title, icon=icon, url_path=title.replace(" ", "_"),
+                default=i == 0)
+        for i, (path, title, icon) in enumerate(PAGES)
+        if (ROOT / path).exists()
+    ]  # fmt: skip
+
+
+@st.cache_resource(show_spinner=False)
+def engine() -> Engine:
+    """The store, created once per process; an empty store gets the synthetic demo."""
+    store = init_db(get_engine())
+    if not marts.marts_exist(store) or _is_empty(store):
+        from productivity import demo
+
+        with st.spinner("The store is empty: generating the synthetic demo data (about a minute)…"):
+            demo.build_demo(engine=store)
+    return store
+
+
+def _is_empty(store: Engine) -> bool:
+    from productivity import demo
+
+    return demo.store_is_empty(store)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def benchmarks() -> Benchmarks:
+    return load_benchmarks()
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def store_facts() -> dict[str, object]:
+    """Trusts, months, specialties and whether the data is synthetic (for the filters)."""
+    from productivity import demo
+
+    return demo.store_facts(engine())
+
+
+def frame(title: str, *, filters: tuple[str, ...] = ("trust", "period")) -> View:
+    """Draw the common frame and return the filters. Call it first on every page."""
+    st.set_page_config(page_title=f"{title} · Productivity monitor", page_icon="🏥", layout="wide")
+    _navigation_when_run_directly(title)
+    user = auth.current_user()
+    if user.must_sign_in:
+        auth.sign_in_screen()
+        st.stop()
+    facts = store_facts()
+    st.title(title)
+    if facts["synthetic"]:
+        st.warning(
+            "**Synthetic demo data.** Every figure on this page comes from generated data, "
+            "not from any trust's records. Import real data on the Data page.",
+            icon=":material/science:",
+        )
+    if not user.authenticated:
+        st.caption(
+            ":material/lock_open: Local single-user mode: sign-in is not configured, so anyone "
+            "who can open this app can view and import data."
+        )
+    months: tuple[str, ...] = tuple(facts["months"])  # type: ignore[arg-type]
+    with st.sidebar:
+        st.header("Filters")
+        trust = None
+        if "trust" in filters:
+            trust_codes: list[str] = list(facts["trusts"])  # type: ignore[arg-type]
+            names: dict[str, str] = dict(facts["trust_names"])  # type: ignore[arg-type]
+            choice = st.selectbox(
+                "Trust", [ALL, *trust_codes], key="trust", bind="query-params",
+                format_func=lambda c: c if c == ALL else f"{c} · {names.get(c, c)}",
+            )  # fmt: skip
+            trust = None if choice == ALL else choice
+        period = marts.Period()
+        if "period" in filters and months:
+            start = st.selectbox("From", months, index=0, key="from", bind="query-params")
+            end = st.selectbox("To", months, index=len(months) - 1, key="to", bind="query-params")
+            if start > end:
+                st.error("'From' is after 'To': showing the whole range instead.")
+                start, end = months[0], months[-1]
+            period = marts.Period(start, end)
+        specialty = None
+        if "specialty" in filters:
+            specialties: list[str] = list(facts["specialties"])  # type: ignore[arg-type]
+            chosen = st.selectbox("Specialty", ["All specialties", *specialties],
+                                  key="specialty", bind="query-params")  # fmt: skip
+            specialty = None if chosen == "All specialties" else chosen
+        modality = "CT"
+        if "modality" in filters:
+            modality = st.selectbox("Modality", ["CT", "MRI", "NOUS", "Endoscopy", "Echo"],
+                                    key="modality", bind="query-params")  # fmt: skip
+        st.caption(f"Data built {facts['built_at']}")
+    return View(trust, period, specialty, modality, months, bool(facts["synthetic"]))
+
+
+def run() -> None:
+    """The entrypoint's whole job: register the pages and run the chosen one."""
+    token = _UNDER_NAVIGATION.set(True)
+    try:
+        st.navigation(existing_pages()).run()
+    finally:
+        _UNDER_NAVIGATION.reset(token)
+
+
+def _navigation_when_run_directly(title: str) -> None:
+    """Give a page that Streamlit ran without the entrypoint the same navigation.
+
+    With a ``pages/`` folder, a deep link that reaches a cold server runs the page file on its
+    own, and Streamlit then shows its old folder-based menu. Registering the same pages here
+    replaces that menu; if Streamlit picks another page than this file, run that one instead.
+    """
+    if _UNDER_NAVIGATION.get():
+        return
+    token = _UNDER_NAVIGATION.set(True)
+    try:
+        page = st.navigation(existing_pages())
+        if page.title != title:
+            page.run()
+            st.stop()
+    finally:
+        _UNDER_NAVIGATION.reset(token)
+
+
+def empty_state(message: str) -> None:
+    """Say plainly that a filter selects nothing (instead of an empty chart)."""
+    st.info(f":material/filter_alt_off: {message}")
+
+
+def download(frame: pd.DataFrame, name: str, label: str = "Download CSV") -> None:
+    """A CSV download of a chart's table, with small-number suppression applied."""
+    from productivity.export import suppress_small_numbers
+
+    st.download_button(
+        label, suppress_small_numbers(frame).to_csv(index=False).encode(), file_name=f"{name}.csv",
+        mime="text/csv", key=f"download-{name}", icon=":material/download:",
+    )  # fmt: skip
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def trust_scorecard(start: str | None, end: str | None, ranking: str) -> pd.DataFrame:
+    return reports.trust_scorecard(engine(), marts.Period(start, end), benchmarks(), ranking)
+
+
+def months_between(period: marts.Period, months: tuple[str, ...]) -> list[str]:
+    """The months of the store inside ``period`` (for annualising period totals)."""
+    return [m for m in months if (not period.start or m >= period.start)
+            and (not period.end or m <= period.end)]  # fmt: skip
+
+
+# Scorecard column -> (heading, format) for the Overview table.
+SCORECARD_DISPLAY: dict[str, tuple[str, str]] = {
+    "capped_utilisation": ("Theatre capped util.", "{:.1%}"),
+    "uncapped_utilisation": ("Theatre uncapped util.", "{:.1%}"),
+    "ct_scans_per_hour": ("CT scans/hr", "{:.2f}"),
+    "mri_scans_per_hour": ("MRI scans/hr", "{:.2f}"),
+    "nous_scans_per_hour": ("NOUS scans/hr", "{:.2f}"),
+    "endoscopy_utilisation": ("Endoscopy util.", "{:.1%}"),
+    "echo_minutes_per_test": ("Echo min/test", "{:.1f}"),
+    "dm01_within_6_weeks": ("DM01 <6 weeks", "{:.1%}"),
+    "dm01_13_plus_weeks": ("DM01 13+ weeks", "{:,.0f}"),
+}
+
+
+def _with_mark(value: object, meets: object, fmt: str) -> str:
+    if pd.isna(value):  # type: ignore[call-overload]
+        return "–"
+    mark = "✓" if meets is True or meets == 1 else "✗"
+    return f"{mark} {fmt.format(value)}"
+
+
+def scorecard_table(card: pd.DataFrame, bench: Benchmarks) -> pd.DataFrame:
+    """The Overview's trust table: each value with ✓/✗ against its benchmark, not colour alone."""
+    from productivity.reports import SCORECARD_METRICS
+
+    out = pd.DataFrame({"Trust": card["trust_code"] + " · " + card["name"]})
+    for column, (heading, fmt) in SCORECARD_DISPLAY.items():
+        key, higher = SCORECARD_METRICS[column]
+        target = bench.value(key)
+        shown = fmt.format(target) if "%" not in fmt else f"{target:.0%}"
+        out[f"{heading} ({'≥' if higher else '≤'}{shown})"] = [
+            _with_mark(v, m, fmt)
+            for v, m in zip(card[column], card[f"{column}_meets"], strict=True)
+        ]
+    return out
+
+
+def ranking_table(card: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Rank": card["rank"],
+            "Trust": card["trust_code"],
+            "Extra cases (realisable)": card["realisable_additional_cases"].fillna(0).round(0),
+            "Extra cases (pooled)": card["pooled_additional_cases"].fillna(0).round(0),
+            "Extra scans": card["additional_scans"].fillna(0).round(0),
+            "% of current activity": (card["opportunity_share"] * 100).round(1),
+        }
+    )
