@@ -6,10 +6,13 @@ from productivity import charts, ui
 
 view = ui.frame("Overview")
 ranking = st.segmented_control(
-    "Rank trusts by", ["absolute", "percent"], default="absolute", key="ranking",
-    bind="query-params", format_func={"absolute": "Additional activity (count)",
-                                      "percent": "% of current activity"}.get,
-)  # fmt: skip
+    "Rank trusts by",
+    ["absolute", "percent"],
+    default="absolute",
+    key="ranking",
+    bind="query-params",
+    format_func={"absolute": "Additional activity (count)", "percent": "% of current activity"}.get,
+)
 card = ui.trust_scorecard(view.period.start, view.period.end, ranking or "absolute")
 if view.trust:
     card = card[card["trust_code"] == view.trust]

@@ -45,7 +45,7 @@ def nhs_theme() -> dict[str, object]:
                     NHS_GREY,
                     NHS_RED,
                 ]
-            },  # fmt: skip
+            },
             "view": {"stroke": None},
         }
     }
@@ -82,7 +82,7 @@ def ranking_bars(
         tooltip=[
             alt.Tooltip("trust_code:N", title="Trust"),
             alt.Tooltip(f"{value}:Q", title=label, format=fmt),
-        ],  # fmt: skip
+        ],
     )
     bars = base.mark_bar(color=NHS_BLUE)
     text = base.mark_text(align="left", dx=3, color=TEXT).encode(
@@ -92,9 +92,16 @@ def ranking_bars(
 
 
 def metric_vs_benchmark(
-    frame: pd.DataFrame, category: str, value: str, label: str, benchmark: float, *,
-    higher_is_better: bool = True, fmt: str = ".2f", benchmark_label: str = "benchmark",
-) -> alt.LayerChart:  # fmt: skip
+    frame: pd.DataFrame,
+    category: str,
+    value: str,
+    label: str,
+    benchmark: float,
+    *,
+    higher_is_better: bool = True,
+    fmt: str = ".2f",
+    benchmark_label: str = "benchmark",
+) -> alt.LayerChart:
     """Bars per unit coloured and labelled by whether they meet the benchmark, with the line."""
     meets = frame[value] >= benchmark if higher_is_better else frame[value] <= benchmark
     data = frame.assign(status=meets.map({True: "✓ meets", False: "✗ below"}))
@@ -104,18 +111,26 @@ def metric_vs_benchmark(
         tooltip=[category, alt.Tooltip(f"{value}:Q", format=fmt), "status"],
     )
     bars = base.mark_bar().encode(
-        color=alt.Color("status:N", scale=alt.Scale(domain=["✓ meets", "✗ below"],
-                                                    range=[NHS_BLUE, NHS_ORANGE]),
-                        legend=alt.Legend(title="Against benchmark", orient="top")),
-    )  # fmt: skip
+        color=alt.Color(
+            "status:N",
+            scale=alt.Scale(domain=["✓ meets", "✗ below"], range=[NHS_BLUE, NHS_ORANGE]),
+            legend=alt.Legend(title="Against benchmark", orient="top"),
+        ),
+    )
     text = base.mark_text(dy=-6, color=TEXT).encode(text=alt.Text(f"{value}:Q", format=fmt))
     return bars + text + benchmark_rule(benchmark, f"{benchmark_label} {benchmark:{fmt}}")
 
 
 def trend(
-    frame: pd.DataFrame, x: str, value: str, label: str, *, benchmark: float | None = None,
-    colour: str | None = None, fmt: str = ".1%",
-) -> alt.LayerChart | alt.Chart:  # fmt: skip
+    frame: pd.DataFrame,
+    x: str,
+    value: str,
+    label: str,
+    *,
+    benchmark: float | None = None,
+    colour: str | None = None,
+    fmt: str = ".1%",
+) -> alt.LayerChart | alt.Chart:
     """A line over time with points, an optional series colour and the benchmark line."""
     encoding = {
         "x": alt.X(f"{x}:T", title=None),
@@ -144,11 +159,17 @@ def waterfall(steps: pd.DataFrame) -> alt.LayerChart:
     data["label"] = data["minutes"].map(lambda m: f"{m:,.0f}")
     base = alt.Chart(data).encode(x=alt.X("step:N", sort=list(data["step"]), title=None))
     bars = base.mark_bar().encode(
-        y=alt.Y("bottom:Q", title="minutes"), y2="top:Q",
-        color=alt.Color("kind:N", scale=alt.Scale(domain=["total", "loss", "beside"],
-                        range=[NHS_BLUE, NHS_ORANGE, NHS_GREY]), legend=None),
+        y=alt.Y("bottom:Q", title="minutes"),
+        y2="top:Q",
+        color=alt.Color(
+            "kind:N",
+            scale=alt.Scale(
+                domain=["total", "loss", "beside"], range=[NHS_BLUE, NHS_ORANGE, NHS_GREY]
+            ),
+            legend=None,
+        ),
         tooltip=["step", alt.Tooltip("minutes:Q", format=",.0f")],
-    )  # fmt: skip
+    )
     text = base.mark_text(dy=-6, color=TEXT).encode(y="top:Q", text="label:N")
     return bars + text
 
@@ -157,10 +178,13 @@ def heatmap(
     frame: pd.DataFrame, x: str, y: str, value: str, label: str, fmt: str = ".0%"
 ) -> alt.LayerChart:
     base = alt.Chart(frame).encode(
-        x=alt.X(f"{x}:N", title=None, sort=["Monday", "Tuesday", "Wednesday", "Thursday",
-                                            "Friday", "Saturday", "Sunday"]),
+        x=alt.X(
+            f"{x}:N",
+            title=None,
+            sort=["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+        ),
         y=alt.Y(f"{y}:N", title=None, sort=["AM", "PM", "ALL", "EVE"]),
-    )  # fmt: skip
+    )
     rects = base.mark_rect().encode(
         color=alt.Color(f"{value}:Q", title=label, scale=alt.Scale(scheme="blues")),
         tooltip=[x, y, alt.Tooltip(f"{value}:Q", format=fmt)],
@@ -170,12 +194,17 @@ def heatmap(
 
 
 def bands(frame: pd.DataFrame, category: str, value: str, colour: str) -> alt.Chart:
-    return alt.Chart(frame).mark_bar().encode(
-        x=alt.X(f"{category}:N", title=None, sort=None),
-        y=alt.Y(f"{value}:Q", title="share of lists", axis=alt.Axis(format=".0%")),
-        xOffset=f"{colour}:N", color=alt.Color(f"{colour}:N", title=None),
-        tooltip=[category, colour, alt.Tooltip(f"{value}:Q", format=".1%")],
-    )  # fmt: skip
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X(f"{category}:N", title=None, sort=None),
+            y=alt.Y(f"{value}:Q", title="share of lists", axis=alt.Axis(format=".0%")),
+            xOffset=f"{colour}:N",
+            color=alt.Color(f"{colour}:N", title=None),
+            tooltip=[category, colour, alt.Tooltip(f"{value}:Q", format=".1%")],
+        )
+    )
 
 
 def distribution(frame: pd.DataFrame, value: str, label: str, benchmark: float) -> alt.LayerChart:
@@ -190,3 +219,181 @@ def distribution(frame: pd.DataFrame, value: str, label: str, benchmark: float) 
         )
     )
     return points + benchmark_rule(benchmark, f"benchmark {benchmark:g}")
+
+
+# SPC point types -> (legend text with its icon letter, colour, shape): colour is never alone.
+SPC_STYLES: dict[str, tuple[str, str, str]] = {
+    "special_cause_improvement": ("I: special cause – improvement", NHS_BLUE, "diamond"),
+    "special_cause_concern": ("C: special cause – concern", NHS_ORANGE, "square"),
+    "special_cause_neutral_high": ("H: special cause – high", NHS_PURPLE, "triangle-up"),
+    "special_cause_neutral_low": ("L: special cause – low", NHS_PURPLE, "triangle-down"),
+    "common_cause": ("common cause", NHS_GREY, "circle"),
+}
+VARIATION_TEXT = {
+    "improvement": "Variation: special cause improvement (I)",
+    "concern": "Variation: special cause concern (C)",
+    "neutral_high": "Variation: special cause, high (H)",
+    "neutral_low": "Variation: special cause, low (L)",
+    "common_cause": "Variation: common cause (no signal)",
+}
+ASSURANCE_TEXT = {
+    "consistent_pass": "Assurance: consistently passing (P)",
+    "consistent_fail": "Assurance: consistently failing (F)",
+    "hit_and_miss": "Assurance: hit and miss (?)",
+    None: "Assurance: no target",
+}
+
+
+def spc_chart(
+    points: pd.DataFrame,
+    *,
+    variation: str,
+    assurance: str | None,
+    label: str,
+    fmt: str = ".1%",
+    rebases: pd.DataFrame | None = None,
+) -> alt.LayerChart:
+    """An XmR chart from ``spc.xmr(...).points``: mean, limits, typed points, target, rebases.
+
+    Special-cause points are marked by shape *and* colour and named in the legend; the title
+    carries the variation and assurance icons as text.
+    """
+    data = points.copy()
+    data["type"] = data["point_type"].map(
+        lambda t: SPC_STYLES.get(t, SPC_STYLES["common_cause"])[0]
+    )
+    data["limits"] = data["trial_limits"].map({True: "trial limits (<12 points)", False: "limits"})
+    domain = [s[0] for s in SPC_STYLES.values()]
+    x = alt.X("date:T", title=None)
+    base = alt.Chart(data)
+    line = base.mark_line(color=NHS_GREY, strokeWidth=1.5).encode(
+        x=x, y=alt.Y("value:Q", title=label, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=False))
+    )
+    mean = base.mark_line(color=TEXT, strokeWidth=1.5).encode(x=x, y="mean:Q", detail="period:N")
+    upper = base.mark_line(color=NHS_DARK_BLUE, strokeDash=[4, 3]).encode(
+        x=x, y="upper_limit:Q", detail="period:N"
+    )
+    lower = base.mark_line(color=NHS_DARK_BLUE, strokeDash=[4, 3]).encode(
+        x=x, y="lower_limit:Q", detail="period:N"
+    )
+    dots = base.mark_point(filled=True, size=80, opacity=1).encode(
+        x=x,
+        y="value:Q",
+        color=alt.Color(
+            "type:N",
+            title=None,
+            scale=alt.Scale(domain=domain, range=[s[1] for s in SPC_STYLES.values()]),
+            legend=alt.Legend(orient="bottom", columns=3),
+        ),
+        shape=alt.Shape(
+            "type:N", scale=alt.Scale(domain=domain, range=[s[2] for s in SPC_STYLES.values()])
+        ),
+        tooltip=[
+            alt.Tooltip("date:T"),
+            alt.Tooltip("value:Q", format=fmt),
+            alt.Tooltip("mean:Q", format=fmt),
+            alt.Tooltip("lower_limit:Q", format=fmt),
+            alt.Tooltip("upper_limit:Q", format=fmt),
+            "type:N",
+            "rule:N",
+            "limits:N",
+        ],
+    )
+    layers: list[alt.Chart | alt.LayerChart] = [line, mean, upper, lower, dots]
+    target = data["target"].dropna()
+    if not target.empty:
+        layers.append(benchmark_rule(float(target.iloc[0]), f"target {target.iloc[0]:{fmt}}"))
+    if rebases is not None and not rebases.empty:
+        marks = alt.Chart(rebases).encode(x="date:T")
+        layers.append(marks.mark_rule(color=NHS_PURPLE, strokeDash=[2, 2], size=2))
+        layers.append(
+            marks.mark_text(color=NHS_PURPLE, align="left", dx=3, dy=8, y=0).encode(
+                text="label:N", tooltip=["date:T", "reason:N"]
+            )
+        )
+    title = f"{VARIATION_TEXT.get(variation, variation)} · {ASSURANCE_TEXT.get(assurance)}"
+    return alt.layer(*layers).properties(title=title, height=320)
+
+
+FUNNEL_FLAG_TEXT = {
+    "above_998": "▲▲ above 99.8% (outlier)",
+    "above_95": "▲ above 95%",
+    "within": "● within limits",
+    "below_95": "▼ below 95%",
+    "below_998": "▼▼ below 99.8% (outlier)",
+}
+
+
+def funnel_chart(
+    units: pd.DataFrame,
+    curve: pd.DataFrame,
+    *,
+    label: str,
+    target: float,
+    volume_label: str,
+    fmt: str = ".0%",
+) -> alt.LayerChart:
+    """A funnel plot: units' proportions against volume, with 95% and 99.8% limits."""
+    long = curve.melt("denominator", var_name="limit", value_name="proportion")
+    long["level"] = long["limit"].map(lambda c: "99.8%" if c.endswith("998") else "95%")
+    long["side"] = long["limit"].str.split("_").str[0]
+    lines = (
+        alt.Chart(long)
+        .mark_line()
+        .encode(
+            x=alt.X("denominator:Q", title=volume_label, scale=alt.Scale(type="log")),
+            y=alt.Y(
+                "proportion:Q", title=label, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=False)
+            ),
+            strokeDash=alt.StrokeDash(
+                "level:N",
+                title="Control limits",
+                scale=alt.Scale(domain=["95%", "99.8%"], range=[[5, 3], [1, 0]]),
+            ),
+            detail="limit:N",
+            color=alt.value(NHS_DARK_BLUE),
+        )
+    )
+    data = units.assign(flag_text=units["flag"].map(FUNNEL_FLAG_TEXT))
+    dots = (
+        alt.Chart(data)
+        .mark_point(filled=True, size=90)
+        .encode(
+            x="denominator:Q",
+            y="proportion:Q",
+            color=alt.Color(
+                "flag_text:N",
+                title=None,
+                scale=alt.Scale(
+                    domain=list(FUNNEL_FLAG_TEXT.values()),
+                    range=[NHS_PURPLE, NHS_BLUE, NHS_GREY, NHS_ORANGE, NHS_RED],
+                ),
+            ),
+            shape=alt.Shape(
+                "flag_text:N",
+                scale=alt.Scale(
+                    domain=list(FUNNEL_FLAG_TEXT.values()),
+                    range=[
+                        "triangle-up",
+                        "triangle-up",
+                        "circle",
+                        "triangle-down",
+                        "triangle-down",
+                    ],
+                ),
+            ),
+            tooltip=[
+                "unit:N",
+                alt.Tooltip("proportion:Q", format=".1%"),
+                alt.Tooltip("denominator:Q", format=",.0f"),
+                "flag_text:N",
+            ],
+        )
+    )
+    names = (
+        alt.Chart(data)
+        .mark_text(align="left", dx=7, color=TEXT)
+        .encode(x="denominator:Q", y="proportion:Q", text="unit:N")
+    )
+    centre = benchmark_rule(target, f"centre {target:{fmt}}")
+    return (lines + dots + names + centre).properties(height=340)

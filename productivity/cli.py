@@ -48,8 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="print a report from the store")
     report.add_argument("kind", choices=REPORT_KINDS)
     report.add_argument("--format", choices=("csv", "json"), default="csv")
-    report.add_argument("--by", choices=("trust", "site", "theatre", "specialty", "month"),
-                        default="trust")  # fmt: skip
+    report.add_argument(
+        "--by", choices=("trust", "site", "theatre", "specialty", "month"), default="trust"
+    )
     report.add_argument("--from", dest="start", type=_month)
     report.add_argument("--to", dest="end", type=_month)
 
@@ -94,9 +95,11 @@ def _read_csv(path: Path, columns: Sequence[str]) -> pd.DataFrame:
     for column in columns:
         if column not in frame.columns:
             raise InputError.single(
-                str(path), f"column not found; the file has {', '.join(map(str, frame.columns))}",
-                row=1, column=column,
-            )  # fmt: skip
+                str(path),
+                f"column not found; the file has {', '.join(map(str, frame.columns))}",
+                row=1,
+                column=column,
+            )
     return frame
 
 
@@ -145,20 +148,38 @@ def _cmd_spc(args: argparse.Namespace) -> int:
         bad = parsed.isna()
         if bad.any():
             row = int(bad.to_numpy().argmax())
-            raise InputError.single(str(args.file), "expected a date" if parsed is dates
-                                    else "expected a number", row=row + 2, column=column,
-                                    value=frame[column].iloc[row])  # fmt: skip
+            raise InputError.single(
+                str(args.file),
+                "expected a date" if parsed is dates else "expected a number",
+                row=row + 2,
+                column=column,
+                value=frame[column].iloc[row],
+            )
     try:
         rebase = [pd.Timestamp(d) for d in args.rebase]
     except ValueError as exc:
         raise InputError.single("--rebase", f"expected YYYY-MM-DD: {exc}") from None
-    result = spc.xmr(values, dates, direction=args.direction, target=args.target,
-                     rebase_dates=rebase, screen_outliers=not args.no_screen_outliers)  # fmt: skip
+    result = spc.xmr(
+        values,
+        dates,
+        direction=args.direction,
+        target=args.target,
+        rebase_dates=rebase,
+        screen_outliers=not args.no_screen_outliers,
+    )
     if args.format == "json":
         print(json.dumps(spc.to_records(result), indent=1))
     else:
-        columns = ["date", "value", "mean", "lower_limit", "upper_limit", "special_cause",
-                   "point_type", "rule"]  # fmt: skip
+        columns = [
+            "date",
+            "value",
+            "mean",
+            "lower_limit",
+            "upper_limit",
+            "special_cause",
+            "point_type",
+            "rule",
+        ]
         points = result.points[columns].assign(date=result.points["date"].dt.strftime("%Y-%m-%d"))
         _print_frame(points, "csv")
     return EXIT_OK
@@ -173,14 +194,22 @@ def _cmd_funnel(args: argparse.Namespace) -> int:
         parsed = pd.to_numeric(frame[column], errors="coerce")
         if parsed.isna().any():
             row = int(parsed.isna().to_numpy().argmax())
-            raise InputError.single(str(args.file), "expected a number", row=row + 2,
-                                    column=column, value=frame[column].iloc[row])  # fmt: skip
+            raise InputError.single(
+                str(args.file),
+                "expected a number",
+                row=row + 2,
+                column=column,
+                value=frame[column].iloc[row],
+            )
     try:
         result = funnel.funnel(
-            frame[args.unit_col].astype(str), pd.to_numeric(frame[args.numerator_col]),
-            pd.to_numeric(frame[args.denominator_col]), target=args.target, method=args.method,
+            frame[args.unit_col].astype(str),
+            pd.to_numeric(frame[args.numerator_col]),
+            pd.to_numeric(frame[args.denominator_col]),
+            target=args.target,
+            method=args.method,
             overdispersion=args.overdispersion,
-        )  # fmt: skip
+        )
     except ValueError as exc:
         raise InputError.single(str(args.file), str(exc)) from None
     if args.format == "json":

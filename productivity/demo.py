@@ -21,10 +21,16 @@ from productivity.db import bulk_insert, get_engine, init_db, write_transaction
 
 # Children before parents, so deleting in this order respects the foreign keys.
 DATA_TABLES = (
-    models.TheatreCase, models.TheatreList, models.ScannerDay, models.EndoscopyList,
-    models.EchoActivity, models.DM01Return, models.DM01Deprivation, models.Rebase,
+    models.TheatreCase,
+    models.TheatreList,
+    models.ScannerDay,
+    models.EndoscopyList,
+    models.EchoActivity,
+    models.DM01Return,
+    models.DM01Deprivation,
+    models.Rebase,
     models.ImportRun,
-)  # fmt: skip
+)
 
 
 def build_demo(engine: Engine | None = None, seed: int = 1, months: int = 12) -> dict[str, int]:
@@ -55,12 +61,19 @@ def build_demo(engine: Engine | None = None, seed: int = 1, months: int = 12) ->
         now = dt.datetime.now()
         run_id = conn.execute(
             models.ImportRun.__table__.insert().values(
-                kind="demo", file_name=f"synthetic demo (seed {seed}, {months} months)",
-                file_hash=f"demo-{seed}-{months}", status="loaded", source="demo",
-                rows=sum(len(f) for f in tables.values()), started_at=now, finished_at=now,
-                message="Synthetic demo data", replaced_rows=0, trust_codes="",
+                kind="demo",
+                file_name=f"synthetic demo (seed {seed}, {months} months)",
+                file_hash=f"demo-{seed}-{months}",
+                status="loaded",
+                source="demo",
+                rows=sum(len(f) for f in tables.values()),
+                started_at=now,
+                finished_at=now,
+                message="Synthetic demo data",
+                replaced_rows=0,
+                trust_codes="",
             )
-        ).inserted_primary_key[0]  # fmt: skip
+        ).inserted_primary_key[0]
         for table, frame in tables.items():
             columns = [c.name for c in models.SQLModel.metadata.tables[table].columns]
             if "import_run_id" in columns and table != "theatre_case":
@@ -83,10 +96,10 @@ def store_facts(engine: Engine) -> dict[str, object]:
     """What the page filters offer: trusts with data, months, specialties; and provenance."""
     with engine.connect() as conn:
         demo_runs = conn.execute(
-            select(func.count()).select_from(models.ImportRun).where(
-                models.ImportRun.source == "demo", models.ImportRun.status == "loaded"
-            )
-        ).scalar()  # fmt: skip
+            select(func.count())
+            .select_from(models.ImportRun)
+            .where(models.ImportRun.source == "demo", models.ImportRun.status == "loaded")
+        ).scalar()
         built = conn.execute(select(func.max(models.ImportRun.finished_at))).scalar()
         names = dict(conn.execute(select(models.Trust.trust_code, models.Trust.name)).all())
     months: set[str] = set()

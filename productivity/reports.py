@@ -93,10 +93,12 @@ def dm01_report(
     rows = read_dm01(engine, period) if by == "month" else latest_dm01(engine, period)
     within = benchmarks["dm01_within_6_weeks"]
     return waits.dm01_waits(
-        rows, keys, within_6_weeks_target=within.value,
+        rows,
+        keys,
+        within_6_weeks_target=within.value,
         constitutional_target=float(within.extra.get("constitutional", 0.99)),
         waiting_13_plus_target=benchmarks.value("dm01_13_plus_weeks"),
-    )  # fmt: skip
+    )
 
 
 def report(
@@ -139,10 +141,19 @@ def trust_scorecard(
     trusts = pd.read_csv(settings.TRUSTS_FILE, dtype="str")[["trust_code", "name", "type"]]
     theatre_rows = marts.theatre_report(engine, by="trust", period=period, benchmarks=benchmarks)
     card = trusts.merge(
-        theatre_rows[["trust_code", "capped_utilisation", "uncapped_utilisation",
-                      "completed_cases", "realisable_additional_cases", "pooled_additional_cases"]],
-        on="trust_code", how="left",
-    )  # fmt: skip
+        theatre_rows[
+            [
+                "trust_code",
+                "capped_utilisation",
+                "uncapped_utilisation",
+                "completed_cases",
+                "realisable_additional_cases",
+                "pooled_additional_cases",
+            ]
+        ],
+        on="trust_code",
+        how="left",
+    )
     imaging = imaging_report(engine, "trust", period, benchmarks)
     if not imaging.empty:
         rates = imaging.pivot(index="trust_code", columns="modality", values="scans_per_hour")
@@ -150,8 +161,13 @@ def trust_scorecard(
         extra = imaging.groupby("trust_code")[["additional_scans", "scans"]].sum()
         card = card.merge(rates.join(extra).reset_index(), on="trust_code", how="left")
     endoscopy = endoscopy_report(engine, "trust", period, benchmarks)
-    card = card.merge(endoscopy[["trust_code", "utilisation"]].rename(
-        columns={"utilisation": "endoscopy_utilisation"}), on="trust_code", how="left")  # fmt: skip
+    card = card.merge(
+        endoscopy[["trust_code", "utilisation"]].rename(
+            columns={"utilisation": "endoscopy_utilisation"}
+        ),
+        on="trust_code",
+        how="left",
+    )
     echo = echo_report(engine, "trust", period, benchmarks)
     echo = echo.rename(columns={"minutes_per_test": "echo_minutes_per_test"})
     card = card.merge(echo[["trust_code", "echo_minutes_per_test"]], on="trust_code", how="left")

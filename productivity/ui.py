@@ -59,11 +59,16 @@ class View:
 
 def existing_pages() -> list[st.Page]:
     return [
-        st.Page(str(ROOT / path), title=title, icon=icon, url_path=title.replace(" ", "_"),
-                default=i == 0)
+        st.Page(
+            str(ROOT / path),
+            title=title,
+            icon=icon,
+            url_path=title.replace(" ", "_"),
+            default=i == 0,
+        )
         for i, (path, title, icon) in enumerate(PAGES)
         if (ROOT / path).exists()
-    ]  # fmt: skip
+    ]
 
 
 @st.cache_resource(show_spinner=False)
@@ -126,9 +131,12 @@ def frame(title: str, *, filters: tuple[str, ...] = ("trust", "period")) -> View
             trust_codes: list[str] = list(facts["trusts"])  # type: ignore[arg-type]
             names: dict[str, str] = dict(facts["trust_names"])  # type: ignore[arg-type]
             choice = st.selectbox(
-                "Trust", [ALL, *trust_codes], key="trust", bind="query-params",
+                "Trust",
+                [ALL, *trust_codes],
+                key="trust",
+                bind="query-params",
                 format_func=lambda c: c if c == ALL else f"{c} · {names.get(c, c)}",
-            )  # fmt: skip
+            )
             trust = None if choice == ALL else choice
         period = marts.Period()
         if "period" in filters and months:
@@ -141,13 +149,18 @@ def frame(title: str, *, filters: tuple[str, ...] = ("trust", "period")) -> View
         specialty = None
         if "specialty" in filters:
             specialties: list[str] = list(facts["specialties"])  # type: ignore[arg-type]
-            chosen = st.selectbox("Specialty", ["All specialties", *specialties],
-                                  key="specialty", bind="query-params")  # fmt: skip
+            chosen = st.selectbox(
+                "Specialty", ["All specialties", *specialties], key="specialty", bind="query-params"
+            )
             specialty = None if chosen == "All specialties" else chosen
         modality = "CT"
         if "modality" in filters:
-            modality = st.selectbox("Modality", ["CT", "MRI", "NOUS", "Endoscopy", "Echo"],
-                                    key="modality", bind="query-params")  # fmt: skip
+            modality = st.selectbox(
+                "Modality",
+                ["CT", "MRI", "NOUS", "Endoscopy", "Echo"],
+                key="modality",
+                bind="query-params",
+            )
         st.caption(f"Data built {facts['built_at']}")
     return View(trust, period, specialty, modality, months, bool(facts["synthetic"]))
 
@@ -190,9 +203,13 @@ def download(frame: pd.DataFrame, name: str, label: str = "Download CSV") -> Non
     from productivity.export import suppress_small_numbers
 
     st.download_button(
-        label, suppress_small_numbers(frame).to_csv(index=False).encode(), file_name=f"{name}.csv",
-        mime="text/csv", key=f"download-{name}", icon=":material/download:",
-    )  # fmt: skip
+        label,
+        suppress_small_numbers(frame).to_csv(index=False).encode(),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"download-{name}",
+        icon=":material/download:",
+    )
 
 
 def today() -> dt.date:
@@ -206,8 +223,11 @@ def trust_scorecard(start: str | None, end: str | None, ranking: str) -> pd.Data
 
 def months_between(period: marts.Period, months: tuple[str, ...]) -> list[str]:
     """The months of the store inside ``period`` (for annualising period totals)."""
-    return [m for m in months if (not period.start or m >= period.start)
-            and (not period.end or m <= period.end)]  # fmt: skip
+    return [
+        m
+        for m in months
+        if (not period.start or m >= period.start) and (not period.end or m <= period.end)
+    ]
 
 
 # Scorecard column -> (heading, format) for the Overview table.
