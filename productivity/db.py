@@ -72,7 +72,7 @@ def init_db(engine: Engine | None = None) -> Engine:
         if current is None:
             conn.execute(
                 text("INSERT INTO schema_version (version, applied_at) VALUES (:version, :at)"),
-                {"version": SCHEMA_VERSION, "at": dt.datetime.now()},
+                {"version": SCHEMA_VERSION, "at": dt.datetime.now(dt.UTC)},
             )
     return engine
 

@@ -12,11 +12,12 @@ synthetic. The same seed always gives an identical store.
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import Engine, delete, func, select
 
-from productivity import marts, models, synth
+from productivity import marts, models, reference, settings, synth
 from productivity.db import bulk_insert, get_engine, init_db, write_transaction
 
 # Children before parents, so deleting in this order respects the foreign keys.
@@ -35,8 +36,6 @@ DATA_TABLES = (
 
 def build_demo(engine: Engine | None = None, seed: int = 1, months: int = 12) -> dict[str, int]:
     """Replace the store's contents with synthetic data; returns rows written per table."""
-    from productivity import ingest
-
     engine = init_db(engine or get_engine())
     frames = synth.build_frames(seed=seed, months=months)
     lists = frames.lists.assign(session_date=frames.lists["session_date"].dt.date)
@@ -57,8 +56,8 @@ def build_demo(engine: Engine | None = None, seed: int = 1, months: int = 12) ->
     with write_transaction(engine) as conn:
         for model in DATA_TABLES:
             conn.execute(delete(model))
-        ingest.seed_reference(conn)
-        now = dt.datetime.now()
+        reference.seed_reference(conn)
+        now = dt.datetime.now(dt.UTC)
         run_id = conn.execute(
             models.ImportRun.__table__.insert().values(
                 kind="demo",
@@ -119,5 +118,14 @@ def store_facts(engine: Engine) -> dict[str, object]:
         "months": sorted(months),
         "specialties": sorted(specialties),
         "synthetic": bool(demo_runs),
-        "built_at": f"{built:%d %b %Y %H:%M}" if built else "never",
+        "built_at": _local(built),
     }
+
+
+def _local(moment: dt.datetime | None) -> str:
+    """A stored UTC timestamp as London wall-clock text, for captions."""
+    if moment is None:
+        return "never"
+    if moment.tzinfo is None:  # SQLite returns naive UTC
+        moment = moment.replace(tzinfo=dt.UTC)
+    return f"{moment.astimezone(ZoneInfo(settings.TIMEZONE)):%d %b %Y %H:%M}"

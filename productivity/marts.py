@@ -249,9 +249,11 @@ def read_mart(
         clause += f" AND {column} = :extra_{i}"
         params[f"extra_{i}"] = value
     with engine.connect() as conn:
-        return pd.read_sql_query(
+        rows = pd.read_sql_query(
             text(f'SELECT * FROM "{mart}" WHERE {clause}'), conn, params=params
         )
+    flags = [c for c in theatre.FLAG_COLUMNS if c in rows.columns]
+    return rows.astype(dict.fromkeys(flags, "bool")) if flags else rows
 
 
 def theatre_summary(

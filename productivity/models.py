@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 
+from pydantic import NaiveDatetime
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+
+def utc_now() -> dt.datetime:
+    """Audit timestamps are stored in UTC; case and list times are local wall-clock times."""
+    return dt.datetime.now(dt.UTC)
 
 
 class SchemaVersion(SQLModel, table=True):
     __tablename__ = "schema_version"
     version: int = Field(primary_key=True)
-    applied_at: dt.datetime = Field(default_factory=dt.datetime.now)
+    applied_at: dt.datetime = Field(default_factory=utc_now)
 
 
 class Trust(SQLModel, table=True):
@@ -52,9 +58,24 @@ class ImportRun(SQLModel, table=True):
     period_from: dt.date | None = None
     period_to: dt.date | None = None
     message: str = ""
-    started_at: dt.datetime = Field(default_factory=dt.datetime.now)
+    started_at: dt.datetime = Field(default_factory=utc_now)
     finished_at: dt.datetime | None = None
     source: str = "cli"  # cli | upload | scheduler | demo
+
+
+class ImportIssue(SQLModel, table=True):
+    """Data-quality counts an importer found but did not store (e.g. duplicate rows dropped).
+
+    Read by the data-quality report; only runs whose rows are still in the store count.
+    """
+
+    __tablename__ = "import_issue"
+    id: int | None = Field(default=None, primary_key=True)
+    import_run_id: int = Field(foreign_key="import_run.id", index=True, ondelete="CASCADE")
+    trust_code: str
+    month: dt.date
+    issue: str
+    count: int
 
 
 class TheatreList(SQLModel, table=True):
@@ -70,8 +91,8 @@ class TheatreList(SQLModel, table=True):
     session_date: dt.date
     session: str
     specialty: str
-    planned_start: dt.datetime
-    planned_end: dt.datetime
+    planned_start: NaiveDatetime
+    planned_end: NaiveDatetime
     import_run_id: int | None = Field(default=None, foreign_key="import_run.id", index=True)
 
 
@@ -84,10 +105,10 @@ class TheatreCase(SQLModel, table=True):
     specialty: str
     procedure_code: str | None = None
     priority: str | None = None
-    anaesthetic_start: dt.datetime | None = None
-    into_theatre: dt.datetime | None = None
-    knife_to_skin: dt.datetime | None = None
-    out_of_theatre: dt.datetime | None = None
+    anaesthetic_start: NaiveDatetime | None = None
+    into_theatre: NaiveDatetime | None = None
+    knife_to_skin: NaiveDatetime | None = None
+    out_of_theatre: NaiveDatetime | None = None
     cancelled: bool = False
     cancel_reason: str | None = None
     cancel_clinical: bool = False
@@ -201,4 +222,4 @@ class Rebase(SQLModel, table=True):
     date: dt.date
     reason: str
     created_by: str = "local"
-    created_at: dt.datetime = Field(default_factory=dt.datetime.now)
+    created_at: dt.datetime = Field(default_factory=utc_now)

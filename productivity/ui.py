@@ -130,13 +130,10 @@ def frame(title: str, *, filters: tuple[str, ...] = ("trust", "period")) -> View
         if "trust" in filters:
             trust_codes: list[str] = list(facts["trusts"])  # type: ignore[arg-type]
             names: dict[str, str] = dict(facts["trust_names"])  # type: ignore[arg-type]
-            choice = st.selectbox(
-                "Trust",
-                [ALL, *trust_codes],
-                key="trust",
-                bind="query-params",
-                format_func=lambda c: c if c == ALL else f"{c} · {names.get(c, c)}",
-            )
+            # Plain ODS codes as options, so that ?trust=RBL works in a shared URL.
+            choice = st.selectbox("Trust", [ALL, *trust_codes], key="trust", bind="query-params")
+            if choice != ALL:
+                st.caption(names.get(choice, choice))
             trust = None if choice == ALL else choice
         period = marts.Period()
         if "period" in filters and months:

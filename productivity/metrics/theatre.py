@@ -231,6 +231,13 @@ def median_from_counts(values: np.ndarray, counts: np.ndarray) -> float:
     return float((lower + upper) / 2)
 
 
+# Flag columns of list_metrics (stored as 0/1 integers by SQLite, so readers restore the dtype).
+FLAG_COLUMNS: tuple[str, ...] = (
+    "unused", "starts_late", "finishes_early", "overruns",
+    *(f"late_start_{suffix}" for suffix, _, _ in BANDS),
+    *(f"early_finish_{suffix}" for suffix, _, _ in BANDS),
+)  # fmt: skip
+
 # Columns of list_metrics that add up across lists (ratios are formed after summing).
 SUM_COLUMNS: tuple[str, ...] = (
     "planned_minutes", "capped_touch_minutes", "uncapped_touch_minutes", "completed_cases",
