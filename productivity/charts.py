@@ -74,21 +74,21 @@ def benchmark_rule(value: float, label: str, axis: str = "y") -> alt.LayerChart:
 def ranking_bars(
     frame: pd.DataFrame, value: str, label: str, *, fmt: str = ",.0f"
 ) -> alt.LayerChart:
-    """Trusts ranked by an opportunity value, with the figure labelled on each bar."""
+    """Trusts ranked by an opportunity value; each bar carries its ``label`` text (the gap)."""
     order = frame.sort_values(value, ascending=False)["trust_code"].tolist()
-    base = alt.Chart(frame).encode(
-        y=alt.Y("trust_code:N", sort=order, title=None),
-        x=alt.X(f"{value}:Q", title=label),
+    data = frame.assign(label=frame["label"]) if "label" in frame else frame.assign(label="")
+    base = alt.Chart(data).encode(
+        y=alt.Y("trust_code:N", sort=order, title=None, axis=alt.Axis(labelOverlap=False)),
+        x=alt.X(f"{value}:Q", title=label, axis=alt.Axis(format=fmt)),
         tooltip=[
             alt.Tooltip("trust_code:N", title="Trust"),
             alt.Tooltip(f"{value}:Q", title=label, format=fmt),
+            alt.Tooltip("label:N", title="Gap"),
         ],
     )
     bars = base.mark_bar(color=NHS_BLUE)
-    text = base.mark_text(align="left", dx=3, color=TEXT).encode(
-        text=alt.Text(f"{value}:Q", format=fmt)
-    )
-    return (bars + text).properties(height=max(160, 26 * len(frame)))
+    text = base.mark_text(align="left", dx=3, color=TEXT).encode(text="label:N")
+    return (bars + text).properties(height=max(160, 28 * len(frame)))
 
 
 def metric_vs_benchmark(
@@ -332,6 +332,7 @@ def funnel_chart(
     target: float,
     volume_label: str,
     fmt: str = ".0%",
+    unit: str = "unit",
 ) -> alt.LayerChart:
     """A funnel plot: units' proportions against volume, with 95% and 99.8% limits."""
     long = curve.melt("denominator", var_name="limit", value_name="proportion")
@@ -383,7 +384,7 @@ def funnel_chart(
                 ),
             ),
             tooltip=[
-                "unit:N",
+                f"{unit}:N",
                 alt.Tooltip("proportion:Q", format=".1%"),
                 alt.Tooltip("denominator:Q", format=",.0f"),
                 "flag_text:N",
@@ -393,7 +394,34 @@ def funnel_chart(
     names = (
         alt.Chart(data)
         .mark_text(align="left", dx=7, color=TEXT)
-        .encode(x="denominator:Q", y="proportion:Q", text="unit:N")
+        .encode(x="denominator:Q", y="proportion:Q", text=f"{unit}:N")
     )
     centre = benchmark_rule(target, f"centre {target:{fmt}}")
     return (lines + dots + names + centre).properties(height=340)
+
+
+def ordered_bars(
+    frame: pd.DataFrame, category: str, value: str, label: str, *, colour: str, fmt: str = ",.0f"
+) -> alt.LayerChart:
+    """Bars in the frame's own order (e.g. DM01 waiting-time bands), each labelled with its value.
+
+    ``colour`` groups the bars (e.g. under 6 weeks / 6 to 13 / 13+); the legend names each group,
+    so colour is never the only cue.
+    """
+    groups = list(dict.fromkeys(frame[colour]))
+    palette = [NHS_BLUE, NHS_ORANGE, NHS_RED, NHS_PURPLE, NHS_GREY, NHS_GREEN, NHS_DARK_BLUE]
+    base = alt.Chart(frame).encode(
+        x=alt.X(f"{category}:N", sort=list(frame[category]), title=None),
+        y=alt.Y(f"{value}:Q", title=label),
+        tooltip=[category, colour, alt.Tooltip(f"{value}:Q", format=fmt)],
+    )
+    bars = base.mark_bar().encode(
+        color=alt.Color(
+            f"{colour}:N",
+            title=None,
+            scale=alt.Scale(domain=groups, range=palette[: len(groups)]),
+            legend=alt.Legend(orient="top"),
+        )
+    )
+    text = base.mark_text(dy=-6, color=TEXT).encode(text=alt.Text(f"{value}:Q", format=fmt))
+    return bars + text

@@ -8,10 +8,10 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from productivity import marts, models, opportunity, settings
+from productivity import marts, models, opportunity, outliers, settings
 from productivity.benchmarks import Benchmarks, load_benchmarks
 from productivity.db import get_engine
-from productivity.metrics import diagnostics, waits
+from productivity.metrics import diagnostics, theatre, waits
 from productivity.schema import DM01_COLUMNS
 
 # --by LEVEL -> keys for each diagnostic report ("theatre" means the finest unit: a scanner).
@@ -131,12 +131,17 @@ def report(
 
 
 def trust_scorecard(
-    engine: Engine, period: marts.Period, benchmarks: Benchmarks, ranking: str = "absolute"
+    engine: Engine,
+    period: marts.Period,
+    benchmarks: Benchmarks,
+    ranking: str = "absolute",
+    measure: str = "theatre",
 ) -> pd.DataFrame:
     """One row per trust: every headline metric, whether it meets its benchmark, and the rank.
 
-    Ranked by realisable additional cases (theatres) plus additional scans, as an absolute
-    count or as a share of current activity (``ranking``); the ``ranking`` column says which.
+    Ranked by one opportunity ``measure`` (realisable additional theatre cases, or additional
+    scans), as an absolute count or as a share of current activity (``ranking``); the
+    ``ranking`` column says which ranking is in use.
     """
     trusts = pd.read_csv(settings.TRUSTS_FILE, dtype="str")[["trust_code", "name", "type"]]
     theatre_rows = marts.theatre_report(engine, by="trust", period=period, benchmarks=benchmarks)
@@ -191,11 +196,24 @@ def trust_scorecard(
         meets = card[column] >= target if higher else card[column] <= target
         card[f"{column}_meets"] = meets.where(card[column].notna())
     card = card[card[list(SCORECARD_METRICS)].notna().any(axis=1)]
-    card["opportunity"] = card["realisable_additional_cases"].fillna(0) + card.get(
-        "additional_scans", 0
-    ).fillna(0)
-    card["activity"] = card["completed_cases"].fillna(0) + card.get("scans", 0).fillna(0)
-    return opportunity.rank_trusts(card, "opportunity", "activity", ranking=ranking)
+    return rank_opportunity(card, measure, ranking)
+
+
+# Opportunity measure -> (opportunity column, current activity column, what it counts).
+OPPORTUNITY_MEASURES: dict[str, tuple[str, str, str]] = {
+    "theatre": ("realisable_additional_cases", "completed_cases", "additional theatre cases"),
+    "scans": ("additional_scans", "scans", "additional CT, MRI and NOUS scans"),
+}
+
+
+def rank_opportunity(card: pd.DataFrame, measure: str, ranking: str) -> pd.DataFrame:
+    """Rank the scorecard's trusts by one opportunity measure (absolute or % of activity)."""
+    value, current, _ = OPPORTUNITY_MEASURES[measure]
+    card = card.assign(
+        **{c: card.get(c, pd.Series(0.0, index=card.index)).fillna(0.0) for c in (value, current)}
+    )
+    ranked = opportunity.rank_trusts(card, value, current, ranking=ranking)
+    return ranked.assign(opportunity=ranked[value], measure=measure)
 
 
 # Scorecard column -> (benchmark key, higher is better).
@@ -210,3 +228,50 @@ SCORECARD_METRICS: dict[str, tuple[str, bool]] = {
     "dm01_within_6_weeks": ("dm01_within_6_weeks", True),
     "dm01_13_plus_weeks": ("dm01_13_plus_weeks", False),
 }
+
+
+def trust_weekly_utilisation(engine: Engine, period: marts.Period) -> pd.DataFrame:
+    """Weekly capped utilisation per trust (ratio of sums over each week's lists)."""
+    per_list = marts.read_mart(engine, marts.THEATRE_LIST, period)
+    if per_list.empty:
+        return pd.DataFrame(columns=["trust_code", "week", "value"])
+    weekly = theatre.ratios(theatre.sum_lists(per_list, ["trust_code", "week"]))
+    return weekly.rename(columns={"capped_utilisation": "value"})[["trust_code", "week", "value"]]
+
+
+def trust_theatre_outliers(
+    engine: Engine, period: marts.Period, benchmarks: Benchmarks, *, overdispersion: bool = True
+) -> tuple[pd.DataFrame, object]:
+    """Funnel (capped touch ÷ planned minutes) and SPC flags for every trust's theatres."""
+    totals = marts.theatre_report(engine, by="trust", period=period, benchmarks=benchmarks)
+    return outliers.trust_outliers(
+        totals,
+        trust_weekly_utilisation(engine, period),
+        numerator="capped_touch_minutes",
+        denominator="planned_minutes",
+        value="value",
+        target=benchmarks.value("theatre_capped_utilisation"),
+        overdispersion=overdispersion,
+    )
+
+
+def trust_dm01_outliers(
+    engine: Engine, period: marts.Period, benchmarks: Benchmarks, *, overdispersion: bool = True
+) -> tuple[pd.DataFrame, object]:
+    """Funnel (waiting under 6 weeks ÷ total waiting) and monthly SPC flags per provider."""
+    latest = waits.dm01_waits(latest_dm01(engine, period), ["provider_code"])
+    latest = latest.rename(columns={"provider_code": "trust_code"})
+    latest["under_6_weeks"] = latest["total_waiting"] - latest["waiting_6_plus"]
+    monthly = waits.dm01_waits(read_dm01(engine, period), ["provider_code", "month"])
+    monthly = monthly.rename(
+        columns={"provider_code": "trust_code", "month": "week", "within_6_weeks": "value"}
+    )
+    return outliers.trust_outliers(
+        latest,
+        monthly,
+        numerator="under_6_weeks",
+        denominator="total_waiting",
+        value="value",
+        target=benchmarks.value("dm01_within_6_weeks"),
+        overdispersion=overdispersion,
+    )

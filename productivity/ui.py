@@ -214,8 +214,11 @@ def today() -> dt.date:
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def trust_scorecard(start: str | None, end: str | None, ranking: str) -> pd.DataFrame:
-    return reports.trust_scorecard(engine(), marts.Period(start, end), benchmarks(), ranking)
+def trust_scorecard(
+    start: str | None, end: str | None, ranking: str, measure: str = "theatre"
+) -> pd.DataFrame:
+    period = marts.Period(start, end)
+    return reports.trust_scorecard(engine(), period, benchmarks(), ranking, measure)
 
 
 def months_between(period: marts.Period, months: tuple[str, ...]) -> list[str]:
@@ -272,6 +275,43 @@ def ranking_table(card: pd.DataFrame) -> pd.DataFrame:
             "Extra cases (realisable)": card["realisable_additional_cases"].fillna(0).round(0),
             "Extra cases (pooled)": card["pooled_additional_cases"].fillna(0).round(0),
             "Extra scans": card["additional_scans"].fillna(0).round(0),
-            "% of current activity": (card["opportunity_share"] * 100).round(1),
+            "Extra as % of current activity": (card["opportunity_share"] * 100).round(1),
         }
     )
+
+
+def outlier_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Outlier (statistics) and below-benchmark (opportunity) flags side by side, as text."""
+    from productivity.charts import FUNNEL_FLAG_TEXT
+
+    return pd.DataFrame(
+        {
+            "Trust": table["trust_code"],
+            "Value": (table["proportion"] * 100).round(1).astype(str) + "%",
+            "Funnel": table["flag"].map(FUNNEL_FLAG_TEXT),
+            "SPC": table["spc_variation"].fillna("–").str.replace("_", " "),
+            "Outlier (99.8% or SPC)": table["outlier"].map({True: "⚠ outlier", False: "no"}),
+            "Below benchmark": table["below_benchmark"].map({True: "✗ below", False: "✓ meets"}),
+        }
+    )
+
+
+def gap_labels(card: pd.DataFrame, measure: str, bench: Benchmarks) -> pd.Series:
+    """Bar labels that name the benchmark gap, e.g. '6,019 · 62% vs 85%'."""
+    if measure == "theatre":
+        target = bench.value("theatre_capped_utilisation")
+        return card["opportunity"].map("{:,.0f}".format) + card["capped_utilisation"].map(
+            lambda u: f" · {u:.0%} vs {target:.0%}" if pd.notna(u) else ""
+        )
+    rates = bench.scan_rates()
+
+    def below(row: pd.Series) -> str:
+        short = [
+            m
+            for m in rates
+            if pd.notna(row.get(f"{m.lower()}_scans_per_hour"))
+            and row[f"{m.lower()}_scans_per_hour"] < rates[m]
+        ]
+        return f" · below on {', '.join(short)}" if short else ""
+
+    return card["opportunity"].map("{:,.0f}".format) + card.apply(below, axis=1)
