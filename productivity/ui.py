@@ -32,6 +32,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/Theatres.py", "Theatres", ":material/surgical:"),
     ("pages/Diagnostics.py", "Diagnostics", ":material/radiology:"),
     ("pages/Mutual_aid.py", "Mutual aid", ":material/swap_horiz:"),
+    ("pages/Inequalities.py", "Health inequalities", ":material/diversity_3:"),
     ("pages/Data.py", "Data", ":material/upload_file:"),
     ("pages/Methodology.py", "Methodology", ":material/menu_book:"),
 )
@@ -63,7 +64,7 @@ def existing_pages() -> list[st.Page]:
             str(ROOT / path),
             title=title,
             icon=icon,
-            url_path=title.replace(" ", "_"),
+            url_path=Path(path).stem,
             default=i == 0,
         )
         for i, (path, title, icon) in enumerate(PAGES)
