@@ -120,3 +120,13 @@ ui.download(table, f"outliers-{measure}")
 st.subheader("Every trust against the national benchmarks")
 st.caption("✓ meets the benchmark · ✗ short of it · – no data. Colour only repeats the mark.")
 st.dataframe(ui.scorecard_table(card, ui.benchmarks()), hide_index=True, width="stretch")
+
+st.subheader("What if?")
+with st.expander("Scenario: change the targets and see the opportunity and backlog weeks"):
+    scenario, changes = ui.scenario_controls(ui.benchmarks())
+    ui.show_scenario_changes(changes)
+    what_if = ui.scenario_report(view.period.start, view.period.end, scenario)
+    if view.trust:
+        what_if = what_if[what_if["trust_code"] == view.trust]
+    st.dataframe(ui.scenario_table(what_if), hide_index=True, width="stretch")
+    ui.download(what_if, "what-if")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from productivity import marts, models, opportunity, outliers, settings
+from productivity import marts, models, opportunity, outliers, scenarios, settings
 from productivity.benchmarks import Benchmarks, load_benchmarks
 from productivity.db import get_engine
 from productivity.metrics import diagnostics, theatre, waits
@@ -275,3 +275,25 @@ def trust_dm01_outliers(
         target=benchmarks.value("dm01_within_6_weeks"),
         overdispersion=overdispersion,
     )
+
+
+def scenario_report(
+    engine: Engine, period: marts.Period, scenario: scenarios.Scenario
+) -> pd.DataFrame:
+    """Per trust: additional activity a week and weeks to clear the 6-week backlog (what-if)."""
+    per_list = marts.read_mart(engine, marts.THEATRE_LIST, period)
+    imaging = marts.read_mart(engine, marts.IMAGING, period)
+    echo = marts.read_mart(engine, marts.ECHO, period)
+    weeks = _weeks_covered(per_list, imaging)
+    return scenarios.scenario_opportunity(
+        per_list, imaging, echo, latest_dm01(engine, period), scenario, weeks=weeks
+    )
+
+
+def _weeks_covered(*frames: pd.DataFrame) -> float:
+    """Weeks spanned by the data's ``week`` column (at least one)."""
+    weeks = set()
+    for frame in frames:
+        if "week" in frame:
+            weeks |= set(frame["week"])
+    return float(max(1, len(weeks)))

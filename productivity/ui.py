@@ -22,7 +22,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
-from productivity import auth, marts, reports
+from productivity import auth, marts, reports, scenarios
 from productivity.benchmarks import Benchmarks, load_benchmarks
 from productivity.db import get_engine, init_db
 
@@ -316,3 +316,108 @@ def gap_labels(card: pd.DataFrame, measure: str, bench: Benchmarks) -> pd.Series
         return f" · below on {', '.join(short)}" if short else ""
 
     return card["opportunity"].map("{:,.0f}".format) + card.apply(below, axis=1)
+
+
+def scenario_controls(
+    bench: Benchmarks,
+) -> tuple[scenarios.Scenario, dict[str, tuple[object, object]]]:
+    """What-if sliders, bound to the URL so a scenario can be shared; defaults = benchmarks."""
+    base = scenarios.Scenario.from_benchmarks(bench)
+    echo = bench["echo_minutes_per_test"]
+    cols = st.columns(3)
+    target = cols[0].slider(
+        "Target capped utilisation (%)",
+        60,
+        100,
+        int(round(base.target_utilisation * 100)),
+        key="wi_target",
+        bind="query-params",
+    )
+    extra = cols[0].slider(
+        "Extra theatre sessions per week (per trust)",
+        0,
+        20,
+        0,
+        key="wi_sessions",
+        bind="query-params",
+    )
+    cancel = cols[0].slider(
+        "On-the-day cancellation rate (%)",
+        0.0,
+        5.0,
+        float(bench.value("otd_cancellation_rate") * 100),
+        0.5,
+        key="wi_cancel",
+        bind="query-params",
+    )
+    rates = {
+        modality: cols[1].slider(
+            f"{modality} scans per hour",
+            1.0,
+            6.0,
+            float(rate),
+            0.1,
+            key=f"wi_{modality.lower()}",
+            bind="query-params",
+        )
+        for modality, rate in base.scan_rates.items()
+    }
+    echo_minutes = cols[2].slider(
+        "Echo minutes per test",
+        15.0,
+        60.0,
+        float(echo.value),
+        1.0,
+        key="wi_echo",
+        bind="query-params",
+        help=f"{echo.value:g} is the benchmark; "
+        f"{float(echo.extra.get('scenario_ai_assisted', 20)):g} is the AI-assisted scenario.",
+    )
+    scenario = scenarios.Scenario(
+        target_utilisation=target / 100,
+        scan_rates=rates,
+        echo_minutes_per_test=echo_minutes,
+        extra_sessions_per_week=extra,
+        cancellation_rate=cancel / 100,
+    )
+    reference = scenarios.Scenario(
+        target_utilisation=base.target_utilisation,
+        scan_rates=base.scan_rates,
+        echo_minutes_per_test=base.echo_minutes_per_test,
+        extra_sessions_per_week=0,
+        cancellation_rate=bench.value("otd_cancellation_rate"),
+    )
+    return scenario, scenario.changes(reference)
+
+
+def show_scenario_changes(changes: dict[str, tuple[object, object]]) -> None:
+    if not changes:
+        st.caption("All values are the national benchmarks (the defaults).")
+        return
+    listed = "; ".join(f"{name}: {new} (benchmark {old})" for name, (old, new) in changes.items())
+    st.info(f"**Scenario, not a benchmark.** Changed: {listed}.", icon=":material/tune:")
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def scenario_report(
+    start: str | None, end: str | None, scenario: scenarios.Scenario
+) -> pd.DataFrame:
+    return reports.scenario_report(engine(), marts.Period(start, end), scenario)
+
+
+def scenario_table(what_if: pd.DataFrame) -> pd.DataFrame:
+    """The what-if result for display: extra activity a week and weeks to clear each backlog."""
+    shown = {"trust_code": "Trust", "additional_cases_per_week": "Extra cases/week"}
+    for name, label in (("ct", "CT"), ("mri", "MRI"), ("nous", "NOUS"), ("echo", "Echo")):
+        shown[f"additional_{name}_per_week"] = f"Extra {label}/week"
+        shown[f"weeks_to_clear_{name}"] = f"Weeks to clear {label} 6+ wk backlog"
+    table = what_if[[c for c in shown if c in what_if]].round(1)
+    for column in [c for c in table if c.startswith("weeks_to_clear_")]:
+        table[column] = table[column].map(_weeks_text)
+    return table.rename(columns=shown)
+
+
+def _weeks_text(weeks: float) -> str:
+    if pd.isna(weeks):
+        return "–"
+    return "never at this rate" if weeks == float("inf") else f"{weeks:.1f}"
