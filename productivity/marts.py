@@ -43,11 +43,22 @@ THEATRE_LEVELS: dict[str, tuple[str, ...]] = {
     "system": (),
 }
 THEATRE_REPORT_COLUMNS: tuple[str, ...] = (
-    "lists", "planned_minutes", "capped_touch_minutes", "uncapped_touch_minutes",
-    "capped_utilisation", "uncapped_utilisation", "late_start_share", "mean_late_start_minutes",
-    "early_finish_share", "median_gap_minutes", "completed_cases", "cases_per_list",
-    "otd_cancellation_rate", "pooled_additional_cases", "realisable_additional_cases",
-)  # fmt: skip
+    "lists",
+    "planned_minutes",
+    "capped_touch_minutes",
+    "uncapped_touch_minutes",
+    "capped_utilisation",
+    "uncapped_utilisation",
+    "late_start_share",
+    "mean_late_start_minutes",
+    "early_finish_share",
+    "median_gap_minutes",
+    "completed_cases",
+    "cases_per_list",
+    "otd_cancellation_rate",
+    "pooled_additional_cases",
+    "realisable_additional_cases",
+)
 
 
 @dataclass(frozen=True)
@@ -90,17 +101,39 @@ def _read_theatre_month(engine: Engine, start: dt.date, end: dt.date) -> tuple[p
     cases_table = models.TheatreCase.__table__
     in_month = (lists_table.c.session_date >= start) & (lists_table.c.session_date < end)
     list_query = select(
-        lists_table.c.list_id, lists_table.c.trust_code, lists_table.c.site, lists_table.c.theatre,
-        lists_table.c.session_date, lists_table.c.session, lists_table.c.specialty,
-        lists_table.c.planned_start, lists_table.c.planned_end,
-    ).where(in_month)  # fmt: skip
+        lists_table.c.list_id,
+        lists_table.c.trust_code,
+        lists_table.c.site,
+        lists_table.c.theatre,
+        lists_table.c.session_date,
+        lists_table.c.session,
+        lists_table.c.specialty,
+        lists_table.c.planned_start,
+        lists_table.c.planned_end,
+    ).where(in_month)
     case_query = (
-        select(*[cases_table.c[c] for c in ("list_id", "case_id", "specialty", "procedure_code",
-               "priority", "anaesthetic_start", "into_theatre", "knife_to_skin", "out_of_theatre",
-               "cancelled", "cancel_reason", "cancel_clinical")])
+        select(
+            *[
+                cases_table.c[c]
+                for c in (
+                    "list_id",
+                    "case_id",
+                    "specialty",
+                    "procedure_code",
+                    "priority",
+                    "anaesthetic_start",
+                    "into_theatre",
+                    "knife_to_skin",
+                    "out_of_theatre",
+                    "cancelled",
+                    "cancel_reason",
+                    "cancel_clinical",
+                )
+            ]
+        )
         .join(lists_table, lists_table.c.list_id == cases_table.c.list_id)
         .where(in_month)
-    )  # fmt: skip
+    )
     with engine.connect() as conn:
         lists = pd.read_sql_query(list_query, conn)
         cases = pd.read_sql_query(case_query, conn)
@@ -153,11 +186,55 @@ def build_theatre_marts(
             )
         )
     empty_gaps = pd.DataFrame(columns=[*GAP_KEYS, "gap_minutes", "gaps"])
-    per_list_all = (
-        pd.concat(per_list_parts, ignore_index=True) if per_list_parts else pd.DataFrame()
-    )
+    if not per_list_parts:  # an empty store still gets a mart with the right columns
+        per_list_parts.append(_empty_list_mart(thresholds))
+    per_list_all = pd.concat(per_list_parts, ignore_index=True)
     gaps_all = pd.concat(gap_parts, ignore_index=True) if gap_parts else empty_gaps
     return per_list_all, gaps_all
+
+
+def _empty_list_mart(thresholds: theatre.Thresholds) -> pd.DataFrame:
+    lists = pd.DataFrame(
+        {
+            c: pd.Series(dtype="datetime64[us]" if c.startswith("planned") else object)
+            for c in (
+                "list_id",
+                "trust_code",
+                "site",
+                "theatre",
+                "session_date",
+                "session",
+                "specialty",
+                "planned_start",
+                "planned_end",
+            )
+        }
+    )
+    cases = pd.DataFrame(
+        {
+            c: pd.Series(dtype=object)
+            for c in (
+                "list_id",
+                "case_id",
+                "specialty",
+                "procedure_code",
+                "priority",
+                "anaesthetic_start",
+                "into_theatre",
+                "knife_to_skin",
+                "out_of_theatre",
+                "cancelled",
+                "cancel_reason",
+                "cancel_clinical",
+            )
+        }
+    )
+    for column in ("anaesthetic_start", "into_theatre", "knife_to_skin", "out_of_theatre"):
+        cases[column] = cases[column].astype("datetime64[us]")
+    per_list = theatre.list_metrics(lists, cases, thresholds)
+    return per_list.assign(month="", week="", weekday="").astype(
+        {"planned_start": str, "planned_end": str}
+    )
 
 
 def _read_table(engine: Engine, table: str, columns: Sequence[str]) -> pd.DataFrame:
@@ -174,9 +251,12 @@ def _with_period_text(frame: pd.DataFrame) -> pd.DataFrame:
 def build_diagnostic_marts(engine: Engine) -> dict[str, pd.DataFrame]:
     """Scanner × week × month, and site × week × month sums for endoscopy and echo."""
     imaging = _with_period_text(
-        _read_table(engine, "scanner_day", ("trust_code", "site", "scanner_id", "modality", "date",
-                                            "operational_hours", "scans"))
-    )  # fmt: skip
+        _read_table(
+            engine,
+            "scanner_day",
+            ("trust_code", "site", "scanner_id", "modality", "date", "operational_hours", "scans"),
+        )
+    )
     imaging_keys = ["trust_code", "site", "scanner_id", "modality", "month", "week"]
     imaging_mart = (
         imaging.assign(days=1)
@@ -184,9 +264,12 @@ def build_diagnostic_marts(engine: Engine) -> dict[str, pd.DataFrame]:
         .sum()
     )
     endoscopy = _with_period_text(
-        _read_table(engine, "endoscopy_list", ("trust_code", "site", "date", "planned_points",
-                                               "used_points", "procedures"))
-    )  # fmt: skip
+        _read_table(
+            engine,
+            "endoscopy_list",
+            ("trust_code", "site", "date", "planned_points", "used_points", "procedures"),
+        )
+    )
     site_keys = ["trust_code", "site", "month", "week"]
     endoscopy_mart = (
         endoscopy.assign(lists=1, procedures=endoscopy["procedures"].fillna(0))
@@ -196,9 +279,10 @@ def build_diagnostic_marts(engine: Engine) -> dict[str, pd.DataFrame]:
         .sum()
     )
     echo = _with_period_text(
-        _read_table(engine, "echo_activity", ("trust_code", "site", "date", "tests",
-                                              "scheduled_minutes"))
-    )  # fmt: skip
+        _read_table(
+            engine, "echo_activity", ("trust_code", "site", "date", "tests", "scheduled_minutes")
+        )
+    )
     echo_mart = echo.groupby(site_keys, as_index=False)[["tests", "scheduled_minutes"]].sum()
     return {IMAGING: imaging_mart, ENDOSCOPY: endoscopy_mart, ECHO: echo_mart}
 
