@@ -68,6 +68,14 @@ class Period:
     start: str | None = None
     end: str | None = None
 
+    def dates(self) -> tuple[dt.date | None, dt.date | None]:
+        """The first day of the start month and the last day of the end month."""
+        start = dt.date.fromisoformat(f"{self.start}-01") if self.start else None
+        end = None
+        if self.end:
+            end = (pd.Timestamp(f"{self.end}-01") + pd.offsets.MonthEnd(0)).date()
+        return start, end
+
     def where(self, column: str = "month") -> tuple[str, dict[str, str]]:
         clauses, params = [], {}
         if self.start:

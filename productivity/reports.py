@@ -118,7 +118,8 @@ def report(
     if kind == "quality":
         from productivity import quality
 
-        return quality.quality_report(engine, period=period)
+        start_date, end_date = period.dates()
+        return quality.read_quality(engine, start=start_date, end=end_date)
     readers = {
         "imaging": imaging_report,
         "endoscopy": endoscopy_report,
@@ -297,3 +298,38 @@ def _weeks_covered(*frames: pd.DataFrame) -> float:
         if "week" in frame:
             weeks |= set(frame["week"])
     return float(max(1, len(weeks)))
+
+
+def import_history(engine: Engine, limit: int = 200) -> pd.DataFrame:
+    """The latest import runs, newest first, for the Data page."""
+    table = models.ImportRun.__table__
+    columns = [
+        "id",
+        "started_at",
+        "source",
+        "kind",
+        "file_name",
+        "status",
+        "rows",
+        "replaced_rows",
+        "trust_codes",
+        "period_from",
+        "period_to",
+        "message",
+    ]
+    query = select(*[table.c[c] for c in columns]).order_by(table.c.id.desc()).limit(limit)
+    with engine.connect() as conn:
+        return pd.read_sql_query(query, conn)
+
+
+def quality_table(engine: Engine, period: marts.Period, trust: str | None) -> pd.DataFrame:
+    """The data-quality report (SPEC §3, issue 5) for a period and optionally one trust."""
+    from productivity import quality
+
+    start, end = period.dates()
+    report = quality.read_quality(
+        engine, trust_codes=[trust] if trust else None, start=start, end=end
+    )
+    if not report.empty:
+        report["month"] = pd.to_datetime(report["month"]).dt.strftime("%Y-%m")
+    return report

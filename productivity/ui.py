@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 from productivity import auth, marts, reports, scenarios
 from productivity.benchmarks import Benchmarks, load_benchmarks
 from productivity.db import get_engine, init_db
+from productivity.errors import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES: tuple[tuple[str, str, str], ...] = (
@@ -58,16 +59,17 @@ class View:
         return [self.trust] if self.trust else None
 
 
-def existing_pages() -> list[st.Page]:
+def existing_pages(default: str = "Overview") -> list[st.Page]:
+    """The app's pages; ``default`` (a title) is the one an address without a path shows."""
     return [
         st.Page(
             str(ROOT / path),
             title=title,
             icon=icon,
             url_path=Path(path).stem,
-            default=i == 0,
+            default=title == default,
         )
-        for i, (path, title, icon) in enumerate(PAGES)
+        for path, title, icon in PAGES
         if (ROOT / path).exists()
     ]
 
@@ -183,7 +185,8 @@ def _navigation_when_run_directly(title: str) -> None:
         return
     token = _UNDER_NAVIGATION.set(True)
     try:
-        page = st.navigation(existing_pages())
+        # This file is the default, so an address without a page path stays here.
+        page = st.navigation(existing_pages(default=title))
         if page.title != title:
             page.run()
             st.stop()
@@ -421,3 +424,8 @@ def _weeks_text(weeks: float) -> str:
     if pd.isna(weeks):
         return "–"
     return "never at this rate" if weeks == float("inf") else f"{weeks:.1f}"
+
+
+def problems_table(error: InputError) -> pd.DataFrame:
+    """An import's located problems: file, row, column, value and what was expected."""
+    return pd.DataFrame([p.as_dict() for p in error.problems]).rename(columns=str.capitalize)
