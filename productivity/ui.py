@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from productivity import auth, marts, reports, scenarios
 from productivity.benchmarks import Benchmarks, load_benchmarks
@@ -107,8 +108,8 @@ def store_facts() -> dict[str, object]:
 
 def frame(title: str, *, filters: tuple[str, ...] = ("trust", "period")) -> View:
     """Draw the common frame and return the filters. Call it first on every page."""
-    st.set_page_config(page_title=f"{title} · Productivity monitor", page_icon="🏥", layout="wide")
     _navigation_when_run_directly(title)
+    st.set_page_config(page_title=f"{title} · Productivity monitor", page_icon="🏥", layout="wide")
     user = auth.current_user()
     if user.must_sign_in:
         auth.sign_in_screen()
@@ -185,8 +186,11 @@ def _navigation_when_run_directly(title: str) -> None:
         return
     token = _UNDER_NAVIGATION.set(True)
     try:
-        # This file is the default, so an address without a page path stays here.
-        page = st.navigation(existing_pages(default=title))
+        # An address with a page path (/Theatres) resolves to that page; one without a path
+        # (AppTest, or `streamlit run pages/X.py`) stays on this file rather than the Overview.
+        ctx = get_script_run_ctx()
+        requested = ctx.pages_manager.intended_page_name if ctx is not None else None
+        page = st.navigation(existing_pages(default="Overview" if requested else title))
         if page.title != title:
             page.run()
             st.stop()
