@@ -208,6 +208,20 @@ class DM01Deprivation(SQLModel, table=True):
     total_waiting: int
     waiting_6_plus: int
     waiting_13_plus: int
+    weeks_00: int | None = None
+    weeks_01: int | None = None
+    weeks_02: int | None = None
+    weeks_03: int | None = None
+    weeks_04: int | None = None
+    weeks_05: int | None = None
+    weeks_06: int | None = None
+    weeks_07: int | None = None
+    weeks_08: int | None = None
+    weeks_09: int | None = None
+    weeks_10: int | None = None
+    weeks_11: int | None = None
+    weeks_12: int | None = None
+    weeks_13_plus: int | None = None  # bands are optional: some sources give totals only
     import_run_id: int | None = Field(default=None, foreign_key="import_run.id", index=True)
 
 

@@ -11,6 +11,8 @@ PURE = [
     "productivity.metrics.theatre", "productivity.metrics.diagnostics",
     "productivity.metrics.waits", "productivity.opportunity", "productivity.spc",
     "productivity.funnel", "productivity.schema", "productivity.errors",
+    "productivity.metrics.deprivation", "productivity.scenarios", "productivity.outliers",
+    "productivity.metrics.lost_time",
 ]  # fmt: skip
 
 

@@ -1,0 +1,154 @@
+"""Theatres for Theatre Academy graduates: how is my unit doing against 85%, where is time lost,
+and has my change worked? Drill down trust → site → theatre → specialty."""
+
+import streamlit as st
+
+from productivity import auth, charts, drilldown, rebase, ui
+from productivity.drilldown import Unit
+from productivity.errors import InputError
+from productivity.marts import Period
+
+view = ui.frame("Theatres", filters=("trust", "period", "specialty"))
+bench = ui.benchmarks()[drilldown.UTILISATION_METRIC]
+
+
+@st.cache_data(ttl=ui.CACHE_TTL, show_spinner="Reading the unit's lists…")
+def load(reader, start, end, trust, site, theatre, specialty, target):
+    """One of drilldown.READERS for a unit and period, keyed by plain strings."""
+    unit, period = Unit(trust, site, theatre, specialty), Period(start, end)
+    return drilldown.READERS[reader](ui.engine(), unit, period, target)
+
+
+@st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
+def options(trust):
+    return drilldown.unit_options(ui.engine(), trust)
+
+
+@st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
+def rebases(unit_key, metric):
+    return rebase.list_rebases(ui.engine(), unit_key, metric)
+
+
+def table(frame, name, where=None):
+    """A sortable table with ratios shown as percentages, and its CSV download."""
+    where = where or st.container()
+    pct = st.column_config.NumberColumn(format="percent")
+    ratios = [c for c in frame.columns if c.endswith(("utilisation", "share", "of_planned"))]
+    where.dataframe(
+        frame, hide_index=True, width="stretch", column_config=dict.fromkeys(ratios, pct)
+    )
+    with where:
+        ui.download(frame, name)
+
+
+def beside(chart, frame, name):
+    left, right = st.columns([3, 2])
+    left.altair_chart(chart, width="stretch")
+    table(frame, name, right)
+
+
+def rebase_form(unit):
+    """Data managers add a rebase (date + reason); everyone else is told why they cannot."""
+    st.markdown("**Rebase the limits** at the date of a change")
+    user = auth.current_user()
+    if not auth.require_data_manager(user):
+        return
+    with st.form("rebase", clear_on_submit=True, border=False):
+        day = st.date_input("Date of the change", value=None, max_value=ui.today())
+        reason = st.text_input("Reason", placeholder="e.g. new start-time huddle")
+        if st.form_submit_button("Add rebase", icon=":material/add:"):
+            try:
+                rebase.add_rebase(ui.engine(), unit.key, bench.key, day, reason, user.name)
+                rebases.clear()
+                st.success(f"Rebase from {day} stored: everyone now sees it.")
+            except InputError as error:
+                st.error("\n\n".join(p.message for p in error.problems))
+
+
+def pick(where, label, choices, names=None, **options):
+    """A drill-down selectbox bound to the URL by raw value (a code), its name in a caption."""
+    every = f"All {label.lower()}s"
+    key = label.lower()
+    chosen = where.selectbox(label, [every, *choices], key=key, bind="query-params", **options)
+    if names and chosen in names:
+        where.caption(names[chosen])
+    return None if chosen == every else chosen
+
+
+site = theatre = None
+if view.trust:
+    found = options(view.trust)
+    names = dict(zip(found["site"], found["site_name"], strict=True))
+    left, right = st.columns(2)
+    site = pick(left, "Site", names, names)
+    theatres = found.loc[found["site"] == site, "theatre"] if site else []
+    theatre = pick(right, "Theatre", theatres, disabled=not site)
+unit = Unit(view.trust, site, theatre, view.specialty)
+args = (view.period.start, view.period.end, unit.trust, unit.site, unit.theatre, unit.specialty)
+data = load("unit_view", *args, bench.value)
+if data.empty:
+    ui.empty_state(f"No theatre lists for {unit.label} in the chosen period. Widen the filters.")
+    st.stop()
+
+st.subheader(f"{unit.label}: {int(data.summary['lists'].iloc[0]):,} lists")
+tiles = drilldown.headline(data.summary, bench.value)
+for tile, (label, value, note) in zip(st.columns(len(tiles)), tiles, strict=True):
+    tile.metric(label, value, help=note)
+
+st.subheader("Utilisation over time")
+monthly = st.toggle("Monthly (weekly when off)", key="monthly", bind="query-params")
+over = data.monthly if monthly else data.weekly
+lines = drilldown.utilisation_long(over)
+trend = charts.trend(
+    lines, "period", "utilisation", "Utilisation", benchmark=bench.value, colour="measure"
+)
+beside(trend, over, "utilisation-monthly" if monthly else "utilisation-weekly")
+st.caption(drilldown.TREND_NOTE.format(target=bench.value, source=bench.source))
+
+st.subheader("Where the planned minutes went")
+beside(charts.waterfall(data.waterfall), data.waterfall, "lost-time")
+st.caption(drilldown.WATERFALL_NOTE)
+
+st.subheader("Late starts and early finishes (share of lists with a case)")
+beside(charts.bands(data.bands, "measure", "share", "band"), data.bands, "bands")
+
+st.subheader("Capped utilisation by day of week and session")
+heat = charts.heatmap(data.heatmap, "weekday", "session", "capped_utilisation", "Capped util.")
+beside(heat.properties(height=260), data.heatmap, "heatmap")
+
+st.subheader(f"{view.specialty or 'All specialties'}: every trust against the benchmark")
+trusts = (view.period.start, view.period.end, view.trust, None, None, view.specialty)
+compare = load("comparison", *trusts, bench.value)  # a site or theatre does not change it
+bars = charts.metric_vs_benchmark(
+    compare, "trust", "capped_utilisation", "Capped utilisation", bench.value, fmt=".0%"
+)
+beside(bars, compare, "trust-comparison")
+
+st.subheader("Has a change worked? Weekly capped utilisation (SPC)")
+chart_col, form_col = st.columns([3, 1])
+with form_col:
+    rebase_form(unit)
+stored = rebases(unit.key, bench.key)
+series = drilldown.spc_series(data.weekly)
+with chart_col:
+    if len(series) < 2:
+        ui.empty_state("An SPC chart needs at least 2 weeks of lists: widen the period.")
+    else:
+        result = drilldown.unit_spc(series, stored["date"], bench)
+        markers = drilldown.rebase_markers(stored, series)
+        icons = {"variation": result.variation, "assurance": result.assurance}
+        chart = charts.spc_chart(
+            result.points, **icons, label="Capped utilisation", rebases=markers
+        )
+        st.altair_chart(chart, width="stretch")
+        st.caption(drilldown.spc_note(result, bench.value))
+        with st.expander("SPC points and rebases"):
+            table(result.points, "spc-weekly-capped-utilisation")
+            st.dataframe(stored, hide_index=True, width="stretch")
+
+if view.trust:
+    st.subheader("The lists")
+    st.caption("Every list of the unit in the period, newest first. Sort by any column.")
+    table(load("list_table", *args, bench.value), "lists")
+else:
+    st.caption("Choose a trust to see its individual lists.")

@@ -1,0 +1,144 @@
+"""The Theatres page in AppTest on the 3-month demo store: drill-down, empty states, rebase."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+TIMEOUT = 60  # seconds: the first run of a session reads the marts
+ENTRYPOINT = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+
+
+@pytest.fixture
+def page(demo_url, monkeypatch):
+    """A fresh AppTest of the Theatres page, reached from the entrypoint, on the demo store."""
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    monkeypatch.delenv("PRODUCTIVITY_BENCHMARKS", raising=False)
+    st.cache_data.clear()
+    st.cache_resource.clear()  # ui.engine() may hold another test's store
+
+    def start(**query: str) -> AppTest:
+        at = AppTest.from_file(ENTRYPOINT, default_timeout=TIMEOUT)
+        for key, value in query.items():
+            at.query_params[key] = value
+        at.switch_page("pages/Theatres.py")
+        return at.run()
+
+    return start
+
+
+def charts(at: AppTest) -> list[dict]:
+    """Each Vega-Lite chart's spec, with its datasets decoded into DataFrames."""
+    found = []
+    for element in at.get("vega_lite_chart"):
+        spec = json.loads(element.proto.spec)
+        spec["frames"] = {
+            d.name: pa.ipc.open_stream(d.data.data).read_all().to_pandas()
+            for d in element.proto.datasets
+        }
+        found.append(spec)
+    return found
+
+
+def spc(at: AppTest) -> dict:
+    (chart,) = [c for c in charts(at) if "Variation" in json.dumps(c.get("title", ""))]
+    return chart
+
+
+def list_rows(at: AppTest) -> pd.DataFrame:
+    return next(d.value for d in at.dataframe if "session_date" in d.value.columns)
+
+
+def selected(at: AppTest) -> dict[str, object]:
+    return {s.key: s.value for s in at.selectbox}
+
+
+def test_all_trusts_renders_every_chart_but_no_list_table(page):
+    at = page()
+    assert not at.exception
+    assert len(at.get("vega_lite_chart")) == 6  # trend, waterfall, bands, heatmap, trusts, SPC
+    assert "site" not in selected(at)
+    assert not any("session_date" in d.value.columns for d in at.dataframe)
+    assert any("Choose a trust" in c.value for c in at.caption)
+
+
+def test_query_parameters_preselect_the_drill_down(page):
+    at = page(trust="RBL", site="RBL02", theatre="Theatre 1")
+    assert not at.exception
+    assert selected(at)["trust"] == "RBL"
+    assert selected(at)["site"] == "RBL02"
+    assert selected(at)["theatre"] == "Theatre 1"
+    rows = list_rows(at)
+    assert set(rows["site"]) == {"RBL02"} and set(rows["theatre"]) == {"Theatre 1"}
+    assert at.subheader[0].value.startswith("RBL › RBL02 › Theatre 1")
+
+
+def test_choosing_a_site_changes_the_table_and_the_charts(page):
+    at = page(trust="RBL")
+    before_rows, before_charts = list_rows(at), charts(at)
+    assert set(before_rows["site"]) == {"RBL01", "RBL02"}
+    at.selectbox(key="site").select("RBL02").run()
+    assert not at.exception
+    after_rows, after_charts = list_rows(at), charts(at)
+    assert set(after_rows["site"]) == {"RBL02"} and len(after_rows) < len(before_rows)
+    # the same charts, drawn from different data
+    assert len(after_charts) == len(before_charts)
+    assert [c["frames"].keys() for c in after_charts] != [c["frames"].keys() for c in before_charts]
+
+
+def test_monthly_toggle_redraws_the_trend(page):
+    at = page(trust="RBL")
+    weekly = next(iter(charts(at)[0]["frames"].values()))
+    at.toggle(key="monthly").set_value(True).run()
+    assert not at.exception
+    monthly = next(iter(charts(at)[0]["frames"].values()))
+    assert len(monthly) == 2 * 3  # capped and uncapped for each of the 3 demo months
+    assert len(weekly) > len(monthly)
+
+
+def test_a_filter_that_selects_nothing_says_so(page):
+    # Alder Hey's paediatric cardiac surgery is not done at Wirral
+    at = page(trust="RBL", specialty="Paediatric Cardiac Surgery")
+    assert not at.exception
+    assert selected(at)["specialty"] == "Paediatric Cardiac Surgery"
+    assert any("No theatre lists" in i.value for i in at.info)
+    assert not at.get("vega_lite_chart")
+
+
+def test_data_manager_adds_a_rebase_and_it_is_drawn(page):
+    at = page(trust="RBL", site="RBL01")  # no sign-in configured: a local data manager
+    assert not at.exception
+    points = next(iter(f for f in spc(at)["frames"].values() if "point_type" in f.columns))
+    change = pd.Timestamp(points["date"].iloc[6]).date()
+    at.date_input[0].set_value(change)
+    at.text_input[0].input("New start-time huddle")
+    at.button[0].click().run()
+    assert not at.exception
+    assert not at.error
+    assert any("stored" in s.value for s in at.success)
+    frames = spc(at)["frames"].values()
+    markers = next(f for f in frames if "reason" in f.columns)
+    assert markers["date"].tolist() == [change.isoformat()]
+    assert markers["reason"].tolist() == ["New start-time huddle"]
+    points = next(f for f in frames if "point_type" in f.columns)
+    assert points["period"].nunique() == 2  # limits recalculated from the rebase
+
+    # Everyone sees it: a new session on the same store draws the same marker.
+    again = page(trust="RBL", site="RBL01")
+    markers = next(f for f in spc(again)["frames"].values() if "reason" in f.columns)
+    assert markers["date"].tolist() == [change.isoformat()]
+
+
+def test_a_bad_rebase_is_refused_with_a_message(page):
+    at = page(trust="RBL", site="RBL01")
+    at.date_input[0].set_value(dt.date(2026, 1, 5))
+    at.button[0].click().run()  # no reason given
+    assert not at.exception
+    assert any("reason" in e.value for e in at.error)
