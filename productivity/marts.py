@@ -326,8 +326,13 @@ def read_mart(
     period: Period | None = None,
     trusts: Sequence[str] | None = None,
     extra: dict[str, str] | None = None,
+    columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """Rows of one mart, filtered in SQL by period, trust and exact-match columns."""
+    """Rows of one mart, filtered in SQL by period, trust and exact-match columns.
+
+    ``columns`` limits what is read (all columns by default); names are checked against the
+    mart's own columns, so they can never inject SQL.
+    """
     if mart not in MARTS:
         raise ValueError(f"unknown mart {mart!r}")
     clause, params = (period or Period()).where()
@@ -341,8 +346,15 @@ def read_mart(
         clause += f" AND {column} = :extra_{i}"
         params[f"extra_{i}"] = value
     with engine.connect() as conn:
+        selected = "*"
+        if columns:
+            known = {c["name"] for c in inspect(conn).get_columns(mart)}
+            unknown = [c for c in columns if c not in known]
+            if unknown:
+                raise ValueError(f"{mart} has no column(s) {', '.join(unknown)}")
+            selected = ", ".join(f'"{c}"' for c in columns)
         rows = pd.read_sql_query(
-            text(f'SELECT * FROM "{mart}" WHERE {clause}'), conn, params=params
+            text(f'SELECT {selected} FROM "{mart}" WHERE {clause}'), conn, params=params
         )
     flags = [c for c in theatre.FLAG_COLUMNS if c in rows.columns]
     return rows.astype(dict.fromkeys(flags, "bool")) if flags else rows

@@ -118,6 +118,8 @@ def test_parallel_induction_is_not_counted_twice(per_list):
     assert not row["finishes_early"]
     assert row["overrun_minutes"] == 0
     assert row["completed_cases"] == 3
+    # Changeovers inside the session: 10:00 -> 09:50 is negative (0); 11:00 -> 11:20 = 20.
+    assert row["in_session_gap_minutes"] == 20
 
 
 def test_overrun_capped_and_uncapped_differ(per_list):
@@ -139,6 +141,18 @@ def test_case_crossing_midnight(per_list):
     assert row["capped_touch_minutes"] == 220
     assert row["overrun_minutes"] == 165  # 00:45 - 22:00
     assert row["late_start_minutes"] == 5
+    assert row["in_session_gap_minutes"] == 15  # 21:00 -> 21:15, inside 18:00-22:00
+
+
+def test_gap_outside_the_session_is_not_counted_inside_it():
+    lists = make_lists([(1, "AM", D, "08:30", "12:30", "ENT", "RJR")])
+    # 08:30-12:40 overruns; the 12:40 -> 13:00 changeover lies wholly after the 12:30 end.
+    cases = make_cases(
+        [case(1, "X1", f"{D} 08:30", f"{D} 12:40"), case(1, "X2", f"{D} 13:00", f"{D} 13:30")]
+    )
+    row = theatre.list_metrics(lists, cases).iloc[0]
+    assert row["in_session_gap_minutes"] == 0
+    assert theatre.case_gaps(lists, cases)["gap_minutes"].tolist() == [20]
 
 
 def test_unused_session(per_list):

@@ -137,6 +137,14 @@ def list_metrics(
     uncapped_seconds = np.bincount(segment_list, weights=segment_end - segment_start, minlength=n)
     capped_seconds = np.bincount(segment_list, weights=capped, minlength=n)
 
+    # Changeover minutes inside the planned session (for the lost-time waterfall): each gap
+    # [previous out, next touch start], as in case_gaps, clipped to [planned start, end].
+    same_list = position[1:] == position[:-1]
+    gap_list = position[1:][same_list]
+    gap_from = np.maximum(end[:-1][same_list], 0)
+    gap_to = np.minimum(start[1:][same_list], planned_seconds[gap_list])
+    in_session_gap = np.bincount(gap_list, weights=np.clip(gap_to - gap_from, 0, None), minlength=n)
+
     completed = np.bincount(position, minlength=n)
     first_start = np.full(n, np.nan)
     last_end = np.full(n, np.nan)
@@ -173,6 +181,7 @@ def list_metrics(
     out["cancelled_non_clinical"] = non_clinical.astype(np.int64)
     out["anaesthetic_fallback_cases"] = fallback.astype(np.int64)
     out["case_touch_minutes"] = case_touch / 60
+    out["in_session_gap_minutes"] = in_session_gap / 60
     out["late_start_minutes"] = late
     out["early_finish_minutes"] = early
     out["overrun_minutes"] = over
@@ -242,7 +251,7 @@ FLAG_COLUMNS: tuple[str, ...] = (
 SUM_COLUMNS: tuple[str, ...] = (
     "planned_minutes", "capped_touch_minutes", "uncapped_touch_minutes", "completed_cases",
     "scheduled_cases", "cancelled_cases", "cancelled_non_clinical", "anaesthetic_fallback_cases",
-    "case_touch_minutes", "starts_late", "finishes_early", "overruns",
+    "case_touch_minutes", "in_session_gap_minutes", "starts_late", "finishes_early", "overruns",
     *(f"late_start_{suffix}" for suffix, _, _ in BANDS),
     *(f"early_finish_{suffix}" for suffix, _, _ in BANDS),
 )  # fmt: skip

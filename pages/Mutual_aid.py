@@ -1,0 +1,113 @@
+"""Mutual aid for diagnostics programme leads: who could send how many patients a week to whom."""
+
+import altair as alt
+import streamlit as st
+
+from productivity import charts, marts, mutual_aid, mutual_aid_data as mad, ui
+
+view = ui.frame("Mutual aid", filters=("period",))
+
+
+@st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
+def load_plan(test: str, start: str | None, end: str | None, max_km: float, share: float):
+    period = marts.Period(start, end)
+    return mad.propose(
+        ui.engine(), test, period, ui.benchmarks(), max_distance_km=max_km, capacity_share=share
+    )
+
+
+def before_after_chart(frame, after: str) -> alt.LayerChart:
+    """6+ week waiters per trust now and after the plan, side by side, each bar labelled."""
+    order = frame[frame["when"] == "Now"].sort_values("waiting", ascending=False)["trust_code"]
+    base = alt.Chart(frame).encode(
+        y=alt.Y("trust_code:N", sort=list(order), title=None),
+        yOffset=alt.YOffset("when:N", sort=["Now", after]),
+        x=alt.X("waiting:Q", title="People waiting 6+ weeks"),
+        tooltip=["trust_code", "when", alt.Tooltip("waiting:Q", format=",.0f")],
+    )
+    bars = base.mark_bar().encode(
+        color=alt.Color(
+            "when:N",
+            title=None,
+            sort=["Now", after],
+            scale=alt.Scale(domain=["Now", after], range=[charts.NHS_GREY, charts.NHS_BLUE]),
+            legend=alt.Legend(orient="top"),
+        )
+    )
+    text = base.mark_text(align="left", dx=3, color=charts.TEXT).encode(
+        text=alt.Text("waiting:Q", format=",.0f")
+    )
+    return (bars + text).properties(height=max(200, 44 * frame["trust_code"].nunique()))
+
+
+controls = st.columns([2, 1, 1])
+# Plain DM01 codes as options, so that ?test=MRI works in a shared URL.
+test = controls[0].selectbox("Diagnostic test", list(mad.TESTS), key="test", bind="query-params")
+controls[0].caption(mad.test_label(test))
+max_km = controls[1].slider(
+    "Maximum distance between nearest sites (km)",
+    5,
+    100,
+    int(mutual_aid.DEFAULT_MAX_DISTANCE_KM),
+    step=5,
+    key="max_km",
+    bind="query-params",
+)
+share = controls[2].slider(
+    "Cap on the share of spare capacity offered (%)",
+    10,
+    100,
+    int(mutual_aid.DEFAULT_CAPACITY_SHARE * 100),
+    step=10,
+    key="share",
+    bind="query-params",
+)
+plan = load_plan(test, view.period.start, view.period.end, float(max_km), share / 100)
+if plan.trusts.empty:
+    ui.empty_state(f"No trust reports {mad.test_label(test)} waits in the chosen period.")
+    st.stop()
+
+horizon = max(plan.parameters.projection_weeks)
+tiles = st.columns(1 + len(plan.projection))
+tiles[0].metric("Patients moved a week", f"{plan.proposals['patients_per_week'].sum():,}")
+for tile, row in zip(tiles[1:], plan.projection.itertuples(index=False), strict=True):
+    tile.metric(
+        f"6+ week waiters after {row.weeks} weeks",
+        f"{row.waiting_6_plus_after:,}",
+        delta=f"{-row.reduction:,} with mutual aid" if row.reduction else None,
+        delta_color="inverse",
+        help=f"{row.waiting_6_plus_before:,} without mutual aid (the list held steady).",
+    )
+
+st.subheader(f"Proposed transfers: {mad.test_label(test)}")
+if plan.no_transfer:
+    ui.empty_state(f"No transfer is proposed. {plan.reason}")
+else:
+    st.caption(plan.reason)
+    st.dataframe(mad.proposal_table(plan), hide_index=True, width="stretch")
+    ui.download(plan.proposals, f"mutual-aid-{test.lower()}")
+
+st.subheader(f"6+ week waiters per trust, now and after {horizon} weeks")
+left, right = st.columns([3, 2])
+left.altair_chart(
+    before_after_chart(mad.before_after(plan), f"After {horizon} weeks"), width="stretch"
+)
+right.dataframe(mad.trust_table(plan), hide_index=True, width="stretch")
+with right:
+    trusts = plan.trusts[list(mad.TRUST_EXPORT_COLUMNS)]
+    ui.download(trusts, f"mutual-aid-{test.lower()}-trusts", "Download trusts CSV")
+
+st.subheader("What limits the plan")
+binding = mad.constraint_table(plan)
+if binding.empty:
+    st.caption("No constraint binds: every transfer that helps is made.")
+else:
+    st.dataframe(binding, hide_index=True, width="stretch")
+st.caption(
+    f"Spare capacity is activity at the benchmark rate beyond what was done, a week, over the "
+    f"last {mad.RECENT_WEEKS} whole weeks of the period. A receiver keeps what it needs to clear "
+    f"its own 6+ week backlog in {horizon} weeks, so its own 6-week performance never falls. "
+    "The projection assumes each list would otherwise hold steady and that transferred "
+    "patients are the longest waiters, seen within the week. Transfers are whole patients a "
+    "week, rounded down from the optimum of a linear programme (HiGHS)."
+)

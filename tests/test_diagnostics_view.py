@@ -1,0 +1,262 @@
+"""The Diagnostics page's readers on a real demo store, and its tables on small hand frames."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+from sqlalchemy import delete
+
+from productivity import db, diagnostics_view as dv, marts, models, rebase, reports, schema, spc
+from productivity.benchmarks import load_benchmarks
+
+ALL = marts.Period()
+NOWHERE = marts.Period("2001-01", "2001-02")
+
+
+@pytest.fixture(scope="module")
+def bench():
+    return load_benchmarks(override=None)
+
+
+@pytest.mark.parametrize(
+    ("modality", "key", "column", "direction", "unit"),
+    [
+        ("CT", "ct_scans_per_hour", "scans_per_hour", "higher", "scanner"),
+        ("MRI", "mri_scans_per_hour", "scans_per_hour", "higher", "scanner"),
+        ("NOUS", "nous_scans_per_hour", "scans_per_hour", "higher", "scanner"),
+        ("Endoscopy", "endoscopy_list_utilisation", "utilisation", "higher", "site"),
+        ("Echo", "echo_minutes_per_test", "minutes_per_test", "lower", "site"),
+    ],
+)
+def test_metric_spec_takes_its_benchmark_from_the_file(bench, modality, key, column, direction,
+                                                        unit):  # fmt: skip
+    spec = dv.metric_spec(modality, bench)
+    assert (spec.key, spec.column, spec.direction, spec.unit) == (key, column, direction, unit)
+    assert spec.benchmark == bench.value(key)
+    assert spec.higher_is_better is (direction == "higher")
+
+
+def test_metric_spec_follows_an_override(tmp_path):
+    override = tmp_path / "local.toml"
+    override.write_text("[mri_scans_per_hour]\nvalue = 3.1\n")
+    assert dv.metric_spec("MRI", load_benchmarks(override=override)).benchmark == 3.1
+
+
+def test_unknown_modality_is_refused(bench):
+    with pytest.raises(ValueError, match="modality must be one of"):
+        dv.metric_spec("PET", bench)
+
+
+def test_trust_rates_are_the_reports_rows(demo_engine, bench):
+    rates = dv.trust_rates(demo_engine, "MRI", ALL, bench)
+    report = reports.imaging_report(demo_engine, "trust", ALL, bench)
+    report = report[report["modality"] == "MRI"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(rates, report)
+    # A ratio of sums, by hand from the mart: Σ scans ÷ Σ hours of the trust's MRI scanners.
+    rows = marts.read_mart(demo_engine, marts.IMAGING, ALL, ["RBT"], {"modality": "MRI"})
+    expected = rows["scans"].sum() / rows["operational_hours"].sum()
+    got = rates.loc[rates["trust_code"] == "RBT", "scans_per_hour"].item()
+    assert got == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(("modality", "has_rbq"), [("Endoscopy", False), ("Echo", True)])
+def test_trust_rates_for_endoscopy_and_echo(demo_engine, bench, modality, has_rbq):
+    rates = dv.trust_rates(demo_engine, modality, ALL, bench)
+    column = dv.metric_spec(modality, bench).column
+    assert not rates.empty and rates[column].notna().all()
+    assert ("RBQ" in set(rates["trust_code"])) is has_rbq  # a heart and chest trust: echo only
+
+
+def test_unit_rates_are_per_scanner_for_imaging_and_per_site_otherwise(demo_engine, bench):
+    scanners = dv.unit_rates(demo_engine, "CT", ALL, "RBT", bench)
+    assert set(scanners["trust_code"]) == {"RBT"}
+    assert scanners["scanner_id"].is_unique and scanners["scanner_id"].str.contains("CT").all()
+    sites = dv.unit_rates(demo_engine, "Endoscopy", ALL, None, bench)
+    assert "scanner_id" not in sites.columns
+    assert not sites.duplicated(["trust_code", "site"]).any()
+
+
+def test_monthly_trend_has_the_system_and_the_chosen_trust(demo_engine, bench):
+    trend = dv.monthly_trend(demo_engine, "Echo", ALL, "RBT", bench)
+    assert set(trend["series"]) == {dv.SYSTEM, "RBT"}
+    assert sorted(trend["month"].dt.strftime("%Y-%m").unique()) == ["2026-08", "2026-09", "2026-10"]
+    only_system = dv.monthly_trend(demo_engine, "Echo", ALL, None, bench)
+    assert set(only_system["series"]) == {dv.SYSTEM}
+
+
+def test_spc_series_uses_whole_weeks_and_the_benchmark(demo_engine, bench):
+    result = dv.spc_series(demo_engine, "Echo", ALL, "RBT", bench)
+    dates = result.points["date"]
+    assert (dates.dt.day_of_week == 0).all()  # Mondays
+    # 2026-08-01 is a Saturday and 2026-10-31 a Saturday: weeks cut by the edges are left out.
+    assert dates.min() == pd.Timestamp("2026-08-03")
+    assert dates.max() + pd.Timedelta(days=6) <= pd.Timestamp("2026-10-31")
+    assert (result.points["target"] == bench.value("echo_minutes_per_test")).all()
+    # Echo: lower is better, so the chart is the XmR of the weekly ratio with direction "lower".
+    rows = dv.mart_rows(demo_engine, "Echo", ALL, "RBT")
+    weekly = dv.summarise(rows, "Echo", ["week"], bench).set_index("week")
+    values = weekly.loc[dates.dt.strftime("%Y-%m-%d"), "minutes_per_test"]
+    expected = spc.xmr(
+        values, dates, direction="lower", target=bench.value("echo_minutes_per_test")
+    )
+    pd.testing.assert_frame_equal(result.points, expected.points)
+
+
+def test_whole_weeks_drops_weeks_cut_by_the_months_read():
+    weeks = pd.Series(["2026-07-27", "2026-08-03", "2026-10-26"])
+    months = pd.Series(["2026-08", "2026-10"])
+    assert dv._whole_weeks(weeks, months).tolist() == [False, True, False]
+
+
+def test_stored_rebase_splits_the_spc_limits(demo_engine, bench):
+    unit, metric = dv.spc_unit("RBT"), "mri_scans_per_hour"
+    rebase.add_rebase(demo_engine, unit, metric, "2026-09-07", "New MRI coils", "tester")
+    try:
+        result = dv.spc_series(demo_engine, "MRI", ALL, "RBT", bench)
+        marks = dv.rebases(demo_engine, unit, metric)
+    finally:
+        with db.write_transaction(demo_engine) as conn:
+            conn.execute(delete(models.Rebase).where(models.Rebase.unit == unit))
+    assert len(result.periods) == 2
+    assert result.periods["start"].iloc[1] == pd.Timestamp("2026-09-07")
+    assert marks["label"].tolist() == ["rebase: New MRI coils"]
+
+
+def test_ai_scenario_is_the_capacity_at_the_scenario_slot(demo_engine, bench):
+    minutes, tests = dv.ai_scenario(demo_engine, ALL, "RBT", bench)
+    assert minutes == bench["echo_minutes_per_test"].extra["scenario_ai_assisted"]
+    rows = marts.read_mart(demo_engine, marts.ECHO, ALL, ["RBT"])
+    assert tests == pytest.approx(rows["scheduled_minutes"].sum() / minutes - rows["tests"].sum())
+
+
+def test_dm01_tests_of_each_modality():
+    assert dv.dm01_tests("MRI") == ("MRI",)
+    assert dv.dm01_tests("NOUS") == ("NON_OBSTETRIC_ULTRASOUND",)
+    assert dv.dm01_tests("Echo") == ("ECHOCARDIOGRAPHY",)
+    assert set(dv.dm01_tests("Endoscopy")) <= set(schema.DM01_TESTS)
+    assert dv.default_test("Endoscopy") == "COLONOSCOPY"
+
+
+def test_waits_view_for_one_test_and_trust(demo_engine, bench):
+    waits = dv.waits_view(demo_engine, ALL, "MRI", "RBT", bench)
+    assert waits.month == "2026-10"
+    assert set(waits.per_trust["test_code"]) == {"MRI"}
+    assert "▶ RBT" in set(waits.per_trust["trust"])
+    assert set(waits.all_tests["provider_code"]) == {"RBT"}
+    latest = reports.latest_dm01(demo_engine, ALL)
+    row = latest[(latest["provider_code"] == "RBT") & (latest["test_code"] == "MRI")]
+    assert waits.bands["patients"].sum() == row["total_waiting"].item()
+    six_plus = waits.bands.loc[waits.bands["wait"] != dv.WAITS[0], "patients"].sum()
+    assert six_plus == row["waiting_6_plus"].item()
+    assert waits.bands["wait"].iloc[-1] == dv.WAITS[2]
+
+
+def test_backlog_clearance_by_hand(demo_engine, bench):
+    backlog = dv.backlog_clearance(demo_engine, "CT", ALL, bench).set_index("trust_code")
+    latest = reports.latest_dm01(demo_engine, ALL)
+    waiting = latest[(latest["provider_code"] == "RBT") & (latest["test_code"] == "CT")]
+    imaging = reports.imaging_report(demo_engine, "trust", ALL, bench)
+    extra = imaging[(imaging["trust_code"] == "RBT") & (imaging["modality"] == "CT")]
+    weeks = (31 + 30 + 31) / 7  # August to October 2026
+    per_week = extra["additional_scans"].item() / weeks
+    assert backlog.loc["RBT", "waiting_6_plus"] == waiting["waiting_6_plus"].item()
+    assert backlog.loc["RBT", "additional_per_week"] == pytest.approx(per_week)
+    expected = waiting["waiting_6_plus"].item() / per_week if per_week else math.inf
+    assert backlog.loc["RBT", "weeks_to_clear_backlog"] == pytest.approx(expected)
+    system = backlog.loc[dv.SYSTEM]
+    trusts = backlog.drop(index=dv.SYSTEM)
+    assert system["waiting_6_plus"] == trusts["waiting_6_plus"].sum()
+
+
+def test_backlog_for_endoscopy_counts_every_endoscopy_test(demo_engine, bench):
+    backlog = dv.backlog_clearance(demo_engine, "Endoscopy", ALL, bench).set_index("trust_code")
+    latest = reports.latest_dm01(demo_engine, ALL)
+    mine = latest[(latest["provider_code"] == "RBT") & latest["test_code"].isin(
+        dv.ENDOSCOPY_DM01_TESTS)]  # fmt: skip
+    assert backlog.loc["RBT", "waiting_6_plus"] == mine["waiting_6_plus"].sum()
+
+
+def test_modality_view_marks_the_chosen_trust_and_keeps_its_backlog_row(demo_engine, bench):
+    view = dv.modality_view(demo_engine, "MRI", ALL, "RBT", bench)
+    assert view.rates.loc[view.rates["trust_code"] == "RBT", "trust"].item() == "▶ RBT"
+    assert view.backlog["trust_code"].tolist() == [dv.SYSTEM, "RBT"]
+    assert view.ai_scenario is None
+    none = dv.modality_view(demo_engine, "Endoscopy", ALL, "RBQ", bench)  # no endoscopy at RBQ
+    assert none.units.empty and none.trend.empty and none.spc is None and none.backlog.empty
+
+
+def test_an_empty_period_gives_empty_frames_not_errors(demo_engine, bench):
+    view = dv.modality_view(demo_engine, "CT", NOWHERE, None, bench)
+    assert view.rates.empty and view.units.empty and view.trend.empty and view.backlog.empty
+    assert view.spc is None
+    waits = dv.waits_view(demo_engine, NOWHERE, "CT", None, bench)
+    assert waits.month is None and waits.per_trust.empty and waits.bands.empty
+
+
+def test_rate_table_marks_echo_lower_is_better(bench):
+    spec = dv.metric_spec("Echo", bench)  # 45 minutes
+    frame = pd.DataFrame(
+        {
+            "trust_code": ["A", "B", "C"],
+            "minutes_per_test": [44.0, 50.0, float("nan")],
+            "tests": [100, 80, 0],
+            "scheduled_minutes": [4400.0, 4000.0, 0.0],
+            "capacity_released": [-2.2, 8.9, 0.0],
+        }
+    )
+    table = dv.rate_table(frame, spec, ["trust_code"])
+    assert table.columns[:2].tolist() == ["Trust", "Minutes/test (≤45.0)"]
+    assert table["Minutes/test (≤45.0)"].tolist() == ["✓ 44.0", "✗ 50.0", "–"]
+    assert table["Capacity released (tests)"].tolist() == ["-2", "9", "0"]
+
+
+def test_dm01_table_checks_both_standards_and_13_weeks(bench):
+    frame = pd.DataFrame(
+        {
+            "provider_code": ["A", "B"],
+            "test_code": ["MRI", "MRI"],
+            "test_name": ["Magnetic Resonance Imaging"] * 2,
+            "total_waiting": [1000, 200],
+            "waiting_6_plus": [40, 1],  # 96% and 99.5% within 6 weeks
+            "waiting_13_plus": [3, 0],
+            "within_6_weeks": [0.96, 0.995],
+            "backlog_weeks": [0.5, float("nan")],
+        }
+    )
+    table = dv.dm01_table(frame, bench)
+    assert "Test" not in table.columns  # one test: named in the heading instead
+    assert table["Within 6 weeks (≥95%)"].tolist() == ["✓ 96.0%", "✓ 99.5%"]
+    assert table["Within 6 weeks (≥99%)"].tolist() == ["✗ 96.0%", "✓ 99.5%"]
+    assert table["13+ weeks (≤0)"].tolist() == ["✗ 3", "✓ 0"]
+    assert table["Backlog (weeks)"].tolist() == ["0.5", "–"]
+
+
+def test_backlog_table_says_when_there_is_no_extra_capacity(bench):
+    spec = dv.metric_spec("CT", bench)
+    frame = pd.DataFrame(
+        {
+            "trust_code": ["A", "B", "C"],
+            "waiting_6_plus": [100, 0, 50],
+            "additional_per_week": [25.0, 10.0, 0.0],
+            "weeks_to_clear_backlog": [4.0, 0.0, math.inf],
+        }
+    )
+    table = dv.backlog_table(frame, spec)
+    assert table["Weeks to clear the 6-week backlog"].tolist() == [
+        "4.0", "0.0", "no extra capacity at benchmark",
+    ]  # fmt: skip
+
+
+def test_trend_and_spc_tables_are_formatted(demo_engine, bench):
+    spec = dv.metric_spec("Endoscopy", bench)
+    trend = dv.monthly_trend(demo_engine, "Endoscopy", ALL, "RBT", bench)
+    table = dv.trend_table(trend, spec)
+    assert table.columns.tolist() == ["Month", "RBT", dv.SYSTEM]
+    assert table["RBT"].str.endswith("%").all()
+    result = dv.spc_series(demo_engine, "Endoscopy", ALL, "RBT", bench)
+    spc_table = dv.spc_table(result, spec)
+    assert len(spc_table) == len(result.points)
+    assert spc_table["Value"].str.endswith("%").all()
+    assert "Variation:" in dv.spc_caption(result) and "Assurance:" in dv.spc_caption(result)

@@ -1,0 +1,139 @@
+"""The Diagnostics page in AppTest on the 3-month demo store: modalities, filters, empty states."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+TIMEOUT = 60  # seconds: the first run of a session reads the marts
+PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "Diagnostics.py")
+
+
+@pytest.fixture
+def page(demo_url, monkeypatch):
+    """A fresh AppTest of the Diagnostics page file (as a deep link runs it), on the demo store."""
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    monkeypatch.delenv("PRODUCTIVITY_BENCHMARKS", raising=False)
+    st.cache_data.clear()
+    st.cache_resource.clear()  # ui.engine() may hold another test's store
+
+    def start(**query: str) -> AppTest:
+        at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+        for key, value in query.items():
+            at.query_params[key] = value
+        # AppTest has no URL path, so the frame's navigation would pick the default page;
+        # a real deep link's path (/Diagnostics) picks this one, as switch_page does here.
+        at.switch_page("Diagnostics.py")
+        return at.run()
+
+    return start
+
+
+def specs(at: AppTest) -> list[dict]:
+    """Each Vega-Lite chart's spec, with its datasets decoded into DataFrames."""
+    found = []
+    for element in at.get("vega_lite_chart"):
+        spec = json.loads(element.proto.spec)
+        spec["frames"] = {
+            d.name: pa.ipc.open_stream(d.data.data).read_all().to_pandas()
+            for d in element.proto.datasets
+        }
+        found.append(spec)
+    return found
+
+
+def table(at: AppTest, column_start: str) -> pd.DataFrame:
+    """The first table with a column whose heading starts with ``column_start``."""
+    return next(
+        d.value for d in at.dataframe if any(str(c).startswith(column_start) for c in d.value)
+    )
+
+
+def spec_text(spec: dict) -> str:
+    """A chart's spec without its data, as text to search for titles and labels."""
+    return json.dumps({k: v for k, v in spec.items() if k not in ("frames", "datasets")})
+
+
+def axis_titles(at: AppTest) -> str:
+    return " ".join(spec_text(s) for s in specs(at))
+
+
+def test_query_parameter_preselects_the_modality(page):
+    at = page(modality="MRI")
+    assert not at.exception
+    assert at.title[0].value == "Diagnostics"
+    assert at.selectbox(key="modality").value == "MRI"
+    assert "MRI scans per operational hour" in axis_titles(at)
+    rates = table(at, "Scans/hr")
+    assert "Scans/hr (≥2.50)" in rates.columns
+    assert at.selectbox(key="dm01-test-MRI").value == "MRI"
+    # trusts, scanners, trend, SPC, DM01 % within 6 weeks, waiting-time bands
+    assert len(at.get("vega_lite_chart")) == 6
+    assert len(at.get("download_button")) >= 7
+
+
+def test_the_modality_filter_changes_the_charts_and_tables(page):
+    at = page(modality="CT")
+    ct = axis_titles(at)
+    assert "CT scans per operational hour" in ct
+    at.selectbox(key="modality").select("Echo").run()
+    assert not at.exception
+    echo = axis_titles(at)
+    assert echo != ct and "Echo minutes per test" in echo
+    assert "Minutes/test (≤45.0)" in table(at, "Minutes/test").columns
+    assert any("AI-assisted scenario" in i.value for i in at.info)
+    assert at.selectbox(key="dm01-test-Echo").value == "ECHOCARDIOGRAPHY"
+    at.selectbox(key="modality").select("Endoscopy").run()
+    assert not at.exception
+    assert "Utilisation (≥95.0%)" in table(at, "Utilisation").columns
+    assert "Scanner" not in table(at, "Site").columns  # per site, not per scanner
+
+
+def test_the_trust_filter_narrows_the_distribution_and_marks_the_trust(page):
+    at = page(modality="MRI", trust="RBT")
+    assert not at.exception
+    scanners = table(at, "Scanner")
+    assert set(scanners["Trust"]) == {"RBT"}
+    assert "▶ RBT" in set(table(at, "Scans/hr")["Trust"])  # every trust, the chosen one marked
+    (frame,) = [f for s in specs(at) for f in s["frames"].values() if "series" in f]
+    assert set(frame["series"]) == {"RBT", "System"}
+    assert any(h.value.endswith("at RBT: SPC") for h in at.subheader)
+
+
+def test_the_spc_chart_names_its_variation_and_assurance(page):
+    at = page(modality="Echo", trust="RBT")
+    (chart,) = [s for s in specs(at) if "Variation" in json.dumps(s.get("title", ""))]
+    assert "Assurance" in json.dumps(chart["title"])
+    assert any("Variation:" in c.value and "Assurance:" in c.value for c in at.caption)
+
+
+def test_a_filter_that_selects_nothing_says_so(page):
+    at = page(modality="Endoscopy", trust="RBQ")  # a heart and chest trust: no endoscopy
+    assert not at.exception
+    messages = [i.value for i in at.info]
+    assert any("No Endoscopy activity at RBQ" in m for m in messages)
+    assert any("No whole week of Endoscopy activity at RBQ" in m for m in messages)
+    assert not any("Scanner" in str(d.value.columns) for d in at.dataframe)
+    charts = axis_titles(at)
+    assert "Endoscopy list utilisation" in charts  # the all-trust comparison still shows
+
+
+def test_the_dm01_section_shows_both_standards(page):
+    at = page(modality="NOUS")
+    dm01 = table(at, "Within 6 weeks")
+    assert {"Within 6 weeks (≥95%)", "Within 6 weeks (≥99%)", "13+ weeks (≤0)"} <= set(dm01)
+    rules = {v for s in specs(at) for f in s["frames"].values() if "label" in f for v in f["value"]}
+    assert {0.95, 0.99} <= rules  # both standards are drawn
+    assert any("constitutional standard 99%" in c.value for c in at.caption)
+    assert any(h.value.startswith("DM01 waits: Non-obstetric Ultrasound") for h in at.subheader)
+    weeks = table(at, "Weeks to clear")
+    assert weeks["Trust"].iloc[0] == "System"
+    at.selectbox(key="dm01-test-NOUS").select("DEXA_SCAN").run()
+    assert not at.exception
+    assert any(h.value.startswith("DM01 waits: DEXA Scan") for h in at.subheader)

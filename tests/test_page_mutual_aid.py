@@ -1,0 +1,87 @@
+"""The Mutual aid page in AppTest on the 3-month demo: proposals, chart, URL and empty state."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+TIMEOUT = 60  # seconds: the first run of a session reads the marts
+PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "Mutual_aid.py")
+
+
+@pytest.fixture
+def page(demo_url, monkeypatch):
+    """A fresh AppTest of the Mutual aid page file (as a deep link runs it), on the demo store."""
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    monkeypatch.delenv("PRODUCTIVITY_BENCHMARKS", raising=False)
+    st.cache_data.clear()
+    st.cache_resource.clear()  # ui.engine() may hold another test's store
+
+    def start(**query: str) -> AppTest:
+        at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+        for key, value in query.items():
+            at.query_params[key] = value
+        # AppTest has no URL path; a real deep link's path (/Mutual_aid) picks this page.
+        at.switch_page("Mutual_aid.py")
+        return at.run()
+
+    return start
+
+
+def proposals(at: AppTest):
+    return next(d.value for d in at.dataframe if "From trust" in d.value.columns)
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_the_page_shows_proposals_a_chart_the_projection_and_downloads(page):
+    at = page()
+    assert not at.exception
+    assert at.title[0].value == "Mutual aid"
+    assert at.selectbox(key="test").value == "CT"
+    table = proposals(at)
+    assert len(table) >= 1 and (table["Distance (km)"] <= 40).all()
+    assert len(at.get("vega_lite_chart")) == 1
+    shown = metrics(at)
+    assert {f"6+ week waiters after {w} weeks" for w in (4, 8, 12)} <= set(shown)
+    moved = int(shown["Patients moved a week"])
+    assert moved == table["Patients a week"].sum()
+    assert len(at.get("download_button")) == 2  # proposals and trusts
+    assert any(h.value == "What limits the plan" for h in at.subheader)
+
+
+def test_the_test_in_the_url_changes_the_output(page):
+    ct, mri = page(test="CT"), page(test="MRI")
+    assert not mri.exception
+    assert mri.selectbox(key="test").value == "MRI"
+    assert any("Magnetic Resonance Imaging" in h.value for h in mri.subheader)
+    assert metrics(mri) != metrics(ct)
+    assert not proposals(mri).equals(proposals(ct))
+
+
+def test_choosing_another_test_and_distance_recomputes(page):
+    at = page()
+    before = metrics(at)
+    at.selectbox(key="test").select("NON_OBSTETRIC_ULTRASOUND").run()
+    assert not at.exception
+    assert metrics(at) != before
+    assert set(proposals(at)["Test"]) == {"Non-obstetric Ultrasound"}
+    wide = metrics(at)
+    at.slider(key="max_km").set_value(5).run()
+    assert not at.exception
+    assert metrics(at) != wide
+
+
+def test_no_transfer_is_explained_plainly(page):
+    at = page(test="MRI", max_km="5")  # no MRI donor and receiver are within 5 km of each other
+    assert not at.exception
+    messages = [i.value for i in at.info]
+    assert any("No transfer is proposed" in m and "within 5 km" in m for m in messages)
+    assert metrics(at)["Patients moved a week"] == "0"
+    assert not any("From trust" in d.value.columns for d in at.dataframe)
+    assert len(at.get("vega_lite_chart")) == 1  # the trusts' waits are still shown
