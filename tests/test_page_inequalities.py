@@ -63,9 +63,10 @@ def test_the_page_draws_quintiles_ratios_and_spc(page):
     assert not at.exception
     assert at.title[0].value == "Health inequalities"
     assert at.selectbox(key="test").value == "MRI"
-    # % within 6 weeks by quintile, the forest of ratios, the SPC chart; each with a download
-    assert len(at.get("vega_lite_chart")) == 3
-    assert len(at.get("download_button")) == 3
+    # % within 6 weeks by quintile, the waiting distribution by quintile (the demo stores the
+    # bands), the forest of ratios, the SPC chart; each with a download
+    assert len(at.get("vega_lite_chart")) == 4
+    assert len(at.get("download_button")) == 4
     headings = [h.value for h in at.subheader]
     assert any(h.startswith("Is the gap widening?") for h in headings)
     quintiles = table(at, "Quintile")
