@@ -1,0 +1,162 @@
+"""Shared pieces of every importer: the parsed result, reference codes and common checks.
+
+A parser turns a :class:`~productivity.ingest.tabular.Table` into a :class:`ParsedFile` of
+canonical frames or records located problems in a
+:class:`~productivity.ingest.tabular.ProblemLog`. The checks here are vectorised: each builds a
+mask and hands it to the log, which keeps the first 50 problems.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+
+import pandas as pd
+
+from productivity import settings
+from productivity.ingest.tabular import ProblemLog
+from productivity.ingest.values import map_values, parse_numbers
+
+ISSUE_COLUMNS: tuple[str, ...] = ("trust_code", "month", "issue", "count")
+SPECIALTIES_FILE = settings.DATA_DIR / "maps" / "specialties.toml"
+SESSION_VALUES: Mapping[str, str] = {
+    "am": "AM",
+    "morning": "AM",
+    "morn": "AM",
+    "pm": "PM",
+    "afternoon": "PM",
+    "aft": "PM",
+    "eve": "EVE",
+    "evening": "EVE",
+    "ev": "EVE",
+    "night": "EVE",
+    "twilight": "EVE",
+    "all": "ALL",
+    "all day": "ALL",
+    "allday": "ALL",
+    "full day": "ALL",
+    "ad": "ALL",
+    "day": "ALL",
+    "fd": "ALL",
+}
+SESSION_EXPECTED = "one of AM, PM, EVE, ALL"
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    """A validated file: canonical frames ready for :mod:`productivity.ingest.store`.
+
+    ``frames`` by kind: theatre ``lists`` + ``cases``; imaging ``scanner_day``; endoscopy
+    ``endoscopy_list``; echo ``echo_activity``; dm01 ``dm01`` and/or ``dm01_imd``. ``issues``
+    records data-quality counts found while parsing (e.g. duplicate rows dropped).
+    """
+
+    kind: str
+    file_name: str
+    frames: Mapping[str, pd.DataFrame]
+    rows: int
+    trust_codes: tuple[str, ...]
+    period_from: dt.date | None
+    period_to: dt.date | None
+    issues: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ISSUE_COLUMNS))
+    notes: tuple[str, ...] = ()
+
+
+@cache
+def reference_trust_codes() -> frozenset[str]:
+    """Trust codes listed in ``data/trusts.csv`` (used when no store is at hand)."""
+    frame = pd.read_csv(settings.TRUSTS_FILE, dtype=str, keep_default_na=False)
+    return frozenset(frame["trust_code"].str.strip().str.upper())
+
+
+@cache
+def specialty_names() -> dict[str, str]:
+    """Specialty alias (and treatment function code) -> canonical specialty name."""
+    try:
+        raw = tomllib.loads(SPECIALTIES_FILE.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    names: dict[str, str] = {}
+    for canonical, aliases in raw.items():
+        names[canonical] = canonical
+        for alias in aliases:
+            names[str(alias)] = canonical
+    return names
+
+
+def known_specialties() -> frozenset[str]:
+    """The canonical specialty names; anything else is 'unmapped' in the quality report."""
+    return frozenset(specialty_names().values())
+
+
+def normalise_specialty(text: pd.Series) -> pd.Series:
+    """Known specialty names and codes to their canonical name; unknown ones kept as given."""
+    mapped, _ = map_values(text, specialty_names(), keep_unknown=True)
+    return mapped
+
+
+def period_bounds(dates: pd.Series) -> tuple[dt.date | None, dt.date | None]:
+    values = pd.to_datetime(dates).dropna()
+    if values.empty:
+        return None, None
+    return values.min().date(), values.max().date()
+
+
+def check_required(frame: pd.DataFrame, names: Collection[str], log: ProblemLog, label) -> None:
+    """An empty cell in a required column is a problem."""
+    for name in names:
+        log.add_mask(frame[name] == "", label(name), None, "value is empty: expected a value")
+
+
+def check_trusts(
+    frame: pd.DataFrame, known: Collection[str], log: ProblemLog, label: str = "trust_code"
+) -> pd.Series:
+    """Upper-cased trust codes; codes missing from the trust table are problems."""
+    codes = frame["trust_code"].str.upper()
+    unknown = (codes != "") & ~codes.isin(list(known))
+    shown = ", ".join(sorted(known)[:15]) + (" ..." if len(known) > 15 else "")
+    log.add_mask(
+        unknown,
+        label,
+        frame["trust_code"],
+        f"unknown trust code: expected an ODS code in the trust table ({shown})",
+    )
+    return codes
+
+
+def numbers(
+    frame: pd.DataFrame,
+    name: str,
+    log: ProblemLog,
+    label: str,
+    *,
+    integer: bool = False,
+    required: bool = True,
+) -> pd.Series:
+    """A numeric column: unparseable, negative or (when required) empty cells are problems."""
+    values, bad = parse_numbers(frame[name], integer=integer)
+    kind = "a whole number" if integer else "a number"
+    log.add_mask(bad, label, frame[name], f"not {kind}: expected {kind} of 0 or more")
+    log.add_mask(values < 0, label, frame[name], f"negative: expected {kind} of 0 or more")
+    if required:
+        log.add_mask((frame[name] == "") & ~bad, label, None, f"value is empty: expected {kind}")
+    return values
+
+
+def issue_counts(frame: pd.DataFrame, date_column: str, issue: str) -> pd.DataFrame:
+    """Count rows per trust and month for a data-quality issue found while parsing."""
+    if frame.empty:
+        return pd.DataFrame(columns=ISSUE_COLUMNS)
+    month = pd.to_datetime(frame[date_column]).dt.to_period("M").dt.start_time
+    counts = (
+        pd.DataFrame({"trust_code": frame["trust_code"], "month": month})
+        .groupby(["trust_code", "month"], sort=True)
+        .size()
+        .rename("count")
+        .reset_index()
+    )
+    counts["issue"] = issue
+    return counts[list(ISSUE_COLUMNS)]

@@ -1,0 +1,235 @@
+"""DM01-style waiting lists split by deprivation (SPEC §3 "Deprivation"), for the inequalities view.
+
+Rows carry ``period, provider_code, test`` and a deprivation marker: an IMD quintile (1 = most
+deprived), an IMD decile (quintile = ceil(decile / 2)), or an LSOA code looked up in a file named
+by ``options.lsoa_lookup`` in the column map (columns ``lsoa_code`` and ``imd_decile`` or
+``imd_quintile``). Counts are ``total_waiting``, ``waiting_6_plus`` and ``waiting_13_plus``, or
+the 14 waiting-time bands they are derived from; rows are summed per period × provider × test ×
+quintile.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from productivity.ingest.checks import ParsedFile
+from productivity.ingest.dm01 import (
+    DM01_TESTS,
+    PERIOD_EXPECTED,
+    band_column,
+    counts,
+    normalise_test_names,
+    parse_periods,
+)
+from productivity.ingest.maps import ColumnMap
+from productivity.ingest.tabular import (
+    ColumnSpec,
+    ProblemLog,
+    Table,
+    canonical_frame,
+    match_columns,
+    norm,
+    read_table,
+)
+from productivity.ingest.values import DATETIME_UNIT, parse_numbers
+from productivity.schema import DM01_BANDS, DM01_BANDS_6_PLUS
+
+MARKERS = ("imd_quintile", "imd_decile", "lsoa_code")
+SPEC = ColumnSpec(
+    columns=(
+        "period",
+        "provider_code",
+        "test",
+        *MARKERS,
+        "total_waiting",
+        "waiting_6_plus",
+        "waiting_13_plus",
+        *DM01_BANDS,
+    ),
+    required=("period", "provider_code", "test"),
+    one_of=(MARKERS, ("total_waiting", "weeks_00")),
+    aliases={
+        "period": ("month", "reporting period"),
+        "provider_code": ("provider org code", "org code", "trust code", "provider"),
+        "test": (
+            "test code",
+            "test_code",
+            "diagnostic test",
+            "diagnostic tests",
+            "test name",
+            "diagnostic test name",
+        ),
+        "imd_quintile": ("imd quintile", "quintile", "deprivation quintile", "imd_quintile"),
+        "imd_decile": ("imd decile", "decile", "imd 2019 decile", "deprivation decile"),
+        "lsoa_code": ("lsoa", "lsoa11cd", "lsoa21cd", "lsoa code", "lsoa 2011 code"),
+        "total_waiting": ("total wl", "total waiting list", "waiting list", "total waiting"),
+        "waiting_6_plus": ("6+ww", "number waiting 6+ weeks", "waiting 6+ weeks"),
+        "waiting_13_plus": ("number waiting 13+ weeks", "waiting 13+ weeks"),
+    },
+)
+IMD_COLUMNS = (
+    "period",
+    "provider_code",
+    "test_code",
+    "imd_quintile",
+    "total_waiting",
+    "waiting_6_plus",
+    "waiting_13_plus",
+)
+
+
+def looks_like_deprivation(headers) -> bool:
+    names = SPEC.lookup()
+    found = {names.get(norm(h)) for h in headers}
+    return bool(found & set(MARKERS)) and {"period", "provider_code"} <= found
+
+
+def parse_deprivation(
+    table: Table, cmap: ColumnMap, log: ProblemLog, lsoa_lookup: Path | None = None
+) -> ParsedFile:
+    """Validate deprivation rows and sum them per period × provider × test × IMD quintile.
+
+    Raises:
+        InputError: every located problem found (up to 50).
+    """
+    cmap.check(SPEC.columns)
+    cols = match_columns(table, SPEC, cmap.columns, band_column, cmap.constants, log)
+    bands = all(b in cols for b in DM01_BANDS)
+    if not bands:
+        for column in ("total_waiting", "waiting_6_plus", "waiting_13_plus"):
+            if column not in cols:
+                log.add(
+                    table.header_row,
+                    column,
+                    None,
+                    f"required column {column!r} is missing: expected total_waiting, "
+                    "waiting_6_plus and waiting_13_plus, or the 14 waiting-time bands",
+                )
+    log.raise_if_any()
+    f = canonical_frame(table, cols, SPEC.columns, cmap.constants)
+    label = cols.label
+    labels = {c: label(c) for c in SPEC.columns}
+    period = parse_periods(f["period"])
+    log.add_mask(
+        period.isna(), label("period"), f["period"], f"not a period: expected {PERIOD_EXPECTED}"
+    )
+    test = normalise_test_names(f["test"])
+    log.add_mask(
+        test == "",
+        label("test"),
+        f["test"],
+        "unknown diagnostic test: expected one of " + ", ".join(DM01_TESTS),
+    )
+    log.add_mask(
+        f["provider_code"] == "",
+        label("provider_code"),
+        None,
+        "value is empty: expected a provider code",
+    )
+    quintile = _quintiles(f, cols, log, lsoa_lookup or cmap.option_path("lsoa_lookup"))
+    if bands:
+        v = counts(f, DM01_BANDS, labels, log)
+        values = pd.DataFrame(
+            {
+                "total_waiting": v[list(DM01_BANDS)].sum(axis=1),
+                "waiting_6_plus": v[list(DM01_BANDS_6_PLUS)].sum(axis=1),
+                "waiting_13_plus": v["weeks_13_plus"],
+            }
+        )
+    else:
+        values = counts(f, ("total_waiting", "waiting_6_plus", "waiting_13_plus"), labels, log)
+        log.add_mask(
+            values["waiting_6_plus"] > values["total_waiting"],
+            label("waiting_6_plus"),
+            values["waiting_6_plus"],
+            "more than total_waiting: expected at most the total",
+        )
+        log.add_mask(
+            values["waiting_13_plus"] > values["waiting_6_plus"],
+            label("waiting_13_plus"),
+            values["waiting_13_plus"],
+            "more than waiting_6_plus: expected at most that",
+        )
+    log.raise_if_any()
+    keyed = values.assign(
+        period=period.dt.date,
+        provider_code=f["provider_code"].str.upper(),
+        test_code=test,
+        imd_quintile=quintile.astype("int64"),
+    )
+    frame = (
+        keyed.groupby(["period", "provider_code", "test_code", "imd_quintile"], sort=True)
+        .sum()
+        .reset_index()[list(IMD_COLUMNS)]
+    )
+    frame["period"] = pd.to_datetime(frame["period"]).astype(DATETIME_UNIT)
+    periods = pd.to_datetime(frame["period"])
+    return ParsedFile(
+        kind="dm01",
+        file_name=log.file,
+        frames={"dm01_imd": frame},
+        rows=len(frame),
+        trust_codes=tuple(sorted(frame["provider_code"].unique())),
+        period_from=periods.min().date() if len(frame) else None,
+        period_to=periods.max().date() if len(frame) else None,
+    )
+
+
+def _quintiles(f: pd.DataFrame, cols, log: ProblemLog, lookup: Path | None) -> pd.Series:
+    label = cols.label
+    if "imd_quintile" in cols:
+        q, bad = parse_numbers(f["imd_quintile"], integer=True)
+        log.add_mask(
+            bad | ~q.between(1, 5),
+            label("imd_quintile"),
+            f["imd_quintile"],
+            "not an IMD quintile: expected a whole number 1-5 (1 = most deprived)",
+        )
+        return q.fillna(0)
+    if "imd_decile" in cols:
+        d, bad = parse_numbers(f["imd_decile"], integer=True)
+        log.add_mask(
+            bad | ~d.between(1, 10),
+            label("imd_decile"),
+            f["imd_decile"],
+            "not an IMD decile: expected a whole number 1-10 (1 = most deprived)",
+        )
+        return np.ceil(d.fillna(0) / 2)
+    if lookup is None or not lookup.exists():
+        log.add(
+            None,
+            label("lsoa_code"),
+            None,
+            "LSOA codes need a lookup file: set options.lsoa_lookup in the column map to a "
+            "CSV with lsoa_code and imd_decile (or imd_quintile)",
+        )
+        return pd.Series(0, index=f.index)
+    table = read_table(lookup)
+    lcols = match_columns(
+        table,
+        ColumnSpec(
+            ("lsoa_code", "imd_quintile", "imd_decile"),
+            ("lsoa_code",),
+            SPEC.aliases,
+            (("imd_quintile", "imd_decile"),),
+        ),
+    )
+    lf = canonical_frame(table, lcols, ("lsoa_code", "imd_quintile", "imd_decile"))
+    if "imd_quintile" in lcols:
+        q = parse_numbers(lf["imd_quintile"], integer=True)[0]
+    else:
+        q = np.ceil(parse_numbers(lf["imd_decile"], integer=True)[0] / 2)
+    quintile = (
+        f["lsoa_code"].str.upper().map(dict(zip(lf["lsoa_code"].str.upper(), q, strict=True)))
+    )
+    log.add_mask(
+        quintile.isna() | ~quintile.between(1, 5),
+        label("lsoa_code"),
+        f["lsoa_code"],
+        f"LSOA code not found in {lookup.name} (or its IMD value is invalid): expected a "
+        "listed LSOA code",
+    )
+    return quintile.fillna(0)

@@ -1,0 +1,122 @@
+"""Refuse patient-identifiable data before anything else is read.
+
+The store never holds NHS numbers, names, dates of birth or postcodes (SPEC §3). A column is
+refused when its header names one of those, or when most of its values look like one: 10 digits
+passing the NHS number modulus-11 check, or a full UK postcode. Values are never echoed back in
+the message, so the refusal itself cannot leak them into logs or the import history.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from productivity.ingest.tabular import ProblemLog, Table, norm
+
+PID_HEADERS: frozenset[str] = frozenset(
+    norm(name)
+    for name in (
+        "nhs number",
+        "nhs no",
+        "nhs num",
+        "nhsno",
+        "nhs_number",
+        "nhs id",
+        "new nhs number",
+        "patient name",
+        "patient surname",
+        "patient forename",
+        "forename",
+        "forenames",
+        "first name",
+        "firstname",
+        "given name",
+        "surname",
+        "last name",
+        "lastname",
+        "family name",
+        "full name",
+        "patient full name",
+        "date of birth",
+        "dob",
+        "birth date",
+        "birthdate",
+        "d o b",
+        "patient dob",
+        "postcode",
+        "post code",
+        "patient postcode",
+        "home postcode",
+        "postal code",
+        "address",
+        "patient address",
+        "address line 1",
+    )
+)
+NHS_NUMBER_SHAPE = r"\d{3}[ -]?\d{3}[ -]?\d{4}"
+POSTCODE_SHAPE = r"(?i)(?:[A-Z]{1,2}\d[A-Z\d]?|GIR) ?\d[A-Z]{2}"
+# A column is judged identifiable when at least this share of its non-empty values look so.
+VALUE_SHARE = 0.5
+_WEIGHTS = np.arange(10, 1, -1)
+
+
+def valid_nhs_numbers(values: pd.Series) -> pd.Series:
+    """True where the text is a 10-digit number passing the NHS modulus-11 check."""
+    text = values.astype("str").str.strip()
+    shaped = text.str.fullmatch(NHS_NUMBER_SHAPE)
+    result = pd.Series(False, index=values.index)
+    if not shaped.any():
+        return result
+    digits_text = text[shaped].str.replace(r"[ -]", "", regex=True)
+    raw = np.frombuffer("".join(digits_text).encode("ascii"), dtype=np.uint8)
+    digits = (raw - ord("0")).reshape(-1, 10).astype(np.int64)
+    check = 11 - (digits[:, :9] @ _WEIGHTS) % 11
+    check = np.where(check == 11, 0, check)
+    ok = (check != 10) & (check == digits[:, 9])
+    result[shaped] = ok
+    return result
+
+
+def _share(mask: pd.Series, filled: pd.Series) -> float:
+    count = int(filled.sum())
+    return float(mask.sum()) / count if count else 0.0
+
+
+def check_pid(table: Table, log: ProblemLog) -> None:
+    """Add a problem for every column of ``table`` that holds patient-identifiable data."""
+    frame = table.frame
+    for header in frame.columns:
+        if norm(header) in PID_HEADERS:
+            log.add(
+                table.header_row,
+                header,
+                None,
+                "patient-identifiable column refused (NHS number, name, date of birth or "
+                "postcode): remove it from the export; the store never holds such data",
+            )
+            continue
+        text = frame[header].astype("str").str.strip()
+        filled = text != ""
+        if not filled.any():
+            continue
+        nhs = valid_nhs_numbers(text)
+        if nhs.any() and _share(nhs, filled) >= VALUE_SHARE:
+            row = int(nhs[nhs].index[0])
+            log.add(
+                row,
+                header,
+                None,
+                "column refused: its values look like NHS numbers (10 digits passing the "
+                "modulus-11 check); patient-identifiable data must not be loaded",
+            )
+            continue
+        postcode = text.str.fullmatch(POSTCODE_SHAPE)
+        if postcode.any() and _share(postcode, filled) >= VALUE_SHARE:
+            row = int(postcode[postcode].index[0])
+            log.add(
+                row,
+                header,
+                None,
+                "column refused: its values look like full postcodes; patient-identifiable "
+                "data must not be loaded (an outward code such as 'CH2' is fine)",
+            )

@@ -1,0 +1,150 @@
+"""Vectorised parsing of text cells into dates, times, numbers and flags.
+
+Each parser takes a Series of stripped text (index = spreadsheet row) and returns the parsed
+Series plus a boolean mask of cells that are not empty but could not be parsed, so the caller
+can turn the mask into located problems. Only shapes that a regular expression accepts reach
+pandas' parsers, so odd input (time zones, free text) is reported, never raised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from productivity.ingest.tabular import norm
+
+DATETIME_UNIT = "datetime64[us]"
+
+# (regular expression of accepted text, strptime format or None for ISO 8601)
+_ISO = r"\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?"
+_DMY = r"\d{1,2}/\d{1,2}/\d{4}"
+DATETIME_SHAPES: tuple[tuple[str, str | None], ...] = (
+    (_ISO, None),
+    (_DMY + r" \d{1,2}:\d{2}", "%d/%m/%Y %H:%M"),
+    (_DMY + r" \d{1,2}:\d{2}:\d{2}", "%d/%m/%Y %H:%M:%S"),
+    (_DMY, "%d/%m/%Y"),
+    (r"\d{1,2}-\d{1,2}-\d{4} \d{1,2}:\d{2}", "%d-%m-%Y %H:%M"),
+    (r"\d{1,2}-\d{1,2}-\d{4}", "%d-%m-%Y"),
+)
+DATETIME_EXPECTED = "a date-time such as 2026-05-01 08:30 or 01/05/2026 08:30"
+DATE_EXPECTED = "a date such as 2026-05-01 or 01/05/2026"
+TIME_EXPECTED = "a time HH:MM (e.g. 08:30), or a full date-time"
+
+
+def _on_uniques(parse):
+    """Parse each distinct text once: planned times and session dates repeat on every case row."""
+
+    def wrapper(text: pd.Series):
+        codes, uniques = pd.factorize(text.astype("str").str.strip())
+        if len(uniques) * 2 > len(text):
+            return parse(text)
+        parsed = parse(pd.Series(uniques, dtype="str"))
+        return tuple(
+            pd.Series(part.to_numpy().take(codes), index=text.index, dtype=part.dtype)
+            for part in parsed
+        )
+
+    wrapper.__doc__ = parse.__doc__
+    return wrapper
+
+
+@_on_uniques
+def parse_datetimes(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Date-times (naive, microsecond resolution), and the mask of unparseable non-empty cells."""
+    text = text.astype("str").str.strip()
+    out = pd.Series(pd.NaT, index=text.index, dtype=DATETIME_UNIT)
+    todo = text != ""
+    for pattern, fmt in DATETIME_SHAPES:
+        if not todo.any():
+            break
+        shaped = todo & text.str.fullmatch(pattern)
+        if shaped.any():
+            parsed = pd.to_datetime(text[shaped], format=fmt or "ISO8601", errors="coerce").astype(
+                DATETIME_UNIT
+            )
+            out[shaped] = parsed
+            todo &= ~shaped
+    bad = (text != "") & out.isna()
+    return out, bad
+
+
+def parse_dates(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Dates (as midnight datetimes); a date-time is accepted only at midnight."""
+    values, bad = parse_datetimes(text)
+    not_midnight = values.notna() & (values != values.dt.normalize())
+    return values.dt.normalize(), bad | not_midnight
+
+
+@_on_uniques
+def parse_times(text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Times of day as timedeltas since midnight, full date-times where given, and the bad mask.
+
+    Returns ``(time_of_day, full_datetime, bad)``: a cell is either a time (``HH:MM`` or
+    ``HH:MM:SS``, with ``.`` also accepted as separator) or a full date-time.
+    """
+    text = text.astype("str").str.strip()
+    parts = text.str.extract(r"^(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?$")
+    hours = pd.to_numeric(parts[0], errors="coerce")
+    minutes = pd.to_numeric(parts[1], errors="coerce")
+    seconds = pd.to_numeric(parts[2], errors="coerce").fillna(0)
+    valid = hours.notna() & (hours < 24) & (minutes < 60) & (seconds < 60)
+    total = (hours * 3600 + minutes * 60 + seconds).where(valid)
+    time_of_day = pd.to_timedelta(total, unit="s")
+    rest = (text != "") & ~valid & parts[0].isna()
+    full, full_bad = parse_datetimes(text.where(rest, ""))
+    bad = ((text != "") & ~valid & ~rest) | full_bad
+    return time_of_day, full, bad
+
+
+def parse_numbers(text: pd.Series, *, integer: bool = False) -> tuple[pd.Series, pd.Series]:
+    """Numbers (float64; NaN where empty) and the mask of non-numeric or non-integer cells."""
+    text = text.astype("str").str.strip().str.replace(",", "", regex=False)
+    shaped = text.str.fullmatch(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d{1,3})?")
+    values = pd.to_numeric(text.where(shaped), errors="coerce").astype("float64")
+    bad = (text != "") & (values.isna() | ~np.isfinite(values.fillna(0)))
+    if integer:
+        bad |= values.notna() & (values != values.round())
+    return values.where(~bad), bad
+
+
+FLAG_VALUES: Mapping[str, bool] = {
+    "y": True,
+    "yes": True,
+    "true": True,
+    "1": True,
+    "t": True,
+    "n": False,
+    "no": False,
+    "false": False,
+    "0": False,
+    "f": False,
+    "": False,
+}
+FLAG_EXPECTED = "Y or N"
+
+
+def parse_flags(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Y/N flags as bool (empty = N) and the mask of anything else."""
+    key = text.astype("str").str.strip().str.lower()
+    mapped = key.map(FLAG_VALUES)
+    bad = mapped.isna()
+    return mapped.where(~bad, False).astype(bool), bad
+
+
+def map_values(
+    text: pd.Series, mapping: Mapping[str, str], *, keep_unknown: bool = False
+) -> tuple[pd.Series, pd.Series]:
+    """Values through a normalised lookup (keys compared as :func:`tabular.norm` does).
+
+    Returns the mapped text (empty stays empty) and the mask of unknown non-empty values; with
+    ``keep_unknown`` those keep their original text.
+    """
+    lookup = {norm(k): v for k, v in mapping.items()}
+    text = text.astype("str").str.strip()
+    key = text.str.lower().str.replace(r"[^a-z0-9+<]+", " ", regex=True).str.strip()
+    mapped = key.map(lookup)
+    bad = mapped.isna() & (text != "")
+    filled = mapped.where(mapped.notna(), text if keep_unknown else "")
+    return filled.astype("str"), bad

@@ -1,0 +1,162 @@
+"""The theatre data-quality report, on hand-built frames and over the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from productivity import ingest, quality
+
+ROOT = Path(__file__).resolve().parent.parent
+THEATRE = ROOT / "data" / "samples" / "theatre-extract-RBL-May-2026.csv"
+T = pd.Timestamp
+
+
+def frames(case_rows: list[dict], list_rows: list[dict] | None = None):
+    base_list = {
+        "trust_code": "RBL",
+        "site": "RBL01",
+        "theatre": "T1",
+        "session_date": T("2026-05-04"),
+        "session": "AM",
+        "specialty": "Urology",
+        "planned_start": T("2026-05-04 08:30"),
+        "planned_end": T("2026-05-04 12:30"),
+    }
+    list_rows = list_rows or [{}]
+    lists = pd.DataFrame(
+        [{"list_id": i + 1, **base_list, **row} for i, row in enumerate(list_rows)]
+    )
+    base_case = {
+        "list_id": 1,
+        "specialty": "Urology",
+        "procedure_code": "M45.9",
+        "priority": "daycase",
+        "anaesthetic_start": T("2026-05-04 08:40"),
+        "into_theatre": T("2026-05-04 08:50"),
+        "knife_to_skin": T("2026-05-04 09:00"),
+        "out_of_theatre": T("2026-05-04 09:40"),
+        "cancelled": False,
+        "cancel_reason": None,
+        "cancel_clinical": False,
+    }
+    cases = pd.DataFrame(
+        [{"case_id": f"C{i}", **base_case, **row} for i, row in enumerate(case_rows)]
+    )
+    return lists, cases
+
+
+def only_row(report: pd.DataFrame) -> pd.Series:
+    assert len(report) == 1
+    return report.iloc[0]
+
+
+def test_a_clean_list_has_nothing_to_report():
+    row = only_row(quality.quality_report(*frames([{}])))
+    assert (row["trust_code"], row["month"], row["lists"], row["cases"]) == (
+        "RBL",
+        T("2026-05-01"),
+        1,
+        1,
+    )
+    assert row[list(quality.QUALITY_CHECKS)].sum() == 0
+
+
+@pytest.mark.parametrize(
+    ("case", "check"),
+    [
+        ({"anaesthetic_start": pd.NaT}, "anaesthetic_fallback"),
+        ({"knife_to_skin": pd.NaT}, "missing_timestamps"),
+        ({"into_theatre": T("2026-05-04 08:30")}, "impossible_sequences"),  # before anaesthesia
+        ({"knife_to_skin": T("2026-05-04 09:50")}, "impossible_sequences"),  # after out of theatre
+        (
+            {
+                "anaesthetic_start": T("2026-05-04 13:00"),
+                "into_theatre": T("2026-05-04 13:05"),
+                "knife_to_skin": T("2026-05-04 13:10"),
+                "out_of_theatre": T("2026-05-04 14:00"),
+            },
+            "cases_outside_list",
+        ),
+    ],
+)
+def test_each_case_level_check_counts_one_case(case, check):
+    lists, cases = frames([{}, case])
+    row = only_row(quality.quality_report(lists, cases))
+    assert row[check] == 1
+    assert row[list(quality.QUALITY_CHECKS)].sum() == 1
+
+
+def test_a_cancelled_case_is_not_missing_its_times():
+    lists, cases = frames([{}, {"cancelled": True, **dict.fromkeys(quality._ORDER, pd.NaT)}])
+    assert only_row(quality.quality_report(lists, cases))[list(quality.QUALITY_CHECKS)].sum() == 0
+
+
+def test_list_level_checks():
+    lists, cases = frames(
+        [{"list_id": 1}],
+        [
+            {},
+            {"theatre": "T2"},
+            {"theatre": "T3", "specialty": "Cardiac Surgery"},
+            {"theatre": "T4", "specialty": "Robotic Wizardry"},
+        ],
+    )
+    row = only_row(quality.quality_report(lists, cases))
+    assert row["lists"] == 4
+    assert row["lists_without_cases"] == 3  # T2, T3 and T4 ran no case
+    assert row["unmapped_specialties"] == 1  # "Robotic Wizardry"
+    # Urology has a completed case that month (T1), so T2 still gets a figure; the other two don't
+    assert row["lists_without_specialty_cases"] == 2
+
+
+def test_months_and_trusts_are_reported_separately():
+    lists, cases = frames(
+        [{}],
+        [
+            {},
+            {"trust_code": "REM"},
+            {
+                "session_date": T("2026-06-01"),
+                "planned_start": T("2026-06-01 08:30"),
+                "planned_end": T("2026-06-01 12:30"),
+            },
+        ],
+    )
+    report = quality.quality_report(lists, cases)
+    assert report[["trust_code", "month", "lists"]].values.tolist() == [
+        ["RBL", T("2026-05-01"), 1],
+        ["RBL", T("2026-06-01"), 1],
+        ["REM", T("2026-05-01"), 1],
+    ]
+    long = quality.quality_long(report)
+    assert len(long) == 3 * len(quality.QUALITY_CHECKS)
+    assert set(long["description"]) == set(quality.QUALITY_CHECKS.values())
+
+
+def test_duplicates_dropped_come_from_import_issues():
+    issues = pd.DataFrame(
+        [{"trust_code": "RBL", "month": T("2026-05-01"), "issue": "duplicates_dropped", "count": 4}]
+    )
+    row = only_row(quality.quality_report(*frames([{}]), issues=issues))
+    assert row["duplicates_dropped"] == 4
+
+
+def test_read_quality_over_the_store_counts_what_the_importer_dropped(engine, tmp_path):
+    frame = pd.read_csv(THEATRE, dtype=str, keep_default_na=False)
+    path = tmp_path / "with-duplicates.csv"
+    pd.concat([frame, frame.head(2)]).to_csv(path, index=False)
+    ingest.import_file(path, engine=engine)
+    row = only_row(quality.read_quality(engine))
+    assert (row["trust_code"], row["month"], row["lists"]) == ("RBL", T("2026-05-01"), 56)
+    assert row["duplicates_dropped"] == 2
+    assert row["anaesthetic_fallback"] == 3 and row["lists_without_cases"] == 1
+    assert quality.read_quality(engine, trust_codes=["REM"]).empty
+    assert list(quality.read_quality(engine, start=T("2026-06-01").date()).columns) == list(
+        quality.REPORT_COLUMNS
+    )
+    # a corrected file replaces the data, and the old run's dropped duplicates with it
+    ingest.import_file(THEATRE, engine=engine)
+    assert only_row(quality.read_quality(engine))["duplicates_dropped"] == 0
