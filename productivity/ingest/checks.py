@@ -17,7 +17,7 @@ from functools import cache
 import pandas as pd
 
 from productivity import settings
-from productivity.ingest.tabular import ProblemLog
+from productivity.ingest.tabular import ProblemLog, Table, canonical_frame, match_columns
 from productivity.ingest.values import map_values, parse_numbers
 
 ISSUE_COLUMNS: tuple[str, ...] = ("trust_code", "month", "issue", "count")
@@ -160,3 +160,31 @@ def issue_counts(frame: pd.DataFrame, date_column: str, issue: str) -> pd.DataFr
     )
     counts["issue"] = issue
     return counts[list(ISSUE_COLUMNS)]
+
+
+def mapped_frame(
+    table: Table,
+    spec: object,
+    cmap: object,
+    known_trusts: Collection[str],
+    log: ProblemLog,
+    required: Collection[str],
+    code_lookup: object = None,
+) -> tuple[pd.DataFrame, object]:
+    """The shared start of every importer: match the headers (through the column map), build
+    the canonical frame, apply the map's value codes, and check trust codes and required cells.
+
+    Returns the frame and the matched columns (``cols.label(name)`` names a column as the file
+    spells it).
+    Raises InputError (through ``log``) when a required header is missing.
+    """
+    cmap.check(spec.columns)  # type: ignore[attr-defined]
+    cols = match_columns(table, spec, cmap.columns, code_lookup, cmap.constants, log)  # type: ignore[attr-defined,arg-type]
+    log.raise_if_any()
+    frame = canonical_frame(table, cols, spec.columns, cmap.constants)  # type: ignore[attr-defined]
+    for column, codes in cmap.values.items():  # type: ignore[attr-defined]
+        frame[column], _ = map_values(frame[column], codes, keep_unknown=True)
+    label = cols.label
+    frame["trust_code"] = check_trusts(frame, known_trusts, log, label("trust_code"))
+    check_required(frame, tuple(required), log, label)
+    return frame, cols

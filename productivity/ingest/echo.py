@@ -6,8 +6,7 @@ from collections.abc import Collection
 
 from productivity.ingest.checks import (
     ParsedFile,
-    check_required,
-    check_trusts,
+    mapped_frame,
     numbers,
     period_bounds,
 )
@@ -16,10 +15,8 @@ from productivity.ingest.tabular import (
     ColumnSpec,
     ProblemLog,
     Table,
-    canonical_frame,
-    match_columns,
 )
-from productivity.ingest.values import DATE_EXPECTED, map_values, parse_dates
+from productivity.ingest.values import DATE_EXPECTED, parse_dates
 from productivity.schema import ECHO_COLUMNS
 
 SPEC = ColumnSpec(
@@ -50,15 +47,8 @@ def parse_echo(
     Raises:
         InputError: every located problem found (up to 50).
     """
-    cmap.check(SPEC.columns)
-    cols = match_columns(table, SPEC, cmap.columns, None, cmap.constants, log)
-    log.raise_if_any()
-    f = canonical_frame(table, cols, SPEC.columns, cmap.constants)
-    for column, codes in cmap.values.items():
-        f[column], _ = map_values(f[column], codes, keep_unknown=True)
+    f, cols = mapped_frame(table, SPEC, cmap, known_trusts, log, ("trust_code", "site"), None)
     label = cols.label
-    f["trust_code"] = check_trusts(f, known_trusts, log, label("trust_code"))
-    check_required(f, ("trust_code", "site"), log, label)
     date, bad = parse_dates(f["date"])
     log.add_mask(
         bad | (f["date"] == ""), label("date"), f["date"], f"not a date: expected {DATE_EXPECTED}"

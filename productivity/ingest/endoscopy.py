@@ -17,8 +17,7 @@ from productivity.ingest.checks import (
     SESSION_EXPECTED,
     SESSION_VALUES,
     ParsedFile,
-    check_required,
-    check_trusts,
+    mapped_frame,
     numbers,
     period_bounds,
 )
@@ -27,8 +26,6 @@ from productivity.ingest.tabular import (
     ColumnSpec,
     ProblemLog,
     Table,
-    canonical_frame,
-    match_columns,
 )
 from productivity.ingest.values import DATE_EXPECTED, map_values, parse_dates
 from productivity.schema import ENDOSCOPY_COLUMNS
@@ -77,15 +74,10 @@ def parse_endoscopy(
     Raises:
         InputError: every located problem found (up to 50).
     """
-    cmap.check(SPEC.columns)
-    cols = match_columns(table, SPEC, cmap.columns, None, cmap.constants, log)
-    log.raise_if_any()
-    f = canonical_frame(table, cols, SPEC.columns, cmap.constants)
-    for column, codes in cmap.values.items():
-        f[column], _ = map_values(f[column], codes, keep_unknown=True)
+    f, cols = mapped_frame(
+        table, SPEC, cmap, known_trusts, log, ("trust_code", "site", "room"), None
+    )
     label = cols.label
-    f["trust_code"] = check_trusts(f, known_trusts, log, label("trust_code"))
-    check_required(f, ("trust_code", "site", "room"), log, label)
     date, bad = parse_dates(f["date"])
     log.add_mask(
         bad | (f["date"] == ""), label("date"), f["date"], f"not a date: expected {DATE_EXPECTED}"

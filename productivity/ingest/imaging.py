@@ -17,8 +17,8 @@ import pandas as pd
 
 from productivity.ingest.checks import (
     ParsedFile,
-    check_required,
     check_trusts,
+    mapped_frame,
     numbers,
     period_bounds,
 )
@@ -145,15 +145,10 @@ def parse_imaging(
     Raises:
         InputError: every located problem found (up to 50).
     """
-    cmap.check(SPEC.columns)
-    cols = match_columns(table, SPEC, cmap.columns, None, cmap.constants, log)
-    log.raise_if_any()
-    f = canonical_frame(table, cols, SPEC.columns, cmap.constants)
-    for column, codes in cmap.values.items():
-        f[column], _ = map_values(f[column], codes, keep_unknown=True)
+    f, cols = mapped_frame(
+        table, SPEC, cmap, known_trusts, log, ("trust_code", "site", "scanner_id", "modality"), None
+    )
     label = cols.label
-    f["trust_code"] = check_trusts(f, known_trusts, log, label("trust_code"))
-    check_required(f, ("trust_code", "site", "scanner_id", "modality"), log, label)
     modality, bad = map_values(f["modality"], MODALITY_VALUES)
     notes: tuple[str, ...] = ()
     exam_level = "exam_datetime" in cols and "scans" not in cols

@@ -20,9 +20,8 @@ from productivity.ingest.checks import (
     SESSION_EXPECTED,
     SESSION_VALUES,
     ParsedFile,
-    check_required,
-    check_trusts,
     issue_counts,
+    mapped_frame,
     normalise_specialty,
     period_bounds,
 )
@@ -31,8 +30,6 @@ from productivity.ingest.tabular import (
     ColumnSpec,
     ProblemLog,
     Table,
-    canonical_frame,
-    match_columns,
 )
 from productivity.ingest.values import (
     DATE_EXPECTED,
@@ -269,16 +266,16 @@ def parse_theatre(
     Raises:
         InputError: every located problem found (up to 50).
     """
-    cmap.check(SPEC.columns)
-    cols = match_columns(table, SPEC, cmap.columns, milestone_code, cmap.constants, log)
-    log.raise_if_any()
-    f = canonical_frame(table, cols, SPEC.columns, cmap.constants)
-    for column, codes in cmap.values.items():
-        f[column], _ = map_values(f[column], codes, keep_unknown=True)
+    f, cols = mapped_frame(
+        table,
+        SPEC,
+        cmap,
+        known_trusts,
+        log,
+        ("trust_code", "site", "theatre", "session_date"),
+        milestone_code,
+    )
     label = cols.label
-
-    f["trust_code"] = check_trusts(f, known_trusts, log, label("trust_code"))
-    check_required(f, ("trust_code", "site", "theatre", "session_date"), log, label)
     session_date, bad = parse_dates(f["session_date"])
     log.add_mask(
         bad, label("session_date"), f["session_date"], f"not a date: expected {DATE_EXPECTED}"
