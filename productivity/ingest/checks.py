@@ -10,14 +10,22 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 
 import pandas as pd
 
 from productivity import settings
-from productivity.ingest.tabular import ProblemLog, Table, canonical_frame, match_columns
+from productivity.ingest.maps import ColumnMap
+from productivity.ingest.tabular import (
+    Columns,
+    ColumnSpec,
+    ProblemLog,
+    Table,
+    canonical_frame,
+    match_columns,
+)
 from productivity.ingest.values import map_values, parse_numbers
 
 ISSUE_COLUMNS: tuple[str, ...] = ("trust_code", "month", "issue", "count")
@@ -164,13 +172,13 @@ def issue_counts(frame: pd.DataFrame, date_column: str, issue: str) -> pd.DataFr
 
 def mapped_frame(
     table: Table,
-    spec: object,
-    cmap: object,
+    spec: ColumnSpec,
+    cmap: ColumnMap,
     known_trusts: Collection[str],
     log: ProblemLog,
     required: Collection[str],
-    code_lookup: object = None,
-) -> tuple[pd.DataFrame, object]:
+    code_lookup: Callable[[str], str | None] | None = None,
+) -> tuple[pd.DataFrame, Columns]:
     """The shared start of every importer: match the headers (through the column map), build
     the canonical frame, apply the map's value codes, and check trust codes and required cells.
 
@@ -178,11 +186,11 @@ def mapped_frame(
     spells it).
     Raises InputError (through ``log``) when a required header is missing.
     """
-    cmap.check(spec.columns)  # type: ignore[attr-defined]
-    cols = match_columns(table, spec, cmap.columns, code_lookup, cmap.constants, log)  # type: ignore[attr-defined,arg-type]
+    cmap.check(spec.columns)
+    cols = match_columns(table, spec, cmap.columns, code_lookup, cmap.constants, log)
     log.raise_if_any()
-    frame = canonical_frame(table, cols, spec.columns, cmap.constants)  # type: ignore[attr-defined]
-    for column, codes in cmap.values.items():  # type: ignore[attr-defined]
+    frame = canonical_frame(table, cols, spec.columns, cmap.constants)
+    for column, codes in cmap.values.items():
         frame[column], _ = map_values(frame[column], codes, keep_unknown=True)
     label = cols.label
     frame["trust_code"] = check_trusts(frame, known_trusts, log, label("trust_code"))
