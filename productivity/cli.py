@@ -56,6 +56,12 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("benchmarks", help="print the benchmark table with sources")
 
+    pack = commands.add_parser("pack", help="write a board pack (PDF or slides)")
+    pack.add_argument("--trust", help="ODS code; the whole collaborative when omitted")
+    pack.add_argument("--period", type=_month, required=True, help="the month reported, YYYY-MM")
+    pack.add_argument("--format", choices=("pdf", "pptx"), default="pdf")
+    pack.add_argument("--output", type=Path, help="file to write (default: a name in the cwd)")
+
     spc = commands.add_parser("spc", help="make-data-count XmR chart of a series in a CSV")
     spc.add_argument("file", type=Path)
     spc.add_argument("--date-col", required=True)
@@ -125,8 +131,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from productivity import reports
+    from productivity import marts, reports
 
+    marts.ensure_marts()
     frame = reports.report(args.kind, by=args.by, start=args.start, end=args.end)
     _print_frame(frame, args.format)
     return EXIT_OK
@@ -135,6 +142,20 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_benchmarks(_args: argparse.Namespace) -> int:
     table = load_benchmarks().table()
     _print_frame(table, "csv")
+    return EXIT_OK
+
+
+def _cmd_pack(args: argparse.Namespace) -> int:
+    from productivity import marts, pack
+    from productivity.db import get_engine
+
+    marts.ensure_marts()
+    content = pack.build_pack(get_engine(), trust=args.trust, period=args.period, fmt=args.format)
+    output = args.output or Path(
+        pack.pack_filename(trust=args.trust, period=args.period, fmt=args.format)
+    )
+    output.write_bytes(content)
+    print(f"Board pack written to {output} ({len(content):,} bytes)")
     return EXIT_OK
 
 
@@ -230,6 +251,7 @@ COMMANDS = {
     "import": _cmd_import,
     "report": _cmd_report,
     "benchmarks": _cmd_benchmarks,
+    "pack": _cmd_pack,
     "spc": _cmd_spc,
     "funnel": _cmd_funnel,
 }

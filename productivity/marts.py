@@ -320,6 +320,25 @@ def marts_exist(engine: Engine | None = None) -> bool:
     return all(m in names for m in MARTS)
 
 
+def marts_current(engine: Engine | None = None) -> bool:
+    """True when every mart exists with the columns this version of the code writes.
+
+    A store built by an older version keeps its data but gets its marts rebuilt.
+    """
+    engine = engine or get_engine()
+    if not marts_exist(engine):
+        return False
+    columns = {c["name"] for c in inspect(engine).get_columns(THEATRE_LIST)}
+    return set(theatre.SUM_COLUMNS) <= columns and set(theatre.FLAG_COLUMNS) <= columns
+
+
+def ensure_marts(engine: Engine | None = None) -> None:
+    """Rebuild the marts if they are missing or were built by an older version."""
+    engine = engine or get_engine()
+    if not marts_current(engine):
+        rebuild_marts(engine)
+
+
 def read_mart(
     engine: Engine,
     mart: str,

@@ -79,11 +79,14 @@ def existing_pages(default: str = "Overview") -> list[st.Page]:
 def engine() -> Engine:
     """The store, created once per process; an empty store gets the synthetic demo."""
     store = init_db(get_engine())
-    if not marts.marts_exist(store) or _is_empty(store):
+    if _is_empty(store):
         from productivity import demo
 
         with st.spinner("The store is empty: generating the synthetic demo data (about a minute)…"):
             demo.build_demo(engine=store)
+    elif not marts.marts_current(store):
+        with st.spinner("Rebuilding the precomputed aggregates for this version…"):
+            marts.rebuild_marts(store)
     return store
 
 
@@ -215,6 +218,81 @@ def download(frame: pd.DataFrame, name: str, label: str = "Download CSV") -> Non
         key=f"download-{name}",
         icon=":material/download:",
     )
+
+
+def section(title: str, frame: pd.DataFrame | None, empty: str) -> bool:
+    """A section heading; False (after saying why, plainly) when there is nothing to draw."""
+    st.subheader(title)
+    if frame is None or frame.empty:
+        empty_state(empty)
+        return False
+    return True
+
+
+# Column names ending so hold fractions: a table shows them as percentages.
+RATIO_SUFFIXES = ("utilisation", "share", "of_planned", "within_6_weeks")
+
+
+def show_table(
+    frame: pd.DataFrame,
+    name: str | None = None,
+    *,
+    raw: pd.DataFrame | None = None,
+    columns: list[str] | None = None,
+) -> None:
+    """A sortable table and, given a ``name``, its CSV download (of ``raw`` when given).
+
+    Report-style column names (``planned_minutes``) are headed in words and ratios shown as
+    percentages; the data, and so the download, keep the names and the fractions. ``columns``
+    picks the columns shown (the download keeps them all).
+    """
+    config: dict[str, object] = {}
+    for column in map(str, frame.columns):
+        if not (column.isidentifier() and column.islower()):
+            continue  # already a heading in words
+        heading = column.replace("_", " ").capitalize()
+        ratio = column.endswith(RATIO_SUFFIXES) and pd.api.types.is_float_dtype(frame[column])
+        config[column] = (
+            st.column_config.NumberColumn(heading, format="percent")
+            if ratio
+            else st.column_config.Column(heading)
+        )
+    st.dataframe(
+        frame, hide_index=True, width="stretch", column_config=config, column_order=columns
+    )
+    if name:
+        download(frame if raw is None else raw, name)
+
+
+def chart_with_table(
+    chart: object,
+    table: pd.DataFrame,
+    name: str,
+    *,
+    raw: pd.DataFrame | None = None,
+    columns: list[str] | None = None,
+    caption: str | None = None,
+    below: bool = False,
+) -> None:
+    """A chart with its table and CSV download beside it (every chart has one, SPEC §6).
+
+    ``raw`` is what the download holds when ``table`` is formatted for reading; ``caption``
+    goes under the chart. ``below`` gives a long chart (an SPC chart) the full width and
+    folds its table, with the download, into an expander under it.
+    """
+    if below:
+        st.altair_chart(chart, width="stretch")
+        if caption:
+            st.caption(caption)
+        with st.expander("The chart's table"):
+            show_table(table, name, raw=raw, columns=columns)
+        return
+    left, right = st.columns([3, 2])
+    left.altair_chart(chart, width="stretch")
+    if caption:
+        left.caption(caption)
+    with right:
+        show_table(table, name, raw=raw, columns=columns)
 
 
 def today() -> dt.date:
