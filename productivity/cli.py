@@ -86,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _print_frame(frame: pd.DataFrame, fmt: str) -> None:
     if fmt == "json":
-        print(frame.to_json(orient="records", date_format="iso", indent=1))
+        print(frame.to_json(orient="records", date_format="iso", indent=1, double_precision=15))
     else:
         frame.to_csv(sys.stdout, index=False, lineterminator="\n")
 

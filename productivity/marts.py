@@ -23,7 +23,7 @@ from sqlalchemy import Engine, inspect, select, text
 
 from productivity import models, opportunity
 from productivity.benchmarks import Benchmarks, load_benchmarks
-from productivity.db import get_engine, write_transaction
+from productivity.db import get_engine, init_db, write_transaction
 from productivity.metrics import theatre
 
 THEATRE_LIST = "mart_theatre_list"
@@ -163,15 +163,20 @@ def _period_text(dates: pd.Series) -> tuple[pd.Series, pd.Series]:
     return month, week
 
 
-def build_theatre_marts(
-    engine: Engine, benchmarks: Benchmarks
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """List-level metrics and gap histograms for every list in the store, a month at a time."""
-    thresholds = theatre.Thresholds(
+def thresholds_from(benchmarks: Benchmarks) -> theatre.Thresholds:
+    """The late-start, early-finish and overrun thresholds in the benchmark file."""
+    return theatre.Thresholds(
         late_start_minutes=benchmarks.value("late_start_minutes"),
         early_finish_minutes=benchmarks.value("early_finish_minutes"),
         overrun_minutes=benchmarks.value("overrun_minutes"),
     )
+
+
+def build_theatre_marts(
+    engine: Engine, benchmarks: Benchmarks
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """List-level metrics and gap histograms for every list in the store, a month at a time."""
+    thresholds = thresholds_from(benchmarks)
     per_list_parts, gap_parts = [], []
     for start, end in _month_bounds(engine):
         lists, cases = _read_theatre_month(engine, start, end)
@@ -333,8 +338,8 @@ def marts_current(engine: Engine | None = None) -> bool:
 
 
 def ensure_marts(engine: Engine | None = None) -> None:
-    """Rebuild the marts if they are missing or were built by an older version."""
-    engine = engine or get_engine()
+    """Create the schema if needed; rebuild the marts if missing or built by an older version."""
+    engine = init_db(engine or get_engine())
     if not marts_current(engine):
         rebuild_marts(engine)
 
@@ -376,7 +381,11 @@ def read_mart(
             text(f'SELECT {selected} FROM "{mart}" WHERE {clause}'), conn, params=params
         )
     flags = [c for c in theatre.FLAG_COLUMNS if c in rows.columns]
-    return rows.astype(dict.fromkeys(flags, "bool")) if flags else rows
+    rows = rows.astype(dict.fromkeys(flags, "bool")) if flags else rows
+    if mart == THEATRE_LIST and {"starts_late", "late_start_minutes"} <= set(rows.columns):
+        # Thresholds come from the benchmark file in force now, not when the mart was built.
+        rows = theatre.apply_thresholds(rows, thresholds_from(load_benchmarks()))
+    return rows
 
 
 def theatre_summary(

@@ -80,9 +80,15 @@ def read_dm01(engine: Engine, period: marts.Period | None = None) -> pd.DataFram
 
 
 def latest_dm01(engine: Engine, period: marts.Period | None = None) -> pd.DataFrame:
-    """DM01 rows of the latest month in the period: a waiting list is a snapshot, not a sum."""
+    """Each provider's latest DM01 month in the period: a waiting list is a snapshot, not a sum.
+
+    Per provider, so a trust whose latest return is a month behind the others still shows.
+    """
     rows = read_dm01(engine, period)
-    return rows[rows["month"] == rows["month"].max()] if not rows.empty else rows
+    if rows.empty:
+        return rows
+    latest = rows.groupby("provider_code")["month"].transform("max")
+    return rows[rows["month"] == latest].reset_index(drop=True)
 
 
 def dm01_report(
@@ -285,19 +291,19 @@ def scenario_report(
     per_list = marts.read_mart(engine, marts.THEATRE_LIST, period)
     imaging = marts.read_mart(engine, marts.IMAGING, period)
     echo = marts.read_mart(engine, marts.ECHO, period)
-    weeks = _weeks_covered(per_list, imaging)
+    weeks = {
+        "theatre": _weeks_covered(per_list),
+        "imaging": _weeks_covered(imaging),
+        "echo": _weeks_covered(echo),
+    }
     return scenarios.scenario_opportunity(
         per_list, imaging, echo, latest_dm01(engine, period), scenario, weeks=weeks
     )
 
 
-def _weeks_covered(*frames: pd.DataFrame) -> float:
-    """Weeks spanned by the data's ``week`` column (at least one)."""
-    weeks = set()
-    for frame in frames:
-        if "week" in frame:
-            weeks |= set(frame["week"])
-    return float(max(1, len(weeks)))
+def _weeks_covered(frame: pd.DataFrame) -> float:
+    """Distinct weeks in a mart's ``week`` column (at least one), to turn totals into rates."""
+    return float(max(1, frame["week"].nunique() if "week" in frame else 0))
 
 
 def import_history(engine: Engine, limit: int = 200) -> pd.DataFrame:

@@ -61,7 +61,7 @@ def scenario_opportunity(
     dm01_latest: pd.DataFrame,
     scenario: Scenario,
     *,
-    weeks: float,
+    weeks: float | Mapping[str, float],
 ) -> pd.DataFrame:
     """Per trust: extra theatre cases and scans/tests a week, and weeks to clear the backlog.
 
@@ -71,8 +71,14 @@ def scenario_opportunity(
     - imaging: additional scans at the scenario rates; echo: Σ minutes ÷ scenario minutes − tests;
     - weeks to clear the 6-week backlog = waiting 6+ weeks for the matching DM01 test ÷ the
       additional tests a week (inf where there are none).
-    ``weeks`` is the length of the period the frames cover, to turn totals into weekly rates.
+    ``weeks`` is the length of the period the frames cover, to turn totals into weekly rates:
+    one number, or one per source (``theatre``, ``imaging``, ``echo``) when they differ.
     """
+    span = (
+        weeks
+        if isinstance(weeks, Mapping)
+        else dict.fromkeys(("theatre", "imaging", "echo"), weeks)
+    )
     trusts = sorted(
         set(per_list.get("trust_code", pd.Series(dtype=str)))
         | set(imaging.get("trust_code", pd.Series(dtype=str)))
@@ -98,10 +104,12 @@ def scenario_opportunity(
             saved = (
                 np.maximum(0.0, rate_now - scenario.cancellation_rate)
                 * theatre["scheduled"]
-                / weeks
+                / span["theatre"]
             )
         theatre["additional_cases_per_week"] = (
-            theatre["realisable_additional_cases"] / weeks + extra_sessions.fillna(0) + saved
+            theatre["realisable_additional_cases"] / span["theatre"]
+            + extra_sessions.fillna(0)
+            + saved
         )
         out = out.merge(
             theatre[["trust_code", "additional_cases_per_week"]], on="trust_code", how="left"
@@ -119,14 +127,14 @@ def scenario_opportunity(
         else:
             rates = {modality: scenario.scan_rates.get(modality, 0.0)}
             scans = diagnostics.scans_per_hour(rows, ["trust_code"], benchmark_rates=rates)
-            scans[column] = scans["additional_scans"] / weeks
+            scans[column] = scans["additional_scans"] / span["imaging"]
             out = out.merge(scans[["trust_code", column]], on="trust_code", how="left")
         out = _weeks_to_clear(out, waiting, MODALITY_DM01_TEST[modality], column, modality.lower())
     if not echo.empty:
         released = diagnostics.echo_minutes_per_test(
             echo, ["trust_code"], benchmark_minutes=scenario.echo_minutes_per_test
         )
-        released["additional_echo_per_week"] = released["additional_tests"] / weeks
+        released["additional_echo_per_week"] = released["additional_tests"] / span["echo"]
         out = out.merge(
             released[["trust_code", "additional_echo_per_week"]], on="trust_code", how="left"
         )

@@ -207,3 +207,25 @@ def test_cli_subprocess_report_on_demo(demo_url: str):
     assert list(frame.columns) == REPORT_COLUMNS
     assert len(frame) >= 10
     assert frame["capped_utilisation"].between(0, 1).all()
+
+
+def test_report_applies_the_thresholds_in_force(hand_store: Engine, tmp_path: Path, monkeypatch):
+    """A local override of a threshold applies at once, without rebuilding the marts."""
+    override = tmp_path / "local.toml"
+    override.write_text("[late_start_minutes]\nvalue = 5\n")
+    monkeypatch.setenv("PRODUCTIVITY_BENCHMARKS", str(override))
+    code, out, _ = run_cli("report", "theatre")
+    assert code == 0
+    # Late starts 10, 20, 5, 30 minutes on the four used lists: > 5 is 3 of 4.
+    assert pd.read_csv(io.StringIO(out))["late_start_share"].iloc[0] == pytest.approx(0.75)
+
+
+def test_report_on_a_new_store(tmp_path: Path, monkeypatch):
+    """A store that does not exist yet gets its schema, and every report is empty, exit 0."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("needs a brand-new store file")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'new.db'}")
+    for kind in ("theatre", "imaging", "dm01", "echo", "endoscopy"):
+        code, out, err = run_cli("report", kind)
+        assert code == 0, err
+        assert pd.read_csv(io.StringIO(out)).empty

@@ -185,13 +185,25 @@ def list_metrics(
     out["late_start_minutes"] = late
     out["early_finish_minutes"] = early
     out["overrun_minutes"] = over
-    out["starts_late"] = used & (late > thresholds.late_start_minutes)
-    out["finishes_early"] = used & (early > thresholds.early_finish_minutes)
-    out["overruns"] = used & (over > thresholds.overrun_minutes)
+    out = apply_thresholds(out, thresholds)
     for suffix, minutes, strict in BANDS:
         out[f"late_start_{suffix}"] = used & ((late > minutes) if strict else (late >= minutes))
         out[f"early_finish_{suffix}"] = used & ((early > minutes) if strict else (early >= minutes))
     return out
+
+
+def apply_thresholds(per_list: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
+    """(Re)derive starts_late, finishes_early and overruns from the stored minutes.
+
+    Marts keep the minutes, so a changed threshold in the benchmark file applies at once,
+    without rebuilding anything. Each flag is strictly greater than its threshold; unused
+    sessions (NaN minutes) are never flagged.
+    """
+    return per_list.assign(
+        starts_late=per_list["late_start_minutes"] > thresholds.late_start_minutes,
+        finishes_early=per_list["early_finish_minutes"] > thresholds.early_finish_minutes,
+        overruns=per_list["overrun_minutes"] > thresholds.overrun_minutes,
+    )
 
 
 def case_gaps(lists: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
