@@ -269,3 +269,34 @@ def test_deprivation_from_deciles_and_from_lsoa_codes(tmp_path):
 
 def test_all_fourteen_bands_are_stored(web):
     assert (web[list(DM01_BANDS)].sum(axis=1) == web["total_waiting"]).all()
+
+
+def test_blank_derived_columns_of_the_32_column_extract_are_not_errors(tmp_path, web):
+    data = extract_csv().rename(columns={"Period": "PERIOD"})
+    data["<6Weeks"] = ""  # some releases leave the derived columns empty
+    data["6+WW"] = ""
+    path = tmp_path / "DM01-MAY-2026-full-extract.csv"
+    data.to_csv(path, index=False)
+    pd.testing.assert_frame_equal(frame(path), web)
+
+
+def test_footnotes_under_the_provider_rows_and_older_area_subtotals_are_skipped(tmp_path, web):
+    book = openpyxl.load_workbook(XLSX)
+    for name in ("Provider", "Provider by Test"):
+        sheet = book[name]
+        last = sheet.max_row + 2
+        sheet.cell(last, 3).value = "Source: NHS England, Monthly Diagnostics Waiting Times"
+        sheet.cell(last + 1, 3).value = "* Figures below 5 are not suppressed in this file."
+    # An older layout: an area team subtotal row whose provider code is its area code.
+    sheet = book["Provider by Test"]
+    header = [c.value for c in sheet[14]]
+    row = [c.value for c in sheet[50]]
+    region_code = row[header.index("Regional Team Code")]
+    row[header.index("Provider Code")] = region_code
+    row[header.index("Provider")] = "AREA TEAM SUBTOTAL"
+    sheet.append(row)
+    path = tmp_path / "Monthly-Diagnostics-Web-File-Provider-May-2026.xlsx"
+    book.save(path)
+    loaded = frame(path)
+    assert region_code not in set(loaded["provider_code"])
+    pd.testing.assert_frame_equal(loaded, web)

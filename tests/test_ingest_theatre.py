@@ -336,6 +336,12 @@ def test_problems_are_capped_at_fifty_with_a_count_of_the_rest(tmp_path):
         "date_of_birth",
         "DOB",
         "postcode",
+        "NHSNumber",
+        "DateOfBirth",
+        "PatientName",
+        "Name",
+        "Patient",
+        "Surname_Forename",
     ],
 )
 def test_patient_identifiable_columns_are_refused_by_name(tmp_path, column):
@@ -369,3 +375,17 @@ def test_case_ids_that_happen_to_be_ten_digits_are_not_refused(tmp_path):
     share = valid_nhs_numbers(pd.Series(ids)).mean()
     assert share < 0.5  # about 1 in 11 random numbers pass the check digit
     ingest.read_file(write(tmp_path, [{"case_id": i} for i in ids]))
+
+
+def test_cerner_style_export_loads_without_a_map():
+    """Common export names and codes are recognised out of the box (SPEC §3)."""
+    from productivity import ingest
+
+    sample = SAMPLES / "cerner-theatre-export-RBL-May-2026.csv"
+    mapped = ingest.read_file(sample, map_path=ROOT / "data" / "maps" / "cerner.toml")
+    plain = ingest.read_file(sample, kind="theatre")
+    for name in ("lists", "cases"):
+        a, b = mapped.frames[name], plain.frames[name]
+        assert len(a) == len(b)
+    assert int(plain.frames["cases"]["cancelled"].sum()) == 6
+    assert set(plain.frames["cases"]["priority"].dropna()) <= {"elective", "daycase", "emergency"}

@@ -169,8 +169,21 @@ def counts(frame: pd.DataFrame, columns, labels: dict[str, str], log: ProblemLog
     return pd.DataFrame(out, index=frame.index)
 
 
-def check_sums(values: pd.DataFrame, labels: dict[str, str], log: ProblemLog) -> None:
-    """Each row must add up: total = the 14 bands, 6+/13+ = their bands, activity = its parts."""
+# Derived columns that some releases leave blank: checked only where the file gives a value.
+OPTIONAL_TOTALS = ("waiting_6_plus", "waiting_13_plus", "under_6")
+
+
+def check_sums(
+    values: pd.DataFrame,
+    labels: dict[str, str],
+    log: ProblemLog,
+    raw: pd.DataFrame | None = None,
+) -> None:
+    """Each row must add up: total = the 14 bands, 6+/13+ = their bands, activity = its parts.
+
+    Total WL and Total Activity are always checked (SPEC §3). The derived 6+, 13+ and <6
+    columns are checked only where ``raw`` (the cells as read) holds a value.
+    """
     bands = values[list(DM01_BANDS)].sum(axis=1)
     checks = [("total_waiting", bands, "the sum of the 14 waiting-time bands")]
     if "waiting_6_plus" in values:
@@ -197,6 +210,8 @@ def check_sums(values: pd.DataFrame, labels: dict[str, str], log: ProblemLog) ->
         )
     for column, expected, what in checks:
         wrong = values[column] != expected
+        if raw is not None and column in OPTIONAL_TOTALS and column in raw:
+            wrong &= ~raw[column].astype("str").str.strip().isin(["", "-", "nan", "None"])
         log.add_mask(
             wrong,
             labels.get(column, column),
@@ -317,7 +332,7 @@ def parse_extract(table: Table, log: ProblemLog) -> ParsedFile:
     )
     checked = [c for c in (*COUNTS, "total_activity", "under_6", "waiting_6_plus") if c in f]
     values = counts(f, checked, labels, log)
-    check_sums(values, labels, log)
+    check_sums(values, labels, log, raw=f)
     log.raise_if_any()
     keyed = values[list(COUNTS)].assign(
         period=period.dt.date,

@@ -106,11 +106,18 @@ def _provider_rows(table: Table, by_test: bool, log: ProblemLog) -> pd.DataFrame
     f = table.frame[list(names)].rename(columns=names)
     f = f.apply(lambda col: col.astype("str").str.strip())
     code = f["provider_code"].str.upper()
+    count_columns = [c for c in COUNTS if c in f]
+    no_counts = f[count_columns].isin(["", "-", "nan", "None"]).all(axis=1)
+    region = f["region_code"].str.upper() if "region_code" in f else pd.Series("", index=f.index)
     skip = (
         code.isin(["", "-", "ENGLAND", "TOTAL"])
         | code.str.fullmatch(REGION_CODE)
+        # Older files put SHA / area team subtotals in the provider rows under their own code.
+        | ((region != "") & (code == region))
         | f["provider_name"].str.lower().str.startswith("england")
         | is_total_test(f["provider_name"])
+        # Footnotes and notes below the table carry text but no counts.
+        | no_counts
     )
     if by_test:
         test_id = f["test_id"] if "test_id" in f else pd.Series("", index=f.index)
@@ -120,7 +127,7 @@ def _provider_rows(table: Table, by_test: bool, log: ProblemLog) -> pd.DataFrame
         c for c in (*COUNTS, "waiting_6_plus", "waiting_13_plus", "total_activity") if c in f
     ]
     values = counts(f, checked, labels, log)
-    check_sums(values, labels, log)
+    check_sums(values, labels, log, raw=f)
     values["provider_code"] = code
     values["provider_name"] = f["provider_name"]
     if by_test:

@@ -8,14 +8,28 @@ the message, so the refusal itself cannot leak them into logs or the import hist
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
-from productivity.ingest.tabular import ProblemLog, Table, norm
+from productivity.ingest.tabular import ProblemLog, Table
+
+
+def squash(header: object) -> str:
+    """A header reduced to lower-case letters and digits: 'NHSNumber', 'NHS_No.' -> 'nhsnumber'."""
+    return re.sub(r"[^a-z0-9]", "", str(header).lower())
+
 
 PID_HEADERS: frozenset[str] = frozenset(
-    norm(name)
+    squash(name)
     for name in (
+        "name",
+        "patient",
+        "patient id name",
+        "pas name",
+        "forename surname",
+        "surname forename",
         "nhs number",
         "nhs no",
         "nhs num",
@@ -86,7 +100,7 @@ def check_pid(table: Table, log: ProblemLog) -> None:
     """Add a problem for every column of ``table`` that holds patient-identifiable data."""
     frame = table.frame
     for header in frame.columns:
-        if norm(header) in PID_HEADERS:
+        if squash(header) in PID_HEADERS:
             log.add(
                 table.header_row,
                 header,

@@ -148,6 +148,8 @@ SPEC = ColumnSpec(
             "primary procedure",
             "primary procedure code",
             "primary procedure opcs",
+            "primary proc opcs",
+            "primary proc",
         ),
         "priority": (
             "urgency",
@@ -205,6 +207,9 @@ SPEC = ColumnSpec(
             "cancelled flag",
             "cancellation",
             "case cancelled",
+            "cancelled ind",
+            "cancelled indicator",
+            "cancel ind",
         ),
         "cancel_reason": (
             "cancellation reason",
@@ -218,6 +223,9 @@ SPEC = ColumnSpec(
             "cancelled clinical",
             "clinical reason",
             "cancel clinical reason",
+            "cancel reason clinical ind",
+            "cancel reason clinical",
+            "clinical cancel ind",
         ),
         "overnight": ("overnight session", "overnight flag"),
     },
@@ -235,6 +243,8 @@ PRIORITY_VALUES: dict[str, str] = {
     "day-case": "daycase",
     "dc": "daycase",
     "day surgery": "daycase",
+    "elective day case": "daycase",
+    "elective daycase": "daycase",
     "d": "daycase",
     "emergency": "emergency",
     "em": "emergency",
@@ -244,6 +254,9 @@ PRIORITY_VALUES: dict[str, str] = {
     "immediate": "emergency",
     "expedited": "emergency",
     "trauma": "emergency",
+    "emergency cepod": "emergency",
+    "emergency (cepod)": "emergency",
+    "cepod": "emergency",
     "ne": "emergency",
 }
 PRIORITY_EXPECTED = "one of elective, daycase, emergency (or empty)"
