@@ -11,38 +11,36 @@ methodology with every benchmark's source. Numbers come from :mod:`productivity.
 :mod:`productivity.drilldown`, the readers the pages use; charts are the app's own
 :mod:`productivity.charts`, rendered to PNG by vl-convert. Every table and tile goes through
 :func:`productivity.export.suppress_small_numbers` (counts from 1 to 4 are shown as ``*``).
-Sections are built once as data, then drawn by fpdf2 (a page each) or python-pptx (a slide
-each). No Streamlit import: the CLI and a page's download button both call :func:`build_pack`.
+This module owns the arguments, the scope and the sections, built once as data
+(:mod:`productivity.pack_content`), then drawn by :mod:`productivity.pack_pdf` (fpdf2, a page
+each) or :mod:`productivity.pack_pptx` (python-pptx, a slide each). No Streamlit import: the CLI
+and a page's download button both call :func:`build_pack`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 import altair as alt
 import pandas as pd
 import vl_convert
-from fpdf import FPDF
-from fpdf.fonts import FontFace
-from pptx import Presentation
-from pptx.dml.color import RGBColor
-from pptx.enum.shapes import MSO_SHAPE
-from pptx.enum.text import PP_ALIGN
-from pptx.util import Inches, Pt
 from sqlalchemy import Engine
 
 from productivity import charts, demo, drilldown, funnel, marts, methodology, rebase, reports
 from productivity.benchmarks import Benchmarks, load_benchmarks
 from productivity.errors import InputError
-from productivity.export import SUPPRESSED, suppress_small_numbers
 from productivity.metrics import waits
+from productivity.pack_content import MISSING, Column, Cover, PackTable, Section, pack_table
+from productivity.pack_pdf import render_pdf
+from productivity.pack_pptx import render_pptx
 from productivity.schema import DM01_TESTS
+
+__all__ = [
+    "COLLABORATIVE", "FORMATS", "MISSING", "MONTHS_COVERED", "Column", "Cover", "PackTable",
+    "Section", "build_pack", "pack_filename", "pack_table",
+]  # fmt: skip
 
 COLLABORATIVE = "Cheshire & Merseyside trust collaborative"
 FORMATS = ("pdf", "pptx")
@@ -51,58 +49,6 @@ PNG_SCALE = 2
 # The theme asks for Arial, which a server often lacks, and vl-convert then draws no text at
 # all; a CSS fallback list keeps the same chart readable wherever it is rendered.
 CHART_FONT = f"{charts.nhs_theme()['config']['font']}, DejaVu Sans, Liberation Sans, sans-serif"
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")  # Debian's fonts-dejavu-core
-FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
-MISSING = "–"
-NUMBER = re.compile(r"^[✓✗]?\s*([-+]?[\d.,]+%?|[*–])$")  # a number as a table shows it
-# Core PDF fonts hold only Latin-1: what the fallback writes instead of each symbol.
-ASCII = {"✓": "+", "✗": "x", "▲": "^", "▼": "v", "●": "o", "⚠": "!", "–": "-", "—": "-",
-         "≥": ">=", "≤": "<=", "✎": "(local) ", "…": "...", "τ²": "tau2", "Σ": "sum ", "’": "'",
-         "→": "->", "›": ">", "−": "-"}  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Column:
-    """A pack table column: the frame's ``key``, its heading, format and an optional ✓/✗ key."""
-
-    key: str
-    heading: str
-    fmt: str = "{}"
-    meets: str | None = None
-    width: float = 1.0
-
-
-@dataclass(frozen=True)
-class PackTable:
-    """A table as text, ready to draw: headings, rows, relative widths, rows in bold."""
-
-    headings: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-    widths: tuple[float, ...]
-    highlight: frozenset[int] = frozenset()
-
-
-@dataclass(frozen=True)
-class Section:
-    """One page or slide: a heading, notes, and a chart, a table and/or tiles (value, label).
-
-    Notes of a section with nothing else are paragraphs that may open with a ``**bold**`` lead.
-    """
-
-    heading: str
-    notes: tuple[str, ...] = ()
-    chart: bytes | None = None
-    table: PackTable | None = None
-    tiles: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass(frozen=True)
-class Cover:
-    title: str
-    period_text: str
-    synthetic: bool
-    built_at: str
-    contents: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -119,38 +65,6 @@ class _Scope:
 
     def mine(self, codes: pd.Series) -> list[bool]:
         return [code == self.trust for code in codes]
-
-
-def pack_table(
-    frame: pd.DataFrame, columns: Sequence[Column], *, highlight: Sequence[bool] = ()
-) -> PackTable:
-    """Suppress small numbers (counts 1–4 become ``*``), then format every cell as text.
-
-    A ``meets`` column puts ✓ or ✗ before the value, so colour is never the only cue; a missing
-    value is shown as –. ``highlight`` marks rows to draw in bold (the pack's own trust).
-    """
-    frame = frame.reset_index(drop=True)
-    shown = suppress_small_numbers(frame[list(dict.fromkeys(c.key for c in columns))])
-
-    def cell(i: int, column: Column) -> str:
-        value = shown.at[i, column.key]
-        if isinstance(value, str) and value == SUPPRESSED:
-            text = SUPPRESSED
-        elif not isinstance(value, str) and pd.isna(value):
-            return MISSING
-        else:
-            text = column.fmt.format(value)
-        if column.meets is None or pd.isna(frame.at[i, column.meets]):
-            return text
-        return f"{'✓' if bool(frame.at[i, column.meets]) else '✗'} {text}"
-
-    rows = tuple(tuple(cell(i, c) for c in columns) for i in range(len(frame)))
-    return PackTable(
-        tuple(c.heading for c in columns),
-        rows,
-        tuple(c.width for c in columns),
-        frozenset(i for i, marked in enumerate(highlight) if marked),
-    )
 
 
 def pack_filename(*, trust: str | None, period: str, fmt: str) -> str:
@@ -227,7 +141,7 @@ def build_pack(
         built_at=str(facts["built_at"]),
         contents=tuple(s.heading for s in sections),
     )
-    return _render_pdf(cover, sections) if fmt == "pdf" else _render_pptx(cover, sections)
+    return render_pdf(cover, sections) if fmt == "pdf" else render_pptx(cover, sections)
 
 
 def _check_period(period: str) -> None:
@@ -542,341 +456,3 @@ def _png(chart: alt.TopLevelMixin, width: int) -> bytes:
     """The app's chart as a PNG ``width`` px wide; its only change is the font fallback list."""
     sized = chart.properties(width=width).configure(font=CHART_FONT)
     return vl_convert.vegalite_to_png(sized.to_json(), scale=PNG_SCALE)
-
-
-def _fit(png: bytes, width: float, height: float) -> tuple[float, float]:
-    """The largest (w, h) with the PNG's shape inside a width × height box (any unit)."""
-    w, h = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")  # IHDR
-    scale = min(width / w, height / h)
-    return w * scale, h * scale
-
-
-def _plain(text: str) -> str:
-    return text.replace("**", "")
-
-
-def _right_aligned(table: PackTable) -> list[bool]:
-    """A column of numbers (✓/✗, * and – included) is right-aligned; the first column never."""
-    return [
-        j > 0 and all(NUMBER.match(row[j]) for row in table.rows)
-        for j in range(len(table.headings))
-    ]
-
-
-def _halves(paragraphs: Sequence[str]) -> tuple[Sequence[str], Sequence[str]]:
-    """Paragraphs split into two columns of about equal length (the left one no shorter)."""
-    half, done = sum(map(len, paragraphs)) / 2, 0
-    for i, paragraph in enumerate(paragraphs):
-        if done >= half:
-            return paragraphs[:i], paragraphs[i:]
-        done += len(paragraph)
-    return paragraphs, ()
-
-
-# -- PDF ------------------------------------------------------------------------------------
-
-PAGE_W, PAGE_H, MARGIN = 297.0, 210.0, 12.0  # A4 landscape, mm
-CONTENT_W, BOTTOM = PAGE_W - 2 * MARGIN, PAGE_H - 13.0  # BOTTOM: above the footer
-
-
-def _rgb(hex_colour: str) -> tuple[int, int, int]:
-    return int(hex_colour[1:3], 16), int(hex_colour[3:5], 16), int(hex_colour[5:7], 16)
-
-
-# The app's one theme (charts.py), as RGB for fpdf2 and python-pptx.
-BLUE, INK, GREY = _rgb(charts.NHS_BLUE), _rgb(charts.TEXT), _rgb(charts.NHS_GREY)
-PALE, WARN, WHITE = _rgb(charts.BACKGROUND), _rgb(charts.NHS_RED), (255, 255, 255)
-
-
-class _PackPdf(FPDF):
-    """A4 landscape with a blue running header and a footer that repeats the caveats."""
-
-    def __init__(self, cover: Cover) -> None:
-        super().__init__(orientation="L", unit="mm", format="A4")
-        self.cover = cover
-        self.unicode = all((FONT_DIR / name).exists() for name in FONT_FILES.values())
-        for style, name in FONT_FILES.items() if self.unicode else ():
-            self.add_font("DejaVu", style, str(FONT_DIR / name))
-        self.family = "DejaVu" if self.unicode else "helvetica"
-        self.set_margins(MARGIN, 14, MARGIN)  # top: below the running header
-        self.set_auto_page_break(True, margin=PAGE_H - BOTTOM)
-        self.set_title(_plain(f"Board pack: {cover.title}"))
-        self.set_author("Theatre and diagnostics productivity monitor")
-
-    def t(self, text: str) -> str:
-        """Text the font can draw: as it is in DejaVu, else Latin-1 with ASCII stand-ins."""
-        if self.unicode:
-            return text
-        for symbol, stand_in in ASCII.items():
-            text = text.replace(symbol, stand_in)
-        return text.encode("latin-1", "replace").decode("latin-1")
-
-    def font(self, size: float, style: str = "", colour: tuple[int, int, int] = INK) -> None:
-        self.set_font(self.family, style, size)
-        self.set_text_color(*colour)
-
-    def header(self) -> None:
-        if self.page_no() == 1:
-            return
-        self.set_fill_color(*BLUE)
-        self.rect(0, 0, PAGE_W, 9, style="F")
-        self.font(8.5, "B", WHITE)
-        self.set_xy(MARGIN, 1.5)
-        self.cell(CONTENT_W / 2, 6, self.t(f"Board pack · {self.cover.title}"))
-        self.cell(CONTENT_W / 2, 6, self.t(self.cover.period_text), align="R")
-
-    def footer(self) -> None:
-        self.set_y(PAGE_H - 9)
-        self.font(7.5, "", GREY)
-        caveat = "Synthetic demo data · " if self.cover.synthetic else ""
-        caveat += "Counts from 1 to 4 are shown as *. Benchmarks and sources: see Methodology."
-        self.cell(CONTENT_W * 0.8, 5, self.t(caveat))
-        self.cell(CONTENT_W * 0.2, 5, f"Page {self.page_no()} of {{nb}}", align="R")
-
-
-def _render_pdf(cover: Cover, sections: Sequence[Section]) -> bytes:
-    pdf = _PackPdf(cover)
-    pdf.add_page()
-    _pdf_cover(pdf, cover)
-    for section in sections:
-        pdf.add_page()
-        _pdf_section(pdf, section)
-    return bytes(pdf.output())
-
-
-def _pdf_cover(pdf: _PackPdf, cover: Cover) -> None:
-    pdf.set_fill_color(*BLUE)
-    pdf.rect(0, 0, PAGE_W, 78, style="F")
-    for y, size, style, text in (
-        (18, 13, "B", "Theatre and diagnostics productivity · Board pack"),
-        (30, 26, "B", cover.title),
-        (58, 14, "", cover.period_text),
-    ):
-        pdf.set_xy(MARGIN + 4, y)
-        pdf.font(size, style, WHITE)
-        pdf.multi_cell(CONTENT_W - 8, size * 0.46, pdf.t(text), align="L")
-    y = 90.0
-    if cover.synthetic:
-        pdf.set_draw_color(*WARN)
-        pdf.set_line_width(1.2)
-        pdf.set_xy(MARGIN + 4, y)
-        pdf.font(16, "B", WARN)
-        pdf.cell(150, 13, pdf.t("SYNTHETIC DEMO DATA"), border=1, align="C")
-        pdf.set_xy(MARGIN + 4, y + 15)
-        pdf.font(9, "I", WARN)
-        pdf.cell(0, 5, pdf.t("Every figure comes from generated data, not any trust's records."))
-        y += 27
-    pdf.set_xy(MARGIN + 4, y)
-    pdf.font(11, "B")
-    pdf.cell(0, 7, "Contents")
-    pdf.font(10)
-    for number, heading in enumerate(cover.contents, start=2):
-        pdf.set_xy(MARGIN + 8, pdf.get_y() + 6.2)
-        pdf.cell(0, 6, pdf.t(f"{heading}  ·  page {number}"))
-    pdf.set_xy(MARGIN + 4, BOTTOM - 8)
-    pdf.font(8, "", GREY)
-    pdf.cell(0, 5, pdf.t(f"Data as of {cover.built_at} · produced {dt.date.today():%d %b %Y}"))
-
-
-def _pdf_section(pdf: _PackPdf, section: Section) -> None:
-    pdf.set_xy(MARGIN, 13)
-    pdf.font(16, "B", BLUE)
-    pdf.cell(CONTENT_W, 9, pdf.t(section.heading))
-    if not (section.chart or section.table or section.tiles):
-        _pdf_columns(pdf, section.notes, 24.0)
-        return
-    y = 24.0
-    pdf.font(8.5)
-    for note in section.notes:
-        pdf.set_xy(MARGIN, y)
-        pdf.multi_cell(CONTENT_W, 4.2, pdf.t(note), align="L")
-        y = pdf.get_y() + 1.5
-    y += 2
-    if section.tiles:
-        width = (CONTENT_W - 2 * 6) / len(section.tiles)
-        for i, (value, label) in enumerate(section.tiles):
-            x = MARGIN + i * (width + 6)
-            pdf.set_fill_color(*PALE)
-            pdf.rect(x, y, width, 30, style="F")
-            pdf.set_fill_color(*BLUE)
-            pdf.rect(x, y, 1.6, 30, style="F")
-            pdf.set_xy(x + 5, y + 3)
-            pdf.font(24, "B", BLUE)
-            pdf.cell(width - 8, 12, pdf.t(value))
-            pdf.set_xy(x + 5, y + 16)
-            pdf.font(8.5)
-            pdf.multi_cell(width - 8, 4, pdf.t(label), align="L")
-        y += 36
-    chart_w = CONTENT_W * 0.52 if section.table else CONTENT_W
-    if section.chart:
-        w, h = _fit(section.chart, chart_w, BOTTOM - y)
-        x = MARGIN if section.table else MARGIN + (CONTENT_W - w) / 2
-        pdf.image(io.BytesIO(section.chart), x=x, y=y, w=w, h=h)
-    if section.table and section.chart:
-        _pdf_table(pdf, section.table, MARGIN + chart_w + 5, CONTENT_W - chart_w - 5, y, 7.5)
-    elif section.table:
-        _pdf_table(pdf, section.table, MARGIN, CONTENT_W, y, 8)
-
-
-def _pdf_columns(pdf: _PackPdf, paragraphs: Sequence[str], top: float) -> None:
-    """Paragraphs in two columns balanced by length; a ``**lead-in**`` is drawn bold."""
-    width = (CONTENT_W - 8) / 2
-    pdf.font(9)
-    for i, column in enumerate(_halves(paragraphs)):
-        y = top
-        for paragraph in column:
-            pdf.set_xy(MARGIN + i * (width + 8), y)
-            pdf.multi_cell(width, 4.4, pdf.t(paragraph), align="L", markdown=True)
-            y = pdf.get_y() + 2
-
-
-def _pdf_table(
-    pdf: _PackPdf, table: PackTable, x: float, width: float, y: float, size: float
-) -> None:
-    pdf.set_left_margin(x)  # fpdf2 starts each table row at the left margin
-    pdf.set_xy(x, y)
-    pdf.font(size)
-    pdf.set_draw_color(*GREY)
-    pdf.set_line_width(0.2)
-    bold = FontFace(emphasis="BOLD", fill_color=(214, 230, 245))
-    zebra = (FontFace(fill_color=WHITE), FontFace(fill_color=(244, 246, 247)))
-    with pdf.table(
-        width=width,
-        col_widths=table.widths,
-        align="LEFT",
-        headings_style=FontFace(emphasis="BOLD", color=WHITE, fill_color=BLUE),
-        line_height=size * 0.5,
-        borders_layout="HORIZONTAL_LINES",
-        padding=(0.9, 1.2),
-        v_align="MIDDLE",
-    ) as grid:
-        head = grid.row()
-        for heading in table.headings:
-            head.cell(pdf.t(heading), align="L")
-        aligns = ["R" if right else "L" for right in _right_aligned(table)]
-        for i, cells in enumerate(table.rows):
-            row = grid.row()
-            style = bold if i in table.highlight else zebra[i % 2]
-            for text, align in zip(cells, aligns, strict=True):
-                row.cell(pdf.t(text), align=align, style=style)
-    pdf.set_left_margin(MARGIN)
-
-
-# -- PPTX -----------------------------------------------------------------------------------
-
-SLIDE_W, SLIDE_H, EDGE = 13.333, 7.5, 0.4  # 16:9, inches
-
-
-def _render_pptx(cover: Cover, sections: Sequence[Section]) -> bytes:
-    deck = Presentation()
-    deck.slide_width, deck.slide_height = Inches(SLIDE_W), Inches(SLIDE_H)
-    blank = deck.slide_layouts[6]
-    slide = deck.slides.add_slide(blank)
-    _box(slide, 0, 0, SLIDE_W, 2.9, BLUE)
-    _text(slide, 0.6, 0.5, 12, 0.5, "Theatre and diagnostics productivity · Board pack", 16,
-          WHITE, bold=True)  # fmt: skip
-    _text(slide, 0.6, 1.05, 12, 1.0, cover.title, 32, WHITE, bold=True)
-    _text(slide, 0.6, 2.2, 12, 0.5, cover.period_text, 16, WHITE)
-    if cover.synthetic:
-        _text(slide, 0.6, 3.2, 12, 0.6, "SYNTHETIC DEMO DATA: not any trust's records", 20, WARN,
-              bold=True)  # fmt: skip
-    _text(slide, 0.6, 4.0, 12, 2.8, "\n".join(cover.contents), 13)
-    _text(slide, 0.6, 6.9, 12, 0.4, f"Data as of {cover.built_at}", 10, GREY)
-    caveat = ("Synthetic demo data · " if cover.synthetic else "") + "Counts 1–4 shown as *"
-    for section in sections:
-        slide = deck.slides.add_slide(blank)
-        _text(slide, EDGE, 0.25, 12.5, 0.6, section.heading, 24, BLUE, bold=True)
-        footer = f"{cover.title} · {cover.period_text} · {caveat}"
-        _text(slide, EDGE, 7.05, 12.5, 0.3, footer, 9, GREY)
-        _pptx_body(slide, section)
-    out = io.BytesIO()
-    deck.save(out)
-    return out.getvalue()
-
-
-def _pptx_body(slide: Any, section: Section) -> None:
-    if not (section.chart or section.table or section.tiles):
-        for i, column in enumerate(_halves(section.notes)):
-            _text(slide, EDGE + i * 6.35, 0.95, 6.15, 6, "\n".join(column), 10)
-        return
-    _text(slide, EDGE, 0.9, 12.5, 0.6, "\n".join(section.notes), 10)
-    y = 1.6
-    for i, (value, label) in enumerate(section.tiles):
-        width = (12.5 - 0.6) / len(section.tiles)
-        x = EDGE + i * (width + 0.3)
-        _box(slide, x, y, width, 1.2, PALE)
-        _text(slide, x + 0.15, y + 0.05, width - 0.3, 0.6, value, 28, BLUE, bold=True)
-        _text(slide, x + 0.15, y + 0.7, width - 0.3, 0.5, label, 10)
-    y += 1.4 if section.tiles else 0
-    if section.chart:
-        w, h = _fit(section.chart, 6.6 if section.table else 12.5, 6.95 - y)
-        x = EDGE if section.table else (SLIDE_W - w) / 2
-        picture = io.BytesIO(section.chart)
-        slide.shapes.add_picture(picture, Inches(x), Inches(y), Inches(w), Inches(h))
-    if section.table:
-        x = 7.2 if section.chart else EDGE
-        _pptx_table(slide, section.table, x, y, SLIDE_W - EDGE - x)
-
-
-def _pptx_table(slide: Any, table: PackTable, x: float, y: float, width: float) -> None:
-    size = Pt(9 if width > 8 else 7.5)
-    rows = [table.headings, *table.rows]
-    shape = slide.shapes.add_table(
-        len(rows),
-        len(table.headings),
-        Inches(x),
-        Inches(y),
-        Inches(width),
-        Inches(0.25 * len(rows)),
-    )
-    grid, right = shape.table, _right_aligned(table)
-    for j, share in enumerate(table.widths):
-        grid.columns[j].width = Inches(width * share / sum(table.widths))
-    for i, cells in enumerate(rows):
-        grid.rows[i].height = Inches(0.25)
-        for j, text in enumerate(cells):
-            cell = grid.cell(i, j)
-            cell.text = text
-            cell.text_frame.paragraphs[0].alignment = PP_ALIGN.RIGHT if right[j] else None
-            for run in (r for p in cell.text_frame.paragraphs for r in p.runs):
-                run.font.size = size
-                run.font.bold = i == 0 or (i - 1) in table.highlight
-                if i == 0:
-                    run.font.color.rgb = RGBColor(*WHITE)
-            if i == 0:
-                cell.fill.solid()
-                cell.fill.fore_color.rgb = RGBColor(*BLUE)
-
-
-def _text(
-    slide: Any,
-    x: float,
-    y: float,
-    w: float,
-    h: float,
-    text: str,
-    size: float,
-    colour: tuple[int, int, int] = INK,
-    *,
-    bold: bool = False,
-) -> None:
-    """A wrapped text box; a line's ``**lead-in**`` is set bold."""
-    frame = slide.shapes.add_textbox(Inches(x), Inches(y), Inches(w), Inches(h)).text_frame
-    frame.word_wrap = True
-    for i, line in enumerate(text.split("\n")):
-        paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
-        lead, _, rest = line[2:].partition("**") if line.startswith("**") else ("", "", line)
-        for part, strong in ((lead, True), (rest, bold)):
-            if part:
-                run = paragraph.add_run()
-                run.text = part
-                run.font.size, run.font.bold = Pt(size), strong
-                run.font.color.rgb = RGBColor(*colour)
-        paragraph.space_after = Pt(size * 0.5)
-
-
-def _box(slide: Any, x: float, y: float, w: float, h: float, fill: tuple[int, int, int]) -> None:
-    shape = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, Inches(x), Inches(y), Inches(w), Inches(h))
-    shape.fill.solid()
-    shape.fill.fore_color.rgb = RGBColor(*fill)
-    shape.line.fill.background()

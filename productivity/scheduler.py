@@ -15,26 +15,23 @@ it rebuilds the marts. Each job writes its last run and the next one to ``schedu
 which the Data page reads through :func:`read_status`. The store going away (a PostgreSQL
 restart, a locked SQLite file) is logged and retried with capped exponential backoff; the worker
 keeps running. Run exactly one worker per store; the Streamlit app never starts a scheduler.
-This module imports library functions only, never Streamlit.
+This module owns the worker, its jobs, the status table and the CLI; scanning the folder lives
+in :mod:`productivity.dropfolder` and the retry in :mod:`productivity.store_retry`, whose public
+names it re-exports. It imports library functions only, never Streamlit.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import logging
 import os
 import signal
 import socket
-import sqlite3
 import sys
 import threading
 import time
-import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -51,9 +48,48 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel.sql.sqltypes import UTCDateTime
 
-from productivity import db, marts, settings
-from productivity.errors import InputError
+from productivity import db, settings
+from productivity.dropfolder import (
+    DEFAULT_SCAN_SECONDS,
+    DEFAULT_SETTLE_SECONDS,
+    PARTIAL_SUFFIXES,
+    ScanSummary,
+    complete_files,
+    rebuild,
+    scan,
+    scan_seconds,
+    settle_seconds,
+    write_problems,
+)
+from productivity.store_retry import (
+    BACKOFF_BASE_SECONDS,
+    BACKOFF_CAP_SECONDS,
+    RETRY_ATTEMPTS,
+    SQLITE_TRANSIENT,
+    STOP,
+    backoff_delay,
+    first_line,
+    is_transient,
+    retry,
+)
 
+__all__ = [
+    # the worker, its jobs and status (this module)
+    "JOB_TABLE", "NIGHTLY_GRACE_SECONDS", "NIGHTLY_REBUILD", "REBUILD_JOB", "SCAN_JOB",
+    "SQLITE_JOBSTORE_TIMEOUT_SECONDS", "STATUS", "STATUS_COLUMNS", "WORKER", "build_scheduler",
+    "ensure_status_table", "main", "prepare_store", "read_status", "rebuild_marts_nightly",
+    "record_status", "run_once", "run_worker", "scan_drop_folder",
+    # re-exported from productivity.dropfolder
+    "DEFAULT_SCAN_SECONDS", "DEFAULT_SETTLE_SECONDS", "PARTIAL_SUFFIXES", "ScanSummary",
+    "complete_files", "rebuild", "scan", "scan_seconds", "settle_seconds", "write_problems",
+    # re-exported from productivity.store_retry
+    "BACKOFF_BASE_SECONDS", "BACKOFF_CAP_SECONDS", "RETRY_ATTEMPTS", "SQLITE_TRANSIENT",
+    "backoff_delay", "is_transient", "retry",
+]  # fmt: skip
+
+# Jobs are stored by this textual reference, which must not be "__main__" when the worker
+# runs as `python -m productivity.scheduler`: another process must be able to load it.
+JOB_MODULE = "productivity.scheduler"
 log = logging.getLogger("productivity.scheduler")
 T = TypeVar("T")
 
@@ -61,25 +97,12 @@ SCAN_JOB = "scan_drop_folder"
 REBUILD_JOB = "rebuild_marts"
 WORKER = "worker"  # the status row of the process itself: running / stopped
 JOB_TABLE = "apscheduler_jobs"
-DEFAULT_SCAN_SECONDS = 30.0
-DEFAULT_SETTLE_SECONDS = 2.0  # a file is complete when its size and mtime hold this long
 NIGHTLY_REBUILD = {"hour": 2, "minute": 0}
 # A 02:00 rebuild missed while the worker or store was down still runs if it can by 06:00.
 NIGHTLY_GRACE_SECONDS = 4 * 3600
-BACKOFF_BASE_SECONDS = 1.0
-BACKOFF_CAP_SECONDS = 60.0
-# Within one job: waits of 1, 2, 4 ... 32, 60 s (about 2 minutes), then the job gives up until
-# its next run. The scheduler's own loop and start-up retry without a limit.
-RETRY_ATTEMPTS = 8
-# Partial uploads (browsers, WinSCP, rsync-style writers) and Office lock files.
-PARTIAL_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".filepart")
 SQLITE_JOBSTORE_TIMEOUT_SECONDS = 30
-SQLITE_TRANSIENT = ("locked", "busy", "unable to open", "disk i/o")
 
-_STOP = threading.Event()  # set by SIGTERM/SIGINT: retry waits and scans end early
 _CURRENT: dict[str, BlockingScheduler] = {}
-_SCAN_LOCK = threading.Lock()  # one scan at a time, even across a scheduler restart
-_MARTS_LOCK = threading.Lock()
 
 # Its own MetaData: the worker's heartbeat, not part of the models' schema. Times are UTC, like
 # the other audit timestamps; read_status() shows them in Europe/London time.
@@ -93,61 +116,6 @@ STATUS = sa.Table(
     sa.Column("next_run_at", UTCDateTime()),
 )
 STATUS_COLUMNS = tuple(c.name for c in STATUS.columns)
-
-
-# --- retry -----------------------------------------------------------------------------------
-
-
-def is_transient(error: BaseException) -> bool:
-    """True for store faults worth retrying: lost connections, locks, a store restarting.
-
-    SQLite reports syntax errors and missing tables as ``OperationalError`` too; only its
-    lock, busy, open and I/O errors count as transient.
-    """
-    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
-        return True
-    if isinstance(error, sa_exc.InterfaceError | sa_exc.TimeoutError):
-        return True
-    if not isinstance(error, sa_exc.OperationalError):
-        return False
-    if isinstance(error.orig, sqlite3.Error):
-        return any(word in str(error.orig).lower() for word in SQLITE_TRANSIENT)
-    return True
-
-
-def backoff_delay(failures: int) -> float:
-    """Seconds to wait after the ``failures``-th failure in a row: 1, 2, 4, ... capped at 60."""
-    return min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(failures - 1, 0))
-
-
-def retry(
-    func: Callable[[], T],
-    *,
-    what: str,
-    attempts: int = RETRY_ATTEMPTS,
-    sleep: Callable[[float], object] = _STOP.wait,  # a stop signal cuts the wait short
-) -> T:
-    """Call ``func``; on a transient store error log it, wait :func:`backoff_delay` and retry.
-
-    Other exceptions propagate at once. After ``attempts`` calls (or when the worker is told
-    to stop) the last transient error is raised.
-    """
-    for attempt in range(1, attempts + 1):
-        try:
-            return func()
-        except sa_exc.SQLAlchemyError as error:
-            if not is_transient(error) or attempt == attempts or _STOP.is_set():
-                raise
-            delay = backoff_delay(attempt)
-            log.warning("%s: store unavailable (%s); retry %d in %.0f s",
-                        what, _first_line(error), attempt, delay)  # fmt: skip
-            sleep(delay)
-    raise AssertionError("unreachable")  # the loop returns or raises
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 # --- status table ----------------------------------------------------------------------------
@@ -179,7 +147,7 @@ def _record_quietly(engine: Engine, job: str, **values: Any) -> None:
     try:
         record_status(engine, {job: values})
     except sa_exc.SQLAlchemyError as error:
-        log.warning("could not record status of %s: %s", job, _first_line(error))
+        log.warning("could not record status of %s: %s", job, first_line(error))
 
 
 def read_status(engine: Engine | None = None) -> pd.DataFrame:
@@ -198,184 +166,6 @@ def read_status(engine: Engine | None = None) -> pd.DataFrame:
     return frame
 
 
-# --- the drop folder -------------------------------------------------------------------------
-
-
-@dataclass
-class ScanSummary:
-    loaded: list[str] = field(default_factory=list)
-    duplicate: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
-    marts_rebuilt: bool = False
-
-    def __str__(self) -> str:
-        total = len(self.loaded) + len(self.duplicate) + len(self.failed)
-        if not total:
-            return "no files"
-        return (f"{total} file(s): {len(self.loaded)} loaded, {len(self.duplicate)} duplicate, "
-                f"{len(self.failed)} failed")  # fmt: skip
-
-
-def _seconds_from_env(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a number of seconds, got {raw!r}") from None
-    if value < 0:
-        raise ValueError(f"{name} must not be negative, got {raw!r}")
-    return value
-
-
-def scan_seconds() -> float:
-    """``PRODUCTIVITY_SCAN_SECONDS``: how often the drop folder is scanned (default 30)."""
-    return max(_seconds_from_env("PRODUCTIVITY_SCAN_SECONDS", DEFAULT_SCAN_SECONDS), 1.0)
-
-
-def settle_seconds() -> float:
-    """``PRODUCTIVITY_SETTLE_SECONDS``: how long a file must stay unchanged (default 2)."""
-    return _seconds_from_env("PRODUCTIVITY_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS)
-
-
-def _candidates(folder: Path) -> dict[Path, tuple[int, int]]:
-    found = {}
-    for path in folder.iterdir():
-        name = path.name
-        if name.startswith((".", "~$")) or name.lower().endswith(PARTIAL_SUFFIXES):
-            continue
-        try:
-            if not path.is_file():
-                continue
-            stat = path.stat()
-        except OSError:  # vanished or unreadable between listing and looking
-            continue
-        found[path] = (stat.st_size, stat.st_mtime_ns)
-    return found
-
-
-def complete_files(folder: Path, settle: float) -> list[Path]:
-    """Files in ``folder`` whose size and mtime did not change over ``settle`` seconds.
-
-    Dotfiles, Office lock files and partial uploads (``.tmp``, ``.part``...) are ignored, so a
-    writer that uploads to ``name.part`` and renames it when done is always safe. Oldest first,
-    so a corrected file dropped after the original replaces it.
-    """
-    first = _candidates(folder)
-    if not first:
-        return []
-    _STOP.wait(settle)
-    second = _candidates(folder)
-    stable = [path for path, look in second.items() if first.get(path) == look]
-    return sorted(stable, key=lambda path: (second[path][1], path.name))
-
-
-def _free_name(folder: Path, name: str) -> Path:
-    target = folder / name
-    if not target.exists():
-        return target
-    stem, suffix = Path(name).stem, Path(name).suffix
-    stamp = dt.datetime.now(ZoneInfo(settings.TIMEZONE)).strftime("%Y%m%d-%H%M%S")
-    for number in range(1, 1000):
-        target = folder / f"{stem}.{stamp}{'' if number == 1 else f'-{number}'}{suffix}"
-        if not target.exists():
-            return target
-    raise FileExistsError(f"no free name for {name} in {folder}")
-
-
-def _move(path: Path, folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    target = _free_name(folder, path.name)
-    path.replace(target)
-    return target
-
-
-def write_problems(error: InputError, path: Path) -> None:
-    """Write an :class:`InputError`'s problems as CSV: file, row, column, value, message."""
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["file", "row", "column", "value", "message"])
-        writer.writeheader()
-        writer.writerows(problem.as_dict() for problem in error.problems)
-
-
-def _import_one(path: Path, engine: Engine, summary: ScanSummary) -> None:
-    """Import one file and move it; a transient store error leaves it in place and propagates."""
-    from productivity import ingest
-
-    failed_dir = path.parent / "failed"
-    try:
-        result = retry(lambda: ingest.import_file(path, engine=engine, source="scheduler"),
-                       what=f"import {path.name}")  # fmt: skip
-    except InputError as error:
-        target = _move(path, failed_dir)
-        write_problems(error, target.with_name(target.name + ".errors.csv"))
-        log.warning(
-            "%s refused (problems: %d); moved to %s", path.name, len(error.problems), target
-        )
-        summary.failed.append(path.name)
-        return
-    except Exception as error:
-        if is_transient(error):
-            raise
-        if not path.exists():
-            log.warning("%s disappeared while it was being imported", path.name)
-            return
-        target = _move(path, failed_dir)
-        report = "".join(traceback.format_exception(error))
-        target.with_name(target.name + ".error.txt").write_text(report, encoding="utf-8")
-        log.exception("%s could not be imported; moved to %s", path.name, target)
-        summary.failed.append(path.name)
-        return
-    target = _move(path, path.parent / "done")
-    log.info("%s: %s; moved to %s", path.name, result.message, target)
-    (summary.loaded if result.status == "loaded" else summary.duplicate).append(path.name)
-
-
-def scan(
-    folder: Path | None = None, engine: Engine | None = None, settle: float | None = None
-) -> ScanSummary:
-    """Import every complete file in the drop folder, then rebuild the marts if any loaded.
-
-    Raises the store's error if it stays unavailable; files not yet imported stay in the folder
-    for the next scan.
-    """
-    folder = folder or settings.drop_dir()
-    engine = engine or db.get_engine()
-    summary = ScanSummary()
-    folder.mkdir(parents=True, exist_ok=True)
-    if not _SCAN_LOCK.acquire(blocking=False):
-        log.info("previous scan still running; skipping this one")
-        return summary
-    try:
-        store_error: BaseException | None = None
-        wait = settle_seconds() if settle is None else settle
-        for path in complete_files(folder, wait):
-            if _STOP.is_set():
-                break
-            try:
-                _import_one(path, engine, summary)
-            except sa_exc.SQLAlchemyError as error:
-                store_error = error
-                break
-        if summary.loaded:
-            rebuild(engine)
-            summary.marts_rebuilt = True
-        if store_error is not None:
-            raise store_error
-        return summary
-    finally:
-        _SCAN_LOCK.release()
-
-
-def rebuild(engine: Engine | None = None) -> str:
-    """Rebuild the marts (retrying store faults); returns a one-line summary."""
-    engine = engine or db.get_engine()
-    with _MARTS_LOCK:
-        rows = retry(lambda: marts.rebuild_marts(engine), what="rebuild marts")
-    return f"rebuilt {len(rows)} marts ({sum(rows.values()):,} rows)"
-
-
 # --- jobs (module-level: the job store pickles them by textual reference) ---------------------
 
 
@@ -386,9 +176,9 @@ def _run_recorded(job: str, body: Callable[[], T]) -> T | None:
     try:
         result = body()
     except Exception as error:
-        log.error("%s failed: %s", job, _first_line(error), exc_info=not is_transient(error))
+        log.error("%s failed: %s", job, first_line(error), exc_info=not is_transient(error))
         _record_quietly(engine, job, last_run_at=started, last_status="error",
-                        last_message=_first_line(error)[:1000])  # fmt: skip
+                        last_message=first_line(error)[:1000])  # fmt: skip
         return None
     message = str(result)
     if message != "no files":
@@ -413,7 +203,7 @@ def run_once() -> int:
     try:
         retry(lambda: prepare_store(engine), what="prepare the store")
     except sa_exc.SQLAlchemyError as error:
-        log.error("store unavailable: %s", _first_line(error))
+        log.error("store unavailable: %s", first_line(error))
         return 1
     summary = _run_recorded(SCAN_JOB, scan)
     if summary is None:
@@ -449,7 +239,7 @@ class _Scheduler(BlockingScheduler):
                 raise
             self._store_failures += 1
             delay = backoff_delay(self._store_failures)
-            log.warning("job store unavailable (%s); retrying in %.0f s", _first_line(error), delay)
+            log.warning("job store unavailable (%s); retrying in %.0f s", first_line(error), delay)
             return delay
         self._store_failures = 0
         return wait_seconds
@@ -507,11 +297,11 @@ def build_scheduler(url: str, every: float) -> _Scheduler:
         if _trigger_key(existing.trigger) == _trigger_key(nightly):
             # Keep the stored next run, so a 02:00 missed while the worker was down still runs.
             keep["next_run_time"] = existing.next_run_time
-    scheduler.add_job(f"{__name__}:rebuild_marts_nightly", nightly, id=REBUILD_JOB,
+    scheduler.add_job(f"{JOB_MODULE}:rebuild_marts_nightly", nightly, id=REBUILD_JOB,
                       name="rebuild marts nightly", replace_existing=True,
                       misfire_grace_time=NIGHTLY_GRACE_SECONDS, **keep)  # fmt: skip
     # The first scan runs at once: files may have arrived while the worker was down.
-    scheduler.add_job(f"{__name__}:scan_drop_folder", IntervalTrigger(seconds=every),
+    scheduler.add_job(f"{JOB_MODULE}:scan_drop_folder", IntervalTrigger(seconds=every),
                       id=SCAN_JOB, name="scan drop folder", replace_existing=True,
                       next_run_time=dt.datetime.now(timezone))  # fmt: skip
     scheduler.add_listener(
@@ -526,9 +316,9 @@ def build_scheduler(url: str, every: float) -> _Scheduler:
 
 
 def _on_event(scheduler: BlockingScheduler, event: events.SchedulerEvent) -> None:
-    if event.code == events.EVENT_SCHEDULER_STARTED and _STOP.is_set():
+    if event.code == events.EVENT_SCHEDULER_STARTED and STOP.is_set():
         _request_shutdown()  # the signal came before start() finished
-    if _STOP.is_set():
+    if STOP.is_set():
         return
     engine = db.get_engine()
     if isinstance(event, events.JobEvent) and event.code == events.EVENT_JOB_MISSED:
@@ -539,7 +329,7 @@ def _on_event(scheduler: BlockingScheduler, event: events.SchedulerEvent) -> Non
         jobs = scheduler.get_jobs()
         record_status(engine, {j.id: {"next_run_at": j.next_run_time} for j in jobs})
     except sa_exc.SQLAlchemyError as error:
-        log.warning("could not record next run times: %s", _first_line(error))
+        log.warning("could not record next run times: %s", first_line(error))
 
 
 def _request_shutdown() -> None:
@@ -560,7 +350,7 @@ def _request_shutdown() -> None:
 
 
 def _on_signal(_signum: int, _frame: object) -> None:
-    _STOP.set()
+    STOP.set()
     _request_shutdown()
 
 
@@ -569,7 +359,7 @@ def run_worker() -> int:
     url, every = settings.database_url(), scan_seconds()
     engine = db.get_engine(url)
     failures = 0
-    while not _STOP.is_set():
+    while not STOP.is_set():
         scheduler: _Scheduler | None = None
         started = time.monotonic()
         try:
@@ -588,10 +378,10 @@ def run_worker() -> int:
             failures = 1 if time.monotonic() - started > BACKOFF_CAP_SECONDS else failures + 1
             delay = backoff_delay(failures)
             log.warning("store unavailable (%s); restarting the scheduler in %.0f s",
-                        _first_line(error), delay)  # fmt: skip
+                        first_line(error), delay)  # fmt: skip
             if scheduler is not None and scheduler.running:
                 scheduler.shutdown(wait=False)
-            _STOP.wait(delay)
+            STOP.wait(delay)
             continue
         break
     _CURRENT.pop("scheduler", None)

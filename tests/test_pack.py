@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
-from productivity import demo, marts, pack, reports
+from productivity import demo, marts, pack, pack_pdf, reports
 from productivity.benchmarks import load_benchmarks
 from productivity.errors import InputError
 from productivity.export import SUPPRESSED
@@ -158,7 +158,7 @@ def test_collaborative_pptx_has_a_slide_per_section(demo_engine: Engine, latest:
 def test_without_dejavu_the_pdf_falls_back_to_core_fonts_and_ascii(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ):
-    monkeypatch.setattr(pack, "FONT_DIR", tmp_path / "no-fonts")
+    monkeypatch.setattr(pack_pdf, "FONT_DIR", tmp_path / "no-fonts")
     frame = pd.DataFrame({"trust_code": ["RBL"], "waiting_13_plus": [2], "meets": [False]})
     table = pack.pack_table(
         frame,
@@ -168,7 +168,7 @@ def test_without_dejavu_the_pdf_falls_back_to_core_fonts_and_ascii(
         ],
     )
     cover = pack.Cover("RBL · Wirral", "12 months to March 2025", True, "today", ("Waits",))
-    data = pack._render_pdf(cover, [pack.Section("Waits – DM01", ("τ² ✓ ▲",), table=table)])
+    data = pack_pdf.render_pdf(cover, [pack.Section("Waits – DM01", ("τ² ✓ ▲",), table=table)])
     text = "\n".join(pdf_pages(data, tmp_path))
     assert "Waits - DM01" in text and "tau2 + ^" in text
     assert "x *" in text  # ✗ and the suppressed count

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from productivity import schema, synth
+from productivity import schema, settings, synth
 
 DATETIME_COLUMNS = {
     "date", "period", "session_date", "planned_start", "planned_end", "anaesthetic_start",
@@ -134,7 +134,7 @@ def test_trust_sizes_follow_the_collaborative(demo: synth.DemoFrames) -> None:
         assert 10 <= count[code] <= 25, code
     for code in ("RBS", "RBQ", "RET", "REP", "REN"):
         assert count[code] <= 10 and count[code] < count["REM"] / 4, code
-    sites = pd.read_csv(synth.settings.DATA_DIR / "sites.csv")
+    sites = pd.read_csv(settings.DATA_DIR / "sites.csv")
     assert set(demo.lists["site"]) <= set(sites["site"])
     assert "RX7" not in set(demo.lists["trust_code"]) | set(demo.dm01["provider_code"])
     scanners = demo.imaging.drop_duplicates("scanner_id").groupby(["trust_code", "modality"]).size()
@@ -198,7 +198,7 @@ def test_dm01_is_consistent(demo: synth.DemoFrames) -> None:
     )
     assert (per_month["providers"] == 12).all() and (per_month["rows"] == 12 * 15).all()
     assert set(dm01["test_code"]) == set(schema.DM01_TESTS)
-    trusts = pd.read_csv(synth.settings.TRUSTS_FILE).set_index("trust_code")["name"]
+    trusts = pd.read_csv(settings.TRUSTS_FILE).set_index("trust_code")["name"]
     assert (dm01["provider_name"] == dm01["provider_code"].map(trusts)).all()
     latest = dm01[dm01["period"] == dm01["period"].max()]
     assert 60_000 < latest["total_waiting"].sum() < 73_000  # SPEC §1: about 66,700
