@@ -58,7 +58,7 @@ if auth.require_data_manager(user):
                     "Fix these problems and load it again.",
                     icon=":material/error:",
                 )
-                st.dataframe(ui.problems_table(problems), hide_index=True, width="stretch")
+                ui.show_table(ui.problems_table(problems))
             else:
                 bar.progress(1.0, text="Rebuilding the aggregates…")
                 if result.status == "loaded":
@@ -72,15 +72,14 @@ history = load_history()
 if history.empty:
     ui.empty_state("Nothing has been imported yet.")
 else:
-    st.dataframe(history, hide_index=True, width="stretch")
+    ui.show_table(history)
 
 st.subheader("Data quality")
 quality = load_quality(view.period.start, view.period.end, view.trust)
 if quality.empty:
     ui.empty_state("No theatre lists in the chosen period and trust.")
 else:
-    st.dataframe(quality, hide_index=True, width="stretch")
-    ui.download(quality, "data-quality")
+    ui.show_table(quality, "data-quality")
 
 st.subheader("Scheduled drop folder")
 status = scheduler.read_status(ui.engine())
@@ -91,4 +90,4 @@ if status.empty:
         icon=":material/schedule:",
     )
 else:
-    st.dataframe(status, hide_index=True, width="stretch")
+    ui.show_table(status)

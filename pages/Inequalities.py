@@ -12,24 +12,6 @@ def load(test: str, trust: str | None, start: str | None, end: str | None) -> dd
     return dd.inequalities_view(ui.engine(), marts.Period(start, end), test, trust)
 
 
-def heading(title: str, frame, empty: str) -> bool:
-    """A section heading; False (after saying why, plainly) when there is nothing to draw."""
-    st.subheader(title)
-    if frame is None or frame.empty:
-        ui.empty_state(empty)
-        return False
-    return True
-
-
-def beside(chart, table, raw, name: str) -> None:
-    """A chart with its table and CSV download beside it."""
-    left, right = st.columns([3, 2])
-    left.altair_chart(chart, width="stretch")
-    right.dataframe(table, hide_index=True, width="stretch")
-    with right:
-        ui.download(raw, name)
-
-
 test = st.selectbox(
     "DM01 test", list(schema.DM01_TESTS), key="test", bind="query-params",
     format_func=schema.DM01_TESTS.get,
@@ -45,18 +27,16 @@ st.caption(
 
 within = ui.benchmarks()["dm01_within_6_weeks"]
 empty = f"Nobody is recorded by IMD quintile as waiting for {name} {where} in the chosen period."
-if heading(f"{name}: % within 6 weeks by IMD quintile {where}", data.quintiles, empty):
+if ui.section(f"{name}: % within 6 weeks by IMD quintile {where}", data.quintiles, empty):
     chart = charts.quintile_bars(
         data.quintiles, within.value, f"interim ambition {within.value:.0%}"
     )
-    beside(
-        chart, dd.quintile_table(data.quintiles, within.value), data.quintiles, f"{slug}-quintiles"
-    )
+    table = dd.quintile_table(data.quintiles, within.value)
+    ui.chart_with_table(chart, table, f"{slug}-quintiles", raw=data.quintiles)
     if not data.bands.empty:
         st.markdown("**Waiting-time distribution by quintile**")
-        beside(
-            charts.band_lines(data.bands), dd.band_table(data.bands), data.bands, f"{slug}-bands"
-        )
+        chart, table = charts.band_lines(data.bands), dd.band_table(data.bands)
+        ui.chart_with_table(chart, table, f"{slug}-bands", raw=data.bands)
     else:
         st.caption(
             "The waiting-time distribution by quintile needs the 14 waiting-time bands, and the "
@@ -75,19 +55,18 @@ st.caption(
 if not data.forest["ratio"].notna().any():
     ui.empty_state(f"Too few patients by IMD quintile for {name} to compare Q1 with Q5.")
 else:
-    beside(
-        charts.forest_chart(data.forest), dd.forest_table(data.forest), data.forest, f"{slug}-ratio"
-    )
+    chart, table = charts.forest_chart(data.forest), dd.forest_table(data.forest)
+    ui.chart_with_table(chart, table, f"{slug}-ratio", raw=data.forest)
 
 empty = (
     f"Fewer than {dd.MIN_SPC_MONTHS} months with a Q1:Q5 ratio for {name} {where}: "
     "widen the period or pick a larger test."
 )
 points = data.spc.points if data.spc else None
-if heading(f"Is the gap widening? Monthly Q1:Q5 ratio {where}: SPC", points, empty):
-    st.caption(dd.spc_caption(data.spc))
+if ui.section(f"Is the gap widening? Monthly Q1:Q5 ratio {where}: SPC", points, empty):
     chart = charts.spc_chart(
         points, variation=data.spc.variation, assurance=data.spc.assurance,
-        label=charts.RATIO_LABEL, fmt=".2f",
+        label=charts.RATIO_AXIS, fmt=".2f",
     )  # fmt: skip
-    beside(chart, dd.spc_table(data.spc), data.monthly, f"{slug}-spc")
+    table, caption = dd.spc_table(data.spc), dd.spc_caption(data.spc)
+    ui.chart_with_table(chart, table, f"{slug}-spc", raw=data.monthly, caption=caption, below=True)

@@ -1,6 +1,5 @@
 """Mutual aid for diagnostics programme leads: who could send how many patients a week to whom."""
 
-import altair as alt
 import streamlit as st
 
 from productivity import charts, marts, mutual_aid, mutual_aid_data as mad, ui
@@ -14,30 +13,6 @@ def load_plan(test: str, start: str | None, end: str | None, max_km: float, shar
     return mad.propose(
         ui.engine(), test, period, ui.benchmarks(), max_distance_km=max_km, capacity_share=share
     )
-
-
-def before_after_chart(frame, after: str) -> alt.LayerChart:
-    """6+ week waiters per trust now and after the plan, side by side, each bar labelled."""
-    order = frame[frame["when"] == "Now"].sort_values("waiting", ascending=False)["trust_code"]
-    base = alt.Chart(frame).encode(
-        y=alt.Y("trust_code:N", sort=list(order), title=None),
-        yOffset=alt.YOffset("when:N", sort=["Now", after]),
-        x=alt.X("waiting:Q", title="People waiting 6+ weeks"),
-        tooltip=["trust_code", "when", alt.Tooltip("waiting:Q", format=",.0f")],
-    )
-    bars = base.mark_bar().encode(
-        color=alt.Color(
-            "when:N",
-            title=None,
-            sort=["Now", after],
-            scale=alt.Scale(domain=["Now", after], range=[charts.NHS_GREY, charts.NHS_BLUE]),
-            legend=alt.Legend(orient="top"),
-        )
-    )
-    text = base.mark_text(align="left", dx=3, color=charts.TEXT).encode(
-        text=alt.Text("waiting:Q", format=",.0f")
-    )
-    return (bars + text).properties(height=max(200, 44 * frame["trust_code"].nunique()))
 
 
 controls = st.columns([2, 1, 1])
@@ -84,25 +59,19 @@ if plan.no_transfer:
     ui.empty_state(f"No transfer is proposed. {plan.reason}")
 else:
     st.caption(plan.reason)
-    st.dataframe(mad.proposal_table(plan), hide_index=True, width="stretch")
-    ui.download(plan.proposals, f"mutual-aid-{test.lower()}")
+    ui.show_table(mad.proposal_table(plan), f"mutual-aid-{test.lower()}", raw=plan.proposals)
 
 st.subheader(f"6+ week waiters per trust, now and after {horizon} weeks")
-left, right = st.columns([3, 2])
-left.altair_chart(
-    before_after_chart(mad.before_after(plan), f"After {horizon} weeks"), width="stretch"
-)
-right.dataframe(mad.trust_table(plan), hide_index=True, width="stretch")
-with right:
-    trusts = plan.trusts[list(mad.TRUST_EXPORT_COLUMNS)]
-    ui.download(trusts, f"mutual-aid-{test.lower()}-trusts", "Download trusts CSV")
+chart = charts.before_after(mad.before_after(plan), f"After {horizon} weeks")
+trusts = plan.trusts[list(mad.TRUST_EXPORT_COLUMNS)]
+ui.chart_with_table(chart, mad.trust_table(plan), f"mutual-aid-{test.lower()}-trusts", raw=trusts)
 
 st.subheader("What limits the plan")
 binding = mad.constraint_table(plan)
 if binding.empty:
     st.caption("No constraint binds: every transfer that helps is made.")
 else:
-    st.dataframe(binding, hide_index=True, width="stretch")
+    ui.show_table(binding)
 st.caption(
     f"Spare capacity is activity at the benchmark rate beyond what was done, a week, over the "
     f"last {mad.RECENT_WEEKS} whole weeks of the period. A receiver keeps what it needs to clear "

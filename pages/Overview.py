@@ -2,24 +2,15 @@
 
 import streamlit as st
 
-from productivity import charts, funnel, marts, reports, ui
+from productivity import charts, marts, overview_view as ov, reports, ui
 
 view = ui.frame("Overview")
 
 
 @st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
 def load_outliers(start: str | None, end: str | None, measure: str, overdispersion: bool):
-    reader = reports.trust_theatre_outliers if measure == "theatre" else reports.trust_dm01_outliers
-    table, result = reader(
-        ui.engine(), marts.Period(start, end), ui.benchmarks(), overdispersion=overdispersion
-    )
-    curve = funnel.funnel_curve(
-        result.target,
-        max(1.0, table["denominator"].min() / 2),
-        table["denominator"].max() * 2,
-        tau2=result.tau2,
-    )
-    return table, curve, result.target, result.tau2
+    period = marts.Period(start, end)
+    return ov.outliers(ui.engine(), period, ui.benchmarks(), measure, overdispersion)
 
 
 controls = st.columns(2)
@@ -48,7 +39,7 @@ if card.empty:
     ui.empty_state("No trust has data for the chosen filters. Widen the period or pick all trusts.")
     st.stop()
 
-per_year = 12 / max(1, len(ui.months_between(view.period, view.months)))
+per_year = 12 / max(1, len(ov.months_between(view.period, view.months)))
 tiles = st.columns(3)
 tiles[0].metric(
     "Additional theatre cases a year (realisable)",
@@ -68,16 +59,10 @@ tiles[2].metric(
 
 what = reports.OPPORTUNITY_MEASURES[measure or "theatre"][2]
 st.subheader(f"Trusts ranked by {what} ({card['ranking'].iloc[0]})")
-value, label, fmt = (
-    ("opportunity", f"{what.capitalize()} in the period", ",.0f")
-    if ranking != "percent"
-    else ("opportunity_share", f"{what.capitalize()} as % of current", ".1%")
-)
-card = card.assign(label=ui.gap_labels(card, measure or "theatre", ui.benchmarks()))
-left, right = st.columns([3, 2])
-left.altair_chart(charts.ranking_bars(card, value, label, fmt=fmt), width="stretch")
-right.dataframe(ui.ranking_table(card), hide_index=True, width="stretch")
-ui.download(card, "trust-ranking")
+value, label, fmt = ov.ranking_axis(ranking, what)
+card = card.assign(label=ov.gap_labels(card, measure or "theatre", ui.benchmarks()))
+chart = charts.ranking_bars(card, value, label, fmt=fmt)
+ui.chart_with_table(chart, ov.ranking_table(card), "trust-ranking", raw=card, widths=(1, 1))
 
 st.subheader("Outlier or opportunity?")
 st.markdown(
@@ -86,40 +71,23 @@ st.markdown(
     "Most trusts below the benchmark are typical of the system, not outliers."
 )
 measure = st.radio(
-    "Measure",
-    ["theatre", "dm01"],
-    horizontal=True,
-    key="measure",
-    format_func={"theatre": "Theatre capped utilisation", "dm01": "DM01 % within 6 weeks"}.get,
-)
+    "Measure", list(ov.OUTLIER_MEASURES), horizontal=True, key="measure",
+    format_func=ov.OUTLIER_MEASURES.get,
+)  # fmt: skip
 overdispersion = st.toggle(
     "Adjust for overdispersion (DerSimonian–Laird)", value=True, key="overdispersion"
 )
-table, curve, centre, tau2 = load_outliers(
-    view.period.start, view.period.end, measure, overdispersion
+table, curve, result = load_outliers(view.period.start, view.period.end, measure, overdispersion)
+label, volume = ov.OUTLIER_AXES[measure]
+chart = charts.funnel_chart(
+    table, curve, target=result.target, label=label, volume_label=volume, unit="trust_code"
 )
-left, right = st.columns([3, 2])
-left.altair_chart(
-    charts.funnel_chart(
-        table,
-        curve,
-        target=centre,
-        label={"theatre": "capped utilisation", "dm01": "% within 6 weeks"}[measure],
-        volume_label={"theatre": "planned minutes", "dm01": "patients waiting"}[measure],
-        unit="trust_code",
-    ),
-    width="stretch",
-)
-left.caption(
-    f"Centre: system {centre:.1%}. "
-    + (f"τ² = {tau2:.5f}." if tau2 is not None else "No overdispersion adjustment.")
-)
-right.dataframe(ui.outlier_table(table), hide_index=True, width="stretch")
-ui.download(table, f"outliers-{measure}")
+name, caption = f"outliers-{measure}", ov.funnel_caption(result)
+ui.chart_with_table(chart, ov.outlier_table(table), name, raw=table, caption=caption, widths=(1, 1))
 
 st.subheader("Every trust against the national benchmarks")
 st.caption("✓ meets the benchmark · ✗ short of it · – no data. Colour only repeats the mark.")
-st.dataframe(ui.scorecard_table(card, ui.benchmarks()), hide_index=True, width="stretch")
+ui.show_table(ov.scorecard_table(card, ui.benchmarks()))
 
 st.subheader("What if?")
 with st.expander("Scenario: change the targets and see the opportunity and backlog weeks"):
@@ -128,5 +96,4 @@ with st.expander("Scenario: change the targets and see the opportunity and backl
     what_if = ui.scenario_report(view.period.start, view.period.end, scenario)
     if view.trust:
         what_if = what_if[what_if["trust_code"] == view.trust]
-    st.dataframe(ui.scenario_table(what_if), hide_index=True, width="stretch")
-    ui.download(what_if, "what-if")
+    ui.show_table(ov.scenario_table(what_if), "what-if", raw=what_if)

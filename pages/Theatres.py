@@ -29,24 +29,6 @@ def rebases(unit_key, metric):
     return rebase.list_rebases(ui.engine(), unit_key, metric)
 
 
-def table(frame, name, where=None):
-    """A sortable table with ratios shown as percentages, and its CSV download."""
-    where = where or st.container()
-    pct = st.column_config.NumberColumn(format="percent")
-    ratios = [c for c in frame.columns if c.endswith(("utilisation", "share", "of_planned"))]
-    where.dataframe(
-        frame, hide_index=True, width="stretch", column_config=dict.fromkeys(ratios, pct)
-    )
-    with where:
-        ui.download(frame, name)
-
-
-def beside(chart, frame, name):
-    left, right = st.columns([3, 2])
-    left.altair_chart(chart, width="stretch")
-    table(frame, name, right)
-
-
 def rebase_form(unit):
     """Data managers add a rebase (date + reason); everyone else is told why they cannot."""
     st.markdown("**Rebase the limits** at the date of a change")
@@ -65,24 +47,14 @@ def rebase_form(unit):
                 st.error("\n\n".join(p.message for p in error.problems))
 
 
-def pick(where, label, choices, names=None, **options):
-    """A drill-down selectbox bound to the URL by raw value (a code), its name in a caption."""
-    every = f"All {label.lower()}s"
-    key = label.lower()
-    chosen = where.selectbox(label, [every, *choices], key=key, bind="query-params", **options)
-    if names and chosen in names:
-        where.caption(names[chosen])
-    return None if chosen == every else chosen
-
-
 site = theatre = None
 if view.trust:
     found = options(view.trust)
     names = dict(zip(found["site"], found["site_name"], strict=True))
     left, right = st.columns(2)
-    site = pick(left, "Site", names, names)
+    site = ui.choose(left, "Site", names, names)
     theatres = found.loc[found["site"] == site, "theatre"] if site else []
-    theatre = pick(right, "Theatre", theatres, disabled=not site)
+    theatre = ui.choose(right, "Theatre", theatres, disabled=not site)
 unit = Unit(view.trust, site, theatre, view.specialty)
 args = (view.period.start, view.period.end, unit.trust, unit.site, unit.theatre, unit.specialty)
 data = load("unit_view", *args, bench.value)
@@ -102,19 +74,20 @@ lines = drilldown.utilisation_long(over)
 trend = charts.trend(
     lines, "period", "utilisation", "Utilisation", benchmark=bench.value, colour="measure"
 )
-beside(trend, over, "utilisation-monthly" if monthly else "utilisation-weekly")
-st.caption(drilldown.TREND_NOTE.format(target=bench.value, source=bench.source))
+note = drilldown.TREND_NOTE.format(target=bench.value, source=bench.source)
+name = "utilisation-monthly" if monthly else "utilisation-weekly"
+ui.chart_with_table(trend, over, name, columns=drilldown.TREND_COLUMNS, caption=note)
 
 st.subheader("Where the planned minutes went")
-beside(charts.waterfall(data.waterfall), data.waterfall, "lost-time")
-st.caption(drilldown.WATERFALL_NOTE)
+waterfall = charts.waterfall(data.waterfall)
+ui.chart_with_table(waterfall, data.waterfall, "lost-time", caption=drilldown.WATERFALL_NOTE)
 
 st.subheader("Late starts and early finishes (share of lists with a case)")
-beside(charts.bands(data.bands, "measure", "share", "band"), data.bands, "bands")
+ui.chart_with_table(charts.bands(data.bands, "measure", "share", "band"), data.bands, "bands")
 
 st.subheader("Capped utilisation by day of week and session")
 heat = charts.heatmap(data.heatmap, "weekday", "session", "capped_utilisation", "Capped util.")
-beside(heat.properties(height=260), data.heatmap, "heatmap")
+ui.chart_with_table(heat, data.heatmap, "heatmap", columns=drilldown.HEATMAP_COLUMNS)
 
 st.subheader(f"{view.specialty or 'All specialties'}: every trust against the benchmark")
 trusts = (view.period.start, view.period.end, view.trust, None, None, view.specialty)
@@ -122,7 +95,7 @@ compare = load("comparison", *trusts, bench.value)  # a site or theatre does not
 bars = charts.metric_vs_benchmark(
     compare, "trust", "capped_utilisation", "Capped utilisation", bench.value, fmt=".0%"
 )
-beside(bars, compare, "trust-comparison")
+ui.chart_with_table(bars, compare, "trust-comparison", columns=drilldown.COMPARISON_COLUMNS)
 
 st.subheader("Has a change worked? Weekly capped utilisation (SPC)")
 chart_col, form_col = st.columns([3, 1])
@@ -135,20 +108,19 @@ with chart_col:
         ui.empty_state("An SPC chart needs at least 2 weeks of lists: widen the period.")
     else:
         result = drilldown.unit_spc(series, stored["date"], bench)
-        markers = drilldown.rebase_markers(stored, series)
-        icons = {"variation": result.variation, "assurance": result.assurance}
         chart = charts.spc_chart(
-            result.points, **icons, label="Capped utilisation", rebases=markers
-        )
+            result.points, variation=result.variation, assurance=result.assurance,
+            label="Capped utilisation", rebases=drilldown.rebase_markers(stored, series),
+        )  # fmt: skip
         st.altair_chart(chart, width="stretch")
         st.caption(drilldown.spc_note(result, bench.value))
         with st.expander("SPC points and rebases"):
-            table(result.points, "spc-weekly-capped-utilisation")
-            st.dataframe(stored, hide_index=True, width="stretch")
+            ui.show_table(result.points, "spc-weekly-capped-utilisation")
+            ui.show_table(stored)
 
 if view.trust:
     st.subheader("The lists")
     st.caption("Every list of the unit in the period, newest first. Sort by any column.")
-    table(load("list_table", *args, bench.value), "lists")
+    ui.show_table(load("list_table", *args, bench.value), "lists")
 else:
     st.caption("Choose a trust to see its individual lists.")

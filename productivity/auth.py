@@ -8,6 +8,7 @@ those is a ``viewer``. Without ``[auth]``, everyone is a local ``data_manager`` 
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -42,29 +43,60 @@ def auth_configured() -> bool:
     return "auth" in _secrets()
 
 
+def _claim(claims: Mapping[str, Any], name: str) -> Any:
+    """A claim by name; a dotted name (``realm_access.roles``) looks inside nested claims."""
+    if name in claims:
+        return claims[name]
+    value: Any = claims
+    for part in name.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
+def _names(value: Any) -> set[str]:
+    if value is None:
+        return set()
+    if isinstance(value, str):
+        return {value}
+    return {str(v) for v in value}
+
+
 def role_from_claims(claims: Mapping[str, Any], settings: Mapping[str, Any]) -> str:
-    """The role a user's claims give: ``data_manager`` if the configured claim names it."""
+    """The role a user's ID-token claims give: ``data_manager`` if the configured claim names it.
+
+    ``settings`` is the ``[productivity]`` secrets section: ``role_claim`` (default ``roles``,
+    Entra ID's app-role claim; ``groups`` or a dotted path also work) and ``data_manager_roles``
+    (default ``["data_manager"]``: app-role values, or group object IDs). Anyone else is a
+    ``viewer``, including a user whose token lacks the claim.
+    """
     claim = str(settings.get("role_claim", "roles"))
-    managers = {str(r) for r in settings.get("data_manager_roles", [DATA_MANAGER])}
-    value = claims.get(claim, [])
-    values = {value} if isinstance(value, str) else {str(v) for v in value or []}
-    return DATA_MANAGER if values & managers else VIEWER
+    managers = _names(settings.get("data_manager_roles", [DATA_MANAGER]))
+    return DATA_MANAGER if _names(_claim(claims, claim)) & managers else VIEWER
 
 
 def current_user() -> User:
+    """Who is using this session, and whether they must sign in before seeing anything."""
     if not auth_configured():
         return User("local user", DATA_MANAGER, authenticated=False, must_sign_in=False)
-    if not st.user.is_logged_in:
-        return User("", VIEWER, authenticated=False, must_sign_in=True)
     claims = st.user.to_dict()
+    if not claims.get("is_logged_in", False):  # signed out unless Streamlit says otherwise
+        return User("", VIEWER, authenticated=False, must_sign_in=True)
     role = role_from_claims(claims, _secrets().get("productivity", {}))
     name = str(claims.get("name") or claims.get("email") or "signed-in user")
     return User(name, role, authenticated=True, must_sign_in=False)
 
 
 def sign_in_screen() -> None:
+    """The only thing a signed-out visitor sees, on every page and every deep link."""
     st.title("Theatre and diagnostics productivity monitor")
     st.info("Please sign in with your NHS account to see this page.", icon=":material/lock:")
+    if importlib.util.find_spec("authlib") is None:  # st.login needs it; say so, don't crash
+        st.error(
+            "Sign-in is configured but the server cannot start it: install `Authlib` "
+            "(`pip install -r requirements.txt`) and restart the app.",
+            icon=":material/error:",
+        )
+        return
     st.button("Sign in", on_click=st.login, type="primary", icon=":material/login:")
 
 

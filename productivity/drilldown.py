@@ -56,9 +56,12 @@ SPC_NOTE = (
 # What unit_view needs from the list mart: the keys it groups by and every summed column.
 UNIT_VIEW_COLUMNS: tuple[str, ...] = (
     "trust_code", "specialty", "week", "month", "weekday", "session", "unused",
-    "late_start_minutes", "early_finish_minutes", "overrun_minutes", lost_time.IN_SESSION_GAPS,
-    *theatre.SUM_COLUMNS,
+    "late_start_minutes", "early_finish_minutes", "overrun_minutes", *theatre.SUM_COLUMNS,
 )  # fmt: skip
+# The columns the page's tables show beside a chart (their downloads keep every column).
+TREND_COLUMNS = ["period", *MEASURES]
+HEATMAP_COLUMNS = ["weekday", "session", "lists", "capped_utilisation"]
+COMPARISON_COLUMNS = ["trust", "lists", *MEASURES, "meets_target"]
 LIST_TABLE_COLUMNS = (
     "session_date", "weekday", "session", "site", "theatre", "specialty", "planned_start",
     "planned_end", "planned_minutes", "completed_cases", "cancelled_cases", "capped_utilisation",
@@ -192,7 +195,8 @@ def read_lists(
         return marts.read_mart(engine, marts.THEATRE_LIST, period, unit.trusts, unit.extra)
     clause, params = _where(unit, period)
     present = {c["name"] for c in inspect(engine).get_columns(marts.THEATRE_LIST)}
-    chosen = ", ".join(f'"{c}"' for c in columns if c in present)
+    # dict.fromkeys: a column named twice would come back twice, as a two-column frame
+    chosen = ", ".join(f'"{c}"' for c in dict.fromkeys(columns) if c in present)
     query = text(f'SELECT {chosen} FROM "{marts.THEATRE_LIST}" WHERE {clause}')
     with engine.connect() as conn:
         rows = pd.read_sql_query(query, conn, params=params)

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
+from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from productivity import auth, marts, reports, scenarios
@@ -220,6 +223,26 @@ def download(frame: pd.DataFrame, name: str, label: str = "Download CSV") -> Non
     )
 
 
+def choose(
+    where: DeltaGenerator,
+    label: str,
+    choices: Iterable[str],
+    names: dict[str, str] | None = None,
+    **options: Any,
+) -> str | None:
+    """A drill-down selectbox bound to the URL by raw value (a code), its name in a caption.
+
+    The first option is "All <label>s"; choosing it returns None.
+    """
+    every = f"All {label.lower()}s"
+    chosen = where.selectbox(
+        label, [every, *choices], key=label.lower(), bind="query-params", **options
+    )
+    if names and chosen in names:
+        where.caption(names[chosen])
+    return None if chosen == every else chosen
+
+
 def section(title: str, frame: pd.DataFrame | None, empty: str) -> bool:
     """A section heading; False (after saying why, plainly) when there is nothing to draw."""
     st.subheader(title)
@@ -273,12 +296,14 @@ def chart_with_table(
     columns: list[str] | None = None,
     caption: str | None = None,
     below: bool = False,
+    widths: tuple[int, int] = (3, 2),
 ) -> None:
     """A chart with its table and CSV download beside it (every chart has one, SPEC §6).
 
     ``raw`` is what the download holds when ``table`` is formatted for reading; ``caption``
-    goes under the chart. ``below`` gives a long chart (an SPC chart) the full width and
-    folds its table, with the download, into an expander under it.
+    goes under the chart. ``widths`` share the row between chart and table; ``below`` gives a
+    long chart (an SPC chart) the full width and folds its table, with the download, into an
+    expander under it.
     """
     if below:
         st.altair_chart(chart, width="stretch")
@@ -287,7 +312,7 @@ def chart_with_table(
         with st.expander("The chart's table"):
             show_table(table, name, raw=raw, columns=columns)
         return
-    left, right = st.columns([3, 2])
+    left, right = st.columns(list(widths))
     left.altair_chart(chart, width="stretch")
     if caption:
         left.caption(caption)
@@ -305,102 +330,6 @@ def trust_scorecard(
 ) -> pd.DataFrame:
     period = marts.Period(start, end)
     return reports.trust_scorecard(engine(), period, benchmarks(), ranking, measure)
-
-
-def months_between(period: marts.Period, months: tuple[str, ...]) -> list[str]:
-    """The months of the store inside ``period`` (for annualising period totals)."""
-    return [
-        m
-        for m in months
-        if (not period.start or m >= period.start) and (not period.end or m <= period.end)
-    ]
-
-
-# Scorecard column -> (heading, format) for the Overview table.
-SCORECARD_DISPLAY: dict[str, tuple[str, str]] = {
-    "capped_utilisation": ("Theatre capped util.", "{:.1%}"),
-    "uncapped_utilisation": ("Theatre uncapped util.", "{:.1%}"),
-    "ct_scans_per_hour": ("CT scans/hr", "{:.2f}"),
-    "mri_scans_per_hour": ("MRI scans/hr", "{:.2f}"),
-    "nous_scans_per_hour": ("NOUS scans/hr", "{:.2f}"),
-    "endoscopy_utilisation": ("Endoscopy util.", "{:.1%}"),
-    "echo_minutes_per_test": ("Echo min/test", "{:.1f}"),
-    "dm01_within_6_weeks": ("DM01 <6 weeks", "{:.1%}"),
-    "dm01_13_plus_weeks": ("DM01 13+ weeks", "{:,.0f}"),
-}
-
-
-def _with_mark(value: object, meets: object, fmt: str) -> str:
-    if pd.isna(value):  # type: ignore[call-overload]
-        return "–"
-    mark = "✓" if meets is True or meets == 1 else "✗"
-    return f"{mark} {fmt.format(value)}"
-
-
-def scorecard_table(card: pd.DataFrame, bench: Benchmarks) -> pd.DataFrame:
-    """The Overview's trust table: each value with ✓/✗ against its benchmark, not colour alone."""
-    from productivity.reports import SCORECARD_METRICS
-
-    out = pd.DataFrame({"Trust": card["trust_code"] + " · " + card["name"]})
-    for column, (heading, fmt) in SCORECARD_DISPLAY.items():
-        key, higher = SCORECARD_METRICS[column]
-        target = bench.value(key)
-        shown = fmt.format(target) if "%" not in fmt else f"{target:.0%}"
-        out[f"{heading} ({'≥' if higher else '≤'}{shown})"] = [
-            _with_mark(v, m, fmt)
-            for v, m in zip(card[column], card[f"{column}_meets"], strict=True)
-        ]
-    return out
-
-
-def ranking_table(card: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "Rank": card["rank"],
-            "Trust": card["trust_code"],
-            "Extra cases (realisable)": card["realisable_additional_cases"].fillna(0).round(0),
-            "Extra cases (pooled)": card["pooled_additional_cases"].fillna(0).round(0),
-            "Extra scans": card["additional_scans"].fillna(0).round(0),
-            "Extra as % of current activity": (card["opportunity_share"] * 100).round(1),
-        }
-    )
-
-
-def outlier_table(table: pd.DataFrame) -> pd.DataFrame:
-    """Outlier (statistics) and below-benchmark (opportunity) flags side by side, as text."""
-    from productivity.charts import FUNNEL_FLAG_TEXT
-
-    return pd.DataFrame(
-        {
-            "Trust": table["trust_code"],
-            "Value": (table["proportion"] * 100).round(1).astype(str) + "%",
-            "Funnel": table["flag"].map(FUNNEL_FLAG_TEXT),
-            "SPC": table["spc_variation"].fillna("–").str.replace("_", " "),
-            "Outlier (99.8% or SPC)": table["outlier"].map({True: "⚠ outlier", False: "no"}),
-            "Below benchmark": table["below_benchmark"].map({True: "✗ below", False: "✓ meets"}),
-        }
-    )
-
-
-def gap_labels(card: pd.DataFrame, measure: str, bench: Benchmarks) -> pd.Series:
-    """Bar labels that name the benchmark gap, e.g. '6,019 · 62% vs 85%'."""
-    if measure == "theatre":
-        target = bench.value("theatre_capped_utilisation")
-        return card["opportunity"].map("{:,.0f}".format) + card["capped_utilisation"].map(
-            lambda u: f" · {u:.0%} vs {target:.0%}" if pd.notna(u) else ""
-        )
-    rates = bench.scan_rates()
-
-    def below(row: pd.Series) -> str:
-        short = [
-            m
-            for m in rates
-            if pd.notna(row.get(f"{m.lower()}_scans_per_hour"))
-            and row[f"{m.lower()}_scans_per_hour"] < rates[m]
-        ]
-        return f" · below on {', '.join(short)}" if short else ""
-
-    return card["opportunity"].map("{:,.0f}".format) + card.apply(below, axis=1)
 
 
 def scenario_controls(
@@ -488,24 +417,6 @@ def scenario_report(
     start: str | None, end: str | None, scenario: scenarios.Scenario
 ) -> pd.DataFrame:
     return reports.scenario_report(engine(), marts.Period(start, end), scenario)
-
-
-def scenario_table(what_if: pd.DataFrame) -> pd.DataFrame:
-    """The what-if result for display: extra activity a week and weeks to clear each backlog."""
-    shown = {"trust_code": "Trust", "additional_cases_per_week": "Extra cases/week"}
-    for name, label in (("ct", "CT"), ("mri", "MRI"), ("nous", "NOUS"), ("echo", "Echo")):
-        shown[f"additional_{name}_per_week"] = f"Extra {label}/week"
-        shown[f"weeks_to_clear_{name}"] = f"Weeks to clear {label} 6+ wk backlog"
-    table = what_if[[c for c in shown if c in what_if]].round(1)
-    for column in [c for c in table if c.startswith("weeks_to_clear_")]:
-        table[column] = table[column].map(_weeks_text)
-    return table.rename(columns=shown)
-
-
-def _weeks_text(weeks: float) -> str:
-    if pd.isna(weeks):
-        return "–"
-    return "never at this rate" if weeks == float("inf") else f"{weeks:.1f}"
 
 
 def problems_table(error: InputError) -> pd.DataFrame:

@@ -6,15 +6,21 @@ same tests run on both stores (``.ci/run`` runs the suite a second time against 
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import pandas as pd
 import pytest
 from sqlalchemy import Engine, inspect, text
 from sqlmodel import SQLModel
 
 from productivity import db
+
+if TYPE_CHECKING:
+    from streamlit.testing.v1 import AppTest
 
 
 def fresh_store(url: str) -> Engine:
@@ -66,3 +72,65 @@ def demo_engine(demo_url: str) -> Engine:
     if demo.store_is_empty(engine):  # another test reset the shared PostgreSQL database
         demo.build_demo(engine=fresh_store(demo_url), seed=1, months=3)
     return engine
+
+
+# Page tests (AppTest): shared helpers, imported as ``from tests.conftest import ...``.
+PAGE_TIMEOUT = 60  # seconds: the first run of a session reads the marts
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def app_page(
+    monkeypatch: pytest.MonkeyPatch, demo_url: str, page: str, *, from_entrypoint: bool = False
+) -> Callable[..., AppTest]:
+    """``start(**query)``: a fresh AppTest of ``page`` (a file in ``pages/``) on the demo store.
+
+    By default it runs the page file, as a deep link to a cold server does; AppTest has no URL
+    path, so ``switch_page`` picks the page as a real path (/Diagnostics) would. With
+    ``from_entrypoint`` it starts from ``streamlit_app.py`` and switches to the page.
+    """
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    monkeypatch.delenv("PRODUCTIVITY_BENCHMARKS", raising=False)
+    st.cache_data.clear()
+    st.cache_resource.clear()  # ui.engine() may hold another test's store
+    script = ROOT / ("streamlit_app.py" if from_entrypoint else f"pages/{page}")
+
+    def start(**query: str) -> AppTest:
+        at = AppTest.from_file(str(script), default_timeout=PAGE_TIMEOUT)
+        for key, value in query.items():
+            at.query_params[key] = value
+        at.switch_page(f"pages/{page}" if from_entrypoint else page)
+        return at.run()
+
+    return start
+
+
+def chart_specs(at: AppTest) -> list[dict]:
+    """Each Vega-Lite chart's spec, with its datasets decoded into DataFrames (``frames``)."""
+    import pyarrow as pa
+
+    found = []
+    for element in at.get("vega_lite_chart"):
+        spec = json.loads(element.proto.spec)
+        spec["frames"] = {
+            d.name: pa.ipc.open_stream(d.data.data).read_all().to_pandas()
+            for d in element.proto.datasets
+        }
+        found.append(spec)
+    return found
+
+
+def spec_text(spec: dict) -> str:
+    """A chart's spec without its data, as text to search for titles and labels."""
+    return json.dumps(
+        {k: v for k, v in spec.items() if k not in ("frames", "datasets")}, ensure_ascii=False
+    )
+
+
+def table_with(at: AppTest, column_start: str) -> pd.DataFrame:
+    """The first table with a column whose heading starts with ``column_start``."""
+    return next(
+        d.value for d in at.dataframe if any(str(c).startswith(column_start) for c in d.value)
+    )

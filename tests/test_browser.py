@@ -130,14 +130,25 @@ def open_page(browser: object, url: str, ready_text: str, shot: Path | None = No
     # Wait for the text in the page body (the sidebar menu may carry the same words).
     main = page.locator("[data-testid='stMain']")
     main.get_by_text(ready_text).first.wait_for(timeout=90_000)
-    # Streamlit is done when its running indicator has gone; poll rather than sleep.
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000
-    )
+    wait_until_idle(page)
     if shot is not None:
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shot), full_page=True)
     return page
+
+
+def wait_until_idle(page: object, timeout_s: float = 90) -> None:
+    """Poll until the script run has finished: no Stop button and no loading skeletons."""
+    deadline = time.monotonic() + timeout_s
+    quiet = 0
+    while time.monotonic() < deadline:
+        running = page.get_by_role("button", name="Stop").count()  # type: ignore[attr-defined]
+        skeletons = page.locator("[data-testid='stSkeleton']").count()  # type: ignore[attr-defined]
+        quiet = quiet + 1 if running == 0 and skeletons == 0 else 0
+        if quiet >= 3:  # idle on three polls in a row: the rerun has really finished
+            return
+        page.wait_for_timeout(300)  # type: ignore[attr-defined]
+    raise AssertionError("the page was still running after 90 s")
 
 
 def assert_no_exception(page: object) -> None:

@@ -3,61 +3,17 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import pandas as pd
-import pyarrow as pa
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-TIMEOUT = 60  # seconds: the first run of a session reads the marts
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "Diagnostics.py")
+from tests.conftest import app_page, chart_specs as specs, spec_text, table_with as table
 
 
 @pytest.fixture
 def page(demo_url, monkeypatch):
     """A fresh AppTest of the Diagnostics page file (as a deep link runs it), on the demo store."""
-    monkeypatch.setenv("DATABASE_URL", demo_url)
-    monkeypatch.delenv("PRODUCTIVITY_BENCHMARKS", raising=False)
-    st.cache_data.clear()
-    st.cache_resource.clear()  # ui.engine() may hold another test's store
-
-    def start(**query: str) -> AppTest:
-        at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-        for key, value in query.items():
-            at.query_params[key] = value
-        # AppTest has no URL path, so the frame's navigation would pick the default page;
-        # a real deep link's path (/Diagnostics) picks this one, as switch_page does here.
-        at.switch_page("Diagnostics.py")
-        return at.run()
-
-    return start
-
-
-def specs(at: AppTest) -> list[dict]:
-    """Each Vega-Lite chart's spec, with its datasets decoded into DataFrames."""
-    found = []
-    for element in at.get("vega_lite_chart"):
-        spec = json.loads(element.proto.spec)
-        spec["frames"] = {
-            d.name: pa.ipc.open_stream(d.data.data).read_all().to_pandas()
-            for d in element.proto.datasets
-        }
-        found.append(spec)
-    return found
-
-
-def table(at: AppTest, column_start: str) -> pd.DataFrame:
-    """The first table with a column whose heading starts with ``column_start``."""
-    return next(
-        d.value for d in at.dataframe if any(str(c).startswith(column_start) for c in d.value)
-    )
-
-
-def spec_text(spec: dict) -> str:
-    """A chart's spec without its data, as text to search for titles and labels."""
-    return json.dumps({k: v for k, v in spec.items() if k not in ("frames", "datasets")})
+    return app_page(monkeypatch, demo_url, "Diagnostics.py")
 
 
 def axis_titles(at: AppTest) -> str:
@@ -101,7 +57,7 @@ def test_the_trust_filter_narrows_the_distribution_and_marks_the_trust(page):
     scanners = table(at, "Scanner")
     assert set(scanners["Trust"]) == {"RBT"}
     assert "▶ RBT" in set(table(at, "Scans/hr")["Trust"])  # every trust, the chosen one marked
-    (frame,) = [f for s in specs(at) for f in s["frames"].values() if "series" in f]
+    (frame,) = [f for s in specs(at) for f in s["frames"].values() if {"series", "month"} <= set(f)]
     assert set(frame["series"]) == {"RBT", "System"}
     assert any(h.value.endswith("at RBT: SPC") for h in at.subheader)
 
@@ -137,3 +93,33 @@ def test_the_dm01_section_shows_both_standards(page):
     at.selectbox(key="dm01-test-NOUS").select("DEXA_SCAN").run()
     assert not at.exception
     assert any(h.value.startswith("DM01 waits: DEXA Scan") for h in at.subheader)
+
+
+def bar_layer(at: AppTest, axis_title: str) -> dict:
+    """The bar layer of the metric-against-benchmark chart with this y-axis title."""
+    (chart,) = [s for s in specs(at) if "Against " in spec_text(s) and axis_title in spec_text(s)]
+    return chart["layer"][0]
+
+
+def test_bars_run_best_first_and_the_legend_says_which_way(page):
+    at = page(modality="Echo")  # minutes per test: lower is better
+    bars = bar_layer(at, "Echo minutes per test")
+    shown = table(at, "Minutes/test")
+    values = shown.iloc[:, 1].str.split().str[-1].astype(float)  # "✓ 41.0" -> 41.0
+    minutes = dict(zip(shown["Trust"], values, strict=True))
+    order = bars["encoding"]["x"]["sort"]
+    assert order == sorted(order, key=minutes.get)  # ascending: the best first
+    legend = bars["encoding"]["color"]
+    assert legend["scale"]["domain"] == ["✓ meets", "✗ misses"]
+    assert legend["legend"]["title"] == "Against benchmark (≤45.0)"
+
+
+def test_dm01_bars_have_a_percent_axis_and_both_standards_in_the_legend(page):
+    at = page(modality="MRI")
+    bars = bar_layer(at, "% waiting under 6 weeks")
+    assert bars["encoding"]["y"]["axis"]["format"] == ".0%"
+    (chart,) = [s for s in specs(at) if "% waiting under 6 weeks" in spec_text(s)]
+    (rules,) = [f for f in chart["frames"].values() if {"label", "value"} <= set(f)]
+    assert list(rules["label"]) == ["interim ambition 95%", "constitutional standard 99%"]
+    texts = [layer["encoding"]["text"] for layer in chart["layer"] if "text" in layer["encoding"]]
+    assert all(t["field"] == "within_6_weeks" for t in texts)  # no line label sits on the bars

@@ -3,59 +3,16 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import pandas as pd
-import pyarrow as pa
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
-TIMEOUT = 60  # seconds: the first run of a session reads the store
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "Inequalities.py")
+from tests.conftest import app_page, chart_specs as specs, spec_text, table_with as table
 
 
 @pytest.fixture
 def page(demo_url, monkeypatch):
     """A fresh AppTest of the page file (as a deep link runs it), on the demo store."""
-    monkeypatch.setenv("DATABASE_URL", demo_url)
-    monkeypatch.delenv("PRODUCTIVITY_BENCHMARKS", raising=False)
-    st.cache_data.clear()
-    st.cache_resource.clear()  # ui.engine() may hold another test's store
-
-    def start(**query: str) -> AppTest:
-        at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-        for key, value in query.items():
-            at.query_params[key] = value
-        # AppTest has no URL path, so the frame's navigation would pick the default page;
-        # a real deep link's path (/Inequalities) picks this one, as switch_page does here.
-        at.switch_page("Inequalities.py")
-        return at.run()
-
-    return start
-
-
-def specs(at: AppTest) -> list[dict]:
-    """Each Vega-Lite chart's spec, with its datasets decoded into DataFrames."""
-    found = []
-    for element in at.get("vega_lite_chart"):
-        spec = json.loads(element.proto.spec)
-        spec["frames"] = {
-            d.name: pa.ipc.open_stream(d.data.data).read_all().to_pandas()
-            for d in element.proto.datasets
-        }
-        found.append(spec)
-    return found
-
-
-def spec_text(spec: dict) -> str:
-    """A chart's spec without its data, as text to search for titles and labels."""
-    return json.dumps({k: v for k, v in spec.items() if k not in ("frames", "datasets")})
-
-
-def table(at: AppTest, column: str) -> pd.DataFrame:
-    """The first table with a column whose heading starts with ``column``."""
-    return next(d.value for d in at.dataframe if any(str(c).startswith(column) for c in d.value))
+    return app_page(monkeypatch, demo_url, "Inequalities.py")
 
 
 def test_the_page_draws_quintiles_ratios_and_spc(page):

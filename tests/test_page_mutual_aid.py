@@ -2,33 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-TIMEOUT = 60  # seconds: the first run of a session reads the marts
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "Mutual_aid.py")
+from tests.conftest import app_page
 
 
 @pytest.fixture
 def page(demo_url, monkeypatch):
     """A fresh AppTest of the Mutual aid page file (as a deep link runs it), on the demo store."""
-    monkeypatch.setenv("DATABASE_URL", demo_url)
-    monkeypatch.delenv("PRODUCTIVITY_BENCHMARKS", raising=False)
-    st.cache_data.clear()
-    st.cache_resource.clear()  # ui.engine() may hold another test's store
-
-    def start(**query: str) -> AppTest:
-        at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-        for key, value in query.items():
-            at.query_params[key] = value
-        # AppTest has no URL path; a real deep link's path (/Mutual_aid) picks this page.
-        at.switch_page("Mutual_aid.py")
-        return at.run()
-
-    return start
+    return app_page(monkeypatch, demo_url, "Mutual_aid.py")
 
 
 def proposals(at: AppTest):

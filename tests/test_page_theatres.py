@@ -4,47 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-TIMEOUT = 60  # seconds: the first run of a session reads the marts
-ENTRYPOINT = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+from tests.conftest import app_page, chart_specs as charts
 
 
 @pytest.fixture
 def page(demo_url, monkeypatch):
     """A fresh AppTest of the Theatres page, reached from the entrypoint, on the demo store."""
-    monkeypatch.setenv("DATABASE_URL", demo_url)
-    monkeypatch.delenv("PRODUCTIVITY_BENCHMARKS", raising=False)
-    st.cache_data.clear()
-    st.cache_resource.clear()  # ui.engine() may hold another test's store
-
-    def start(**query: str) -> AppTest:
-        at = AppTest.from_file(ENTRYPOINT, default_timeout=TIMEOUT)
-        for key, value in query.items():
-            at.query_params[key] = value
-        at.switch_page("pages/Theatres.py")
-        return at.run()
-
-    return start
-
-
-def charts(at: AppTest) -> list[dict]:
-    """Each Vega-Lite chart's spec, with its datasets decoded into DataFrames."""
-    found = []
-    for element in at.get("vega_lite_chart"):
-        spec = json.loads(element.proto.spec)
-        spec["frames"] = {
-            d.name: pa.ipc.open_stream(d.data.data).read_all().to_pandas()
-            for d in element.proto.datasets
-        }
-        found.append(spec)
-    return found
+    return app_page(monkeypatch, demo_url, "Theatres.py", from_entrypoint=True)
 
 
 def spc(at: AppTest) -> dict:

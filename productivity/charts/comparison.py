@@ -1,0 +1,179 @@
+"""Units side by side: ranked bars, bars against a benchmark, a strip of units, before/after."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from productivity.charts.theme import (
+    BACKGROUND,
+    NHS_BLUE,
+    NHS_DARK_BLUE,
+    NHS_GREEN,
+    NHS_GREY,
+    NHS_ORANGE,
+    NHS_PURPLE,
+    NHS_RED,
+    TEXT,
+    axis_format,
+    benchmark_lines,
+    benchmark_rule,
+    category_axis,
+)
+
+__all__ = [
+    "MEETS",
+    "MISSES",
+    "before_after",
+    "distribution",
+    "metric_vs_benchmark",
+    "ordered_bars",
+    "ranking_bars",
+]
+
+
+# Bar-status legend text: words beside the colour, and generic for either direction.
+MEETS, MISSES = "✓ meets", "✗ misses"
+
+
+def ranking_bars(
+    frame: pd.DataFrame, value: str, label: str, *, fmt: str = ",.0f"
+) -> alt.LayerChart:
+    """Trusts ranked by an opportunity value; each bar carries its ``label`` text (the gap)."""
+    order = frame.sort_values(value, ascending=False)["trust_code"].tolist()
+    data = frame.assign(label=frame["label"]) if "label" in frame else frame.assign(label="")
+    base = alt.Chart(data).encode(
+        y=alt.Y("trust_code:N", sort=order, title=None, axis=alt.Axis(labelOverlap=False)),
+        x=alt.X(f"{value}:Q", title=label, axis=alt.Axis(format=axis_format(fmt))),
+        tooltip=[
+            alt.Tooltip("trust_code:N", title="Trust"),
+            alt.Tooltip(f"{value}:Q", title=label, format=fmt),
+            alt.Tooltip("label:N", title="Gap"),
+        ],
+    )
+    bars = base.mark_bar(color=NHS_BLUE)
+    text = base.mark_text(align="left", dx=3, color=TEXT).encode(text="label:N")
+    return (bars + text).properties(height=max(160, 28 * len(frame)))
+
+
+def metric_vs_benchmark(
+    frame: pd.DataFrame,
+    category: str,
+    value: str,
+    label: str,
+    benchmark: float,
+    *,
+    higher_is_better: bool = True,
+    fmt: str = ".2f",
+    benchmark_label: str = "benchmark",
+    also: dict[str, float] | None = None,
+) -> alt.LayerChart:
+    """Bars per unit, best first, marked ✓/✗ against the benchmark line.
+
+    Each bar is coloured *and* labelled by whether it meets the benchmark (the legend says
+    which way: ≥ or ≤); the benchmark and any ``also`` lines (label -> value) are named in
+    the legend, so their labels never sit on the bars' own. Units without a value are left
+    out (their tables say "–").
+    """
+    data = frame[frame[value].notna()]
+    meets = data[value] >= benchmark if higher_is_better else data[value] <= benchmark
+    data = data.assign(status=meets.map({True: MEETS, False: MISSES}))
+    order = data.sort_values(value, ascending=not higher_is_better)[category].tolist()
+    sign = "≥" if higher_is_better else "≤"
+    base = alt.Chart(data).encode(
+        x=alt.X(f"{category}:N", sort=order, title=None, axis=category_axis(data[category])),
+        y=alt.Y(f"{value}:Q", title=label, axis=alt.Axis(format=axis_format(fmt))),
+        tooltip=[category, alt.Tooltip(f"{value}:Q", format=fmt), "status"],
+    )
+    bars = base.mark_bar().encode(
+        color=alt.Color(
+            "status:N",
+            scale=alt.Scale(domain=[MEETS, MISSES], range=[NHS_BLUE, NHS_ORANGE]),
+            legend=alt.Legend(
+                title=f"Against {benchmark_label} ({sign}{benchmark:{fmt}})",
+                orient="top",
+                titleLimit=0,
+            ),
+        ),
+    )
+    # A halo in the background colour under each value keeps it legible where a line crosses.
+    shown = alt.Text(f"{value}:Q", format=fmt)
+    halo = base.mark_text(dy=-6, stroke=BACKGROUND, strokeWidth=4).encode(text=shown)
+    text = base.mark_text(dy=-6, color=TEXT).encode(text=shown)
+    lines = {f"{benchmark_label} {benchmark:{fmt}}": benchmark, **(also or {})}
+    rules = benchmark_lines(lines, in_legend=True)
+    return alt.layer(bars, rules, halo, text).properties(height=300)
+
+
+def distribution(
+    frame: pd.DataFrame, value: str, label: str, benchmark: float, *, fmt: str = ".2f"
+) -> alt.LayerChart:
+    """A strip of units (e.g. scanners) per trust, with the benchmark line (in the legend)."""
+    points = (
+        alt.Chart(frame)
+        .mark_circle(size=70, opacity=0.75)
+        .encode(
+            x=alt.X("trust_code:N", title=None, axis=category_axis(frame["trust_code"])),
+            y=alt.Y(f"{value}:Q", title=label, axis=alt.Axis(format=axis_format(fmt))),
+            tooltip=list(frame.columns),
+        )
+    )
+    rule = benchmark_rule(benchmark, f"benchmark {benchmark:{fmt}}", in_legend=True)
+    return alt.layer(points, rule).properties(height=300)
+
+
+def ordered_bars(
+    frame: pd.DataFrame, category: str, value: str, label: str, *, colour: str, fmt: str = ",.0f"
+) -> alt.LayerChart:
+    """Bars in the frame's own order (e.g. DM01 waiting-time bands), each labelled with its value.
+
+    ``colour`` groups the bars (e.g. under 6 weeks / 6 to 13 / 13+); the legend names each group,
+    so colour is never the only cue.
+    """
+    groups = list(dict.fromkeys(frame[colour]))
+    palette = [NHS_BLUE, NHS_ORANGE, NHS_RED, NHS_PURPLE, NHS_GREY, NHS_GREEN, NHS_DARK_BLUE]
+    base = alt.Chart(frame).encode(
+        x=alt.X(f"{category}:N", sort=list(frame[category]), title=None),
+        y=alt.Y(f"{value}:Q", title=label),
+        tooltip=[category, colour, alt.Tooltip(f"{value}:Q", format=fmt)],
+    )
+    bars = base.mark_bar().encode(
+        color=alt.Color(
+            f"{colour}:N",
+            title=None,
+            scale=alt.Scale(domain=groups, range=palette[: len(groups)]),
+            legend=alt.Legend(orient="top"),
+        )
+    )
+    text = base.mark_text(dy=-6, color=TEXT).encode(text=alt.Text(f"{value}:Q", format=fmt))
+    return bars + text
+
+
+def before_after(frame: pd.DataFrame, after: str) -> alt.LayerChart:
+    """6+ week waiters per trust now and ``after`` a plan, side by side, each bar labelled.
+
+    ``frame`` has ``trust_code, when, waiting`` with ``when`` either "Now" or ``after``; trusts
+    run from the longest list now. The two bars differ in colour and order, and the legend
+    names them.
+    """
+    when = ["Now", after]
+    order = frame[frame["when"] == "Now"].sort_values("waiting", ascending=False)["trust_code"]
+    base = alt.Chart(frame).encode(
+        y=alt.Y("trust_code:N", sort=list(order), title=None),
+        yOffset=alt.YOffset("when:N", sort=when),
+        x=alt.X("waiting:Q", title="People waiting 6+ weeks"),
+        tooltip=["trust_code", "when", alt.Tooltip("waiting:Q", format=",.0f")],
+    )
+    bars = base.mark_bar().encode(
+        color=alt.Color(
+            "when:N",
+            title=None,
+            sort=when,
+            scale=alt.Scale(domain=when, range=[NHS_GREY, NHS_BLUE]),
+            legend=alt.Legend(orient="top"),
+        )
+    )
+    text = base.mark_text(align="left", dx=3, color=TEXT).encode(
+        text=alt.Text("waiting:Q", format=",.0f")
+    )
+    return (bars + text).properties(height=max(200, 44 * frame["trust_code"].nunique()))

@@ -1,0 +1,213 @@
+"""SPC (XmR) and funnel charts: they draw ``spc``/``funnel`` results and never recompute them."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from productivity.charts.theme import (
+    NHS_BLUE,
+    NHS_DARK_BLUE,
+    NHS_GREY,
+    NHS_ORANGE,
+    NHS_PURPLE,
+    NHS_RED,
+    TEXT,
+    benchmark_rule,
+)
+
+__all__ = [
+    "ASSURANCE_TEXT",
+    "FUNNEL_FLAG_TEXT",
+    "SPC_STYLES",
+    "VARIATION_TEXT",
+    "funnel_chart",
+    "spc_chart",
+]
+
+
+# SPC point types -> (legend text with its icon letter, colour, shape): colour is never alone.
+SPC_STYLES: dict[str, tuple[str, str, str]] = {
+    "special_cause_improvement": ("I: special cause – improvement", NHS_BLUE, "diamond"),
+    "special_cause_concern": ("C: special cause – concern", NHS_ORANGE, "square"),
+    "special_cause_neutral_high": ("H: special cause – high", NHS_PURPLE, "triangle-up"),
+    "special_cause_neutral_low": ("L: special cause – low", NHS_PURPLE, "triangle-down"),
+    "common_cause": ("common cause", NHS_GREY, "circle"),
+}
+VARIATION_TEXT = {
+    "improvement": "Variation: special cause improvement (I)",
+    "concern": "Variation: special cause concern (C)",
+    "neutral_high": "Variation: special cause, high (H)",
+    "neutral_low": "Variation: special cause, low (L)",
+    "common_cause": "Variation: common cause (no signal)",
+}
+ASSURANCE_TEXT = {
+    "consistent_pass": "Assurance: consistently passing (P)",
+    "consistent_fail": "Assurance: consistently failing (F)",
+    "hit_and_miss": "Assurance: hit and miss (?)",
+    None: "Assurance: no target",
+}
+
+
+def spc_chart(
+    points: pd.DataFrame,
+    *,
+    variation: str,
+    assurance: str | None,
+    label: str,
+    fmt: str = ".1%",
+    rebases: pd.DataFrame | None = None,
+) -> alt.LayerChart:
+    """An XmR chart from ``spc.xmr(...).points``: mean, limits, typed points, target, rebases.
+
+    Special-cause points are marked by shape *and* colour and named in the legend; the title
+    carries the variation and assurance icons as text.
+    """
+    data = points.copy()
+    data["type"] = data["point_type"].map(
+        lambda t: SPC_STYLES.get(t, SPC_STYLES["common_cause"])[0]
+    )
+    data["limits"] = data["trial_limits"].map({True: "trial limits (<12 points)", False: "limits"})
+    domain = [s[0] for s in SPC_STYLES.values()]
+    x = alt.X("date:T", title=None)
+    base = alt.Chart(data)
+    line = base.mark_line(color=NHS_GREY, strokeWidth=1.5).encode(
+        x=x, y=alt.Y("value:Q", title=label, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=False))
+    )
+    mean = base.mark_line(color=TEXT, strokeWidth=1.5).encode(x=x, y="mean:Q", detail="period:N")
+    upper = base.mark_line(color=NHS_DARK_BLUE, strokeDash=[4, 3]).encode(
+        x=x, y="upper_limit:Q", detail="period:N"
+    )
+    lower = base.mark_line(color=NHS_DARK_BLUE, strokeDash=[4, 3]).encode(
+        x=x, y="lower_limit:Q", detail="period:N"
+    )
+    dots = base.mark_point(filled=True, size=80, opacity=1).encode(
+        x=x,
+        y="value:Q",
+        color=alt.Color(
+            "type:N",
+            title=None,
+            scale=alt.Scale(domain=domain, range=[s[1] for s in SPC_STYLES.values()]),
+            legend=alt.Legend(orient="bottom", columns=2, labelLimit=0),
+        ),
+        shape=alt.Shape(
+            "type:N", scale=alt.Scale(domain=domain, range=[s[2] for s in SPC_STYLES.values()])
+        ),
+        tooltip=[
+            alt.Tooltip("date:T"),
+            alt.Tooltip("value:Q", format=fmt),
+            alt.Tooltip("mean:Q", format=fmt),
+            alt.Tooltip("lower_limit:Q", format=fmt),
+            alt.Tooltip("upper_limit:Q", format=fmt),
+            "type:N",
+            "rule:N",
+            "limits:N",
+        ],
+    )
+    layers: list[alt.Chart | alt.LayerChart] = [line, mean, upper, lower, dots]
+    target = data["target"].dropna()
+    if not target.empty:
+        layers.append(benchmark_rule(float(target.iloc[0]), f"target {target.iloc[0]:{fmt}}"))
+    if rebases is not None and not rebases.empty:
+        marks = alt.Chart(rebases).encode(x="date:T")
+        layers.append(marks.mark_rule(color=NHS_PURPLE, strokeDash=[2, 2], size=2))
+        layers.append(
+            marks.mark_text(color=NHS_PURPLE, align="left", dx=3, dy=8, y=0).encode(
+                text="label:N", tooltip=["date:T", "reason:N"]
+            )
+        )
+    # Two short lines, not one long one: a long title is cut at the chart's width.
+    title = alt.Title(
+        [VARIATION_TEXT.get(variation, variation), str(ASSURANCE_TEXT.get(assurance))],
+        fontSize=13,
+        lineHeight=18,
+        offset=10,
+    )
+    return alt.layer(*layers).properties(title=title, height=400, padding={"top": 16, "left": 5})
+
+
+FUNNEL_FLAG_TEXT = {
+    "above_998": "▲▲ above 99.8% (outlier)",
+    "above_95": "▲ above 95%",
+    "within": "● within limits",
+    "below_95": "▼ below 95%",
+    "below_998": "▼▼ below 99.8% (outlier)",
+}
+
+
+def funnel_chart(
+    units: pd.DataFrame,
+    curve: pd.DataFrame,
+    *,
+    label: str,
+    target: float,
+    volume_label: str,
+    fmt: str = ".0%",
+    unit: str = "unit",
+) -> alt.LayerChart:
+    """A funnel plot: units' proportions against volume, with 95% and 99.8% limits."""
+    long = curve.melt("denominator", var_name="limit", value_name="proportion")
+    long["level"] = long["limit"].map(lambda c: "99.8%" if c.endswith("998") else "95%")
+    long["side"] = long["limit"].str.split("_").str[0]
+    lines = (
+        alt.Chart(long)
+        .mark_line()
+        .encode(
+            x=alt.X("denominator:Q", title=volume_label, scale=alt.Scale(type="log", nice=False)),
+            y=alt.Y(
+                "proportion:Q", title=label, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=False)
+            ),
+            strokeDash=alt.StrokeDash(
+                "level:N",
+                title="Control limits",
+                scale=alt.Scale(domain=["95%", "99.8%"], range=[[5, 3], [1, 0]]),
+                legend=alt.Legend(orient="bottom", symbolType="stroke", symbolSize=400),
+            ),
+            detail="limit:N",
+            color=alt.value(NHS_DARK_BLUE),
+        )
+    )
+    data = units.assign(flag_text=units["flag"].map(FUNNEL_FLAG_TEXT))
+    dots = (
+        alt.Chart(data)
+        .mark_point(filled=True, size=90)
+        .encode(
+            x="denominator:Q",
+            y="proportion:Q",
+            color=alt.Color(
+                "flag_text:N",
+                title=None,
+                legend=alt.Legend(orient="bottom", columns=1, labelLimit=0),
+                scale=alt.Scale(
+                    domain=list(FUNNEL_FLAG_TEXT.values()),
+                    range=[NHS_PURPLE, NHS_BLUE, NHS_GREY, NHS_ORANGE, NHS_RED],
+                ),
+            ),
+            shape=alt.Shape(
+                "flag_text:N",
+                scale=alt.Scale(
+                    domain=list(FUNNEL_FLAG_TEXT.values()),
+                    range=[
+                        "triangle-up",
+                        "triangle-up",
+                        "circle",
+                        "triangle-down",
+                        "triangle-down",
+                    ],
+                ),
+            ),
+            tooltip=[
+                f"{unit}:N",
+                alt.Tooltip("proportion:Q", format=".1%"),
+                alt.Tooltip("denominator:Q", format=",.0f"),
+                "flag_text:N",
+            ],
+        )
+    )
+    names = (
+        alt.Chart(data)
+        .mark_text(align="left", dx=7, color=TEXT)
+        .encode(x="denominator:Q", y="proportion:Q", text=f"{unit}:N")
+    )
+    centre = benchmark_rule(target, f"centre {target:{fmt}}")
+    return (lines + dots + names + centre).properties(height=440)

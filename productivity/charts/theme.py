@@ -1,0 +1,141 @@
+"""The one NHS theme: palette, Altair theme, axis formats and benchmark lines.
+
+Every chart module draws with these colours and lines; colour is always paired with a text,
+shape or dash cue (a legend names it), for accessibility.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+__all__ = [
+    "BACKGROUND",
+    "BENCHMARK",
+    "BENCHMARK_DASHES",
+    "NHS_BLUE",
+    "NHS_DARK_BLUE",
+    "NHS_GREEN",
+    "NHS_GREY",
+    "NHS_ORANGE",
+    "NHS_PURPLE",
+    "NHS_RED",
+    "SERIES_STYLES",
+    "TEXT",
+    "axis_format",
+    "benchmark_lines",
+    "benchmark_rule",
+    "category_axis",
+    "nhs_theme",
+]
+
+
+NHS_BLUE = "#005EB8"
+TEXT = "#212B32"
+BACKGROUND = "#F0F4F5"
+NHS_DARK_BLUE = "#003087"
+NHS_GREEN = "#009639"
+NHS_RED = "#DA291C"
+NHS_ORANGE = "#ED8B00"
+NHS_GREY = "#768692"
+NHS_PURPLE = "#330072"
+BENCHMARK = NHS_RED
+
+
+def nhs_theme() -> dict[str, object]:
+    """The one theme: NHS Blue marks, NHS text colour, light grey background, Arial."""
+    return {
+        "config": {
+            "background": BACKGROUND,
+            "font": "Arial",
+            "title": {"color": TEXT, "fontSize": 15, "anchor": "start"},
+            "axis": {"labelColor": TEXT, "titleColor": TEXT, "gridColor": "#D8DDE0"},
+            "legend": {"labelColor": TEXT, "titleColor": TEXT},
+            "mark": {"color": NHS_BLUE},
+            "bar": {"color": NHS_BLUE},
+            "line": {"color": NHS_BLUE},
+            "point": {"color": NHS_BLUE},
+            "range": {
+                "category": [
+                    NHS_BLUE,
+                    NHS_DARK_BLUE,
+                    NHS_GREEN,
+                    NHS_ORANGE,
+                    NHS_PURPLE,
+                    NHS_GREY,
+                    NHS_RED,
+                ]
+            },
+            "view": {"stroke": None},
+        }
+    }
+
+
+alt.theme.register("nhs", enable=True)(nhs_theme)
+
+
+# Benchmark lines: one dash pattern each, so two lines on a chart differ by more than position.
+BENCHMARK_DASHES: tuple[list[int], ...] = ([6, 4], [2, 3], [10, 3, 2, 3])
+# Series of a trend: colour *and* dash pattern differ, and the legend names each one.
+SERIES_STYLES: tuple[tuple[str, list[int]], ...] = (
+    (NHS_BLUE, [1, 0]),
+    (NHS_GREEN, [7, 4]),
+    (NHS_PURPLE, [2, 3]),
+    (NHS_GREY, [10, 3, 2, 3]),
+)
+
+
+def axis_format(fmt: str) -> str:
+    """The axis format for values shown as ``fmt``: whole percentages on a percent axis."""
+    return ".0%" if fmt.endswith("%") else fmt
+
+
+def benchmark_rule(
+    value: float, label: str, axis: str = "y", *, in_legend: bool = False
+) -> alt.LayerChart | alt.Chart:
+    """A dashed benchmark line with its label: on the line, or (``in_legend``) in a legend.
+
+    A label in the legend never collides with a bar's or a point's own label.
+    """
+    return benchmark_lines({label: value}, axis, in_legend=in_legend)
+
+
+def benchmark_lines(
+    lines: dict[str, float], axis: str = "y", *, in_legend: bool = False
+) -> alt.LayerChart | alt.Chart:
+    """Several benchmark lines (label -> value), each with its own dash pattern."""
+    frame = pd.DataFrame({"value": list(lines.values()), "label": list(lines)})
+    position = {axis: alt.X("value:Q") if axis == "x" else alt.Y("value:Q")}
+    dashes = list(BENCHMARK_DASHES[: len(lines)])
+    if in_legend:
+        legend = alt.Legend(
+            title=None, orient="top", symbolType="stroke", symbolStrokeColor=BENCHMARK,
+            symbolStrokeWidth=2, symbolSize=400, labelLimit=0,
+            direction="vertical" if len(lines) > 1 else "horizontal",
+        )  # fmt: skip
+        dash = alt.StrokeDash(
+            "label:N", scale=alt.Scale(domain=list(lines), range=dashes), legend=legend
+        )
+        return (
+            alt.Chart(frame).mark_rule(color=BENCHMARK, size=2).encode(**position, strokeDash=dash)
+        )
+    # On the line: a fixed dash per line (not an encoding, so it shares no scale with the chart).
+    layers: list[alt.Chart] = []
+    for i, pattern in enumerate(dashes):
+        base = alt.Chart(frame.iloc[[i]])
+        layers.append(
+            base.mark_rule(color=BENCHMARK, size=2, strokeDash=pattern).encode(**position)
+        )
+        other = {"x": alt.value(0)} if axis == "y" else {"y": alt.value(0)}
+        layers.append(
+            base.mark_text(color=BENCHMARK, align="left", dx=4, dy=-6).encode(
+                **position, **other, text="label:N"
+            )
+        )
+    return alt.layer(*layers)
+
+
+def category_axis(labels: pd.Series) -> alt.Axis:
+    """Horizontal labels when they are short enough to sit side by side, slanted otherwise."""
+    short = len(labels) <= 16 and labels.astype(str).str.len().max() <= 6
+    return alt.Axis(labelAngle=0 if short else -40, labelOverlap=False)
