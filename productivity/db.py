@@ -36,26 +36,13 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 from sqlmodel import Session, SQLModel, create_engine
 
 from productivity import settings
+from productivity.settings import normalise_url
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 CHUNK_ROWS = 20_000  # rows per executemany (SQLite) or per progress report (COPY)
 # Any constant works: it only has to be the same in every process that upgrades the schema.
 _SCHEMA_LOCK_KEY = 4_242_001
 Progress = Callable[[float], None] | None
-
-
-def normalise_url(url: str) -> str:
-    """``url`` with PostgreSQL pointed at psycopg 3.
-
-    Hosting platforms hand out ``postgres://`` URLs, and SQLAlchemy reads a bare
-    ``postgresql://`` as psycopg2, which is not installed; both become ``postgresql+psycopg://``.
-    Other URLs (SQLite, or PostgreSQL with an explicit driver) are returned unchanged.
-    """
-    url = url.strip()
-    for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
 
 
 @functools.cache

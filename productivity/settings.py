@@ -21,7 +21,17 @@ def database_url() -> str:
 
     Heroku-style ``postgres://`` URLs are rewritten to the psycopg 3 driver.
     """
-    url = os.environ.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+    return normalise_url(os.environ.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL)
+
+
+def normalise_url(url: str) -> str:
+    """``url`` with PostgreSQL pointed at psycopg 3.
+
+    Hosting platforms hand out ``postgres://`` URLs, and SQLAlchemy reads a bare
+    ``postgresql://`` as psycopg2, which is not installed; both become ``postgresql+psycopg://``.
+    Other URLs (SQLite, or PostgreSQL with an explicit driver) are returned unchanged.
+    """
+    url = url.strip()
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]

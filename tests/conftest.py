@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import pytest
 from sqlalchemy import Engine, inspect, text
+from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
 from productivity import db
@@ -38,7 +39,24 @@ def fresh_store(url: str) -> Engine:
 
 
 def store_url(tmp_path: Path, name: str = "store.db") -> str:
-    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / name}"
+    """A store for ``name``: a SQLite file in ``tmp_path``, or under ``TEST_DATABASE_URL`` a
+    PostgreSQL database of its own (``<database>_<name>``), created on first use.
+
+    Separate databases keep the session's demo store apart from the stores that tests wipe.
+    """
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        return f"sqlite:///{tmp_path / name}"
+    url = make_url(db.normalise_url(base))
+    database = f"{url.database}_{Path(name).stem}".lower()
+    admin = db.get_engine(url.render_as_string(hide_password=False))
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        exists = conn.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": database}
+        ).scalar()
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{database}"'))
+    return url.set(database=database).render_as_string(hide_password=False)
 
 
 @pytest.fixture
@@ -53,8 +71,7 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
 def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A small synthetic demo store (3 months), built once for the whole session.
 
-    On PostgreSQL it shares the test database, so tests that need an empty store and tests
-    that need the demo must not interleave: the demo is rebuilt if something wiped it.
+    On PostgreSQL it lives in a database of its own, which no other fixture wipes.
     """
     from productivity import demo
 

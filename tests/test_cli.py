@@ -176,8 +176,6 @@ def test_demo_is_deterministic_and_reports_run(demo_engine: Engine, tmp_path: Pa
     from productivity import demo
     from tests.conftest import fresh_store, store_url
 
-    if os.environ.get("TEST_DATABASE_URL"):
-        pytest.skip("needs a second store; the PostgreSQL run has one database")
     other = fresh_store(store_url(tmp_path, "again.db"))
     demo.build_demo(engine=other, seed=1, months=3)
     for model in (models.TheatreList, models.TheatreCase, models.ScannerDay, models.DM01Return):
