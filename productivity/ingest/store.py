@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 
 import pandas as pd
-from sqlalchemy import Connection, Table, and_, delete, exists, func, insert, select, text, update
+from sqlalchemy import Connection, Table, and_, delete, exists, func, insert, select, update
 from sqlmodel import SQLModel
 
 from productivity import db
@@ -25,7 +25,6 @@ from productivity.schema import (
     LIST_COLUMNS,
 )
 
-CHUNK_ROWS = 20_000  # rows per executemany: bounds memory and lets the caller show progress
 Progress = Callable[[float], None] | None
 
 
@@ -40,52 +39,6 @@ def _as_dates(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     for column in columns:
         out[column] = pd.to_datetime(out[column]).dt.date
     return out
-
-
-def _column_values(values: pd.Series, column, sqlite: bool) -> list:
-    """One column as a list of DB-API values (None for missing), formatted as SQLAlchemy's own
-    type processors would: SQLite stores date-times and dates as ISO text."""
-    kind = column.type.python_type if hasattr(column.type, "python_type") else object
-    if pd.api.types.is_datetime64_any_dtype(values) or kind is dt.datetime:
-        stamps = pd.to_datetime(values)
-        if stamps.dt.tz is not None:
-            stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
-        if sqlite:
-            text = stamps.dt.strftime("%Y-%m-%d %H:%M:%S.%f")
-            return text.astype(object).where(stamps.notna(), None).tolist()
-        return [None if pd.isna(v) else v.to_pydatetime() for v in stamps]
-    if kind is dt.date:
-        days = pd.to_datetime(values)
-        if sqlite:
-            return days.dt.strftime("%Y-%m-%d").astype(object).where(days.notna(), None).tolist()
-        return days.dt.date.astype(object).where(days.notna(), None).tolist()
-    return values.astype(object).where(values.notna(), None).tolist()
-
-
-def _insert(conn: Connection, table: str, frame: pd.DataFrame, progress: Progress = None) -> int:
-    """Insert ``frame`` with parameterised executemany in chunks.
-
-    Like :func:`productivity.db.bulk_insert`, but converts whole columns up front rather than
-    per value in SQLAlchemy's type processors, which makes a 100k-case file ~3x faster to store.
-    """
-    total = len(frame)
-    if not total:
-        return 0
-    meta = meta_table(table)
-    names = [c for c in frame.columns if c in meta.c]
-    sqlite = conn.dialect.name == "sqlite"
-    columns = [_column_values(frame[name], meta.c[name], sqlite) for name in names]
-    quote = conn.dialect.identifier_preparer.quote
-    statement = text(
-        f"INSERT INTO {quote(meta.name)} ({', '.join(quote(n) for n in names)}) "
-        f"VALUES ({', '.join(':' + n for n in names)})"
-    )  # identifiers come from the schema; every value is a bound parameter
-    for start in range(0, total, CHUNK_ROWS):
-        chunk = zip(*(values[start : start + CHUNK_ROWS] for values in columns), strict=True)
-        conn.execute(statement, [dict(zip(names, row, strict=True)) for row in chunk])
-        if progress is not None:
-            progress(min(start + CHUNK_ROWS, total) / total)
-    return total
 
 
 def _trust_ranges(frame: pd.DataFrame, date_column: str) -> list[tuple[str, dt.date, dt.date]]:
@@ -138,8 +91,8 @@ def store_theatre(
     cases_out = cases[list(CASE_COLUMNS)].assign(list_id=cases["list_id"].map(new_id))
     half = (lambda f: progress(f / 2)) if progress else None
     rest = (lambda f: progress(0.5 + f / 2)) if progress else None
-    _insert(conn, "theatre_list", lists_out, half)
-    _insert(conn, "theatre_case", cases_out, rest)
+    db.bulk_insert(conn, "theatre_list", lists_out, half)
+    db.bulk_insert(conn, "theatre_case", cases_out, rest)
     unused_new = int((~lists["list_id"].isin(cases["list_id"])).sum())
     return len(cases_out) + unused_new, replaced
 
@@ -154,7 +107,7 @@ def _store_dated(
 ) -> tuple[int, int]:
     replaced = _replace_by_trust(conn, name, frame, "date")
     out = _as_dates(frame[list(columns)], ("date",)).assign(import_run_id=run_id)
-    return _insert(conn, name, out, progress), replaced
+    return db.bulk_insert(conn, name, out, progress), replaced
 
 
 IMAGING_STORED = (
@@ -208,7 +161,7 @@ def _store_by_provider(
             delete(table).where(table.c.period == period, table.c.provider_code.in_(codes))
         )
         replaced += result.rowcount or 0
-    return _insert(conn, name, out.assign(import_run_id=run_id), progress), replaced
+    return db.bulk_insert(conn, name, out.assign(import_run_id=run_id), progress), replaced
 
 
 DM01_IMD_STORED = (
