@@ -169,6 +169,11 @@ def frame(title: str, *, filters: tuple[str, ...] = ("trust", "period")) -> View
                 bind="query-params",
             )
         st.caption(f"Data built {facts['built_at']}")
+        if user.authenticated:
+            st.caption(
+                f":material/person: Signed in as {user.name} ({user.role.replace('_', ' ')})"
+            )
+            st.button("Sign out", on_click=st.logout, icon=":material/logout:", key="sign_out")
     return View(trust, period, specialty, modality, months, bool(facts["synthetic"]))
 
 
