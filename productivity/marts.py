@@ -25,6 +25,7 @@ from productivity import models, opportunity
 from productivity.benchmarks import Benchmarks, load_benchmarks
 from productivity.db import get_engine, init_db, write_transaction
 from productivity.metrics import theatre
+from productivity.schema import CASE_COLUMNS, LIST_COLUMNS
 
 THEATRE_LIST = "mart_theatre_list"
 THEATRE_GAP = "mart_theatre_gap"
@@ -108,37 +109,9 @@ def _read_theatre_month(engine: Engine, start: dt.date, end: dt.date) -> tuple[p
     lists_table = models.TheatreList.__table__
     cases_table = models.TheatreCase.__table__
     in_month = (lists_table.c.session_date >= start) & (lists_table.c.session_date < end)
-    list_query = select(
-        lists_table.c.list_id,
-        lists_table.c.trust_code,
-        lists_table.c.site,
-        lists_table.c.theatre,
-        lists_table.c.session_date,
-        lists_table.c.session,
-        lists_table.c.specialty,
-        lists_table.c.planned_start,
-        lists_table.c.planned_end,
-    ).where(in_month)
+    list_query = select(*[lists_table.c[c] for c in LIST_COLUMNS]).where(in_month)
     case_query = (
-        select(
-            *[
-                cases_table.c[c]
-                for c in (
-                    "list_id",
-                    "case_id",
-                    "specialty",
-                    "procedure_code",
-                    "priority",
-                    "anaesthetic_start",
-                    "into_theatre",
-                    "knife_to_skin",
-                    "out_of_theatre",
-                    "cancelled",
-                    "cancel_reason",
-                    "cancel_clinical",
-                )
-            ]
-        )
+        select(*[cases_table.c[c] for c in CASE_COLUMNS])
         .join(lists_table, lists_table.c.list_id == cases_table.c.list_id)
         .where(in_month)
     )
@@ -210,38 +183,10 @@ def _empty_list_mart(thresholds: theatre.Thresholds) -> pd.DataFrame:
     lists = pd.DataFrame(
         {
             c: pd.Series(dtype="datetime64[us]" if c.startswith("planned") else object)
-            for c in (
-                "list_id",
-                "trust_code",
-                "site",
-                "theatre",
-                "session_date",
-                "session",
-                "specialty",
-                "planned_start",
-                "planned_end",
-            )
+            for c in LIST_COLUMNS
         }
     )
-    cases = pd.DataFrame(
-        {
-            c: pd.Series(dtype=object)
-            for c in (
-                "list_id",
-                "case_id",
-                "specialty",
-                "procedure_code",
-                "priority",
-                "anaesthetic_start",
-                "into_theatre",
-                "knife_to_skin",
-                "out_of_theatre",
-                "cancelled",
-                "cancel_reason",
-                "cancel_clinical",
-            )
-        }
-    )
+    cases = pd.DataFrame({c: pd.Series(dtype=object) for c in CASE_COLUMNS})
     for column in ("anaesthetic_start", "into_theatre", "knife_to_skin", "out_of_theatre"):
         cases[column] = cases[column].astype("datetime64[us]")
     per_list = theatre.list_metrics(lists, cases, thresholds)

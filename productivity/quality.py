@@ -25,6 +25,7 @@ from sqlalchemy import Engine, exists, func, select
 from productivity import db
 from productivity.ingest.checks import known_specialties
 from productivity.metrics.theatre import prepare_cases
+from productivity.schema import LIST_COLUMNS
 
 QUALITY_CHECKS: Mapping[str, str] = {
     "anaesthetic_fallback": "Cases with no anaesthetic start, timed from into theatre instead",
@@ -151,22 +152,7 @@ def read_quality(
         where.append(lst.c.session_date >= start)
     if end is not None:
         where.append(lst.c.session_date <= end)
-    list_query = select(
-        *(
-            lst.c[n]
-            for n in (
-                "list_id",
-                "trust_code",
-                "site",
-                "theatre",
-                "session_date",
-                "session",
-                "specialty",
-                "planned_start",
-                "planned_end",
-            )
-        )
-    ).where(*where)
+    list_query = select(*(lst.c[n] for n in LIST_COLUMNS)).where(*where)
     case_query = select(case).where(case.c.list_id.in_(select(lst.c.list_id).where(*where)))
     surviving = exists().where(lst.c.import_run_id == issue.c.import_run_id)
     issue_query = (

@@ -300,3 +300,21 @@ def test_footnotes_under_the_provider_rows_and_older_area_subtotals_are_skipped(
     loaded = frame(path)
     assert region_code not in set(loaded["provider_code"])
     pd.testing.assert_frame_equal(loaded, web)
+
+
+def test_deprivation_rows_keep_their_waiting_bands(tmp_path, engine):
+    from productivity import db, reference, synth
+
+    rows = synth.build_frames(seed=1, months=1).dm01_imd
+    rows = rows[rows["provider_code"] == "REM"].assign(
+        period=pd.to_datetime(rows["period"]).dt.strftime("%Y-%m")
+    )
+    path = tmp_path / "dm01-deprivation-bands.csv"
+    rows.to_csv(path, index=False)
+    with db.write_transaction(engine) as conn:
+        reference.seed_reference(conn)
+    result = ingest.import_file(path, kind="dm01", engine=engine)
+    assert result.rows == len(rows)
+    stored = db.read_frame("SELECT * FROM dm01_imd", engine=engine)
+    assert stored["weeks_13_plus"].notna().all()
+    assert (stored[list(DM01_BANDS)].sum(axis=1) == stored["total_waiting"]).all()

@@ -132,12 +132,10 @@ def parse_deprivation(
     quintile = _quintiles(f, cols, log, lsoa_lookup or cmap.option_path("lsoa_lookup"))
     if bands:
         v = counts(f, DM01_BANDS, labels, log)
-        values = pd.DataFrame(
-            {
-                "total_waiting": v[list(DM01_BANDS)].sum(axis=1),
-                "waiting_6_plus": v[list(DM01_BANDS_6_PLUS)].sum(axis=1),
-                "waiting_13_plus": v["weeks_13_plus"],
-            }
+        values = v.assign(
+            total_waiting=v[list(DM01_BANDS)].sum(axis=1),
+            waiting_6_plus=v[list(DM01_BANDS_6_PLUS)].sum(axis=1),
+            waiting_13_plus=v["weeks_13_plus"],
         )
     else:
         values = counts(f, ("total_waiting", "waiting_6_plus", "waiting_13_plus"), labels, log)
@@ -163,8 +161,11 @@ def parse_deprivation(
     frame = (
         keyed.groupby(["period", "provider_code", "test_code", "imd_quintile"], sort=True)
         .sum()
-        .reset_index()[list(IMD_COLUMNS)]
+        .reset_index()
     )
+    # Keep the bands when the file has them; totals alone are enough otherwise.
+    kept = [*IMD_COLUMNS, *(b for b in DM01_BANDS if bands and b in frame.columns)]
+    frame = frame[kept]
     frame["period"] = pd.to_datetime(frame["period"]).astype(DATETIME_UNIT)
     periods = pd.to_datetime(frame["period"])
     return ParsedFile(

@@ -19,6 +19,7 @@ from sqlmodel import SQLModel
 from productivity import db
 from productivity.schema import (
     CASE_COLUMNS,
+    DM01_BANDS,
     DM01_COLUMNS,
     ECHO_COLUMNS,
     ENDOSCOPY_COLUMNS,
@@ -185,8 +186,13 @@ def store_dm01(
 def store_dm01_imd(
     conn: Connection, frame: pd.DataFrame, run_id: int | None, progress: Progress = None
 ) -> tuple[int, int]:
-    """Store DM01 waiting lists by IMD quintile, replacing each period × provider."""
-    return _store_by_provider(conn, "dm01_imd", frame, DM01_IMD_STORED, run_id, progress)
+    """Store DM01 waiting lists by IMD quintile, replacing each period × provider.
+
+    The 14 waiting-time bands are kept when the source gives them (the Health inequalities
+    page then draws the distribution by quintile); totals alone are enough otherwise.
+    """
+    columns = (*DM01_IMD_STORED, *(b for b in DM01_BANDS if b in frame.columns))
+    return _store_by_provider(conn, "dm01_imd", frame, columns, run_id, progress)
 
 
 def store_frames(
