@@ -15,11 +15,12 @@ lives in ``metrics/`` and ``opportunity``; this module only sums, stores and rea
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy import Connection, Engine, inspect, select, text
 
 from productivity import models, opportunity
 from productivity.benchmarks import Benchmarks, load_benchmarks
@@ -256,13 +257,30 @@ def rebuild_marts(
     with write_transaction(engine) as conn:
         for name, frame in frames.items():
             conn.execute(text(f'DROP TABLE IF EXISTS "{name}__new"'))
-            frame.to_sql(f"{name}__new", conn, index=False, chunksize=10_000)
+            frame.to_sql(f"{name}__new", conn, index=False, chunksize=100_000, method=_insert_rows)
         existing = set(inspect(conn).get_table_names())
         for name in frames:
             if name in existing:
                 conn.execute(text(f'DROP TABLE "{name}"'))
             conn.execute(text(f'ALTER TABLE "{name}__new" RENAME TO "{name}"'))
     return {name: len(frame) for name, frame in frames.items()}
+
+
+def _insert_rows(table: Any, conn: Connection, keys: list[str], rows: Iterable[tuple]) -> int:
+    """pandas ``to_sql`` insert method: the driver's executemany with plain tuples.
+
+    Much faster than pandas' default for the list mart; names come from the frame's own
+    columns, and every value is still a bound parameter.
+    """
+    quote = conn.dialect.identifier_preparer.quote
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    statement = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(k) for k in keys)}) "
+        f"VALUES ({', '.join(mark for _ in keys)})"
+    )
+    data = list(rows)
+    conn.exec_driver_sql(statement, data)
+    return len(data)
 
 
 def marts_exist(engine: Engine | None = None) -> bool:
