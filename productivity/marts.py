@@ -15,6 +15,8 @@ lives in ``metrics/`` and ``opportunity``; this module only sums, stores and rea
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +36,10 @@ IMAGING = "mart_imaging"
 ENDOSCOPY = "mart_endoscopy"
 ECHO = "mart_echo"
 MARTS = (THEATRE_LIST, THEATRE_GAP, IMAGING, ENDOSCOPY, ECHO)
+BUILD_TABLE = "mart_build"
+# Mart reads kept in this process, keyed by the build stamp (pages and reports re-read the
+# same period many times per render; the list mart is the expensive one at region scale).
+READ_CACHE_SIZE = 16
 GAP_KEYS = ("trust_code", "site", "theatre", "specialty", "month")
 # --by for the theatre report -> group keys (a theatre is named within its trust and site).
 THEATRE_LEVELS: dict[str, tuple[str, ...]] = {
@@ -263,6 +269,13 @@ def rebuild_marts(
             if name in existing:
                 conn.execute(text(f'DROP TABLE "{name}"'))
             conn.execute(text(f'ALTER TABLE "{name}__new" RENAME TO "{name}"'))
+        # The build stamp keys the readers' cache: a new build is never served stale rows.
+        conn.execute(text(f'CREATE TABLE IF NOT EXISTS "{BUILD_TABLE}" (built_at VARCHAR(40))'))
+        conn.execute(text(f'DELETE FROM "{BUILD_TABLE}"'))
+        conn.execute(
+            text(f'INSERT INTO "{BUILD_TABLE}" (built_at) VALUES (:stamp)'),
+            {"stamp": f"{dt.datetime.now(dt.UTC).isoformat()} {uuid.uuid4().hex}"},
+        )
     return {name: len(frame) for name, frame in frames.items()}
 
 
@@ -332,6 +345,37 @@ def read_mart(
             raise ValueError(f"cannot filter a mart on {column!r}")
         clause += f" AND {column} = :extra_{i}"
         params[f"extra_{i}"] = value
+    stamp = _build_stamp(engine)
+    # Marts built before stamps existed are read afresh every time rather than cached.
+    reader = _cached_read if stamp else _cached_read.__wrapped__
+    key = (tuple(sorted(params.items())), tuple(columns or ()))
+    rows = reader(engine, stamp, mart, clause, *key).copy()  # callers may add columns
+    flags = [c for c in theatre.FLAG_COLUMNS if c in rows.columns]
+    rows = rows.astype(dict.fromkeys(flags, "bool")) if flags else rows
+    if mart == THEATRE_LIST and {"starts_late", "late_start_minutes"} <= set(rows.columns):
+        # Thresholds come from the benchmark file in force now, not when the mart was built.
+        rows = theatre.apply_thresholds(rows, thresholds_from(load_benchmarks()))
+    return rows
+
+
+def _build_stamp(engine: Engine) -> str:
+    """The current marts' build stamp ("" before the first build with a stamp)."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table(BUILD_TABLE):
+            return ""
+        return str(conn.execute(text(f'SELECT max(built_at) FROM "{BUILD_TABLE}"')).scalar() or "")
+
+
+@functools.lru_cache(maxsize=READ_CACHE_SIZE)
+def _cached_read(
+    engine: Engine,
+    stamp: str,
+    mart: str,
+    clause: str,
+    params: tuple[tuple[str, object], ...],
+    columns: tuple[str, ...],
+) -> pd.DataFrame:
+    """One parameterised SELECT on a mart; ``stamp`` only keys the cache."""
     with engine.connect() as conn:
         selected = "*"
         if columns:
@@ -340,15 +384,9 @@ def read_mart(
             if unknown:
                 raise ValueError(f"{mart} has no column(s) {', '.join(unknown)}")
             selected = ", ".join(f'"{c}"' for c in columns)
-        rows = pd.read_sql_query(
-            text(f'SELECT {selected} FROM "{mart}" WHERE {clause}'), conn, params=params
+        return pd.read_sql_query(
+            text(f'SELECT {selected} FROM "{mart}" WHERE {clause}'), conn, params=dict(params)
         )
-    flags = [c for c in theatre.FLAG_COLUMNS if c in rows.columns]
-    rows = rows.astype(dict.fromkeys(flags, "bool")) if flags else rows
-    if mart == THEATRE_LIST and {"starts_late", "late_start_minutes"} <= set(rows.columns):
-        # Thresholds come from the benchmark file in force now, not when the mart was built.
-        rows = theatre.apply_thresholds(rows, thresholds_from(load_benchmarks()))
-    return rows
 
 
 def theatre_summary(
