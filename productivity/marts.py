@@ -358,6 +358,11 @@ def read_mart(
     return rows
 
 
+def clear_read_cache() -> None:
+    """Forget every cached mart read (for measurements of a cold first render)."""
+    _cached_read.cache_clear()
+
+
 def _build_stamp(engine: Engine) -> str:
     """The current marts' build stamp ("" before the first build with a stamp)."""
     with engine.connect() as conn:
