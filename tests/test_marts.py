@@ -1,0 +1,60 @@
+"""Marts: rebuilt and swapped whole; readers never see stale rows after a rebuild."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Engine, delete
+
+from productivity import marts, models, reference
+from productivity.db import bulk_insert, write_transaction
+from tests.test_metrics_theatre import CASES, LISTS
+
+
+def load_hand_lists(engine: Engine, list_ids: list[int]) -> None:
+    lists = LISTS[LISTS["list_id"].isin(list_ids)]
+    with write_transaction(engine) as conn:
+        conn.execute(delete(models.TheatreCase))
+        conn.execute(delete(models.TheatreList))
+        reference.seed_reference(conn)
+        bulk_insert(conn, "theatre_list", lists.assign(session_date=lists["session_date"].dt.date))
+        bulk_insert(conn, "theatre_case", CASES[CASES["list_id"].isin(list_ids)])
+
+
+def test_a_rebuild_is_never_served_from_the_read_cache(engine: Engine):
+    load_hand_lists(engine, [1, 2])
+    marts.rebuild_marts(engine)
+    first = marts.read_mart(engine, marts.THEATRE_LIST)
+    assert sorted(first["list_id"]) == [1, 2]
+    first["scribble"] = 1  # a caller adding a column must not change what others read
+    again = marts.read_mart(engine, marts.THEATRE_LIST)
+    assert "scribble" not in again.columns
+    load_hand_lists(engine, [3, 4, 5])
+    marts.rebuild_marts(engine)
+    assert sorted(marts.read_mart(engine, marts.THEATRE_LIST)["list_id"]) == [3, 4, 5]
+
+
+def test_read_mart_filters_and_limits_columns(engine: Engine):
+    load_hand_lists(engine, [1, 2, 3, 4, 5])
+    marts.rebuild_marts(engine)
+    rows = marts.read_mart(
+        engine,
+        marts.THEATRE_LIST,
+        marts.Period("2026-03", "2026-03"),
+        trusts=["RBL"],
+        columns=["list_id", "planned_minutes"],
+    )
+    assert list(rows.columns) == ["list_id", "planned_minutes"]
+    assert rows["planned_minutes"].sum() == 1200
+    assert marts.read_mart(engine, marts.THEATRE_LIST, marts.Period("2026-04")).empty
+    assert isinstance(rows, pd.DataFrame)
+
+
+def test_stale_marts_are_rebuilt(engine: Engine):
+    load_hand_lists(engine, [1])
+    marts.rebuild_marts(engine)
+    assert marts.marts_current(engine)
+    with write_transaction(engine) as conn:
+        conn.exec_driver_sql(f'DROP TABLE "{marts.THEATRE_LIST}"')
+    assert not marts.marts_current(engine)
+    marts.ensure_marts(engine)
+    assert marts.marts_current(engine)
