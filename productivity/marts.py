@@ -270,7 +270,7 @@ def rebuild_marts(
                 conn.execute(text(f'DROP TABLE "{name}"'))
             conn.execute(text(f'ALTER TABLE "{name}__new" RENAME TO "{name}"'))
         # The build stamp keys the readers' cache: a new build is never served stale rows.
-        conn.execute(text(f'CREATE TABLE IF NOT EXISTS "{BUILD_TABLE}" (built_at VARCHAR(40))'))
+        conn.execute(text(f'CREATE TABLE IF NOT EXISTS "{BUILD_TABLE}" (built_at VARCHAR(100))'))
         conn.execute(text(f'DELETE FROM "{BUILD_TABLE}"'))
         conn.execute(
             text(f'INSERT INTO "{BUILD_TABLE}" (built_at) VALUES (:stamp)'),
