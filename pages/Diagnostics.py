@@ -98,3 +98,5 @@ if data.backlog.empty:
     ui.empty_state("No DM01 waits and activity to set against each other in the chosen period.")
 else:
     ui.show_table(dv.backlog_table(data.backlog, spec), f"{slug}-backlog", raw=data.backlog)
+
+ui.what_if_section(view)

@@ -13,26 +13,27 @@ def load_outliers(start: str | None, end: str | None, measure: str, overdispersi
     return ov.outliers(ui.engine(), period, ui.benchmarks(), measure, overdispersion)
 
 
+# Plain option labels (no format_func), so the URL holds what the user sees: ?ranking=Share.
+MEASURES = {"Theatre cases": "theatre", "Imaging scans": "scans"}
+RANKINGS = {"Count": "absolute", "Share of current activity": "percent"}
 controls = st.columns(2)
-measure = controls[0].segmented_control(
-    "Opportunity in",
-    ["theatre", "scans"],
-    default="theatre",
-    key="opportunity",
-    bind="query-params",
-    format_func={"theatre": "Theatres (cases)", "scans": "Imaging (scans)"}.get,
-)
-ranking = controls[1].segmented_control(
-    "Rank trusts by",
-    ["absolute", "percent"],
-    default="absolute",
-    key="ranking",
-    bind="query-params",
-    format_func={"absolute": "Count", "percent": "% of current activity"}.get,
-)
-card = ui.trust_scorecard(
-    view.period.start, view.period.end, ranking or "absolute", measure or "theatre"
-)
+measure = MEASURES[
+    controls[0].segmented_control(
+        "Opportunity in",
+        list(MEASURES),
+        default="Theatre cases",
+        key="opportunity",
+        bind="query-params",
+    )
+    or "Theatre cases"
+]
+ranking = RANKINGS[
+    controls[1].segmented_control(
+        "Rank trusts by", list(RANKINGS), default="Count", key="ranking", bind="query-params"
+    )
+    or "Count"
+]
+card = ui.trust_scorecard(view.period.start, view.period.end, ranking, measure)
 if view.trust:
     card = card[card["trust_code"] == view.trust]
 if card.empty:
@@ -57,10 +58,10 @@ tiles[2].metric(
     help="DM01, latest month in the period.",
 )
 
-what = reports.OPPORTUNITY_MEASURES[measure or "theatre"][2]
+what = reports.OPPORTUNITY_MEASURES[measure][2]
 st.subheader(f"Trusts ranked by {what} ({card['ranking'].iloc[0]})")
 value, label, fmt = ov.ranking_axis(ranking, what)
-card = card.assign(label=ov.gap_labels(card, measure or "theatre", ui.benchmarks()))
+card = card.assign(label=ov.gap_labels(card, measure, ui.benchmarks()))
 chart = charts.ranking_bars(card, value, label, fmt=fmt)
 ui.chart_with_table(chart, ov.ranking_table(card), "trust-ranking", raw=card, widths=(1, 1))
 
@@ -89,11 +90,5 @@ st.subheader("Every trust against the national benchmarks")
 st.caption("✓ meets the benchmark · ✗ short of it · – no data. Colour only repeats the mark.")
 ui.show_table(ov.scorecard_table(card, ui.benchmarks()))
 
-st.subheader("What if?")
-with st.expander("Scenario: change the targets and see the opportunity and backlog weeks"):
-    scenario, changes = ui.scenario_controls(ui.benchmarks())
-    ui.show_scenario_changes(changes)
-    what_if = ui.scenario_report(view.period.start, view.period.end, scenario)
-    if view.trust:
-        what_if = what_if[what_if["trust_code"] == view.trust]
-    ui.show_table(ov.scenario_table(what_if), "what-if", raw=what_if)
+ui.what_if_section(view)
+ui.board_pack_button(view)

@@ -427,3 +427,43 @@ def scenario_report(
 def problems_table(error: InputError) -> pd.DataFrame:
     """An import's located problems: file, row, column, value and what was expected."""
     return pd.DataFrame([p.as_dict() for p in error.problems]).rename(columns=str.capitalize)
+
+
+def what_if_section(view: View) -> None:
+    """The what-if scenario (Overview and Diagnostics): sliders in the URL, results per trust."""
+    from productivity.overview_view import scenario_table
+
+    st.subheader("What if?")
+    with st.expander("Scenario: change the targets and see the opportunity and backlog weeks"):
+        scenario, changes = scenario_controls(benchmarks())
+        show_scenario_changes(changes)
+        what_if = scenario_report(view.period.start, view.period.end, scenario)
+        if view.trust:
+            what_if = what_if[what_if["trust_code"] == view.trust]
+        show_table(scenario_table(what_if), "what-if", raw=what_if)
+
+
+def board_pack_button(view: View) -> None:
+    """One click for a board pack (PDF) of the chosen trust, or the collaborative."""
+    from productivity import pack
+
+    if not view.period.end:
+        return
+    st.subheader("Board pack")
+    who = view.trust or "the whole collaborative"
+    st.caption(
+        f"A PDF for {who}, 12 months to {view.period.end}: headline tiles, ranking, SPC, "
+        "funnel plots, DM01 waits and the methodology, with counts of 1 to 4 shown as *."
+    )
+    if st.button("Prepare the board pack", icon=":material/picture_as_pdf:", key="pack"):
+        with st.spinner("Building the board pack (charts are drawn at print quality)…"):
+            content = pack.build_pack(engine(), trust=view.trust, period=view.period.end, fmt="pdf")
+        name = pack.pack_filename(trust=view.trust, period=view.period.end, fmt="pdf")
+        st.download_button(
+            "Download the board pack",
+            content,
+            file_name=name,
+            mime="application/pdf",
+            icon=":material/download:",
+            key="pack-file",
+        )
