@@ -35,7 +35,31 @@ THEATRE_GAP = "mart_theatre_gap"
 IMAGING = "mart_imaging"
 ENDOSCOPY = "mart_endoscopy"
 ECHO = "mart_echo"
-MARTS = (THEATRE_LIST, THEATRE_GAP, IMAGING, ENDOSCOPY, ECHO)
+THEATRE_MONTH = "mart_theatre_month"  # sums per trust, site, theatre, specialty and month
+THEATRE_WEEK = "mart_theatre_week"  # sums per trust, specialty and week (SPC, trends)
+THEATRE_GAP_TRUST = "mart_theatre_gap_trust"  # gap histogram per trust, specialty and month
+MARTS = (
+    THEATRE_LIST,
+    THEATRE_GAP,
+    THEATRE_MONTH,
+    THEATRE_WEEK,
+    THEATRE_GAP_TRUST,
+    IMAGING,
+    ENDOSCOPY,
+    ECHO,
+)
+MONTH_KEYS = ("trust_code", "site", "theatre", "specialty", "month")
+WEEK_KEYS = ("trust_code", "specialty", "month", "week")
+TRUST_GAP_KEYS = ("trust_code", "specialty", "month")
+# What the opportunity needs from each list (pooled and realisable depend on the period).
+OPPORTUNITY_COLUMNS = (
+    "trust_code",
+    "specialty",
+    "planned_minutes",
+    "capped_touch_minutes",
+    "completed_cases",
+    "case_touch_minutes",
+)
 BUILD_TABLE = "mart_build"
 # Mart reads kept in this process, keyed by the build stamp (pages and reports re-read the
 # same period many times per render; the list mart is the expensive one at region scale).
@@ -259,7 +283,15 @@ def rebuild_marts(
     engine = engine or get_engine()
     benchmarks = benchmarks or load_benchmarks()
     per_list, gaps = build_theatre_marts(engine, benchmarks)
-    frames = {THEATRE_LIST: per_list, THEATRE_GAP: gaps, **build_diagnostic_marts(engine)}
+    trust_gaps = gaps.groupby([*TRUST_GAP_KEYS, "gap_minutes"], as_index=False)["gaps"].sum()
+    frames = {
+        THEATRE_LIST: per_list,
+        THEATRE_GAP: gaps,
+        THEATRE_MONTH: theatre.sum_lists(per_list, MONTH_KEYS),
+        THEATRE_WEEK: theatre.sum_lists(per_list, WEEK_KEYS),
+        THEATRE_GAP_TRUST: trust_gaps.astype({"gaps": "int64"}),
+        **build_diagnostic_marts(engine),
+    }
     with write_transaction(engine) as conn:
         for name, frame in frames.items():
             conn.execute(text(f'DROP TABLE IF EXISTS "{name}__new"'))
@@ -270,11 +302,18 @@ def rebuild_marts(
                 conn.execute(text(f'DROP TABLE "{name}"'))
             conn.execute(text(f'ALTER TABLE "{name}__new" RENAME TO "{name}"'))
         # The build stamp keys the readers' cache: a new build is never served stale rows.
-        conn.execute(text(f'CREATE TABLE IF NOT EXISTS "{BUILD_TABLE}" (built_at VARCHAR(100))'))
-        conn.execute(text(f'DELETE FROM "{BUILD_TABLE}"'))
+        # The stamp keys the readers' cache (a new build is never served stale rows); the
+        # thresholds say which benchmark values the summed flags were counted with.
+        conn.execute(text(f'DROP TABLE IF EXISTS "{BUILD_TABLE}"'))
         conn.execute(
-            text(f'INSERT INTO "{BUILD_TABLE}" (built_at) VALUES (:stamp)'),
-            {"stamp": f"{dt.datetime.now(dt.UTC).isoformat()} {uuid.uuid4().hex}"},
+            text(f'CREATE TABLE "{BUILD_TABLE}" (built_at VARCHAR(100), thresholds VARCHAR(100))')
+        )
+        conn.execute(
+            text(f'INSERT INTO "{BUILD_TABLE}" (built_at, thresholds) VALUES (:stamp, :used)'),
+            {
+                "stamp": f"{dt.datetime.now(dt.UTC).isoformat()} {uuid.uuid4().hex}",
+                "used": _thresholds_text(benchmarks),
+            },
         )
     return {name: len(frame) for name, frame in frames.items()}
 
@@ -310,7 +349,26 @@ def marts_current(engine: Engine | None = None) -> bool:
     if not marts_exist(engine):
         return False
     columns = {c["name"] for c in inspect(engine).get_columns(THEATRE_LIST)}
-    return set(theatre.SUM_COLUMNS) <= columns and set(theatre.FLAG_COLUMNS) <= columns
+    if not (set(theatre.SUM_COLUMNS) <= columns and set(theatre.FLAG_COLUMNS) <= columns):
+        return False
+    with engine.connect() as conn:
+        if not inspect(conn).has_table(BUILD_TABLE):
+            return False
+        names = {c["name"] for c in inspect(conn).get_columns(BUILD_TABLE)}
+        if "thresholds" not in names:
+            return False
+        used = conn.execute(text(f'SELECT max(thresholds) FROM "{BUILD_TABLE}"')).scalar()
+    # Flags were counted with the thresholds in force at the build; a changed benchmark file
+    # (e.g. a local override) needs a rebuild.
+    return used == _thresholds_text(load_benchmarks())
+
+
+def _thresholds_text(benchmarks: Benchmarks) -> str:
+    thresholds = thresholds_from(benchmarks)
+    return (
+        f"{thresholds.late_start_minutes:g}/{thresholds.early_finish_minutes:g}/"
+        f"{thresholds.overrun_minutes:g}"
+    )
 
 
 def ensure_marts(engine: Engine | None = None) -> None:
@@ -350,9 +408,11 @@ def read_mart(
     reader = _cached_read if stamp else _cached_read.__wrapped__
     key = (tuple(sorted(params.items())), tuple(columns or ()))
     rows = reader(engine, stamp, mart, clause, *key).copy()  # callers may add columns
+    if mart != THEATRE_LIST:  # the summed marts hold counts of these flags, not flags
+        return rows
     flags = [c for c in theatre.FLAG_COLUMNS if c in rows.columns]
     rows = rows.astype(dict.fromkeys(flags, "bool")) if flags else rows
-    if mart == THEATRE_LIST and {"starts_late", "late_start_minutes"} <= set(rows.columns):
+    if {"starts_late", "late_start_minutes"} <= set(rows.columns):
         # Thresholds come from the benchmark file in force now, not when the mart was built.
         rows = theatre.apply_thresholds(rows, thresholds_from(load_benchmarks()))
     return rows
@@ -430,6 +490,59 @@ def theatre_summary(
     return summary
 
 
+def summary_from_aggregates(
+    engine: Engine,
+    keys: Sequence[str],
+    period: Period | None,
+    target: float,
+    trusts: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """The theatre report at ``keys`` from the small marts, equal to :func:`theatre_summary`.
+
+    Sums come from the monthly mart, the median gap from a gap histogram, and the opportunity
+    (whose mean case length depends on the period) from six columns of each list.
+    """
+    keys = list(keys)
+    sums = read_mart(engine, THEATRE_MONTH, period, trusts)
+    if sums.empty:
+        return pd.DataFrame(columns=[*keys, *THEATRE_REPORT_COLUMNS])
+    summary = theatre.ratios(theatre.resum(sums, keys))
+    gap_mart = THEATRE_GAP_TRUST if set(keys) <= set(TRUST_GAP_KEYS) else THEATRE_GAP
+    gaps = read_mart(engine, gap_mart, period, trusts)
+    lists = read_mart(
+        engine,
+        THEATRE_LIST,
+        period,
+        trusts,
+        columns=list(dict.fromkeys([*keys, *OPPORTUNITY_COLUMNS])),
+    )
+    extra = opportunity.theatre_opportunity(lists, target, keys).drop(columns=["completed_cases"])
+    if keys:
+        summary = summary.merge(_medians(gaps, keys), on=keys, how="left")
+        return summary.merge(extra, on=keys, how="left")
+    summary["median_gap_minutes"] = _medians(gaps, [])
+    for column in extra.columns:
+        summary[column] = extra[column].iloc[0]
+    return summary
+
+
+def _medians(gaps: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame | float:
+    """Median gap per group from a histogram (value, count), exactly as over every gap."""
+    if not keys:
+        values = gaps["gap_minutes"].to_numpy(dtype=float)
+        return theatre.median_from_counts(values, gaps["gaps"].to_numpy(dtype=float))
+    if gaps.empty:
+        return pd.DataFrame(columns=[*keys, "median_gap_minutes"])
+    return (
+        gaps.groupby(list(keys), observed=True)[["gap_minutes", "gaps"]]
+        .apply(
+            lambda g: theatre.median_from_counts(g["gap_minutes"].to_numpy(), g["gaps"].to_numpy())
+        )
+        .rename("median_gap_minutes")
+        .reset_index()
+    )
+
+
 def theatre_report(
     engine: Engine | None = None,
     by: str = "trust",
@@ -442,9 +555,9 @@ def theatre_report(
     if by not in THEATRE_LEVELS:
         raise ValueError(f"--by must be one of {', '.join(THEATRE_LEVELS)}, not {by!r}")
     keys = list(THEATRE_LEVELS[by])
-    per_list = read_mart(engine, THEATRE_LIST, period)
-    gaps = read_mart(engine, THEATRE_GAP, period)
-    summary = theatre_summary(per_list, gaps, keys, benchmarks.value("theatre_capped_utilisation"))
+    summary = summary_from_aggregates(
+        engine, keys, period, benchmarks.value("theatre_capped_utilisation")
+    )
     out = summary[[*keys, *THEATRE_REPORT_COLUMNS]]
     for column in ("lists", "completed_cases"):
         out = out.astype({column: "int64"})

@@ -239,10 +239,10 @@ SCORECARD_METRICS: dict[str, tuple[str, bool]] = {
 
 def trust_weekly_utilisation(engine: Engine, period: marts.Period) -> pd.DataFrame:
     """Weekly capped utilisation per trust (ratio of sums over each week's lists)."""
-    per_list = marts.read_mart(engine, marts.THEATRE_LIST, period)
-    if per_list.empty:
+    sums = marts.read_mart(engine, marts.THEATRE_WEEK, period)
+    if sums.empty:
         return pd.DataFrame(columns=["trust_code", "week", "value"])
-    weekly = theatre.ratios(theatre.sum_lists(per_list, ["trust_code", "week"]))
+    weekly = theatre.ratios(theatre.resum(sums, ["trust_code", "week"]))
     return weekly.rename(columns={"capped_utilisation": "value"})[["trust_code", "week", "value"]]
 
 
@@ -288,7 +288,14 @@ def scenario_report(
     engine: Engine, period: marts.Period, scenario: scenarios.Scenario
 ) -> pd.DataFrame:
     """Per trust: additional activity a week and weeks to clear the 6-week backlog (what-if)."""
-    per_list = marts.read_mart(engine, marts.THEATRE_LIST, period)
+    columns = [
+        *marts.OPPORTUNITY_COLUMNS,
+        "list_id",
+        "week",
+        "scheduled_cases",
+        "cancelled_non_clinical",
+    ]
+    per_list = marts.read_mart(engine, marts.THEATRE_LIST, period, columns=columns)
     imaging = marts.read_mart(engine, marts.IMAGING, period)
     echo = marts.read_mart(engine, marts.ECHO, period)
     weeks = {

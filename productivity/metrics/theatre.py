@@ -269,6 +269,13 @@ SUM_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 
 
+# What sum_lists adds up: list counts, minutes and flags (ratios are formed after summing).
+SUMMED_COLUMNS: tuple[str, ...] = (
+    "lists", "used_lists", "unused_lists", "unused_planned_minutes",
+    "late_start_minutes_sum", "early_finish_minutes_sum", "overrun_minutes_sum", *SUM_COLUMNS,
+)  # fmt: skip
+
+
 def sum_lists(per_list: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     """Sum list-level columns to ``by`` (lists, used lists and the additive columns).
 
@@ -283,15 +290,20 @@ def sum_lists(per_list: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
         early_finish_minutes_sum=per_list["early_finish_minutes"].fillna(0.0),
         overrun_minutes_sum=per_list["overrun_minutes"].fillna(0.0),
     )
-    columns = [
-        "lists", "used_lists", "unused_lists", "unused_planned_minutes",
-        "late_start_minutes_sum", "early_finish_minutes_sum", "overrun_minutes_sum",
-        *SUM_COLUMNS,
-    ]  # fmt: skip
-    numeric = frame[list(by) + columns].astype(dict.fromkeys(columns, "float64"))
+    numeric = frame[list(by) + list(SUMMED_COLUMNS)]
+    return resum(numeric.astype(dict.fromkeys(SUMMED_COLUMNS, "float64")), by)
+
+
+def resum(sums: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """Add up already-summed rows (:func:`sum_lists` output, e.g. a monthly mart) to ``by``.
+
+    Sums of sums are exact, so a report can be built from a small aggregate rather than from
+    every list.
+    """
+    columns = list(SUMMED_COLUMNS)
     if not by:
-        return numeric[columns].sum().to_frame().T
-    return numeric.groupby(list(by), as_index=False, observed=True, dropna=False)[columns].sum()
+        return sums[columns].sum().to_frame().T
+    return sums.groupby(list(by), as_index=False, observed=True, dropna=False)[columns].sum()
 
 
 def ratios(sums: pd.DataFrame) -> pd.DataFrame:
