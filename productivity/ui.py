@@ -434,7 +434,15 @@ def what_if_section(view: View) -> None:
     from productivity.overview_view import scenario_table
 
     st.subheader("What if?")
-    with st.expander("Scenario: change the targets and see the opportunity and backlog weeks"):
+    # A toggle rather than an always-computed expander: the scenario costs a pass over every
+    # list, so a first render does not pay for it; the toggle is in the URL with the sliders.
+    if not st.toggle(
+        "Explore a scenario: change the targets and see the opportunity and backlog weeks",
+        key="what_if",
+        bind="query-params",
+    ):
+        return
+    with st.container(border=True):
         scenario, changes = scenario_controls(benchmarks())
         show_scenario_changes(changes)
         what_if = scenario_report(view.period.start, view.period.end, scenario)

@@ -22,6 +22,7 @@ def test_the_overview_ranks_trusts_and_keeps_outliers_apart(page):
     outliers = table_with(at, "Funnel")
     assert {"Outlier?", "Benchmark"} <= set(outliers.columns) or len(outliers.columns) >= 5
     assert len(chart_specs(at)) >= 2  # the ranking bars and the funnel plot
+    assert not at.slider  # the what-if scenario is computed only when asked for
 
 
 def test_query_parameters_choose_the_trust_and_the_ranking(page):
@@ -33,7 +34,7 @@ def test_query_parameters_choose_the_trust_and_the_ranking(page):
 
 
 def test_a_scenario_is_labelled_as_a_scenario_not_a_benchmark(page):
-    at = page(wi_echo="20")
+    at = page(what_if="true", wi_echo="20")
     assert not at.exception
     notes = " ".join(i.value for i in at.info)
     assert "Scenario, not a benchmark" in notes and "echo minutes per test" in notes
