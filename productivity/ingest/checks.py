@@ -72,6 +72,28 @@ class ParsedFile:
     issues: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ISSUE_COLUMNS))
     notes: tuple[str, ...] = ()
 
+    @classmethod
+    def dated(
+        cls,
+        kind: str,
+        log: ProblemLog,
+        table: str,
+        frame: pd.DataFrame,
+        notes: tuple[str, ...] = (),
+    ) -> ParsedFile:
+        """A one-table file whose rows carry a ``date`` (imaging, endoscopy, echo)."""
+        period_from, period_to = period_bounds(frame["date"])
+        return cls(
+            kind=kind,
+            file_name=log.file,
+            frames={table: frame},
+            rows=len(frame),
+            trust_codes=tuple(sorted(frame["trust_code"].unique())),
+            period_from=period_from,
+            period_to=period_to,
+            notes=notes,
+        )
+
 
 @cache
 def reference_trust_codes() -> frozenset[str]:

@@ -8,7 +8,6 @@ from productivity.ingest.checks import (
     ParsedFile,
     mapped_frame,
     numbers,
-    period_bounds,
 )
 from productivity.ingest.maps import ColumnMap
 from productivity.ingest.tabular import (
@@ -67,13 +66,4 @@ def parse_echo(
     log.raise_if_any()
     out = out[list(ECHO_COLUMNS)].reset_index(drop=True)
     out["tests"] = out["tests"].astype("int64")
-    period_from, period_to = period_bounds(out["date"])
-    return ParsedFile(
-        kind="echo",
-        file_name=log.file,
-        frames={"echo_activity": out},
-        rows=len(out),
-        trust_codes=tuple(sorted(out["trust_code"].unique())),
-        period_from=period_from,
-        period_to=period_to,
-    )
+    return ParsedFile.dated("echo", log, "echo_activity", out)

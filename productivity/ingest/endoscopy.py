@@ -19,7 +19,6 @@ from productivity.ingest.checks import (
     ParsedFile,
     mapped_frame,
     numbers,
-    period_bounds,
 )
 from productivity.ingest.maps import ColumnMap
 from productivity.ingest.tabular import (
@@ -97,16 +96,7 @@ def parse_endoscopy(
     log.raise_if_any()
     lists = lists[list(ENDOSCOPY_COLUMNS)].reset_index(drop=True)
     lists["procedures"] = lists["procedures"].astype("Int64")
-    period_from, period_to = period_bounds(lists["date"])
-    return ParsedFile(
-        kind="endoscopy",
-        file_name=log.file,
-        frames={"endoscopy_list": lists},
-        rows=len(lists),
-        trust_codes=tuple(sorted(lists["trust_code"].unique())),
-        period_from=period_from,
-        period_to=period_to,
-    )
+    return ParsedFile.dated("endoscopy", log, "endoscopy_list", lists)
 
 
 def _list_rows(f: pd.DataFrame, cols, log: ProblemLog) -> pd.DataFrame:

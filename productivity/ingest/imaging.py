@@ -20,7 +20,6 @@ from productivity.ingest.checks import (
     check_trusts,
     mapped_frame,
     numbers,
-    period_bounds,
 )
 from productivity.ingest.maps import ColumnMap
 from productivity.ingest.tabular import (
@@ -175,17 +174,7 @@ def parse_imaging(
     log.raise_if_any()
     day = day[list(IMAGING_COLUMNS)].reset_index(drop=True)
     day["scans"] = day["scans"].astype("int64")
-    period_from, period_to = period_bounds(day["date"])
-    return ParsedFile(
-        kind="imaging",
-        file_name=log.file,
-        frames={"scanner_day": day},
-        rows=len(day),
-        trust_codes=tuple(sorted(day["trust_code"].unique())),
-        period_from=period_from,
-        period_to=period_to,
-        notes=notes,
-    )
+    return ParsedFile.dated("imaging", log, "scanner_day", day, notes)
 
 
 def _scanner_days(f: pd.DataFrame, cols, log: ProblemLog) -> pd.DataFrame:
