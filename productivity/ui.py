@@ -81,22 +81,16 @@ def existing_pages(default: str = "Overview") -> list[st.Page]:
 @st.cache_resource(show_spinner=False)
 def engine() -> Engine:
     """The store, created once per process; an empty store gets the synthetic demo."""
-    store = init_db(get_engine())
-    if _is_empty(store):
-        from productivity import demo
+    from productivity import demo
 
+    store = init_db(get_engine())
+    if demo.store_is_empty(store):
         with st.spinner("The store is empty: generating the synthetic demo data (about a minute)…"):
             demo.build_demo(engine=store)
     elif not marts.marts_current(store):
         with st.spinner("Rebuilding the precomputed aggregates for this version…"):
             marts.rebuild_marts(store)
     return store
-
-
-def _is_empty(store: Engine) -> bool:
-    from productivity import demo
-
-    return demo.store_is_empty(store)
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
