@@ -5,8 +5,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from productivity import auth, ingest, marts, reports, scheduler, ui
+from productivity import ingest, scheduler, ui
 from productivity.errors import InputError
+from productivity.store import marts, reports
+from productivity.ui import auth
 
 view = ui.frame("Data", filters=("trust", "period"))
 user = auth.current_user()

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from productivity import charts, diagnostics_view as dv, marts, schema, ui
+from productivity import charts, schema, ui
+from productivity.store import marts
+from productivity.views import diagnostics as dv
 
 view = ui.frame("Diagnostics", filters=("trust", "period", "modality"))
 where = f"at {view.trust}" if view.trust else "across the system"

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from productivity import charts, deprivation_data as dd, marts, schema, ui
+from productivity import charts, schema, ui
+from productivity.store import marts
+from productivity.views import inequalities as dd
 
 view = ui.frame("Health inequalities", filters=("trust", "period"))
 

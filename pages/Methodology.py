@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from productivity import methodology, ui
+from productivity import ui
+from productivity.views import methodology
 
 ui.frame("Methodology", filters=())
 bench = ui.benchmarks()

@@ -2,7 +2,10 @@
 
 import streamlit as st
 
-from productivity import charts, marts, mutual_aid, mutual_aid_data as mad, ui
+from productivity import charts, ui
+from productivity.planning import mutual_aid
+from productivity.store import marts
+from productivity.views import mutual_aid as mad
 
 view = ui.frame("Mutual aid", filters=("period",))
 

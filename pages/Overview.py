@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from productivity import charts, marts, overview_view as ov, reports, ui
+from productivity import charts, ui
+from productivity.store import marts, reports
+from productivity.views import overview as ov
 
 view = ui.frame("Overview")
 

@@ -3,10 +3,13 @@ and has my change worked? Drill down trust → site → theatre → specialty.""
 
 import streamlit as st
 
-from productivity import auth, charts, drilldown, rebase, ui
-from productivity.drilldown import Unit
+from productivity import charts, ui
 from productivity.errors import InputError
-from productivity.marts import Period
+from productivity.store import rebase
+from productivity.store.marts import Period
+from productivity.ui import auth
+from productivity.views import theatres as drilldown
+from productivity.views.theatres import Unit
 
 view = ui.frame("Theatres", filters=("trust", "period", "specialty"))
 bench = ui.benchmarks()[drilldown.UTILISATION_METRIC]

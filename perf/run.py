@@ -48,9 +48,11 @@ from perf.duckdb_baseline import (
     drop_baseline_marts,
     marts_baseline,
 )
-from productivity import db, marts, models, opportunity, synth
 from productivity.benchmarks import load_benchmarks
 from productivity.metrics import theatre
+from productivity.planning import opportunity
+from productivity.store import db, marts, models
+from productivity.synth import frames as synth
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "perf" / "results" / "latest.json"

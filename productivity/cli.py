@@ -110,7 +110,7 @@ def _read_csv(path: Path, columns: Sequence[str]) -> pd.DataFrame:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from productivity import demo
+    from productivity.synth import demo
 
     started = time.perf_counter()
     counts = demo.build_demo(seed=args.seed, months=args.months)
@@ -121,7 +121,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from productivity import ingest, marts
+    from productivity import ingest
+    from productivity.store import marts
 
     result = ingest.import_file(args.file, kind=args.kind, map_path=args.map_path)
     print(result.message)
@@ -131,7 +132,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from productivity import marts, reports
+    from productivity.store import marts, reports
 
     marts.ensure_marts()
     frame = reports.report(args.kind, by=args.by, start=args.start, end=args.end)
@@ -146,8 +147,9 @@ def _cmd_benchmarks(_args: argparse.Namespace) -> int:
 
 
 def _cmd_pack(args: argparse.Namespace) -> int:
-    from productivity import marts, pack
-    from productivity.db import get_engine
+    from productivity import pack
+    from productivity.store import marts
+    from productivity.store.db import get_engine
 
     marts.ensure_marts()
     content = pack.build_pack(get_engine(), trust=args.trust, period=args.period, fmt=args.format)
@@ -160,7 +162,7 @@ def _cmd_pack(args: argparse.Namespace) -> int:
 
 
 def _cmd_spc(args: argparse.Namespace) -> int:
-    from productivity import spc
+    from productivity.stats import spc
 
     frame = _read_csv(args.file, [args.date_col, args.value_col])
     dates = pd.to_datetime(frame[args.date_col], errors="coerce", format="mixed")
@@ -207,7 +209,7 @@ def _cmd_spc(args: argparse.Namespace) -> int:
 
 
 def _cmd_funnel(args: argparse.Namespace) -> int:
-    from productivity import funnel
+    from productivity.stats import funnel
 
     columns = [args.unit_col, args.numerator_col, args.denominator_col]
     frame = _read_csv(args.file, columns)

@@ -16,7 +16,7 @@ which the Data page reads through :func:`read_status`. The store going away (a P
 restart, a locked SQLite file) is logged and retried with capped exponential backoff; the worker
 keeps running. Run exactly one worker per store; the Streamlit app never starts a scheduler.
 This module owns the worker, its jobs, the status table and the CLI; scanning the folder lives
-in :mod:`productivity.dropfolder` and the retry in :mod:`productivity.store_retry`, whose public
+in :mod:`productivity.ingest.dropfolder` and the retry in :mod:`productivity.store.retry`, whose public
 names it re-exports. It imports library functions only, never Streamlit.
 """
 
@@ -48,8 +48,8 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel.sql.sqltypes import UTCDateTime
 
-from productivity import db, settings
-from productivity.dropfolder import (
+from productivity import settings
+from productivity.ingest.dropfolder import (
     DEFAULT_SCAN_SECONDS,
     DEFAULT_SETTLE_SECONDS,
     PARTIAL_SUFFIXES,
@@ -61,7 +61,8 @@ from productivity.dropfolder import (
     settle_seconds,
     write_problems,
 )
-from productivity.store_retry import (
+from productivity.store import db
+from productivity.store.retry import (
     BACKOFF_BASE_SECONDS,
     BACKOFF_CAP_SECONDS,
     RETRY_ATTEMPTS,
@@ -79,10 +80,10 @@ __all__ = [
     "SQLITE_JOBSTORE_TIMEOUT_SECONDS", "STATUS", "STATUS_COLUMNS", "WORKER", "build_scheduler",
     "ensure_status_table", "main", "prepare_store", "read_status", "rebuild_marts_nightly",
     "record_status", "run_once", "run_worker", "scan_drop_folder",
-    # re-exported from productivity.dropfolder
+    # re-exported from productivity.ingest.dropfolder
     "DEFAULT_SCAN_SECONDS", "DEFAULT_SETTLE_SECONDS", "PARTIAL_SUFFIXES", "ScanSummary",
     "complete_files", "rebuild", "scan", "scan_seconds", "settle_seconds", "write_problems",
-    # re-exported from productivity.store_retry
+    # re-exported from productivity.store.retry
     "BACKOFF_BASE_SECONDS", "BACKOFF_CAP_SECONDS", "RETRY_ATTEMPTS", "SQLITE_TRANSIENT",
     "backoff_delay", "is_transient", "retry",
 ]  # fmt: skip

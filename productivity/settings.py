@@ -12,12 +12,12 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
 BENCHMARKS_FILE = ROOT / "benchmarks" / "national.toml"
 TRUSTS_FILE = DATA_DIR / "trusts.csv"
-DEFAULT_DATABASE_URL = f"sqlite:///{DATA_DIR / 'productivity.db'}"
+DEFAULT_DATABASE_URL = f"sqlite:///{DATA_DIR / 'productivity.store.db'}"
 TIMEZONE = "Europe/London"
 
 
 def database_url() -> str:
-    """The store URL: ``DATABASE_URL`` or the SQLite file ``data/productivity.db``.
+    """The store URL: ``DATABASE_URL`` or the SQLite file ``data/productivity.store.db``.
 
     Heroku-style ``postgres://`` URLs are rewritten to the psycopg 3 driver.
     """

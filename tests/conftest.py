@@ -18,7 +18,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
-from productivity import db
+from productivity.store import db
 
 if TYPE_CHECKING:
     from streamlit.testing.v1 import AppTest
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 def fresh_store(url: str) -> Engine:
     """An engine on ``url`` with every table dropped and the schema created anew."""
-    from productivity import models  # noqa: F401  (registers the tables)
+    from productivity.store import models  # noqa: F401  (registers the tables)
 
     engine = db.get_engine(url)
     if engine.dialect.name != "sqlite":
@@ -73,7 +73,7 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
     On PostgreSQL it lives in a database of its own, which no other fixture wipes.
     """
-    from productivity import demo
+    from productivity.synth import demo
 
     url = store_url(tmp_path_factory.mktemp("demo"), "demo.db")
     engine = fresh_store(url)
@@ -83,7 +83,7 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture
 def demo_engine(demo_url: str) -> Engine:
-    from productivity import demo
+    from productivity.synth import demo
 
     engine = db.get_engine(demo_url)
     if demo.store_is_empty(engine):  # another test reset the shared PostgreSQL database

@@ -14,7 +14,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from productivity import auth, ui
+from productivity import ui
+from productivity.ui import auth
 from tests import oidc_stub
 
 TIMEOUT = 90  # seconds: a signed-in run of a page reads the demo marts

@@ -14,8 +14,9 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, select
 
-from productivity import cli, marts, models, reference
-from productivity.db import bulk_insert, write_transaction
+from productivity import cli
+from productivity.store import marts, models, reference
+from productivity.store.db import bulk_insert, write_transaction
 from tests.test_metrics_theatre import CASES, LISTS
 
 REPORT_COLUMNS = (
@@ -173,7 +174,7 @@ def test_benchmarks_command():
 
 def test_demo_is_deterministic_and_reports_run(demo_engine: Engine, tmp_path: Path):
     """A second demo with the same seed gives identical tables (compared in a fresh store)."""
-    from productivity import demo
+    from productivity.synth import demo
     from tests.conftest import fresh_store, store_url
 
     other = fresh_store(store_url(tmp_path, "again.db"))

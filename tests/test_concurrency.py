@@ -36,8 +36,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, Engine, text
 
-from productivity import db, ingest, marts, reports
+from productivity import ingest
 from productivity.benchmarks import load_benchmarks
+from productivity.store import db, marts, reports
 
 ROOT = Path(__file__).resolve().parent.parent
 SECONDS = float(os.environ.get("CONCURRENCY_SECONDS", "30"))

@@ -8,8 +8,11 @@ import pandas as pd
 import pytest
 from sqlalchemy import delete
 
-from productivity import db, diagnostics_view as dv, marts, models, rebase, reports, schema, spc
+from productivity import schema
 from productivity.benchmarks import load_benchmarks
+from productivity.stats import spc
+from productivity.store import db, marts, models, rebase, reports
+from productivity.views import diagnostics as dv
 
 ALL = marts.Period()
 NOWHERE = marts.Period("2001-01", "2001-02")

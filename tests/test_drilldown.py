@@ -8,10 +8,11 @@ import math
 import pandas as pd
 import pytest
 
-from productivity import drilldown, marts, rebase
 from productivity.benchmarks import load_benchmarks
-from productivity.drilldown import Unit
 from productivity.metrics import lost_time, theatre
+from productivity.store import marts, rebase
+from productivity.views import theatres as drilldown
+from productivity.views.theatres import Unit
 
 TARGET = 0.85
 

@@ -1,4 +1,4 @@
-"""Funnel plots (productivity.funnel) against hand-computed limits, flags and τ².
+"""Funnel plots (productivity.stats.funnel) against hand-computed limits, flags and τ².
 
 z95 = Φ⁻¹(0.975) = 1.959964 and z998 = Φ⁻¹(0.999) = 3.090232. With θ = 0.5 the standard errors
 are round: sqrt(0.25/n) is 0.05 at n = 100 and 0.025 at n = 400 (normal), and 1/(2 sqrt(n)) is the
@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 
-from productivity.funnel import Z_95, Z_998, funnel, funnel_curve
+from productivity.stats.funnel import Z_95, Z_998, funnel, funnel_curve
 
 UNITS = ["A", "B", "C", "D"]
 # 35/100, 60/100, 240/400, 165/400: pooled 500/1000 = 0.5

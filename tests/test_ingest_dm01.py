@@ -303,7 +303,8 @@ def test_footnotes_under_the_provider_rows_and_older_area_subtotals_are_skipped(
 
 
 def test_deprivation_rows_keep_their_waiting_bands(tmp_path, engine):
-    from productivity import db, reference, synth
+    from productivity.store import db, reference
+    from productivity.synth import frames as synth
 
     rows = synth.build_frames(seed=1, months=1).dm01_imd
     rows = rows[rows["provider_code"] == "REM"].assign(

@@ -17,8 +17,9 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select, text
 
-from productivity import db, ingest, models
+from productivity import ingest
 from productivity.errors import InputError
+from productivity.store import db, models
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "data" / "samples"
@@ -265,7 +266,8 @@ def test_sigkill_during_the_write_leaves_the_store_exactly_as_before(tmp_path):
     script = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from productivity import db, ingest\n"
+        "from productivity import ingest\n"
+        "from productivity.store import db\n"
         "def report(fraction):\n"
         "    print(f'{fraction:.3f}', flush=True)\n"
         f"ingest.import_file(Path({str(big)!r}), engine=db.get_engine({url!r}), progress=report)\n"

@@ -9,10 +9,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from productivity import ingest, synth
+from productivity import ingest
 from productivity.errors import MAX_PROBLEMS, InputError
 from productivity.ingest.pid import valid_nhs_numbers
 from productivity.schema import CASE_COLUMNS, LIST_COLUMNS, THEATRE_COLUMNS
+from productivity.synth import frames as synth
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "data" / "samples"

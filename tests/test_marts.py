@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine, delete
 
-from productivity import marts, models, reference
-from productivity.db import bulk_insert, write_transaction
+from productivity.store import marts, models, reference
+from productivity.store.db import bulk_insert, write_transaction
 from tests.test_metrics_theatre import CASES, LISTS
 
 

@@ -8,8 +8,10 @@ import tomllib
 
 import pytest
 
-from productivity import marts, methodology, reports, settings
+from productivity import settings
 from productivity.benchmarks import load_benchmarks
+from productivity.store import marts, reports
+from productivity.views import methodology
 
 KEYS = {"trust_code", "provider_code", "test_code", "modality", "site", "scanner_id", "month"}
 
@@ -119,7 +121,7 @@ def test_format_benchmark(value, unit, words):
 
 def test_methodology_imports_no_streamlit_or_store():
     code = (
-        "import sys, productivity.methodology\n"
+        "import sys, productivity.views.methodology\n"
         "print(','.join(m for m in ('streamlit', 'sqlalchemy') if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

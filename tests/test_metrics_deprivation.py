@@ -13,9 +13,11 @@ import pandas as pd
 import pytest
 from sqlalchemy import inspect, text
 
-from productivity import db, deprivation_data as dd, marts, spc
 from productivity.metrics import deprivation as dep
 from productivity.schema import DM01_BANDS
+from productivity.stats import spc
+from productivity.store import db, marts
+from productivity.views import inequalities as dd
 
 Z = 1.959963984540054
 

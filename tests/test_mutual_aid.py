@@ -16,10 +16,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from productivity import marts, mutual_aid_data
 from productivity.benchmarks import load_benchmarks
 from productivity.metrics import diagnostics
-from productivity.mutual_aid import (
+from productivity.planning.mutual_aid import (
     DONOR_LIMIT,
     MAX_DISTANCE,
     OWN_PERFORMANCE,
@@ -30,6 +29,8 @@ from productivity.mutual_aid import (
     trust_distances,
     trust_roles,
 )
+from productivity.store import marts
+from productivity.views import mutual_aid as mutual_aid_data
 
 PARAMS = MatchParameters(within_6_weeks_target=0.95)
 
@@ -266,7 +267,7 @@ def test_bad_parameters_are_refused(changes):
 
 def test_the_matcher_imports_no_streamlit_or_database():
     code = (
-        "import sys, productivity.mutual_aid\n"
+        "import sys, productivity.planning.mutual_aid\n"
         "print(','.join(m for m in ('streamlit', 'sqlmodel', 'sqlalchemy') if m in sys.modules))"
     )
     result = subprocess.run(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from productivity import opportunity
+from productivity.planning import opportunity
 
 
 def per_list(rows: list[tuple]) -> pd.DataFrame:

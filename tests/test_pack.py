@@ -11,11 +11,13 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
-from productivity import demo, marts, pack, pack_pdf, reports
 from productivity.benchmarks import load_benchmarks
 from productivity.errors import InputError
 from productivity.export import SUPPRESSED
+from productivity.pack import build as pack, pdf as pack_pdf
 from productivity.schema import DM01_TESTS
+from productivity.store import marts, reports
+from productivity.synth import demo
 
 # Title, headlines, ranking, one SPC chart, two funnels, DM01 waits, two methodology pages.
 TRUST_PAGES = 9
@@ -49,7 +51,7 @@ def pdf_pages(data: bytes, tmp_path: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def latest(demo_url: str) -> str:
-    from productivity import db
+    from productivity.store import db
 
     return str(demo.store_facts(db.get_engine(demo_url))["months"][-1])
 
@@ -57,7 +59,7 @@ def latest(demo_url: str) -> str:
 @pytest.fixture(scope="module")
 def small_count(demo_url: str, latest: str) -> tuple[str, str]:
     """A trust and DM01 test with 1 to 4 people waiting 13+ weeks at the latest month."""
-    from productivity import db
+    from productivity.store import db
 
     period = marts.Period(latest, latest)
     rows = reports.dm01_report(db.get_engine(demo_url), "trust", period, load_benchmarks())
@@ -70,7 +72,7 @@ def small_count(demo_url: str, latest: str) -> tuple[str, str]:
 
 @pytest.fixture(scope="module")
 def trust_pdf(demo_url: str, latest: str, small_count: tuple[str, str]) -> bytes:
-    from productivity import db
+    from productivity.store import db
 
     return pack.build_pack(db.get_engine(demo_url), trust=small_count[0], period=latest, fmt="pdf")
 

@@ -9,7 +9,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from productivity import methodology, settings
+from productivity import settings
+from productivity.views import methodology
 
 TIMEOUT = 60
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "Methodology.py")

@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from productivity import ingest, quality
+from productivity import ingest
+from productivity.store import quality
 
 ROOT = Path(__file__).resolve().parent.parent
 THEATRE = ROOT / "data" / "samples" / "theatre-extract-RBL-May-2026.csv"

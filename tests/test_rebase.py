@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from productivity import rebase
 from productivity.errors import InputError
+from productivity.store import rebase
 
 UNIT = "theatre:RBL/RBL01/Theatre 3"
 METRIC = "theatre_capped_utilisation"

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from productivity.benchmarks import load_benchmarks
-from productivity.scenarios import Scenario, scenario_opportunity
+from productivity.planning.scenarios import Scenario, scenario_opportunity
 from productivity.schema import DM01_BANDS
 
 

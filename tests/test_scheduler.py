@@ -22,7 +22,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine, exc as sa_exc
 
-from productivity import db, marts, scheduler, settings
+from productivity import scheduler, settings
+from productivity.store import db, marts
 
 DEADLINE_SECONDS = 20
 ECHO_HEADER = "trust_code,site,date,tests,scheduled_minutes\n"

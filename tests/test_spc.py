@@ -1,4 +1,4 @@
-"""XmR charts (productivity.spc) against hand-computed series, rule by rule.
+"""XmR charts (productivity.stats.spc) against hand-computed series, rule by rule.
 
 Constants: limits are mean ± 2.66 × mMR, 2σ is mean ± (2/3)(2.66 × mMR) = mean ± 1.77333 × mMR,
 and screening drops moving ranges ≥ 3.267 × mMR.
@@ -10,7 +10,7 @@ import math
 import pandas as pd
 import pytest
 
-from productivity.spc import SPCResult, to_records, xmr
+from productivity.stats.spc import SPCResult, to_records, xmr
 
 BASE = [3.0, 1.0] * 6  # mean 2, eleven moving ranges of 2 → mMR 2, limits 2 ± 5.32
 

@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from productivity import schema, settings, synth
+from productivity import schema, settings
+from productivity.synth import frames as synth
 
 DATETIME_COLUMNS = {
     "date", "period", "session_date", "planned_start", "planned_end", "anaesthetic_start",

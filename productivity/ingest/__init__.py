@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, select
 
-from productivity import db, reference, settings
+from productivity import settings
 from productivity.errors import InputError
 from productivity.ingest import dm01, dm01_workbook
 from productivity.ingest.checks import ParsedFile, reference_trust_codes
@@ -52,6 +52,7 @@ from productivity.ingest.store import (
 )
 from productivity.ingest.tabular import ProblemLog
 from productivity.ingest.theatre import parse_theatre
+from productivity.store import db, reference
 
 __all__ = [
     "KINDS",
@@ -152,7 +153,7 @@ def _parse(
 
 def seed_reference(target: Engine | Connection) -> None:
     """Load the trusts of ``data/trusts.csv`` and the sites of ``data/sites.csv`` (if present)
-    into the store, so rows can name them (see :func:`productivity.reference.seed_reference`).
+    into the store, so rows can name them (see :func:`productivity.store.reference.seed_reference`).
     Takes an engine (its own transaction) or a connection inside the caller's transaction."""
     if isinstance(target, Engine):
         with db.write_transaction(target) as conn:

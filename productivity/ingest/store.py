@@ -1,7 +1,7 @@
 """The one write path into the store's case-level tables: replace by trust and period, then insert.
 
 Every function takes an open connection inside the caller's transaction (see
-:func:`productivity.db.write_transaction`) and never commits, so a file is all-or-nothing. A
+:func:`productivity.store.db.write_transaction`) and never commits, so a file is all-or-nothing. A
 corrected file replaces what the store holds for the same trust over the file's date range (DM01:
 the same period and provider); each function returns ``(rows written, rows replaced)``. The demo
 loader calls these directly with synthetic frames. SQL is SQLAlchemy Core with bound parameters.
@@ -16,7 +16,6 @@ import pandas as pd
 from sqlalchemy import Connection, Table, and_, delete, exists, func, insert, select, update
 from sqlmodel import SQLModel
 
-from productivity import db
 from productivity.schema import (
     CASE_COLUMNS,
     DM01_BANDS,
@@ -25,12 +24,13 @@ from productivity.schema import (
     ENDOSCOPY_COLUMNS,
     LIST_COLUMNS,
 )
+from productivity.store import db
 
 Progress = Callable[[float], None] | None
 
 
 def meta_table(name: str) -> Table:
-    from productivity import models  # noqa: F401  (registers the tables)
+    from productivity.store import models  # noqa: F401  (registers the tables)
 
     return SQLModel.metadata.tables[name]
 

@@ -1,0 +1,217 @@
+"""The board pack drawn as an A4-landscape PDF with fpdf2: a cover, then a page per section.
+
+Owns the page geometry, the running header and the footer that repeats the caveats, and the
+fonts: DejaVu from :data:`FONT_DIR` when installed, else the core Latin-1 fonts with ASCII
+stand-ins for the symbols (:data:`ASCII`). :func:`render_pdf` takes the sections as data and never
+reads the store; it must not import python-pptx, Streamlit or the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Sequence
+from pathlib import Path
+
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+
+from productivity.pack.content import Cover, PackTable, Section
+from productivity.pack.style import (
+    BLUE,
+    GREY,
+    INK,
+    PALE,
+    WARN,
+    WHITE,
+    fit_png,
+    halves,
+    right_aligned,
+)
+
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")  # Debian's fonts-dejavu-core
+FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
+# Core PDF fonts hold only Latin-1: what the fallback writes instead of each symbol.
+ASCII = {"✓": "+", "✗": "x", "▲": "^", "▼": "v", "●": "o", "⚠": "!", "–": "-", "—": "-",
+         "≥": ">=", "≤": "<=", "✎": "(local) ", "…": "...", "τ²": "tau2", "Σ": "sum ", "’": "'",
+         "→": "->", "›": ">", "−": "-"}  # fmt: skip
+PAGE_W, PAGE_H, MARGIN = 297.0, 210.0, 12.0  # A4 landscape, mm
+CONTENT_W, BOTTOM = PAGE_W - 2 * MARGIN, PAGE_H - 13.0  # BOTTOM: above the footer
+
+
+def _plain(text: str) -> str:
+    return text.replace("**", "")
+
+
+class _PackPdf(FPDF):
+    """A4 landscape with a blue running header and a footer that repeats the caveats."""
+
+    def __init__(self, cover: Cover) -> None:
+        super().__init__(orientation="L", unit="mm", format="A4")
+        self.cover = cover
+        self.unicode = all((FONT_DIR / name).exists() for name in FONT_FILES.values())
+        for style, name in FONT_FILES.items() if self.unicode else ():
+            self.add_font("DejaVu", style, str(FONT_DIR / name))
+        self.family = "DejaVu" if self.unicode else "helvetica"
+        self.set_margins(MARGIN, 14, MARGIN)  # top: below the running header
+        self.set_auto_page_break(True, margin=PAGE_H - BOTTOM)
+        self.set_title(_plain(f"Board pack: {cover.title}"))
+        self.set_author("Theatre and diagnostics productivity monitor")
+
+    def t(self, text: str) -> str:
+        """Text the font can draw: as it is in DejaVu, else Latin-1 with ASCII stand-ins."""
+        if self.unicode:
+            return text
+        for symbol, stand_in in ASCII.items():
+            text = text.replace(symbol, stand_in)
+        return text.encode("latin-1", "replace").decode("latin-1")
+
+    def font(self, size: float, style: str = "", colour: tuple[int, int, int] = INK) -> None:
+        self.set_font(self.family, style, size)
+        self.set_text_color(*colour)
+
+    def header(self) -> None:
+        if self.page_no() == 1:
+            return
+        self.set_fill_color(*BLUE)
+        self.rect(0, 0, PAGE_W, 9, style="F")
+        self.font(8.5, "B", WHITE)
+        self.set_xy(MARGIN, 1.5)
+        self.cell(CONTENT_W / 2, 6, self.t(f"Board pack · {self.cover.title}"))
+        self.cell(CONTENT_W / 2, 6, self.t(self.cover.period_text), align="R")
+
+    def footer(self) -> None:
+        self.set_y(PAGE_H - 9)
+        self.font(7.5, "", GREY)
+        caveat = "Synthetic demo data · " if self.cover.synthetic else ""
+        caveat += "Counts from 1 to 4 are shown as *. Benchmarks and sources: see Methodology."
+        self.cell(CONTENT_W * 0.8, 5, self.t(caveat))
+        self.cell(CONTENT_W * 0.2, 5, f"Page {self.page_no()} of {{nb}}", align="R")
+
+
+def render_pdf(cover: Cover, sections: Sequence[Section]) -> bytes:
+    pdf = _PackPdf(cover)
+    pdf.add_page()
+    _pdf_cover(pdf, cover)
+    for section in sections:
+        pdf.add_page()
+        _pdf_section(pdf, section)
+    return bytes(pdf.output())
+
+
+def _pdf_cover(pdf: _PackPdf, cover: Cover) -> None:
+    pdf.set_fill_color(*BLUE)
+    pdf.rect(0, 0, PAGE_W, 78, style="F")
+    for y, size, style, text in (
+        (18, 13, "B", "Theatre and diagnostics productivity · Board pack"),
+        (30, 26, "B", cover.title),
+        (58, 14, "", cover.period_text),
+    ):
+        pdf.set_xy(MARGIN + 4, y)
+        pdf.font(size, style, WHITE)
+        pdf.multi_cell(CONTENT_W - 8, size * 0.46, pdf.t(text), align="L")
+    y = 90.0
+    if cover.synthetic:
+        pdf.set_draw_color(*WARN)
+        pdf.set_line_width(1.2)
+        pdf.set_xy(MARGIN + 4, y)
+        pdf.font(16, "B", WARN)
+        pdf.cell(150, 13, pdf.t("SYNTHETIC DEMO DATA"), border=1, align="C")
+        pdf.set_xy(MARGIN + 4, y + 15)
+        pdf.font(9, "I", WARN)
+        pdf.cell(0, 5, pdf.t("Every figure comes from generated data, not any trust's records."))
+        y += 27
+    pdf.set_xy(MARGIN + 4, y)
+    pdf.font(11, "B")
+    pdf.cell(0, 7, "Contents")
+    pdf.font(10)
+    for number, heading in enumerate(cover.contents, start=2):
+        pdf.set_xy(MARGIN + 8, pdf.get_y() + 6.2)
+        pdf.cell(0, 6, pdf.t(f"{heading}  ·  page {number}"))
+    pdf.set_xy(MARGIN + 4, BOTTOM - 8)
+    pdf.font(8, "", GREY)
+    pdf.cell(0, 5, pdf.t(f"Data as of {cover.built_at} · produced {dt.date.today():%d %b %Y}"))
+
+
+def _pdf_section(pdf: _PackPdf, section: Section) -> None:
+    pdf.set_xy(MARGIN, 13)
+    pdf.font(16, "B", BLUE)
+    pdf.cell(CONTENT_W, 9, pdf.t(section.heading))
+    if not (section.chart or section.table or section.tiles):
+        _pdf_columns(pdf, section.notes, 24.0)
+        return
+    y = 24.0
+    pdf.font(8.5)
+    for note in section.notes:
+        pdf.set_xy(MARGIN, y)
+        pdf.multi_cell(CONTENT_W, 4.2, pdf.t(note), align="L")
+        y = pdf.get_y() + 1.5
+    y += 2
+    if section.tiles:
+        width = (CONTENT_W - 2 * 6) / len(section.tiles)
+        for i, (value, label) in enumerate(section.tiles):
+            x = MARGIN + i * (width + 6)
+            pdf.set_fill_color(*PALE)
+            pdf.rect(x, y, width, 30, style="F")
+            pdf.set_fill_color(*BLUE)
+            pdf.rect(x, y, 1.6, 30, style="F")
+            pdf.set_xy(x + 5, y + 3)
+            pdf.font(24, "B", BLUE)
+            pdf.cell(width - 8, 12, pdf.t(value))
+            pdf.set_xy(x + 5, y + 16)
+            pdf.font(8.5)
+            pdf.multi_cell(width - 8, 4, pdf.t(label), align="L")
+        y += 36
+    chart_w = CONTENT_W * 0.52 if section.table else CONTENT_W
+    if section.chart:
+        w, h = fit_png(section.chart, chart_w, BOTTOM - y)
+        x = MARGIN if section.table else MARGIN + (CONTENT_W - w) / 2
+        pdf.image(io.BytesIO(section.chart), x=x, y=y, w=w, h=h)
+    if section.table and section.chart:
+        _pdf_table(pdf, section.table, MARGIN + chart_w + 5, CONTENT_W - chart_w - 5, y, 7.5)
+    elif section.table:
+        _pdf_table(pdf, section.table, MARGIN, CONTENT_W, y, 8)
+
+
+def _pdf_columns(pdf: _PackPdf, paragraphs: Sequence[str], top: float) -> None:
+    """Paragraphs in two columns balanced by length; a ``**lead-in**`` is drawn bold."""
+    width = (CONTENT_W - 8) / 2
+    pdf.font(9)
+    for i, column in enumerate(halves(paragraphs)):
+        y = top
+        for paragraph in column:
+            pdf.set_xy(MARGIN + i * (width + 8), y)
+            pdf.multi_cell(width, 4.4, pdf.t(paragraph), align="L", markdown=True)
+            y = pdf.get_y() + 2
+
+
+def _pdf_table(
+    pdf: _PackPdf, table: PackTable, x: float, width: float, y: float, size: float
+) -> None:
+    pdf.set_left_margin(x)  # fpdf2 starts each table row at the left margin
+    pdf.set_xy(x, y)
+    pdf.font(size)
+    pdf.set_draw_color(*GREY)
+    pdf.set_line_width(0.2)
+    bold = FontFace(emphasis="BOLD", fill_color=(214, 230, 245))
+    zebra = (FontFace(fill_color=WHITE), FontFace(fill_color=(244, 246, 247)))
+    with pdf.table(
+        width=width,
+        col_widths=table.widths,
+        align="LEFT",
+        headings_style=FontFace(emphasis="BOLD", color=WHITE, fill_color=BLUE),
+        line_height=size * 0.5,
+        borders_layout="HORIZONTAL_LINES",
+        padding=(0.9, 1.2),
+        v_align="MIDDLE",
+    ) as grid:
+        head = grid.row()
+        for heading in table.headings:
+            head.cell(pdf.t(heading), align="L")
+        aligns = ["R" if right else "L" for right in right_aligned(table)]
+        for i, cells in enumerate(table.rows):
+            row = grid.row()
+            style = bold if i in table.highlight else zebra[i % 2]
+            for text, align in zip(cells, aligns, strict=True):
+                row.cell(pdf.t(text), align=align, style=style)
+    pdf.set_left_margin(MARGIN)

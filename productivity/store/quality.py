@@ -1,0 +1,185 @@
+"""The theatre data-quality report: what in the loaded data weakens the metrics, by trust and month.
+
+Example::
+
+    from productivity.store import quality
+    report = quality.read_quality(engine)                  # from the store
+    report = quality.quality_report(lists, cases)          # from normalised frames (pure)
+
+Each count is a number of cases or lists (see :data:`QUALITY_CHECKS`), so an analyst can see how
+much of a month's data a problem touches. The completed-case and fallback rules are those of
+:func:`productivity.metrics.theatre.prepare_cases`, so the report and the metrics never disagree.
+:func:`quality_report` is pure; :func:`read_quality` reads the store (SQLAlchemy Core, bound
+parameters) and adds the duplicate rows importers dropped. Imports no Streamlit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Mapping
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, exists, func, select
+
+from productivity.ingest.checks import known_specialties
+from productivity.metrics.theatre import prepare_cases
+from productivity.schema import LIST_COLUMNS
+from productivity.store import db
+
+QUALITY_CHECKS: Mapping[str, str] = {
+    "anaesthetic_fallback": "Cases with no anaesthetic start, timed from into theatre instead",
+    "missing_timestamps": "Cases (not cancelled) missing into theatre, knife to skin or out of "
+    "theatre",
+    "impossible_sequences": "Cases whose milestones are out of order (anaesthetic start, into "
+    "theatre, knife to skin, out of theatre)",
+    "lists_without_cases": "Lists on which no case was completed (unused sessions)",
+    "cases_outside_list": "Completed cases whose touch time does not overlap their planned session",
+    "duplicates_dropped": "Exact duplicate rows dropped on import",
+    "unmapped_specialties": "Lists whose specialty is not a known specialty name",
+    "lists_without_specialty_cases": "Lists whose trust and specialty have no completed case "
+    "that month, so they get no opportunity figure",
+}
+REPORT_COLUMNS: tuple[str, ...] = ("trust_code", "month", "lists", "cases", *QUALITY_CHECKS)
+ISSUE_COLUMNS: tuple[str, ...] = ("trust_code", "month", "issue", "count")
+_ORDER = ("anaesthetic_start", "into_theatre", "knife_to_skin", "out_of_theatre")
+
+
+def _month(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values).dt.to_period("M").dt.start_time
+
+
+def quality_report(
+    lists: pd.DataFrame,
+    cases: pd.DataFrame,
+    issues: pd.DataFrame | None = None,
+    specialties: Collection[str] | None = None,
+) -> pd.DataFrame:
+    """Data-quality counts per trust and month (columns :data:`REPORT_COLUMNS`).
+
+    ``lists``/``cases`` are the normalised theatre frames (schema.LIST_COLUMNS/CASE_COLUMNS);
+    ``issues`` holds counts found on import (:data:`ISSUE_COLUMNS`, e.g. duplicates dropped);
+    ``specialties`` are the known names (default: ``data/maps/specialties.toml``). The month is
+    that of the list's session date, as a first-of-month timestamp.
+    """
+    known = known_specialties() if specialties is None else frozenset(specialties)
+    month = _month(lists["session_date"])
+    keys = pd.DataFrame({"trust_code": lists["trust_code"].astype("str"), "month": month})
+    prepared = prepare_cases(lists, cases)
+    position = prepared["list_position"].to_numpy()
+    on_list = position >= 0
+    case_keys = keys.iloc[position[on_list]].reset_index(drop=True)
+    c = cases[on_list].reset_index(drop=True)
+    p = prepared[on_list].reset_index(drop=True)
+    times = {name: pd.to_datetime(c[name]) for name in _ORDER}
+    cancelled = p["cancelled"].to_numpy()
+    live = p["has_case"].to_numpy() & ~cancelled
+    missing = np.zeros(len(c), dtype=bool)
+    for name in _ORDER[1:]:
+        missing |= times[name].isna().to_numpy()
+    out_of_order = np.zeros(len(c), dtype=bool)
+    for i, early in enumerate(_ORDER):
+        for late in _ORDER[i + 1 :]:
+            out_of_order |= (times[early] > times[late]).to_numpy()
+    starts = lists["planned_start"].to_numpy()[position[on_list]]
+    ends = lists["planned_end"].to_numpy()[position[on_list]]
+    completed = p["completed"].to_numpy()
+    outside = completed & (
+        (p["touch_end"].to_numpy() <= starts) | (p["touch_start"].to_numpy() >= ends)
+    )
+    per_case = case_keys.assign(
+        cases=p["has_case"].to_numpy().astype(int),
+        anaesthetic_fallback=p["anaesthetic_fallback"].to_numpy().astype(int),
+        missing_timestamps=(live & missing).astype(int),
+        impossible_sequences=(p["has_case"].to_numpy() & out_of_order).astype(int),
+        cases_outside_list=outside.astype(int),
+    )
+    done = np.bincount(position[on_list][completed], minlength=len(lists)) > 0
+    specialty = lists["specialty"].fillna("").astype("str")
+    group_done = (
+        pd.Series(done)
+        .groupby([keys["trust_code"], keys["month"], specialty.to_numpy()])
+        .transform("any")
+        .to_numpy()
+    )
+    per_list = keys.assign(
+        lists=1,
+        lists_without_cases=(~done).astype(int),
+        unmapped_specialties=(~specialty.isin(list(known))).to_numpy().astype(int),
+        lists_without_specialty_cases=(~group_done).astype(int),
+    )
+    by = ["trust_code", "month"]
+    report = per_list.groupby(by).sum().join(per_case.groupby(by).sum(), how="outer")
+    if issues is not None and not issues.empty:
+        dropped = issues[issues["issue"] == "duplicates_dropped"].assign(
+            month=lambda f: _month(f["month"])
+        )
+        report = report.join(
+            dropped.groupby(by)["count"].sum().rename("duplicates_dropped"), how="outer"
+        )
+    report = report.reindex(columns=list(REPORT_COLUMNS[2:])).fillna(0).astype("int64")
+    return report.reset_index()[list(REPORT_COLUMNS)].sort_values(by, ignore_index=True)
+
+
+def quality_long(report: pd.DataFrame) -> pd.DataFrame:
+    """The report as one row per trust, month and check, with the check's description."""
+    long = report.melt(
+        id_vars=["trust_code", "month", "lists", "cases"],
+        value_vars=list(QUALITY_CHECKS),
+        var_name="check",
+        value_name="count",
+    )
+    long["description"] = long["check"].map(QUALITY_CHECKS)
+    return long.sort_values(["trust_code", "month", "check"], ignore_index=True)
+
+
+def read_quality(
+    engine: Engine | None = None,
+    trust_codes: Collection[str] | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> pd.DataFrame:
+    """:func:`quality_report` over the store's theatre lists between ``start`` and ``end``."""
+    from productivity.store import models
+
+    engine = engine or db.get_engine()
+    lst, case = models.TheatreList.__table__, models.TheatreCase.__table__
+    issue = models.ImportIssue.__table__
+    where = []
+    if trust_codes:
+        where.append(lst.c.trust_code.in_(sorted(trust_codes)))
+    if start is not None:
+        where.append(lst.c.session_date >= start)
+    if end is not None:
+        where.append(lst.c.session_date <= end)
+    list_query = select(*(lst.c[n] for n in LIST_COLUMNS)).where(*where)
+    case_query = select(case).where(case.c.list_id.in_(select(lst.c.list_id).where(*where)))
+    surviving = exists().where(lst.c.import_run_id == issue.c.import_run_id)
+    issue_query = (
+        select(
+            issue.c.trust_code, issue.c.month, issue.c.issue, func.sum(issue.c.count).label("count")
+        )
+        .where(surviving)
+        .group_by(issue.c.trust_code, issue.c.month, issue.c.issue)
+    )
+    with engine.connect() as conn:
+        lists = pd.read_sql_query(list_query, conn)
+        cases = pd.read_sql_query(case_query, conn)
+        issues = pd.read_sql_query(issue_query, conn)
+    if lists.empty:
+        return pd.DataFrame(columns=list(REPORT_COLUMNS))
+    for name in ("session_date", "planned_start", "planned_end"):
+        lists[name] = pd.to_datetime(lists[name], format="ISO8601")
+    for name in _ORDER:
+        cases[name] = pd.to_datetime(cases[name], format="ISO8601")
+    cases["cancelled"] = cases["cancelled"].astype(bool)
+    cases["cancel_clinical"] = cases["cancel_clinical"].astype(bool)
+    if not issues.empty:
+        months = _month(issues["month"])
+        keep = issues["trust_code"].isin(lists["trust_code"].unique())
+        if start is not None:
+            keep &= months >= _month(pd.Series([start]))[0]
+        if end is not None:
+            keep &= months <= pd.Timestamp(end)
+        issues = issues[keep]
+    return quality_report(lists, cases, issues)

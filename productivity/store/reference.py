@@ -1,0 +1,46 @@
+"""Reference data: the trusts (``data/trusts.csv``) and sites (``data/sites.csv``) in the store.
+
+Every data row names a trust by its ODS code, so the trust table must be seeded before any
+import. Seeding is an upsert by parameterised statements: running it twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Connection, delete, select
+
+from productivity import settings
+from productivity.store import models
+
+SITES_FILE = settings.DATA_DIR / "sites.csv"
+
+
+def read_trusts() -> pd.DataFrame:
+    return pd.read_csv(settings.TRUSTS_FILE, dtype="str", keep_default_na=False)
+
+
+def read_sites() -> pd.DataFrame:
+    if not SITES_FILE.exists():
+        return pd.DataFrame(columns=["trust_code", "site", "site_name", "latitude", "longitude"])
+    return pd.read_csv(SITES_FILE, dtype={"trust_code": "str", "site": "str", "site_name": "str"})
+
+
+def seed_reference(conn: Connection) -> None:
+    """Insert or refresh the trusts and sites from ``data/`` inside the caller's transaction."""
+    trusts = read_trusts()
+    known = set(conn.execute(select(models.Trust.trust_code)).scalars())
+    for row in trusts.to_dict("records"):
+        values = {k: row[k] or None for k in ("trust_code", "name", "type", "parent_code")}
+        if row["trust_code"] in known:
+            conn.execute(
+                models.Trust.__table__.update()
+                .where(models.Trust.__table__.c.trust_code == row["trust_code"])
+                .values(values)
+            )
+        else:
+            conn.execute(models.Trust.__table__.insert().values(values))
+    sites = read_sites()
+    conn.execute(delete(models.Site))
+    if not sites.empty:
+        records = sites.astype(object).where(sites.notna(), None).to_dict("records")
+        conn.execute(models.Site.__table__.insert(), records)

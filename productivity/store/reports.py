@@ -1,0 +1,351 @@
+"""Reports for ``python -m productivity report KIND``: mart rows in, one tidy table out.
+
+The CLI and the pages share these readers, so a number on a page and in a report always agree.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from productivity import settings
+from productivity.benchmarks import Benchmarks, load_benchmarks
+from productivity.metrics import diagnostics, theatre, waits
+from productivity.planning import opportunity, scenarios
+from productivity.schema import DM01_COLUMNS
+from productivity.stats import outliers
+from productivity.store import marts, models
+from productivity.store.db import get_engine
+
+# --by LEVEL -> keys for each diagnostic report ("theatre" means the finest unit: a scanner).
+IMAGING_LEVELS = {
+    "trust": ["trust_code", "modality"],
+    "site": ["trust_code", "site", "modality"],
+    "theatre": ["trust_code", "site", "scanner_id", "modality"],
+    "specialty": ["modality"],
+    "month": ["trust_code", "modality", "month"],
+}
+SITE_LEVELS = {
+    "trust": ["trust_code"],
+    "site": ["trust_code", "site"],
+    "theatre": ["trust_code", "site"],
+    "specialty": ["trust_code"],
+    "month": ["trust_code", "month"],
+}
+DM01_LEVELS = {
+    "trust": ["provider_code", "test_code"],
+    "site": ["provider_code", "test_code"],
+    "theatre": ["provider_code", "test_code"],
+    "specialty": ["test_code"],
+    "month": ["provider_code", "test_code", "month"],
+}
+
+
+def imaging_report(
+    engine: Engine, by: str, period: marts.Period, benchmarks: Benchmarks
+) -> pd.DataFrame:
+    rows = marts.read_mart(engine, marts.IMAGING, period)
+    keys = IMAGING_LEVELS[by]
+    if rows.empty:
+        return pd.DataFrame(columns=[*keys, "scans", "operational_hours", "scans_per_hour"])
+    return diagnostics.scans_per_hour(rows, keys, benchmark_rates=benchmarks.scan_rates())
+
+
+def endoscopy_report(
+    engine: Engine, by: str, period: marts.Period, benchmarks: Benchmarks
+) -> pd.DataFrame:
+    rows = marts.read_mart(engine, marts.ENDOSCOPY, period)
+    target = benchmarks.value("endoscopy_list_utilisation")
+    return diagnostics.endoscopy_utilisation(rows, SITE_LEVELS[by], target=target)
+
+
+def echo_report(
+    engine: Engine, by: str, period: marts.Period, benchmarks: Benchmarks
+) -> pd.DataFrame:
+    rows = marts.read_mart(engine, marts.ECHO, period)
+    minutes = benchmarks.value("echo_minutes_per_test")
+    return diagnostics.echo_minutes_per_test(rows, SITE_LEVELS[by], benchmark_minutes=minutes)
+
+
+def read_dm01(engine: Engine, period: marts.Period | None = None) -> pd.DataFrame:
+    """DM01 returns (a small table: one row per month × provider × test) with a ``month``."""
+    table = models.DM01Return.__table__
+    with engine.connect() as conn:
+        rows = pd.read_sql_query(select(*[table.c[c] for c in DM01_COLUMNS]), conn)
+    rows["period"] = pd.to_datetime(rows["period"])
+    rows["month"] = rows["period"].dt.strftime("%Y-%m")
+    period = period or marts.Period()
+    if period.start:
+        rows = rows[rows["month"] >= period.start]
+    if period.end:
+        rows = rows[rows["month"] <= period.end]
+    return rows.reset_index(drop=True)
+
+
+def latest_dm01(engine: Engine, period: marts.Period | None = None) -> pd.DataFrame:
+    """Each provider's latest DM01 month in the period: a waiting list is a snapshot, not a sum.
+
+    Per provider, so a trust whose latest return is a month behind the others still shows.
+    """
+    rows = read_dm01(engine, period)
+    if rows.empty:
+        return rows
+    latest = rows.groupby("provider_code")["month"].transform("max")
+    return rows[rows["month"] == latest].reset_index(drop=True)
+
+
+def dm01_report(
+    engine: Engine, by: str, period: marts.Period, benchmarks: Benchmarks
+) -> pd.DataFrame:
+    """DM01 waits per provider and test, at the latest month in the period (or per month)."""
+    keys = DM01_LEVELS[by]
+    rows = read_dm01(engine, period) if by == "month" else latest_dm01(engine, period)
+    within = benchmarks["dm01_within_6_weeks"]
+    return waits.dm01_waits(
+        rows,
+        keys,
+        within_6_weeks_target=within.value,
+        constitutional_target=float(within.extra.get("constitutional", 0.99)),
+        waiting_13_plus_target=benchmarks.value("dm01_13_plus_weeks"),
+    )
+
+
+def report(
+    kind: str,
+    *,
+    by: str = "trust",
+    start: str | None = None,
+    end: str | None = None,
+    engine: Engine | None = None,
+) -> pd.DataFrame:
+    """The report table for ``kind`` (theatre, imaging, endoscopy, echo, dm01, quality)."""
+    engine = engine or get_engine()
+    benchmarks = load_benchmarks()
+    period = marts.Period(start, end)
+    if kind == "theatre":
+        return marts.theatre_report(engine, by=by, period=period, benchmarks=benchmarks)
+    if kind == "quality":
+        from productivity.store import quality
+
+        start_date, end_date = period.dates()
+        return quality.read_quality(engine, start=start_date, end=end_date)
+    readers = {
+        "imaging": imaging_report,
+        "endoscopy": endoscopy_report,
+        "echo": echo_report,
+        "dm01": dm01_report,
+    }
+    if kind not in readers:
+        raise ValueError(f"unknown report {kind!r}")
+    return readers[kind](engine, by, period, benchmarks)
+
+
+def trust_scorecard(
+    engine: Engine,
+    period: marts.Period,
+    benchmarks: Benchmarks,
+    ranking: str = "absolute",
+    measure: str = "theatre",
+) -> pd.DataFrame:
+    """One row per trust: every headline metric, whether it meets its benchmark, and the rank.
+
+    Ranked by one opportunity ``measure`` (realisable additional theatre cases, or additional
+    scans), as an absolute count or as a share of current activity (``ranking``); the
+    ``ranking`` column says which ranking is in use.
+    """
+    trusts = pd.read_csv(settings.TRUSTS_FILE, dtype="str")[["trust_code", "name", "type"]]
+    theatre_rows = marts.theatre_report(engine, by="trust", period=period, benchmarks=benchmarks)
+    card = trusts.merge(
+        theatre_rows[
+            [
+                "trust_code",
+                "capped_utilisation",
+                "uncapped_utilisation",
+                "completed_cases",
+                "realisable_additional_cases",
+                "pooled_additional_cases",
+            ]
+        ],
+        on="trust_code",
+        how="left",
+    )
+    imaging = imaging_report(engine, "trust", period, benchmarks)
+    if not imaging.empty:
+        rates = imaging.pivot(index="trust_code", columns="modality", values="scans_per_hour")
+        rates.columns = [f"{m.lower()}_scans_per_hour" for m in rates.columns]
+        extra = imaging.groupby("trust_code")[["additional_scans", "scans"]].sum()
+        card = card.merge(rates.join(extra).reset_index(), on="trust_code", how="left")
+    endoscopy = endoscopy_report(engine, "trust", period, benchmarks)
+    card = card.merge(
+        endoscopy[["trust_code", "utilisation"]].rename(
+            columns={"utilisation": "endoscopy_utilisation"}
+        ),
+        on="trust_code",
+        how="left",
+    )
+    echo = echo_report(engine, "trust", period, benchmarks)
+    echo = echo.rename(columns={"minutes_per_test": "echo_minutes_per_test"})
+    card = card.merge(echo[["trust_code", "echo_minutes_per_test"]], on="trust_code", how="left")
+    dm01 = latest_dm01(engine, period)
+    if not dm01.empty:
+        totals = waits.dm01_waits(dm01, ["provider_code"]).rename(
+            columns={
+                "provider_code": "trust_code",
+                "within_6_weeks": "dm01_within_6_weeks",
+                "waiting_13_plus": "dm01_13_plus_weeks",
+                "waiting_6_plus": "dm01_waiting_6_plus",
+            }
+        )
+        columns = ["trust_code", "dm01_within_6_weeks", "dm01_13_plus_weeks", "dm01_waiting_6_plus"]
+        card = card.merge(totals[columns], on="trust_code", how="left")
+    for column in SCORECARD_METRICS:
+        if column not in card.columns:
+            card[column] = float("nan")
+    for column, (key, higher) in SCORECARD_METRICS.items():
+        target = benchmarks.value(key)
+        meets = card[column] >= target if higher else card[column] <= target
+        card[f"{column}_meets"] = meets.where(card[column].notna())
+    card = card[card[list(SCORECARD_METRICS)].notna().any(axis=1)]
+    return rank_opportunity(card, measure, ranking)
+
+
+# Opportunity measure -> (opportunity column, current activity column, what it counts).
+OPPORTUNITY_MEASURES: dict[str, tuple[str, str, str]] = {
+    "theatre": ("realisable_additional_cases", "completed_cases", "additional theatre cases"),
+    "scans": ("additional_scans", "scans", "additional CT, MRI and NOUS scans"),
+}
+
+
+def rank_opportunity(card: pd.DataFrame, measure: str, ranking: str) -> pd.DataFrame:
+    """Rank the scorecard's trusts by one opportunity measure (absolute or % of activity)."""
+    value, current, _ = OPPORTUNITY_MEASURES[measure]
+    card = card.assign(
+        **{c: card.get(c, pd.Series(0.0, index=card.index)).fillna(0.0) for c in (value, current)}
+    )
+    ranked = opportunity.rank_trusts(card, value, current, ranking=ranking)
+    return ranked.assign(opportunity=ranked[value], measure=measure)
+
+
+# Scorecard column -> (benchmark key, higher is better).
+SCORECARD_METRICS: dict[str, tuple[str, bool]] = {
+    "capped_utilisation": ("theatre_capped_utilisation", True),
+    "uncapped_utilisation": ("theatre_capped_utilisation", True),
+    "ct_scans_per_hour": ("ct_scans_per_hour", True),
+    "mri_scans_per_hour": ("mri_scans_per_hour", True),
+    "nous_scans_per_hour": ("nous_scans_per_hour", True),
+    "endoscopy_utilisation": ("endoscopy_list_utilisation", True),
+    "echo_minutes_per_test": ("echo_minutes_per_test", False),
+    "dm01_within_6_weeks": ("dm01_within_6_weeks", True),
+    "dm01_13_plus_weeks": ("dm01_13_plus_weeks", False),
+}
+
+
+def trust_weekly_utilisation(engine: Engine, period: marts.Period) -> pd.DataFrame:
+    """Weekly capped utilisation per trust (ratio of sums over each week's lists)."""
+    sums = marts.read_mart(engine, marts.THEATRE_WEEK, period)
+    if sums.empty:
+        return pd.DataFrame(columns=["trust_code", "week", "value"])
+    weekly = theatre.ratios(theatre.resum(sums, ["trust_code", "week"]))
+    return weekly.rename(columns={"capped_utilisation": "value"})[["trust_code", "week", "value"]]
+
+
+def trust_theatre_outliers(
+    engine: Engine, period: marts.Period, benchmarks: Benchmarks, *, overdispersion: bool = True
+) -> tuple[pd.DataFrame, object]:
+    """Funnel (capped touch ÷ planned minutes) and SPC flags for every trust's theatres."""
+    totals = marts.theatre_report(engine, by="trust", period=period, benchmarks=benchmarks)
+    return outliers.trust_outliers(
+        totals,
+        trust_weekly_utilisation(engine, period),
+        numerator="capped_touch_minutes",
+        denominator="planned_minutes",
+        value="value",
+        target=benchmarks.value("theatre_capped_utilisation"),
+        overdispersion=overdispersion,
+    )
+
+
+def trust_dm01_outliers(
+    engine: Engine, period: marts.Period, benchmarks: Benchmarks, *, overdispersion: bool = True
+) -> tuple[pd.DataFrame, object]:
+    """Funnel (waiting under 6 weeks ÷ total waiting) and monthly SPC flags per provider."""
+    latest = waits.dm01_waits(latest_dm01(engine, period), ["provider_code"])
+    latest = latest.rename(columns={"provider_code": "trust_code"})
+    latest["under_6_weeks"] = latest["total_waiting"] - latest["waiting_6_plus"]
+    monthly = waits.dm01_waits(read_dm01(engine, period), ["provider_code", "month"])
+    monthly = monthly.rename(
+        columns={"provider_code": "trust_code", "month": "week", "within_6_weeks": "value"}
+    )
+    return outliers.trust_outliers(
+        latest,
+        monthly,
+        numerator="under_6_weeks",
+        denominator="total_waiting",
+        value="value",
+        target=benchmarks.value("dm01_within_6_weeks"),
+        overdispersion=overdispersion,
+    )
+
+
+def scenario_report(
+    engine: Engine, period: marts.Period, scenario: scenarios.Scenario
+) -> pd.DataFrame:
+    """Per trust: additional activity a week and weeks to clear the 6-week backlog (what-if)."""
+    columns = [
+        *marts.OPPORTUNITY_COLUMNS,
+        "list_id",
+        "week",
+        "scheduled_cases",
+        "cancelled_non_clinical",
+    ]
+    per_list = marts.read_mart(engine, marts.THEATRE_LIST, period, columns=columns)
+    imaging = marts.read_mart(engine, marts.IMAGING, period)
+    echo = marts.read_mart(engine, marts.ECHO, period)
+    weeks = {
+        "theatre": _weeks_covered(per_list),
+        "imaging": _weeks_covered(imaging),
+        "echo": _weeks_covered(echo),
+    }
+    return scenarios.scenario_opportunity(
+        per_list, imaging, echo, latest_dm01(engine, period), scenario, weeks=weeks
+    )
+
+
+def _weeks_covered(frame: pd.DataFrame) -> float:
+    """Distinct weeks in a mart's ``week`` column (at least one), to turn totals into rates."""
+    return float(max(1, frame["week"].nunique() if "week" in frame else 0))
+
+
+def import_history(engine: Engine, limit: int = 200) -> pd.DataFrame:
+    """The latest import runs, newest first, for the Data page."""
+    table = models.ImportRun.__table__
+    columns = [
+        "id",
+        "started_at",
+        "source",
+        "kind",
+        "file_name",
+        "status",
+        "rows",
+        "replaced_rows",
+        "trust_codes",
+        "period_from",
+        "period_to",
+        "message",
+    ]
+    query = select(*[table.c[c] for c in columns]).order_by(table.c.id.desc()).limit(limit)
+    with engine.connect() as conn:
+        return pd.read_sql_query(query, conn)
+
+
+def quality_table(engine: Engine, period: marts.Period, trust: str | None) -> pd.DataFrame:
+    """The data-quality report (SPEC §3, issue 5) for a period and optionally one trust."""
+    from productivity.store import quality
+
+    start, end = period.dates()
+    report = quality.read_quality(
+        engine, trust_codes=[trust] if trust else None, start=start, end=end
+    )
+    if not report.empty:
+        report["month"] = pd.to_datetime(report["month"]).dt.strftime("%Y-%m")
+    return report

@@ -1,0 +1,112 @@
+"""Deterministic synthetic demo data for the Cheshire & Merseyside collaborative, as DataFrames.
+
+Pure pandas/numpy (plus the stdlib and ``settings`` for the reference files): no database,
+SQLModel or Streamlit import. :func:`build_frames` returns every source in the normalised shapes of
+:mod:`productivity.schema`, and the store loader writes them. :func:`theatre_frames` and
+:func:`imaging_frames` generate the same data at any scale for the performance harness, and
+:func:`theatre_extract` renders lists and cases as the canonical theatre extract of SPEC §3.
+This module is the public face: it assembles the demo and re-exports the generators' public
+names, while the work lives in ``synth_calendar`` (window, days, seeds), ``synth_columns``
+(arrays to columns), ``synth_trusts`` (trust profiles), ``synth_theatre`` and
+``synth_diagnostics``.
+
+Everything is drawn from ``np.random.SeedSequence(seed, spawn_key=...)``, one child generator per
+source and trust keyed by name, so the same arguments always give identical frames and adding a
+source or trust never shifts the others. :data:`DEMO_END_MONTH` anchors the calendar.
+
+The trusts differ on purpose: capped utilisation runs from about 65% (REP, REN) to about 88%
+(RBN), late starts from about 5 to 35 minutes, and scans per hour sit either side of the
+benchmarks. Planted signals, so that SPC and the rankings have a story to find (also in
+:data:`PLANTED_SIGNALS`):
+
+* RBL (Wirral): theatre capped utilisation steps up by about 8 points in the last 6 months
+  (a Theatre Academy change that worked: on-time starts and fuller lists).
+* RWW (Warrington & Halton): capped utilisation drifts down about 1 point a month over the
+  last 12 months, with later starts: a deteriorating unit.
+* RBT (Mid Cheshire): an MRI upgrade 6 months before the end adds about 4 scans per MRI
+  scanner per operational day (about 1,056 more scans a year per machine).
+* DM01 waits improve gently across the system (mean waits shorten about 1% a month).
+* Deprivation: at REM and RBN patients from more deprived IMD quintiles wait longer; the other
+  trusts show no gradient.
+
+The other trusts are stable, with month-to-month noise only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import pandas as pd
+
+from productivity.synth.dates import DEMO_END_MONTH, month_window
+from productivity.synth.diagnostics import (
+    DM01_IMD_COLUMNS,
+    imaging_frames,
+    make_dm01,
+    make_dm01_imd,
+    make_echo,
+    make_endoscopy,
+    make_imaging,
+)
+from productivity.synth.theatre import make_theatres, theatre_extract, theatre_frames
+from productivity.synth.trusts import TRUSTS, unit_count
+
+__all__ = [
+    "DEMO_END_MONTH", "DM01_IMD_COLUMNS", "PLANTED_SIGNALS", "DemoFrames", "build_frames",
+    "imaging_frames", "theatre_extract", "theatre_frames",
+]  # fmt: skip
+
+PLANTED_SIGNALS: dict[str, str] = {
+    "RBL": "Theatres: capped utilisation steps up about 8 points for the last 6 months "
+    "(a Theatre Academy change that worked).",
+    "RWW": "Theatres: capped utilisation falls steadily, about 1 point a month over the last "
+    "12 months, with later starts (deteriorating).",
+    "RBT": "Imaging: MRI gains about 4 scans per scanner per operational day for the last "
+    "6 months (new technology: about 1,056 more MRI scans a year per machine).",
+    "REM": "DM01 deprivation lens: more deprived IMD quintiles wait longer.",
+    "RBN": "DM01 deprivation lens: more deprived IMD quintiles wait longer.",
+}
+
+
+@dataclass(frozen=True, eq=False)
+class DemoFrames:
+    """Every synthetic source, in the normalised shapes of :mod:`productivity.schema`."""
+
+    lists: pd.DataFrame  # schema.LIST_COLUMNS
+    cases: pd.DataFrame  # schema.CASE_COLUMNS
+    imaging: pd.DataFrame  # schema.IMAGING_COLUMNS
+    endoscopy: pd.DataFrame  # schema.ENDOSCOPY_COLUMNS
+    echo: pd.DataFrame  # schema.ECHO_COLUMNS
+    dm01: pd.DataFrame  # schema.DM01_COLUMNS
+    dm01_imd: pd.DataFrame  # DM01_IMD_COLUMNS
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The frames by name, in a stable order (lists before cases)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def build_frames(seed: int = 1, months: int = 12, end_month: str = DEMO_END_MONTH) -> DemoFrames:
+    """The whole demo: the 12 trusts' theatres, imaging, endoscopy, echo, DM01 and IMD lens.
+
+    ``months`` whole calendar months ending with ``end_month``. The same arguments always give
+    identical frames.
+
+    Raises:
+        ValueError: for fewer than one month or a malformed ``end_month``.
+    """
+    window = month_window(months, end_month, None)
+    theatres = [(code, trust, unit_count(trust, "theatre")) for code, trust in TRUSTS.items()]
+    scanners = [(code, trust, unit_count(trust, "scanner")) for code, trust in TRUSTS.items()]
+    lists, cases = make_theatres(seed, theatres, window)
+    imaging = make_imaging(seed, scanners, window)
+    echo = make_echo(seed, window)
+    dm01 = make_dm01(seed, window, imaging, echo)
+    return DemoFrames(
+        lists=lists,
+        cases=cases,
+        imaging=imaging,
+        endoscopy=make_endoscopy(seed, window),
+        echo=echo,
+        dm01=dm01,
+        dm01_imd=make_dm01_imd(seed, dm01),
+    )

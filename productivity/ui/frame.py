@@ -1,0 +1,209 @@
+"""The page frame every page calls first: config, store, banners, auth and shared filters.
+
+A page starts ``view = ui.frame("Theatres", filters=("trust", "period"))`` and reads its
+filters from ``view``.
+
+``frame()`` is what makes a deep link on a cold server look the same as navigating from the
+entrypoint: whichever script Streamlit runs first, the frame draws the same navigation, title,
+banners and filters (bound to query parameters, so a URL reproduces the view).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine
+
+from productivity.benchmarks import Benchmarks, load_benchmarks
+from productivity.store import marts, reports
+from productivity.store.db import get_engine, init_db
+from productivity.ui import auth
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES: tuple[tuple[str, str, str], ...] = (
+    ("pages/Overview.py", "Overview", ":material/dashboard:"),
+    ("pages/Theatres.py", "Theatres", ":material/surgical:"),
+    ("pages/Diagnostics.py", "Diagnostics", ":material/radiology:"),
+    ("pages/Mutual_aid.py", "Mutual aid", ":material/swap_horiz:"),
+    ("pages/Inequalities.py", "Health inequalities", ":material/diversity_3:"),
+    ("pages/Data.py", "Data", ":material/upload_file:"),
+    ("pages/Methodology.py", "Methodology", ":material/menu_book:"),
+)
+ALL = "All trusts"
+# Set while the entrypoint runs a page, so frame() knows navigation is already registered.
+_UNDER_NAVIGATION: contextvars.ContextVar[bool] = contextvars.ContextVar("nav", default=False)
+CACHE_TTL = 300  # seconds: marts change only after an import, and each import clears caches
+
+
+@dataclass(frozen=True)
+class View:
+    """The filters in force on a page."""
+
+    trust: str | None  # None = all trusts
+    period: marts.Period
+    specialty: str | None
+    modality: str
+    months: tuple[str, ...]
+    synthetic: bool
+
+    @property
+    def trusts(self) -> list[str] | None:
+        return [self.trust] if self.trust else None
+
+
+def existing_pages(default: str = "Overview") -> list[st.Page]:
+    """The app's pages; ``default`` (a title) is the one an address without a path shows."""
+    return [
+        st.Page(
+            str(ROOT / path),
+            title=title,
+            icon=icon,
+            url_path=Path(path).stem,
+            default=title == default,
+        )
+        for path, title, icon in PAGES
+        if (ROOT / path).exists()
+    ]
+
+
+@st.cache_resource(show_spinner=False)
+def engine() -> Engine:
+    """The store, created once per process; an empty store gets the synthetic demo."""
+    from productivity.synth import demo
+
+    store = init_db(get_engine())
+    if demo.store_is_empty(store):
+        with st.spinner("The store is empty: generating the synthetic demo data (about a minute)…"):
+            demo.build_demo(engine=store)
+    elif not marts.marts_current(store):
+        with st.spinner("Rebuilding the precomputed aggregates for this version…"):
+            marts.rebuild_marts(store)
+    return store
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def benchmarks() -> Benchmarks:
+    return load_benchmarks()
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def store_facts() -> dict[str, object]:
+    """Trusts, months, specialties and whether the data is synthetic (for the filters)."""
+    from productivity.synth import demo
+
+    return demo.store_facts(engine())
+
+
+def frame(title: str, *, filters: tuple[str, ...] = ("trust", "period")) -> View:
+    """Draw the common frame and return the filters. Call it first on every page."""
+    _navigation_when_run_directly(title)
+    st.set_page_config(page_title=f"{title} · Productivity monitor", page_icon="🏥", layout="wide")
+    user = auth.current_user()
+    if user.must_sign_in:
+        auth.sign_in_screen()
+        st.stop()
+    facts = store_facts()
+    st.title(title)
+    if facts["synthetic"]:
+        st.warning(
+            "**Synthetic demo data.** Every figure on this page comes from generated data, "
+            "not from any trust's records. Import real data on the Data page.",
+            icon=":material/science:",
+        )
+    if not user.authenticated:
+        st.caption(
+            ":material/lock_open: Local single-user mode: sign-in is not configured, so anyone "
+            "who can open this app can view and import data."
+        )
+    months: tuple[str, ...] = tuple(facts["months"])  # type: ignore[arg-type]
+    with st.sidebar:
+        st.header("Filters")
+        trust = None
+        if "trust" in filters:
+            trust_codes: list[str] = list(facts["trusts"])  # type: ignore[arg-type]
+            names: dict[str, str] = dict(facts["trust_names"])  # type: ignore[arg-type]
+            # Plain ODS codes as options, so that ?trust=RBL works in a shared URL.
+            choice = st.selectbox("Trust", [ALL, *trust_codes], key="trust", bind="query-params")
+            if choice != ALL:
+                st.caption(names.get(choice, choice))
+            trust = None if choice == ALL else choice
+        period = marts.Period()
+        if "period" in filters and months:
+            start = st.selectbox("From", months, index=0, key="from", bind="query-params")
+            end = st.selectbox("To", months, index=len(months) - 1, key="to", bind="query-params")
+            if start > end:
+                st.error("'From' is after 'To': showing the whole range instead.")
+                start, end = months[0], months[-1]
+            period = marts.Period(start, end)
+        specialty = None
+        if "specialty" in filters:
+            specialties: list[str] = list(facts["specialties"])  # type: ignore[arg-type]
+            chosen = st.selectbox(
+                "Specialty", ["All specialties", *specialties], key="specialty", bind="query-params"
+            )
+            specialty = None if chosen == "All specialties" else chosen
+        modality = "CT"
+        if "modality" in filters:
+            modality = st.selectbox(
+                "Modality",
+                ["CT", "MRI", "NOUS", "Endoscopy", "Echo"],
+                key="modality",
+                bind="query-params",
+            )
+        st.caption(f"Data built {facts['built_at']}")
+        if user.authenticated:
+            st.caption(
+                f":material/person: Signed in as {user.name} ({user.role.replace('_', ' ')})"
+            )
+            st.button("Sign out", on_click=st.logout, icon=":material/logout:", key="sign_out")
+    return View(trust, period, specialty, modality, months, bool(facts["synthetic"]))
+
+
+def run() -> None:
+    """The entrypoint's whole job: register the pages and run the chosen one."""
+    token = _UNDER_NAVIGATION.set(True)
+    try:
+        st.navigation(existing_pages()).run()
+    finally:
+        _UNDER_NAVIGATION.reset(token)
+
+
+def _navigation_when_run_directly(title: str) -> None:
+    """Give a page that Streamlit ran without the entrypoint the same navigation.
+
+    With a ``pages/`` folder, a deep link that reaches a cold server runs the page file on its
+    own, and Streamlit then shows its old folder-based menu. Registering the same pages here
+    replaces that menu; if Streamlit picks another page than this file, run that one instead.
+    """
+    if _UNDER_NAVIGATION.get():
+        return
+    token = _UNDER_NAVIGATION.set(True)
+    try:
+        # An address with a page path (/Theatres) resolves to that page; one without a path
+        # (AppTest, or `streamlit run pages/X.py`) stays on this file rather than the Overview.
+        # st.context.url is public API: it holds the page path the browser asked for.
+        requested = urlsplit(st.context.url or "").path.strip("/")
+        page = st.navigation(existing_pages(default="Overview" if requested else title))
+        if page.title != title:
+            page.run()
+            st.stop()
+    finally:
+        _UNDER_NAVIGATION.reset(token)
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def trust_scorecard(
+    start: str | None, end: str | None, ranking: str, measure: str = "theatre"
+) -> pd.DataFrame:
+    period = marts.Period(start, end)
+    return reports.trust_scorecard(engine(), period, benchmarks(), ranking, measure)

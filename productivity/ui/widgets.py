@@ -1,0 +1,135 @@
+"""Shared page widgets: tables with their downloads, charts with their tables, empty states.
+
+Streamlit only; no SQL and no metric arithmetic (pages pass shaped frames in).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from productivity.errors import InputError
+from productivity.export import suppress_small_numbers
+
+
+def empty_state(message: str) -> None:
+    """Say plainly that a filter selects nothing (instead of an empty chart)."""
+    st.info(f":material/filter_alt_off: {message}")
+
+
+def download(frame: pd.DataFrame, name: str, label: str = "Download CSV") -> None:
+    """A CSV download of a chart's table, with small-number suppression applied."""
+    st.download_button(
+        label,
+        suppress_small_numbers(frame).to_csv(index=False).encode(),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"download-{name}",
+        icon=":material/download:",
+    )
+
+
+def choose(
+    where: DeltaGenerator,
+    label: str,
+    choices: Iterable[str],
+    names: dict[str, str] | None = None,
+    **options: Any,
+) -> str | None:
+    """A drill-down selectbox bound to the URL by raw value (a code), its name in a caption.
+
+    The first option is "All <label>s"; choosing it returns None.
+    """
+    every = f"All {label.lower()}s"
+    chosen = where.selectbox(
+        label, [every, *choices], key=label.lower(), bind="query-params", **options
+    )
+    if names and chosen in names:
+        where.caption(names[chosen])
+    return None if chosen == every else chosen
+
+
+def section(title: str, frame: pd.DataFrame | None, empty: str) -> bool:
+    """A section heading; False (after saying why, plainly) when there is nothing to draw."""
+    st.subheader(title)
+    if frame is None or frame.empty:
+        empty_state(empty)
+        return False
+    return True
+
+
+# Column names ending so hold fractions: a table shows them as percentages.
+RATIO_SUFFIXES = ("utilisation", "share", "of_planned", "within_6_weeks")
+
+
+def show_table(
+    frame: pd.DataFrame,
+    name: str | None = None,
+    *,
+    raw: pd.DataFrame | None = None,
+    columns: list[str] | None = None,
+) -> None:
+    """A sortable table and, given a ``name``, its CSV download (of ``raw`` when given).
+
+    Report-style column names (``planned_minutes``) are headed in words and ratios shown as
+    percentages; the data, and so the download, keep the names and the fractions. ``columns``
+    picks the columns shown (the download keeps them all).
+    """
+    config: dict[str, object] = {}
+    for column in map(str, frame.columns):
+        if not (column.isidentifier() and column.islower()):
+            continue  # already a heading in words
+        heading = column.replace("_", " ").capitalize()
+        ratio = column.endswith(RATIO_SUFFIXES) and pd.api.types.is_float_dtype(frame[column])
+        config[column] = (
+            st.column_config.NumberColumn(heading, format="percent")
+            if ratio
+            else st.column_config.Column(heading)
+        )
+    st.dataframe(
+        frame, hide_index=True, width="stretch", column_config=config, column_order=columns
+    )
+    if name:
+        download(frame if raw is None else raw, name)
+
+
+def chart_with_table(
+    chart: object,
+    table: pd.DataFrame,
+    name: str,
+    *,
+    raw: pd.DataFrame | None = None,
+    columns: list[str] | None = None,
+    caption: str | None = None,
+    below: bool = False,
+    widths: tuple[int, int] = (3, 2),
+) -> None:
+    """A chart with its table and CSV download beside it (every chart has one, SPEC §6).
+
+    ``raw`` is what the download holds when ``table`` is formatted for reading; ``caption``
+    goes under the chart. ``widths`` share the row between chart and table; ``below`` gives a
+    long chart (an SPC chart) the full width and folds its table, with the download, into an
+    expander under it.
+    """
+    if below:
+        st.altair_chart(chart, width="stretch")
+        if caption:
+            st.caption(caption)
+        with st.expander("The chart's table"):
+            show_table(table, name, raw=raw, columns=columns)
+        return
+    left, right = st.columns(list(widths))
+    left.altair_chart(chart, width="stretch")
+    if caption:
+        left.caption(caption)
+    with right:
+        show_table(table, name, raw=raw, columns=columns)
+
+
+def problems_table(error: InputError) -> pd.DataFrame:
+    """An import's located problems: file, row, column, value and what was expected."""
+    return pd.DataFrame([p.as_dict() for p in error.problems]).rename(columns=str.capitalize)

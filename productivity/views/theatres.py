@@ -1,0 +1,422 @@
+"""The Theatres page's readers and shaping: one unit's tidy frames, read from the marts.
+
+Example::
+
+    unit = Unit(trust="RBL", site="RBL01")
+    view = unit_view(engine, unit, Period("2026-01", "2026-06"), target=0.85)
+    view.weekly, view.waterfall, view.bands, view.heatmap
+
+A *unit* is what a Theatre Academy graduate chose on the page: a trust, optionally a site and a
+theatre within it, and optionally a specialty (all trusts when no trust is chosen). Readers filter
+the marts in SQL by period and unit (through :func:`productivity.store.marts.read_mart`); shaping
+functions take those list-level rows and return small frames for ``charts``. Every aggregate is a
+ratio of sums through :mod:`productivity.metrics.theatre`; the lost-time steps come from
+:mod:`productivity.metrics.lost_time`. No Streamlit import: pages wrap these in ``st.cache_data``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Engine, inspect, text
+
+from productivity import charts
+from productivity.benchmarks import Benchmark
+from productivity.metrics import lost_time, theatre
+from productivity.stats import spc
+from productivity.store import marts, models
+
+UTILISATION_METRIC = "theatre_capped_utilisation"  # benchmark key, and the rebase table's metric
+GRAINS = {"week": "Weekly", "month": "Monthly"}
+MEASURES = {"capped_utilisation": "Capped", "uncapped_utilisation": "Uncapped"}
+BAND_LABELS = {"gt10": ">10 min", "gt15": ">15 min", "ge30": "≥30 min"}
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+SESSIONS = ("AM", "PM", "ALL", "EVE")
+TREND_NOTE = (
+    "Dashed line: the {target:.0%} benchmark ({source}). Capped utilisation counts touch time "
+    "inside the planned session only; uncapped also counts overruns, so it can pass 100%."
+)
+WATERFALL_NOTE = (
+    "Planned minutes fall to capped touch time: unused sessions (no case done), late starts, "
+    "changeover gaps and early finishes. *Other* (unexplained) is what is left over so that the "
+    "steps add up exactly: cases that started before the planned start or after the planned end, "
+    "overlapping (parallel) cases, and gaps that fell outside the planned session. It can be "
+    "negative. Overrun minutes (grey, beside) are touch time after the planned end: they are not "
+    "part of the planned minutes, so they sit beside the waterfall, not in it."
+)
+SPC_NOTE = (
+    "{variation}. {assurance}. Each point is one week's capped utilisation (Σ capped touch ÷ "
+    "Σ planned). Limits are the mean ± {factor} × the mean moving range (making data count), "
+    "recalculated from each rebase; a period of fewer than {min_points} weeks has trial limits. "
+    "Weeks cut by the edges of the chosen months are left out. "
+    "Target "
+    "{target:.0%} from the benchmark file. Special-cause points carry a letter and a shape, "
+    "not colour alone."
+)
+# What unit_view needs from the list mart: the keys it groups by and every summed column.
+UNIT_VIEW_COLUMNS: tuple[str, ...] = (
+    "trust_code", "specialty", "week", "month", "weekday", "session", "unused",
+    "late_start_minutes", "early_finish_minutes", "overrun_minutes", *theatre.SUM_COLUMNS,
+)  # fmt: skip
+# The columns the page's tables show beside a chart (their downloads keep every column).
+TREND_COLUMNS = ["period", *MEASURES]
+HEATMAP_COLUMNS = ["weekday", "session", "lists", "capped_utilisation"]
+COMPARISON_COLUMNS = ["trust", "lists", *MEASURES, "meets_target"]
+LIST_TABLE_COLUMNS = (
+    "session_date", "weekday", "session", "site", "theatre", "specialty", "planned_start",
+    "planned_end", "planned_minutes", "completed_cases", "cancelled_cases", "capped_utilisation",
+    "meets_target", "uncapped_utilisation", "late_start_minutes", "early_finish_minutes",
+    "overrun_minutes", "unused",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A drill-down choice: trust → site → theatre, and a specialty (``None`` = all)."""
+
+    trust: str | None = None
+    site: str | None = None
+    theatre: str | None = None
+    specialty: str | None = None
+
+    @property
+    def path(self) -> list[str]:
+        """Trust, site, theatre as chosen: a site counts only within a trust, a theatre only
+        within a site (theatre names repeat across sites)."""
+        path: list[str] = []
+        for part in (self.trust, self.site, self.theatre):
+            if not part:
+                break
+            path.append(part)
+        return path
+
+    @property
+    def key(self) -> str:
+        """The rebase table's unit: ``trust:RBL``, ``theatre:RBL/RBL01/Theatre 3|specialty:X``."""
+        path = self.path
+        key = (
+            f"{('trust', 'site', 'theatre')[len(path) - 1]}:{'/'.join(path)}" if path else "system"
+        )
+        return f"{key}|specialty:{self.specialty}" if self.specialty else key
+
+    @property
+    def label(self) -> str:
+        return " › ".join(self.path or ["All trusts"]) + (
+            f" · {self.specialty}" if self.specialty else ""
+        )
+
+    @property
+    def trusts(self) -> list[str] | None:
+        return [self.trust] if self.trust else None
+
+    @property
+    def extra(self) -> dict[str, str]:
+        """Exact-match mart filters below the trust: site, theatre (as in ``path``), specialty."""
+        chosen = dict(zip(("site", "theatre"), self.path[1:], strict=False))
+        return chosen | ({"specialty": self.specialty} if self.specialty else {})
+
+
+@dataclass(frozen=True)
+class UnitView:
+    """Everything the Theatres page draws for one unit, from one read of the marts."""
+
+    summary: pd.DataFrame  # one row: the theatre report's columns for the unit
+    weekly: pd.DataFrame
+    monthly: pd.DataFrame
+    waterfall: pd.DataFrame
+    bands: pd.DataFrame
+    heatmap: pd.DataFrame
+
+    @property
+    def empty(self) -> bool:
+        return self.summary.empty
+
+
+def headline(summary: pd.DataFrame, target: float) -> list[tuple[str, str, str]]:
+    """The unit's tiles: (label, value text, help), each utilisation marked ✓/✗ against target."""
+    row = summary.iloc[0]
+
+    def shown(column: str, fmt: str) -> str:
+        value = row.get(column)
+        return "–" if value is None or pd.isna(value) else format(value, fmt)
+
+    def against(column: str) -> str:
+        value = row[column]
+        return "–" if pd.isna(value) else f"{'✓' if value >= target else '✗'} {value:.1%}"
+
+    return [
+        ("Capped utilisation", against("capped_utilisation"),
+         f"Σ capped touch ÷ Σ planned minutes; ✓ at or above the {target:.0%} benchmark."),
+        ("Uncapped utilisation", against("uncapped_utilisation"),
+         "Σ touch time, overruns included, ÷ Σ planned minutes."),
+        ("Median changeover gap", f"{shown('median_gap_minutes', '.0f')} min",
+         "Median of every gap between one case's end and the next case's anaesthetic start."),
+        ("Additional cases (realisable)", shown("realisable_additional_cases", ",.0f"),
+         f"Whole cases that fit inside a list at {target:.0%} capped utilisation, this period."),
+    ]  # fmt: skip
+
+
+def unit_options(engine: Engine, trust: str) -> pd.DataFrame:
+    """The sites (with names) and theatres of a trust's lists: ``site, site_name, theatre``."""
+    query = text(
+        f'SELECT DISTINCT site, theatre FROM "{marts.THEATRE_LIST}" WHERE trust_code = :trust'
+    )
+    with engine.connect() as conn:
+        found = pd.read_sql_query(query, conn, params={"trust": trust})
+        names = pd.read_sql_query(
+            text(f"SELECT site, site_name FROM {models.Site.__tablename__}"), conn
+        )
+    found = found.merge(names, on="site", how="left")
+    found["site_name"] = found["site_name"].fillna(found["site"])
+    # "Theatre 2" before "Theatre 10": sort on the name with its numbers zero-padded
+    natural = found["theatre"].str.replace(r"\d+", lambda m: m.group().zfill(6), regex=True)
+    order = found.assign(_natural=natural).sort_values(["site", "_natural"]).index
+    return found.loc[order, ["site", "site_name", "theatre"]].reset_index(drop=True)
+
+
+def _where(unit: Unit, period: marts.Period) -> tuple[str, dict[str, str]]:
+    """The SQL filter of a unit and period over a theatre mart (every value a parameter)."""
+    clause, params = period.where()
+    filters = {"trust_code": unit.trust, **unit.extra}
+    for i, (column, value) in enumerate((c, v) for c, v in filters.items() if v):
+        clause += f" AND {column} = :unit_{i}"
+        params[f"unit_{i}"] = value
+    return clause, params
+
+
+def read_lists(
+    engine: Engine, unit: Unit, period: marts.Period, columns: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """The unit's list-level mart rows in the period (filtered in SQL), all or some columns.
+
+    Naming the columns keeps a system-wide read small: the mart's text columns cost most.
+    """
+    if columns is None:
+        return marts.read_mart(engine, marts.THEATRE_LIST, period, unit.trusts, unit.extra)
+    clause, params = _where(unit, period)
+    present = {c["name"] for c in inspect(engine).get_columns(marts.THEATRE_LIST)}
+    # dict.fromkeys: a column named twice would come back twice, as a two-column frame
+    chosen = ", ".join(f'"{c}"' for c in dict.fromkeys(columns) if c in present)
+    query = text(f'SELECT {chosen} FROM "{marts.THEATRE_LIST}" WHERE {clause}')
+    with engine.connect() as conn:
+        rows = pd.read_sql_query(query, conn, params=params)
+    flags = [c for c in theatre.FLAG_COLUMNS if c in rows.columns]  # SQLite stores them as 0/1
+    return rows.astype(dict.fromkeys(flags, "bool"))
+
+
+def read_gaps(engine: Engine, unit: Unit, period: marts.Period) -> pd.DataFrame:
+    """The unit's changeover-gap histogram in the period: ``gap_minutes, gaps``.
+
+    Counts of equal gaps are summed in SQL across the mart's rows, which keeps the exact
+    median and total of every gap in scope while returning a few hundred rows at most.
+    """
+    clause, params = _where(unit, period)
+    query = text(
+        f'SELECT gap_minutes, SUM(gaps) AS gaps FROM "{marts.THEATRE_GAP}" WHERE {clause} '
+        "GROUP BY gap_minutes ORDER BY gap_minutes"
+    )
+    with engine.connect() as conn:
+        return pd.read_sql_query(query, conn, params=params)
+
+
+def utilisation_over_time(per_list: pd.DataFrame, grain: str) -> pd.DataFrame:
+    """Capped and uncapped utilisation per week or month (ratios of sums).
+
+    ``period`` is the first day of the week (its Monday) or of the month, as ``YYYY-MM-DD``.
+    ``whole`` is False for a week cut by the edge of the rows' months (its Monday before the
+    first month, or its Friday after the last): it lacks working days, so SPC leaves it out.
+    """
+    if grain not in GRAINS:
+        raise ValueError(f"grain must be one of {list(GRAINS)}, not {grain!r}")
+    columns = ["period", "lists", "planned_minutes", "capped_touch_minutes",
+               "uncapped_touch_minutes", *MEASURES, "whole"]  # fmt: skip
+    if per_list.empty:
+        return pd.DataFrame(columns=columns)
+    sums = theatre.ratios(theatre.sum_lists(per_list, [grain]))
+    sums["period"] = sums[grain] if grain == "week" else sums[grain] + "-01"
+    sums["whole"] = True
+    if grain == "week":
+        first = pd.Timestamp(per_list["month"].min() + "-01")
+        last = pd.Timestamp(per_list["month"].max() + "-01") + pd.offsets.MonthEnd(1)
+        monday = pd.to_datetime(sums["period"])
+        sums["whole"] = (monday >= first) & (monday + pd.Timedelta(days=4) <= last)
+    out = sums[columns].sort_values("period", ignore_index=True)
+    return out.astype({"lists": "int64", "whole": bool})
+
+
+def utilisation_long(over_time: pd.DataFrame) -> pd.DataFrame:
+    """:func:`utilisation_over_time` as one row per period × measure, for the trend chart."""
+    long = over_time.melt(
+        id_vars="period", value_vars=list(MEASURES), var_name="measure", value_name="utilisation"
+    )
+    long["measure"] = long["measure"].map(MEASURES)
+    return long
+
+
+def bands(per_list: pd.DataFrame) -> pd.DataFrame:
+    """Shares of used lists starting late / finishing early by >10, >15 and ≥30 minutes."""
+    if per_list.empty:
+        return pd.DataFrame(columns=["measure", "band", "share", "lists", "used_lists"])
+    sums = theatre.ratios(theatre.sum_lists(per_list, [])).iloc[0]
+    rows = [
+        (measure, BAND_LABELS[suffix], sums[f"{prefix}_{suffix}_share"],
+         int(sums[f"{prefix}_{suffix}"]), int(sums["used_lists"]))
+        for prefix, measure in (("late_start", "Late start"), ("early_finish", "Early finish"))
+        for suffix, _, _ in theatre.BANDS
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=["measure", "band", "share", "lists", "used_lists"])
+
+
+def heatmap(per_list: pd.DataFrame) -> pd.DataFrame:
+    """Capped utilisation per weekday × session (AM, PM, ALL, EVE)."""
+    columns = ["weekday", "session", "lists", "planned_minutes", "capped_utilisation"]
+    if per_list.empty:
+        return pd.DataFrame(columns=columns)
+    sums = theatre.ratios(theatre.sum_lists(per_list, ["weekday", "session"]))
+    order = [
+        sums["weekday"].map({d: i for i, d in enumerate(WEEKDAYS)}),
+        sums["session"].map({s: i for i, s in enumerate(SESSIONS)}),
+    ]
+    sums = sums.assign(_day=order[0], _session=order[1]).sort_values(["_day", "_session"])
+    return sums[columns].astype({"lists": "int64"}).reset_index(drop=True)
+
+
+def unit_view(engine: Engine, unit: Unit, period: marts.Period, target: float) -> UnitView:
+    """Read the unit's list and gap rows once and shape every frame the page draws."""
+    per_list = read_lists(engine, unit, period, UNIT_VIEW_COLUMNS)
+    gaps = read_gaps(engine, unit, period)
+    summary = marts.theatre_summary(per_list, gaps, [], target) if len(per_list) else per_list
+    return UnitView(
+        summary=summary,
+        weekly=utilisation_over_time(per_list, "week"),
+        monthly=utilisation_over_time(per_list, "month"),
+        waterfall=lost_time.lost_time_steps(per_list, lost_time.histogram_total(gaps)),
+        bands=bands(per_list),
+        heatmap=heatmap(per_list),
+    )
+
+
+def list_table(engine: Engine, unit: Unit, period: marts.Period, target: float) -> pd.DataFrame:
+    """One row per list of the unit (the only list-level read), newest first.
+
+    ``meets_target`` marks each list ✓ or ✗ against ``target`` (capped utilisation).
+    """
+    per_list = read_lists(engine, unit, period)
+    if per_list.empty:
+        return pd.DataFrame(columns=list(LIST_TABLE_COLUMNS))
+    per_list["capped_utilisation"] = theatre.capped_utilisation(
+        per_list["capped_touch_minutes"], per_list["planned_minutes"]
+    )
+    per_list["uncapped_utilisation"] = theatre.uncapped_utilisation(
+        per_list["uncapped_touch_minutes"], per_list["planned_minutes"]
+    )
+    per_list["meets_target"] = (per_list["capped_utilisation"] >= target).map(
+        {True: "✓", False: "✗"}
+    )
+    table = per_list[list(LIST_TABLE_COLUMNS)].astype({"unused": bool})
+    minutes = ["planned_minutes", "late_start_minutes", "early_finish_minutes", "overrun_minutes"]
+    table[minutes] = table[minutes].round(0)
+    return table.sort_values(
+        ["session_date", "site", "theatre", "session"],
+        ascending=[False, True, True, True],
+        ignore_index=True,
+    )
+
+
+def specialty_comparison(
+    engine: Engine, unit: Unit, period: marts.Period, target: float
+) -> pd.DataFrame:
+    """Capped and uncapped utilisation of the unit's specialty (or all) at every trust.
+
+    The minutes are summed per trust in SQL (only four sums come back, not every list of the
+    system); the ratios are then formed by :mod:`productivity.metrics.theatre`. ``trust`` is the
+    code, marked ``▶`` for the unit's trust so it stands out on the chart; rows run from the
+    highest capped utilisation down, and ``meets_target`` marks each ✓ or ✗.
+    """
+    columns = ["trust", "trust_code", "lists", "planned_minutes", *MEASURES, "meets_target"]
+    clause, params = period.where()
+    if unit.specialty:
+        clause += " AND specialty = :specialty"
+        params["specialty"] = unit.specialty
+    query = text(
+        "SELECT trust_code, COUNT(*) AS lists, SUM(planned_minutes) AS planned_minutes, "
+        "SUM(capped_touch_minutes) AS capped_touch_minutes, "
+        "SUM(uncapped_touch_minutes) AS uncapped_touch_minutes "
+        f'FROM "{marts.THEATRE_LIST}" WHERE {clause} GROUP BY trust_code'
+    )
+    with engine.connect() as conn:
+        sums = pd.read_sql_query(query, conn, params=params)
+    if sums.empty:
+        return pd.DataFrame(columns=columns)
+    sums["capped_utilisation"] = theatre.capped_utilisation(
+        sums["capped_touch_minutes"], sums["planned_minutes"]
+    )
+    sums["uncapped_utilisation"] = theatre.uncapped_utilisation(
+        sums["uncapped_touch_minutes"], sums["planned_minutes"]
+    )
+    chosen = sums["trust_code"] == unit.trust
+    sums["trust"] = sums["trust_code"].where(~chosen, "▶ " + sums["trust_code"])
+    sums["meets_target"] = (sums["capped_utilisation"] >= target).map({True: "✓", False: "✗"})
+    ranked = sums.sort_values("capped_utilisation", ascending=False, ignore_index=True)
+    return ranked[columns].astype({"lists": "int64"})
+
+
+# The page's cached loader calls these by name, all as reader(engine, unit, period, target).
+READERS = {"unit_view": unit_view, "list_table": list_table, "comparison": specialty_comparison}
+
+
+def spc_series(weekly: pd.DataFrame) -> pd.DataFrame:
+    """Weekly capped utilisation as an SPC input: ``date`` (the Monday) and ``value``.
+
+    Weeks cut by the period's edges (``whole`` False) are left out: a week with only its
+    weekend inside the period would be a point made of a handful of lists.
+    """
+    frame = weekly[weekly["whole"].astype(bool)].dropna(subset=["capped_utilisation"])
+    return pd.DataFrame(
+        {
+            "date": pd.to_datetime(frame["period"]),
+            "value": frame["capped_utilisation"].astype(float),
+        }
+    ).reset_index(drop=True)
+
+
+def unit_spc(
+    series: pd.DataFrame, rebase_dates: Sequence[object], benchmark: Benchmark
+) -> spc.SPCResult:
+    """An XmR chart of ``series`` with the benchmark's direction and value as the target."""
+    return spc.xmr(
+        series["value"],
+        series["date"],
+        direction=benchmark.direction,
+        target=benchmark.value,
+        rebase_dates=list(rebase_dates),
+    )
+
+
+def spc_note(result: spc.SPCResult, target: float) -> str:
+    """The SPC chart's caption: its variation and assurance in words, and how to read it."""
+    return SPC_NOTE.format(
+        variation=charts.VARIATION_TEXT.get(result.variation, result.variation),
+        assurance=charts.ASSURANCE_TEXT.get(result.assurance),
+        target=target,
+        factor=spc.LIMIT_FACTOR,
+        min_points=spc.MIN_POINTS,
+    )
+
+
+def rebase_markers(rebases: pd.DataFrame, series: pd.DataFrame) -> pd.DataFrame:
+    """Rebases inside the series' dates, shaped for ``charts.spc_chart`` (date, label, reason)."""
+    if rebases.empty or series.empty:
+        return pd.DataFrame(columns=["date", "label", "reason"])
+    dates = pd.to_datetime(rebases["date"])
+    inside = (dates > series["date"].min()) & (dates <= series["date"].max())
+    shown = rebases[inside]
+    return pd.DataFrame(
+        {
+            "date": pd.to_datetime(shown["date"]).dt.strftime("%Y-%m-%d"),
+            "label": "rebase",
+            "reason": shown["reason"],
+        }
+    ).reset_index(drop=True)
