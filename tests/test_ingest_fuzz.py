@@ -14,8 +14,9 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from productivity import ingest
 from productivity.errors import InputError
 from productivity.ingest.dm01_workbook import parse_workbook
+from productivity.ingest.excel import read_sheets
 from productivity.ingest.imaging import SPEC as IMAGING_SPEC
-from productivity.ingest.tabular import ProblemLog, read_sheets
+from productivity.ingest.tabular import ProblemLog
 from productivity.schema import ECHO_COLUMNS, ENDOSCOPY_COLUMNS, THEATRE_COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent

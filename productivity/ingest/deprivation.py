@@ -25,6 +25,7 @@ from productivity.ingest.dm01 import (
     parse_periods,
 )
 from productivity.ingest.maps import ColumnMap
+from productivity.ingest.reading import read_table
 from productivity.ingest.tabular import (
     ColumnSpec,
     ProblemLog,
@@ -32,7 +33,6 @@ from productivity.ingest.tabular import (
     canonical_frame,
     match_columns,
     norm,
-    read_table,
 )
 from productivity.ingest.values import DATETIME_UNIT, parse_numbers
 from productivity.schema import DM01_BANDS, DM01_BANDS_6_PLUS

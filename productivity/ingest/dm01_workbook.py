@@ -26,7 +26,8 @@ from productivity.ingest.dm01 import (
     period_from_title,
     result,
 )
-from productivity.ingest.tabular import ProblemLog, Table, norm, rows_table
+from productivity.ingest.excel import rows_table
+from productivity.ingest.tabular import ProblemLog, Table, norm
 from productivity.schema import DM01_BANDS, DM01_BANDS_6_PLUS, DM01_TESTS
 
 PROVIDER_CODE_HEADERS = frozenset({"provider code", "provider org code", "org code"})

@@ -22,13 +22,13 @@ from productivity.ingest.checks import (
     numbers,
 )
 from productivity.ingest.maps import ColumnMap
+from productivity.ingest.reading import read_table
 from productivity.ingest.tabular import (
     ColumnSpec,
     ProblemLog,
     Table,
     canonical_frame,
     match_columns,
-    read_table,
 )
 from productivity.ingest.values import (
     DATE_EXPECTED,
