@@ -8,11 +8,16 @@ Example::
 
 :func:`read_file` parses and validates without touching the store; :func:`import_file` also
 stores the result in one transaction per file and records an ``import_run``. A file already
-loaded (same SHA-256) is reported as a duplicate and adds nothing; a corrected file for the same
-trust and period replaces it. A bad file raises :class:`~productivity.errors.InputError` with up
-to 50 located problems, and a ``failed`` run is recorded so the Data page history shows it. One
-module per source (``theatre``, ``imaging``, ``endoscopy``, ``echo``, ``dm01``,
-``dm01_workbook``, ``deprivation``); ``store`` is the only write path. Imports no Streamlit.
+loaded (same SHA-256) is reported as a duplicate and adds nothing; a corrected file replaces, per
+trust, the whole calendar months it covers, and the result lists each trust-month with the rows
+it lost and gained. A file whose dates stray from the bulk of its rows is refused unless the
+months are named (``period="2026-05"`` or ``"2026-04..2026-06"``; see
+:mod:`productivity.ingest.months`). A bad file raises :class:`~productivity.errors.InputError`
+with up to 50 located problems, and a ``failed`` run is recorded so the Data page history shows
+it. Reading (:mod:`~productivity.ingest.reading`, :mod:`~productivity.ingest.excel`) and the
+checks (:mod:`~productivity.ingest.checks`) are shared by every kind; one module per source
+(``theatre``, ``imaging``, ``endoscopy``, ``echo``, ``dm01``, ``dm01_workbook``,
+``deprivation``); ``store`` is the only write path. Imports no Streamlit.
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, select
+import pandas as pd
+from sqlalchemy import Connection, Engine, RowMapping, select
 
 from productivity import settings
 from productivity.errors import InputError
@@ -35,11 +41,16 @@ from productivity.ingest.echo import parse_echo
 from productivity.ingest.endoscopy import parse_endoscopy
 from productivity.ingest.imaging import parse_imaging
 from productivity.ingest.maps import ColumnMap, load_map
+from productivity.ingest.months import MonthSpan, check_months, parse_period
 from productivity.ingest.pid import check_pid
+from productivity.ingest.reading import read_bytes
 from productivity.ingest.sniff import KINDS, Source, open_source, sniff, sniff_kind
 from productivity.ingest.store import (
+    SCOPES,
+    MonthChange,
     finish_run,
     meta_table,
+    month_changes,
     start_run,
     store_dm01,
     store_dm01_imd,
@@ -57,8 +68,11 @@ from productivity.store import db, reference
 __all__ = [
     "KINDS",
     "ImportResult",
+    "MonthChange",
+    "MonthSpan",
     "ParsedFile",
     "import_file",
+    "parse_period",
     "read_file",
     "seed_reference",
     "sniff_kind",
@@ -86,6 +100,17 @@ class ImportResult:
     period_from: dt.date | None
     period_to: dt.date | None
     message: str
+    changes: tuple[MonthChange, ...] = ()
+
+    def report(self) -> str:
+        """The message, then one line per trust-month the file replaced or added."""
+        lines = [self.message]
+        lines += [f"  {'replaced' if c.lost else 'added'} {c}" for c in self.changes]
+        return "\n".join(lines)
+
+
+def _period(period: str | MonthSpan | None) -> MonthSpan | None:
+    return parse_period(period) if isinstance(period, str) else period
 
 
 def read_file(
@@ -96,15 +121,21 @@ def read_file(
     known_trusts: Collection[str] | None = None,
     sessions_path: Path | None = None,
     data: bytes | None = None,
+    period: str | MonthSpan | None = None,
 ) -> ParsedFile:
     """Parse and validate a file without storing it.
 
     ``known_trusts`` are the trust codes a row may carry (default: ``data/trusts.csv``);
-    ``sessions_path`` gives operational hours for an exam-level imaging file.
+    ``sessions_path`` gives operational hours for an exam-level imaging file; ``period``
+    (``"2026-05"`` or ``"2026-04..2026-06"``) names the months the file is about, so that dates
+    far from the bulk of its rows are accepted (and any outside the period refused).
 
     Raises:
-        InputError: every located problem found (up to 50), or an unknown kind.
+        InputError: every located problem found (up to 50), an unknown kind, a file with no
+            rows to load, or rows whose dates stray from the rest (see
+            :func:`~productivity.ingest.months.check_months`).
     """
+    span = _period(period)
     path = Path(path)
     cmap = load_map(Path(map_path)) if map_path else ColumnMap()
     kind = kind or cmap.kind
@@ -115,10 +146,32 @@ def read_file(
     source = open_source(path, data)
     kind = kind or sniff(source)
     try:
-        return _parse(source, kind, cmap, known_trusts, sessions_path)
+        parsed = _parse(source, kind, cmap, known_trusts, sessions_path)
+        if parsed.rows == 0:
+            raise InputError.single(
+                parsed.file_name,
+                f"no {kind} rows to load: expected at least one row of data (rows that are "
+                "totals, notes or of other kinds are skipped)",
+            )
+        check_months(_row_dates(parsed), parsed.file_name, parsed.date_label, span)
+        return parsed
     except InputError as exc:
         exc.kind = kind  # type: ignore[attr-defined]  # for the failed run's history row
         raise
+
+
+def _row_dates(parsed: ParsedFile) -> pd.Series:
+    """The date that decides each row's month: located when the parser gave them, else the
+    stored frames' dates (unlocated)."""
+    if parsed.row_dates is not None:
+        return parsed.row_dates
+    dates = [
+        pd.to_datetime(frame[SCOPES[name].date])
+        for name, frame in parsed.frames.items()
+        if name in SCOPES
+    ]
+    joined = pd.concat(dates, ignore_index=True) if dates else pd.Series(dtype="datetime64[us]")
+    return joined.set_axis([0] * len(joined))
 
 
 def _parse(
@@ -129,11 +182,11 @@ def _parse(
     sessions_path: Path | None,
 ) -> ParsedFile:
     known = reference_trust_codes() if known_trusts is None else frozenset(known_trusts)
-    if kind == "dm01" and source.sheets is not None:
-        if dm01_workbook.looks_like_workbook(source.sheets):
-            return dm01_workbook.parse_workbook(
-                source.sheets, source.path.name, ProblemLog(source.path.name)
-            )
+    is_workbook = source.sheets is not None and dm01_workbook.looks_like_workbook(source.sheets)
+    if kind == "dm01" and source.sheets is not None and is_workbook:
+        return dm01_workbook.parse_workbook(
+            source.sheets, source.path.name, ProblemLog(source.path.name)
+        )
     table = source.first_table()
     log = ProblemLog(table.label)
     check_pid(table, log)
@@ -167,7 +220,7 @@ def _store_trusts(engine: Engine) -> frozenset[str]:
         return frozenset(conn.execute(select(meta_table("trust").c.trust_code)).scalars())
 
 
-def _loaded_run(conn: Connection, file_hash: str):
+def _loaded_run(conn: Connection, file_hash: str) -> RowMapping | None:
     run = meta_table("import_run")
     query = (
         select(run)
@@ -186,7 +239,9 @@ def _local(moment: dt.datetime | None) -> str:
     return f"{moment.astimezone(ZoneInfo(settings.TIMEZONE)):%Y-%m-%d %H:%M}"
 
 
-def _duplicate(conn: Connection, earlier, path: Path, file_hash: str, source: str) -> ImportResult:
+def _duplicate(
+    conn: Connection, earlier: RowMapping, path: Path, file_hash: str, source: str
+) -> ImportResult:
     message = (
         f"already loaded as import run {earlier['id']} "
         f"({_local(earlier['started_at'])}); nothing added"
@@ -232,26 +287,26 @@ def import_file(
     source: str = "cli",
     progress: Callable[[float], None] | None = None,
     sessions_path: Path | None = None,
+    period: str | MonthSpan | None = None,
 ) -> ImportResult:
     """Validate and store one file in one transaction, recording an ``import_run``.
 
     ``progress`` is called with the fraction done (0-1) as the file is read and written.
+    ``period`` (``"2026-05"``, ``"2026-04..2026-06"``) names the months the file replaces for
+    each of its trusts; without it, the months its rows fall in, and a file whose dates stray
+    from the bulk of its rows is refused.
 
     Raises:
         InputError: the file has problems; nothing is stored, a ``failed`` run is recorded.
     """
     path = Path(path)
+    span = _period(period)
     engine = engine or db.get_engine()
     report = progress or (lambda _fraction: None)
     if not db.has_table("import_run", engine):
         db.init_db(engine)
     report(0.0)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError.single(
-            path.name, f"cannot read the file ({exc.strerror or exc})"
-        ) from None
+    data = read_bytes(path)
     file_hash = hashlib.sha256(data).hexdigest()
     known = _store_trusts(engine)
     if not known:
@@ -266,7 +321,13 @@ def import_file(
     report(0.05)
     try:
         parsed = read_file(
-            path, kind, map_path, known_trusts=known, sessions_path=sessions_path, data=data
+            path,
+            kind,
+            map_path,
+            known_trusts=known,
+            sessions_path=sessions_path,
+            data=data,
+            period=span,
         )
     except InputError as exc:
         _record_failed(engine, kind, map_path, path, file_hash, exc, started, source)
@@ -285,11 +346,17 @@ def import_file(
             started_at=started,
             source=source,
         )
+        changes = tuple(month_changes(conn, parsed.frames, span))
         rows, replaced = store_frames(
-            conn, parsed.kind, parsed.frames, run_id, lambda f: report(0.4 + 0.55 * f)
+            conn,
+            parsed.kind,
+            parsed.frames,
+            run_id,
+            lambda f: report(0.4 + 0.55 * f),
+            period=span,
         )
         store_issues(conn, parsed.issues, run_id)
-        message = _message(parsed, rows, replaced)
+        message = _message(parsed, rows, replaced, changes)
         finish_run(
             conn,
             run_id,
@@ -313,17 +380,26 @@ def import_file(
         parsed.period_from,
         parsed.period_to,
         message,
+        changes,
     )
 
 
-def _message(parsed: ParsedFile, rows: int, replaced: int) -> str:
+SHOWN_CHANGES = 12  # trust-months named in the one-line message (the report lists them all)
+
+
+def _message(parsed: ParsedFile, rows: int, replaced: int, changes: tuple[MonthChange, ...]) -> str:
     span = ""
     if parsed.period_from is not None:
         span = f" from {parsed.period_from} to {parsed.period_to}"
     who = ", ".join(parsed.trust_codes[:12]) + (" ..." if len(parsed.trust_codes) > 12 else "")
     text = f"loaded {rows} {parsed.kind} rows for {who}{span}"
-    if replaced:
-        text += f"; replaced {replaced} rows previously loaded for the same trust and period"
+    hit = [c for c in changes if c.lost]
+    if replaced or hit:
+        named = ", ".join(map(str, hit[:SHOWN_CHANGES]))
+        more = f" and {len(hit) - SHOWN_CHANGES} more" if len(hit) > SHOWN_CHANGES else ""
+        text += (
+            f"; replaced {replaced} rows previously loaded for the same trust-months: {named}{more}"
+        )
     return "; ".join([text, *parsed.notes])
 
 

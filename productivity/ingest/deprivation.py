@@ -10,12 +10,13 @@ quintile.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from productivity.ingest.checks import ParsedFile
+from productivity.ingest.checks import ParsedFile, check_lengths
 from productivity.ingest.dm01 import (
     DM01_TESTS,
     PERIOD_EXPECTED,
@@ -27,6 +28,7 @@ from productivity.ingest.dm01 import (
 from productivity.ingest.maps import ColumnMap
 from productivity.ingest.reading import read_table
 from productivity.ingest.tabular import (
+    Columns,
     ColumnSpec,
     ProblemLog,
     Table,
@@ -81,7 +83,7 @@ IMD_COLUMNS = (
 )
 
 
-def looks_like_deprivation(headers) -> bool:
+def looks_like_deprivation(headers: Iterable[object]) -> bool:
     names = SPEC.lookup()
     found = {names.get(norm(h)) for h in headers}
     return bool(found & set(MARKERS)) and {"period", "provider_code"} <= found
@@ -111,6 +113,7 @@ def parse_deprivation(
     log.raise_if_any()
     f = canonical_frame(table, cols, SPEC.columns, cmap.constants)
     label = cols.label
+    check_lengths(f, SPEC.columns, log, label)
     labels = {c: label(c) for c in SPEC.columns}
     period = parse_periods(f["period"])
     log.add_mask(
@@ -176,10 +179,12 @@ def parse_deprivation(
         trust_codes=tuple(sorted(frame["provider_code"].unique())),
         period_from=periods.min().date() if len(frame) else None,
         period_to=periods.max().date() if len(frame) else None,
+        row_dates=period,
+        date_label=label("period"),
     )
 
 
-def _quintiles(f: pd.DataFrame, cols, log: ProblemLog, lookup: Path | None) -> pd.Series:
+def _quintiles(f: pd.DataFrame, cols: Columns, log: ProblemLog, lookup: Path | None) -> pd.Series:
     label = cols.label
     if "imd_quintile" in cols:
         q, bad = parse_numbers(f["imd_quintile"], integer=True)
