@@ -56,8 +56,8 @@ if auth.require_data_manager(user):
             except InputError as problems:
                 bar.empty()
                 st.error(
-                    f"**{upload.name} was not loaded**: nothing in the store has changed. "
-                    "Fix these problems and load it again.",
+                    f"**{ui.plain(upload.name)} was not loaded**: nothing in the store has "
+                    "changed. Fix these problems and load it again.",
                     icon=":material/error:",
                 )
                 ui.show_table(ui.problems_table(problems))
@@ -67,7 +67,8 @@ if auth.require_data_manager(user):
                     marts.rebuild_marts(ui.engine())
                 st.cache_data.clear()
                 bar.empty()
-                st.success(result.message, icon=":material/check_circle:")
+                lines = result.report().splitlines()
+                st.success("\n\n".join(map(ui.plain, lines)), icon=":material/check_circle:")
 
 st.subheader("Import history")
 history = load_history()

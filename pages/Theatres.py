@@ -47,7 +47,7 @@ def rebase_form(unit):
                 rebases.clear()
                 st.success(f"Rebase from {day} stored: everyone now sees it.")
             except InputError as error:
-                st.error("\n\n".join(p.message for p in error.problems))
+                st.error("\n\n".join(ui.plain(p.message) for p in error.problems))
 
 
 site = theatre = None
@@ -62,10 +62,12 @@ unit = Unit(view.trust, site, theatre, view.specialty)
 args = (view.period.start, view.period.end, unit.trust, unit.site, unit.theatre, unit.specialty)
 data = load("unit_view", *args, bench.value)
 if data.empty:
-    ui.empty_state(f"No theatre lists for {unit.label} in the chosen period. Widen the filters.")
+    ui.empty_state(
+        f"No theatre lists for {ui.plain(unit.label)} in the chosen period. Widen the filters."
+    )
     st.stop()
 
-st.subheader(f"{unit.label}: {int(data.summary['lists'].iloc[0]):,} lists")
+st.subheader(f"{ui.plain(unit.label)}: {int(data.summary['lists'].iloc[0]):,} lists")
 tiles = drilldown.headline(data.summary, bench.value)
 for tile, (label, value, note) in zip(st.columns(len(tiles)), tiles, strict=True):
     tile.metric(label, value, help=note)
@@ -92,7 +94,7 @@ st.subheader("Capped utilisation by day of week and session")
 heat = charts.heatmap(data.heatmap, "weekday", "session", "capped_utilisation", "Capped util.")
 ui.chart_with_table(heat, data.heatmap, "heatmap", columns=drilldown.HEATMAP_COLUMNS)
 
-st.subheader(f"{view.specialty or 'All specialties'}: every trust against the benchmark")
+st.subheader(f"{ui.plain(view.specialty or 'All specialties')}: every trust against the benchmark")
 trusts = (view.period.start, view.period.end, view.trust, None, None, view.specialty)
 compare = load("comparison", *trusts, bench.value)  # a site or theatre does not change it
 bars = charts.metric_vs_benchmark(

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from productivity import export
 from productivity.benchmarks import BenchmarkError, load_benchmarks
 from productivity.errors import InputError
 
@@ -94,8 +95,8 @@ def _parser() -> argparse.ArgumentParser:
 def _print_frame(frame: pd.DataFrame, fmt: str) -> None:
     if fmt == "json":
         print(frame.to_json(orient="records", date_format="iso", indent=1, double_precision=15))
-    else:
-        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+    else:  # text that a spreadsheet would run as a formula is neutralised
+        sys.stdout.write(export.to_csv(frame, lineterminator="\n"))
 
 
 def _read_csv(path: Path, columns: Sequence[str]) -> pd.DataFrame:
