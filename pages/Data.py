@@ -31,7 +31,12 @@ st.caption(
     "extract .zip/.csv). The kind is recognised from the columns."
 )
 if auth.require_data_manager(user):
-    upload = st.file_uploader("File", type=["csv", "xlsx", "xls", "zip"], key="upload")
+    upload = st.file_uploader(
+        "File",
+        type=["csv", "xlsx", "xls", "zip"],
+        key="upload",
+        max_upload_size=ingest.max_file_mb(),  # the importer's own limit (PRODUCTIVITY_MAX_FILE_MB)
+    )
     left, right = st.columns(2)
     kind = left.selectbox("Kind", ["recognise from the columns", *ingest.KINDS], key="kind")
     column_map = right.file_uploader("Column map (TOML, optional)", type=["toml"], key="map")

@@ -61,7 +61,7 @@ from productivity.ingest.store import (
     store_issues,
     store_theatre,
 )
-from productivity.ingest.tabular import ProblemLog
+from productivity.ingest.tabular import ProblemLog, max_bytes
 from productivity.ingest.theatre import parse_theatre
 from productivity.store import db, reference
 
@@ -72,6 +72,7 @@ __all__ = [
     "MonthSpan",
     "ParsedFile",
     "import_file",
+    "max_file_mb",
     "parse_period",
     "read_file",
     "seed_reference",
@@ -107,6 +108,11 @@ class ImportResult:
         lines = [self.message]
         lines += [f"  {'replaced' if c.lost else 'added'} {c}" for c in self.changes]
         return "\n".join(lines)
+
+
+def max_file_mb() -> int:
+    """The largest file (or zip contents) an import reads, in whole megabytes (at least 1)."""
+    return max(1, max_bytes() // 1_000_000)
 
 
 def _period(period: str | MonthSpan | None) -> MonthSpan | None:

@@ -198,13 +198,18 @@ def trust_scorecard(
         )
         columns = ["trust_code", "dm01_within_6_weeks", "dm01_13_plus_weeks", "dm01_waiting_6_plus"]
         card = card.merge(totals[columns], on="trust_code", how="left")
-    for column in SCORECARD_METRICS:
-        if column not in card.columns:
-            card[column] = float("nan")
+    # A store without some source (theatres only, no DM01 yet) still has every column, empty,
+    # so the pages and the pack can say what is missing instead of failing on a KeyError.
+    # Numbers stay numbers (an empty source merged in is object dtype, and a chart of an
+    # all-NaN object column is invalid JSON); "meets" is a nullable boolean for the same reason.
+    for column in (*SCORECARD_METRICS, *SCORECARD_COUNTS):
+        present = column in card.columns
+        card[column] = pd.to_numeric(card[column], errors="coerce") if present else float("nan")
+        card[column] = card[column].astype("float64")
     for column, (key, higher) in SCORECARD_METRICS.items():
         target = benchmarks.value(key)
         meets = card[column] >= target if higher else card[column] <= target
-        card[f"{column}_meets"] = meets.where(card[column].notna())
+        card[f"{column}_meets"] = meets.astype("boolean").where(card[column].notna(), pd.NA)
     card = card[card[list(SCORECARD_METRICS)].notna().any(axis=1)]
     return rank_opportunity(card, measure, ranking)
 
@@ -226,6 +231,8 @@ def rank_opportunity(card: pd.DataFrame, measure: str, ranking: str) -> pd.DataF
     return ranked.assign(opportunity=ranked[value], measure=measure)
 
 
+# Scorecard counts that come from one source each (absent when the store lacks it).
+SCORECARD_COUNTS = ("additional_scans", "scans", "dm01_waiting_6_plus")
 # Scorecard column -> (benchmark key, higher is better).
 SCORECARD_METRICS: dict[str, tuple[str, bool]] = {
     "capped_utilisation": ("theatre_capped_utilisation", True),
