@@ -24,6 +24,9 @@ from productivity.ingest.tabular import ProblemLog
 # otherwise replace all of June. A real part-month (a weekly extract that spans two months)
 # holds far more than 5% of the other month's rows.
 SPARSE_SHARE = 0.05
+# Months with rows this many empty months apart still belong to one run (a room closed for a
+# month in a year's file); farther apart, the smaller run strays (a year typed wrong).
+MAX_GAP_MONTHS = 1
 PERIOD_EXPECTED = "YYYY-MM or YYYY-MM..YYYY-MM, e.g. 2026-05 or 2026-04..2026-06"
 
 
@@ -88,16 +91,16 @@ def month_starts(dates: pd.Series) -> pd.Series:
 def bulk_months(dates: pd.Series) -> MonthSpan | None:
     """The months that hold the bulk of a file's rows (None for a file with no dates).
 
-    Months with rows are split into runs of consecutive months; the run with the most rows is
-    the bulk, less any month at either end with under :data:`SPARSE_SHARE` of the busiest
-    month's rows.
+    Months with rows are split into runs (no more than :data:`MAX_GAP_MONTHS` empty months
+    between two months of a run); the run with the most rows is the bulk, less any month at
+    either end with under :data:`SPARSE_SHARE` of the busiest month's rows.
     """
     months = pd.to_datetime(dates).dropna().dt.to_period("M")
     if months.empty:
         return None
     counts = months.value_counts().sort_index()
     ordinals = pd.Series([p.ordinal for p in counts.index], index=counts.index)
-    run = (ordinals.diff() != 1).cumsum()
+    run = (ordinals.diff() > MAX_GAP_MONTHS + 1).cumsum()
     bulk = counts[run == counts.groupby(run.to_numpy()).sum().idxmax()]
     floor = SPARSE_SHARE * bulk.max()
     while len(bulk) > 1 and bulk.iloc[0] < floor:
