@@ -225,7 +225,7 @@ def check_upper(
         over,
         label,
         values if shown is None else shown,
-        f"implausible: more than {bound.limit:,g} {bound.reason}: check the value and its unit",
+        f"implausible: more than {bound.limit:,.15g} {bound.reason}: check the value and its unit",
     )
     return over
 

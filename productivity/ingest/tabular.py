@@ -64,7 +64,7 @@ def check_size(size: int, file: str, what: str = "the file") -> None:
     if size > limit:
         raise InputError.single(
             file,
-            f"{what} is {size / 1e6:,.1f} MB, more than the {limit / 1e6:,.0f} MB limit "
+            f"{what} is {size / 1e6:,.3g} MB, more than the {limit / 1e6:,g} MB limit "
             f"({MAX_SIZE_ENV}): split the file, or raise the limit",
         )
 
