@@ -203,7 +203,7 @@ def _quintiles(f: pd.DataFrame, cols: Columns, log: ProblemLog, lookup: Path | N
             f["imd_decile"],
             "not an IMD decile: expected a whole number 1-10 (1 = most deprived)",
         )
-        return np.ceil(d.fillna(0) / 2)
+        return pd.Series(np.ceil(d.fillna(0) / 2), index=f.index)
     if lookup is None or not lookup.exists():
         log.add(
             None,

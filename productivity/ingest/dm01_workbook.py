@@ -10,6 +10,7 @@ the footnotes are skipped. Row numbers in problems are the real sheet rows.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 import pandas as pd
 
@@ -244,7 +245,7 @@ def _differs(aligned: pd.DataFrame, column: str) -> Callable[[int], str]:
     def message(row: int) -> str:
         return (
             "differs from the sum of this provider's tests "
-            f"on 'Provider by Test': expected {int(aligned.loc[row, column])}"
+            f"on 'Provider by Test': expected {int(cast(float, aligned.at[row, column]))}"
         )
 
     return message

@@ -349,9 +349,9 @@ def _read_sessions(
     log.merge(slog)
     if slog:
         return None
-    frame = s.assign(date=date, operational_hours=hours).replace(
-        {"trust_code": {"": None}, "site": {"": None}, "modality": {"": None}}
-    )
+    frame = s.assign(date=date, operational_hours=hours)
+    for column in ("trust_code", "site", "modality"):  # empty: not given in the sessions file
+        frame[column] = frame[column].mask(frame[column] == "")
     keys = ["trust_code", "scanner_id", "date"]
     return (
         frame.groupby(keys, sort=True, dropna=False)

@@ -376,8 +376,8 @@ def _month_counts(
             "n": 1 if weights is None else weights.to_numpy(),
         }
     )
-    summed = rows.groupby(["key", "month"], sort=True)["n"].sum()
-    return [(str(k), m, int(n)) for (k, m), n in summed.items()]
+    summed = rows.groupby(["key", "month"], sort=True, as_index=False)["n"].sum()
+    return [(str(k), m, int(n)) for k, m, n in summed.itertuples(index=False)]
 
 
 def _stored_counts(
@@ -409,8 +409,8 @@ def _stored_counts(
     if found.empty:
         return []
     found["month"] = month_starts(found["date"]).dt.date
-    summed = found.groupby(["key", "month"], sort=True)["n"].sum()
-    return [(str(k), m, int(n)) for (k, m), n in summed.items()]
+    summed = found.groupby(["key", "month"], sort=True, as_index=False)["n"].sum()
+    return [(str(k), m, int(n)) for k, m, n in summed.itertuples(index=False)]
 
 
 def store_issues(conn: Connection, issues: pd.DataFrame, run_id: int) -> None:
@@ -424,7 +424,9 @@ def store_issues(conn: Connection, issues: pd.DataFrame, run_id: int) -> None:
 def start_run(conn: Connection, **fields: object) -> int:
     """Insert an ``import_run`` row and return its id."""
     result = conn.execute(insert(meta_table("import_run")).values(**fields))
-    return int(result.inserted_primary_key[0])
+    key = result.inserted_primary_key
+    assert key is not None  # an INSERT of one row always has one
+    return int(key[0])
 
 
 def finish_run(conn: Connection, run_id: int, **fields: object) -> None:

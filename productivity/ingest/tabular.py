@@ -13,6 +13,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import pandas as pd
 
@@ -143,7 +144,7 @@ def _shown(value: object) -> str | None:
     if value is None:
         return None
     try:
-        if pd.isna(value):
+        if pd.isna(cast(Any, value)):  # a scalar cell; an array-like one falls through
             return ""
     except (TypeError, ValueError):
         pass
@@ -192,7 +193,8 @@ def drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
         return frame
     blank = (frame.apply(lambda col: col.str.strip()) == "").all(axis=1)
-    return frame[~blank]
+    kept: pd.DataFrame = frame.loc[~blank]
+    return kept
 
 
 def require_rows(table: Table) -> Table:
@@ -265,9 +267,9 @@ def match_columns(
                 break
     lookup = spec.lookup()
     for key, header in headers.items():
-        canonical = lookup.get(key) or (fallback(key) if fallback else None)
-        if canonical and canonical not in source and header not in source.values():
-            source[canonical] = header
+        known: str | None = lookup.get(key) or (fallback(key) if fallback else None)
+        if known and known not in source and header not in source.values():
+            source[known] = header
     present = set(source) | set(constants)
     for column in spec.required:
         if column not in present:

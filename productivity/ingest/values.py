@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
+from typing import Final
 
 import numpy as np
 import pandas as pd
 
 from productivity.ingest.tabular import norm
 
-DATETIME_UNIT = "datetime64[us]"
+DATETIME_UNIT: Final = "datetime64[us]"
 
 # (regular expression of accepted text, strptime format or None for ISO 8601)
 _ISO = r"\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?"

@@ -209,7 +209,7 @@ def trust_scorecard(
     for column, (key, higher) in SCORECARD_METRICS.items():
         target = benchmarks.value(key)
         meets = card[column] >= target if higher else card[column] <= target
-        card[f"{column}_meets"] = meets.astype("boolean").where(card[column].notna(), pd.NA)
+        card[f"{column}_meets"] = meets.astype("boolean").mask(card[column].isna())
     card = card[card[list(SCORECARD_METRICS)].notna().any(axis=1)]
     return rank_opportunity(card, measure, ranking)
 
