@@ -305,6 +305,30 @@ def daycase_rates(
         .sum()
         .reset_index()
     )
+    return rates_from_counts(sums, groups, by)
+
+
+def rates_from_counts(
+    counts: pd.DataFrame, groups: Sequence[ProcedureGroup], by: Sequence[str] = ("trust_code",)
+) -> pd.DataFrame:
+    """Day-case rates from counts already summed (e.g. a mart of trust × site × month counts).
+
+    ``counts`` has the ``by`` keys, ``procedure_group``, ``elective_cases`` and
+    ``daycase_cases`` (completed cases, emergencies excluded); rows of the same ``by`` × group
+    are added up first, so finer counts give the same rates as the cases themselves (a ratio
+    of sums). Returns the columns of :func:`daycase_rates`, sorted the same way.
+    """
+    by = list(by)
+    keys = [*by, "procedure_group"]
+    if counts.empty:
+        return pd.DataFrame(columns=[*by, *RATE_COLUMNS])
+    sums = (
+        counts.groupby(keys, observed=True, dropna=False, sort=False)[
+            ["elective_cases", "daycase_cases"]
+        ]
+        .sum()
+        .reset_index()
+    )
     sums = sums.astype({"elective_cases": "int64", "daycase_cases": "int64"})
     target = {g.key: g.target_rate for g in groups}
     order = {g.key: i for i, g in enumerate(groups)}
