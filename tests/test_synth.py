@@ -332,3 +332,14 @@ def test_theatre_extract_round_trips_the_demo(demo: synth.DemoFrames) -> None:
         parsed = pd.to_datetime(with_case[column], format="%Y-%m-%dT%H:%M")
         expected = cases.set_index("case_id")[column]
         pd.testing.assert_series_equal(parsed, expected, check_names=False, check_dtype=False)
+
+
+def test_day_case_rates_vary_by_trust_and_procedure(demo: synth.DemoFrames) -> None:
+    from productivity.metrics import daycase
+
+    rates = daycase.daycase_rates(demo.cases, daycase.load_bads(), lists=demo.lists)
+    rate = rates.pivot(index="trust_code", columns="procedure_group", values="daycase_rate")
+    hernia, chole = rate["inguinal_hernia"].dropna(), rate["laparoscopic_cholecystectomy"].dropna()
+    assert len(hernia) >= 6 and hernia.max() - hernia.min() > 0.15  # trusts differ
+    assert (chole < hernia[chole.index]).all()  # gallbladders are done as day cases less often
+    assert 0.5 < hernia.median() < 0.85 and 0.35 < chole.median() < 0.75  # near England's
