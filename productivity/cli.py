@@ -19,7 +19,7 @@ from productivity.benchmarks import BenchmarkError, load_benchmarks
 from productivity.errors import InputError
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
-REPORT_KINDS = ("theatre", "imaging", "endoscopy", "echo", "dm01", "quality")
+REPORT_KINDS = ("theatre", "imaging", "endoscopy", "echo", "dm01", "daycase", "quality")
 
 
 def _month(value: str) -> str:

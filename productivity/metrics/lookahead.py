@@ -157,7 +157,7 @@ def history_medians(history: pd.DataFrame, as_of: AsOfs, months: int = HISTORY_M
     Returns (per trust × procedure_key: procedure_median_minutes, procedure_history_cases;
     per trust × specialty: specialty_median_minutes, specialty_history_cases,
     typical_procedure (the specialty's most frequent procedure code in the window, the first
-    in code order on a tie) and typical_procedure_cases).
+    in code order on a tie, as first written) and typical_procedure_cases).
     """
     window = history_window(history, as_of, months)
     by_procedure = (
@@ -175,15 +175,18 @@ def history_medians(history: pd.DataFrame, as_of: AsOfs, months: int = HISTORY_M
     counts = (
         window.dropna(subset=["specialty", "procedure_key"])
         .groupby(["trust_code", "specialty", "procedure_key"], observed=True)
-        .size()
-        .rename("typical_procedure_cases")
+        .agg(
+            typical_procedure_cases=("touch_minutes", "size"),
+            typical_code=("procedure_code", "first"),
+        )
         .reset_index()
         .sort_values(
             ["trust_code", "specialty", "typical_procedure_cases", "procedure_key"],
             ascending=[True, True, False, True],
         )
         .drop_duplicates(["trust_code", "specialty"])
-        .rename(columns={"procedure_key": "typical_procedure"})
+        .rename(columns={"typical_code": "typical_procedure"})
+        .drop(columns="procedure_key")
     )
     by_specialty = by_specialty.merge(counts, on=["trust_code", "specialty"], how="left")
     by_specialty["typical_procedure_cases"] = (

@@ -25,7 +25,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, inspect, select, text
 
 from productivity.benchmarks import Benchmarks, load_benchmarks
-from productivity.metrics import theatre
+from productivity.metrics import daycase, lookahead, theatre
 from productivity.planning import opportunity
 from productivity.schema import CASE_COLUMNS, LIST_COLUMNS
 from productivity.store import models
@@ -39,6 +39,12 @@ ECHO = "mart_echo"
 THEATRE_MONTH = "mart_theatre_month"  # sums per trust, site, theatre, specialty and month
 THEATRE_WEEK = "mart_theatre_week"  # sums per trust, specialty and week (SPC, trends)
 THEATRE_GAP_TRUST = "mart_theatre_gap_trust"  # gap histogram per trust, specialty and month
+# Completed elective and day cases per trust, site, specialty, month and BADS procedure group.
+DAYCASE = "mart_daycase"
+# The 6-4-2 look-ahead's history: median touch minutes over each trust's last 12 months, per
+# procedure code and per specialty (metrics.lookahead.history_medians).
+EXPECTED_PROCEDURE = "mart_expected_procedure"
+EXPECTED_SPECIALTY = "mart_expected_specialty"
 MARTS = (
     THEATRE_LIST,
     THEATRE_GAP,
@@ -48,7 +54,12 @@ MARTS = (
     IMAGING,
     ENDOSCOPY,
     ECHO,
+    DAYCASE,
+    EXPECTED_PROCEDURE,
+    EXPECTED_SPECIALTY,
 )
+DAYCASE_KEYS = ("trust_code", "site", "specialty", "month")
+DAYCASE_COUNTS = ("procedure_group", "elective_cases", "daycase_cases")
 MONTH_KEYS = ("trust_code", "site", "theatre", "specialty", "month")
 WEEK_KEYS = ("trust_code", "specialty", "month", "week")
 TRUST_GAP_KEYS = ("trust_code", "specialty", "month")
@@ -181,8 +192,28 @@ def build_theatre_marts(
     engine: Engine, benchmarks: Benchmarks
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """List-level metrics and gap histograms for every list in the store, a month at a time."""
+    frames = _theatre_frames(engine, benchmarks)
+    return frames[THEATRE_LIST], frames[THEATRE_GAP]
+
+
+def _latest_list_dates(engine: Engine) -> dict[str, pd.Timestamp]:
+    """Each trust's latest list date: where its look-ahead history window ends."""
+    table = models.TheatreList.__table__
+    query = select(table.c.trust_code, text("max(session_date)")).group_by(table.c.trust_code)
+    with engine.connect() as conn:
+        return {str(code): pd.Timestamp(day) for code, day in conn.execute(query).all()}
+
+
+def _theatre_frames(engine: Engine, benchmarks: Benchmarks) -> dict[str, pd.DataFrame]:
+    """The list mart, gap histograms, day-case counts and look-ahead medians, a month at a time.
+
+    Each month's lists and cases are read once; the day-case counts and the look-ahead's
+    history (only cases inside their trust's last 12 months) are taken from the same read.
+    """
     thresholds = thresholds_from(benchmarks)
-    per_list_parts, gap_parts = [], []
+    groups = daycase.load_bads()
+    ends = _latest_list_dates(engine)
+    per_list_parts, gap_parts, daycase_parts, history_parts = [], [], [], []
     for start, end in _month_bounds(engine):
         lists, cases = _read_theatre_month(engine, start, end)
         if lists.empty:
@@ -203,12 +234,45 @@ def build_theatre_marts(
                 planned_end=per_list["planned_end"].dt.strftime("%H:%M"),
             )
         )
+        keyed = lists.assign(month=per_list["month"].to_numpy())
+        rates = daycase.daycase_rates(cases, groups, DAYCASE_KEYS, lists=keyed)
+        daycase_parts.append(rates[[*DAYCASE_KEYS, *DAYCASE_COUNTS]])
+        history = lookahead.history_from_cases(lists, cases)
+        history_parts.append(lookahead.history_window(history, ends)[list(history.columns)])
     empty_gaps = pd.DataFrame(columns=[*GAP_KEYS, "gap_minutes", "gaps"])
     if not per_list_parts:  # an empty store still gets a mart with the right columns
         per_list_parts.append(_empty_list_mart(thresholds))
     per_list_all = pd.concat(per_list_parts, ignore_index=True)
     gaps_all = pd.concat(gap_parts, ignore_index=True) if gap_parts else empty_gaps
-    return per_list_all, gaps_all
+    counts = (
+        pd.concat(daycase_parts, ignore_index=True)
+        if daycase_parts
+        else pd.DataFrame(columns=[*DAYCASE_KEYS, *DAYCASE_COUNTS])
+    )
+    history = (
+        pd.concat(history_parts, ignore_index=True)
+        if history_parts
+        else pd.DataFrame(columns=list(lookahead.HISTORY_COLUMNS))
+    )
+    by_procedure, by_specialty = lookahead.history_medians(history, ends)
+    window = pd.DataFrame(
+        {
+            "trust_code": list(ends),
+            "history_from": [  # the first day inside the window (it is open at its start)
+                (day - pd.DateOffset(months=lookahead.HISTORY_MONTHS, days=-1)).strftime("%Y-%m-%d")
+                for day in ends.values()
+            ],
+            "history_to": [day.strftime("%Y-%m-%d") for day in ends.values()],
+        },
+        dtype="str",
+    )
+    return {
+        THEATRE_LIST: per_list_all,
+        THEATRE_GAP: gaps_all,
+        DAYCASE: counts.astype({"elective_cases": "int64", "daycase_cases": "int64"}),
+        EXPECTED_PROCEDURE: by_procedure,
+        EXPECTED_SPECIALTY: by_specialty.merge(window, on="trust_code", how="left"),
+    }
 
 
 def _empty_list_mart(thresholds: theatre.Thresholds) -> pd.DataFrame:
@@ -283,11 +347,11 @@ def rebuild_marts(
     """Rebuild every mart from the store and swap them in atomically. Returns rows per mart."""
     engine = engine or get_engine()
     benchmarks = benchmarks or load_benchmarks()
-    per_list, gaps = build_theatre_marts(engine, benchmarks)
+    theatres = _theatre_frames(engine, benchmarks)
+    per_list, gaps = theatres[THEATRE_LIST], theatres[THEATRE_GAP]
     trust_gaps = gaps.groupby([*TRUST_GAP_KEYS, "gap_minutes"], as_index=False)["gaps"].sum()
     frames = {
-        THEATRE_LIST: per_list,
-        THEATRE_GAP: gaps,
+        **theatres,
         THEATRE_MONTH: theatre.sum_lists(per_list, MONTH_KEYS),
         THEATRE_WEEK: theatre.sum_lists(per_list, WEEK_KEYS),
         THEATRE_GAP_TRUST: trust_gaps.astype({"gaps": "int64"}),
