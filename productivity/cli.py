@@ -42,7 +42,9 @@ def _parser() -> argparse.ArgumentParser:
 
     load = commands.add_parser("import", help="import a data file (CSV, Excel or DM01 zip)")
     load.add_argument("file", type=Path)
-    load.add_argument("--kind", choices=("theatre", "imaging", "endoscopy", "echo", "dm01"))
+    load.add_argument(
+        "--kind", choices=("theatre", "imaging", "endoscopy", "echo", "dm01", "bookings")
+    )
     load.add_argument("--map", type=Path, dest="map_path", help="column-mapping TOML file")
 
     report = commands.add_parser("report", help="print a report from the store")

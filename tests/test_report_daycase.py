@@ -42,9 +42,15 @@ def lists() -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
-                "list_id": list_id, "trust_code": trust, "site": site, "theatre": "Theatre 1",
-                "session_date": T(day).date(), "session": "ALL", "specialty": specialty,
-                "planned_start": T(f"{day} 08:00"), "planned_end": T(f"{day} 18:00"),
+                "list_id": list_id,
+                "trust_code": trust,
+                "site": site,
+                "theatre": "Theatre 1",
+                "session_date": T(day).date(),
+                "session": "ALL",
+                "specialty": specialty,
+                "planned_start": T(f"{day} 08:00"),
+                "planned_end": T(f"{day} 18:00"),
             }  # fmt: skip
             for list_id, trust, site, day, specialty in rows
         ]
@@ -61,8 +67,11 @@ def cases() -> pd.DataFrame:
             start = T(f"{day} 08:00") + pd.Timedelta(minutes=30 * i % 480)
             made.append(
                 {
-                    "list_id": list_id, "case_id": f"c{i}", "procedure_code": code,
-                    "priority": priority, "cancelled": cancelled,
+                    "list_id": list_id,
+                    "case_id": f"c{i}",
+                    "procedure_code": code,
+                    "priority": priority,
+                    "cancelled": cancelled,
                     "anaesthetic_start": None if cancelled else start,
                     "into_theatre": None if cancelled else start,
                     "out_of_theatre": None if cancelled else start + pd.Timedelta(minutes=25),

@@ -68,6 +68,7 @@ def test_columns_are_the_schema_constants(demo: synth.DemoFrames) -> None:
         "echo": schema.ECHO_COLUMNS,
         "dm01": schema.DM01_COLUMNS,
         "dm01_imd": synth.DM01_IMD_COLUMNS,
+        "bookings": schema.BOOKING_COLUMNS,
     }
     assert list(demo.tables()) == list(expected)
     for name, columns in expected.items():
@@ -81,7 +82,7 @@ def test_dtypes_are_what_the_store_expects(demo: synth.DemoFrames) -> None:
                 assert dtype == "datetime64[us]", (name, column)
             elif column in ("cancelled", "cancel_clinical"):
                 assert dtype == np.bool_, (name, column)
-            elif column == "operational_hours":
+            elif column in ("operational_hours", "booked_minutes"):
                 assert dtype == np.float64
             else:
                 assert dtype in ("str", np.int64), (name, column, dtype)
@@ -343,3 +344,22 @@ def test_day_case_rates_vary_by_trust_and_procedure(demo: synth.DemoFrames) -> N
     assert len(hernia) >= 6 and hernia.max() - hernia.min() > 0.15  # trusts differ
     assert (chole < hernia[chole.index]).all()  # gallbladders are done as day cases less often
     assert 0.5 < hernia.median() < 0.85 and 0.35 < chole.median() < 0.75  # near England's
+
+
+def test_bookings_cover_six_weeks_after_the_window_with_under_booking(demo: synth.DemoFrames):
+    from productivity.metrics import lookahead
+
+    bookings = demo.bookings
+    first = demo.lists["session_date"].max().normalize() + pd.offsets.MonthBegin(0)
+    assert bookings["session_date"].min() >= first  # all after the history
+    assert (bookings["session_date"] - first).dt.days.max() < 42
+    assert set(bookings["priority"].dropna()) <= {"elective", "daycase"}
+    assert "EVE" not in set(bookings["session"])
+    history = lookahead.history_from_cases(demo.lists, demo.cases)
+    per_list = lookahead.lookahead(bookings, history, first, 0.85)
+    fill = per_list.groupby("weeks_out")["expected_utilisation"].mean()
+    assert fill[2] > fill[4] > fill[6]  # lists fill up as the day nears
+    flagged = per_list.groupby("weeks_out")["flagged"].mean()
+    assert flagged[6] > 0.6 and flagged[2] < flagged[6]
+    assert (per_list["booked_cases"] == 0).any()  # some lists have nothing booked yet
+    assert bookings["booked_minutes"].notna().any() and bookings["booked_minutes"].isna().any()

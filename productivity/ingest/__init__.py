@@ -11,7 +11,7 @@ stores the result in one transaction per file and records an ``import_run``. A f
 loaded (same SHA-256) is reported as a duplicate and adds nothing; a corrected file for the same
 trust and period replaces it. A bad file raises :class:`~productivity.errors.InputError` with up
 to 50 located problems, and a ``failed`` run is recorded so the Data page history shows it. One
-module per source (``theatre``, ``imaging``, ``endoscopy``, ``echo``, ``dm01``,
+module per source (``theatre``, ``bookings``, ``imaging``, ``endoscopy``, ``echo``, ``dm01``,
 ``dm01_workbook``, ``deprivation``); ``store`` is the only write path. Imports no Streamlit.
 """
 
@@ -29,6 +29,7 @@ from sqlalchemy import Connection, Engine, select
 from productivity import settings
 from productivity.errors import InputError
 from productivity.ingest import dm01, dm01_workbook
+from productivity.ingest.bookings import parse_bookings
 from productivity.ingest.checks import ParsedFile, reference_trust_codes
 from productivity.ingest.deprivation import looks_like_deprivation, parse_deprivation
 from productivity.ingest.echo import parse_echo
@@ -140,6 +141,8 @@ def _parse(
     log.raise_if_any()
     if kind == "theatre":
         return parse_theatre(table, cmap, known, log)
+    if kind == "bookings":
+        return parse_bookings(table, cmap, known, log)
     if kind == "imaging":
         return parse_imaging(table, cmap, known, log, sessions_path)
     if kind == "endoscopy":

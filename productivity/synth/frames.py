@@ -38,6 +38,7 @@ from dataclasses import dataclass, fields
 
 import pandas as pd
 
+from productivity.synth.bookings import make_bookings
 from productivity.synth.dates import DEMO_END_MONTH, month_window
 from productivity.synth.diagnostics import (
     DM01_IMD_COLUMNS,
@@ -79,6 +80,7 @@ class DemoFrames:
     echo: pd.DataFrame  # schema.ECHO_COLUMNS
     dm01: pd.DataFrame  # schema.DM01_COLUMNS
     dm01_imd: pd.DataFrame  # DM01_IMD_COLUMNS
+    bookings: pd.DataFrame  # schema.BOOKING_COLUMNS: the six weeks after the window
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The frames by name, in a stable order (lists before cases)."""
@@ -86,7 +88,8 @@ class DemoFrames:
 
 
 def build_frames(seed: int = 1, months: int = 12, end_month: str = DEMO_END_MONTH) -> DemoFrames:
-    """The whole demo: the 12 trusts' theatres, imaging, endoscopy, echo, DM01 and IMD lens.
+    """The whole demo: the 12 trusts' theatres, imaging, endoscopy, echo, DM01 and IMD lens,
+    and theatre bookings for the six weeks after the window (the 6-4-2 look-ahead).
 
     ``months`` whole calendar months ending with ``end_month``. The same arguments always give
     identical frames.
@@ -109,4 +112,5 @@ def build_frames(seed: int = 1, months: int = 12, end_month: str = DEMO_END_MONT
         echo=echo,
         dm01=dm01,
         dm01_imd=make_dm01_imd(seed, dm01),
+        bookings=make_bookings(seed, theatres, window[-1] + 1),
     )

@@ -383,18 +383,20 @@ def _theatre_assemble(
 
 
 def make_theatres(
-    seed: int, plan: list[tuple[str, Trust, int]], window: np.ndarray
+    seed: int, plan: list[tuple[str, Trust, int]], window: np.ndarray, *, source: str = "theatre"
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Lists and cases of each planned (trust code, trust, theatres) over the window."""
+    """Lists and cases of each planned (trust code, trust, theatres) over the window.
+
+    ``source`` names the random streams (another name gives other lists on the same pattern,
+    e.g. the future lists of the bookings).
+    """
     days, day_month = window_days(window)
     sites = sorted({s for _, t, _ in plan for s in t.theatres})
     site_index = {s: i for i, s in enumerate(sites)}
     parts = [
         (
             code,
-            _theatre_trust(
-                source_rng(seed, "theatre", code), trust, n, days, day_month, site_index
-            ),
+            _theatre_trust(source_rng(seed, source, code), trust, n, days, day_month, site_index),
         )
         for code, trust, n in plan
         if n > 0

@@ -103,7 +103,8 @@ TRUSTS: dict[str, Trust] = {
         dm01_weight=0.11, within_6=0.8, imd=(0.28, 0.17, 0.17, 0.18, 0.2)),
     "RWW": Trust(
         {"RWW01": 12, "RWW02": 4}, _DGH_MIX, fill=1.03, late=20, gap=10, parallel=0.12, eve=0.25,
-        site_mix={"RWW02": _ORTHO_MIX}, fill_trend=-0.011, late_trend=1.2, daycase=-0.2,
+        site_mix={"RWW02": _ORTHO_MIX}, fill_trend=-0.011, late_trend=1.2,
+        daycase=-0.2,
         scanners={"RWW01": (2, 2, 3), "RWW02": (1, 0, 2)}, scan_rate=(1.08, 0.84, 1.0),
         ed_sites=("RWW01",),
         endoscopy={"RWW01": 3, "RWW02": 1}, endo_use=0.84, echo={"RWW01": 28, "RWW02": 8},
@@ -118,7 +119,8 @@ TRUSTS: dict[str, Trust] = {
     "RJN": Trust(
         {"RJN01": 10}, _DGH_MIX,
         fill=1.11, late=10, gap=8, parallel=0.15, eve=0.2, unused=0.025, cancel=0.012,
-        daycase=0.35, scanners={"RJN01": (2, 2, 4)}, scan_rate=(0.88, 1.0, 1.1), ed_sites=("RJN01",),
+        daycase=0.35,
+        scanners={"RJN01": (2, 2, 4)}, scan_rate=(0.88, 1.0, 1.1), ed_sites=("RJN01",),
         endoscopy={"RJN01": 2}, endo_use=0.96, echo={"RJN01": 20}, echo_minutes=41,
         dm01_weight=0.06, within_6=0.97, imd=(0.06, 0.12, 0.2, 0.27, 0.35)),
     "RBT": Trust(
