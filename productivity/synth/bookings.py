@@ -8,7 +8,9 @@ booked 0-2 weeks out, 80% at 3-4 weeks and 62% at 5-6 weeks; a list whose cases 
 to come is an unbooked list. Emergency (CEPOD) evening lists and emergency cases are never
 booked ahead, so they are left out. A few trusts' systems send the surgeon's estimate of each
 case (``booked_minutes``) and a consultant code; the others send neither, so the look-ahead
-falls back on the trust's history. Pure pandas/numpy: no database, SQLModel or Streamlit.
+falls back on the trust's history; about 3% of bookings are a procedure variant with no history
+at the trust (the specialty's median is used). Pure pandas/numpy: no database, SQLModel or
+Streamlit.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ LOOKAHEAD_DAYS = 42  # six weeks, the 6-4-2 horizon
 BOOKED_SHARE: tuple[tuple[int, float], ...] = ((14, 0.93), (28, 0.8), (42, 0.62))
 # Trusts whose booking systems export the surgeon's estimate and the consultant.
 ESTIMATE_TRUSTS: frozenset[str] = frozenset({"RBN", "REM", "RJN"})
+RARE_SHARE = 0.03  # bookings of a procedure variant the trust has no history of
 
 
 def make_bookings(
@@ -63,6 +66,12 @@ def make_bookings(
     sends = merged["trust_code"].isin(list(ESTIMATE_TRUSTS)) & merged["case_id"].notna()
     merged["booked_minutes"] = merged["booked_minutes"].where(sends)
     merged["consultant_code"] = _consultants(merged).where(sends)
+    # A few bookings are a rarer variant of a common procedure ("T20.1" becomes "T20.8"), with
+    # no history of its own at the trust: the look-ahead falls back on the specialty's median.
+    rare = merged["case_id"].notna() & (rng.random(len(merged)) < RARE_SHARE)
+    merged["procedure_code"] = merged["procedure_code"].mask(
+        rare, merged["procedure_code"].str.slice(0, -1) + "8"
+    )
     # Booking ids are not the history's case ids: "RBL-00001234" becomes "RBL-BK00001234".
     merged["case_id"] = merged["case_id"].str.replace("-", "-BK", n=1, regex=False)
     return merged[list(schema.BOOKING_COLUMNS)].reset_index(drop=True)

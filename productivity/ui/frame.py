@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/Overview.py", "Overview", ":material/dashboard:"),
     ("pages/Theatres.py", "Theatres", ":material/surgical:"),
+    ("pages/Look_ahead.py", "Look-ahead", ":material/event_upcoming:"),
     ("pages/Diagnostics.py", "Diagnostics", ":material/radiology:"),
     ("pages/Mutual_aid.py", "Mutual aid", ":material/swap_horiz:"),
     ("pages/Inequalities.py", "Health inequalities", ":material/diversity_3:"),

@@ -63,7 +63,10 @@ def section(title: str, frame: pd.DataFrame | None, empty: str) -> bool:
 
 
 # Column names ending so hold fractions: a table shows them as percentages.
-RATIO_SUFFIXES = ("utilisation", "share", "of_planned", "within_6_weeks")
+RATIO_SUFFIXES = ("utilisation", "share", "of_planned", "within_6_weeks", "_rate")
+# A column named ``…link`` holds a relative URL (``Theatres?trust=RBL&site=RBL01``): a table
+# shows it as a link that opens that view; downloads leave it out.
+LINK_SUFFIX, LINK_TEXT = "link", "Open ›"
 
 
 def show_table(
@@ -77,13 +80,16 @@ def show_table(
 
     Report-style column names (``planned_minutes``) are headed in words and ratios shown as
     percentages; the data, and so the download, keep the names and the fractions. ``columns``
-    picks the columns shown (the download keeps them all).
+    picks the columns shown (the download keeps them all but the links).
     """
     config: dict[str, object] = {}
     for column in map(str, frame.columns):
         if not (column.isidentifier() and column.islower()):
             continue  # already a heading in words
         heading = column.replace("_", " ").capitalize()
+        if column.endswith(LINK_SUFFIX):  # a relative URL that drills into the row's unit
+            config[column] = st.column_config.LinkColumn(heading, display_text=LINK_TEXT)
+            continue
         ratio = column.endswith(RATIO_SUFFIXES) and pd.api.types.is_float_dtype(frame[column])
         config[column] = (
             st.column_config.NumberColumn(heading, format="percent")
@@ -94,7 +100,10 @@ def show_table(
         frame, hide_index=True, width="stretch", column_config=config, column_order=columns
     )
     if name:
-        download(frame if raw is None else raw, name)
+        shown = frame if raw is None else raw
+        download(
+            shown.drop(columns=[c for c in shown.columns if str(c).endswith(LINK_SUFFIX)]), name
+        )
 
 
 def chart_with_table(
