@@ -22,6 +22,7 @@ from productivity.charts.comparison import (
     metric_vs_benchmark,
     ordered_bars,
     ranking_bars,
+    rates_against_targets,
 )
 from productivity.charts.inequalities import (
     EVIDENCE_STYLE,
@@ -106,6 +107,7 @@ __all__ = [
     "quintile_bars",
     "ranking_bars",
     "ratio_text",
+    "rates_against_targets",
     "spc_chart",
     "trend",
     "waterfall",

@@ -60,8 +60,8 @@ def spc_chart(
 ) -> alt.LayerChart:
     """An XmR chart from ``spc.xmr(...).points``: mean, limits, typed points, target, rebases.
 
-    Special-cause points are marked by shape *and* colour and named in the legend; the title
-    carries the variation and assurance icons as text.
+    Special-cause points are marked by shape *and* colour, carry their icon letter (I, C, H or
+    L) and are named in the legend; the title carries the variation and assurance icons as text.
     """
     data = points.copy()
     data["type"] = data["point_type"].map(
@@ -104,7 +104,13 @@ def spc_chart(
             "limits:N",
         ],
     )
-    layers: list[alt.Chart | alt.LayerChart] = [line, mean, upper, lower, dots]
+    # The icon letter on each special-cause point (I, C, H or L), as the legend names it.
+    letters = (
+        alt.Chart(data[data["special_cause"].astype(bool)].assign(icon=lambda f: f["type"].str[0]))
+        .mark_text(dy=-13, fontSize=12, fontWeight="bold", color=TEXT)
+        .encode(x=x, y="value:Q", text="icon:N")
+    )
+    layers: list[alt.Chart | alt.LayerChart] = [line, mean, upper, lower, dots, letters]
     target = data["target"].dropna()
     if not target.empty:
         layers.append(benchmark_rule(float(target.iloc[0]), f"target {target.iloc[0]:{fmt}}"))

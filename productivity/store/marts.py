@@ -654,3 +654,18 @@ def distinct_values(engine: Engine, mart: str, columns: Sequence[str]) -> dict[s
             rows = conn.execute(text(f'SELECT DISTINCT "{column}" FROM "{mart}"')).scalars().all()
             found[column] = [r for r in rows if r is not None]
     return found
+
+
+def theatre_specialties(
+    engine: Engine, trust: str | None = None, site: str | None = None
+) -> list[str]:
+    """The specialties with lists in the store, of one trust (and site) when given, sorted."""
+    clause, params = "1=1", {}
+    for column, value in (("trust_code", trust), ("site", site)):
+        if value:
+            clause += f" AND {column} = :{column}"
+            params[column] = value
+    query = text(f'SELECT DISTINCT specialty FROM "{THEATRE_MONTH}" WHERE {clause}')
+    with engine.connect() as conn:
+        found = conn.execute(query, params).scalars().all()
+    return sorted(str(s) for s in found if s is not None)

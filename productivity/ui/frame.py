@@ -144,7 +144,8 @@ def frame(title: str, *, filters: tuple[str, ...] = ("trust", "period")) -> View
             period = marts.Period(start, end)
         specialty = None
         if "specialty" in filters:
-            specialties: list[str] = list(facts["specialties"])  # type: ignore[arg-type]
+            # Only the specialties the chosen trust (and site, on a page that picks one) has.
+            specialties = theatre_specialties(trust, _chosen_site() if trust else None)
             chosen = st.selectbox(
                 "Specialty", ["All specialties", *specialties], key="specialty", bind="query-params"
             )
@@ -164,6 +165,21 @@ def frame(title: str, *, filters: tuple[str, ...] = ("trust", "period")) -> View
             )
             st.button("Sign out", on_click=st.logout, icon=":material/logout:", key="sign_out")
     return View(trust, period, specialty, modality, months, bool(facts["synthetic"]))
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def theatre_specialties(trust: str | None, site: str | None) -> list[str]:
+    return marts.theatre_specialties(engine(), trust, site)
+
+
+def _chosen_site() -> str | None:
+    """The site a page's drill-down has chosen (its widget, else the URL), or None for all.
+
+    The site picker is drawn after the frame, so its value is read from the session (it
+    already holds a new choice when the page reruns) or, on a first visit, from the URL.
+    """
+    chosen = st.session_state.get("site", st.query_params.get("site"))
+    return None if not chosen or str(chosen).startswith("All ") else str(chosen)
 
 
 def run() -> None:

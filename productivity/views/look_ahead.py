@@ -115,11 +115,11 @@ def window_summary(lists: pd.DataFrame) -> pd.DataFrame:
 
 def window_tile(summary: pd.DataFrame, weeks: int) -> tuple[str, str]:
     """A window's tile: "312 of 350" flagged, and its unfilled hours and cases in the help."""
-    row = summary.loc[weeks]
-    value = f"{int(row['flagged']):,} of {int(row['lists']):,}"
+    row = summary.loc[weeks].astype(float)
+    value = f"{row['flagged']:,.0f} of {row['lists']:,.0f}"
     note = (
         f"{row['unfilled_hours']:,.0f} unfilled hours on the flagged lists; "
-        f"{int(row['cases_to_fill']):,} cases of the specialty's typical length would fill them."
+        f"{row['cases_to_fill']:,.0f} cases of the specialty's typical length would fill them."
     )
     return value, note
 
