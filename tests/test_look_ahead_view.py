@@ -30,7 +30,11 @@ from tests.test_metrics_theatre import make_cases
 
 T = pd.Timestamp
 AS_OF = dt.date(2026, 6, 1)
-BOOKINGS = """trust_code,site,theatre,session_date,session,planned_start,planned_end,specialty,case_id,procedure_code,priority,booked_minutes
+HEADER = (
+    "trust_code,site,theatre,session_date,session,planned_start,planned_end,specialty,case_id,"
+    "procedure_code,priority,booked_minutes"
+)
+BOOKINGS = f"""{HEADER}
 RBL,RBL01,Theatre 1,2026-06-02,AM,08:30,12:30,General Surgery,A1,T20.1,daycase,
 RBL,RBL01,Theatre 1,2026-06-02,AM,08:30,12:30,General Surgery,A2,T20.1,daycase,
 RBL,RBL01,Theatre 1,2026-06-02,AM,08:30,12:30,General Surgery,A3,T20.1,daycase,

@@ -62,13 +62,15 @@ def test_no_shift_when_the_run_starts_the_period():
 def ranked_lists() -> pd.DataFrame:
     """Four lists of RBL: Theatre 1 loses 40 minutes to late starts, Theatre 2 only 10, but
     Theatre 2 has an unused session (240 minutes)."""
+    gs, uro = "General Surgery", "Urology"
     rows = pd.DataFrame(
         [
-            # site, theatre, specialty, weekday, session, planned, capped, unused, late, early, over, gaps
-            ("RBL01", "Theatre 1", "General Surgery", "Monday", "AM", 240, 180, False, 25, 5, 0, 30),
-            ("RBL01", "Theatre 1", "Urology", "Monday", "PM", 240, 215, False, 15, 10, 20, 0),
-            ("RBL01", "Theatre 2", "General Surgery", "Tuesday", "AM", 240, 0, True, None, None, None, 0),
-            ("RBL01", "Theatre 2", "Urology", "Tuesday", "PM", 240, 220, False, 10, 10, 0, 0),
+            # site, theatre, specialty, day, session, planned, capped, unused, late, early,
+            # overrun, gaps
+            ("RBL01", "Theatre 1", gs, "Monday", "AM", 240, 180, False, 25, 5, 0, 30),
+            ("RBL01", "Theatre 1", uro, "Monday", "PM", 240, 215, False, 15, 10, 20, 0),
+            ("RBL01", "Theatre 2", gs, "Tuesday", "AM", 240, 0, True, None, None, None, 0),
+            ("RBL01", "Theatre 2", uro, "Tuesday", "PM", 240, 220, False, 10, 10, 0, 0),
         ],
         columns=["site", "theatre", "specialty", "weekday", "session", "planned_minutes",
                  "capped_touch_minutes", "unused", "late_start_minutes", "early_finish_minutes",
