@@ -63,7 +63,7 @@ tiles[0].metric("Lists in the next six weeks", f"{len(data.lists):,}")
 for tile, weeks in zip(tiles[1:4], (6, 4, 2), strict=True):
     value, note = la.window_tile(summary, weeks)
     tile.metric(f"Flagged {weeks} weeks out", value, help=note)
-tiles[4].metric("History behind the estimates", f"{data.history.cases:,} cases")
+tiles[4].metric("Cases in the history", f"{data.history.cases:,}", help=la.history_note(data))
 st.caption(la.history_note(data))
 
 controls = st.columns([2, 1])

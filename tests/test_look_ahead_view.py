@@ -108,9 +108,9 @@ def test_flags_at_the_benchmark_one_minute_below_and_without_history(store: Engi
     sources = dict(zip(view.sources["expected_source"], view.sources["cases"], strict=True))
     assert sources == {"booked": 1, "procedure": 4, "specialty": 1, "none": 0}
     assert view.history.cases == 11
-    assert (view.history.first_day, view.history.last_day) == ("2025-05-15", "2026-05-14")
+    assert (view.history.first_day, view.history.last_day) == ("2026-05-04", "2026-05-14")
     note = la.history_note(view)
-    assert "11 completed cases from 15 May 2025 to 14 May 2026" in note
+    assert "11 completed cases from 4 May 2026 to 14 May 2026" in note
     assert "1 from the surgeon's booked minutes" in note
 
 
@@ -126,7 +126,7 @@ def test_the_meeting_table_says_the_flags_and_the_gap_in_cases(store: Engine):
     # 6 weeks: C (114 min = 1.9 h, 1 case); 4 weeks: B (1 min); 2 weeks: A, not flagged.
     assert summary["weeks_out"].tolist() == [6, 4, 2]
     assert summary["flagged"].tolist() == [1, 1, 0]
-    assert summary["unfilled_hours"].tolist() == pytest.approx([1.9, 1 / 60, 0])
+    assert summary["unfilled_hours"].tolist() == [1.9, 0.02, 0]  # 114 and 1 minutes, to 0.01 h
     assert summary["cases_to_fill"].tolist() == [1, 0, 0]
     assert la.window_tile(summary.set_index("weeks_out"), 6)[0] == "1 of 1"
 

@@ -46,14 +46,16 @@ def test_every_measure_has_a_tile_with_its_trend(page):
     labels = [m.label for m in at.metric]
     assert labels == [
         "Capped utilisation", "Uncapped utilisation", "Additional cases (realisable)",
-        "Lost time", "Unused sessions", "Late starts", "Early finishes", "Overruns",
-        "Median changeover gap", "Touch minutes per case", "Cases per list",
-        "On-the-day cancellations", "Clinical cancellations",
+        "Lost time", "Late starts", "Early finishes", "Overruns", "Median changeover gap",
+        "Cases per list", "Touch minutes per case", "Unused sessions",
+        "On-the-day cancellations",
     ]  # fmt: skip
     values = {m.label: m.value for m in at.metric}
     assert values["Capped utilisation"][0] in "✓✗" and values["Lost time"].endswith(" h")
     assert values["Median changeover gap"].endswith(" min")
     assert values["On-the-day cancellations"][0] in "✓✗"  # against the 1% benchmark
+    notes = {m.label: m.proto.delta for m in at.metric}
+    assert notes["On-the-day cancellations"].startswith("clinical ")  # by reason
     # Lost time is in hours, never raw minutes: the waterfall's table too.
     steps = table(at, "step", "hours", "minutes_per_list")
     assert steps["hours"].max() < 50_000 and "minutes_per_list" in steps
@@ -128,9 +130,9 @@ def test_the_heatmap_shows_the_ranking_measure(page):
     assert not at.exception
     late = chart_with(at, "Late starts (min per list)")
     cells = first_frame(late)
-    assert {"weekday", "session", "value"} <= set(cells)
-    assert cells["value"].max() > 1  # minutes, not a ratio
-    assert first_frame(util)["value"].max() <= 1
+    assert {"weekday", "session", "late_start_minutes_per_list"} <= set(cells)
+    assert cells["late_start_minutes_per_list"].max() > 1  # minutes, not a ratio
+    assert first_frame(util)["capped_utilisation"].max() <= 1
 
 
 def test_day_case_rates_by_procedure_site_and_specialty(page):

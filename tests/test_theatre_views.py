@@ -117,9 +117,10 @@ def test_specialties_and_lists_rank_and_link_too():
 def test_the_heatmap_is_per_list_and_utilisation_a_ratio_of_sums():
     lists = ranked_lists()
     late = theatre_ranking.heatmap(lists, "Late starts").set_index(["weekday", "session"])
-    assert late.loc[("Monday", "AM"), "value"] == 25 and late.loc[("Tuesday", "AM"), "value"] == 0
+    per_list = late["late_start_minutes_per_list"]
+    assert per_list[("Monday", "AM")] == 25 and per_list[("Tuesday", "AM")] == 0
     util = theatre_ranking.heatmap(lists, "Capped utilisation").set_index(["weekday", "session"])
-    assert util.loc[("Tuesday", "PM"), "value"] == pytest.approx(220 / 240)
+    assert util.loc[("Tuesday", "PM"), "capped_utilisation"] == pytest.approx(220 / 240)
     assert list(util.index.get_level_values(0)) == ["Monday", "Monday", "Tuesday", "Tuesday"]
 
 

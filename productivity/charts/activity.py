@@ -120,7 +120,11 @@ def waterfall(
         ),
         tooltip=["step", alt.Tooltip(f"{value}:Q", format=",.0f"), "label:N"],
     )
-    text = base.mark_text(dy=-6, color=TEXT).encode(y="top:Q", text="label:N")
+    # A label may run over two lines ("\n"); it sits above the bar's top.
+    lines = int(data["label"].str.count("\n").max()) + 1
+    text = base.mark_text(
+        dy=-6 - 11 * (lines - 1), color=TEXT, fontSize=10 if lines > 1 else 11, lineBreak="\n"
+    ).encode(y="top:Q", text="label:N")
     return (bars + text).properties(height=300)
 
 

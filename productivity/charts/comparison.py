@@ -197,10 +197,15 @@ def rates_against_targets(
             f"{'' if s else ('✓ ' if m else '✗ ')}{v:{fmt}}"
             for m, s, v in zip(meets, small, data[value], strict=True)
         ],
+        # The label starts after the bar or the tick, whichever ends later, so neither hides it.
+        text_at=data[[value, target]].max(axis=1),
     )
     order = data.sort_values(value)[category].tolist()
     y = alt.Y(f"{category}:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
-    domain = [MEETS, MISSES, "small numbers"]
+    # Only the statuses present: a legend entry with nothing behind it is clipped, not read.
+    domain = [d for d in (MEETS, MISSES, "small numbers") if d in set(data["status"])]
+    colours = dict(zip((MEETS, MISSES, "small numbers"), (NHS_BLUE, NHS_ORANGE, NHS_GREY),
+                       strict=True))  # fmt: skip
     bars = (
         alt.Chart(data)
         .mark_bar()
@@ -208,11 +213,11 @@ def rates_against_targets(
             y=y,
             x=alt.X(f"{value}:Q", title=label,
                     axis=alt.Axis(format=".0%", values=[0, 0.25, 0.5, 0.75, 1]),
-                    scale=alt.Scale(domain=[0, 1.15])),  # room for the label after a bar
+                    scale=alt.Scale(domain=[0, 1.2])),  # room for the label after a bar
             color=alt.Color(
                 "status:N", title=None,
-                scale=alt.Scale(domain=domain, range=[NHS_BLUE, NHS_ORANGE, NHS_GREY]),
-                legend=alt.Legend(orient="top"),
+                scale=alt.Scale(domain=domain, range=[colours[d] for d in domain]),
+                legend=alt.Legend(orient="bottom", labelLimit=0),
             ),
             tooltip=[
                 alt.Tooltip(f"{category}:N"),
@@ -228,7 +233,7 @@ def rates_against_targets(
     )
     text = (
         alt.Chart(data)
-        .mark_text(align="left", dx=8, color=TEXT)
-        .encode(y=y, x=f"{value}:Q", text="text:N")
+        .mark_text(align="left", dx=6, color=TEXT)
+        .encode(y=y, x="text_at:Q", text="text:N")
     )
     return (bars + ticks + text).properties(height=max(120, 30 * len(data)))

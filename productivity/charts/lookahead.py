@@ -29,7 +29,7 @@ def lookahead_chart(lists: pd.DataFrame, target: float, *, as_of: str) -> alt.La
         alt.Chart(data)
         .mark_point(filled=True, size=60, opacity=0.8)
         .encode(
-            x=alt.X("session_date:T", title=None),
+            x=alt.X("session_date:T", title=None, axis=alt.Axis(format="%-d %b")),
             y=alt.Y(
                 "expected_utilisation:Q",
                 title="Expected utilisation",
@@ -64,10 +64,10 @@ def lookahead_chart(lists: pd.DataFrame, target: float, *, as_of: str) -> alt.La
         }
     )
     rules = alt.Chart(bounds).mark_rule(color=TEXT, strokeDash=[2, 3]).encode(x="date:T")
-    labels = (
+    labels = (  # at the foot of the chart, clear of the lists near 100%
         alt.Chart(bounds)
-        .mark_text(align="left", dx=3, dy=6, y=0, color=TEXT)
+        .mark_text(align="left", dx=3, dy=-6, y="height", color=TEXT)
         .encode(x="date:T", text="label:N")
     )
-    rule = benchmark_rule(target, f"benchmark {target:.0%}")
+    rule = benchmark_rule(target, f"benchmark {target:.0%}", in_legend=True)  # clear of points
     return alt.layer(points, rules, labels, rule).properties(height=320)

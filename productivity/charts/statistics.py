@@ -107,7 +107,8 @@ def spc_chart(
     # The icon letter on each special-cause point (I, C, H or L), as the legend names it.
     letters = (
         alt.Chart(data[data["special_cause"].astype(bool)].assign(icon=lambda f: f["type"].str[0]))
-        .mark_text(dy=-13, fontSize=12, fontWeight="bold", color=TEXT)
+        # A serif face, so that "I" reads as a letter and not as a tick mark.
+        .mark_text(dy=-13, fontSize=12, fontWeight="bold", color=TEXT, font="Georgia, serif")
         .encode(x=x, y="value:Q", text="icon:N")
     )
     layers: list[alt.Chart | alt.LayerChart] = [line, mean, upper, lower, dots, letters]

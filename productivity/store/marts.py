@@ -255,16 +255,18 @@ def _theatre_frames(engine: Engine, benchmarks: Benchmarks) -> dict[str, pd.Data
         else pd.DataFrame(columns=list(lookahead.HISTORY_COLUMNS))
     )
     by_procedure, by_specialty = lookahead.history_medians(history, ends)
-    window = pd.DataFrame(
-        {
-            "trust_code": list(ends),
-            "history_from": [  # the first day inside the window (it is open at its start)
-                (day - pd.DateOffset(months=lookahead.HISTORY_MONTHS, days=-1)).strftime("%Y-%m-%d")
-                for day in ends.values()
-            ],
-            "history_to": [day.strftime("%Y-%m-%d") for day in ends.values()],
-        },
-        dtype="str",
+    # The window's first and last days with a completed case (what the page says it used).
+    dates = pd.to_datetime(history["session_date"]).groupby(history["trust_code"])
+    window = (
+        pd.DataFrame(
+            {
+                "history_from": dates.min().dt.strftime("%Y-%m-%d"),
+                "history_to": dates.max().dt.strftime("%Y-%m-%d"),
+            },
+            dtype="str",
+        )
+        .rename_axis("trust_code")
+        .reset_index()
     )
     return {
         THEATRE_LIST: per_list_all,

@@ -28,15 +28,17 @@ from productivity.views import (
 from productivity.views.theatres import Unit
 
 FLASH = "unit_lead_rebased"  # a one-click rebase's confirmation, shown after the rerun
+TILES_PER_ROW, TILE_HEIGHT = 4, 190  # four fit their labels on a laptop screen
 
 
 def tiles(rows: list[list[measures.Tile]]) -> None:
     """Rows of metric tiles, each with its note, tooltip and a sparkline of its weekly trend."""
     for row in rows:
-        for column, tile in zip(st.columns(5), row, strict=False):
+        for column, tile in zip(st.columns(TILES_PER_ROW), row, strict=False):
             column.metric(
                 tile.label, tile.value, tile.note, delta_color="off", delta_arrow="off",
                 help=tile.help, border=True, chart_data=tile.trend or None, chart_type="line",
+                height=TILE_HEIGHT,  # the same with or without a sparkline
             )  # fmt: skip
 
 
@@ -72,7 +74,8 @@ def trend_section(weekly: pd.DataFrame, monthly: pd.DataFrame, unit: Unit, perio
     columns = ["period", *measure.series.values()]
     note = measures.trend_note(measure, benchmarks(), weekly=over is weekly)
     grain = "monthly" if over is not weekly else "weekly"
-    chart_with_table(chart, over, f"trend-{grain}", columns=columns, caption=note)
+    shown = measures.whole_periods(over)  # the table has the chart's points, no partial weeks
+    chart_with_table(chart, shown, f"trend-{grain}", columns=columns, caption=note)
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner="Ranking the trust's theatres and lists…")
@@ -108,7 +111,8 @@ def ranking_section(unit: Unit, period: marts.Period, target: float) -> None:
     chosen = ranking.RANK_MEASURES[name]
     st.markdown(f"**{name} by day of week and session**")
     heat = ranking.heatmap(lists, name)
-    chart = charts.heatmap(heat, "weekday", "session", "value", chosen.heat_label, chosen.heat_fmt)
+    value = ranking.heat_column(name)
+    chart = charts.heatmap(heat, "weekday", "session", value, chosen.heat_label, chosen.heat_fmt)
     chart_with_table(chart, heat, "heatmap")
 
 
@@ -138,7 +142,10 @@ def daycase_section(unit: Unit, period: marts.Period) -> None:
         overall, "procedure", "daycase_rate", "target_rate", "Day-case rate"
     )
     name = f"daycase-{breakdown.lower()}"
-    chart_with_table(chart, table, name, caption=daycase.daycase_note(unit), widths=(1, 1))
+    columns = [*daycase.BREAKDOWNS[breakdown], *daycase.SHOWN]
+    chart_with_table(
+        chart, table, name, columns=columns, caption=daycase.daycase_note(unit), widths=(1, 1)
+    )
 
 
 def change_in_words(

@@ -32,9 +32,9 @@ WINDOW_CHOICES: dict[str, int | None] = {
 FLAG, OK = "⚑ below", "✓ at or above"
 PAGE = "Look_ahead"  # the page's URL path: a row's link opens its trust there
 MEETING_COLUMNS = (
-    "session_date", "weekday", "weeks_out", "site", "theatre", "session", "specialty",
-    "planned_start", "planned_end", "planned_minutes", "booked_cases", "expected_minutes",
-    "expected_utilisation", "unfilled_minutes", "flag", "cases_to_fill", "fill_with", "check",
+    "session_date", "weeks_out", "flag", "site", "theatre", "session", "specialty",
+    "expected_utilisation", "unfilled_minutes", "fill_with", "booked_cases", "expected_minutes",
+    "planned_minutes", "planned_start", "planned_end", "weekday", "check",
 )  # fmt: skip
 SUMMARY_COLUMNS = ("weeks_out", "lists", "flagged", "unfilled_hours", "cases_to_fill")
 SOURCE_TEXT = {
@@ -109,6 +109,7 @@ def window_summary(lists: pd.DataFrame) -> pd.DataFrame:
     sums = frame.groupby("weeks_out")[["lists", "flagged", "unfilled_hours", "cases_to_fill"]].sum()
     sums = sums.reindex([w for _, w in reversed(lookahead.WINDOWS)], fill_value=0)
     out = sums.rename_axis("weeks_out").reset_index()
+    out["unfilled_hours"] = out["unfilled_hours"].round(2)
     return out.astype({"weeks_out": "int64", "lists": "int64", "flagged": "int64",
                        "cases_to_fill": "int64"})[list(SUMMARY_COLUMNS)]  # fmt: skip
 

@@ -26,6 +26,11 @@ SMALL_NUMBERS_CASES = 10
 BREAKDOWNS: dict[str, tuple[str, ...]] = {
     "Procedure": (), "Site": ("site",), "Specialty": ("specialty",),
 }  # fmt: skip
+# The columns a table shows first (the counts follow; the download keeps all of them).
+SHOWN = (
+    "procedure", "daycase_rate", "target_rate", "meets_target", "additional_daycases",
+    "daycase_cases", "elective_cases",
+)  # fmt: skip
 COLUMNS = (
     "procedure", "elective_cases", "daycase_cases", "daycase_rate", "target_rate",
     "meets_target", "additional_daycases",
@@ -44,7 +49,8 @@ def unit_daycase(
     )  # fmt: skip
     if rates.empty:
         return pd.DataFrame(columns=[*keys, *COLUMNS, "procedure_group"])
-    names = {g.key: g.name for g in groups}
+    # The name without its bracketed detail ("Breast-conserving excision"): tables stay narrow.
+    names = {g.key: g.name.split(" (")[0] for g in groups}
     cases = rates["elective_cases"] + rates["daycase_cases"]
     meets = np.where(rates["daycase_rate"] >= rates["target_rate"], "✓", "✗")
     rates["procedure"] = rates["procedure_group"].map(names)

@@ -126,7 +126,7 @@ def unit_tiles(
     target = benchmarks.value(UTILISATION_KEY)
     otd = benchmarks[OTD_KEY]
     mark = "" if small else f"; ✓ at or above {target:.0%}"
-    note = "small numbers: not marked against the benchmark" if small else f"benchmark {target:.0%}"
+    note = "small numbers: not marked" if small else f"benchmark {target:.0%}"
     used = int(row["used_lists"])
     hours = row["lost_minutes"] / 60
 
@@ -150,10 +150,6 @@ def unit_tiles(
                  f"{_number(row['lost_minutes_per_list'], ',.0f')} min per list",
                  "Planned minutes not used for capped touch time (the waterfall below), in "
                  "hours and per list.", "lost_minutes_per_list"),
-            tile("Unused sessions", _number(int(row["unused_lists"]), ",d"),
-                 f"{_number(row['unused_session_share'], '.1%')} of lists",
-                 f"Lists on which no case was done: {row['unused_planned_minutes'] / 60:,.0f} "
-                 "planned hours, counted in utilisation at 0 touch.", "unused_session_share"),
         ],
         [
             tile("Late starts", _number(row["late_start_share"], ".0%"),
@@ -172,27 +168,30 @@ def unit_tiles(
                  f"{benchmarks.value('overrun_minutes'):g} minutes after the planned end.",
                  "overrun_share"),
             tile("Median changeover gap", _number(row.get("median_gap_minutes"), ".0f", " min"),
-                 None, "Median of every gap between one case leaving and the next case's "
-                 "anaesthetic start (parallel induction counts as 0).", "median_gap_minutes"),
-            tile("Touch minutes per case", _number(row["mean_case_minutes"], ",.0f", " min"),
-                 None, "Mean touch time (anaesthetic start to out of theatre) per completed case.",
-                 "mean_case_minutes"),
+                 "between cases", "Median of every gap between one case leaving and the next "
+                 "case's anaesthetic start (parallel induction counts as 0).", ""),
         ],
         [
             tile("Cases per list", _number(row["cases_per_list"], ",.1f"),
-                 f"{int(row['completed_cases']):,} completed cases",
+                 f"{int(row['completed_cases']):,} completed",
                  "Completed (not cancelled) cases ÷ lists, unused sessions included.",
                  "cases_per_list"),
+            tile("Touch minutes per case", _number(row["mean_case_minutes"], ",.0f", " min"),
+                 "anaesthetic to out",
+                 "Mean touch time (anaesthetic start to out of theatre) per completed case.",
+                 "mean_case_minutes"),
+            tile("Unused sessions", _number(int(row["unused_lists"]), ",d"),
+                 f"{_number(row['unused_session_share'], '.1%')} of lists",
+                 f"Lists on which no case was done: {row['unused_planned_minutes'] / 60:,.0f} "
+                 "planned hours, counted in utilisation at 0 touch.", "unused_session_share"),
             tile("On-the-day cancellations", _marked(row["otd_cancellation_rate"], otd.value,
                  otd.direction == "higher", small, ".1%"),
-                 "non-clinical" + ("" if small else f", benchmark ≤{otd.value:.0%}"),
-                 "Cases cancelled on the day for non-clinical reasons ÷ scheduled cases "
-                 f"({otd.source}).", "otd_cancellation_rate"),
-            tile("Clinical cancellations", _number(row["clinical_cancellation_rate"], ".1%"),
-                 f"{int(row['cancelled_cases']):,} cancelled in all",
-                 "Cases cancelled on the day for clinical reasons (e.g. patient unfit) ÷ "
-                 "scheduled cases. No benchmark: the 1% is for non-clinical reasons.",
-                 "clinical_cancellation_rate"),
+                 f"clinical {_number(row['clinical_cancellation_rate'], '.1%')}",
+                 f"Cases cancelled on the day for non-clinical reasons ÷ scheduled cases, "
+                 f"{'' if small else '✓ at or below '}the {otd.value:.0%} benchmark "
+                 f"({otd.source}). Clinical reasons (e.g. patient unfit) are shown beside, with "
+                 f"no benchmark: {int(row['cancelled_cases']):,} cases cancelled in all.",
+                 "otd_cancellation_rate"),
         ],
     ]  # fmt: skip
 
@@ -206,6 +205,13 @@ def headline(label: str, summary: pd.DataFrame) -> str:
     return text
 
 
+def whole_periods(over_time: pd.DataFrame) -> pd.DataFrame:
+    """The rows of whole weeks (or months): weeks cut by the period's edges are left out."""
+    if "whole" not in over_time:
+        return over_time
+    return over_time[over_time["whole"].astype(bool)].reset_index(drop=True)
+
+
 def measure_trend(over_time: pd.DataFrame, measure: Measure) -> pd.DataFrame:
     """One row per period × series (``period, measure, value``) for ``charts.trend``.
 
@@ -213,7 +219,7 @@ def measure_trend(over_time: pd.DataFrame, measure: Measure) -> pd.DataFrame:
     with two days in the period would be a point made of a handful of lists.
     """
     columns = ["period", "measure", "value"]
-    rows = over_time[over_time["whole"].astype(bool)] if "whole" in over_time else over_time
+    rows = whole_periods(over_time)
     present = {name: c for name, c in measure.series.items() if c in rows.columns}
     if rows.empty or not present:
         return pd.DataFrame(columns=columns)
@@ -267,15 +273,17 @@ WATERFALL_COLUMNS = ["step", "hours", "minutes_per_list", "share_of_planned"]
 
 
 def waterfall_hours(steps: pd.DataFrame, lists: int) -> pd.DataFrame:
-    """The lost-time steps in hours and in minutes per list, labelled "1,234 h · 45 min/list"
+    """The lost-time steps in hours and in minutes per list, labelled "1,234 h", "45 min/list"
     (the steps keep their whole minutes, so they still add up exactly)."""
     if steps.empty:
         return steps.assign(hours=[], minutes_per_list=[], label=[])
     out = steps.assign(
-        hours=steps["minutes"] / 60, minutes_per_list=steps["minutes"] / max(lists, 1)
+        hours=(steps["minutes"] / 60).round(1),
+        minutes_per_list=(steps["minutes"] / max(lists, 1)).round(1),
     )
+    # Two lines per bar ("1,234 h" over "45 min/list"), so neighbouring labels never touch.
     out["label"] = [
-        f"{h:,.0f} h · {m:,.0f} min/list" for h, m in zip(out["hours"], out["minutes_per_list"],
+        f"{h:,.0f} h\n{m:,.0f} min/list" for h, m in zip(out["hours"], out["minutes_per_list"],
                                                           strict=True)
     ]  # fmt: skip
     return out

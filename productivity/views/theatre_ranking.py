@@ -120,10 +120,15 @@ def _with_ratios(sums: pd.DataFrame) -> pd.DataFrame:
 
 
 def _sorted(frame: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """Sorted by the measure, minutes in whole minutes (per list to one decimal) for reading."""
     chosen = RANK_MEASURES[measure]
-    return frame.sort_values(
+    minutes = [c for c in ("lost_minutes", *lost_time.CAUSE_COLUMNS) if c in frame]
+    out = frame.sort_values(
         chosen.column, ascending=chosen.ascending, kind="stable", ignore_index=True
     )
+    out[minutes] = out[minutes].round(0)
+    out["lost_minutes_per_list"] = out["lost_minutes_per_list"].round(1)
+    return out
 
 
 def rank(lists: pd.DataFrame, level: str, measure: str, period: marts.Period) -> pd.DataFrame:
@@ -163,10 +168,18 @@ def rank_lists(lists: pd.DataFrame, measure: str, limit: int = LIST_LIMIT) -> pd
     return top[[*keys, *[c for c in TABLE_COLUMNS if c != "lists"]]].reset_index(drop=True)
 
 
+def heat_column(measure: str) -> str:
+    """The heatmap's value column for ``measure``: ``capped_utilisation``, or ``<cause>_per_list``."""
+    column = RANK_MEASURES[measure].column
+    return column if column == "capped_utilisation" else f"{column}_per_list"
+
+
 def heatmap(lists: pd.DataFrame, measure: str) -> pd.DataFrame:
-    """``measure`` per weekday × session: capped utilisation as a ratio of sums, anything else
-    per list (Σ over the cell's lists ÷ its lists), so busy and quiet sessions compare."""
-    columns = ["weekday", "session", "lists", "value"]
+    """``measure`` per weekday × session (column :func:`heat_column`): capped utilisation as a
+    ratio of sums, anything else per list (Σ over the cell's lists ÷ its lists, to one decimal),
+    so busy and quiet sessions compare."""
+    value = heat_column(measure)
+    columns = ["weekday", "session", "lists", value]
     if lists.empty:
         return pd.DataFrame(columns=columns)
     chosen = RANK_MEASURES[measure]
@@ -174,8 +187,8 @@ def heatmap(lists: pd.DataFrame, measure: str) -> pd.DataFrame:
         lists.assign(lists=1).groupby(["weekday", "session"], as_index=False)[["lists", *SUMMED]]
         .sum()
     )  # fmt: skip
-    per_list = chosen.column == "capped_utilisation"
-    sums["value"] = sums[chosen.column] if per_list else sums[chosen.column] / sums["lists"]
+    if value != chosen.column:
+        sums[value] = (sums[chosen.column] / sums["lists"]).round(1)
     order = [
         sums["weekday"].map({d: i for i, d in enumerate(WEEKDAYS)}),
         sums["session"].map({s: i for i, s in enumerate(SESSIONS)}),
