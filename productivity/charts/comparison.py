@@ -236,4 +236,4 @@ def rates_against_targets(
         .mark_text(align="left", dx=6, color=TEXT)
         .encode(y=y, x="text_at:Q", text="text:N")
     )
-    return (bars + ticks + text).properties(height=max(120, 30 * len(data)))
+    return alt.LayerChart(layer=[bars, ticks, text], height=max(120, 30 * len(data)))

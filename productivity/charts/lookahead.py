@@ -70,4 +70,4 @@ def lookahead_chart(lists: pd.DataFrame, target: float, *, as_of: str) -> alt.La
         .encode(x="date:T", text="label:N")
     )
     rule = benchmark_rule(target, f"benchmark {target:.0%}", in_legend=True)  # clear of points
-    return alt.layer(points, rules, labels, rule).properties(height=320)
+    return alt.LayerChart(layer=[points, rules, labels, rule], height=320)

@@ -141,7 +141,7 @@ def parse_bookings(
     period_from, period_to = period_bounds(bookings["session_date"])
     lists = bookings.drop_duplicates(["trust_code", "site", "theatre", "session_date", "session"])
     booked = int(bookings["case_id"].notna().sum())
-    notes = (f"{len(lists)} lists with {booked} booked cases",)
+    notes: tuple[str, ...] = (f"{len(lists)} lists with {booked} booked cases",)
     if exact_dup.any():
         notes += (f"{int(exact_dup.sum())} exact duplicate rows dropped",)
     return ParsedFile(

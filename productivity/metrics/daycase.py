@@ -189,7 +189,7 @@ def procedure_group_of(codes: pd.Series, groups: Iterable[ProcedureGroup]) -> pd
         mapping = {p: k for p, k in by_prefix.items() if len(p) == length}
         longer = normalised.str.slice(0, length).map(mapping).astype("string")
         found = longer.fillna(found)  # a longer prefix (later in the loop) wins
-    taken = pd.array(found, dtype="string").take(position, allow_fill=True)
+    taken = found.reindex(position).to_numpy()  # position -1 (a missing code) gives <NA>
     return pd.Series(taken, index=codes.index, dtype="string", name="procedure_group")
 
 

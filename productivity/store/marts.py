@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, inspect, select, text
+from sqlmodel import SQLModel
 
 from productivity.benchmarks import Benchmarks, load_benchmarks
 from productivity.metrics import daycase, lookahead, theatre
@@ -198,7 +199,7 @@ def build_theatre_marts(
 
 def _latest_list_dates(engine: Engine) -> dict[str, pd.Timestamp]:
     """Each trust's latest list date: where its look-ahead history window ends."""
-    table = models.TheatreList.__table__
+    table = SQLModel.metadata.tables[models.TheatreList.__tablename__]
     query = select(table.c.trust_code, text("max(session_date)")).group_by(table.c.trust_code)
     with engine.connect() as conn:
         return {str(code): pd.Timestamp(day) for code, day in conn.execute(query).all()}

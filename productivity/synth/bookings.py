@@ -40,7 +40,7 @@ def make_bookings(
     ``session_date`` is a datetime at midnight, ``planned_start``/``planned_end`` full datetimes
     (as the store holds them); ``booked_minutes`` is float (NaN where not sent).
     """
-    start = np.datetime64(first_day, "D")
+    start = np.datetime64(str(first_day), "D")
     end = start + LOOKAHEAD_DAYS
     months = np.arange(start.astype("datetime64[M]"), (end + 1).astype("datetime64[M]") + 1)
     lists, cases = make_theatres(seed, plan, months, source="bookings")
@@ -57,7 +57,8 @@ def make_bookings(
     booked = cases[rng.random(len(cases)) < share]
 
     touch = booked["out_of_theatre"] - booked["anaesthetic_start"].fillna(booked["into_theatre"])
-    estimate = (touch.dt.total_seconds() / 60 * np.exp(rng.normal(0, 0.2, len(booked)))).round(-1)
+    noise = np.exp(rng.normal(0, 0.2, len(booked)))
+    estimate: pd.Series = (touch.dt.total_seconds() / 60 * noise).round(-1)
     merged = lists.merge(
         booked.drop(columns="specialty").assign(booked_minutes=estimate.clip(lower=10)),
         on="list_id",

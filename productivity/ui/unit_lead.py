@@ -44,13 +44,19 @@ def tiles(rows: list[list[measures.Tile]]) -> None:
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _gap_months(
-    monthly: pd.DataFrame, trust: str | None, extra: dict[str, str], start: str, end: str
+    monthly: pd.DataFrame,
+    trust: str | None,
+    extra: dict[str, str],
+    start: str | None,
+    end: str | None,
 ) -> pd.DataFrame:
     trusts = [trust] if trust else None
     return measures.with_gap_medians(engine(), monthly, trusts, extra, marts.Period(start, end))
 
 
-def trend_section(weekly: pd.DataFrame, monthly: pd.DataFrame, unit: Unit, period) -> None:
+def trend_section(
+    weekly: pd.DataFrame, monthly: pd.DataFrame, unit: Unit, period: marts.Period
+) -> None:
     """Any measure over time: a picker and the weekly/monthly toggle, both in the URL."""
     st.subheader("Over time")
     left, right = st.columns([2, 1])
@@ -90,6 +96,7 @@ def _trust_lists(
 def ranking_section(unit: Unit, period: marts.Period, target: float) -> None:
     """Theatres, specialties and lists of the trust ranked by a cause of lost time, each linked
     to its own view, and the weekday × session heatmap of the same measure."""
+    assert unit.trust, "the ranking is within a chosen trust"
     st.subheader("Rank within the trust: where the minutes go")
     name = st.selectbox("Rank by", list(ranking.RANK_MEASURES), key="rank", bind="query-params")
     lists = _trust_lists(
