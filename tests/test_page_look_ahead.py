@@ -40,7 +40,7 @@ def test_a_trusts_lists_with_flags_tiles_chart_and_download(page):
     labels = [m.label for m in at.metric]
     assert labels == [
         "Lists in the next six weeks", "Flagged 6 weeks out", "Flagged 4 weeks out",
-        "Flagged 2 weeks out", "History behind the estimates",
+        "Flagged 2 weeks out", "Cases in the history",
     ]  # fmt: skip
     table = lists(at)
     assert set(table["weeks_out"]) == {2, 4, 6}
