@@ -15,6 +15,7 @@ from productivity.charts.theme import (
     TEXT,
     benchmark_rule,
 )
+from productivity.stats.spc import SPCResult
 
 __all__ = [
     "ASSURANCE_TEXT",
@@ -50,20 +51,20 @@ ASSURANCE_TEXT = {
 
 
 def spc_chart(
-    points: pd.DataFrame,
+    result: SPCResult,
     *,
-    variation: str,
-    assurance: str | None,
     label: str,
     fmt: str = ".1%",
     rebases: pd.DataFrame | None = None,
 ) -> alt.LayerChart:
-    """An XmR chart from ``spc.xmr(...).points``: mean, limits, typed points, target, rebases.
+    """An XmR chart of an ``spc.xmr`` result: mean, limits, typed points, target, rebases.
 
+    It draws the result's points, limits and icons as computed and never recomputes them.
     Special-cause points are marked by shape *and* colour and named in the legend; the title
     carries the variation and assurance icons as text.
     """
-    data = points.copy()
+    variation, assurance = result.variation, result.assurance
+    data = result.points.copy()
     data["type"] = data["point_type"].map(
         lambda t: SPC_STYLES.get(t, SPC_STYLES["common_cause"])[0]
     )
