@@ -131,11 +131,11 @@ def gap_labels(card: pd.DataFrame, measure: str, bench: Benchmarks) -> pd.Series
 def scenario_table(what_if: pd.DataFrame) -> pd.DataFrame:
     """The what-if result for display: extra activity a week and weeks to clear each backlog."""
     shown = {"trust_code": "Trust", "additional_cases_per_week": "Extra cases/week"}
-    for name, label in (("ct", "CT"), ("mri", "MRI"), ("nous", "NOUS"), ("echo", "Echo")):
-        shown[f"additional_{name}_per_week"] = f"Extra {label}/week"
-        shown[f"weeks_to_clear_{name}"] = f"Weeks to clear {label} 6+ wk backlog"
+    for m in MODALITIES:  # those the scenario covers have columns in ``what_if``
+        shown[f"additional_{m.key.lower()}_per_week"] = f"Extra {m.key}/week"
+        shown[f"weeks_to_clear_{m.key.lower()}"] = f"Weeks to clear {m.key} 6+ wk backlog"
     table = what_if[[c for c in shown if c in what_if]].round(1)
-    for column in [c for c in table if c.startswith("weeks_to_clear_")]:
+    for column in [c for c in shown if c.startswith("weeks_to_clear_") and c in table]:
         table[column] = table[column].map(_weeks_text)
     return table.rename(columns=shown)
 
