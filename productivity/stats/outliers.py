@@ -1,10 +1,13 @@
 """Outlier versus opportunity (SPEC §5): who is statistically unusual, and who is short.
 
-Example (``totals`` per trust, ``weekly`` per trust and week)::
-
-    found = trust_outliers(totals, weekly, numerator="capped_touch_minutes",
-                           denominator="planned_minutes", value="value", target=0.85)
-    found.trusts[["trust_code", "flag", "spc_variation", "outlier", "below_benchmark"]]
+>>> totals = pd.DataFrame({"trust_code": ["A", "B", "C"], "touch": [850, 700, 9000],
+...                        "planned": [1000, 1000, 10000]})
+>>> weekly = pd.DataFrame({"trust_code": "A", "week": ["2026-01-05", "2026-01-12", "2026-01-19"],
+...                        "value": [0.84, 0.85, 0.86]})
+>>> found = trust_outliers(totals, weekly, numerator="touch", denominator="planned",
+...                        value="value", target=0.85)
+>>> found.trusts[["trust_code", "flag", "outlier", "below_benchmark"]].to_numpy().tolist()
+[['A', 'within', False, False], ['B', 'below_95', False, True], ['C', 'within', False, False]]
 
 A trust is an *outlier* only if it lies outside the 99.8% funnel limits or its SPC chart shows
 special cause; it is an *opportunity* if it falls short of the benchmark. The two are kept apart
