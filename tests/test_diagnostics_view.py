@@ -10,8 +10,8 @@ from sqlalchemy import delete
 
 from productivity import schema
 from productivity.benchmarks import load_benchmarks
-from productivity.stats import spc
 from productivity.modalities import modality
+from productivity.stats import spc
 from productivity.store import db, marts, models, readers, rebase, reports
 from productivity.views import diagnostics as dv, dm01
 

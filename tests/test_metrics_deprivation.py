@@ -32,7 +32,7 @@ def rows(*records: tuple) -> pd.DataFrame:
 
 
 def test_z_is_the_two_sided_95_percent_quantile():
-    assert dep.Z == pytest.approx(Z, abs=1e-12)
+    assert pytest.approx(Z, abs=1e-12) == dep.Z
 
 
 def test_within_6_weeks_by_quintile_is_a_ratio_of_sums():

@@ -24,12 +24,12 @@ from productivity import charts
 from productivity.benchmarks import Benchmarks
 from productivity.columns import COLUMNS, SCORECARD, against
 from productivity.metrics import waits
-from productivity.pack.content import MISSING, Column, Section, pack_table
+from productivity.pack.content import Column, Section, pack_table
 from productivity.schema import DM01_TESTS
 from productivity.stats import funnel
 from productivity.store import marts, readers, rebase, reports
 from productivity.views import methodology, theatres as drilldown
-from productivity.views.overview import OUTLIER_AXES, OUTLIER_MEASURES
+from productivity.views.overview import OUTLIER_AXES, OUTLIER_MEASURES, outlier_flags
 
 MONTHS_COVERED = 12  # a pack reports the 12 months to its period
 PNG_SCALE = 2
@@ -232,12 +232,7 @@ def _funnel(
     chart = charts.funnel_chart(
         table, curve, target=result.target, label=label, volume_label=volume, unit="trust_code"
     )
-    shown = table.assign(
-        funnel_flag=table["flag"].map(charts.FUNNEL_FLAG_TEXT),
-        spc=table["spc_variation"].fillna(MISSING).str.replace("_", " "),
-        outlier_text=table["outlier"].map({True: "⚠ outlier", False: "no"}),
-        benchmark_text=table["below_benchmark"].map({True: "✗ below", False: "✓ meets"}),
-    )
+    shown = outlier_flags(table)
     spread = f"τ² = {result.tau2:.5f}" if result.tau2 is not None else "no overdispersion"
     columns = [
         Column("trust_code", "Trust", width=0.55),

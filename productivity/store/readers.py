@@ -71,7 +71,9 @@ def theatre_lists(
     if columns is None:
         trust = filters.get("trust_code")
         extra = {c: v for c, v in filters.items() if v and c != "trust_code"}
-        return marts.read_mart(engine, marts.THEATRE_LIST, period, [trust] if trust else None, extra)
+        return marts.read_mart(
+            engine, marts.THEATRE_LIST, period, [trust] if trust else None, extra
+        )
     clause, params = _where(period, filters)
     present = {c["name"] for c in sa.inspect(engine).get_columns(marts.THEATRE_LIST)}
     # dict.fromkeys: a column named twice would come back twice, as a two-column frame

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from productivity.benchmarks import Benchmarks
 from productivity.charts import FUNNEL_FLAG_TEXT
-from productivity.columns import COLUMNS, SCORECARD, marked
+from productivity.columns import COLUMNS, MEETS, MISSES, MISSING, SCORECARD, marked
 from productivity.modalities import MODALITIES
 from productivity.stats import funnel
 from productivity.store import marts, reports
@@ -94,20 +94,34 @@ def ranking_table(card: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def outlier_flags(table: pd.DataFrame) -> pd.DataFrame:
+    """An outlier table's flags as text: ``funnel_flag``, ``spc``, ``outlier_text`` and
+    ``benchmark_text`` (✓ meets, ✗ below), beside its columns (the pack's table too)."""
+    return table.assign(
+        funnel_flag=table["flag"].map(FUNNEL_FLAG_TEXT),
+        spc=table["spc_variation"].fillna(MISSING).str.replace("_", " "),
+        outlier_text=table["outlier"].map({True: "⚠ outlier", False: "no"}),
+        benchmark_text=table["below_benchmark"].map(
+            {True: f"{MISSES} below", False: f"{MEETS} meets"}
+        ),
+    )
+
+
 def outlier_table(table: pd.DataFrame) -> pd.DataFrame:
     """Outlier (statistics) and below-benchmark (opportunity) flags side by side, as text.
 
     "Outlier?" is outside the 99.8% funnel limits or special cause on SPC; "Benchmark" says
     whether the trust meets it (short of it is an opportunity, not an outlier).
     """
+    shown = outlier_flags(table)
     return pd.DataFrame(
         {
-            "Trust": table["trust_code"],
-            "Value": (table["proportion"] * 100).round(1).astype(str) + "%",
-            "Funnel": table["flag"].map(FUNNEL_FLAG_TEXT),
-            "SPC": table["spc_variation"].fillna("–").str.replace("_", " "),
-            "Outlier?": table["outlier"].map({True: "⚠ outlier", False: "no"}),
-            "Benchmark": table["below_benchmark"].map({True: "✗ below", False: "✓ meets"}),
+            "Trust": shown["trust_code"],
+            "Value": (shown["proportion"] * 100).round(1).astype(str) + "%",
+            "Funnel": shown["funnel_flag"],
+            "SPC": shown["spc"],
+            "Outlier?": shown["outlier_text"],
+            "Benchmark": shown["benchmark_text"],
         }
     )
 
