@@ -14,7 +14,7 @@ Methodology page, ``ui.show_table``, the Overview scorecard and the board pack a
 a heading cannot drift between them. A :class:`Term` is a defined idea with no column of its own
 (the touch interval). Meanings name benchmarks by ``{benchmark_key}`` placeholders, never by
 value: :mod:`productivity.views.methodology` fills them from the benchmark set in force.
-:func:`mark` is the one ✓/✗ helper. Pure: imports :mod:`productivity.benchmarks` only; no
+:func:`mark` is the one ✓/✗ helper. Pure: pandas and :mod:`productivity.benchmarks`; no
 Streamlit, no store.
 """
 
@@ -24,6 +24,8 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+
+import pandas as pd
 
 from productivity.benchmarks import Benchmark, Benchmarks
 
@@ -339,8 +341,8 @@ TERMS: tuple[Term, ...] = tuple(t for t in CATALOGUE if isinstance(t, Term))
 
 
 def is_missing(value: object) -> bool:
-    """None, NaN or pandas' NA: a value that is not there."""
-    if value is None or type(value).__name__ in ("NAType", "NaTType"):
+    """None, NaN, NaT or pandas' NA: a value that is not there."""
+    if value is None or value is pd.NA or value is pd.NaT:
         return True
     return isinstance(value, float) and math.isnan(value)
 
@@ -401,12 +403,6 @@ def _apart(value: object, benchmark: float, fmt: str) -> str:
             break
         text = format(value, f"{head}{digits + extra}{kind}")
     return text
-
-
-def marks(values: Iterable[object], meets: Iterable[object], fmt: str,
-          benchmark: float | None = None) -> list[str]:  # fmt: skip
-    """:func:`mark` for each value and its judgement."""
-    return [mark(v, m, fmt, benchmark) for v, m in zip(values, meets, strict=True)]
 
 
 def marked(values: Iterable[object], fmt: str, benchmark: Benchmark) -> list[str]:

@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 
 from productivity import schema
 from productivity.benchmarks import Benchmarks
-from productivity.columns import COLUMNS, against, format_value, marks
+from productivity.columns import COLUMNS, against, format_value, marked
 from productivity.metrics import waits
 from productivity.store import marts, reports
 from productivity.views.diagnostics import trust_label
@@ -100,14 +100,9 @@ def dm01_table(table: pd.DataFrame, benchmarks: Benchmarks) -> pd.DataFrame:
     for key in ("total_waiting", "waiting_6_plus"):
         out[COLUMNS[key].short] = table[key].map(COLUMNS[key].format)
     for judged in (within.judged_by(benchmarks), benchmarks.constitutional_within_6_weeks()):
-        values = table[within.key]
-        out[against(within.short, judged)] = marks(
-            values, judged.meets_each(values), within.fmt, judged.value
-        )
+        out[against(within.short, judged)] = marked(table[within.key], within.fmt, judged)
     zero = over_13.judged_by(benchmarks)
-    out[over_13.heading_against(benchmarks)] = marks(
-        table[over_13.key], zero.meets_each(table[over_13.key]), over_13.fmt, zero.value
-    )
+    out[over_13.heading_against(benchmarks)] = marked(table[over_13.key], over_13.fmt, zero)
     backlog = COLUMNS["backlog_weeks"]
     out[backlog.short] = table[backlog.key].map(backlog.format)
     return out if table["test_code"].nunique() > 1 else out.drop(columns="Test")
