@@ -76,7 +76,7 @@ def test_a_sqlite_write_transaction_takes_the_write_lock_up_front(tmp_path):
         ("postgresql://app@db/prod", "postgresql+psycopg://app@db/prod"),
         ("postgresql+psycopg://app@db/prod", "postgresql+psycopg://app@db/prod"),
         ("postgresql+psycopg2://app@db/prod", "postgresql+psycopg2://app@db/prod"),
-        ("  sqlite:///data/productivity.store.db ", "sqlite:///data/productivity.store.db"),
+        ("  sqlite:///data/productivity.db ", "sqlite:///data/productivity.db"),
     ],
 )
 def test_postgres_urls_are_pointed_at_psycopg_3(given, used):

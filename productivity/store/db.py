@@ -1,6 +1,6 @@
 """The store: one SQLAlchemy engine per URL, schema creation and upgrades, and bulk writes.
 
-SQLite (the default file ``data/productivity.store.db``) gets WAL, a busy timeout and foreign keys on
+SQLite (the default file ``data/productivity.db``) gets WAL, a busy timeout and foreign keys on
 every connection, so readers never block the importer and the importer never sees "database is
 locked" under normal load. PostgreSQL is used through psycopg 3 when ``DATABASE_URL`` says so
 (``postgres://`` and ``postgresql://`` URLs are rewritten to that driver).

@@ -81,6 +81,7 @@ def build_demo(engine: Engine | None = None, seed: int = 1, months: int = 12) ->
                 frame = frame.assign(import_run_id=run_id)
             frame = frame[[c for c in columns if c in frame.columns]]
             counts[table] = bulk_insert(conn, table, frame)
+    settings.kill_point("demo-committed")
     counts |= marts.rebuild_marts(engine)
     return counts
 
