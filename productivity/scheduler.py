@@ -25,6 +25,7 @@ whose public names it re-exports. It imports library functions only, never Strea
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -191,7 +192,7 @@ def prepare_store(engine: Engine) -> None:
     ensure_status_table(engine)
 
 
-class _Scheduler(BlockingScheduler):
+class _Scheduler(BlockingScheduler):  # type: ignore[misc]  # APScheduler 3 has no types
     """A ``BlockingScheduler`` whose main loop outlives its job store going away.
 
     APScheduler retries a failed due-jobs query itself, but an error while saving a job's next
@@ -202,7 +203,7 @@ class _Scheduler(BlockingScheduler):
 
     def _process_jobs(self) -> float | None:
         try:
-            wait_seconds = super()._process_jobs()
+            wait_seconds: float | None = super()._process_jobs()
         except sa_exc.SQLAlchemyError as error:
             if not is_transient(error):
                 raise
@@ -214,7 +215,7 @@ class _Scheduler(BlockingScheduler):
         return wait_seconds
 
 
-class _JobStore(SQLAlchemyJobStore):
+class _JobStore(SQLAlchemyJobStore):  # type: ignore[misc]  # APScheduler 3 has no types
     """The SQLAlchemy job store, with the scheduler's retry interval backing off (1, 2 ... 60 s).
 
     APScheduler catches a failed due-jobs query and tries again after a fixed interval; this
@@ -225,7 +226,7 @@ class _JobStore(SQLAlchemyJobStore):
 
     def get_due_jobs(self, now: dt.datetime) -> list[Any]:
         try:
-            jobs = super().get_due_jobs(now)
+            jobs: list[Any] = super().get_due_jobs(now)
         except Exception:
             self._failures += 1
             self._scheduler.jobstore_retry_interval = backoff_delay(self._failures)
@@ -262,10 +263,13 @@ def build_scheduler(url: str, every: float) -> _Scheduler:
     nightly = CronTrigger(**NIGHTLY_REBUILD, timezone=timezone)
     existing = store.lookup_job(REBUILD_JOB)
     keep: dict[str, Any] = {}
-    if existing is not None and existing.next_run_time is not None:
-        if _trigger_key(existing.trigger) == _trigger_key(nightly):
-            # Keep the stored next run, so a 02:00 missed while the worker was down still runs.
-            keep["next_run_time"] = existing.next_run_time
+    if (
+        existing is not None
+        and existing.next_run_time is not None
+        and _trigger_key(existing.trigger) == _trigger_key(nightly)
+    ):
+        # Keep the stored next run, so a 02:00 missed while the worker was down still runs.
+        keep["next_run_time"] = existing.next_run_time
     scheduler.add_job(f"{JOB_MODULE}:rebuild_marts_nightly", nightly, id=REBUILD_JOB,
                       name="rebuild marts nightly", replace_existing=True,
                       misfire_grace_time=NIGHTLY_GRACE_SECONDS, **keep)  # fmt: skip
@@ -308,10 +312,8 @@ def _request_shutdown() -> None:
 
     def stop() -> None:
         log.info("stopping")
-        try:
+        with contextlib.suppress(SchedulerNotRunningError):
             scheduler.shutdown(wait=False)
-        except SchedulerNotRunningError:
-            pass
 
     # Not from the signal handler itself: shutdown() takes the scheduler's locks, which the
     # interrupted main thread may be holding.

@@ -32,7 +32,7 @@ def fresh_store(url: str) -> Engine:
     if engine.dialect.name != "sqlite":
         with db.write_transaction(engine) as conn:
             for name in inspect(conn).get_table_names():
-                if name.startswith("mart_") or name.startswith("apscheduler"):
+                if name.startswith(("mart_", "apscheduler")):
                     conn.execute(text(f'DROP TABLE IF EXISTS "{name}" CASCADE'))
         SQLModel.metadata.drop_all(engine)
     return db.init_db(engine)

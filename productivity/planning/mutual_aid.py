@@ -46,6 +46,7 @@ database.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -170,9 +171,9 @@ def trust_roles(trusts: pd.DataFrame, params: MatchParameters) -> pd.DataFrame:
     below = out["within_6_weeks"] < params.within_6_weeks_target
     cannot_clear = spare * params.horizon_weeks < backlog
     eligible = ~(below & cannot_clear)
-    out["offer_per_week"] = np.minimum(out["share_cap_per_week"], out["surplus_per_week"]).where(
-        eligible, 0.0
-    )
+    # numpy's ufuncs return a Series for Series (pandas-stubs types them as arrays).
+    offer = cast(pd.Series, np.minimum(out["share_cap_per_week"], out["surplus_per_week"]))
+    out["offer_per_week"] = offer.where(eligible, 0.0)
     donor = out["need_per_week"] > TOLERANCE
     receiver = ~donor & (out["offer_per_week"] > TOLERANCE)
     out["role"] = np.select([donor, receiver], ["donor", "receiver"], "neither")
@@ -323,7 +324,8 @@ def _solve(roles: pd.DataFrame, pairs: pd.DataFrame) -> tuple[npt.NDArray[np.flo
     if pairs.empty:
         return np.zeros(0), "no pair of a donor and a receiver to match"
     indexed = roles.set_index("trust_code")
-    rows, limits = [], []
+    rows: list[npt.NDArray[np.float64]] = []
+    limits: list[float] = []
     for column, trust_column in (
         ("need_per_week", "from_trust"),
         ("share_cap_per_week", "to_trust"),
@@ -333,7 +335,7 @@ def _solve(roles: pd.DataFrame, pairs: pd.DataFrame) -> tuple[npt.NDArray[np.flo
             row = np.zeros(len(pairs))
             row[pairs.index.get_indexer(members)] = 1.0
             rows.append(row)
-            limits.append(float(indexed.at[code, column]))
+            limits.append(float(cast(float, indexed.at[code, column])))  # a float column
     result = linprog(
         -pairs["weight"].to_numpy(float),
         A_ub=np.vstack(rows),

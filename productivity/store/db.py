@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Column, Connection, Engine, Table, event, inspect, literal, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
 from sqlalchemy.types import TypeDecorator, TypeEngine
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -145,16 +146,21 @@ def _add_column(conn: Connection, table: Table, column: Column[Any]) -> None:
     ddl = f"ALTER TABLE {quote(table.name)} ADD COLUMN {quote(column.name)} "
     ddl += column.type.compile(dialect=conn.dialect)
     default = column.default
-    if default is not None and default.is_scalar:
+    if isinstance(default, ScalarElementColumnDefault):
         value = literal(default.arg, type_=column.type).compile(
             dialect=conn.dialect, compile_kwargs={"literal_binds": True}
         )
         ddl += f" DEFAULT {value}" + ("" if column.nullable else " NOT NULL")
     conn.execute(text(ddl))
-    if default is not None and default.is_callable:
-        conn.execute(
-            table.update().values({column.name: default.arg(None)})  # type: ignore[union-attr]
-        )
+    if isinstance(default, CallableColumnDefault):
+        conn.execute(table.update().values({column.name: _factory_value(default)}))
+
+
+def _factory_value(default: CallableColumnDefault) -> Any:
+    """The value of a model's ``default_factory``, outside any statement."""
+    # SQLAlchemy wraps the zero-argument factory in a function of an execution context that it
+    # never reads, so None stands in for the context there is none of here.
+    return default.arg(None)  # type: ignore[arg-type]
 
 
 def _v1_baseline(conn: Connection) -> None:
@@ -322,20 +328,25 @@ def _column_values(values: pd.Series, column: Column[Any], sqlite: bool) -> list
     plain = values.astype(object).where(values.notna(), None)
     if values.dtype == object:  # numpy scalars inside object columns: neither driver binds them
         plain = plain.map(lambda v: v.item() if isinstance(v, np.generic) else v)
-    return plain.tolist()
+    out: list[Any] = plain.tolist()
+    return out
 
 
 def _dates(days: pd.Series, sqlite: bool) -> list[Any]:
     shown = days.dt.strftime("%Y-%m-%d") if sqlite else days.dt.date
-    return shown.astype(object).where(days.notna(), None).tolist()
+    out: list[Any] = shown.astype(object).where(days.notna(), None).tolist()
+    return out
 
 
 def _default_values(column: Column[Any], rows: int, sqlite: bool) -> list[Any] | None:
     """The model's Python-side default for a column the frame lacks (None: let SQL decide)."""
     default = column.default
-    if default is None or not (default.is_scalar or default.is_callable):
+    if isinstance(default, ScalarElementColumnDefault):
+        value = default.arg
+    elif isinstance(default, CallableColumnDefault):
+        value = _factory_value(default)
+    else:
         return None
-    value = default.arg if default.is_scalar else default.arg(None)  # type: ignore[union-attr]
     return _column_values(pd.Series([value] * rows, dtype=object), column, sqlite)
 
 

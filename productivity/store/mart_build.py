@@ -228,7 +228,7 @@ def rebuild_marts(
     # than the data, so the next check rebuilds them, rather than marking them current.
     stamp = data_stamp(engine)
     per_list, gaps = build_theatre_marts(engine, benchmarks)
-    trust_gaps = gaps.groupby([*TRUST_GAP_KEYS, "gap_minutes"], as_index=False)["gaps"].sum()
+    trust_gaps = gaps.groupby([*TRUST_GAP_KEYS, "gap_minutes"], as_index=False)[["gaps"]].sum()
     frames = {
         THEATRE_LIST: per_list,
         THEATRE_GAP: gaps,

@@ -12,12 +12,15 @@ synthetic. The same seed always gives an identical store.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import Engine, delete, func, select
+from sqlmodel import SQLModel
 
 from productivity import settings
+from productivity.ingest.store import start_run
 from productivity.store import marts, models, reference
 from productivity.store.db import bulk_insert, get_engine, init_db, write_transaction
 from productivity.synth import frames as synth
@@ -34,6 +37,17 @@ DATA_TABLES = (
     models.Rebase,
     models.ImportRun,
 )
+
+
+class StoreFacts(TypedDict):
+    """:func:`store_facts`: what the store holds, for the page filters and the pack."""
+
+    trusts: list[str]  # trust codes with rows in any mart
+    trust_names: dict[str, str]  # code -> name, for every reference trust
+    months: list[str]  # YYYY-MM with rows in any mart, oldest first
+    specialties: list[str]
+    synthetic: bool  # the demo loaded the data
+    built_at: str  # the newest import's finish, London time, for captions ("never" if none)
 
 
 def build_demo(engine: Engine | None = None, seed: int = 1, months: int = 12) -> dict[str, int]:
@@ -60,23 +74,22 @@ def build_demo(engine: Engine | None = None, seed: int = 1, months: int = 12) ->
             conn.execute(delete(model))
         reference.seed_reference(conn)
         now = dt.datetime.now(dt.UTC)
-        run_id = conn.execute(
-            models.ImportRun.__table__.insert().values(
-                kind="demo",
-                file_name=f"synthetic demo (seed {seed}, {months} months)",
-                file_hash=f"demo-{seed}-{months}",
-                status="loaded",
-                source="demo",
-                rows=sum(len(f) for f in tables.values()),
-                started_at=now,
-                finished_at=now,
-                message="Synthetic demo data",
-                replaced_rows=0,
-                trust_codes="",
-            )
-        ).inserted_primary_key[0]
+        run_id = start_run(
+            conn,
+            kind="demo",
+            file_name=f"synthetic demo (seed {seed}, {months} months)",
+            file_hash=f"demo-{seed}-{months}",
+            status="loaded",
+            source="demo",
+            rows=sum(len(f) for f in tables.values()),
+            started_at=now,
+            finished_at=now,
+            message="Synthetic demo data",
+            replaced_rows=0,
+            trust_codes="",
+        )
         for table, frame in tables.items():
-            columns = [c.name for c in models.SQLModel.metadata.tables[table].columns]
+            columns = [c.name for c in SQLModel.metadata.tables[table].columns]
             if "import_run_id" in columns and table != "theatre_case":
                 frame = frame.assign(import_run_id=run_id)
             frame = frame[[c for c in columns if c in frame.columns]]
@@ -94,35 +107,38 @@ def store_is_empty(engine: Engine) -> bool:
     return not lists and not returns
 
 
-def store_facts(engine: Engine) -> dict[str, object]:
+def store_facts(engine: Engine) -> StoreFacts:
     """What the page filters offer: trusts with data, months, specialties; and provenance."""
+    run, trust = models.table_of(models.ImportRun), models.table_of(models.Trust)
     with engine.connect() as conn:
         demo_runs = conn.execute(
             select(func.count())
-            .select_from(models.ImportRun)
-            .where(models.ImportRun.source == "demo", models.ImportRun.status == "loaded")
+            .select_from(run)
+            .where(run.c.source == "demo", run.c.status == "loaded")
         ).scalar()
-        built = conn.execute(select(func.max(models.ImportRun.finished_at))).scalar()
-        names = dict(conn.execute(select(models.Trust.trust_code, models.Trust.name)).all())
+        built = conn.execute(select(func.max(run.c.finished_at))).scalar()
+        names = {
+            str(code): str(name)
+            for code, name in conn.execute(select(trust.c.trust_code, trust.c.name))
+        }
     months: set[str] = set()
     trusts: set[str] = set()
     specialties: set[str] = set()
     if marts.marts_exist(engine):
         for mart in (marts.THEATRE_LIST, marts.IMAGING, marts.ENDOSCOPY, marts.ECHO):
             found = marts.distinct_values(engine, mart, ("month", "trust_code"))
-            months |= set(found["month"])
-            trusts |= set(found["trust_code"])
-        specialties = set(
-            marts.distinct_values(engine, marts.THEATRE_LIST, ("specialty",))["specialty"]
-        )
-    return {
-        "trusts": sorted(trusts),
-        "trust_names": names,
-        "months": sorted(months),
-        "specialties": sorted(specialties),
-        "synthetic": bool(demo_runs),
-        "built_at": _local(built),
-    }
+            months |= {str(m) for m in found["month"]}
+            trusts |= {str(t) for t in found["trust_code"]}
+        found = marts.distinct_values(engine, marts.THEATRE_LIST, ("specialty",))
+        specialties = {str(s) for s in found["specialty"]}
+    return StoreFacts(
+        trusts=sorted(trusts),
+        trust_names=names,
+        months=sorted(months),
+        specialties=sorted(specialties),
+        synthetic=bool(demo_runs),
+        built_at=_local(built),
+    )
 
 
 def _local(moment: dt.datetime | None) -> str:

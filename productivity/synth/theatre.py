@@ -18,6 +18,7 @@ import pandas as pd
 from productivity import schema
 from productivity.synth.columns import (
     NAT,
+    as_text,
     ascii_text,
     decimal_digits,
     format_minutes,
@@ -119,7 +120,8 @@ def _cumsum_within(values: np.ndarray, group: np.ndarray, first: np.ndarray) -> 
     """Inclusive cumulative sum restarting at each group (rows sorted by group)."""
     total = np.cumsum(values)
     start = first[group]
-    return total - total[start] + values[start]
+    out: np.ndarray = total - total[start] + values[start]
+    return out
 
 
 def _spec_weights(mix: dict[str, float]) -> np.ndarray:
@@ -429,7 +431,7 @@ def theatre_extract(lists: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
     has = take >= 0
 
     def case_text(column: str) -> pd.api.extensions.ExtensionArray:
-        return pd.array(cases[column], dtype="str").take(take, allow_fill=True)
+        return as_text(cases[column]).take(take, allow_fill=True)
 
     def flag(column: str) -> pd.api.extensions.ExtensionArray:
         yn = np.where(cases[column].to_numpy(dtype=bool), 1, 0)
@@ -440,11 +442,10 @@ def theatre_extract(lists: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
         return format_minutes(np.where(has, values, NAT), "datetime")
 
     list_text = {
-        c: pd.array(lists[c], dtype="str").take(rows)
-        for c in ("trust_code", "site", "theatre", "session")
+        c: as_text(lists[c]).take(rows) for c in ("trust_code", "site", "theatre", "session")
     }
     specialty = pd.Series(case_text("specialty")).fillna(
-        pd.Series(pd.array(lists["specialty"], dtype="str").take(rows))
+        pd.Series(as_text(lists["specialty"]).take(rows))
     )
     out = pd.DataFrame(
         {
