@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, event, inspect, select, text
 
 from productivity import settings
-from productivity.store import db
+from productivity.store import bulk, db
 from productivity.store.models import SQLModel
 
 
@@ -171,7 +171,7 @@ def test_a_copy_belongs_to_the_callers_transaction(engine):
 
 
 def test_bulk_insert_reports_progress_in_chunks(engine, monkeypatch):
-    monkeypatch.setattr(db, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(bulk, "CHUNK_ROWS", 2)
     frame = pd.DataFrame(
         {"trust_code": [f"T{i:02d}" for i in range(5)], "name": ["n"] * 5, "type": ["acute"] * 5}
     )
