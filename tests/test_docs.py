@@ -7,6 +7,7 @@ import importlib
 import importlib.util
 import pkgutil
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,42 @@ def test_the_layers_above_the_store_have_no_unrunnable_examples():
                  and "Example::" in _source(m)]  # fmt: skip
         assert not loose, f"make these examples doctests (>>>) or drop them: {loose}"
     assert len(WITH_EXAMPLES) >= 10
+
+
+def _lines(name: str) -> list[str]:
+    """The lines of a requirements or constraints file, without comments and blank lines."""
+    lines = (line.split("#", 1)[0].strip() for line in (ROOT / name).read_text().splitlines())
+    return [line for line in lines if line]
+
+
+def _requirements(name: str) -> list[str]:
+    """The requirements in a requirements file (its -r and -c options left out)."""
+    return [line for line in _lines(name) if not line.startswith("-")]
+
+
+def test_pyproject_declares_the_requirement_files():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["dependencies"] == _requirements("requirements.txt")
+    assert project["optional-dependencies"]["dev"] == _requirements("requirements-dev.txt")
+
+
+def test_constraints_pin_every_requirement_within_its_bounds():
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    assert "-c constraints.txt" in _lines("requirements-dev.txt")
+    pins = {}
+    for line in _lines("constraints.txt"):
+        name, version = line.split("==")
+        pins[canonicalize_name(name)] = version
+    for line in _requirements("requirements.txt") + _requirements("requirements-dev.txt"):
+        requirement = Requirement(line)
+        pinned = pins.get(canonicalize_name(requirement.name))
+        assert pinned is not None, f"constraints.txt does not pin {requirement.name}"
+        assert requirement.specifier.contains(pinned), f"{requirement.name}=={pinned} vs {line}"
+
+
+def test_ci_checks_format_lint_and_types():
+    ci = (ROOT / ".ci" / "run").read_text()
+    for command in ("ruff format --check .", "ruff check .", "mypy productivity"):
+        assert f"\n{command}\n" in ci, command

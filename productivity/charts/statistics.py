@@ -13,6 +13,7 @@ from productivity.charts.theme import (
     NHS_PURPLE,
     NHS_RED,
     TEXT,
+    as_layer,
     benchmark_rule,
 )
 from productivity.stats.spc import SPCResult
@@ -124,7 +125,8 @@ def spc_chart(
         lineHeight=18,
         offset=10,
     )
-    return alt.layer(*layers).properties(title=title, height=400, padding={"top": 16, "left": 5})
+    chart = as_layer(alt.layer(*layers))
+    return chart.properties(title=title, height=400, padding={"top": 16, "left": 5})
 
 
 FUNNEL_FLAG_TEXT = {
@@ -211,4 +213,5 @@ def funnel_chart(
         .encode(x="denominator:Q", y="proportion:Q", text=f"{unit}:N")
     )
     centre = benchmark_rule(target, f"centre {target:{fmt}}")
-    return (lines + dots + names + centre).properties(height=440)
+    chart: alt.LayerChart = (lines + dots + names + centre).properties(height=440)
+    return chart

@@ -70,7 +70,7 @@ def echo_report(
 
 def read_dm01(engine: Engine, period: marts.Period | None = None) -> pd.DataFrame:
     """DM01 returns (a small table: one row per month × provider × test) with a ``month``."""
-    table = models.DM01Return.__table__
+    table = models.table_of(models.DM01Return)
     with engine.connect() as conn:
         rows = pd.read_sql_query(select(*[table.c[c] for c in DM01_COLUMNS]), conn)
     rows["period"] = pd.to_datetime(rows["period"])
@@ -303,7 +303,7 @@ def _weeks_covered(frame: pd.DataFrame) -> float:
 
 def import_history(engine: Engine, limit: int = 200) -> pd.DataFrame:
     """The latest import runs, newest first, for the Data page."""
-    table = models.ImportRun.__table__
+    table = models.table_of(models.ImportRun)
     columns = [
         "id",
         "started_at",

@@ -15,7 +15,10 @@ import datetime as dt
 
 import pandas as pd
 from sqlalchemy import Engine, delete
+from sqlmodel import SQLModel
 
+from productivity import settings
+from productivity.ingest.store import start_run
 from productivity.store import marts, models, reference
 from productivity.store.db import bulk_insert, get_engine, init_db, write_transaction
 from productivity.synth import frames as synth
@@ -58,26 +61,26 @@ def build_demo(engine: Engine | None = None, seed: int = 1, months: int = 12) ->
             conn.execute(delete(model))
         reference.seed_reference(conn)
         now = dt.datetime.now(dt.UTC)
-        run_id = conn.execute(
-            models.ImportRun.__table__.insert().values(
-                kind="demo",
-                file_name=f"synthetic demo (seed {seed}, {months} months)",
-                file_hash=f"demo-{seed}-{months}",
-                status="loaded",
-                source="demo",
-                rows=sum(len(f) for f in tables.values()),
-                started_at=now,
-                finished_at=now,
-                message="Synthetic demo data",
-                replaced_rows=0,
-                trust_codes="",
-            )
-        ).inserted_primary_key[0]
+        run_id = start_run(
+            conn,
+            kind="demo",
+            file_name=f"synthetic demo (seed {seed}, {months} months)",
+            file_hash=f"demo-{seed}-{months}",
+            status="loaded",
+            source="demo",
+            rows=sum(len(f) for f in tables.values()),
+            started_at=now,
+            finished_at=now,
+            message="Synthetic demo data",
+            replaced_rows=0,
+            trust_codes="",
+        )
         for table, frame in tables.items():
-            columns = [c.name for c in models.SQLModel.metadata.tables[table].columns]
+            columns = [c.name for c in SQLModel.metadata.tables[table].columns]
             if "import_run_id" in columns and table != "theatre_case":
                 frame = frame.assign(import_run_id=run_id)
             frame = frame[[c for c in columns if c in frame.columns]]
             counts[table] = bulk_insert(conn, table, frame)
+    settings.kill_point("demo-committed")
     counts |= marts.rebuild_marts(engine)
     return counts
