@@ -17,13 +17,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import Engine, func, select
-from sqlmodel import SQLModel
 
 from productivity.metrics.lookahead import Medians
 from productivity.schema import BOOKING_COLUMNS
 from productivity.store import marts, models
 
-_TABLE = SQLModel.metadata.tables[models.TheatreBooking.__tablename__]
+_TABLE = models.table_of(models.TheatreBooking)
 
 
 @dataclass(frozen=True)

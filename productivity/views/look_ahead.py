@@ -1,10 +1,13 @@
 """The Look-ahead page's shaping: the 6-4-2 look-ahead of a trust's booked lists.
 
-Example::
+>>> import datetime as dt
+>>> default_as_of(dt.date(2026, 11, 2), today=dt.date(2026, 12, 3))  # the first booked day
+datetime.date(2026, 11, 2)
+>>> list(WINDOW_CHOICES)
+['All six weeks', '6 weeks out', '4 weeks out', '2 weeks out']
 
-    view = look_ahead(engine, "RBL", as_of=dt.date(2026, 11, 1), target=0.85)
-    view.lists                      # one row per list 0-42 days out (metrics.lookahead)
-    meeting_table(view.lists)       # what the scheduling meeting works through, as a CSV
+:func:`look_ahead` reads a trust's bookings and runs the look-ahead as of a date (one row per
+list 0-42 days out); :func:`meeting_table` is what the scheduling meeting works through.
 
 Expected minutes, expected utilisation, unfilled minutes, the 6/4/2 windows and the flags are
 defined once, in :mod:`productivity.metrics.lookahead`; the history's medians come from the marts

@@ -1,11 +1,15 @@
 """ "Has my change worked?" in words: the latest SPC shift of a unit's weekly utilisation.
 
-Example::
-
-    result = theatres.unit_spc(series, rebase_dates, benchmark)
-    shift = latest_shift(result)
-    shift_sentence(shift, weekly)   # "Since the week of 4 May 2026, capped utilisation is 75.1%
-                                    #  against 67.3% before (special cause, improving)."
+>>> import pandas as pd
+>>> mondays = pd.date_range("2026-03-02", periods=14, freq="7D")
+>>> values = [0.60, 0.61] * 3 + [0.70, 0.71] * 4
+>>> shift = latest_shift(spc.xmr(values, mondays, direction="higher"))
+>>> weekly = pd.DataFrame({"period": mondays.strftime("%Y-%m-%d"), "whole": True,
+...                        "planned_minutes": 1000.0,
+...                        "capped_touch_minutes": [v * 1000 for v in values]})
+>>> print(shift_sentence(shift, weekly))
+Since the week of 13 April 2026, capped utilisation is 70.5% against 60.5% before
+(special cause, improving: 8 weeks in a row on one side of the mean).
 
 A *shift* is the making-data-count rule already computed by :func:`productivity.stats.spc.xmr`:
 7 or more points in a row on one side of the mean, within the current limits. Its first point is

@@ -1,8 +1,10 @@
 """Day-case rates against BADS for the Theatres page's unit: by procedure, site or specialty.
 
-Example::
+>>> list(BREAKDOWNS)  # what a row adds to its procedure group
+['Procedure', 'Site', 'Specialty']
 
-    rates = unit_daycase(engine, Unit("RBL"), Period("2026-05", "2026-10"), "Site")
+:func:`unit_daycase` gives a unit's rates, e.g. ``unit_daycase(engine, Unit("RBL"), period,
+"Site")``.
 
 Rates and additional day cases are :mod:`productivity.metrics.daycase` over the day-case mart
 (:func:`productivity.store.daycase.daycase_rates`): completed elective and day cases of each BADS

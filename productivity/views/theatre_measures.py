@@ -1,10 +1,12 @@
 """The Theatres page's measures: every SPEC §4 theatre measure as a tile and as a trend.
 
-Example::
+>>> TREND_MEASURES["On-the-day cancellations"].series
+{'Non-clinical': 'otd_cancellation_rate', 'Clinical': 'clinical_cancellation_rate'}
+>>> SMALL_NUMBERS_LISTS
+10
 
-    data = theatres.unit_view(engine, unit, period, target)        # the page's one read
-    tiles = unit_tiles(data.summary, data.weekly, benchmarks)        # rows of Tile
-    lines = measure_trend(data.weekly, TREND_MEASURES["Late starts"])
+:func:`unit_tiles` turns the unit's summary (``theatres.unit_view``) into rows of tiles, and
+:func:`measure_trend` any of :data:`TREND_MEASURES` into a trend's rows.
 
 Every value comes from :func:`productivity.metrics.theatre.ratios` (ratios of sums) on the
 unit's summed rows, so a tile, its sparkline and its trend are the same definition at every drill

@@ -1,10 +1,13 @@
 """Rank a trust's theatres, specialties and lists by minutes lost to each cause, and drill in.
 
-Example::
+>>> link({"trust": "RBL", "site": "RBL01", "theatre": "Theatre 3"}, marts.Period("2026-05"))
+'Theatres?trust=RBL&site=RBL01&theatre=Theatre+3&from=2026-05'
+>>> heat_column("Late starts")
+'late_start_minutes_per_list'
 
-    lists = trust_lists(engine, Unit("RBL"), Period("2026-05", "2026-10"), target=0.85)
-    rank(lists, "theatre", "Late starts", period)     # theatres, most late-start minutes first
-    heatmap(lists, "Late starts")                     # late-start minutes per list, day × session
+:func:`trust_lists` reads a trust's lists once; :func:`rank` ranks its theatres or specialties
+by a measure, :func:`rank_lists` its lists, and :func:`heatmap` shows the measure by day of
+week and session.
 
 One read of the trust's list mart gives every table and the heatmap, so they always agree. The
 minutes lost per cause are :func:`productivity.metrics.lost_time.lost_minutes_by_cause` (the
@@ -25,8 +28,8 @@ from sqlalchemy import Engine
 
 from productivity.metrics import lost_time, theatre
 from productivity.planning import opportunity
-from productivity.store import marts
-from productivity.views.theatres import SESSIONS, WEEKDAYS, Unit, read_lists
+from productivity.store import marts, readers
+from productivity.views.theatres import SESSIONS, WEEKDAYS, Unit
 
 PAGE = "Theatres"  # the page's URL path: a link keeps the reader on it
 LIST_LIMIT = 100  # lists shown in the list ranking: the worst, by the chosen measure
@@ -90,7 +93,7 @@ def trust_lists(engine: Engine, unit: Unit, period: marts.Period, target: float)
     use the trust's mean case length; then the unit's site and theatre are kept.
     """
     scope = Unit(unit.trust, specialty=unit.specialty)
-    rows = read_lists(engine, scope, period, READ_COLUMNS)
+    rows = readers.theatre_lists(engine, period, scope.filters, READ_COLUMNS)
     if rows.empty:
         return pd.DataFrame(columns=[*READ_COLUMNS, *SUMMED])
     causes = lost_time.lost_minutes_by_cause(rows)
@@ -169,7 +172,7 @@ def rank_lists(lists: pd.DataFrame, measure: str, limit: int = LIST_LIMIT) -> pd
 
 
 def heat_column(measure: str) -> str:
-    """The heatmap's value column for ``measure``: ``capped_utilisation``, or ``<cause>_per_list``."""
+    """The heatmap's value column: ``capped_utilisation``, or ``<cause>_per_list``."""
     column = RANK_MEASURES[measure].column
     return column if column == "capped_utilisation" else f"{column}_per_list"
 
