@@ -29,7 +29,13 @@ from productivity.metrics import theatre
 from productivity.planning import opportunity
 from productivity.schema import CASE_COLUMNS, LIST_COLUMNS
 from productivity.store import models
+from productivity.store.attendance import ATTENDANCE, build_attendance_mart
 from productivity.store.db import get_engine, init_db, write_transaction
+from productivity.store.turnaround import (
+    TURNAROUND_MARTS,
+    build_turnaround_marts,
+    measures_from,
+)
 
 THEATRE_LIST = "mart_theatre_list"
 THEATRE_GAP = "mart_theatre_gap"
@@ -48,6 +54,8 @@ MARTS = (
     IMAGING,
     ENDOSCOPY,
     ECHO,
+    *TURNAROUND_MARTS,  # reporting and pathology turnaround (store/turnaround.py)
+    ATTENDANCE,  # appointments and DNAs (store/attendance.py)
 )
 MONTH_KEYS = ("trust_code", "site", "theatre", "specialty", "month")
 WEEK_KEYS = ("trust_code", "specialty", "month", "week")
@@ -292,6 +300,8 @@ def rebuild_marts(
         THEATRE_WEEK: theatre.sum_lists(per_list, WEEK_KEYS),
         THEATRE_GAP_TRUST: trust_gaps.astype({"gaps": "int64"}),
         **build_diagnostic_marts(engine),
+        **build_turnaround_marts(engine, benchmarks),
+        **build_attendance_mart(engine),
     }
     with write_transaction(engine) as conn:
         for name, frame in frames.items():
@@ -366,9 +376,11 @@ def marts_current(engine: Engine | None = None) -> bool:
 
 def _thresholds_text(benchmarks: Benchmarks) -> str:
     thresholds = thresholds_from(benchmarks)
+    # Turnaround statuses were classified against each measure's days and day kind.
+    days = "/".join(f"{m.days}{m.day_kind[0]}" for m in measures_from(benchmarks))
     return (
         f"{thresholds.late_start_minutes:g}/{thresholds.early_finish_minutes:g}/"
-        f"{thresholds.overrun_minutes:g}"
+        f"{thresholds.overrun_minutes:g} {days}"
     )
 
 
