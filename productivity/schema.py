@@ -84,6 +84,8 @@ REPORTING_COLUMNS: tuple[str, ...] = (
     "trust_code", "site", "modality", "exam_id", "priority", "patient_source", "test_datetime",
     "report_datetime", "request_datetime", "nicip_code", "imd_quintile",
 )  # fmt: skip
+# What the store keeps of an event (no accession number: the measures need when, what, where).
+REPORTING_EVENT_COLUMNS: tuple[str, ...] = tuple(c for c in REPORTING_COLUMNS if c != "exam_id")
 REPORTING_MODALITIES: tuple[str, ...] = ("CT", "MRI", "NOUS", "XR", "FLUORO", "NM", "OTHER")
 REPORTING_PRIORITIES: tuple[str, ...] = ("urgent", "routine", "unknown")
 # DID PATIENT SOURCE SETTING TYPE (DIAGNOSTIC IMAGING): the setting the patient came from.
@@ -103,6 +105,10 @@ PATHOLOGY_COLUMNS: tuple[str, ...] = (
     "trust_code", "lab", "specimen_id", "specimen_type", "cancer_pathway", "received_datetime",
     "authorised_datetime",
 )  # fmt: skip
+# What the store keeps of a specimen (no specimen number).
+PATHOLOGY_SPECIMEN_COLUMNS: tuple[str, ...] = tuple(
+    c for c in PATHOLOGY_COLUMNS if c != "specimen_id"
+)
 SPECIMEN_TYPES: tuple[str, ...] = ("biopsy", "resection", "cytology", "other")
 
 # Appointments with attendance (``--kind appointments``): attendance_code is the NHS Data

@@ -192,7 +192,6 @@ PATIENT_SOURCE_EXPECTED = (
     + ", ".join(f"{code} {label}" for code, label in PATIENT_SOURCES.items())
     + ")"
 )
-STORED: tuple[str, ...] = tuple(c for c in REPORTING_COLUMNS if c != "exam_id")
 
 
 def parse_reporting(

@@ -17,12 +17,15 @@ from sqlalchemy import Connection, Table, and_, delete, exists, func, insert, se
 from sqlmodel import SQLModel
 
 from productivity.schema import (
+    APPOINTMENT_COLUMNS,
     CASE_COLUMNS,
     DM01_BANDS,
     DM01_COLUMNS,
     ECHO_COLUMNS,
     ENDOSCOPY_COLUMNS,
     LIST_COLUMNS,
+    PATHOLOGY_SPECIMEN_COLUMNS,
+    REPORTING_EVENT_COLUMNS,
 )
 from productivity.store import db
 
@@ -221,23 +224,11 @@ def _replace_trust_months(
     return replaced
 
 
-REPORTING_STORED = (
-    "trust_code", "site", "modality", "priority", "patient_source", "test_datetime",
-    "report_datetime", "request_datetime", "nicip_code", "imd_quintile",
-)  # fmt: skip
-PATHOLOGY_STORED = (
-    "trust_code", "lab", "specimen_type", "cancer_pathway", "received_datetime",
-    "authorised_datetime",
-)  # fmt: skip
-APPOINTMENT_STORED = (
-    "trust_code", "service", "appointment_date", "attendance_code", "imd_quintile",
-    "first_or_follow_up",
-)  # fmt: skip
 # kind -> (frame key and table, stored columns, the column whose month a row counts in)
 MONTHLY_KINDS: dict[str, tuple[str, tuple[str, ...], str]] = {
-    "reporting": ("reporting_event", REPORTING_STORED, "test_datetime"),
-    "pathology": ("pathology_specimen", PATHOLOGY_STORED, "received_datetime"),
-    "appointments": ("appointment", APPOINTMENT_STORED, "appointment_date"),
+    "reporting": ("reporting_event", REPORTING_EVENT_COLUMNS, "test_datetime"),
+    "pathology": ("pathology_specimen", PATHOLOGY_SPECIMEN_COLUMNS, "received_datetime"),
+    "appointments": ("appointment", APPOINTMENT_COLUMNS, "appointment_date"),
 }
 
 

@@ -15,7 +15,7 @@ the appointments themselves. Imports no Streamlit, and not :mod:`productivity.st
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, text
 
 from productivity.metrics.attendance import (
     attendance_counts,
@@ -24,7 +24,6 @@ from productivity.metrics.attendance import (
 )
 from productivity.metrics.diagnostics import group_sums
 from productivity.schema import APPOINTMENT_COLUMNS
-from productivity.store import models
 
 ATTENDANCE = "mart_attendance"
 MART_KEYS: tuple[str, ...] = (
@@ -42,14 +41,16 @@ REPORT_COLUMNS: dict[str, tuple[str, ...]] = {
 
 def build_attendance_mart(engine: Engine) -> dict[str, pd.DataFrame]:
     """Appointments summed per trust × service × month × quintile × first or follow-up."""
-    table = models.Appointment.__table__
+    # Names from the schema; a plain-text query skips SQLAlchemy's per-row date conversion.
+    columns = ", ".join(f'"{c}"' for c in APPOINTMENT_COLUMNS)
     with engine.connect() as conn:
-        rows = pd.read_sql_query(select(*[table.c[c] for c in APPOINTMENT_COLUMNS]), conn)
+        rows = pd.read_sql_query(text(f'SELECT {columns} FROM "appointment"'), conn)
     if rows.empty:
         return {ATTENDANCE: pd.DataFrame({c: pd.Series(dtype=object) for c in MART_COLUMNS})}
     counts = attendance_counts(rows)
+    dates = pd.to_datetime(rows["appointment_date"], format="ISO8601")
     rows = rows.assign(
-        month=pd.to_datetime(rows["appointment_date"]).dt.strftime("%Y-%m"),
+        month=dates.to_numpy("datetime64[M]").astype(str),
         first_or_follow_up=rows["first_or_follow_up"].fillna(""),
         appointments=counts["appointments"],
         dnas=counts["dnas"],

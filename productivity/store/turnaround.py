@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 
 from productivity.benchmarks import Benchmarks
 from productivity.metrics.turnaround import (
@@ -77,15 +77,21 @@ def read_events(
 ) -> pd.DataFrame:
     """The events of ``kind`` whose test (receipt) falls from ``start`` to ``end`` inclusive
     (London dates; either may be open), with the columns of :data:`EVENT_COLUMNS`."""
-    table = models.SQLModel.metadata.tables[EVENT_TABLES[kind]]
-    started = table.c[EVENT_TIMES[kind][0]]
-    query = select(*[table.c[c] for c in EVENT_COLUMNS[kind]])
+    started = EVENT_TIMES[kind][0]
+    clauses, params = ["1=1"], {}
     if start is not None:
-        query = query.where(started >= dt.datetime.combine(start, dt.time()))
+        clauses.append(f'"{started}" >= :low')
+        params["low"] = dt.datetime.combine(start, dt.time())
     if end is not None:
-        query = query.where(started < dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))
+        clauses.append(f'"{started}" < :high')
+        params["high"] = dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
+    # Names come from the schema, values are bound. A plain-text query hands back the driver's
+    # values (ISO text on SQLite), and parsing a column at a time is about three times faster
+    # than SQLAlchemy converting each row's date-times.
+    columns = ", ".join(f'"{c}"' for c in EVENT_COLUMNS[kind])
+    sql = f'SELECT {columns} FROM "{EVENT_TABLES[kind]}" WHERE {" AND ".join(clauses)}'
     with engine.connect() as conn:
-        events = pd.read_sql_query(query, conn)
+        events = pd.read_sql_query(text(sql), conn, params=params)
     for column in EVENT_TIMES[kind]:
         events[column] = pd.to_datetime(events[column], format="ISO8601")
     if "cancer_pathway" in events:
@@ -137,7 +143,8 @@ def build_turnaround_marts(engine: Engine, benchmarks: Benchmarks) -> dict[str, 
             continue
         keys = list(DRILL_KEYS[kind])
         events = events.assign(**{k: events[k].fillna("").astype(str) for k in keys})
-        events["month"] = event_month(events, kind=kind).dt.strftime("%Y-%m")
+        month = event_month(events, kind=kind).to_numpy("datetime64[M]")
+        events["month"] = month.astype(str)  # YYYY-MM, as every mart's month
         as_at = as_at_by_trust(events, kind=kind)
         summary = turnaround_summary(events, measures, kind=kind, as_at=as_at, by=["month", *keys])
         counts.append(summary[summary["events"] > 0].drop(columns="median_days").assign(kind=kind))
