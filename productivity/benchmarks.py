@@ -7,8 +7,9 @@ Example::
     benchmarks.value("theatre_capped_utilisation")   # 0.85
 
 Every benchmark is data (SPEC §2). A value of ``nan`` means the measure has no target (the DNA
-rate); turnaround entries add ``days`` and ``day_kind``. An override file (``PRODUCTIVITY_BENCHMARKS=path``) has the same
-shape and needs only the keys and fields it changes; the result records which values it replaced.
+rate); turnaround entries add ``days`` and ``day_kind``. An override file
+(``PRODUCTIVITY_BENCHMARKS=path``) has the same shape and needs only the keys and fields it
+changes; the result records which values it replaced.
 """
 
 from __future__ import annotations

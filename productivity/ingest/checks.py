@@ -261,7 +261,9 @@ def check_date_window(
     return outside
 
 
-def check_no_formulas(frame: pd.DataFrame, names: Collection[str], log: ProblemLog, label) -> None:
+def check_no_formulas(
+    frame: pd.DataFrame, names: Collection[str], log: ProblemLog, label: Callable[[str], str]
+) -> None:
     """A code or name cell starting with =, +, -, @ is refused: it would run as a spreadsheet
     formula when the data are exported again."""
     for name in names:
@@ -291,7 +293,8 @@ def local_datetimes(
     if required:
         log.add_mask(frame[name] == "", label, None, "value is empty: expected a date-time")
     outside = check_date_window(values, frame[name], log, label, today)
-    return values.where(~outside)
+    valid: pd.Series = values.where(~outside)
+    return valid
 
 
 def repeated_rows(

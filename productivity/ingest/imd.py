@@ -76,7 +76,8 @@ def imd_quintiles(
             f["imd_decile"],
             "not an IMD decile: expected a whole number 1-10 (1 = most deprived)",
         )
-        return np.ceil(d.where(d.between(1, 10)) / 2)
+        quintile: pd.Series = np.ceil(d.where(d.between(1, 10)) / 2)
+        return quintile
     if "lsoa_code" not in cols:
         return pd.Series(np.nan, index=f.index)
     if lookup is None or not lookup.exists():

@@ -13,7 +13,7 @@ accession number is checked, never stored.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 import pandas as pd
@@ -263,7 +263,7 @@ def parse_reporting(
     return ParsedFile.dated("reporting", log, "reporting_event", events, notes, "test_datetime")
 
 
-def _modalities(f: pd.DataFrame, log: ProblemLog, label) -> pd.Series:
+def _modalities(f: pd.DataFrame, log: ProblemLog, label: Callable[[str], str]) -> pd.Series:
     """The modality column mapped to a canonical value, else the NICIP code's first letter."""
     modality, bad = map_values(f["modality"], MODALITY_VALUES)
     log.add_mask(

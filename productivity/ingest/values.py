@@ -158,7 +158,6 @@ LOCAL_DATETIME_EXPECTED = (
 )
 
 
-@_on_uniques
 def parse_local_datetimes(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     """As :func:`parse_datetimes`, and ISO 8601 instants with an offset, as London wall-clock.
 
@@ -167,11 +166,13 @@ def parse_local_datetimes(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     column may mix offsets, offsets and naive values, and the other accepted shapes.
     """
     text = text.astype("str").str.strip()
-    offset = text.str.fullmatch(_ISO_OFFSET)
+    offset = text.str.fullmatch(_ISO_OFFSET).fillna(False).astype(bool)
     values, bad = parse_datetimes(text.where(~offset, ""))
     if offset.any():
-        instants = pd.to_datetime(text[offset], format="ISO8601", utc=True, errors="coerce")
+        # Each distinct text once: a time repeats on many rows of a big extract.
+        codes, uniques = pd.factorize(text[offset])
+        instants = pd.to_datetime(pd.Series(uniques), format="ISO8601", utc=True, errors="coerce")
         local = instants.dt.tz_convert(settings.TIMEZONE).dt.tz_localize(None)
-        values[offset] = local.astype(DATETIME_UNIT)
+        values[offset] = local.astype("datetime64[us]").to_numpy().take(codes)
         bad = bad | (offset & values.isna())
     return values, bad

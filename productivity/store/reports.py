@@ -11,6 +11,7 @@ from sqlalchemy import Engine, select
 from productivity import settings
 from productivity.benchmarks import Benchmarks, load_benchmarks
 from productivity.metrics import diagnostics, theatre, waits
+from productivity.metrics.turnaround import EventKind
 from productivity.planning import opportunity, scenarios
 from productivity.schema import DM01_COLUMNS
 from productivity.stats import outliers
@@ -133,7 +134,8 @@ def report(
         return quality.read_quality(engine, start=start_date, end=end_date)
     if kind in ("reporting", "pathology"):
         start_date, end_date = period.dates()
-        return turnaround.turnaround_report(engine, kind, start_date, end_date, benchmarks)
+        event_kind: EventKind = "reporting" if kind == "reporting" else "pathology"
+        return turnaround.turnaround_report(engine, event_kind, start_date, end_date, benchmarks)
     if kind == "attendance":
         return attendance.attendance_report(marts.read_mart(engine, ATTENDANCE, period), by)
     readers = {

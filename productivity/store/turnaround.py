@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, func, select, text
+from sqlmodel import SQLModel
 
 from productivity.benchmarks import Benchmarks
 from productivity.metrics.turnaround import (
@@ -37,7 +38,7 @@ from productivity.metrics.turnaround import (
     turnaround_summary,
     unreported_backlog,
 )
-from productivity.store import models
+from productivity.store import models  # noqa: F401  (registers the tables)
 
 TURNAROUND = "mart_turnaround"  # counts by trust, measure, month and drill-down keys
 TURNAROUND_DAYS = "mart_turnaround_days"  # reported events by turnaround days (medians)
@@ -102,7 +103,7 @@ def read_events(
 def store_as_at(engine: Engine, kind: EventKind) -> pd.Series:
     """Each trust's as-at moment: its latest test, report, receipt or authorisation time of
     ``kind`` anywhere in the store (SPEC §4), as a Series indexed by ``trust_code``."""
-    table = models.SQLModel.metadata.tables[EVENT_TABLES[kind]]
+    table = SQLModel.metadata.tables[EVENT_TABLES[kind]]
     first, last = (table.c[c] for c in EVENT_TIMES[kind])
     query = select(
         table.c.trust_code,

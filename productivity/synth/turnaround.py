@@ -150,7 +150,8 @@ def _holiday_clusters(days: np.ndarray) -> np.ndarray:
     group = np.cumsum(starts)
     sizes = np.bincount(group)
     ends = np.r_[starts[1:], True]
-    return holidays[ends & (sizes[group] >= 2)]
+    last_days: np.ndarray = holidays[ends & (sizes[group] >= 2)]
+    return last_days
 
 
 def make_pathology(seed: int, window: np.ndarray) -> pd.DataFrame:
