@@ -234,7 +234,7 @@ def mapped_frame(
 EARLIEST_DATE = dt.date(2000, 1, 1)
 LATEST_DAYS_AHEAD = 366
 # A cell a spreadsheet would run as a formula when the data are exported again (CSV injection).
-FORMULA_START = r"^[=+\-@\t\r]"
+FORMULA_START: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 
 
 def check_date_window(
@@ -269,7 +269,7 @@ def check_no_formulas(
     for name in names:
         text = frame[name].astype("str")
         log.add_mask(
-            text.str.contains(FORMULA_START, regex=True),
+            text.str.startswith(FORMULA_START),
             label(name),
             text,
             "looks like a spreadsheet formula: expected a plain code or name",
@@ -302,8 +302,14 @@ def repeated_rows(
 ) -> pd.Series:
     """Rows repeating an earlier row's ``key``: an exact copy of it is dropped (the mask
     returned), a row that differs from it is a located problem (which one is right?)."""
-    exact = frame.duplicated(keep="first")
-    clash = frame.duplicated(key, keep="first") & ~exact
+    exact = pd.Series(False, index=frame.index)
+    shared = frame.duplicated(key, keep=False)
+    if not shared.any():  # the usual case: no whole-row comparison of a big file
+        return exact
+    rows = frame[shared]
+    exact[shared] = rows.duplicated(keep="first")
+    clash = pd.Series(False, index=frame.index)
+    clash[shared] = rows.duplicated(key, keep="first") & ~exact[shared]
     log.add_mask(
         clash,
         label,
