@@ -1,10 +1,10 @@
 """National benchmarks: load and validate ``benchmarks/national.toml`` and a local override.
 
-Example::
-
-    from productivity.benchmarks import load_benchmarks
-    benchmarks = load_benchmarks()
-    benchmarks.value("theatre_capped_utilisation")   # 0.85
+>>> benchmarks = load_benchmarks(override=None)
+>>> benchmarks.value("theatre_capped_utilisation")
+0.85
+>>> benchmarks["dm01_within_6_weeks"].meets(0.9), benchmarks.constitutional_within_6_weeks().value
+(False, 0.99)
 
 Every benchmark is data (SPEC §2). A value of ``nan`` means the measure has no target (the DNA
 rate); turnaround entries add ``days`` and ``day_kind``. An override file
@@ -42,6 +42,9 @@ SCAN_RATE_KEYS: dict[str, str] = {
     "MRI": "mri_scans_per_hour",
     "NOUS": "nous_scans_per_hour",
 }
+# The NHS Constitution's DM01 standard (SPEC §2: 99% waiting under 6 weeks), used only when the
+# benchmark file gives no ``constitutional`` value beside ``dm01_within_6_weeks``.
+CONSTITUTIONAL_WITHIN_6_WEEKS = 0.99
 
 
 class BenchmarkError(ValueError):
@@ -61,6 +64,26 @@ class Benchmark:
     extra: Mapping[str, Any] = field(default_factory=dict)
     overridden: bool = False
     national_value: float | None = None  # the value before a local override
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.direction == "higher"
+
+    def meets(self, value: object) -> bool | None:
+        """Whether ``value`` meets the benchmark: at or above it when higher is better, at or
+        below it when lower is; None for a missing value (no data, so no judgement).
+
+        The judgement is on the value as computed, never a rounded one.
+        """
+        if value is None or pd.isna(value):  # type: ignore[call-overload]  # any scalar
+            return None
+        number = float(value)  # type: ignore[arg-type]  # a number, or pd.isna raised above
+        return number >= self.value if self.higher_is_better else number <= self.value
+
+    def meets_each(self, values: pd.Series) -> pd.Series:
+        """:meth:`meets` for every value: a nullable boolean Series, <NA> where one is missing."""
+        judged = values >= self.value if self.higher_is_better else values <= self.value
+        return judged.astype("boolean").mask(values.isna())
 
 
 @dataclass(frozen=True)
@@ -82,6 +105,24 @@ class Benchmarks:
     def scan_rates(self) -> dict[str, float]:
         """Benchmark scans per hour by modality (CT, MRI, NOUS)."""
         return {modality: self.value(key) for modality, key in SCAN_RATE_KEYS.items()}
+
+    def constitutional_within_6_weeks(self) -> Benchmark:
+        """The DM01 constitutional standard, as a benchmark beside the interim ambition.
+
+        The one way to read it: ``constitutional`` of ``dm01_within_6_weeks`` in the file (an
+        override may change it), else :data:`CONSTITUTIONAL_WITHIN_6_WEEKS`. The key is
+        ``dm01_within_6_weeks.constitutional``; every other field is the interim ambition's.
+        """
+        within = self.items["dm01_within_6_weeks"]
+        value = within.extra.get("constitutional", CONSTITUTIONAL_WITHIN_6_WEEKS)
+        return replace(
+            within,
+            key="dm01_within_6_weeks.constitutional",
+            label="DM01 constitutional standard (within 6 weeks)",
+            value=float(value),
+            overridden=False,
+            national_value=None,
+        )
 
     def endoscopy_points(self) -> dict[str, float]:
         """Points per procedure type, and per list under the key ``list``."""

@@ -150,15 +150,17 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from productivity import ingest
+    from productivity import ingest, settings
     from productivity.store import marts
 
     result = ingest.import_file(
         args.file, kind=args.kind, map_path=args.map_path, drop_identifiers=args.drop_identifiers
     )
-    print(result.message)
-    if result.status == "loaded":
-        marts.rebuild_marts()
+    print(result.message, flush=True)
+    settings.kill_point("import-committed")
+    # Rebuilds after a load, and after a duplicate too when an earlier import of it committed
+    # but never got its marts (killed, or its rebuild failed).
+    marts.ensure_marts()
     return EXIT_OK
 
 

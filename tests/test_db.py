@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, event, inspect, select, text
 
 from productivity import settings
-from productivity.store import db
+from productivity.store import bulk, db
 from productivity.store.models import SQLModel
 
 
@@ -76,7 +76,7 @@ def test_a_sqlite_write_transaction_takes_the_write_lock_up_front(tmp_path):
         ("postgresql://app@db/prod", "postgresql+psycopg://app@db/prod"),
         ("postgresql+psycopg://app@db/prod", "postgresql+psycopg://app@db/prod"),
         ("postgresql+psycopg2://app@db/prod", "postgresql+psycopg2://app@db/prod"),
-        ("  sqlite:///data/productivity.store.db ", "sqlite:///data/productivity.store.db"),
+        ("  sqlite:///data/productivity.db ", "sqlite:///data/productivity.db"),
     ],
 )
 def test_postgres_urls_are_pointed_at_psycopg_3(given, used):
@@ -171,7 +171,7 @@ def test_a_copy_belongs_to_the_callers_transaction(engine):
 
 
 def test_bulk_insert_reports_progress_in_chunks(engine, monkeypatch):
-    monkeypatch.setattr(db, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(bulk, "CHUNK_ROWS", 2)
     frame = pd.DataFrame(
         {"trust_code": [f"T{i:02d}" for i in range(5)], "name": ["n"] * 5, "type": ["acute"] * 5}
     )

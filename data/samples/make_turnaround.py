@@ -26,7 +26,9 @@ import numpy as np
 import pandas as pd
 
 MAY = [dt.date(2026, 5, d) for d in range(1, 32)]
-WORKING = [d for d in MAY if d.weekday() < 5 and d not in (dt.date(2026, 5, 4), dt.date(2026, 5, 25))]
+WORKING = [
+    d for d in MAY if d.weekday() < 5 and d not in (dt.date(2026, 5, 4), dt.date(2026, 5, 25))
+]
 SOURCES = {"01": "Inpatient", "03": "Outpatient", "04": "GP direct access", "05": "A&E"}
 NICIP = {"CT": ("CHEAD", "CCAPC"), "MRI": ("MBRAI", "MLSPI"), "NOUS": ("UABDO",), "XR": ("XCHES",)}
 # Synthetic NHS numbers from the range set aside for testing (999 000 0000 to 999 999 9999).
@@ -58,6 +60,7 @@ def reporting(rng: np.random.Generator) -> pd.DataFrame:
         hours = float(rng.lognormal(np.log(20 if urgent else 120), 1.0))
         report = test + dt.timedelta(hours=max(0.5, hours))
         unreported = report > dt.datetime(2026, 5, 31, 18, 0) or number in (7, 22)
+        asked = test - dt.timedelta(days=int(rng.integers(0, 20)))
         rows.append(
             {
                 "trust_code": "RBL",
@@ -69,7 +72,7 @@ def reporting(rng: np.random.Generator) -> pd.DataFrame:
                 "patient_source": source if number % 2 else SOURCES[source],
                 "test_datetime": _offset(test) if number % 3 else f"{test:%d/%m/%Y %H:%M}",
                 "report_datetime": "" if unreported else _offset(report),
-                "request_datetime": f"{test - dt.timedelta(days=int(rng.integers(0, 20))):%Y-%m-%d}",
+                "request_datetime": f"{asked:%Y-%m-%d}",
                 "nicip_code": NICIP[modality][number % len(NICIP[modality])],
                 "imd_decile": int(rng.integers(1, 11)),
             }

@@ -15,6 +15,7 @@ from productivity.charts.theme import (
     NHS_RED,
     SERIES_STYLES,
     TEXT,
+    as_layer,
     axis_format,
 )
 
@@ -73,7 +74,8 @@ def trend(
         )
     )
     if benchmark is None:
-        return line.properties(height=300)
+        plain: alt.Chart = line.properties(height=300)
+        return plain
     # The rule's name column is called as the series' one: only then do the colour and dash
     # legends merge into one in the browser's Vega-Lite.
     name = colour or "label"
@@ -82,7 +84,7 @@ def trend(
         .mark_rule(size=2)
         .encode(y="value:Q", **styled(f"{name}:N"))
     )
-    return alt.layer(line, rule).properties(height=300)
+    return as_layer(alt.layer(line, rule)).properties(height=300)
 
 
 def waterfall(steps: pd.DataFrame) -> alt.LayerChart:
@@ -117,7 +119,8 @@ def waterfall(steps: pd.DataFrame) -> alt.LayerChart:
         tooltip=["step", alt.Tooltip("minutes:Q", format=",.0f")],
     )
     text = base.mark_text(dy=-6, color=TEXT).encode(y="top:Q", text="label:N")
-    return (bars + text).properties(height=300)
+    chart: alt.LayerChart = (bars + text).properties(height=300)
+    return chart
 
 
 def heatmap(
@@ -156,7 +159,8 @@ def heatmap(
         text=alt.Text(f"{value}:Q", format=fmt),
         color=alt.condition(f"datum['{value}'] > {dark}", alt.value("white"), alt.value(TEXT)),
     )
-    return (rects + text).properties(height=height or max(160, 56 * rows))
+    chart: alt.LayerChart = (rects + text).properties(height=height or max(160, 56 * rows))
+    return chart
 
 
 def bands(frame: pd.DataFrame, category: str, value: str, colour: str) -> alt.LayerChart:
@@ -180,4 +184,5 @@ def bands(frame: pd.DataFrame, category: str, value: str, colour: str) -> alt.La
     )
     share = base.mark_text(dy=-6, color=TEXT).encode(text=alt.Text(f"{value}:Q", format=".0%"))
     group = base.mark_text(dy=-20, color=TEXT, fontSize=10).encode(text=f"{colour}:N")
-    return (bars + share + group).properties(height=300)
+    chart: alt.LayerChart = (bars + share + group).properties(height=300)
+    return chart

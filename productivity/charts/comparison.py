@@ -15,6 +15,7 @@ from productivity.charts.theme import (
     NHS_PURPLE,
     NHS_RED,
     TEXT,
+    as_layer,
     axis_format,
     benchmark_lines,
     benchmark_rule,
@@ -53,7 +54,8 @@ def ranking_bars(
     )
     bars = base.mark_bar(color=NHS_BLUE)
     text = base.mark_text(align="left", dx=3, color=TEXT).encode(text="label:N")
-    return (bars + text).properties(height=max(160, 28 * len(frame)))
+    chart: alt.LayerChart = (bars + text).properties(height=max(160, 28 * len(frame)))
+    return chart
 
 
 def metric_vs_benchmark(
@@ -102,7 +104,7 @@ def metric_vs_benchmark(
     text = base.mark_text(dy=-6, color=TEXT).encode(text=shown)
     lines = {f"{benchmark_label} {benchmark:{fmt}}": benchmark, **(also or {})}
     rules = benchmark_lines(lines, in_legend=True)
-    return alt.layer(bars, rules, halo, text).properties(height=300)
+    return as_layer(alt.layer(bars, rules, halo, text)).properties(height=300)
 
 
 def distribution(
@@ -119,7 +121,7 @@ def distribution(
         )
     )
     rule = benchmark_rule(benchmark, f"benchmark {benchmark:{fmt}}", in_legend=True)
-    return alt.layer(points, rule).properties(height=300)
+    return as_layer(alt.layer(points, rule)).properties(height=300)
 
 
 def ordered_bars(
@@ -146,7 +148,8 @@ def ordered_bars(
         )
     )
     text = base.mark_text(dy=-6, color=TEXT).encode(text=alt.Text(f"{value}:Q", format=fmt))
-    return bars + text
+    chart: alt.LayerChart = bars + text
+    return chart
 
 
 def before_after(frame: pd.DataFrame, after: str) -> alt.LayerChart:
@@ -176,4 +179,6 @@ def before_after(frame: pd.DataFrame, after: str) -> alt.LayerChart:
     text = base.mark_text(align="left", dx=3, color=TEXT).encode(
         text=alt.Text("waiting:Q", format=",.0f")
     )
-    return (bars + text).properties(height=max(200, 44 * frame["trust_code"].nunique()))
+    height = max(200, 44 * frame["trust_code"].nunique())
+    chart: alt.LayerChart = (bars + text).properties(height=height)
+    return chart

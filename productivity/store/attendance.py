@@ -24,8 +24,8 @@ from productivity.metrics.attendance import (
 )
 from productivity.metrics.diagnostics import group_sums
 from productivity.schema import APPOINTMENT_COLUMNS
+from productivity.store.mart_tables import ATTENDANCE
 
-ATTENDANCE = "mart_attendance"
 MART_KEYS: tuple[str, ...] = (
     "trust_code", "service", "month", "imd_quintile", "first_or_follow_up",
 )  # fmt: skip

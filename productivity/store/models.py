@@ -11,8 +11,16 @@ from __future__ import annotations
 import datetime as dt
 
 from pydantic import NaiveDatetime
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, Table, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The SQLAlchemy table of a model class, typed (SQLModel declares no ``__table__``)."""
+    table = SQLModel.metadata.tables.get(str(model.__tablename__))
+    if table is None:
+        raise ValueError(f"{model.__name__} is not a table model")
+    return table
 
 
 def utc_now() -> dt.datetime:

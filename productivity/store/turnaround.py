@@ -18,7 +18,7 @@ and not :mod:`productivity.store.marts` (which calls it).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -28,21 +28,17 @@ from sqlmodel import SQLModel
 from productivity.benchmarks import Benchmarks
 from productivity.metrics.turnaround import (
     EVENT_TIMES,
-    MEASURE_FILTERS,
     EventKind,
     TurnaroundMeasure,
     as_at_by_trust,
-    build_measures,
     elapsed_days,
     event_month,
     turnaround_summary,
     unreported_backlog,
 )
 from productivity.store import models  # noqa: F401  (registers the tables)
+from productivity.store.mart_tables import BACKLOG, TURNAROUND, TURNAROUND_DAYS, measures_from
 
-TURNAROUND = "mart_turnaround"  # counts by trust, measure, month and drill-down keys
-TURNAROUND_DAYS = "mart_turnaround_days"  # reported events by turnaround days (medians)
-BACKLOG = "mart_backlog"  # unreported events at the as-at moment, by age band
 TURNAROUND_MARTS: tuple[str, ...] = (TURNAROUND, TURNAROUND_DAYS, BACKLOG)
 EVENT_TABLES: dict[str, str] = {"reporting": "reporting_event", "pathology": "pathology_specimen"}
 # The columns a page drills down by, per kind; the marts carry all of them ("" where n/a).
@@ -57,17 +53,6 @@ EVENT_COLUMNS: dict[str, tuple[str, ...]] = {
                   *EVENT_TIMES["pathology"]),
 }  # fmt: skip
 COUNT_COLUMNS: tuple[str, ...] = ("within_target", "breaches", "pending", "events")
-
-
-def measures_from(benchmarks: Benchmarks) -> tuple[TurnaroundMeasure, ...]:
-    """The six turnaround measures with their share, days and day kind from the benchmark file
-    (a local override included)."""
-    entries: dict[str, Mapping[str, object]] = {
-        key: {"value": item.value, **item.extra}
-        for key, item in benchmarks.items.items()
-        if key in MEASURE_FILTERS
-    }
-    return build_measures(entries)
 
 
 def read_events(

@@ -51,7 +51,8 @@ from productivity.synth.diagnostics import (
     make_endoscopy,
     make_imaging,
 )
-from productivity.synth.theatre import make_theatres, theatre_extract, theatre_frames
+from productivity.synth.extracts import theatre_extract
+from productivity.synth.theatre import make_theatres, theatre_frames
 from productivity.synth.trusts import TRUSTS, unit_count
 from productivity.synth.turnaround import (
     TURNAROUND_SIGNALS,

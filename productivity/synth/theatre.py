@@ -1,10 +1,10 @@
-"""Synthetic theatre lists and cases, and the canonical theatre extract they render to.
+"""Synthetic theatre lists and cases.
 
 Owns the specialty reference table (touch times, day-case and emergency shares, OPCS-4 codes),
 cancellation reasons and session times, and the vectorised generator: which sessions each
 theatre runs, cases booked to fill them, then run back to back with each trust's late starts,
 changeovers, parallel induction and cancellations. :func:`theatre_frames` makes them at any
-scale; :func:`theatre_extract` renders lists and cases as SPEC §3's extract. Pure pandas/numpy:
+scale (:mod:`productivity.synth.extracts` renders them as SPEC §3's extract). Pure pandas/numpy:
 it must not import the database, SQLModel or Streamlit, nor the diagnostics generator.
 """
 
@@ -20,10 +20,8 @@ from productivity.synth.columns import (
     NAT,
     ascii_text,
     decimal_digits,
-    format_minutes,
     text_array,
     to_datetimes,
-    to_minutes,
 )
 from productivity.synth.dates import (
     BANK_HOLIDAYS,
@@ -119,7 +117,8 @@ def _cumsum_within(values: np.ndarray, group: np.ndarray, first: np.ndarray) -> 
     """Inclusive cumulative sum restarting at each group (rows sorted by group)."""
     total = np.cumsum(values)
     start = first[group]
-    return total - total[start] + values[start]
+    out: np.ndarray = total - total[start] + values[start]
+    return out
 
 
 def _spec_weights(mix: dict[str, float]) -> np.ndarray:
@@ -408,59 +407,3 @@ def theatre_frames(
     """
     window = month_window(months, None, start_month)
     return make_theatres(seed, scale_trusts(seed, n_theatres, trusts, "theatre"), window)
-
-
-def theatre_extract(lists: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
-    """The canonical theatre extract of SPEC §3: one row per case, as a trust would send it.
-
-    A list with no cases becomes one row with empty (missing) case fields. ``planned_start`` and
-    ``planned_end`` are ``HH:MM``, ``session_date`` is ``YYYY-MM-DD``, milestones are
-    ``YYYY-MM-DDTHH:MM`` (missing when absent), and ``cancelled``/``cancel_clinical`` are
-    ``Y``/``N``. Rows follow the lists' order, and each list's cases their order in ``cases``.
-    Vectorised, so it also renders the national-scale frames.
-    """
-    at = pd.Index(lists["list_id"]).get_indexer(cases["list_id"])
-    if (at < 0).any():
-        raise ValueError("cases refer to list_ids that are not in lists")
-    counts = np.bincount(at, minlength=len(lists))
-    rows = np.repeat(np.arange(len(lists)), np.maximum(counts, 1))
-    take = np.full(rows.size, -1)
-    take[counts[rows] > 0] = np.argsort(at, kind="stable")
-    has = take >= 0
-
-    def case_text(column: str) -> pd.api.extensions.ExtensionArray:
-        return pd.array(cases[column], dtype="str").take(take, allow_fill=True)
-
-    def flag(column: str) -> pd.api.extensions.ExtensionArray:
-        yn = np.where(cases[column].to_numpy(dtype=bool), 1, 0)
-        return text_array(("N", "Y"), np.where(has, yn[np.maximum(take, 0)], -1))
-
-    def stamp(column: str) -> pd.api.extensions.ExtensionArray:
-        values = to_minutes(cases[column])[np.maximum(take, 0)]
-        return format_minutes(np.where(has, values, NAT), "datetime")
-
-    list_text = {
-        c: pd.array(lists[c], dtype="str").take(rows)
-        for c in ("trust_code", "site", "theatre", "session")
-    }
-    specialty = pd.Series(case_text("specialty")).fillna(
-        pd.Series(pd.array(lists["specialty"], dtype="str").take(rows))
-    )
-    out = pd.DataFrame(
-        {
-            **list_text,
-            "session_date": format_minutes(to_minutes(lists["session_date"])[rows], "date"),
-            "planned_start": format_minutes(to_minutes(lists["planned_start"])[rows], "time"),
-            "planned_end": format_minutes(to_minutes(lists["planned_end"])[rows], "time"),
-            "specialty": specialty,
-            **{c: case_text(c) for c in ("case_id", "procedure_code", "priority")},
-            **{
-                c: stamp(c)
-                for c in ("anaesthetic_start", "into_theatre", "knife_to_skin", "out_of_theatre")
-            },
-            "cancelled": flag("cancelled"),
-            "cancel_reason": case_text("cancel_reason"),
-            "cancel_clinical": flag("cancel_clinical"),
-        }
-    )
-    return out[list(schema.THEATRE_COLUMNS)]

@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 
 from productivity import schema
 from productivity.synth.dates import source_rng
@@ -161,10 +162,10 @@ TRUSTS: dict[str, Trust] = {
 # fmt: on
 
 
-def _alloc(total: int, weights: np.ndarray) -> np.ndarray:
+def _alloc(total: int, weights: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
     """Split ``total`` into integers proportional to ``weights`` (largest remainder), each >= 1."""
     raw = weights / weights.sum() * (total - weights.size)
-    counts = np.floor(raw).astype(np.int64)
+    counts: npt.NDArray[np.int64] = np.floor(raw).astype(np.int64)
     short = total - weights.size - counts.sum()
     counts[np.argsort(counts - raw, kind="stable")[:short]] += 1
     return counts + 1

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from productivity import schema
-from productivity.metrics.turnaround import england_bank_holidays
+from productivity.metrics.dates import england_bank_holidays
 from productivity.synth.columns import NAT, text_array, to_datetimes
 from productivity.synth.dates import source_rng, window_days
 from productivity.synth.trusts import STEP_MONTHS, TRUSTS, Trust

@@ -21,7 +21,8 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from productivity.benchmarks import Benchmarks, load_benchmarks
-from productivity.store import marts, reports
+from productivity.modalities import KEYS as MODALITY_KEYS
+from productivity.store import facts, marts, reports
 from productivity.store.db import get_engine, init_db
 from productivity.ui import auth
 
@@ -78,7 +79,7 @@ def engine() -> Engine:
     from productivity.synth import demo
 
     store = init_db(get_engine())
-    if demo.store_is_empty(store):
+    if facts.store_is_empty(store):
         with st.spinner("The store is empty: generating the synthetic demo data (about a minute)…"):
             demo.build_demo(engine=store)
     elif not marts.marts_current(store):
@@ -93,11 +94,9 @@ def benchmarks() -> Benchmarks:
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def store_facts() -> dict[str, object]:
+def store_facts() -> facts.StoreFacts:
     """Trusts, months, specialties and whether the data is synthetic (for the filters)."""
-    from productivity.synth import demo
-
-    return demo.store_facts(engine())
+    return facts.store_facts(engine())
 
 
 def frame(title: str, *, filters: tuple[str, ...] = ("trust", "period")) -> View:
@@ -108,9 +107,9 @@ def frame(title: str, *, filters: tuple[str, ...] = ("trust", "period")) -> View
     if user.must_sign_in:
         auth.sign_in_screen()
         st.stop()
-    facts = store_facts()
+    held = store_facts()
     st.title(title)
-    if facts["synthetic"]:
+    if held.synthetic:
         st.warning(
             "**Synthetic demo data.** Every figure on this page comes from generated data, "
             "not from any trust's records. Import real data on the Data page.",
@@ -121,17 +120,15 @@ def frame(title: str, *, filters: tuple[str, ...] = ("trust", "period")) -> View
             ":material/lock_open: Local single-user mode: sign-in is not configured, so anyone "
             "who can open this app can view and import data."
         )
-    months: tuple[str, ...] = tuple(facts["months"])  # type: ignore[arg-type]
+    months = held.months
     with st.sidebar:
         st.header("Filters")
         trust = None
         if "trust" in filters:
-            trust_codes: list[str] = list(facts["trusts"])  # type: ignore[arg-type]
-            names: dict[str, str] = dict(facts["trust_names"])  # type: ignore[arg-type]
             # Plain ODS codes as options, so that ?trust=RBL works in a shared URL.
-            choice = st.selectbox("Trust", [ALL, *trust_codes], key="trust", bind="query-params")
+            choice = st.selectbox("Trust", [ALL, *held.trusts], key="trust", bind="query-params")
             if choice != ALL:
-                st.caption(names.get(choice, choice))
+                st.caption(held.trust_names.get(choice, choice))
             trust = None if choice == ALL else choice
         period = marts.Period()
         if "period" in filters and months:
@@ -143,26 +140,23 @@ def frame(title: str, *, filters: tuple[str, ...] = ("trust", "period")) -> View
             period = marts.Period(start, end)
         specialty = None
         if "specialty" in filters:
-            specialties: list[str] = list(facts["specialties"])  # type: ignore[arg-type]
             chosen = st.selectbox(
-                "Specialty", ["All specialties", *specialties], key="specialty", bind="query-params"
-            )
-            specialty = None if chosen == "All specialties" else chosen
-        modality = "CT"
-        if "modality" in filters:
-            modality = st.selectbox(
-                "Modality",
-                ["CT", "MRI", "NOUS", "Endoscopy", "Echo"],
-                key="modality",
+                "Specialty",
+                ["All specialties", *held.specialties],
+                key="specialty",
                 bind="query-params",
             )
-        st.caption(f"Data built {facts['built_at']}")
+            specialty = None if chosen == "All specialties" else chosen
+        modality = MODALITY_KEYS[0]
+        if "modality" in filters:
+            modality = st.selectbox("Modality", MODALITY_KEYS, key="modality", bind="query-params")
+        st.caption(f"Data built {held.built_at}")
         if user.authenticated:
             st.caption(
                 f":material/person: Signed in as {user.name} ({user.role.replace('_', ' ')})"
             )
             st.button("Sign out", on_click=st.logout, icon=":material/logout:", key="sign_out")
-    return View(trust, period, specialty, modality, months, bool(facts["synthetic"]))
+    return View(trust, period, specialty, modality, months, held.synthetic)
 
 
 def run() -> None:
