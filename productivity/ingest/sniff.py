@@ -14,10 +14,13 @@ from pathlib import Path
 
 from productivity.errors import InputError
 from productivity.ingest import dm01, dm01_workbook
+from productivity.ingest.appointments import SPEC as APPOINTMENTS_SPEC
 from productivity.ingest.deprivation import looks_like_deprivation
 from productivity.ingest.echo import SPEC as ECHO_SPEC
 from productivity.ingest.endoscopy import SPEC as ENDOSCOPY_SPEC
 from productivity.ingest.imaging import SPEC as IMAGING_SPEC
+from productivity.ingest.pathology import SPEC as PATHOLOGY_SPEC
+from productivity.ingest.reporting import SPEC as REPORTING_SPEC
 from productivity.ingest.tabular import (
     CSV_SUFFIXES,
     EXCEL_SUFFIXES,
@@ -33,12 +36,17 @@ from productivity.ingest.tabular import (
 )
 from productivity.ingest.theatre import SPEC as THEATRE_SPEC, milestone_code
 
-KINDS: tuple[str, ...] = ("theatre", "imaging", "endoscopy", "echo", "dm01")
+KINDS: tuple[str, ...] = (
+    "theatre", "imaging", "endoscopy", "echo", "dm01", "reporting", "pathology", "appointments",
+)  # fmt: skip
 _SPECS: dict[str, tuple[ColumnSpec, Callable[[str], str | None] | None]] = {
     "theatre": (THEATRE_SPEC, milestone_code),
     "imaging": (IMAGING_SPEC, None),
     "endoscopy": (ENDOSCOPY_SPEC, None),
     "echo": (ECHO_SPEC, None),
+    "reporting": (REPORTING_SPEC, None),
+    "pathology": (PATHOLOGY_SPEC, None),
+    "appointments": (APPOINTMENTS_SPEC, None),
 }
 
 

@@ -32,6 +32,9 @@ DATA_TABLES = (
     models.EchoActivity,
     models.DM01Return,
     models.DM01Deprivation,
+    models.ReportingEvent,
+    models.PathologySpecimen,
+    models.Appointment,
     models.Rebase,
     models.ImportRun,
 )
@@ -53,6 +56,11 @@ def build_demo(engine: Engine | None = None, seed: int = 1, months: int = 12) ->
         "dm01_return": frames.dm01.assign(period=pd.to_datetime(frames.dm01["period"]).dt.date),
         "dm01_imd": frames.dm01_imd.assign(
             period=pd.to_datetime(frames.dm01_imd["period"]).dt.date
+        ),
+        "reporting_event": frames.reporting,
+        "pathology_specimen": frames.pathology,
+        "appointment": frames.appointments.assign(
+            appointment_date=frames.appointments["appointment_date"].dt.date
         ),
     }
     counts: dict[str, int] = {}
