@@ -6,13 +6,16 @@
 >>> benchmarks["dm01_within_6_weeks"].meets(0.9), benchmarks.constitutional_within_6_weeks().value
 (False, 0.99)
 
-Every benchmark is data (SPEC §2). An override file (``PRODUCTIVITY_BENCHMARKS=path``) has the same
-shape and needs only the keys and fields it changes; the result records which values it replaced.
+Every benchmark is data (SPEC §2). A value of ``nan`` means the measure has no target (the DNA
+rate); turnaround entries add ``days`` and ``day_kind``. An override file
+(``PRODUCTIVITY_BENCHMARKS=path``) has the same shape and needs only the keys and fields it
+changes; the result records which values it replaced.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -31,6 +34,7 @@ REQUIRED_KEYS: tuple[str, ...] = (
 )  # fmt: skip
 STATUSES = ("programme", "national", "assumed")
 DIRECTIONS = ("higher", "lower")
+DAY_KINDS = ("calendar", "working")  # of a turnaround benchmark's ``days``
 FIELDS = ("label", "value", "unit", "direction", "source", "status", "effective")
 # Modality → benchmark key, so callers never spell the key themselves.
 SCAN_RATE_KEYS: dict[str, str] = {
@@ -185,10 +189,18 @@ def _parse_entry(path: Path, key: str, raw: Any) -> Benchmark:
             ) from None
     if not isinstance(effective, dt.date):
         raise BenchmarkError(f"{path}: [{key}] effective must be a date, not {effective!r}")
-    if raw["unit"] == "fraction" and not 0 <= value <= 1:
+    # nan (TOML's own spelling) marks a measure with no target, such as dna_rate (SPEC §2).
+    if raw["unit"] == "fraction" and not (0 <= value <= 1 or math.isnan(value)):
         raise BenchmarkError(f"{path}: [{key}] is a fraction, so value must be 0-1, not {value}")
     if value < 0:
         raise BenchmarkError(f"{path}: [{key}] value must not be negative, not {value}")
+    if "day_kind" in raw and raw["day_kind"] not in DAY_KINDS:
+        raise BenchmarkError(
+            f"{path}: [{key}] day_kind must be one of {DAY_KINDS}, not {raw['day_kind']!r}"
+        )
+    days = raw.get("days", 0)
+    if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+        raise BenchmarkError(f"{path}: [{key}] days must be a whole number of days, not {days!r}")
     extra = {k: v for k, v in raw.items() if k not in FIELDS and k != "notes"}
     if "notes" in raw:
         extra["notes"] = raw["notes"]

@@ -364,6 +364,8 @@ def test_a_version_2_store_gets_the_bookings_table_and_keeps_its_rows(engine):
 # The columns of every table at SCHEMA_VERSION. When this test fails, models.py has changed:
 # append a db.Migration that brings an older store to the new shape, then update this record.
 SCHEMA = {
+    "appointment": "id trust_code service appointment_date attendance_code imd_quintile "
+    "first_or_follow_up import_run_id",
     "dm01_imd": "id period provider_code test_code imd_quintile total_waiting waiting_6_plus "
     "waiting_13_plus weeks_00 weeks_01 weeks_02 weeks_03 weeks_04 weeks_05 weeks_06 weeks_07 "
     "weeks_08 weeks_09 weeks_10 weeks_11 weeks_12 weeks_13_plus import_run_id",
@@ -377,7 +379,11 @@ SCHEMA = {
     "import_issue": "id import_run_id trust_code month issue count",
     "import_run": "id kind file_name file_hash status rows replaced_rows trust_codes "
     "period_from period_to message started_at finished_at source",
+    "pathology_specimen": "id trust_code lab specimen_type cancer_pathway received_datetime "
+    "authorised_datetime import_run_id",
     "rebase": "id unit metric date reason created_by created_at",
+    "reporting_event": "id trust_code site modality priority patient_source test_datetime "
+    "report_datetime request_datetime nicip_code imd_quintile import_run_id",
     "scanner_day": "id trust_code site scanner_id modality date operational_hours scans "
     "import_run_id",
     "schema_version": "version applied_at",

@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
+from productivity.errors import InputError
 from productivity.store import daycase as store_daycase, marts, reference
 from productivity.store.db import bulk_insert, write_transaction
 from tests.test_cli import run_cli
@@ -157,7 +158,9 @@ def test_by_site_and_specialty_and_period(store: Engine):
 
 def test_by_theatre_is_bad_input(store: Engine):
     code, _, err = run_cli("report", "daycase", "--by", "theatre")
-    assert code == 2 and "day-case report is by trust, site, specialty, month" in err
+    assert code == 2 and "report daycase takes --by trust or site or specialty or month" in err
+    with pytest.raises(InputError, match="day-case report is by trust, site, specialty, month"):
+        store_daycase.daycase_report(store, "theatre")  # the library says so too
 
 
 def test_an_empty_store_gives_the_columns_and_no_rows(engine: Engine):

@@ -12,7 +12,8 @@ from productivity.synth import frames as synth
 
 DATETIME_COLUMNS = {
     "date", "period", "session_date", "planned_start", "planned_end", "anaesthetic_start",
-    "into_theatre", "knife_to_skin", "out_of_theatre",
+    "into_theatre", "knife_to_skin", "out_of_theatre", "test_datetime", "report_datetime",
+    "request_datetime", "received_datetime", "authorised_datetime", "appointment_date",
 }  # fmt: skip
 # DM01 tests whose activity is the imaging frame's scans.
 IMAGING_TESTS = {schema.MODALITY_DM01_TEST[m]: m for m in schema.MODALITIES}
@@ -68,6 +69,9 @@ def test_columns_are_the_schema_constants(demo: synth.DemoFrames) -> None:
         "echo": schema.ECHO_COLUMNS,
         "dm01": schema.DM01_COLUMNS,
         "dm01_imd": synth.DM01_IMD_COLUMNS,
+        "reporting": schema.REPORTING_EVENT_COLUMNS,
+        "pathology": schema.PATHOLOGY_SPECIMEN_COLUMNS,
+        "appointments": schema.APPOINTMENT_COLUMNS,
         "bookings": schema.BOOKING_COLUMNS,
     }
     assert list(demo.tables()) == list(expected)
@@ -80,7 +84,7 @@ def test_dtypes_are_what_the_store_expects(demo: synth.DemoFrames) -> None:
         for column, dtype in frame.dtypes.items():
             if column in DATETIME_COLUMNS:
                 assert dtype == "datetime64[us]", (name, column)
-            elif column in ("cancelled", "cancel_clinical"):
+            elif column in ("cancelled", "cancel_clinical", "cancer_pathway"):
                 assert dtype == np.bool_, (name, column)
             elif column in ("operational_hours", "booked_minutes"):
                 assert dtype == np.float64

@@ -12,7 +12,10 @@ loaded (same SHA-256) is reported as a duplicate and adds nothing; a corrected f
 trust and period replaces it. A bad file raises :class:`~productivity.errors.InputError` with up
 to 50 located problems, and a ``failed`` run is recorded so the Data page history shows it. One
 module per source (``theatre``, ``bookings``, ``imaging``, ``endoscopy``, ``echo``, ``dm01``,
-``dm01_workbook``, ``deprivation``); ``store`` is the only write path. Imports no Streamlit.
+``dm01_workbook``, ``deprivation``, ``reporting``, ``pathology``, ``appointments``); ``store``
+is the only write path. With ``drop_identifiers`` a record-level extract's patient-identifiable
+columns are removed in memory before anything else, and the import record names them.
+Imports no Streamlit.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -29,6 +32,7 @@ from sqlalchemy import Connection, Engine, select
 from productivity import settings
 from productivity.errors import InputError
 from productivity.ingest import dm01, dm01_workbook
+from productivity.ingest.appointments import parse_appointments
 from productivity.ingest.bookings import parse_bookings
 from productivity.ingest.checks import ParsedFile, reference_trust_codes
 from productivity.ingest.deprivation import looks_like_deprivation, parse_deprivation
@@ -36,7 +40,9 @@ from productivity.ingest.echo import parse_echo
 from productivity.ingest.endoscopy import parse_endoscopy
 from productivity.ingest.imaging import parse_imaging
 from productivity.ingest.maps import ColumnMap, load_map
-from productivity.ingest.pid import check_pid
+from productivity.ingest.pathology import parse_pathology
+from productivity.ingest.pid import check_pid, drop_identifiers as drop_identifiers_from
+from productivity.ingest.reporting import parse_reporting
 from productivity.ingest.sniff import KINDS, Source, open_source, sniff, sniff_kind
 from productivity.ingest.store import (
     finish_run,
@@ -97,11 +103,14 @@ def read_file(
     known_trusts: Collection[str] | None = None,
     sessions_path: Path | None = None,
     data: bytes | None = None,
+    drop_identifiers: bool = False,
 ) -> ParsedFile:
     """Parse and validate a file without storing it.
 
     ``known_trusts`` are the trust codes a row may carry (default: ``data/trusts.csv``);
-    ``sessions_path`` gives operational hours for an exam-level imaging file.
+    ``sessions_path`` gives operational hours for an exam-level imaging file. With
+    ``drop_identifiers`` the columns that would be refused as patient-identifiable (NHS number,
+    birth date, postcode, ...) are removed in memory first, and a note names them.
 
     Raises:
         InputError: every located problem found (up to 50), or an unknown kind.
@@ -114,12 +123,22 @@ def read_file(
             path.name, f"unknown kind {kind!r}: expected one of {', '.join(KINDS)}"
         )
     source = open_source(path, data)
+    dropped: tuple[str, ...] = ()
+    if drop_identifiers and not (
+        source.sheets and dm01_workbook.looks_like_workbook(source.sheets)
+    ):
+        # Before sniffing or parsing: nothing downstream ever sees an identifier.
+        source.table, dropped = drop_identifiers_from(source.first_table())
     kind = kind or sniff(source)
     try:
-        return _parse(source, kind, cmap, known_trusts, sessions_path)
+        parsed = _parse(source, kind, cmap, known_trusts, sessions_path)
     except InputError as exc:
         exc.kind = kind  # type: ignore[attr-defined]  # for the failed run's history row
         raise
+    if dropped:
+        note = f"dropped identifier column(s) {', '.join(dropped)} before reading"
+        parsed = replace(parsed, notes=(*parsed.notes, note))
+    return parsed
 
 
 def _parse(
@@ -149,6 +168,12 @@ def _parse(
         return parse_endoscopy(table, cmap, known, log)
     if kind == "echo":
         return parse_echo(table, cmap, known, log)
+    if kind == "reporting":
+        return parse_reporting(table, cmap, known, log)
+    if kind == "pathology":
+        return parse_pathology(table, cmap, known, log)
+    if kind == "appointments":
+        return parse_appointments(table, cmap, known, log)
     if looks_like_deprivation([str(h) for h in table.frame.columns]):
         return parse_deprivation(table, cmap, log)
     return dm01.parse_extract(table, log)
@@ -235,10 +260,13 @@ def import_file(
     source: str = "cli",
     progress: Callable[[float], None] | None = None,
     sessions_path: Path | None = None,
+    drop_identifiers: bool = False,
 ) -> ImportResult:
     """Validate and store one file in one transaction, recording an ``import_run``.
 
     ``progress`` is called with the fraction done (0-1) as the file is read and written.
+    ``drop_identifiers`` removes patient-identifiable columns before anything is read (see
+    :func:`read_file`); the run's message says which were dropped.
 
     Raises:
         InputError: the file has problems; nothing is stored, a ``failed`` run is recorded.
@@ -269,7 +297,13 @@ def import_file(
     report(0.05)
     try:
         parsed = read_file(
-            path, kind, map_path, known_trusts=known, sessions_path=sessions_path, data=data
+            path,
+            kind,
+            map_path,
+            known_trusts=known,
+            sessions_path=sessions_path,
+            data=data,
+            drop_identifiers=drop_identifiers,
         )
     except InputError as exc:
         _record_failed(engine, kind, map_path, path, file_hash, exc, started, source)

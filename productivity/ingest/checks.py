@@ -26,9 +26,17 @@ from productivity.ingest.tabular import (
     canonical_frame,
     match_columns,
 )
-from productivity.ingest.values import map_values, parse_numbers
+from productivity.ingest.values import (
+    LOCAL_DATETIME_EXPECTED,
+    map_values,
+    parse_local_datetimes,
+    parse_numbers,
+)
 
 ISSUE_COLUMNS: tuple[str, ...] = ("trust_code", "month", "issue", "count")
+TRUST_ALIASES: tuple[str, ...] = (
+    "trust", "trust code", "org code", "organisation code", "provider code",
+)  # fmt: skip
 SPECIALTIES_FILE = settings.DATA_DIR / "maps" / "specialties.toml"
 SESSION_VALUES: Mapping[str, str] = {
     "am": "AM",
@@ -80,9 +88,11 @@ class ParsedFile:
         table: str,
         frame: pd.DataFrame,
         notes: tuple[str, ...] = (),
+        date_column: str = "date",
     ) -> ParsedFile:
-        """A one-table file whose rows carry a ``date`` (imaging, endoscopy, echo)."""
-        period_from, period_to = period_bounds(frame["date"])
+        """A one-table file whose rows carry a ``date`` (imaging, endoscopy, echo), or another
+        date or date-time column (``date_column``) that sets the file's period."""
+        period_from, period_to = period_bounds(frame[date_column])
         return cls(
             kind=kind,
             file_name=log.file,
@@ -218,3 +228,92 @@ def mapped_frame(
     frame["trust_code"] = check_trusts(frame, known_trusts, log, label("trust_code"))
     check_required(frame, tuple(required), log, label)
     return frame, cols
+
+
+# Dates outside this window are typing slips or placeholders (01/01/1900, 31/12/9999), SPEC §3.
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DAYS_AHEAD = 366
+# A cell a spreadsheet would run as a formula when the data are exported again (CSV injection).
+FORMULA_START: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+
+
+def check_date_window(
+    values: pd.Series,
+    text: pd.Series,
+    log: ProblemLog,
+    label: str,
+    today: dt.date | None = None,
+) -> pd.Series:
+    """Dates before 2000 or more than a year after ``today`` (the import) are problems.
+
+    Returns the mask of out-of-window rows (``values`` are parsed dates or date-times).
+    """
+    today = today or dt.date.today()
+    latest = pd.Timestamp(today) + pd.Timedelta(days=LATEST_DAYS_AHEAD)
+    outside = values.notna() & ((values < pd.Timestamp(EARLIEST_DATE)) | (values > latest))
+    log.add_mask(
+        outside,
+        label,
+        text,
+        f"date outside the expected window: expected a date from {EARLIEST_DATE:%Y} to no more "
+        "than a year after the import",
+    )
+    return outside
+
+
+def check_no_formulas(
+    frame: pd.DataFrame, names: Collection[str], log: ProblemLog, label: Callable[[str], str]
+) -> None:
+    """A code or name cell starting with =, +, -, @ is refused: it would run as a spreadsheet
+    formula when the data are exported again."""
+    for name in names:
+        text = frame[name].astype("str")
+        log.add_mask(
+            text.str.startswith(FORMULA_START),
+            label(name),
+            text,
+            "looks like a spreadsheet formula: expected a plain code or name",
+        )
+
+
+def local_datetimes(
+    frame: pd.DataFrame,
+    name: str,
+    log: ProblemLog,
+    label: str,
+    *,
+    required: bool = True,
+    today: dt.date | None = None,
+) -> pd.Series:
+    """A date-time column as naive Europe/London times (offsets converted, see
+    :func:`~productivity.ingest.values.parse_local_datetimes`); unparseable cells, cells outside
+    the sane window and (when ``required``) empty cells are problems. NaT where not valid."""
+    values, bad = parse_local_datetimes(frame[name])
+    log.add_mask(bad, label, frame[name], f"not a date-time: expected {LOCAL_DATETIME_EXPECTED}")
+    if required:
+        log.add_mask(frame[name] == "", label, None, "value is empty: expected a date-time")
+    outside = check_date_window(values, frame[name], log, label, today)
+    valid: pd.Series = values.where(~outside)
+    return valid
+
+
+def repeated_rows(
+    frame: pd.DataFrame, key: list[str], log: ProblemLog, label: str, shown: pd.Series, what: str
+) -> pd.Series:
+    """Rows repeating an earlier row's ``key``: an exact copy of it is dropped (the mask
+    returned), a row that differs from it is a located problem (which one is right?)."""
+    exact = pd.Series(False, index=frame.index)
+    shared = frame.duplicated(key, keep=False)
+    if not shared.any():  # the usual case: no whole-row comparison of a big file
+        return exact
+    rows = frame[shared]
+    exact[shared] = rows.duplicated(keep="first")
+    clash = pd.Series(False, index=frame.index)
+    clash[shared] = rows.duplicated(key, keep="first") & ~exact[shared]
+    log.add_mask(
+        clash,
+        label,
+        shown,
+        f"the same {what} is on an earlier row with different values: expected one row each",
+    )
+    return exact

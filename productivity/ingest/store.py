@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Table, and_, delete, exists, func, insert, se
 from sqlmodel import SQLModel
 
 from productivity.schema import (
+    APPOINTMENT_COLUMNS,
     BOOKING_COLUMNS,
     CASE_COLUMNS,
     DM01_BANDS,
@@ -24,6 +25,8 @@ from productivity.schema import (
     ECHO_COLUMNS,
     ENDOSCOPY_COLUMNS,
     LIST_COLUMNS,
+    PATHOLOGY_SPECIMEN_COLUMNS,
+    REPORTING_EVENT_COLUMNS,
 )
 from productivity.store import db
 
@@ -206,6 +209,59 @@ def store_dm01_imd(
     return _store_by_provider(conn, "dm01_imd", frame, columns, run_id, progress)
 
 
+def _trust_months(frame: pd.DataFrame, column: str) -> list[tuple[str, dt.datetime, dt.datetime]]:
+    """Each (trust, calendar month) the rows of ``frame`` fall in: [first day, next first day)."""
+    if frame.empty:
+        return []
+    month = pd.to_datetime(frame[column]).dt.to_period("M")
+    pairs = pd.DataFrame({"trust": frame["trust_code"], "month": month}).drop_duplicates()
+    return [
+        (str(t), m.start_time.to_pydatetime(), (m + 1).start_time.to_pydatetime())
+        for t, m in pairs.sort_values(["trust", "month"]).itertuples(index=False)
+    ]
+
+
+def _replace_trust_months(
+    conn: Connection, name: str, frame: pd.DataFrame, column: str, as_date: bool = False
+) -> int:
+    """Delete the stored rows of every whole calendar month, per trust, that ``frame`` covers
+    (SPEC §3: a corrected file replaces those trust-months). Returns the rows deleted."""
+    table = meta_table(name)
+    replaced = 0
+    for trust, start, end in _trust_months(frame, column):
+        low, high = (start.date(), end.date()) if as_date else (start, end)
+        in_month = and_(table.c.trust_code == trust, table.c[column] >= low, table.c[column] < high)
+        replaced += conn.execute(delete(table).where(in_month)).rowcount or 0
+    return replaced
+
+
+# kind -> (frame key and table, stored columns, the column whose month a row counts in)
+MONTHLY_KINDS: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "reporting": ("reporting_event", REPORTING_EVENT_COLUMNS, "test_datetime"),
+    "pathology": ("pathology_specimen", PATHOLOGY_SPECIMEN_COLUMNS, "received_datetime"),
+    "appointments": ("appointment", APPOINTMENT_COLUMNS, "appointment_date"),
+}
+
+
+def store_monthly(
+    conn: Connection,
+    kind: str,
+    frame: pd.DataFrame,
+    run_id: int | None,
+    progress: Progress = None,
+) -> tuple[int, int]:
+    """Store reporting events, pathology specimens or appointments (``kind``), replacing the
+    whole calendar months per trust that the rows cover (a row counts in the month of its test,
+    receipt or appointment)."""
+    name, columns, month_column = MONTHLY_KINDS[kind]
+    as_date = month_column == "appointment_date"
+    replaced = _replace_trust_months(conn, name, frame, month_column, as_date)
+    out = frame[list(columns)]
+    if as_date:
+        out = _as_dates(out, (month_column,))
+    return db.bulk_insert(conn, name, out.assign(import_run_id=run_id), progress), replaced
+
+
 def store_frames(
     conn: Connection,
     kind: str,
@@ -225,6 +281,8 @@ def store_frames(
     if kind in single:
         key, store = single[kind]
         return store(conn, frames[key], run_id, progress)
+    if kind in MONTHLY_KINDS:
+        return store_monthly(conn, kind, frames[MONTHLY_KINDS[kind][0]], run_id, progress)
     if kind == "dm01":
         rows = replaced = 0
         for key, store in (("dm01", store_dm01), ("dm01_imd", store_dm01_imd)):

@@ -136,6 +136,7 @@ def csv_table(text: str, file: str) -> Table:
     text = text.replace("\x00", "")
     if not text.strip():
         raise InputError.single(file, "the file is empty: expected a header row and data rows")
+    sep = _sniff_delimiter(text)
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -143,7 +144,7 @@ def csv_table(text: str, file: str) -> Table:
             keep_default_na=False,
             na_filter=False,
             skip_blank_lines=False,
-            sep=_sniff_delimiter(text),
+            sep=sep,
         )
     except (pd.errors.ParserError, csv.Error, ValueError) as exc:
         line = re.search(r"line (\d+)", str(exc))
@@ -155,7 +156,29 @@ def csv_table(text: str, file: str) -> Table:
         ) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     frame.index = pd.RangeIndex(2, len(frame) + 2)
-    return Table(file, _drop_blank_rows(frame), header_row=1)
+    frame = _drop_blank_rows(frame)
+    _refuse_truncated_last_row(text, sep, frame, file)
+    return Table(file, frame, header_row=1)
+
+
+def _refuse_truncated_last_row(text: str, sep: str, frame: pd.DataFrame, file: str) -> None:
+    """A last row with fewer fields than the header was cut off (an interrupted copy): pandas
+    would pad it with empty cells, and an empty report or end time would read as "not yet".
+
+    Raises:
+        InputError: naming that row.
+    """
+    last = text.rstrip("\r\n").rsplit("\n", 1)[-1]
+    if frame.empty or '"' in last or not last.strip():
+        return  # a quoted field may span lines: the row is not judged from its last line
+    fields = len(next(csv.reader([last], delimiter=sep)))
+    if fields < len(frame.columns):
+        raise InputError.single(
+            file,
+            f"the last row has {fields} of {len(frame.columns)} fields: the file looks cut "
+            "off (an interrupted copy or download); expected every field of the header",
+            row=int(frame.index[-1]),
+        )
 
 
 def _sniff_delimiter(text: str) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from productivity import settings
 from productivity.ingest.tabular import norm
 
 DATETIME_UNIT = "datetime64[us]"
@@ -148,3 +149,30 @@ def map_values(
     bad = mapped.isna() & (text != "")
     filled = mapped.where(mapped.notna(), text if keep_unknown else "")
     return filled.astype("str"), bad
+
+
+# An ISO 8601 date-time with a UTC offset or Z: 2025-04-14T22:00:00+01:00, 2025-04-14 21:00Z.
+_ISO_OFFSET = r"\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})"
+LOCAL_DATETIME_EXPECTED = (
+    "a date-time such as 2026-05-01 08:30, 01/05/2026 08:30 or 2026-05-01T08:30:00+01:00"
+)
+
+
+def parse_local_datetimes(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """As :func:`parse_datetimes`, and ISO 8601 instants with an offset, as London wall-clock.
+
+    ``2025-04-14T22:00:00+01:00`` (BST) becomes 22:00 on 14 April; ``2025-01-14T22:00:00Z``
+    becomes 22:00 (GMT), so every value is the naive Europe/London time the store keeps. A
+    column may mix offsets, offsets and naive values, and the other accepted shapes.
+    """
+    text = text.astype("str").str.strip()
+    offset = text.str.fullmatch(_ISO_OFFSET).fillna(False).astype(bool)
+    values, bad = parse_datetimes(text.where(~offset, ""))
+    if offset.any():
+        # Each distinct text once: a time repeats on many rows of a big extract.
+        codes, uniques = pd.factorize(text[offset])
+        instants = pd.to_datetime(pd.Series(uniques), format="ISO8601", utc=True, errors="coerce")
+        local = instants.dt.tz_convert(settings.TIMEZONE).dt.tz_localize(None)
+        values[offset] = local.astype("datetime64[us]").to_numpy().take(codes)
+        bad = bad | (offset & values.isna())
+    return values, bad

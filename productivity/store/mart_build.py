@@ -25,6 +25,7 @@ from productivity.benchmarks import Benchmarks, load_benchmarks
 from productivity.metrics import theatre
 from productivity.schema import CASE_COLUMNS, LIST_COLUMNS
 from productivity.store import models
+from productivity.store.attendance import build_attendance_mart
 from productivity.store.db import get_engine, has_table, init_db, write_transaction
 from productivity.store.mart_cases import CaseMarts
 from productivity.store.mart_tables import (
@@ -45,6 +46,7 @@ from productivity.store.mart_tables import (
     thresholds_from,
     thresholds_text,
 )
+from productivity.store.turnaround import build_turnaround_marts
 
 
 def _month_bounds(engine: Engine) -> list[tuple[dt.date, dt.date]]:
@@ -249,6 +251,8 @@ def rebuild_marts(
         THEATRE_WEEK: theatre.sum_lists(per_list, WEEK_KEYS),
         THEATRE_GAP_TRUST: trust_gaps.astype({"gaps": "int64"}),
         **build_diagnostic_marts(engine),
+        **build_turnaround_marts(engine, benchmarks),
+        **build_attendance_mart(engine),
     }
     with write_transaction(engine) as conn:
         for name, frame in frames.items():

@@ -11,12 +11,18 @@ no SQLAlchemy, no Streamlit.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
 
 from productivity.benchmarks import Benchmarks
 from productivity.metrics import theatre
+from productivity.metrics.turnaround_measures import (
+    MEASURE_FILTERS,
+    TurnaroundMeasure,
+    build_measures,
+)
 
 THEATRE_LIST = "mart_theatre_list"
 THEATRE_GAP = "mart_theatre_gap"
@@ -32,6 +38,12 @@ DAYCASE = "mart_daycase"
 # procedure code and per specialty (metrics.lookahead.history_medians).
 EXPECTED_PROCEDURE = "mart_expected_procedure"
 EXPECTED_SPECIALTY = "mart_expected_specialty"
+# Reporting and pathology turnaround (built by store/turnaround.py) and attendance
+# (store/attendance.py).
+TURNAROUND = "mart_turnaround"  # counts by trust, measure, month and drill-down keys
+TURNAROUND_DAYS = "mart_turnaround_days"  # reported events by turnaround days (medians)
+BACKLOG = "mart_backlog"  # unreported events at the as-at moment, by age band
+ATTENDANCE = "mart_attendance"  # appointments and DNAs by trust, service, month and quintile
 MARTS = (
     THEATRE_LIST,
     THEATRE_GAP,
@@ -44,6 +56,10 @@ MARTS = (
     DAYCASE,
     EXPECTED_PROCEDURE,
     EXPECTED_SPECIALTY,
+    TURNAROUND,
+    TURNAROUND_DAYS,
+    BACKLOG,
+    ATTENDANCE,
 )
 DAYCASE_KEYS = ("trust_code", "site", "specialty", "month")
 DAYCASE_COUNTS = ("procedure_group", "elective_cases", "daycase_cases")
@@ -93,10 +109,24 @@ def thresholds_from(benchmarks: Benchmarks) -> theatre.Thresholds:
     )
 
 
+def measures_from(benchmarks: Benchmarks) -> tuple[TurnaroundMeasure, ...]:
+    """The six turnaround measures with their share, days and day kind from the benchmark file
+    (a local override included)."""
+    entries: dict[str, Mapping[str, object]] = {
+        key: {"value": item.value, **item.extra}
+        for key, item in benchmarks.items.items()
+        if key in MEASURE_FILTERS
+    }
+    return build_measures(entries)
+
+
 def thresholds_text(benchmarks: Benchmarks) -> str:
-    """The thresholds as the build table records them, e.g. ``5/15/15``."""
+    """The thresholds as the build table records them, e.g. ``5/15/15 7c/28c/7c/7c/28c/10w``:
+    the theatre flags' minutes, then each turnaround measure's days and day kind, since the
+    turnaround statuses were classified against them."""
     thresholds = thresholds_from(benchmarks)
+    days = "/".join(f"{m.days}{m.day_kind[0]}" for m in measures_from(benchmarks))
     return (
         f"{thresholds.late_start_minutes:g}/{thresholds.early_finish_minutes:g}/"
-        f"{thresholds.overrun_minutes:g}"
+        f"{thresholds.overrun_minutes:g} {days}"
     )

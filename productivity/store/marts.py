@@ -39,6 +39,8 @@ from productivity.store.mart_reads import (
     read_mart as read_mart,
 )
 from productivity.store.mart_tables import (
+    ATTENDANCE as ATTENDANCE,
+    BACKLOG as BACKLOG,
     BUILD_TABLE as BUILD_TABLE,
     DAYCASE as DAYCASE,
     DAYCASE_KEYS as DAYCASE_KEYS,
@@ -56,8 +58,11 @@ from productivity.store.mart_tables import (
     THEATRE_MONTH as THEATRE_MONTH,
     THEATRE_WEEK as THEATRE_WEEK,
     TRUST_GAP_KEYS as TRUST_GAP_KEYS,
+    TURNAROUND as TURNAROUND,
+    TURNAROUND_DAYS as TURNAROUND_DAYS,
     WEEK_KEYS as WEEK_KEYS,
     Period as Period,
+    measures_from as measures_from,
     thresholds_from as thresholds_from,
 )
 from productivity.store.theatre_report import (

@@ -256,6 +256,61 @@ class DM01Deprivation(SQLModel, table=True):
     import_run_id: int | None = Field(default=None, foreign_key="import_run.id", index=True)
 
 
+class ReportingEvent(SQLModel, table=True):
+    """One imaging examination and its report (SPEC §3), in Europe/London wall-clock time.
+
+    No accession number, NICIP description or free text is kept: the reporting measures need
+    only when, what and where; ``report_datetime`` is NULL while the exam is unreported.
+    """
+
+    __tablename__ = "reporting_event"
+    __table_args__ = (Index("ix_reporting_event_trust_test", "trust_code", "test_datetime"),)
+    id: int | None = Field(default=None, primary_key=True)
+    trust_code: str = Field(foreign_key="trust.trust_code")
+    site: str = ""
+    modality: str  # CT | MRI | NOUS | XR | FLUORO | NM | OTHER
+    priority: str  # urgent | routine | unknown
+    patient_source: str | None = None  # DID code 01-07
+    test_datetime: NaiveDatetime
+    report_datetime: NaiveDatetime | None = None
+    request_datetime: NaiveDatetime | None = None
+    nicip_code: str | None = None
+    imd_quintile: int | None = None  # 1 = most deprived
+    import_run_id: int | None = Field(default=None, foreign_key="import_run.id", index=True)
+
+
+class PathologySpecimen(SQLModel, table=True):
+    """One histopathology specimen: received and (once authorised) reported, by the lab."""
+
+    __tablename__ = "pathology_specimen"
+    __table_args__ = (
+        Index("ix_pathology_specimen_trust_received", "trust_code", "received_datetime"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    trust_code: str = Field(foreign_key="trust.trust_code")
+    lab: str
+    specimen_type: str  # biopsy | resection | cytology | other
+    cancer_pathway: bool = False
+    received_datetime: NaiveDatetime
+    authorised_datetime: NaiveDatetime | None = None
+    import_run_id: int | None = Field(default=None, foreign_key="import_run.id", index=True)
+
+
+class Appointment(SQLModel, table=True):
+    """One outpatient or diagnostic appointment and its ATTENDED OR DID NOT ATTEND code."""
+
+    __tablename__ = "appointment"
+    __table_args__ = (Index("ix_appointment_trust_date", "trust_code", "appointment_date"),)
+    id: int | None = Field(default=None, primary_key=True)
+    trust_code: str = Field(foreign_key="trust.trust_code")
+    service: str  # a modality (CT, MRI, ...), endoscopy, or a treatment function code
+    appointment_date: dt.date
+    attendance_code: int  # 0, 2, 3, 4, 5, 6, 7
+    imd_quintile: int | None = None  # 1 = most deprived
+    first_or_follow_up: str | None = None  # first | follow_up
+    import_run_id: int | None = Field(default=None, foreign_key="import_run.id", index=True)
+
+
 class Rebase(SQLModel, table=True):
     """A manual SPC rebase: limits are recalculated from ``date`` for this unit and metric."""
 

@@ -12,10 +12,11 @@ from productivity import settings
 from productivity.benchmarks import Benchmarks, load_benchmarks
 from productivity.columns import SCORECARD
 from productivity.metrics import diagnostics, theatre, waits
+from productivity.metrics.turnaround import EventKind
 from productivity.planning import opportunity, scenarios
 from productivity.schema import DM01_COLUMNS
 from productivity.stats import outliers
-from productivity.store import marts, models
+from productivity.store import attendance, marts, models, turnaround
 from productivity.store.db import get_engine
 
 # --by LEVEL -> keys for each diagnostic report ("theatre" means the finest unit: a scanner).
@@ -119,7 +120,8 @@ def report(
     end: str | None = None,
     engine: Engine | None = None,
 ) -> pd.DataFrame:
-    """The report table for ``kind`` (theatre, imaging, endoscopy, echo, dm01, daycase, quality)."""
+    """The report table for ``kind`` (theatre, imaging, endoscopy, echo, dm01, daycase, quality,
+    reporting, pathology, attendance)."""
     engine = engine or get_engine()
     benchmarks = load_benchmarks()
     period = marts.Period(start, end)
@@ -134,6 +136,12 @@ def report(
 
         start_date, end_date = period.dates()
         return quality.read_quality(engine, start=start_date, end=end_date)
+    if kind in ("reporting", "pathology"):
+        start_date, end_date = period.dates()
+        event_kind: EventKind = "reporting" if kind == "reporting" else "pathology"
+        return turnaround.turnaround_report(engine, event_kind, start_date, end_date, benchmarks)
+    if kind == "attendance":
+        return attendance.attendance_report(marts.read_mart(engine, marts.ATTENDANCE, period), by)
     readers = {
         "imaging": imaging_report,
         "endoscopy": endoscopy_report,

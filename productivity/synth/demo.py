@@ -33,6 +33,9 @@ DATA_TABLES = (
     models.EchoActivity,
     models.DM01Return,
     models.DM01Deprivation,
+    models.ReportingEvent,
+    models.PathologySpecimen,
+    models.Appointment,
     models.Rebase,
     models.ImportRun,
 )
@@ -57,6 +60,11 @@ def build_demo(engine: Engine | None = None, seed: int = 1, months: int = 12) ->
         ),
         "theatre_booking": frames.bookings.assign(
             session_date=frames.bookings["session_date"].dt.date
+        ),
+        "reporting_event": frames.reporting,
+        "pathology_specimen": frames.pathology,
+        "appointment": frames.appointments.assign(
+            appointment_date=frames.appointments["appointment_date"].dt.date
         ),
     }
     counts: dict[str, int] = {}

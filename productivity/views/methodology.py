@@ -17,6 +17,7 @@ no store.
 
 from __future__ import annotations
 
+import math
 import string
 from dataclasses import dataclass
 
@@ -97,6 +98,8 @@ STATISTICS: tuple[tuple[str, str], ...] = (
 
 def format_benchmark(value: float, unit: str) -> str:
     """A benchmark value in words: fractions as %, counts and rates with their unit."""
+    if math.isnan(value):  # a measure with no target (dna_rate)
+        return "no target"
     if unit == "fraction":
         return f"{value:.0%}" if round(value * 100, 6).is_integer() else f"{value:.1%}"
     if unit == "minutes":
@@ -160,6 +163,11 @@ def notes(benchmark: Benchmark) -> str:
     for name, value in benchmark.extra.items():
         if name == "notes":
             parts.insert(0, str(value))
+        elif name == "days":  # a turnaround target: within N calendar or working days
+            kind = benchmark.extra.get("day_kind", "calendar")
+            parts.append(f"within {value} {kind} days")
+        elif name == "day_kind":
+            continue
         elif isinstance(value, dict):
             table = ", ".join(f"{k} {v:g}" for k, v in value.items())
             parts.append(f"{name.replace('_', ' ')}: {table}")
