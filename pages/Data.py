@@ -26,9 +26,10 @@ def load_quality(start: str | None, end: str | None, trust: str | None):
 
 st.subheader("Load a file")
 st.caption(
-    "Theatre extracts, imaging, endoscopy and echo activity (CSV or Excel), and DM01 "
-    "returns as NHS England publishes them (provider workbook .xls/.xlsx, or the full "
-    "extract .zip/.csv). The kind is recognised from the columns."
+    "Theatre extracts, imaging, endoscopy and echo activity, imaging reporting events (RIS "
+    "or Diagnostic Imaging Dataset), histopathology specimens and appointments (CSV or "
+    "Excel), and DM01 returns as NHS England publishes them (provider workbook .xls/.xlsx, "
+    "or the full extract .zip/.csv). The kind is recognised from the columns."
 )
 if auth.require_data_manager(user):
     upload = st.file_uploader(
@@ -40,6 +41,12 @@ if auth.require_data_manager(user):
     left, right = st.columns(2)
     kind = left.selectbox("Kind", ["recognise from the columns", *ingest.KINDS], key="kind")
     column_map = right.file_uploader("Column map (TOML, optional)", type=["toml"], key="map")
+    drop_identifiers = st.checkbox(
+        "Drop identifier columns (NHS number, birth date, postcode...) before reading",
+        key="drop_identifiers",
+        help="A record-level extract is refused while it carries identifiers; this removes "
+        "those columns in memory first, and the import history names them.",
+    )
     if upload is not None and st.button("Import", type="primary", icon=":material/upload:"):
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / Path(upload.name).name
@@ -57,6 +64,7 @@ if auth.require_data_manager(user):
                     engine=ui.engine(),
                     source="upload",
                     progress=lambda done: bar.progress(min(1.0, done), text="Importing…"),
+                    drop_identifiers=drop_identifiers,
                 )
             except InputError as problems:
                 bar.empty()

@@ -36,7 +36,7 @@ if ui.section(f"{name}: % within 6 weeks by IMD quintile {where}", data.quintile
     chart = charts.quintile_bars(
         data.quintiles, within.value, f"interim ambition {within.value:.0%}"
     )
-    table = dd.quintile_table(data.quintiles, within.value)
+    table = dd.quintile_table(data.quintiles, ui.benchmarks())
     ui.chart_with_table(chart, table, f"{slug}-quintiles", raw=data.quintiles)
     if not data.bands.empty:
         st.markdown("**Waiting-time distribution by quintile**")
@@ -68,10 +68,7 @@ empty = (
     "widen the period or pick a larger test."
 )
 points = data.spc.points if data.spc else None
-if ui.section(f"Is the gap widening? Monthly Q1:Q5 ratio {where}: SPC", points, empty):
-    chart = charts.spc_chart(
-        points, variation=data.spc.variation, assurance=data.spc.assurance,
-        label=charts.RATIO_AXIS, fmt=".2f",
-    )  # fmt: skip
+if ui.section(f"Is the gap widening? Monthly Q1:Q5 ratio {where}: SPC", points, empty) and data.spc:
+    chart = charts.spc_chart(data.spc, label=charts.RATIO_AXIS, fmt=".2f")
     table, caption = dd.spc_table(data.spc), dd.spc_caption(data.spc)
     ui.chart_with_table(chart, table, f"{slug}-spc", raw=data.monthly, caption=caption, below=True)

@@ -43,11 +43,12 @@ if card.empty:
     st.stop()
 
 per_year = 12 / max(1, len(ov.months_between(view.period, view.months)))
+target = ui.benchmarks().value("theatre_capped_utilisation")
 tiles = st.columns(3)
 tiles[0].metric(
     "Additional theatre cases a year (realisable)",
     f"{card['realisable_additional_cases'].sum() * per_year:,.0f}",
-    help="Whole cases that fit inside a list at the 85% benchmark, annualised.",
+    help=f"Whole cases that fit inside a list at the {target:.0%} benchmark, annualised.",
 )
 tiles[1].metric(
     "Additional scans a year (CT, MRI, NOUS)",

@@ -29,7 +29,8 @@ import pandas as pd
 from productivity.metrics.theatre import BANDS, Thresholds
 
 # Float noise such as 0.85 × 240 = 203.99999999999997 must not lose a whole case to floor()
-# (the same guard as productivity.planning.opportunity, restated here because the baseline is independent).
+# (the same guard as productivity.planning.opportunity, restated here because the baseline is
+# independent).
 EPSILON = 1e-9
 
 # Whole seconds since the epoch, as the pandas code truncates datetimes to seconds.

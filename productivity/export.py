@@ -21,7 +21,7 @@ SUPPRESSED = "*"
 COUNT_WORDS = ("waiting", "cases", "tests", "patients", "scans", "procedures", "transfers")
 # What a spreadsheet treats as the start of a formula (OWASP CSV injection), and the prefix
 # that makes it text.
-FORMULA_START = r"[=+\-@\t\r]"
+FORMULA_START: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
 _PLAIN_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?%?"
 
@@ -64,7 +64,7 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
             continue
         text = series.where(series.map(type) == str)  # noqa: E721 (exactly text, not subclasses)
-        risky = text.str.match(FORMULA_START).fillna(False).astype(bool)
+        risky = text.str.startswith(FORMULA_START).fillna(False).astype(bool)
         risky &= ~text.str.fullmatch(_PLAIN_NUMBER).fillna(False).astype(bool)
         if risky.any():
             shown = series.astype(object)

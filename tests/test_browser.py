@@ -33,10 +33,13 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-# (url path, text that shows the page has rendered its content)
+# (url path, text that shows the page has rendered its content). The default page, the
+# Overview, lives at the root: Streamlit ignores a default page's url_path, so /Overview would
+# show "Page not found" before running it.
 PAGES = [
-    ("Overview", "Every trust against the national benchmarks"),
+    ("", "Every trust against the national benchmarks"),
     ("Theatres", "Theatres"),
+    ("Look_ahead", "Every trust's next six weeks"),
     ("Diagnostics", "Diagnostics"),
     ("Mutual_aid", "Mutual aid"),
     ("Inequalities", "Health inequalities"),
@@ -159,21 +162,23 @@ def assert_no_exception(page: object) -> None:
 
 @pytest.mark.parametrize(("path", "ready_text"), PAGES)
 def test_every_page_renders(browser, server: str, path: str, ready_text: str):
-    page = open_page(browser, f"{server}/{path}", ready_text, SHOTS / f"{path.lower()}.png")
+    name = path.lower() or "overview"
+    page = open_page(browser, f"{server}/{path}", ready_text, SHOTS / f"{name}.png")
     try:
         assert_no_exception(page)
+        assert page.get_by_text("Page not found").count() == 0
         assert page.get_by_text("Synthetic demo data").count() >= 1
         nav = page.locator("[data-testid='stSidebarNav']")
         assert nav.count() == 1 and "Methodology" in nav.inner_text()
-        if path in ("Overview", "Theatres"):
+        if name in ("overview", "theatres"):
             README_SHOTS.mkdir(parents=True, exist_ok=True)
-            shutil.copy(SHOTS / f"{path.lower()}.png", README_SHOTS / f"{path.lower()}.png")
+            shutil.copy(SHOTS / f"{name}.png", README_SHOTS / f"{name}.png")
     finally:
         page.close()
 
 
 def test_filter_in_url_is_applied(browser, server: str):
-    page = open_page(browser, f"{server}/Overview?trust=RBL", "Every trust against")
+    page = open_page(browser, f"{server}/?trust=RBL", "Every trust against")
     try:
         assert_no_exception(page)
         sidebar = page.locator("[data-testid='stSidebar']").inner_text()
@@ -202,3 +207,34 @@ def test_deep_link_on_a_cold_server_shows_the_frame(browser, demo_url: str, tmp_
         page.close()
     finally:
         stop_server(process)
+
+
+def test_the_unit_leads_views_in_chromium(browser, server: str):
+    """The Theatres page drilled to a trust (tiles, ranking, day-case rates, the shift in words)
+    and the Look-ahead page for the same trust, with their controls bound to the URL."""
+    page = open_page(
+        browser, f"{server}/Theatres?trust=RBL&rank=Late+starts&trend=Overruns",
+        "Rank within the trust", SHOTS / "theatres-rbl.png",
+    )  # fmt: skip
+    try:
+        assert_no_exception(page)
+        main = page.locator("[data-testid='stMain']")
+        for text in ("Lost time", "On-the-day cancellations", "Day-case rates against BADS",
+                     "Late starts by day of week and session"):  # fmt: skip
+            assert main.get_by_text(text).count() >= 1, text
+        assert page.locator("[data-testid='stMetric']").count() == 12
+        assert page.get_by_role("tab", name="Specialties").count() == 1
+    finally:
+        page.close()
+    page = open_page(
+        browser, f"{server}/Look_ahead?trust=RBL&window=2+weeks+out",
+        "The lists, for the scheduling meeting", SHOTS / "look-ahead-rbl.png",
+    )  # fmt: skip
+    try:
+        assert_no_exception(page)
+        main = page.locator("[data-testid='stMain']")
+        assert main.get_by_text("Flagged 2 weeks out").count() == 1
+        assert main.get_by_text("Download CSV").count() >= 1
+        assert page.locator("[data-testid='stDataFrame']").count() >= 2
+    finally:
+        page.close()

@@ -19,12 +19,24 @@ from productivity.store import marts, models, reference
 from productivity.store.db import bulk_insert, write_transaction
 from tests.test_metrics_theatre import CASES, LISTS
 
-REPORT_COLUMNS = (
-    "trust_code, lists, planned_minutes, capped_touch_minutes, uncapped_touch_minutes, "
-    "capped_utilisation, uncapped_utilisation, late_start_share, mean_late_start_minutes, "
-    "early_finish_share, median_gap_minutes, completed_cases, cases_per_list, "
-    "otd_cancellation_rate, pooled_additional_cases, realisable_additional_cases"
-).split(", ")
+REPORT_COLUMNS = [
+    "trust_code",
+    "lists",
+    "planned_minutes",
+    "capped_touch_minutes",
+    "uncapped_touch_minutes",
+    "capped_utilisation",
+    "uncapped_utilisation",
+    "late_start_share",
+    "mean_late_start_minutes",
+    "early_finish_share",
+    "median_gap_minutes",
+    "completed_cases",
+    "cases_per_list",
+    "otd_cancellation_rate",
+    "pooled_additional_cases",
+    "realisable_additional_cases",
+]
 
 
 def run_cli(*args: str) -> tuple[int, str, str]:

@@ -343,7 +343,7 @@ def _stored(engine, table: str) -> pd.DataFrame:
 
 def assert_loaded_exactly(engine, base: dict[str, pd.DataFrame], parsed) -> None:
     """The touched trust-months hold exactly the parsed rows; every other row is as before."""
-    from productivity.ingest.store import SCOPES
+    from productivity.ingest.scopes import SCOPES
     from productivity.schema import CASE_COLUMNS, LIST_COLUMNS
 
     for name, frame in parsed.frames.items():

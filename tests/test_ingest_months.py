@@ -17,7 +17,7 @@ import pytest
 from productivity import cli, ingest
 from productivity.errors import InputError
 from productivity.ingest.months import MonthSpan, bulk_months, parse_period
-from productivity.ingest.store import MonthChange
+from productivity.ingest.scopes import MonthChange
 from productivity.store import db
 from tests.test_ingest_store import count, snapshot
 
@@ -104,7 +104,7 @@ def test_dates_outside_the_sane_window_are_located_errors(engine, tmp_path, plac
         ingest.import_file(path, engine=engine)
     [problem] = [p for p in caught.value.problems if p.column == "session_date"]
     assert (problem.row, problem.value) == (12, placeholder)
-    assert "outside the sane window" in problem.message
+    assert "outside the expected window" in problem.message
     assert snapshot(engine) == before
     assert cli.main(["import", str(path)]) == cli.EXIT_BAD_INPUT
 
@@ -118,7 +118,7 @@ def test_the_window_ends_a_year_after_the_import(engine, tmp_path):
     assert ingest.import_file(ok, engine=engine).rows == 1
     bad = tmp_path / "late.csv"
     bad.write_text(header + f"RBL,RBL01,{late},30,600\n")
-    with pytest.raises(InputError, match="outside the sane window") as caught:
+    with pytest.raises(InputError, match="outside the expected window") as caught:
         ingest.import_file(bad, engine=engine)
     assert (caught.value.problems[0].row, caught.value.problems[0].column) == (2, "date")
 

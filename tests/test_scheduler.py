@@ -182,6 +182,24 @@ def test_once_imports_rebuilds_and_exits(store, tmp_path):
     assert status["next_run_at"].isna().all()  # no worker has scheduled anything
 
 
+def test_a_scan_rebuilds_marts_left_older_than_the_data(store, tmp_path, monkeypatch):
+    """An import elsewhere committed and never got its marts: the next scan rebuilds them."""
+    from productivity import ingest
+
+    monkeypatch.setenv("DATABASE_URL", store.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("PRODUCTIVITY_DROP_DIR", str(tmp_path / "drop"))
+    assert not scheduler.scan_and_refresh().marts_rebuilt  # an empty store needs no marts
+    assert not marts.marts_exist(store)
+
+    echo = tmp_path / "echo.csv"
+    echo.write_text(GOOD_ECHO)
+    ingest.import_file(echo, engine=store)  # committed; no rebuild, as if killed here
+    summary = scheduler.scan_and_refresh()
+    assert summary.marts_rebuilt and str(summary) == "no files"
+    assert marts.read_mart(store, marts.ECHO)["tests"].sum() == 30 + 28 + 12
+    assert not scheduler.scan_and_refresh().marts_rebuilt  # current now: no second build
+
+
 def test_complete_files_skips_partial_uploads_and_lock_files(tmp_path):
     for name in ("b.csv", "a.xlsx", ".hidden.csv", "x.csv.part", "y.tmp", "~$a.xlsx"):
         (tmp_path / name).write_text("trust_code\n")
@@ -359,4 +377,4 @@ def test_a_half_written_row_is_refused_and_replaces_nothing(store, tmp_path):
     assert _rows(store, "SELECT count(*) FROM echo_activity") == [(3,)]
     with (drop / "failed" / "again.csv.errors.csv").open(newline="") as handle:
         [problem] = list(csv.DictReader(handle))
-    assert problem["row"] == "4" and "fields but the header has 5" in problem["message"]
+    assert problem["row"] == "4" and "of 5 fields" in problem["message"]

@@ -13,8 +13,10 @@ from productivity.charts.theme import (
     NHS_PURPLE,
     NHS_RED,
     TEXT,
+    as_layer,
     benchmark_rule,
 )
+from productivity.stats.spc import SPCResult
 
 __all__ = [
     "ASSURANCE_TEXT",
@@ -50,20 +52,20 @@ ASSURANCE_TEXT = {
 
 
 def spc_chart(
-    points: pd.DataFrame,
+    result: SPCResult,
     *,
-    variation: str,
-    assurance: str | None,
     label: str,
     fmt: str = ".1%",
     rebases: pd.DataFrame | None = None,
 ) -> alt.LayerChart:
-    """An XmR chart from ``spc.xmr(...).points``: mean, limits, typed points, target, rebases.
+    """An XmR chart of an ``spc.xmr`` result: mean, limits, typed points, target, rebases.
 
-    Special-cause points are marked by shape *and* colour and named in the legend; the title
-    carries the variation and assurance icons as text.
+    It draws the result's points, limits and icons as computed and never recomputes them.
+    Special-cause points are marked by shape *and* colour, carry their icon letter (I, C, H or
+    L) and are named in the legend; the title carries the variation and assurance icons as text.
     """
-    data = points.copy()
+    variation, assurance = result.variation, result.assurance
+    data = result.points.copy()
     data["type"] = data["point_type"].map(
         lambda t: SPC_STYLES.get(t, SPC_STYLES["common_cause"])[0]
     )
@@ -104,7 +106,14 @@ def spc_chart(
             "limits:N",
         ],
     )
-    layers: list[alt.Chart | alt.LayerChart] = [line, mean, upper, lower, dots]
+    # The icon letter on each special-cause point (I, C, H or L), as the legend names it.
+    letters = (
+        alt.Chart(data[data["special_cause"].astype(bool)].assign(icon=lambda f: f["type"].str[0]))
+        # A serif face, so that "I" reads as a letter and not as a tick mark.
+        .mark_text(dy=-13, fontSize=12, fontWeight="bold", color=TEXT, font="Georgia, serif")
+        .encode(x=x, y="value:Q", text="icon:N")
+    )
+    layers: list[alt.Chart | alt.LayerChart] = [line, mean, upper, lower, dots, letters]
     target = data["target"].dropna()
     if not target.empty:
         layers.append(benchmark_rule(float(target.iloc[0]), f"target {target.iloc[0]:{fmt}}"))
@@ -123,7 +132,8 @@ def spc_chart(
         lineHeight=18,
         offset=10,
     )
-    return alt.layer(*layers).properties(title=title, height=400, padding={"top": 16, "left": 5})
+    chart = as_layer(alt.layer(*layers))
+    return chart.properties(title=title, height=400, padding={"top": 16, "left": 5})
 
 
 FUNNEL_FLAG_TEXT = {
@@ -210,4 +220,5 @@ def funnel_chart(
         .encode(x="denominator:Q", y="proportion:Q", text=f"{unit}:N")
     )
     centre = benchmark_rule(target, f"centre {target:{fmt}}")
-    return (lines + dots + names + centre).properties(height=440)
+    chart: alt.LayerChart = (lines + dots + names + centre).properties(height=440)
+    return chart

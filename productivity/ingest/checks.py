@@ -21,6 +21,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from productivity import settings
+from productivity.export import FORMULA_START
 from productivity.ingest.maps import ColumnMap
 from productivity.ingest.tabular import (
     MAX_TEXT_LENGTH,
@@ -34,10 +35,12 @@ from productivity.ingest.tabular import (
 from productivity.ingest.values import (
     DATE_EXPECTED,
     DATETIME_EXPECTED,
+    LOCAL_DATETIME_EXPECTED,
     map_values,
     outside_window,
     parse_dates,
     parse_datetimes,
+    parse_local_datetimes,
     parse_numbers,
     window_text,
 )
@@ -45,6 +48,9 @@ from productivity.ingest.values import (
 Label = Callable[[str], str]
 
 ISSUE_COLUMNS: tuple[str, ...] = ("trust_code", "month", "issue", "count")
+TRUST_ALIASES: tuple[str, ...] = (
+    "trust", "trust code", "org code", "organisation code", "provider code",
+)  # fmt: skip
 SPECIALTIES_FILE = settings.DATA_DIR / "maps" / "specialties.toml"
 SESSION_VALUES: Mapping[str, str] = {
     "am": "AM",
@@ -102,11 +108,13 @@ class ParsedFile:
         table: str,
         frame: pd.DataFrame,
         notes: tuple[str, ...] = (),
+        date_column: str = "date",
         row_dates: pd.Series | None = None,
-        date_label: str = "date",
+        date_label: str | None = None,
     ) -> ParsedFile:
-        """A one-table file whose rows carry a ``date`` (imaging, endoscopy, echo)."""
-        period_from, period_to = period_bounds(frame["date"])
+        """A one-table file whose rows carry a ``date`` (imaging, endoscopy, echo), or another
+        date or date-time column (``date_column``) that sets the file's period."""
+        period_from, period_to = period_bounds(frame[date_column])
         return cls(
             kind=kind,
             file_name=log.file,
@@ -117,7 +125,7 @@ class ParsedFile:
             period_to=period_to,
             notes=notes,
             row_dates=row_dates,
-            date_label=date_label,
+            date_label=date_label or date_column,
         )
 
 
@@ -238,22 +246,17 @@ def dates(
     *,
     with_time: bool = False,
     required: bool = True,
+    today: dt.date | None = None,
 ) -> pd.Series:
-    """A date (or date-time) column; unparseable, out-of-window or (when required) empty cells
-    are problems. Out-of-window values come back as NaT (nothing outside it is ever stored)."""
+    """A date (or date-time) column; unparseable, out-of-window (:func:`check_date_window`,
+    ``today`` the import's day) or, when required, empty cells are problems. Out-of-window values
+    come back as NaT (nothing outside the window is ever stored)."""
     text = frame[name]
     values, bad = (parse_datetimes if with_time else parse_dates)(text, window=False)
     expected = DATETIME_EXPECTED if with_time else DATE_EXPECTED
     what = "a date-time" if with_time else "a date"
     log.add_mask(bad, label, text, f"not {what}: expected {expected}")
-    outside = outside_window(values)
-    log.add_mask(
-        outside,
-        label,
-        text,
-        f"outside the sane window: expected {what} {window_text()}; placeholders such as "
-        "9999-12-31 or 1900-01-01 are not dates",
-    )
+    outside = check_date_window(values, text, log, label, today)
     if required:
         log.add_mask(text == "", label, None, f"value is empty: expected {what}")
     return values.where(~outside)
@@ -315,3 +318,82 @@ def mapped_frame(
     frame["trust_code"] = check_trusts(frame, known_trusts, log, label("trust_code"))
     check_required(frame, tuple(required), log, label)
     return frame, cols
+
+
+def check_date_window(
+    values: pd.Series,
+    text: pd.Series,
+    log: ProblemLog,
+    label: str,
+    today: dt.date | None = None,
+) -> pd.Series:
+    """Dates before 2000 or more than a year after ``today`` (the import) are problems (SPEC §3;
+    :data:`~productivity.ingest.values.EARLIEST`). Returns the mask of out-of-window rows
+    (``values`` are parsed dates or date-times)."""
+    outside = outside_window(values, today)
+    log.add_mask(
+        outside,
+        label,
+        text,
+        f"outside the expected window: expected a date {window_text(today)}; placeholders "
+        "such as 9999-12-31 or 1900-01-01 are not dates",
+    )
+    return outside
+
+
+def check_no_formulas(
+    frame: pd.DataFrame, names: Collection[str], log: ProblemLog, label: Callable[[str], str]
+) -> None:
+    """A code or name cell starting with =, +, -, @ is refused: it would run as a spreadsheet
+    formula when the data are exported again."""
+    for name in names:
+        text = frame[name].astype("str")
+        log.add_mask(
+            text.str.startswith(FORMULA_START),
+            label(name),
+            text,
+            "looks like a spreadsheet formula: expected a plain code or name",
+        )
+
+
+def local_datetimes(
+    frame: pd.DataFrame,
+    name: str,
+    log: ProblemLog,
+    label: str,
+    *,
+    required: bool = True,
+    today: dt.date | None = None,
+) -> pd.Series:
+    """A date-time column as naive Europe/London times (offsets converted, see
+    :func:`~productivity.ingest.values.parse_local_datetimes`); unparseable cells, cells outside
+    the sane window and (when ``required``) empty cells are problems. NaT where not valid."""
+    values, bad = parse_local_datetimes(frame[name])
+    log.add_mask(bad, label, frame[name], f"not a date-time: expected {LOCAL_DATETIME_EXPECTED}")
+    if required:
+        log.add_mask(frame[name] == "", label, None, "value is empty: expected a date-time")
+    outside = check_date_window(values, frame[name], log, label, today)
+    valid: pd.Series = values.where(~outside)
+    return valid
+
+
+def repeated_rows(
+    frame: pd.DataFrame, key: list[str], log: ProblemLog, label: str, shown: pd.Series, what: str
+) -> pd.Series:
+    """Rows repeating an earlier row's ``key``: an exact copy of it is dropped (the mask
+    returned), a row that differs from it is a located problem (which one is right?)."""
+    exact = pd.Series(False, index=frame.index)
+    shared = frame.duplicated(key, keep=False)
+    if not shared.any():  # the usual case: no whole-row comparison of a big file
+        return exact
+    rows = frame[shared]
+    exact[shared] = rows.duplicated(keep="first")
+    clash = pd.Series(False, index=frame.index)
+    clash[shared] = rows.duplicated(key, keep="first") & ~exact[shared]
+    log.add_mask(
+        clash,
+        label,
+        shown,
+        f"the same {what} is on an earlier row with different values: expected one row each",
+    )
+    return exact

@@ -90,8 +90,8 @@ def parse_endoscopy(
         f"unknown session: expected {SESSION_EXPECTED}",
     )
     f = f.assign(date=date, session=session)
-    by_list = "used_points" in cols
-    lists = _list_rows(f, cols, log) if by_list else _procedure_rows(f, cols, log)
+    rows = _list_rows if "used_points" in cols else _procedure_rows
+    lists = rows(f, cols, log)
     log.raise_if_any()
     lists = lists[list(ENDOSCOPY_COLUMNS)].reset_index(drop=True)
     lists["procedures"] = lists["procedures"].astype("Int64")

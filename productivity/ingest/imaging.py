@@ -185,7 +185,9 @@ def parse_imaging(
     day = day[list(IMAGING_COLUMNS)].reset_index(drop=True)
     day["scans"] = day["scans"].astype("int64")
     date_label = label("exam_datetime" if exam_level else "date")
-    return ParsedFile.dated("imaging", log, "scanner_day", day, notes, row_dates, date_label)
+    return ParsedFile.dated(
+        "imaging", log, "scanner_day", day, notes, row_dates=row_dates, date_label=date_label
+    )
 
 
 def _scanner_days(f: pd.DataFrame, cols: Columns, log: ProblemLog) -> pd.DataFrame:

@@ -11,6 +11,7 @@ history.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -67,6 +68,17 @@ PID_HEADERS: frozenset[str] = frozenset(
         "address",
         "patient address",
         "address line 1",
+        # Record-level extracts (the Diagnostic Imaging Dataset's own names, MRN spellings).
+        "person birth date",
+        "postcode of usual address",
+        "current postcode of usual address",
+        "patient postcode of usual address",
+        "mrn",
+        "medical record number",
+        "hospital number",
+        "hospital no",
+        "local patient identifier",
+        "local patient id",
     )
 )
 # Words that name an identifier wherever they appear in a header ("Patient DOB", "MRN (local)").
@@ -123,8 +135,8 @@ def check_pid(table: Table, log: ProblemLog) -> None:
                 header,
                 None,
                 "patient-identifiable column refused (NHS number, name, date of birth, "
-                "postcode, MRN or hospital number): remove it from the export; the store never "
-                "holds such data",
+                "postcode, MRN or hospital number): remove it from the export, or import with "
+                "--drop-identifiers; the store never holds such data",
             )
             continue
         text = frame[header].astype("str").str.strip()
@@ -152,3 +164,17 @@ def check_pid(table: Table, log: ProblemLog) -> None:
                 "column refused: its values look like full postcodes; patient-identifiable "
                 "data must not be loaded (an outward code such as 'CH2' is fine)",
             )
+
+
+def drop_identifiers(table: Table) -> tuple[Table, tuple[str, ...]]:
+    """``table`` without its patient-identifiable columns, and the headers of those dropped.
+
+    The columns are those :func:`check_pid` would refuse (by header or by values), removed in
+    memory before anything is parsed, stored or logged; only their headers are reported.
+    """
+    probe = ProblemLog(table.label)
+    check_pid(table, probe)
+    dropped = tuple(dict.fromkeys(str(p.column) for p in probe.items if p.column is not None))
+    if not dropped:
+        return table, ()
+    return replace(table, frame=table.frame.drop(columns=list(dropped))), dropped

@@ -141,13 +141,21 @@ def csv_table(text: str, file: str) -> Table:
     width = int(counts.iloc[0])
     rows = counts.iloc[1:]
     log.add_mask(
-        (rows > 0) & (rows != width),
+        (rows > 0) & (rows < width),
         None,
         None,
         lambda row: (
-            f"the CSV cannot be read here: the row has {rows[row]} fields but the header has "
-            f"{width}: expected one value per column (a missing or extra delimiter, or a "
-            "half-written last line)"
+            f"the CSV cannot be read here: the row has {rows[row]} of {width} fields: expected "
+            "one value per column (a missing delimiter, or a half-written last line)"
+        ),
+    )
+    log.add_mask(
+        rows > width,
+        None,
+        None,
+        lambda row: (
+            f"the CSV cannot be read here: the row has {rows[row]} fields, more than the "
+            f"header's {width}: expected one value per column (an extra delimiter?)"
         ),
     )
     log.raise_if_any()

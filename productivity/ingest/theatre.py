@@ -4,14 +4,15 @@ A list (session) is keyed by trust, site, theatre, session date and session; its
 that of its first case row, and a list row with no case id is an unused session. Planned start and
 end are times of day (or full date-times); an end earlier than the start is allowed only for an
 evening/overnight session, which then ends the next day. Headers, aliases and value codes are in
-:mod:`productivity.ingest.theatre_columns`; a cancellation reason is stored as its category only.
-Implausible times (a case or a planned list over a day, milestones far from the list's date) are
-located errors.
+:mod:`productivity.ingest.theatre_columns` (re-exported here); a cancellation reason is stored as
+its category only. Implausible times (a case or a planned list over a day, milestones far from
+the list's date) are located errors. The bookings importer shares the planned-session, duplicate
+and list checks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,7 @@ from productivity.ingest.checks import (
     period_bounds,
 )
 from productivity.ingest.maps import ColumnMap
-from productivity.ingest.tabular import ProblemLog, Table
+from productivity.ingest.tabular import Columns, ProblemLog, Table
 from productivity.ingest.theatre_columns import (
     MILESTONE_CODES as MILESTONE_CODES,
     MILESTONES as MILESTONES,
@@ -80,53 +81,7 @@ def parse_theatre(
     )
     label = cols.label
     session_date = dates(f, "session_date", log, label("session_date"), required=False)
-
-    start_tod, start_full, bad_start = parse_times(f["planned_start"])
-    end_tod, end_full, bad_end = parse_times(f["planned_end"])
-    for name, bad in (("planned_start", bad_start), ("planned_end", bad_end)):
-        log.add_mask(bad, label(name), f[name], f"not a time: expected {TIME_EXPECTED}")
-        log.add_mask(f[name] == "", label(name), None, "value is empty: a planned time is required")
-
-    if "session" in cols or "session" in cmap.constants:
-        session, bad = map_values(f["session"], SESSION_VALUES)
-        log.add_mask(
-            bad | (f["session"] == ""),
-            label("session"),
-            f["session"],
-            f"unknown session: expected {SESSION_EXPECTED}",
-        )
-    else:
-        session = _derive_session(start_tod, end_tod)
-    overnight_flag, bad = parse_flags(f["overnight"])
-    log.add_mask(bad, label("overnight"), f["overnight"], f"not a flag: expected {FLAG_EXPECTED}")
-
-    log.add_mask(
-        start_full.notna() & session_date.notna() & (start_full.dt.normalize() != session_date),
-        label("planned_start"),
-        f["planned_start"],
-        "planned_start is not on the list's session_date: expected a time on that day",
-    )
-    planned_start = start_full.fillna(session_date + start_tod)
-    wraps = end_tod.notna() & start_tod.notna() & (end_tod < start_tod)
-    overnight = wraps & ((session == "EVE") | overnight_flag)
-    planned_end = end_full.fillna(
-        session_date + end_tod + pd.to_timedelta(overnight.astype(int), unit="D")
-    )
-    log.add_mask(
-        planned_end.notna() & planned_start.notna() & (planned_end <= planned_start),
-        label("planned_end"),
-        f["planned_end"],
-        "planned_end is not after planned_start: expected a later time (a session that runs "
-        "past midnight must be an EVE session or have overnight=Y)",
-    )
-    log.add_mask(
-        (planned_end - planned_start) > MAX_SESSION,
-        label("planned_end"),
-        f["planned_end"],
-        "implausible: a planned session of more than 24 hours: expected a start and end on "
-        "the list's day (or the next morning for an overnight list)",
-    )
-
+    session, planned_start, planned_end = planned_session(f, cols, cmap, session_date, log)
     times = {name: dates(f, name, log, label(name), with_time=True, required=False)
              for name in MILESTONES}  # fmt: skip
     has_case = f["case_id"] != ""
@@ -157,20 +112,7 @@ def parse_theatre(
         flags[name], bad = parse_flags(f[name])
         log.add_mask(bad, label(name), f[name], f"not a flag: expected {FLAG_EXPECTED}")
 
-    # Exact repeats of a row are dropped (and counted for the quality report); a case id that
-    # repeats with different content is an error, since we cannot tell which row is right.
-    exact_dup = f.duplicated(keep="first")
-    key = f["trust_code"] + "\x1f" + f["case_id"]
-    case_dup = has_case & ~exact_dup & key.where(~exact_dup).duplicated(keep="first")
-    first_row = pd.Series(f.index, index=f.index).groupby(key).transform("first")
-    log.add_mask(
-        case_dup,
-        label("case_id"),
-        f["case_id"],
-        lambda row: (
-            f"duplicate case id (first on row {first_row[row]}): expected each case once per trust"
-        ),
-    )
+    exact_dup = check_duplicate_cases(f, has_case, log, label)
 
     norm = pd.DataFrame(
         {
@@ -192,7 +134,7 @@ def parse_theatre(
             "has_case": has_case,
         }
     )[~exact_dup]
-    _check_list_consistency(norm, log, label)
+    check_list_consistency(norm, log, label)
     log.raise_if_any()
     lists, cases = _split(norm)
     period_from, period_to = period_bounds(lists["session_date"])
@@ -251,6 +193,85 @@ def _check_case_times(
     )
 
 
+def planned_session(
+    f: pd.DataFrame, cols: Columns, cmap: ColumnMap, session_date: pd.Series, log: ProblemLog
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Each row's session and planned start and end as full date-times (theatre and bookings).
+
+    Planned times are times of day (or full date-times); an end earlier than the start is
+    allowed only for an evening/overnight session, which then ends the next day. A file with no
+    session column gets one derived from the planned times. Problems go to ``log``.
+    """
+    label = cols.label
+    start_tod, start_full, bad_start = parse_times(f["planned_start"])
+    end_tod, end_full, bad_end = parse_times(f["planned_end"])
+    for name, bad in (("planned_start", bad_start), ("planned_end", bad_end)):
+        log.add_mask(bad, label(name), f[name], f"not a time: expected {TIME_EXPECTED}")
+        log.add_mask(f[name] == "", label(name), None, "value is empty: a planned time is required")
+
+    if "session" in cols or "session" in cmap.constants:
+        session, bad = map_values(f["session"], SESSION_VALUES)
+        log.add_mask(
+            bad | (f["session"] == ""),
+            label("session"),
+            f["session"],
+            f"unknown session: expected {SESSION_EXPECTED}",
+        )
+    else:
+        session = _derive_session(start_tod, end_tod)
+    overnight_flag, bad = parse_flags(f["overnight"])
+    log.add_mask(bad, label("overnight"), f["overnight"], f"not a flag: expected {FLAG_EXPECTED}")
+
+    log.add_mask(
+        start_full.notna() & session_date.notna() & (start_full.dt.normalize() != session_date),
+        label("planned_start"),
+        f["planned_start"],
+        "planned_start is not on the list's session_date: expected a time on that day",
+    )
+    planned_start = start_full.fillna(session_date + start_tod)
+    wraps = end_tod.notna() & start_tod.notna() & (end_tod < start_tod)
+    overnight = wraps & ((session == "EVE") | overnight_flag)
+    planned_end = end_full.fillna(
+        session_date + end_tod + pd.to_timedelta(overnight.astype(int), unit="D")
+    )
+    log.add_mask(
+        planned_end.notna() & planned_start.notna() & (planned_end <= planned_start),
+        label("planned_end"),
+        f["planned_end"],
+        "planned_end is not after planned_start: expected a later time (a session that runs "
+        "past midnight must be an EVE session or have overnight=Y)",
+    )
+    log.add_mask(
+        (planned_end - planned_start) > MAX_SESSION,
+        label("planned_end"),
+        f["planned_end"],
+        "implausible: a planned session of more than 24 hours: expected a start and end on "
+        "the list's day (or the next morning for an overnight list)",
+    )
+    return session, planned_start, planned_end
+
+
+def check_duplicate_cases(
+    f: pd.DataFrame, has_case: pd.Series, log: ProblemLog, label: Callable[[str], str]
+) -> pd.Series:
+    """Exact repeats of a row (returned, to be dropped and counted for the quality report); a
+    case id that repeats within a trust with different content is a problem, since we cannot
+    tell which row is right."""
+    exact_dup = f.duplicated(keep="first")
+    key = f["trust_code"] + "\x1f" + f["case_id"]
+    case_dup = has_case & ~exact_dup & key.where(~exact_dup).duplicated(keep="first")
+    first_row = pd.Series(f.index, index=f.index).groupby(key).transform("first")
+    log.add_mask(
+        case_dup,
+        label("case_id"),
+        f["case_id"],
+        lambda row: (
+            f"duplicate case id (first on row {first_row[row]}): expected each case once per trust"
+        ),
+    )
+    return exact_dup
+
+
 def _derive_session(start: pd.Series, end: pd.Series) -> pd.Series:
     length = (end - start).where(end >= start, end - start + pd.Timedelta(days=1))
     session = np.select(
@@ -259,7 +280,7 @@ def _derive_session(start: pd.Series, end: pd.Series) -> pd.Series:
     return pd.Series(session, index=start.index, dtype="str")
 
 
-def _check_list_consistency(norm: pd.DataFrame, log: ProblemLog, label: Label) -> None:
+def check_list_consistency(norm: pd.DataFrame, log: ProblemLog, label: Label) -> None:
     """Every row of a list must agree on the planned times."""
     key = list(THEATRE_LIST_KEY)
     if norm.empty:

@@ -15,6 +15,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from productivity import settings
 from productivity.ingest.tabular import norm
 
 DATETIME_UNIT: Final = "datetime64[us]"
@@ -42,18 +43,18 @@ TIME_EXPECTED = "a time HH:MM (e.g. 08:30), or a full date-time"
 EARLIEST = pd.Timestamp("2000-01-01")
 
 
-def latest() -> pd.Timestamp:
-    """The last acceptable day: a year after today (the day of the import)."""
-    return pd.Timestamp(dt.date.today()) + pd.DateOffset(years=1)
+def latest(today: dt.date | None = None) -> pd.Timestamp:
+    """The last acceptable day: a year after ``today`` (default: the day of the import)."""
+    return pd.Timestamp(today or dt.date.today()) + pd.DateOffset(years=1)
 
 
-def window_text() -> str:
-    return f"from {EARLIEST:%Y-%m-%d} to {latest():%Y-%m-%d} (a year after today)"
+def window_text(today: dt.date | None = None) -> str:
+    return f"from {EARLIEST:%Y-%m-%d} to {latest(today):%Y-%m-%d} (a year ahead of the import)"
 
 
-def outside_window(values: pd.Series) -> pd.Series:
+def outside_window(values: pd.Series, today: dt.date | None = None) -> pd.Series:
     """True where a parsed date-time falls before 2000 or after :func:`latest` (its whole day)."""
-    end = latest() + pd.Timedelta(days=1)
+    end = latest(today) + pd.Timedelta(days=1)
     return values.notna() & ((values < EARLIEST) | (values >= end))
 
 
@@ -188,3 +189,30 @@ def map_values(
     bad = mapped.isna() & (text != "")
     filled = mapped.where(mapped.notna(), text if keep_unknown else "")
     return filled.astype("str"), bad
+
+
+# An ISO 8601 date-time with a UTC offset or Z: 2025-04-14T22:00:00+01:00, 2025-04-14 21:00Z.
+_ISO_OFFSET = r"\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})"
+LOCAL_DATETIME_EXPECTED = (
+    "a date-time such as 2026-05-01 08:30, 01/05/2026 08:30 or 2026-05-01T08:30:00+01:00"
+)
+
+
+def parse_local_datetimes(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """As :func:`parse_datetimes`, and ISO 8601 instants with an offset, as London wall-clock.
+
+    ``2025-04-14T22:00:00+01:00`` (BST) becomes 22:00 on 14 April; ``2025-01-14T22:00:00Z``
+    becomes 22:00 (GMT), so every value is the naive Europe/London time the store keeps. A
+    column may mix offsets, offsets and naive values, and the other accepted shapes.
+    """
+    text = text.astype("str").str.strip()
+    offset = text.str.fullmatch(_ISO_OFFSET).fillna(False).astype(bool)
+    values, bad = parse_datetimes(text.where(~offset, ""), window=False)  # checked by the caller
+    if offset.any():
+        # Each distinct text once: a time repeats on many rows of a big extract.
+        codes, uniques = pd.factorize(text[offset])
+        instants = pd.to_datetime(pd.Series(uniques), format="ISO8601", utc=True, errors="coerce")
+        local = instants.dt.tz_convert(settings.TIMEZONE).dt.tz_localize(None)
+        values[offset] = local.astype("datetime64[us]").to_numpy().take(codes)
+        bad = bad | (offset & values.isna())
+    return values, bad
