@@ -32,7 +32,12 @@ st.caption(
     "or the full extract .zip/.csv). The kind is recognised from the columns."
 )
 if auth.require_data_manager(user):
-    upload = st.file_uploader("File", type=["csv", "xlsx", "xls", "zip"], key="upload")
+    upload = st.file_uploader(
+        "File",
+        type=["csv", "xlsx", "xls", "zip"],
+        key="upload",
+        max_upload_size=ingest.max_file_mb(),  # the importer's own limit (PRODUCTIVITY_MAX_FILE_MB)
+    )
     left, right = st.columns(2)
     kind = left.selectbox("Kind", ["recognise from the columns", *ingest.KINDS], key="kind")
     column_map = right.file_uploader("Column map (TOML, optional)", type=["toml"], key="map")
@@ -64,8 +69,8 @@ if auth.require_data_manager(user):
             except InputError as problems:
                 bar.empty()
                 st.error(
-                    f"**{upload.name} was not loaded**: nothing in the store has changed. "
-                    "Fix these problems and load it again.",
+                    f"**{ui.plain(upload.name)} was not loaded**: nothing in the store has "
+                    "changed. Fix these problems and load it again.",
                     icon=":material/error:",
                 )
                 ui.show_table(ui.problems_table(problems))
@@ -75,7 +80,8 @@ if auth.require_data_manager(user):
                     marts.rebuild_marts(ui.engine())
                 st.cache_data.clear()
                 bar.empty()
-                st.success(result.message, icon=":material/check_circle:")
+                lines = result.report().splitlines()
+                st.success("\n\n".join(map(ui.plain, lines)), icon=":material/check_circle:")
 
 st.subheader("Import history")
 history = load_history()

@@ -7,7 +7,7 @@ from productivity.store import marts
 from productivity.views import diagnostics as dv, dm01
 
 view = ui.frame("Diagnostics", filters=("trust", "period", "modality"))
-where = f"at {view.trust}" if view.trust else "across the system"
+where = f"at {ui.plain(view.trust)}" if view.trust else "across the system"
 slug = f"diagnostics-{view.modality.lower()}"
 
 

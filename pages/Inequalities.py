@@ -19,7 +19,10 @@ test = st.selectbox(
     format_func=schema.DM01_TESTS.get,
 )  # fmt: skip
 data = load(test, view.trust, view.period.start, view.period.end)
-name, where = schema.DM01_TESTS[test], f"at {view.trust}" if view.trust else "across the system"
+name, where = (
+    schema.DM01_TESTS[test],
+    f"at {ui.plain(view.trust)}" if view.trust else "across the system",
+)
 slug = f"inequalities-{test.lower()}-{data.unit.lower()}"
 st.caption(
     "Patients on the DM01 waiting list by the IMD 2019 quintile of where they live: Q1 is the "

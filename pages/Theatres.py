@@ -60,7 +60,7 @@ def rebase_form(unit):
                 rebases.clear()
                 st.success(f"Rebase from {day} stored: everyone now sees it.")
             except InputError as error:
-                st.error("\n\n".join(p.message for p in error.problems))
+                st.error("\n\n".join(ui.plain(p.message) for p in error.problems))
 
 
 site = theatre = None
@@ -75,10 +75,12 @@ unit = Unit(view.trust, site, theatre, view.specialty)
 args = (view.period.start, view.period.end, unit.trust, unit.site, unit.theatre, unit.specialty)
 data = load_unit(*args, bench.value)
 if data.empty:
-    ui.empty_state(f"No theatre lists for {unit.label} in the chosen period. Widen the filters.")
+    ui.empty_state(
+        f"No theatre lists for {ui.plain(unit.label)} in the chosen period. Widen the filters."
+    )
     st.stop()
 
-st.subheader(measures.headline(unit.label, data.summary))
+st.subheader(measures.headline(ui.plain(unit.label), data.summary))
 unit_lead.tiles(measures.unit_tiles(data.summary, data.weekly, ui.benchmarks()))
 unit_lead.trend_section(data.weekly, data.monthly, unit, view.period)
 
@@ -103,7 +105,7 @@ else:
     st.caption("Choose a trust to rank its theatres, specialties and lists by lost time.")
 unit_lead.daycase_section(unit, view.period)
 
-st.subheader(f"{view.specialty or 'All specialties'}: every trust against the benchmark")
+st.subheader(f"{ui.plain(view.specialty or 'All specialties')}: every trust against the benchmark")
 # A site or theatre does not change the comparison: every trust, the unit's specialty.
 compare = load_comparison(view.period.start, view.period.end, view.trust, view.specialty, bench)
 bars = charts.metric_vs_benchmark(

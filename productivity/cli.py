@@ -13,8 +13,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from productivity import export
 from productivity.benchmarks import BenchmarkError, load_benchmarks
 from productivity.errors import InputError
 
@@ -58,6 +60,12 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("file", type=Path)
     load.add_argument("--kind", choices=IMPORT_KINDS)
     load.add_argument("--map", type=Path, dest="map_path", help="column-mapping TOML file")
+    load.add_argument(
+        "--period",
+        metavar="YYYY-MM[..YYYY-MM]",
+        help="the months the file is about: replaces them for each trust in the file, and "
+        "accepts dates far from the bulk of its rows",
+    )
     load.add_argument(
         "--drop-identifiers",
         action="store_true",
@@ -118,8 +126,8 @@ def _parser() -> argparse.ArgumentParser:
 def _print_frame(frame: pd.DataFrame, fmt: str) -> None:
     if fmt == "json":
         print(frame.to_json(orient="records", date_format="iso", indent=1, double_precision=15))
-    else:
-        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+    else:  # text that a spreadsheet would run as a formula is neutralised
+        sys.stdout.write(export.to_csv(frame, lineterminator="\n"))
 
 
 def _read_csv(path: Path, columns: Sequence[str]) -> pd.DataFrame:
@@ -156,9 +164,13 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from productivity.store import marts
 
     result = ingest.import_file(
-        args.file, kind=args.kind, map_path=args.map_path, drop_identifiers=args.drop_identifiers
+        args.file,
+        kind=args.kind,
+        map_path=args.map_path,
+        period=args.period,
+        drop_identifiers=args.drop_identifiers,
     )
-    print(result.message, flush=True)
+    print(result.report(), flush=True)
     settings.kill_point("import-committed")
     # Rebuilds after a load, and after a duplicate too when an earlier import of it committed
     # but never got its marts (killed, or its rebuild failed).
@@ -206,31 +218,39 @@ def _cmd_spc(args: argparse.Namespace) -> int:
     from productivity.stats import spc
 
     frame = _read_csv(args.file, [args.date_col, args.value_col])
+    if frame.empty:
+        raise InputError.single(
+            str(args.file), "the file has a header row but no data rows: expected a series", row=1
+        )
     dates = pd.to_datetime(frame[args.date_col], errors="coerce", format="mixed")
     values = pd.to_numeric(frame[args.value_col], errors="coerce")
-    for column, parsed in ((args.date_col, dates), (args.value_col, values)):
-        bad = parsed.isna()
+    checks = (
+        (args.date_col, dates.isna(), "expected a date"),
+        (args.value_col, values.isna() | ~np.isfinite(values), "expected a finite number"),
+        (args.date_col, dates.duplicated(), "the date appears on an earlier row: expected one "
+         "value per date"),
+    )  # fmt: skip
+    for column, bad, message in checks:
         if bad.any():
             row = int(bad.to_numpy().argmax())
             raise InputError.single(
-                str(args.file),
-                "expected a date" if parsed is dates else "expected a number",
-                row=row + 2,
-                column=column,
-                value=frame[column].iloc[row],
+                str(args.file), message, row=row + 2, column=column, value=frame[column].iloc[row]
             )
     try:
         rebase = [pd.Timestamp(d) for d in args.rebase]
     except ValueError as exc:
         raise InputError.single("--rebase", f"expected YYYY-MM-DD: {exc}") from None
-    result = spc.xmr(
-        values,
-        dates,
-        direction=args.direction,
-        target=args.target,
-        rebase_dates=rebase,
-        screen_outliers=not args.no_screen_outliers,
-    )
+    try:
+        result = spc.xmr(
+            values,
+            dates,
+            direction=args.direction,
+            target=args.target,
+            rebase_dates=rebase,
+            screen_outliers=not args.no_screen_outliers,
+        )
+    except ValueError as exc:  # what the series cannot be charted with is bad input
+        raise InputError.single(str(args.file), str(exc)) from None
     if args.format == "json":
         print(json.dumps(spc.to_records(result), indent=1))
     else:

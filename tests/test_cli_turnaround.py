@@ -249,7 +249,9 @@ def test_report_attendance_by_trust_and_quintile_by_hand(store, tmp_path):
     header = ("trust_code", "service", "appointment_date", "attendance_code")
     run_cli("import", str(write(tmp_path / "rbl.csv", (*header, "imd_decile"), rbl)))
     lookup_map = tmp_path / "lsoa.toml"
-    lookup_map.write_text(f'kind = "appointments"\n[options]\nlsoa_lookup = "{LSOA_LOOKUP}"\n')
+    # Beside the map: a map's [options] paths may not leave its folder (issue 13).
+    (tmp_path / LSOA_LOOKUP.name).write_bytes(LSOA_LOOKUP.read_bytes())
+    lookup_map.write_text(f'kind = "appointments"\n[options]\nlsoa_lookup = "{LSOA_LOOKUP.name}"\n')
     code, _, err = run_cli(
         "import", str(write(tmp_path / "rem.csv", (*header, "lsoa_code"), rem)), "--map",
         str(lookup_map),

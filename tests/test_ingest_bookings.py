@@ -14,7 +14,8 @@ from productivity import ingest
 from productivity.errors import InputError
 from productivity.ingest.bookings import parse_bookings
 from productivity.ingest.maps import ColumnMap
-from productivity.ingest.tabular import ProblemLog, csv_table
+from productivity.ingest.reading import csv_table
+from productivity.ingest.tabular import ProblemLog
 from productivity.store import models
 from tests.test_cli import run_cli
 

@@ -366,7 +366,9 @@ def test_lsoa_codes_through_the_lookup_in_the_map(engine, tmp_path):
         ingest.import_file(path, kind="appointments", engine=engine)
     assert "lookup" in str(error.value)
     lookup_map = tmp_path / "lsoa.toml"
-    lookup_map.write_text(f'kind = "appointments"\n[options]\nlsoa_lookup = "{LSOA_LOOKUP}"\n')
+    # Beside the map: a map's [options] paths may not leave its folder (issue 13).
+    (tmp_path / LSOA_LOOKUP.name).write_bytes(LSOA_LOOKUP.read_bytes())
+    lookup_map.write_text(f'kind = "appointments"\n[options]\nlsoa_lookup = "{LSOA_LOOKUP.name}"\n')
     ingest.import_file(path, map_path=lookup_map, engine=engine)
     assert rows(engine, "SELECT imd_quintile FROM appointment ORDER BY id") == [(1,), (5,)]
 

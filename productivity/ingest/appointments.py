@@ -181,5 +181,6 @@ def parse_appointments(
         }
     ).reset_index(drop=True)
     return ParsedFile.dated(
-        "appointments", log, "appointment", appointments, (), "appointment_date"
-    )
+        "appointments", log, "appointment", appointments, (), "appointment_date",
+        row_dates=when, date_label=label("appointment_date"),
+    )  # fmt: skip

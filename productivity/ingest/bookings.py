@@ -18,6 +18,7 @@ import pandas as pd
 
 from productivity.ingest.checks import (
     ParsedFile,
+    dates,
     mapped_frame,
     normalise_specialty,
     numbers,
@@ -33,11 +34,9 @@ from productivity.ingest.theatre import (
     check_list_consistency,
     planned_session,
 )
-from productivity.ingest.values import DATE_EXPECTED, map_values, parse_dates
+from productivity.ingest.values import map_values
 from productivity.schema import BOOKING_COLUMNS
 
-EARLIEST = dt.date(2000, 1, 1)
-DAYS_AHEAD = 366  # a booking more than a year ahead is a typing error, not a plan
 SPEC = ColumnSpec(
     columns=(*BOOKING_COLUMNS, "overnight"),
     required=(
@@ -85,18 +84,8 @@ def parse_bookings(
         ("trust_code", "site", "theatre", "session_date", "specialty"),
     )
     label = cols.label
-    session_date, bad = parse_dates(f["session_date"])
-    log.add_mask(
-        bad, label("session_date"), f["session_date"], f"not a date: expected {DATE_EXPECTED}"
-    )
-    latest = (today or dt.date.today()) + dt.timedelta(days=DAYS_AHEAD)
-    log.add_mask(
-        session_date.notna()
-        & ((session_date < pd.Timestamp(EARLIEST)) | (session_date > pd.Timestamp(latest))),
-        label("session_date"),
-        f["session_date"],
-        f"date out of range: expected a date from {EARLIEST} to {latest} (a year ahead)",
-    )
+    # The sane window (SPEC §3) is shared: a booking more than a year ahead is a typing error.
+    session_date = dates(f, "session_date", log, label("session_date"), required=False, today=today)
     session, planned_start, planned_end = planned_session(f, cols, cmap, session_date, log)
 
     has_case = f["case_id"] != ""

@@ -3,22 +3,28 @@
 A parser turns a :class:`~productivity.ingest.tabular.Table` into a :class:`ParsedFile` of
 canonical frames or records located problems in a
 :class:`~productivity.ingest.tabular.ProblemLog`. The checks here are vectorised: each builds a
-mask and hands it to the log, which keeps the first 50 problems.
+mask and hands it to the log, which keeps the first 50 problems. They are what every importer
+shares: required cells, trust codes, text length (:data:`MAX_TEXT_LENGTH`), dates in the sane
+window (:func:`dates`) and numbers within a plausible bound (:func:`numbers` with a
+:class:`Bound`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from typing import NamedTuple
 
 import pandas as pd
 
 from productivity import settings
+from productivity.export import FORMULA_START
 from productivity.ingest.maps import ColumnMap
 from productivity.ingest.tabular import (
+    MAX_TEXT_LENGTH,
     Columns,
     ColumnSpec,
     ProblemLog,
@@ -27,11 +33,19 @@ from productivity.ingest.tabular import (
     match_columns,
 )
 from productivity.ingest.values import (
+    DATE_EXPECTED,
+    DATETIME_EXPECTED,
     LOCAL_DATETIME_EXPECTED,
     map_values,
+    outside_window,
+    parse_dates,
+    parse_datetimes,
     parse_local_datetimes,
     parse_numbers,
+    window_text,
 )
+
+Label = Callable[[str], str]
 
 ISSUE_COLUMNS: tuple[str, ...] = ("trust_code", "month", "issue", "count")
 TRUST_ALIASES: tuple[str, ...] = (
@@ -68,6 +82,10 @@ class ParsedFile:
     ``frames`` by kind: theatre ``lists`` + ``cases``; imaging ``scanner_day``; endoscopy
     ``endoscopy_list``; echo ``echo_activity``; dm01 ``dm01`` and/or ``dm01_imd``. ``issues``
     records data-quality counts found while parsing (e.g. duplicate rows dropped).
+    ``row_dates`` holds the date that decides each source row's month (indexed by spreadsheet
+    row) and ``date_label`` names its column, so that
+    :func:`productivity.ingest.months.check_months` can locate a stray date; without them the
+    frames' dates are checked, unlocated.
     """
 
     kind: str
@@ -79,6 +97,8 @@ class ParsedFile:
     period_to: dt.date | None
     issues: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ISSUE_COLUMNS))
     notes: tuple[str, ...] = ()
+    row_dates: pd.Series | None = None
+    date_label: str = "date"
 
     @classmethod
     def dated(
@@ -89,6 +109,8 @@ class ParsedFile:
         frame: pd.DataFrame,
         notes: tuple[str, ...] = (),
         date_column: str = "date",
+        row_dates: pd.Series | None = None,
+        date_label: str | None = None,
     ) -> ParsedFile:
         """A one-table file whose rows carry a ``date`` (imaging, endoscopy, echo), or another
         date or date-time column (``date_column``) that sets the file's period."""
@@ -102,7 +124,17 @@ class ParsedFile:
             period_from=period_from,
             period_to=period_to,
             notes=notes,
+            row_dates=row_dates,
+            date_label=date_label or date_column,
         )
+
+
+class Bound(NamedTuple):
+    """The most a value can plausibly be; ``reason`` completes "more than <limit> ..." in SPEC
+    terms (what the value counts, and why more cannot be right)."""
+
+    limit: float
+    reason: str
 
 
 @cache
@@ -145,7 +177,9 @@ def period_bounds(dates: pd.Series) -> tuple[dt.date | None, dt.date | None]:
     return values.min().date(), values.max().date()
 
 
-def check_required(frame: pd.DataFrame, names: Collection[str], log: ProblemLog, label) -> None:
+def check_required(
+    frame: pd.DataFrame, names: Collection[str], log: ProblemLog, label: Label
+) -> None:
     """An empty cell in a required column is a problem."""
     for name in names:
         log.add_mask(frame[name] == "", label(name), None, "value is empty: expected a value")
@@ -175,15 +209,70 @@ def numbers(
     *,
     integer: bool = False,
     required: bool = True,
+    upper: Bound | None = None,
 ) -> pd.Series:
-    """A numeric column: unparseable, negative or (when required) empty cells are problems."""
+    """A numeric column: unparseable, negative, above ``upper`` or (when required) empty cells
+    are problems."""
     values, bad = parse_numbers(frame[name], integer=integer)
     kind = "a whole number" if integer else "a number"
     log.add_mask(bad, label, frame[name], f"not {kind}: expected {kind} of 0 or more")
     log.add_mask(values < 0, label, frame[name], f"negative: expected {kind} of 0 or more")
+    if upper is not None:
+        check_upper(values, upper, log, label, frame[name])
     if required:
         log.add_mask((frame[name] == "") & ~bad, label, None, f"value is empty: expected {kind}")
     return values
+
+
+def check_upper(
+    values: pd.Series, bound: Bound, log: ProblemLog, label: str, shown: pd.Series | None = None
+) -> pd.Series:
+    """Values above ``bound.limit`` are implausible: located problems; returns the mask."""
+    over = values.notna() & (values > bound.limit)
+    log.add_mask(
+        over,
+        label,
+        values if shown is None else shown,
+        f"implausible: more than {bound.limit:,.15g} {bound.reason}: check the value and its unit",
+    )
+    return over
+
+
+def dates(
+    frame: pd.DataFrame,
+    name: str,
+    log: ProblemLog,
+    label: str,
+    *,
+    with_time: bool = False,
+    required: bool = True,
+    today: dt.date | None = None,
+) -> pd.Series:
+    """A date (or date-time) column; unparseable, out-of-window (:func:`check_date_window`,
+    ``today`` the import's day) or, when required, empty cells are problems. Out-of-window values
+    come back as NaT (nothing outside the window is ever stored)."""
+    text = frame[name]
+    values, bad = (parse_datetimes if with_time else parse_dates)(text, window=False)
+    expected = DATETIME_EXPECTED if with_time else DATE_EXPECTED
+    what = "a date-time" if with_time else "a date"
+    log.add_mask(bad, label, text, f"not {what}: expected {expected}")
+    outside = check_date_window(values, text, log, label, today)
+    if required:
+        log.add_mask(text == "", label, None, f"value is empty: expected {what}")
+    return values.where(~outside)
+
+
+def check_lengths(frame: pd.DataFrame, names: Iterable[str], log: ProblemLog, label: Label) -> None:
+    """Text longer than :data:`MAX_TEXT_LENGTH` characters is refused (names, codes, ids)."""
+    for name in names:
+        lengths = frame[name].astype("str").str.len()
+        log.add_mask(
+            lengths > MAX_TEXT_LENGTH,
+            label(name),
+            frame[name],
+            f"too long ({MAX_TEXT_LENGTH}+ characters): expected a name or code of at most "
+            f"{MAX_TEXT_LENGTH} characters",
+        )
 
 
 def issue_counts(frame: pd.DataFrame, date_column: str, issue: str) -> pd.DataFrame:
@@ -225,16 +314,10 @@ def mapped_frame(
     for column, codes in cmap.values.items():
         frame[column], _ = map_values(frame[column], codes, keep_unknown=True)
     label = cols.label
+    check_lengths(frame, spec.columns, log, label)
     frame["trust_code"] = check_trusts(frame, known_trusts, log, label("trust_code"))
     check_required(frame, tuple(required), log, label)
     return frame, cols
-
-
-# Dates outside this window are typing slips or placeholders (01/01/1900, 31/12/9999), SPEC §3.
-EARLIEST_DATE = dt.date(2000, 1, 1)
-LATEST_DAYS_AHEAD = 366
-# A cell a spreadsheet would run as a formula when the data are exported again (CSV injection).
-FORMULA_START: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 
 
 def check_date_window(
@@ -244,19 +327,16 @@ def check_date_window(
     label: str,
     today: dt.date | None = None,
 ) -> pd.Series:
-    """Dates before 2000 or more than a year after ``today`` (the import) are problems.
-
-    Returns the mask of out-of-window rows (``values`` are parsed dates or date-times).
-    """
-    today = today or dt.date.today()
-    latest = pd.Timestamp(today) + pd.Timedelta(days=LATEST_DAYS_AHEAD)
-    outside = values.notna() & ((values < pd.Timestamp(EARLIEST_DATE)) | (values > latest))
+    """Dates before 2000 or more than a year after ``today`` (the import) are problems (SPEC §3;
+    :data:`~productivity.ingest.values.EARLIEST`). Returns the mask of out-of-window rows
+    (``values`` are parsed dates or date-times)."""
+    outside = outside_window(values, today)
     log.add_mask(
         outside,
         label,
         text,
-        f"date outside the expected window: expected a date from {EARLIEST_DATE:%Y} to no more "
-        "than a year after the import",
+        f"outside the expected window: expected a date {window_text(today)}; placeholders "
+        "such as 9999-12-31 or 1900-01-01 are not dates",
     )
     return outside
 

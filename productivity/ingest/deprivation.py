@@ -10,11 +10,12 @@ quintile.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 
-from productivity.ingest.checks import ParsedFile
+from productivity.ingest.checks import ParsedFile, check_lengths
 from productivity.ingest.dm01 import (
     DM01_TESTS,
     PERIOD_EXPECTED,
@@ -77,7 +78,7 @@ IMD_COLUMNS = (
 )
 
 
-def looks_like_deprivation(headers) -> bool:
+def looks_like_deprivation(headers: Iterable[object]) -> bool:
     names = SPEC.lookup()
     found = {names.get(norm(h)) for h in headers}
     return bool(found & set(MARKERS)) and {"period", "provider_code"} <= found
@@ -107,6 +108,7 @@ def parse_deprivation(
     log.raise_if_any()
     f = canonical_frame(table, cols, SPEC.columns, cmap.constants)
     label = cols.label
+    check_lengths(f, SPEC.columns, log, label)
     labels = {c: label(c) for c in SPEC.columns}
     period = parse_periods(f["period"])
     log.add_mask(
@@ -173,4 +175,6 @@ def parse_deprivation(
         trust_codes=tuple(sorted(frame["provider_code"].unique())),
         period_from=periods.min().date() if len(frame) else None,
         period_to=periods.max().date() if len(frame) else None,
+        row_dates=period,
+        date_label=label("period"),
     )

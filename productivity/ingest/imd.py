@@ -14,13 +14,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from productivity.ingest.reading import read_table
 from productivity.ingest.tabular import (
     Columns,
     ColumnSpec,
     ProblemLog,
     canonical_frame,
     match_columns,
-    read_table,
 )
 from productivity.ingest.values import parse_numbers
 

@@ -154,5 +154,6 @@ def parse_pathology(
     specimens = specimens[~repeated].reset_index(drop=True)
     notes = (f"{int(repeated.sum())} exact repeated rows dropped",) if repeated.any() else ()
     return ParsedFile.dated(
-        "pathology", log, "pathology_specimen", specimens, notes, "received_datetime"
-    )
+        "pathology", log, "pathology_specimen", specimens, notes, "received_datetime",
+        row_dates=received[~repeated], date_label=label("received_datetime"),
+    )  # fmt: skip

@@ -1,9 +1,11 @@
 """Refuse patient-identifiable data before anything else is read.
 
-The store never holds NHS numbers, names, dates of birth or postcodes (SPEC §3). A column is
-refused when its header names one of those, or when most of its values look like one: 10 digits
-passing the NHS number modulus-11 check, or a full UK postcode. Values are never echoed back in
-the message, so the refusal itself cannot leak them into logs or the import history.
+The store never holds NHS numbers, names, dates of birth, postcodes, MRNs or hospital numbers
+(SPEC §3). A column is refused when its header names one of those (exactly, or as words within
+it: ``Date of Birth (DOB)``, ``Pt Name``, ``Hospital Number``), or when most of its values look
+like one: 10 digits passing the NHS number modulus-11 check, or a full UK postcode. Values are
+never echoed back in the message, so the refusal itself cannot leak them into logs or the import
+history.
 """
 
 from __future__ import annotations
@@ -79,6 +81,15 @@ PID_HEADERS: frozenset[str] = frozenset(
         "local patient id",
     )
 )
+# Words that name an identifier wherever they appear in a header ("Patient DOB", "MRN (local)").
+# "hospital" alone is a site alias, so only "hospital number/no/id" counts.
+PID_WORDS = re.compile(
+    r"\b(?:nhs (?:number|no|num|id)|date of birth|dob|birth ?date|mrn|medical record (?:number|no)"
+    r"|hospital (?:number|no|num|id)|hosp (?:number|no)|case ?notes? (?:number|no)|pt name"
+    r"|patient (?:name|id|identifier|number|no)|local patient (?:id|identifier|number)"
+    r"|pas (?:number|no|id)|forenames?|surname|first name|last name|family name|given names?"
+    r"|full name|post ?code(?! (?:district|sector|area|outward))|address)\b"
+)
 NHS_NUMBER_SHAPE = r"\d{3}[ -]?\d{3}[ -]?\d{4}"
 POSTCODE_SHAPE = r"(?i)(?:[A-Z]{1,2}\d[A-Z\d]?|GIR) ?\d[A-Z]{2}"
 # A column is judged identifiable when at least this share of its non-empty values look so.
@@ -108,17 +119,23 @@ def _share(mask: pd.Series, filled: pd.Series) -> float:
     return float(mask.sum()) / count if count else 0.0
 
 
+def is_pid_header(header: object) -> bool:
+    """True when a header names a patient identifier (see :data:`PID_WORDS`)."""
+    words = re.sub(r"[^a-z0-9]+", " ", str(header).lower()).strip()
+    return squash(header) in PID_HEADERS or PID_WORDS.search(words) is not None
+
+
 def check_pid(table: Table, log: ProblemLog) -> None:
     """Add a problem for every column of ``table`` that holds patient-identifiable data."""
     frame = table.frame
     for header in frame.columns:
-        if squash(header) in PID_HEADERS:
+        if is_pid_header(header):
             log.add(
                 table.header_row,
                 header,
                 None,
                 "patient-identifiable column refused (NHS number, name, date of birth, "
-                "postcode or hospital number): remove it from the export, or import with "
+                "postcode, MRN or hospital number): remove it from the export, or import with "
                 "--drop-identifiers; the store never holds such data",
             )
             continue

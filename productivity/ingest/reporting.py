@@ -260,7 +260,10 @@ def parse_reporting(
     log.raise_if_any()
     events = events[~repeated].reset_index(drop=True)
     notes = (f"{int(repeated.sum())} exact repeated rows dropped",) if repeated.any() else ()
-    return ParsedFile.dated("reporting", log, "reporting_event", events, notes, "test_datetime")
+    return ParsedFile.dated(
+        "reporting", log, "reporting_event", events, notes, "test_datetime",
+        row_dates=test[~repeated], date_label=label("test_datetime"),
+    )  # fmt: skip
 
 
 def _modalities(f: pd.DataFrame, log: ProblemLog, label: Callable[[str], str]) -> pd.Series:

@@ -19,22 +19,20 @@ from productivity.ingest.bookings import SPEC as BOOKINGS_SPEC
 from productivity.ingest.deprivation import looks_like_deprivation
 from productivity.ingest.echo import SPEC as ECHO_SPEC
 from productivity.ingest.endoscopy import SPEC as ENDOSCOPY_SPEC
+from productivity.ingest.excel import read_sheets, rows_table
 from productivity.ingest.imaging import SPEC as IMAGING_SPEC
 from productivity.ingest.pathology import SPEC as PATHOLOGY_SPEC
-from productivity.ingest.reporting import SPEC as REPORTING_SPEC
-from productivity.ingest.tabular import (
+from productivity.ingest.reading import (
     CSV_SUFFIXES,
     EXCEL_SUFFIXES,
     SUFFIXES,
-    ColumnSpec,
-    Table,
     csv_table,
     decode,
-    norm,
-    read_sheets,
-    rows_table,
+    read_bytes,
     unzip_csv,
 )
+from productivity.ingest.reporting import SPEC as REPORTING_SPEC
+from productivity.ingest.tabular import ColumnSpec, Table, norm
 from productivity.ingest.theatre import SPEC as THEATRE_SPEC, milestone_code
 
 KINDS: tuple[str, ...] = (
@@ -72,18 +70,13 @@ class Source:
 
 def open_source(path: Path, data: bytes | None = None) -> Source:
     if data is None:
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise InputError.single(path.name, f"file not found: {path}") from None
-        except IsADirectoryError:
-            raise InputError.single(path.name, "expected a file, not a folder") from None
+        data = read_bytes(path)
     suffix = path.suffix.lower()
     if suffix == ".zip":
         inner, text = unzip_csv(path, data)
         return Source(path, data, table=csv_table(text, f"{path.name}/{inner}"))
     if suffix in CSV_SUFFIXES:
-        return Source(path, data, table=csv_table(decode(data), path.name))
+        return Source(path, data, table=csv_table(decode(data, path.name), path.name))
     if suffix in EXCEL_SUFFIXES:
         sheets = read_sheets(data, path.name)
         if not sheets or not any(any(c for c in r) for rows in sheets.values() for r in rows):

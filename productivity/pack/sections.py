@@ -12,6 +12,7 @@ and benchmarks come from the column catalogue (:mod:`productivity.columns`), num
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import cast
 
@@ -353,4 +354,7 @@ def _methodology(bench: Benchmarks) -> list[Section]:
 def png(chart: alt.TopLevelMixin, width: int) -> bytes:
     """The app's chart as a PNG ``width`` px wide; its only change is the font fallback list."""
     sized = chart.properties(width=width).configure(font=CHART_FONT)
-    return bytes(vl_convert.vegalite_to_png(sized.to_json(), scale=PNG_SCALE))
+    # Altair leaves NaN in an all-empty text column (a source the store lacks, an SPC flag a
+    # lone trust cannot have), which is not JSON: make every NaN a null.
+    spec = json.dumps(json.loads(sized.to_json(), parse_constant=lambda _name: None))
+    return bytes(vl_convert.vegalite_to_png(spec, scale=PNG_SCALE))

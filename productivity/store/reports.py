@@ -211,15 +211,22 @@ def trust_scorecard(
         )
         columns = ["trust_code", "dm01_within_6_weeks", "dm01_13_plus_weeks", "dm01_waiting_6_plus"]
         card = card.merge(totals[columns], on="trust_code", how="left")
-    # The scorecard's columns, each judged against its benchmark from the column catalogue.
+    # The scorecard's columns, each judged against its benchmark from the column catalogue. A
+    # store without some source (theatres only, no DM01 yet) still has every column, empty and
+    # numeric (an empty source merged in is object dtype, whose all-NaN chart data is not JSON),
+    # so the pages and the pack say what is missing instead of failing on a KeyError.
     keys = [column.key for column in SCORECARD]
-    card = card.assign(**{key: float("nan") for key in keys if key not in card.columns})
+    for key in (*keys, *SCORECARD_COUNTS):
+        values = card[key] if key in card.columns else pd.Series(float("nan"), index=card.index)
+        card[key] = pd.to_numeric(values, errors="coerce").astype("float64")
     for column in SCORECARD:
         card[f"{column.key}_meets"] = column.judged_by(benchmarks).meets_each(card[column.key])
     card = card[card[keys].notna().any(axis=1)]
     return rank_opportunity(card, measure, ranking)
 
 
+# Scorecard counts that come from one source each (absent when the store lacks it).
+SCORECARD_COUNTS = ("additional_scans", "scans", "dm01_waiting_6_plus")
 # Opportunity measure -> (opportunity column, current activity column, what it counts).
 OPPORTUNITY_MEASURES: dict[str, tuple[str, str, str]] = {
     "theatre": ("realisable_additional_cases", "completed_cases", "additional theatre cases"),

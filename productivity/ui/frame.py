@@ -25,6 +25,7 @@ from productivity.modalities import KEYS as MODALITY_KEYS
 from productivity.store import facts, marts, readers, reports
 from productivity.store.db import get_engine, init_db
 from productivity.ui import auth
+from productivity.ui.widgets import plain
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES: tuple[tuple[str, str, str], ...] = (
@@ -104,7 +105,11 @@ def frame(title: str, *, filters: tuple[str, ...] = ("trust", "period")) -> View
     """Draw the common frame and return the filters. Call it first on every page."""
     _navigation_when_run_directly(title)
     st.set_page_config(page_title=f"{title} · Productivity monitor", page_icon="🏥", layout="wide")
-    user = auth.current_user()
+    try:
+        user = auth.current_user()
+    except auth.AuthConfigError as error:  # fail closed: no data, no local mode
+        auth.config_error_screen(error)
+        st.stop()
     if user.must_sign_in:
         auth.sign_in_screen()
         st.stop()
@@ -129,7 +134,7 @@ def frame(title: str, *, filters: tuple[str, ...] = ("trust", "period")) -> View
             # Plain ODS codes as options, so that ?trust=RBL works in a shared URL.
             choice = st.selectbox("Trust", [ALL, *held.trusts], key="trust", bind="query-params")
             if choice != ALL:
-                st.caption(held.trust_names.get(choice, choice))
+                st.caption(plain(held.trust_names.get(choice, choice)))
             trust = None if choice == ALL else choice
         period = marts.Period()
         if "period" in filters and months:

@@ -1,6 +1,9 @@
 """Shared page widgets: tables with their downloads, charts with their tables, empty states.
 
-Streamlit only; no SQL and no metric arithmetic (pages pass shaped frames in).
+Streamlit only; no SQL and no metric arithmetic (pages pass shaped frames in). Text from data
+(trust, site, theatre and specialty names, file names, import messages) goes through
+:func:`plain` before it reaches a caption, header, label or message, since Streamlit renders
+those as Markdown: a site named ``[click me](http://…)`` must show as text, not a link.
 """
 
 from __future__ import annotations
@@ -16,7 +19,19 @@ from streamlit.delta_generator import DeltaGenerator
 
 from productivity.columns import COLUMNS
 from productivity.errors import InputError
-from productivity.export import suppress_small_numbers
+from productivity.export import suppress_small_numbers, to_csv
+
+# Every ASCII punctuation mark that Markdown or Streamlit's directives (:material/x:, :red[x],
+# $math$) give a meaning; CommonMark lets any of them be escaped with a backslash.
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:=^&@\"'])")
+
+
+def plain(text: object) -> str:
+    """Text from data made safe for Markdown: every special character escaped, line breaks as
+    spaces, so it shows literally (no link, image, heading, icon or autolinked address)."""
+    one_line = re.sub(r"[\r\n]+", " ", str(text))
+    return _MARKDOWN.sub(r"\\\1", one_line)
+
 
 # What st.column_config takes for a Python format spec: fractions as percent, others printf.
 _PRINTF = re.compile(r"(,?)\.(\d+)f")
@@ -29,10 +44,11 @@ def empty_state(message: str) -> None:
 
 
 def download(frame: pd.DataFrame, name: str, label: str = "Download CSV") -> None:
-    """A CSV download of a chart's table, with small-number suppression applied."""
+    """A CSV download of a chart's table, with small-number suppression applied and text that a
+    spreadsheet would run as a formula neutralised (:func:`productivity.export.to_csv`)."""
     st.download_button(
         label,
-        suppress_small_numbers(frame).to_csv(index=False).encode(),
+        to_csv(suppress_small_numbers(frame)).encode(),
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"download-{name}",
@@ -56,7 +72,7 @@ def choose(
         label, [every, *choices], key=label.lower(), bind="query-params", **options
     )
     if names and chosen in names:
-        where.caption(names[chosen])
+        where.caption(plain(names[chosen]))
     return None if chosen == every else chosen
 
 
