@@ -31,6 +31,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/Overview.py", "Overview", ":material/dashboard:"),
     ("pages/Theatres.py", "Theatres", ":material/surgical:"),
     ("pages/Diagnostics.py", "Diagnostics", ":material/radiology:"),
+    ("pages/Reporting.py", "Reporting and pathology", ":material/assignment_turned_in:"),
     ("pages/Mutual_aid.py", "Mutual aid", ":material/swap_horiz:"),
     ("pages/Inequalities.py", "Health inequalities", ":material/diversity_3:"),
     ("pages/Data.py", "Data", ":material/upload_file:"),
