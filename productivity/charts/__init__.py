@@ -39,6 +39,7 @@ from productivity.charts.statistics import (
     SPC_STYLES,
     VARIATION_TEXT,
     funnel_chart,
+    ratio_funnel_chart,
     spc_chart,
 )
 from productivity.charts.theme import (
@@ -95,6 +96,7 @@ __all__ = [
     "distribution",
     "forest_chart",
     "funnel_chart",
+    "ratio_funnel_chart",
     "heatmap",
     "metric_vs_benchmark",
     "nhs_theme",
