@@ -4,7 +4,7 @@ import streamlit as st
 
 from productivity import charts, ui
 from productivity.store import marts, reports
-from productivity.views import overview as ov
+from productivity.views import overview as ov, reporting as rv
 
 view = ui.frame("Overview")
 
@@ -19,6 +19,12 @@ def load_outliers(start: str | None, end: str | None, measure: str, overdispersi
 def load_ratio_outliers(start: str | None, end: str | None, overdispersion: bool):
     period = marts.Period(start, end)
     return ov.scan_ratio_outliers(ui.engine(), period, ui.benchmarks(), overdispersion)
+
+
+@st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
+def load_turnaround(start: str | None, end: str | None):
+    period, names = marts.Period(start, end), ui.store_facts().trust_names
+    return rv.turnaround_scorecard(ui.engine(), period, ui.benchmarks(), names)
 
 
 # Plain option labels (no format_func), so the URL holds what the user sees: ?ranking=Share.
@@ -112,6 +118,17 @@ else:
 st.subheader("Every trust against the national benchmarks")
 st.caption("✓ meets the benchmark · ✗ short of it · – no data. Colour only repeats the mark.")
 ui.show_table(ov.scorecard_table(card, ui.benchmarks()))
+
+st.subheader("Reporting, pathology and missed appointments")
+st.caption(
+    "Share within each turnaround target (✓/✗), the DNA rate and the standardised DNA ratio "
+    "(1 = as expected for the trust's deprivation mix). Details on the Reporting and pathology "
+    "and Health inequalities pages."
+)
+turnaround = load_turnaround(view.period.start, view.period.end)
+if view.trust:
+    turnaround = turnaround[turnaround["Trust"].str.startswith(view.trust)]
+ui.show_table(turnaround, "turnaround-scorecard")
 
 ui.what_if_section(view)
 ui.board_pack_button(view)

@@ -25,7 +25,7 @@ def test_the_page_draws_every_section_with_a_download(page):
     assert len(at.get("vega_lite_chart")) == 5
     # the every-benchmark table's download, then one beside each chart
     assert len(at.get("download_button")) == 6
-    marks = table(at, "CT reporting, urgent")
+    marks = table(at, "CT urgent")
     assert marks.iloc[:, 1].str[0].isin(["✓", "✗", "–"]).all()
 
 

@@ -41,6 +41,15 @@ DRILL_HEADINGS: dict[str, str] = {
     "lab": "Laboratory",
     "specimen_type": "Specimen type",
 }
+# Each measure's heading in a narrow table (the benchmark's label is the long form).
+MEASURE_SHORT: dict[str, str] = {
+    "reporting_ct_urgent": "CT urgent",
+    "reporting_ct_routine": "CT routine",
+    "reporting_mri_urgent": "MRI urgent",
+    "reporting_mri_routine": "MRI routine",
+    "reporting_all_28_days": "All in 28 days",
+    "pathology_cancer_10_days": "Cancer histo. 10 wd",
+}
 MIN_SPC_MONTHS = 2  # one moving range at least; fewer than spc.MIN_POINTS are trial limits
 
 
@@ -195,7 +204,7 @@ def benchmark_table(
     out = pd.DataFrame({"Trust": trust_name(pd.Series(shares.index), names)})
     for measure in dict.fromkeys(trusts["measure"]):
         bench = benchmarks[measure]
-        out[against(bench.label.split(":")[0], bench)] = marked(
+        out[against(MEASURE_SHORT[measure], bench)] = marked(
             shares[measure].to_numpy(), ".1%", bench
         )
     return out
@@ -268,3 +277,39 @@ def backlog_wide(backlog: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFram
     out.insert(0, "Trust", trust_name(pd.Series(wide.index), names).to_numpy())
     out["Total"] = wide.sum(axis=1).to_numpy()
     return out
+
+
+def turnaround_scorecard(
+    engine: Engine, period: marts.Period, benchmarks: Benchmarks, names: Mapping[str, str]
+) -> pd.DataFrame:
+    """Every trust against the six turnaround targets (✓/✗), with its DNA rate and standardised
+    DNA ratio: the Overview's and the board pack's turnaround and attendance scorecard.
+
+    A trust with no events of a kind shows – for that kind's targets.
+    """
+    from productivity.views import dna  # the attendance half of the scorecard
+
+    counts = read_mart(engine, TURNAROUND, period)
+    shares = with_share(counts, ["trust_code", "measure"]) if not counts.empty else counts
+    ratios = dna.dna_view(engine, period, None, None).ratios
+    trusts = sorted(set(shares.get("trust_code", [])) | set(ratios.get("trust_code", [])))
+    out = pd.DataFrame({"trust_code": trusts})
+    for measure in MEASURE_FILTERS:
+        bench = benchmarks[measure]
+        mine = shares[shares["measure"] == measure] if not shares.empty else shares
+        values = out["trust_code"].map(
+            dict(zip(mine.get("trust_code", []), mine.get("share_within_target", []), strict=True))
+        )
+        out[against(MEASURE_SHORT[measure], bench)] = marked(values.to_numpy(), ".1%", bench)
+    dna_rates = dict(zip(ratios.get("trust_code", []), ratios.get("dna_rate", []), strict=True))
+    ratio = dict(
+        zip(ratios.get("trust_code", []), ratios.get("standardised_ratio", []), strict=True)
+    )
+    out[COLUMNS["dna_rate"].short] = (
+        out["trust_code"].map(dna_rates).map(COLUMNS["dna_rate"].format)
+    )
+    out[COLUMNS["standardised_ratio"].short] = (
+        out["trust_code"].map(ratio).map(COLUMNS["standardised_ratio"].format)
+    )
+    out.insert(0, "Trust", trust_name(out["trust_code"], names))
+    return out.drop(columns="trust_code")
