@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
+from productivity.columns import format_value
 from productivity.metrics.attendance import dna_by_quintile, dna_rate, standardised_dna_ratio
 from productivity.stats import spc
 from productivity.stats.ratio_funnel import RatioFunnel, ratio_funnel
@@ -110,9 +111,12 @@ def quintile_table(by_quintile: pd.DataFrame, names: Mapping[str, str]) -> pd.Da
     known = by_quintile[by_quintile["imd_quintile"].notna() & (by_quintile["appointments"] > 0)]
     wide = known.pivot(index="trust_code", columns="imd_quintile", values="dna_rate")
     wide = wide.reindex(columns=list(QUINTILE_NAMES)).rename(columns=QUINTILE_NAMES)
-    out = wide.reset_index(drop=True).astype(float)
-    out.insert(0, "Trust", [f"{c} · {names[c]}" if c in names else c for c in wide.index])
+    out = wide.reset_index(drop=True).astype(object)
+    out.insert(0, "Trust", list(wide.index))
     out["Q1 − Q5 gap"] = out[QUINTILE_NAMES[MOST]] - out[QUINTILE_NAMES[LEAST]]
+    rates = [*QUINTILE_NAMES.values(), "Q1 − Q5 gap"]
+    out[rates] = out[rates].map(lambda v: format_value(v, ".1%"))  # the download keeps numbers
+    out["Name"] = [names.get(c, "") for c in wide.index]  # last: the rates stay in view
     return out
 
 
@@ -121,13 +125,14 @@ def funnel_table(funnel: RatioFunnel, names: Mapping[str, str]) -> pd.DataFrame:
     units = funnel.units
     return pd.DataFrame(
         {
-            "Trust": [f"{c} · {names[c]}" if c in names else c for c in units["unit"]],
+            "Trust": units["unit"],
             "Observed DNAs": units["observed"],
             "Expected DNAs": units["expected"].round(1),
             "Standardised ratio": units["ratio"].round(3),
             "Lower 99.8%": units["lower_998"].round(3),
             "Upper 99.8%": units["upper_998"].round(3),
             "Position": units["position"],
+            "Name": [names.get(c, "") for c in units["unit"]],  # last: the numbers stay in view
         }
     )
 

@@ -214,8 +214,9 @@ def measure_table(trusts: pd.DataFrame, measure: str, names: Mapping[str, str]) 
     """One measure per trust, numeric (formatted by the column catalogue in the table)."""
     rows = trusts[trusts["measure"] == measure]
     columns = [*COUNTS, "share_within_target", "median_days"]
-    out = rows[columns].reset_index(drop=True)
-    out.insert(0, "Trust", trust_name(rows["trust_code"], names).to_numpy())
+    out = rows[["trust_code", *columns]].reset_index(drop=True)
+    # The code first and the name last, so the numbers stay in view beside the chart.
+    out["Name"] = out["trust_code"].map(lambda c: names.get(c, "")).to_numpy()
     return out
 
 
@@ -274,8 +275,9 @@ def backlog_wide(backlog: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFram
     )
     wide = wide.reindex(columns=list(AGE_BANDS), fill_value=0).fillna(0).astype("int64")
     out = wide.reset_index(drop=True).rename(columns=lambda b: f"{b} days")
-    out.insert(0, "Trust", trust_name(pd.Series(wide.index), names).to_numpy())
+    out.insert(0, "Trust", list(wide.index))
     out["Total"] = wide.sum(axis=1).to_numpy()
+    out["Name"] = [names.get(c, "") for c in wide.index]  # last: the counts stay in view
     return out
 
 
