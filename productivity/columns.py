@@ -54,6 +54,9 @@ PER_WEEK = Unit("per week", ",.1f")
 WEEKS = Unit("weeks", ".1f")
 FLAG = Unit("flag", "")  # True/False: the reports' meets_* columns
 RANK = Unit("rank", "d")
+DAYS = Unit("days", ".1f")
+WHOLE_DAYS = Unit("days", ",.0f")
+LABEL = Unit("label", "")  # a key in words (a measure, a day kind, a quintile)
 
 
 @dataclass(frozen=True)
@@ -107,8 +110,11 @@ class Term:
     formula: str
 
 
-AREAS = ("Theatres", "Theatre opportunity", "Diagnostics", "DM01 waits", "Ranking")
-_TH, _OP, _DX, _WT, _RK = AREAS
+AREAS = (
+    "Theatres", "Theatre opportunity", "Diagnostics", "DM01 waits", "Turnaround and attendance",
+    "Ranking",
+)  # fmt: skip
+_TH, _OP, _DX, _WT, _TA, _RK = AREAS
 
 # The order is the Methodology page's. A meaning says what the number is; a formula how.
 CATALOGUE: tuple[Column | Term, ...] = (
@@ -292,6 +298,70 @@ CATALOGUE: tuple[Column | Term, ...] = (
            "at benchmark productivity, against the number waiting 6+ weeks for that test at that "
            "trust. 0 when nobody waits 6+ weeks; no figure when there is no additional capacity.",
            "waiting 6+ weeks ÷ additional scans (tests) a week at benchmark", better="lower"),
+    # Turnaround and attendance (SPEC §4)
+    Column("measure", "Turnaround measure", "Measure", _TA, LABEL,
+           "Which turnaround target a row is judged against: CT urgent ({reporting_ct_urgent}) "
+           "and routine ({reporting_ct_routine}), MRI urgent ({reporting_mri_urgent}) and routine "
+           "({reporting_mri_routine}: 7 days exactly as the workplan states it, possibly a typo "
+           "for 28; override it in a local benchmark file), every examination within 28 days "
+           "({reporting_all_28_days}), and cancer histopathology within 10 working days "
+           "({pathology_cancer_10_days}).",
+           "a benchmark key: reporting_* or pathology_cancer_10_days"),
+    Column("events", "Events", "Events", _TA, COUNT,
+           "Imaging examinations (or histopathology specimens) the measure covers, counted in the "
+           "month of the test (or receipt).", "within + breaches + pending"),
+    Column("within_target", "Within target", "Within", _TA, COUNT,
+           "Events reported within the measure's days.", "count of turnaround ≤ N days"),
+    Column("breaches", "Breaches", "Breaches", _TA, COUNT,
+           "Events reported later than the measure's days, or still unreported and already older "
+           "than them at the as-at moment (the trust's latest timestamp of that kind).",
+           "reported after N days + unreported and older than N days", better="lower"),
+    Column("pending", "Pending", "Pending", _TA, COUNT,
+           "Unreported events not yet older than the measure's days: left out of the share, and "
+           "shown as a count.", "unreported and age ≤ N days"),
+    Column("share_within_target", "Share within target", "Within target", _TA, FRACTION,
+           "The share of decided events reported in time; empty (not 0) when nothing is decided."
+           " Days are calendar days (report date − test date, same day 0) or, for pathology, "
+           "England working days (weekends and bank holidays from a maintained calendar left "
+           "out; a Friday test reported on Monday is 1).",
+           "within ÷ (within + breaches)", better="higher"),
+    Column("target_share", "Target share", "Target", _TA, FRACTION,
+           "The share the benchmark file asks to be within target.", "the measure's value"),
+    Column("target_days", "Target days", "Days", _TA, WHOLE_DAYS,
+           "The N of \"within N days\", from the benchmark file.", "the measure's days"),
+    Column("day_kind", "Day kind", "Day kind", _TA, LABEL,
+           "Whether the target's days are calendar or working days.", "calendar | working"),
+    Column("median_days", "Median turnaround", "Median days", _TA, DAYS,
+           "The median turnaround of reported events only, in the measure's day kind.",
+           "median of days over reported events", better="lower"),
+    Column("unreported", "Unreported backlog", "Unreported", _TA, COUNT,
+           "Events with no report at the as-at moment, by calendar age: 0–7, 8–14, 15–28 and 29+ "
+           "days since the test (receipt).", "count of unreported events per age band",
+           better="lower"),
+    Column("appointments", "Appointments", "Appointments", _TA, COUNT,
+           "Appointments that were due: attended (codes 5, 6), arrived late and not seen (7) or "
+           "did not attend (3). Cancellations (2, 4) and future ones (0) are in neither count.",
+           "codes 5 + 6 + 7 + 3"),
+    Column("dnas", "Did not attend", "DNAs", _TA, COUNT,
+           "Appointments missed: did not attend (3) or arrived too late to be seen (7).",
+           "codes 3 + 7", better="lower"),
+    Column("dna_rate", "DNA rate", "DNA rate", _TA, FRACTION,
+           "The share of due appointments missed. No national target ({dna_rate}): compared with "
+           "the system's own rate, by IMD quintile, and through the standardised ratio.",
+           "DNAs ÷ appointments", benchmark="dna_rate"),
+    Column("imd_quintile", "IMD quintile", "IMD quintile", _TA, LABEL,
+           "The IMD 2019 quintile of the patient's neighbourhood: 1 the most deprived fifth of "
+           "England, 5 the least (from a decile, or an LSOA code through the same lookup as "
+           "waits).", "ceil(decile ÷ 2)"),
+    Column("expected_dnas", "Expected DNAs", "Expected DNAs", _TA, RATIO,
+           "The DNAs a trust would have at the whole system's DNA rate in each IMD quintile, for "
+           "the same services and period (indirect standardisation for deprivation mix).",
+           "Σ over quintiles of appointments × the system's DNA rate in the quintile"),
+    Column("standardised_ratio", "Standardised DNA ratio", "DNA ratio", _TA, RATIO,
+           "Observed ÷ expected DNAs: 1 is as expected for the trust's deprivation mix. Shown "
+           "on a ratio funnel with 95% and 99.8% limits (exact Poisson, or widened for "
+           "overdispersion); over the whole system observed = expected.",
+           "DNAs ÷ expected DNAs", better="lower"),
     # Ranking
     Column("opportunity", "Opportunity", "Opportunity", _RK, COUNT,
            "Realisable additional theatre cases plus additional scans, over the period.",

@@ -41,8 +41,9 @@ PAGES = [
     ("Theatres", "Theatres"),
     ("Look_ahead", "Every trust's next six weeks"),
     ("Diagnostics", "Diagnostics"),
+    ("Reporting", "Unreported backlog by age"),
     ("Mutual_aid", "Mutual aid"),
-    ("Inequalities", "Health inequalities"),
+    ("Inequalities", "Is the DNA gap widening?"),
     ("Data", "Import history"),
     ("Methodology", "Methodology"),
 ]
@@ -173,6 +174,36 @@ def test_every_page_renders(browser, server: str, path: str, ready_text: str):
         if name in ("overview", "theatres"):
             README_SHOTS.mkdir(parents=True, exist_ok=True)
             shutil.copy(SHOTS / f"{name}.png", README_SHOTS / f"{name}.png")
+    finally:
+        page.close()
+
+
+def test_the_reporting_page_takes_its_filters_from_the_url(browser, server: str):
+    target = "Cancer histopathology reported within 10 working days of receipt"
+    url = f"{server}/Reporting?trust=RBN&measure={target.replace(' ', '+')}"
+    page = open_page(browser, url, "by specimen type", SHOTS / "reporting-pathology.png")
+    try:
+        assert_no_exception(page)
+        main = page.locator("[data-testid='stMain']").inner_text()
+        assert "at RBN" in main and "Every trust against the pathology targets" in main
+        marker = page.locator("[data-testid='stMain']").get_by_text("Unreported backlog by age")
+        marker.first.scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / "reporting-lower.png"))
+        # one beside each chart and the every-target table; the SPC one is in its folded expander
+        assert page.get_by_role("button", name="Download CSV").count() >= 5
+    finally:
+        page.close()
+
+
+def test_the_dna_sections_render_below_the_waits(browser, server: str):
+    page = open_page(browser, f"{server}/Inequalities?service=MRI", "Is the DNA gap widening?")
+    try:
+        assert_no_exception(page)
+        main = page.locator("[data-testid='stMain']")
+        main.get_by_text("Missed appointments (DNAs) by deprivation").scroll_into_view_if_needed()
+        wait_until_idle(page)
+        page.screenshot(path=str(SHOTS / "inequalities-dna.png"))  # the sections in view
+        assert "Standardised DNA ratio by trust: funnel" in main.inner_text()
     finally:
         page.close()
 

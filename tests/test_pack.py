@@ -19,8 +19,9 @@ from productivity.schema import DM01_TESTS
 from productivity.store import marts, reports
 from productivity.store.facts import store_facts
 
-# Title, headlines, ranking, one SPC chart, two funnels, DM01 waits, two methodology sections.
-SECTIONS = 9
+# Title, headlines, ranking, one SPC chart, two funnels, DM01 waits, reporting, pathology and
+# missed appointments, two methodology sections.
+SECTIONS = 10
 # In the PDF the benchmark table runs onto a second page (the turnaround benchmarks joined it).
 TRUST_PAGES = SECTIONS + 1
 HEADINGS = (
@@ -30,6 +31,7 @@ HEADINGS = (
     "Outlier or opportunity? Theatre capped utilisation",
     "Outlier or opportunity? DM01 % within 6 weeks",
     "DM01 diagnostic waits",
+    "Reporting, pathology and missed appointments",
     "Methodology: benchmarks and their sources",
     "Methodology: how the figures are made",
 )
@@ -156,7 +158,8 @@ def test_collaborative_pptx_has_a_slide_per_section(demo_engine: Engine, latest:
     assert pack.COLLABORATIVE in texts[0]
     assert "SYNTHETIC DEMO DATA" in texts[0]
     tables = [shape for slide in deck.slides for shape in slide.shapes if shape.has_table]
-    assert len(tables) == 6  # scorecard, ranking, 2 funnels, DM01, benchmarks
+    # scorecard, ranking, 2 funnels, DM01, turnaround and attendance, benchmarks
+    assert len(tables) == 7
 
 
 def test_without_dejavu_the_pdf_falls_back_to_core_fonts_and_ascii(

@@ -42,6 +42,7 @@ from productivity.charts.statistics import (
     SPC_STYLES,
     VARIATION_TEXT,
     funnel_chart,
+    ratio_funnel_chart,
     spc_chart,
 )
 from productivity.charts.theme import (
@@ -99,6 +100,7 @@ __all__ = [
     "distribution",
     "forest_chart",
     "funnel_chart",
+    "ratio_funnel_chart",
     "heatmap",
     "lookahead_chart",
     "metric_vs_benchmark",

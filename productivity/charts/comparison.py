@@ -137,7 +137,7 @@ def ordered_bars(
     palette = [NHS_BLUE, NHS_ORANGE, NHS_RED, NHS_PURPLE, NHS_GREY, NHS_GREEN, NHS_DARK_BLUE]
     base = alt.Chart(frame).encode(
         x=alt.X(f"{category}:N", sort=list(frame[category]), title=None),
-        y=alt.Y(f"{value}:Q", title=label),
+        y=alt.Y(f"{value}:Q", title=label, axis=alt.Axis(format=axis_format(fmt))),
         tooltip=[category, colour, alt.Tooltip(f"{value}:Q", format=fmt)],
     )
     bars = base.mark_bar().encode(

@@ -29,7 +29,7 @@ from productivity.pack.content import Column, Section, pack_table
 from productivity.schema import DM01_TESTS
 from productivity.stats import funnel
 from productivity.store import marts, readers, rebase, reports
-from productivity.views import methodology, theatres as drilldown
+from productivity.views import methodology, reporting, theatres as drilldown
 from productivity.views.overview import OUTLIER_AXES, OUTLIER_MEASURES, outlier_flags
 
 MONTHS_COVERED = 12  # a pack reports the 12 months to its period
@@ -69,6 +69,7 @@ def sections(scope: Scope) -> list[Section]:
         *_spc(scope),
         *_funnels(scope),
         _dm01(scope),
+        _turnaround(scope),
         *_methodology(scope.bench),
     ]
 
@@ -313,6 +314,25 @@ def _dm01(scope: Scope) -> Section:
             "Backlog: the number waiting 6+ weeks ÷ tests done a week.",
         ),
         table=table,
+    )
+
+
+def _turnaround(scope: Scope) -> Section:
+    """The Overview's turnaround and attendance scorecard: every trust, six targets, DNAs."""
+    card = reporting.turnaround_scorecard(scope.engine, scope.window, scope.bench, {})
+    columns = [Column(str(c), str(c), width=0.7 if c == "Trust" else 1.0) for c in card.columns]
+    note = (
+        "Share of imaging examinations (cancer histopathology specimens) reported within each "
+        "target, of those decided: ✓ meets it, ✗ short of it, – no events. Unreported events "
+        "not yet past the deadline are pending and left out. DNA ratio: observed ÷ expected "
+        "DNAs at the system's rate in each IMD quintile (1 = as expected)."
+    )
+    if scope.trust:
+        note += f" {scope.trust} is in bold among the collaborative's trusts."
+    return Section(
+        "Reporting, pathology and missed appointments",
+        (note,),
+        table=pack_table(card, columns, highlight=[t == scope.trust for t in card["Trust"]]),
     )
 
 

@@ -33,6 +33,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/Theatres.py", "Theatres", ":material/surgical:"),
     ("pages/Look_ahead.py", "Look-ahead", ":material/event_upcoming:"),
     ("pages/Diagnostics.py", "Diagnostics", ":material/radiology:"),
+    ("pages/Reporting.py", "Reporting and pathology", ":material/assignment_turned_in:"),
     ("pages/Mutual_aid.py", "Mutual aid", ":material/swap_horiz:"),
     ("pages/Inequalities.py", "Health inequalities", ":material/diversity_3:"),
     ("pages/Data.py", "Data", ":material/upload_file:"),

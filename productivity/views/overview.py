@@ -12,21 +12,30 @@ import: the page wraps the readers in ``st.cache_data``.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
 from productivity.benchmarks import Benchmarks
 from productivity.charts import FUNNEL_FLAG_TEXT
-from productivity.columns import COLUMNS, MEETS, MISSES, MISSING, SCORECARD, marked
+from productivity.columns import COLUMNS, MEETS, MISSES, MISSING, SCORECARD, mark, marked
 from productivity.modalities import MODALITIES
 from productivity.stats import funnel
+from productivity.stats.ratio_funnel import RatioFunnel, ratio_funnel
 from productivity.store import marts, reports
 
-OUTLIER_MEASURES = {"theatre": "Theatre capped utilisation", "dm01": "DM01 % within 6 weeks"}
-OUTLIER_AXES = {  # measure -> (proportion label, volume label)
+OUTLIER_MEASURES = {
+    "theatre": "Theatre capped utilisation",
+    "dm01": "DM01 % within 6 weeks",
+    "scans": "Imaging scans ÷ scans at the benchmark rate",
+}
+OUTLIER_AXES = {  # measure -> (proportion or ratio label, volume label)
     "theatre": ("capped utilisation", "planned minutes"),
     "dm01": ("% within 6 weeks", "patients waiting"),
+    "scans": ("scans ÷ expected at benchmark", "scans expected at the benchmark rate (log axis)"),
 }
+RATIO_MEASURES = frozenset({"scans"})  # drawn on a ratio funnel (observed ÷ expected)
+CURVE_POINTS = 200
 
 
 def outliers(
@@ -42,6 +51,53 @@ def outliers(
     table, result = found.trusts, found.funnel
     low, high = max(1.0, table["denominator"].min() / 2), table["denominator"].max() * 2
     return table, funnel.funnel_curve(result.target, low, high, tau2=result.tau2), result
+
+
+def scan_ratio_outliers(
+    engine: Engine, period: marts.Period, bench: Benchmarks, overdispersion: bool
+) -> tuple[pd.DataFrame, pd.DataFrame, RatioFunnel]:
+    """Each trust's scans ÷ the scans its operational hours would hold at the benchmark rates
+    (CT, MRI and NOUS each at its own), on a ratio funnel; with the funnel's limit curves.
+
+    Expected = Σ over the trust's modalities of benchmark scans per hour × operational hours, so
+    1 is exactly the benchmark; the curves run from half the smallest expected to twice the
+    largest.
+    """
+    rows = reports.imaging_report(engine, "trust", period, bench)
+    rows = rows.assign(expected_scans=rows["benchmark_scans_per_hour"] * rows["operational_hours"])
+    per_trust = rows.groupby("trust_code", sort=True)[["scans", "expected_scans"]].sum()
+    per_trust = per_trust[per_trust["expected_scans"] > 0].reset_index()
+    result = ratio_funnel(per_trust, "trust_code", "scans", "expected_scans", overdispersion)
+    low, high = per_trust["expected_scans"].min() / 2, per_trust["expected_scans"].max() * 2
+    curve = result.curve(np.geomspace(max(1.0, low), high, CURVE_POINTS))
+    return result.units, curve, result
+
+
+def ratio_outlier_table(units: pd.DataFrame) -> pd.DataFrame:
+    """A ratio funnel's units in words: observed, expected, the ratio and where it falls."""
+    return pd.DataFrame(
+        {
+            "Trust": units["unit"],
+            "Scans": units["observed"].map("{:,.0f}".format),
+            "Expected at benchmark": units["expected"].map("{:,.0f}".format),
+            "Funnel": units["position"],
+            "Outlier?": units["outlier_998"].map({True: "⚠ outlier", False: "no"}),
+            # ✓/✗ with digits enough that 0.999 never reads as the benchmark 1.00
+            "Ratio": [mark(r, r >= 1, ".2f", benchmark=1.0) for r in units["ratio"]],
+        }
+    )
+
+
+def ratio_caption(result: RatioFunnel) -> str:
+    spread = (
+        f"limits widened for overdispersion (φ = {result.phi:.1f}, τ² = {result.tau2:.4f})"
+        if result.adjusted
+        else "exact Poisson limits"
+    )
+    return (
+        "Ratio = scans ÷ the scans the same operational hours would hold at the benchmark rate of "
+        f"each modality; 1 is the benchmark. {spread.capitalize()}; an outlier is outside 99.8%."
+    )
 
 
 def funnel_caption(result: funnel.FunnelResult) -> str:
