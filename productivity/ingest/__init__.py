@@ -148,11 +148,14 @@ def _parse(
     sessions_path: Path | None,
 ) -> ParsedFile:
     known = reference_trust_codes() if known_trusts is None else frozenset(known_trusts)
-    if kind == "dm01" and source.sheets is not None:
-        if dm01_workbook.looks_like_workbook(source.sheets):
-            return dm01_workbook.parse_workbook(
-                source.sheets, source.path.name, ProblemLog(source.path.name)
-            )
+    if (
+        kind == "dm01"
+        and source.sheets is not None
+        and dm01_workbook.looks_like_workbook(source.sheets)
+    ):
+        return dm01_workbook.parse_workbook(
+            source.sheets, source.path.name, ProblemLog(source.path.name)
+        )
     table = source.first_table()
     log = ProblemLog(table.label)
     check_pid(table, log)
