@@ -8,8 +8,8 @@ from productivity.columns import COLUMNS
 from productivity.errors import InputError
 from productivity.store import rebase
 from productivity.store.marts import Period
-from productivity.ui import auth
-from productivity.views import theatres as drilldown
+from productivity.ui import auth, unit_lead
+from productivity.views import theatre_measures as measures, theatres as drilldown
 from productivity.views.theatres import Unit
 
 view = ui.frame("Theatres", filters=("trust", "period", "specialty"))
@@ -78,33 +78,30 @@ if data.empty:
     ui.empty_state(f"No theatre lists for {unit.label} in the chosen period. Widen the filters.")
     st.stop()
 
-st.subheader(f"{unit.label}: {int(data.summary['lists'].iloc[0]):,} lists")
-tiles = drilldown.headline(data.summary, ui.benchmarks())
-for tile, (label, value, note) in zip(st.columns(len(tiles)), tiles, strict=True):
-    tile.metric(label, value, help=note)
-
-st.subheader("Utilisation over time")
-monthly = st.toggle("Monthly (weekly when off)", key="monthly", bind="query-params")
-over = data.monthly if monthly else data.weekly
-lines = drilldown.utilisation_long(over)
-trend = charts.trend(
-    lines, "period", "utilisation", "Utilisation", benchmark=bench.value, colour="measure"
-)
-note = drilldown.TREND_NOTE.format(target=bench.value, source=bench.source)
-name = "utilisation-monthly" if monthly else "utilisation-weekly"
-ui.chart_with_table(trend, over, name, columns=drilldown.TREND_COLUMNS, caption=note)
+st.subheader(measures.headline(unit.label, data.summary))
+unit_lead.tiles(measures.unit_tiles(data.summary, data.weekly, ui.benchmarks()))
+unit_lead.trend_section(data.weekly, data.monthly, unit, view.period)
 
 st.subheader("Where the planned minutes went")
-waterfall = charts.waterfall(data.waterfall)
-ui.chart_with_table(waterfall, data.waterfall, "lost-time", caption=drilldown.WATERFALL_NOTE)
+steps = measures.waterfall_hours(data.waterfall, int(data.summary["lists"].iloc[0]))
+waterfall = charts.waterfall(steps, "hours", "hours")
+columns = measures.WATERFALL_COLUMNS
+ui.chart_with_table(
+    waterfall, steps, "lost-time", columns=columns, caption=drilldown.WATERFALL_NOTE
+)
 
 st.subheader("Late starts and early finishes (share of lists with a case)")
 ui.chart_with_table(charts.bands(data.bands, "measure", "share", "band"), data.bands, "bands")
 
-st.subheader("Capped utilisation by day of week and session")
 capped = COLUMNS["capped_utilisation"]
-heat = charts.heatmap(data.heatmap, "weekday", "session", capped.key, capped.short)
-ui.chart_with_table(heat, data.heatmap, "heatmap", columns=drilldown.HEATMAP_COLUMNS)
+if view.trust:
+    unit_lead.ranking_section(unit, view.period, bench.value)
+else:
+    st.subheader("Capped utilisation by day of week and session")
+    heat = charts.heatmap(data.heatmap, "weekday", "session", capped.key, capped.short)
+    ui.chart_with_table(heat, data.heatmap, "heatmap", columns=drilldown.HEATMAP_COLUMNS)
+    st.caption("Choose a trust to rank its theatres, specialties and lists by lost time.")
+unit_lead.daycase_section(unit, view.period)
 
 st.subheader(f"{view.specialty or 'All specialties'}: every trust against the benchmark")
 # A site or theatre does not change the comparison: every trust, the unit's specialty.
@@ -116,6 +113,7 @@ ui.chart_with_table(bars, compare, "trust-comparison", columns=drilldown.COMPARI
 
 st.subheader("Has a change worked? Weekly capped utilisation (SPC)")
 chart_col, form_col = st.columns([3, 1])
+shift_box = form_col.container()
 with form_col:
     rebase_form(unit)
 stored = rebases(unit.key, bench.key)
@@ -125,6 +123,9 @@ with chart_col:
         ui.empty_state("An SPC chart needs at least 2 weeks of lists: widen the period.")
     else:
         result = drilldown.unit_spc(series, stored["date"], bench)
+        if unit_lead.change_in_words(shift_box, chart_col, unit, result, data.weekly, bench):
+            rebases.clear()
+            st.rerun()
         markers = drilldown.rebase_markers(stored, series)
         chart = charts.spc_chart(result, label=capped.heading, rebases=markers)
         st.altair_chart(chart, width="stretch")

@@ -20,17 +20,19 @@ from productivity.errors import InputError
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
 REPORT_KINDS = (
-    "theatre", "imaging", "endoscopy", "echo", "dm01", "quality", "reporting", "pathology",
-    "attendance",
+    "theatre", "imaging", "endoscopy", "echo", "dm01", "daycase", "quality", "reporting",
+    "pathology", "attendance",
 )  # fmt: skip
 IMPORT_KINDS = (
     "theatre", "imaging", "endoscopy", "echo", "dm01", "reporting", "pathology", "appointments",
+    "bookings",
 )  # fmt: skip
 # --by levels each report takes (the others take trust, site, theatre, specialty, month).
 REPORT_LEVELS = {
     "reporting": ("trust",),
     "pathology": ("trust",),
     "attendance": ("trust", "quintile"),
+    "daycase": ("trust", "site", "specialty", "month"),
 }
 
 

@@ -30,6 +30,13 @@ CASE_COLUMNS: tuple[str, ...] = (
     "cancel_clinical",
 )  # fmt: skip
 
+# Theatre bookings (the 6-4-2 look-ahead): one row per booked case on a future list; an unbooked
+# list is one row with empty case fields. consultant_code and booked_minutes are optional.
+BOOKING_COLUMNS: tuple[str, ...] = (
+    "trust_code", "site", "theatre", "session_date", "session", "planned_start", "planned_end",
+    "specialty", "case_id", "procedure_code", "priority", "consultant_code", "booked_minutes",
+)  # fmt: skip
+
 IMAGING_COLUMNS: tuple[str, ...] = (
     "trust_code", "site", "scanner_id", "modality", "date", "operational_hours", "scans",
 )  # fmt: skip

@@ -39,6 +39,7 @@ CHROMIUM_ARGS = [
 PAGES = [
     ("", "Every trust against the national benchmarks"),
     ("Theatres", "Theatres"),
+    ("Look_ahead", "Every trust's next six weeks"),
     ("Diagnostics", "Diagnostics"),
     ("Mutual_aid", "Mutual aid"),
     ("Inequalities", "Health inequalities"),
@@ -206,3 +207,34 @@ def test_deep_link_on_a_cold_server_shows_the_frame(browser, demo_url: str, tmp_
         page.close()
     finally:
         stop_server(process)
+
+
+def test_the_unit_leads_views_in_chromium(browser, server: str):
+    """The Theatres page drilled to a trust (tiles, ranking, day-case rates, the shift in words)
+    and the Look-ahead page for the same trust, with their controls bound to the URL."""
+    page = open_page(
+        browser, f"{server}/Theatres?trust=RBL&rank=Late+starts&trend=Overruns",
+        "Rank within the trust", SHOTS / "theatres-rbl.png",
+    )  # fmt: skip
+    try:
+        assert_no_exception(page)
+        main = page.locator("[data-testid='stMain']")
+        for text in ("Lost time", "On-the-day cancellations", "Day-case rates against BADS",
+                     "Late starts by day of week and session"):  # fmt: skip
+            assert main.get_by_text(text).count() >= 1, text
+        assert page.locator("[data-testid='stMetric']").count() == 12
+        assert page.get_by_role("tab", name="Specialties").count() == 1
+    finally:
+        page.close()
+    page = open_page(
+        browser, f"{server}/Look_ahead?trust=RBL&window=2+weeks+out",
+        "The lists, for the scheduling meeting", SHOTS / "look-ahead-rbl.png",
+    )  # fmt: skip
+    try:
+        assert_no_exception(page)
+        main = page.locator("[data-testid='stMain']")
+        assert main.get_by_text("Flagged 2 weeks out").count() == 1
+        assert main.get_by_text("Download CSV").count() >= 1
+        assert page.locator("[data-testid='stDataFrame']").count() >= 2
+    finally:
+        page.close()

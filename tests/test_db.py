@@ -341,7 +341,24 @@ def test_a_version_1_store_gets_the_deprivation_week_bands(engine):
     assert row["weeks_00"] is None and row["weeks_13_plus"] is None
     with engine.connect() as conn:
         versions = conn.execute(text("SELECT version FROM schema_version ORDER BY version"))
-        assert versions.scalars().all() == [1, 2]
+        assert versions.scalars().all() == list(range(1, db.SCHEMA_VERSION + 1))
+
+
+def test_a_version_2_store_gets_the_bookings_table_and_keeps_its_rows(engine):
+    """Version 3 added theatre_booking (the 6-4-2 look-ahead); nothing else changes."""
+    with db.write_transaction(engine) as conn:
+        conn.execute(text("DROP TABLE theatre_booking"))
+        conn.execute(text("DELETE FROM schema_version"))
+        conn.execute(text("INSERT INTO schema_version (version, applied_at) VALUES (2, :at)"),
+                     {"at": dt.datetime(2026, 5, 1, 9, 0)})  # fmt: skip
+        conn.execute(text("INSERT INTO trust VALUES ('RBL', 'Wirral', 'acute', NULL)"))
+    assert "theatre_booking" not in inspect(engine).get_table_names()
+    db.init_db(engine)
+    assert "theatre_booking" in inspect(engine).get_table_names()
+    assert _rows(engine, "trust", "trust_code")[0]["name"] == "Wirral"
+    with engine.connect() as conn:
+        versions = conn.execute(text("SELECT version FROM schema_version ORDER BY version"))
+        assert versions.scalars().all() == [2, 3]
 
 
 # The columns of every table at SCHEMA_VERSION. When this test fails, models.py has changed:
@@ -371,6 +388,8 @@ SCHEMA = {
     "import_run_id",
     "schema_version": "version applied_at",
     "site": "site trust_code site_name latitude longitude",
+    "theatre_booking": "id trust_code site theatre session_date session specialty planned_start "
+    "planned_end case_id procedure_code priority consultant_code booked_minutes import_run_id",
     "theatre_case": "id list_id case_id specialty procedure_code priority anaesthetic_start "
     "into_theatre knife_to_skin out_of_theatre cancelled cancel_reason cancel_clinical",
     "theatre_list": "list_id trust_code site theatre session_date session specialty "
@@ -384,7 +403,7 @@ def test_the_models_are_the_schema_of_the_newest_version():
         name: " ".join(c.name for c in table.columns)
         for name, table in sorted(SQLModel.metadata.tables.items())
     }
-    assert db.SCHEMA_VERSION == 2, "a new version: record its columns in SCHEMA"
+    assert db.SCHEMA_VERSION == 3, "a new version: record its columns in SCHEMA"
     assert models == SCHEMA
 
 

@@ -87,17 +87,21 @@ def trend(
     return as_layer(alt.layer(line, rule)).properties(height=300)
 
 
-def waterfall(steps: pd.DataFrame) -> alt.LayerChart:
-    """Lost-time waterfall: ``steps`` has step, minutes, kind (total|loss) in order."""
+def waterfall(
+    steps: pd.DataFrame, value: str = "minutes", title: str = "minutes"
+) -> alt.LayerChart:
+    """Lost-time waterfall: ``steps`` has step, ``value`` (minutes or hours) and kind
+    (total|loss|beside) in order; a ``label`` column, if present, is written on each bar."""
     data = steps.copy()
     data["order"] = range(len(data))
-    end = data["minutes"].where(data["kind"] == "total").ffill()
-    losses = data["minutes"].where(data["kind"] == "loss", 0).cumsum()
-    data["top"] = (end - losses + data["minutes"].where(data["kind"] == "loss", 0)).where(
-        data["kind"] == "loss", data["minutes"]
+    end = data[value].where(data["kind"] == "total").ffill()
+    losses = data[value].where(data["kind"] == "loss", 0).cumsum()
+    data["top"] = (end - losses + data[value].where(data["kind"] == "loss", 0)).where(
+        data["kind"] == "loss", data[value]
     )
-    data["bottom"] = (data["top"] - data["minutes"]).where(data["kind"] == "loss", 0)
-    data["label"] = data["minutes"].map(lambda m: f"{m:,.0f}")
+    data["bottom"] = (data["top"] - data[value]).where(data["kind"] == "loss", 0)
+    if "label" not in data:
+        data["label"] = data[value].map(lambda m: f"{m:,.0f}")
     base = alt.Chart(data).encode(
         x=alt.X(
             "step:N",
@@ -107,7 +111,7 @@ def waterfall(steps: pd.DataFrame) -> alt.LayerChart:
         )
     )
     bars = base.mark_bar().encode(
-        y=alt.Y("bottom:Q", title="minutes"),
+        y=alt.Y("bottom:Q", title=title),
         y2="top:Q",
         color=alt.Color(
             "kind:N",
@@ -116,9 +120,13 @@ def waterfall(steps: pd.DataFrame) -> alt.LayerChart:
             ),
             legend=None,
         ),
-        tooltip=["step", alt.Tooltip("minutes:Q", format=",.0f")],
+        tooltip=["step", alt.Tooltip(f"{value}:Q", format=",.0f"), "label:N"],
     )
-    text = base.mark_text(dy=-6, color=TEXT).encode(y="top:Q", text="label:N")
+    # A label may run over two lines ("\n"); it sits above the bar's top.
+    lines = int(data["label"].str.count("\n").max()) + 1
+    text = base.mark_text(
+        dy=-6 - 11 * (lines - 1), color=TEXT, fontSize=10 if lines > 1 else 11, lineBreak="\n"
+    ).encode(y="top:Q", text="label:N")
     chart: alt.LayerChart = (bars + text).properties(height=300)
     return chart
 

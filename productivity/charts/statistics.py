@@ -61,8 +61,8 @@ def spc_chart(
     """An XmR chart of an ``spc.xmr`` result: mean, limits, typed points, target, rebases.
 
     It draws the result's points, limits and icons as computed and never recomputes them.
-    Special-cause points are marked by shape *and* colour and named in the legend; the title
-    carries the variation and assurance icons as text.
+    Special-cause points are marked by shape *and* colour, carry their icon letter (I, C, H or
+    L) and are named in the legend; the title carries the variation and assurance icons as text.
     """
     variation, assurance = result.variation, result.assurance
     data = result.points.copy()
@@ -106,7 +106,14 @@ def spc_chart(
             "limits:N",
         ],
     )
-    layers: list[alt.Chart | alt.LayerChart] = [line, mean, upper, lower, dots]
+    # The icon letter on each special-cause point (I, C, H or L), as the legend names it.
+    letters = (
+        alt.Chart(data[data["special_cause"].astype(bool)].assign(icon=lambda f: f["type"].str[0]))
+        # A serif face, so that "I" reads as a letter and not as a tick mark.
+        .mark_text(dy=-13, fontSize=12, fontWeight="bold", color=TEXT, font="Georgia, serif")
+        .encode(x=x, y="value:Q", text="icon:N")
+    )
+    layers: list[alt.Chart | alt.LayerChart] = [line, mean, upper, lower, dots, letters]
     target = data["target"].dropna()
     if not target.empty:
         layers.append(benchmark_rule(float(target.iloc[0]), f"target {target.iloc[0]:{fmt}}"))

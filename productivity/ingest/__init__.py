@@ -11,7 +11,7 @@ stores the result in one transaction per file and records an ``import_run``. A f
 loaded (same SHA-256) is reported as a duplicate and adds nothing; a corrected file for the same
 trust and period replaces it. A bad file raises :class:`~productivity.errors.InputError` with up
 to 50 located problems, and a ``failed`` run is recorded so the Data page history shows it. One
-module per source (``theatre``, ``imaging``, ``endoscopy``, ``echo``, ``dm01``,
+module per source (``theatre``, ``bookings``, ``imaging``, ``endoscopy``, ``echo``, ``dm01``,
 ``dm01_workbook``, ``deprivation``, ``reporting``, ``pathology``, ``appointments``); ``store``
 is the only write path. With ``drop_identifiers`` a record-level extract's patient-identifiable
 columns are removed in memory before anything else, and the import record names them.
@@ -33,6 +33,7 @@ from productivity import settings
 from productivity.errors import InputError
 from productivity.ingest import dm01, dm01_workbook
 from productivity.ingest.appointments import parse_appointments
+from productivity.ingest.bookings import parse_bookings
 from productivity.ingest.checks import ParsedFile, reference_trust_codes
 from productivity.ingest.deprivation import looks_like_deprivation, parse_deprivation
 from productivity.ingest.echo import parse_echo
@@ -148,11 +149,8 @@ def _parse(
     sessions_path: Path | None,
 ) -> ParsedFile:
     known = reference_trust_codes() if known_trusts is None else frozenset(known_trusts)
-    if (
-        kind == "dm01"
-        and source.sheets is not None
-        and dm01_workbook.looks_like_workbook(source.sheets)
-    ):
+    workbook = source.sheets is not None and dm01_workbook.looks_like_workbook(source.sheets)
+    if kind == "dm01" and workbook and source.sheets is not None:
         return dm01_workbook.parse_workbook(
             source.sheets, source.path.name, ProblemLog(source.path.name)
         )
@@ -162,6 +160,8 @@ def _parse(
     log.raise_if_any()
     if kind == "theatre":
         return parse_theatre(table, cmap, known, log)
+    if kind == "bookings":
+        return parse_bookings(table, cmap, known, log)
     if kind == "imaging":
         return parse_imaging(table, cmap, known, log, sessions_path)
     if kind == "endoscopy":

@@ -89,10 +89,8 @@ def parse_endoscopy(
         f"unknown session: expected {SESSION_EXPECTED}",
     )
     f = f.assign(date=date, session=session)
-    if "used_points" in cols:
-        lists = _list_rows(f, cols, log)
-    else:
-        lists = _procedure_rows(f, cols, log)
+    rows = _list_rows if "used_points" in cols else _procedure_rows
+    lists = rows(f, cols, log)
     log.raise_if_any()
     lists = lists[list(ENDOSCOPY_COLUMNS)].reset_index(drop=True)
     lists["procedures"] = lists["procedures"].astype("Int64")

@@ -15,6 +15,7 @@ from pathlib import Path
 from productivity.errors import InputError
 from productivity.ingest import dm01, dm01_workbook
 from productivity.ingest.appointments import SPEC as APPOINTMENTS_SPEC
+from productivity.ingest.bookings import SPEC as BOOKINGS_SPEC
 from productivity.ingest.deprivation import looks_like_deprivation
 from productivity.ingest.echo import SPEC as ECHO_SPEC
 from productivity.ingest.endoscopy import SPEC as ENDOSCOPY_SPEC
@@ -38,9 +39,11 @@ from productivity.ingest.theatre import SPEC as THEATRE_SPEC, milestone_code
 
 KINDS: tuple[str, ...] = (
     "theatre", "imaging", "endoscopy", "echo", "dm01", "reporting", "pathology", "appointments",
+    "bookings",
 )  # fmt: skip
 _SPECS: dict[str, tuple[ColumnSpec, Callable[[str], str | None] | None]] = {
     "theatre": (THEATRE_SPEC, milestone_code),
+    "bookings": (BOOKINGS_SPEC, None),
     "imaging": (IMAGING_SPEC, None),
     "endoscopy": (ENDOSCOPY_SPEC, None),
     "echo": (ECHO_SPEC, None),
@@ -114,6 +117,8 @@ def sniff(source: Source) -> str:
         return "dm01"
     scored = {kind: _matches(headers, kind) for kind in _SPECS}
     complete = [kind for kind, (missing, _) in scored.items() if not missing]
+    if "theatre" in complete:  # an extract has every bookings column too: its times decide
+        complete = [kind for kind in complete if kind != "bookings"]
     if len(complete) == 1:
         return complete[0]
     if complete:

@@ -18,6 +18,7 @@ from sqlmodel import SQLModel
 
 from productivity.schema import (
     APPOINTMENT_COLUMNS,
+    BOOKING_COLUMNS,
     CASE_COLUMNS,
     DM01_BANDS,
     DM01_COLUMNS,
@@ -148,6 +149,16 @@ def store_echo(
     return _store_dated(conn, "echo_activity", frame, ECHO_STORED, run_id, progress)
 
 
+def store_bookings(
+    conn: Connection, frame: pd.DataFrame, run_id: int | None, progress: Progress = None
+) -> tuple[int, int]:
+    """Store theatre bookings (schema.BOOKING_COLUMNS); a newer file replaces each trust's
+    bookings over the dates it covers (the 6-4-2 look-ahead reads the latest plan)."""
+    replaced = _replace_by_trust(conn, "theatre_booking", frame, "session_date")
+    out = _as_dates(frame[list(BOOKING_COLUMNS)], ("session_date",)).assign(import_run_id=run_id)
+    return db.bulk_insert(conn, "theatre_booking", out, progress), replaced
+
+
 def _store_by_provider(
     conn: Connection,
     name: str,
@@ -265,6 +276,7 @@ def store_frames(
         "imaging": ("scanner_day", store_imaging),
         "endoscopy": ("endoscopy_list", store_endoscopy),
         "echo": ("echo_activity", store_echo),
+        "bookings": ("theatre_booking", store_bookings),
     }
     if kind in single:
         key, store = single[kind]

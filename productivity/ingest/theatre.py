@@ -11,7 +11,7 @@ Cerner milestone codes ``B1``/``C1``/``C2``/``C4``) or mapped with a TOML column
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,7 @@ from productivity.ingest.checks import (
 )
 from productivity.ingest.maps import ColumnMap
 from productivity.ingest.tabular import (
+    Columns,
     ColumnSpec,
     ProblemLog,
     Table,
@@ -294,6 +295,93 @@ def parse_theatre(
         bad, label("session_date"), f["session_date"], f"not a date: expected {DATE_EXPECTED}"
     )
 
+    session, planned_start, planned_end = planned_session(f, cols, cmap, session_date, log)
+
+    times = {}
+    for name in MILESTONES:
+        times[name], bad = parse_datetimes(f[name])
+        log.add_mask(bad, label(name), f[name], f"not a date-time: expected {DATETIME_EXPECTED}")
+    has_case = f["case_id"] != ""
+    case_fields = (f[["procedure_code", *MILESTONES]] != "").any(axis=1)
+    log.add_mask(
+        case_fields & ~has_case,
+        label("case_id"),
+        None,
+        "case_id is empty but the row has case times or a procedure: expected a case id "
+        "(a row with no case id is an unused session)",
+    )
+    touch_start = times["anaesthetic_start"].fillna(times["into_theatre"])
+    log.add_mask(
+        times["out_of_theatre"] < touch_start,
+        label("out_of_theatre"),
+        f["out_of_theatre"],
+        "out_of_theatre is before the anaesthetic start (or into theatre): expected a later "
+        "time (a negative case duration)",
+    )
+    priority, bad = map_values(f["priority"], PRIORITY_VALUES)
+    log.add_mask(
+        bad, label("priority"), f["priority"], f"unknown priority: expected {PRIORITY_EXPECTED}"
+    )
+    flags = {}
+    for name in ("cancelled", "cancel_clinical"):
+        flags[name], bad = parse_flags(f[name])
+        log.add_mask(bad, label(name), f[name], f"not a flag: expected {FLAG_EXPECTED}")
+
+    exact_dup = check_duplicate_cases(f, has_case, log, label)
+
+    norm = pd.DataFrame(
+        {
+            "trust_code": f["trust_code"],
+            "site": f["site"],
+            "theatre": f["theatre"],
+            "session_date": session_date,
+            "session": session,
+            "planned_start": planned_start,
+            "planned_end": planned_end,
+            "specialty": normalise_specialty(f["specialty"]),
+            "case_id": f["case_id"],
+            "procedure_code": f["procedure_code"].replace("", None),
+            "priority": priority.replace("", None),
+            **times,
+            "cancelled": flags["cancelled"],
+            "cancel_reason": f["cancel_reason"].replace("", None),
+            "cancel_clinical": flags["cancel_clinical"],
+            "has_case": has_case,
+        }
+    )[~exact_dup]
+    check_list_consistency(norm, log, label)
+    log.raise_if_any()
+    lists, cases = _split(norm)
+    period_from, period_to = period_bounds(lists["session_date"])
+    dropped = issue_counts(
+        pd.DataFrame({"trust_code": f["trust_code"], "date": session_date})[exact_dup],
+        "date",
+        "duplicates_dropped",
+    )
+    notes = (f"{int(exact_dup.sum())} exact duplicate rows dropped",) if exact_dup.any() else ()
+    return ParsedFile(
+        kind="theatre",
+        file_name=log.file,
+        frames={"lists": lists, "cases": cases},
+        rows=len(cases) + int((~lists["list_id"].isin(cases["list_id"])).sum()),
+        trust_codes=tuple(sorted(lists["trust_code"].unique())),
+        period_from=period_from,
+        period_to=period_to,
+        issues=dropped,
+        notes=notes,
+    )
+
+
+def planned_session(
+    f: pd.DataFrame, cols: Columns, cmap: ColumnMap, session_date: pd.Series, log: ProblemLog
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Each row's session and planned start and end as full date-times (theatre and bookings).
+
+    Planned times are times of day (or full date-times); an end earlier than the start is
+    allowed only for an evening/overnight session, which then ends the next day. A file with no
+    session column gets one derived from the planned times. Problems go to ``log``.
+    """
+    label = cols.label
     start_tod, start_full, bad_start = parse_times(f["planned_start"])
     end_tod, end_full, bad_end = parse_times(f["planned_end"])
     for name, bad in (("planned_start", bad_start), ("planned_end", bad_end)):
@@ -326,39 +414,15 @@ def parse_theatre(
         "planned_end is not after planned_start: expected a later time (a session that runs "
         "past midnight must be an EVE session or have overnight=Y)",
     )
+    return session, planned_start, planned_end
 
-    times = {}
-    for name in MILESTONES:
-        times[name], bad = parse_datetimes(f[name])
-        log.add_mask(bad, label(name), f[name], f"not a date-time: expected {DATETIME_EXPECTED}")
-    has_case = f["case_id"] != ""
-    case_fields = (f[["procedure_code", *MILESTONES]] != "").any(axis=1)
-    log.add_mask(
-        case_fields & ~has_case,
-        label("case_id"),
-        None,
-        "case_id is empty but the row has case times or a procedure: expected a case id "
-        "(a row with no case id is an unused session)",
-    )
-    touch_start = times["anaesthetic_start"].fillna(times["into_theatre"])
-    log.add_mask(
-        times["out_of_theatre"] < touch_start,
-        label("out_of_theatre"),
-        f["out_of_theatre"],
-        "out_of_theatre is before the anaesthetic start (or into theatre): expected a later "
-        "time (a negative case duration)",
-    )
-    priority, bad = map_values(f["priority"], PRIORITY_VALUES)
-    log.add_mask(
-        bad, label("priority"), f["priority"], f"unknown priority: expected {PRIORITY_EXPECTED}"
-    )
-    flags = {}
-    for name in ("cancelled", "cancel_clinical"):
-        flags[name], bad = parse_flags(f[name])
-        log.add_mask(bad, label(name), f[name], f"not a flag: expected {FLAG_EXPECTED}")
 
-    # Exact repeats of a row are dropped (and counted for the quality report); a case id that
-    # repeats with different content is an error, since we cannot tell which row is right.
+def check_duplicate_cases(
+    f: pd.DataFrame, has_case: pd.Series, log: ProblemLog, label: Callable[[str], str]
+) -> pd.Series:
+    """Exact repeats of a row (returned, to be dropped and counted for the quality report); a
+    case id that repeats within a trust with different content is a problem, since we cannot
+    tell which row is right."""
     exact_dup = f.duplicated(keep="first")
     key = f["trust_code"] + "\x1f" + f["case_id"]
     case_dup = has_case & ~exact_dup & key.where(~exact_dup).duplicated(keep="first")
@@ -371,48 +435,7 @@ def parse_theatre(
             f"duplicate case id (first on row {first_row[row]}): expected each case once per trust"
         ),
     )
-
-    norm = pd.DataFrame(
-        {
-            "trust_code": f["trust_code"],
-            "site": f["site"],
-            "theatre": f["theatre"],
-            "session_date": session_date,
-            "session": session,
-            "planned_start": planned_start,
-            "planned_end": planned_end,
-            "specialty": normalise_specialty(f["specialty"]),
-            "case_id": f["case_id"],
-            "procedure_code": f["procedure_code"].replace("", None),
-            "priority": priority.replace("", None),
-            **times,
-            "cancelled": flags["cancelled"],
-            "cancel_reason": f["cancel_reason"].replace("", None),
-            "cancel_clinical": flags["cancel_clinical"],
-            "has_case": has_case,
-        }
-    )[~exact_dup]
-    _check_list_consistency(norm, log, label)
-    log.raise_if_any()
-    lists, cases = _split(norm)
-    period_from, period_to = period_bounds(lists["session_date"])
-    dropped = issue_counts(
-        pd.DataFrame({"trust_code": f["trust_code"], "date": session_date})[exact_dup],
-        "date",
-        "duplicates_dropped",
-    )
-    notes = (f"{int(exact_dup.sum())} exact duplicate rows dropped",) if exact_dup.any() else ()
-    return ParsedFile(
-        kind="theatre",
-        file_name=log.file,
-        frames={"lists": lists, "cases": cases},
-        rows=len(cases) + int((~lists["list_id"].isin(cases["list_id"])).sum()),
-        trust_codes=tuple(sorted(lists["trust_code"].unique())),
-        period_from=period_from,
-        period_to=period_to,
-        issues=dropped,
-        notes=notes,
-    )
+    return exact_dup
 
 
 def _derive_session(start: pd.Series, end: pd.Series) -> pd.Series:
@@ -423,7 +446,7 @@ def _derive_session(start: pd.Series, end: pd.Series) -> pd.Series:
     return pd.Series(session, index=start.index, dtype="str")
 
 
-def _check_list_consistency(norm: pd.DataFrame, log: ProblemLog, label) -> None:
+def check_list_consistency(norm: pd.DataFrame, log: ProblemLog, label) -> None:
     """Every row of a list must agree on the planned times."""
     key = list(THEATRE_LIST_KEY)
     if norm.empty:

@@ -169,9 +169,16 @@ def _v2_dm01_imd_week_bands(conn: Connection) -> None:
     add_missing_columns(conn, ["dm01_imd"])
 
 
+def _v3_theatre_booking(conn: Connection) -> None:
+    """The theatre_booking table (6-4-2 look-ahead) is new: create_all has made it; nothing else
+    changes, so an older store keeps every row."""
+    add_missing_columns(conn, ["theatre_booking"])
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "baseline: every table and column of models.py", _v1_baseline),
     Migration(2, "dm01_imd: optional weeks_00 ... weeks_13_plus bands", _v2_dm01_imd_week_bands),
+    Migration(3, "theatre_booking: booked cases on future lists", _v3_theatre_booking),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -27,6 +27,7 @@ from productivity.schema import CASE_COLUMNS, LIST_COLUMNS
 from productivity.store import models
 from productivity.store.attendance import build_attendance_mart
 from productivity.store.db import get_engine, has_table, init_db, write_transaction
+from productivity.store.mart_cases import CaseMarts
 from productivity.store.mart_tables import (
     BUILD_TABLE,
     ECHO,
@@ -95,9 +96,19 @@ def build_theatre_marts(
     engine: Engine, benchmarks: Benchmarks
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """List-level metrics and gap histograms for every list in the store, a month at a time."""
+    per_list, gaps, _ = _theatre_frames(engine, benchmarks)
+    return per_list, gaps
+
+
+def _theatre_frames(
+    engine: Engine, benchmarks: Benchmarks
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, pd.DataFrame]]:
+    """The list mart, the gap histograms and the marts read from the cases
+    (:mod:`~productivity.store.mart_cases`), from one read of each month."""
     thresholds = thresholds_from(benchmarks)
     per_list_parts: list[pd.DataFrame] = []
     gap_parts: list[pd.DataFrame] = []
+    from_cases = CaseMarts(engine)
     for start, end in _month_bounds(engine):
         lists, cases = _read_theatre_month(engine, start, end)
         if lists.empty:
@@ -118,12 +129,13 @@ def build_theatre_marts(
                 planned_end=per_list["planned_end"].dt.strftime("%H:%M"),
             )
         )
+        from_cases.add_month(lists, cases, per_list["month"])
     empty_gaps = pd.DataFrame(columns=[*GAP_KEYS, "gap_minutes", "gaps"])
     if not per_list_parts:  # an empty store still gets a mart with the right columns
         per_list_parts.append(_empty_list_mart(thresholds))
     per_list_all = pd.concat(per_list_parts, ignore_index=True)
     gaps_all = pd.concat(gap_parts, ignore_index=True) if gap_parts else empty_gaps
-    return per_list_all, gaps_all
+    return per_list_all, gaps_all, from_cases.frames()
 
 
 def _empty_list_mart(thresholds: theatre.Thresholds) -> pd.DataFrame:
@@ -229,11 +241,12 @@ def rebuild_marts(
     # Stamped before reading: an import committed while the marts are built leaves them older
     # than the data, so the next check rebuilds them, rather than marking them current.
     stamp = data_stamp(engine)
-    per_list, gaps = build_theatre_marts(engine, benchmarks)
+    per_list, gaps, from_cases = _theatre_frames(engine, benchmarks)
     trust_gaps = gaps.groupby([*TRUST_GAP_KEYS, "gap_minutes"], as_index=False)[["gaps"]].sum()
     frames = {
         THEATRE_LIST: per_list,
         THEATRE_GAP: gaps,
+        **from_cases,
         THEATRE_MONTH: theatre.sum_lists(per_list, MONTH_KEYS),
         THEATRE_WEEK: theatre.sum_lists(per_list, WEEK_KEYS),
         THEATRE_GAP_TRUST: trust_gaps.astype({"gaps": "int64"}),

@@ -32,6 +32,12 @@ ECHO = "mart_echo"
 THEATRE_MONTH = "mart_theatre_month"  # sums per trust, site, theatre, specialty and month
 THEATRE_WEEK = "mart_theatre_week"  # sums per trust, specialty and week (SPC, trends)
 THEATRE_GAP_TRUST = "mart_theatre_gap_trust"  # gap histogram per trust, specialty and month
+# Completed elective and day cases per trust, site, specialty, month and BADS procedure group.
+DAYCASE = "mart_daycase"
+# The 6-4-2 look-ahead's history: median touch minutes over each trust's last 12 months, per
+# procedure code and per specialty (metrics.lookahead.history_medians).
+EXPECTED_PROCEDURE = "mart_expected_procedure"
+EXPECTED_SPECIALTY = "mart_expected_specialty"
 # Reporting and pathology turnaround (built by store/turnaround.py) and attendance
 # (store/attendance.py).
 TURNAROUND = "mart_turnaround"  # counts by trust, measure, month and drill-down keys
@@ -47,11 +53,16 @@ MARTS = (
     IMAGING,
     ENDOSCOPY,
     ECHO,
+    DAYCASE,
+    EXPECTED_PROCEDURE,
+    EXPECTED_SPECIALTY,
     TURNAROUND,
     TURNAROUND_DAYS,
     BACKLOG,
     ATTENDANCE,
 )
+DAYCASE_KEYS = ("trust_code", "site", "specialty", "month")
+DAYCASE_COUNTS = ("procedure_group", "elective_cases", "daycase_cases")
 MONTH_KEYS = ("trust_code", "site", "theatre", "specialty", "month")
 WEEK_KEYS = ("trust_code", "specialty", "month", "week")
 TRUST_GAP_KEYS = ("trust_code", "specialty", "month")

@@ -11,7 +11,9 @@ Callers use ``marts.ensure_marts(engine)`` before reading (it rebuilds stale mar
 ``marts.theatre_report(...)``. The work is done in four modules this one gathers:
 
 - :mod:`~productivity.store.mart_tables`: names, keys, :class:`Period`, thresholds;
-- :mod:`~productivity.store.mart_build`: building, swapping in, the data stamp and freshness;
+- :mod:`~productivity.store.mart_build`: building, swapping in, the data stamp and freshness
+  (:mod:`~productivity.store.mart_cases` adds the day-case counts and the look-ahead's history
+  medians from the same monthly reads of the cases);
 - :mod:`~productivity.store.mart_reads`: cached, parameterised reads;
 - :mod:`~productivity.store.theatre_report`: the theatre report summed from them.
 
@@ -40,8 +42,12 @@ from productivity.store.mart_tables import (
     ATTENDANCE as ATTENDANCE,
     BACKLOG as BACKLOG,
     BUILD_TABLE as BUILD_TABLE,
+    DAYCASE as DAYCASE,
+    DAYCASE_KEYS as DAYCASE_KEYS,
     ECHO as ECHO,
     ENDOSCOPY as ENDOSCOPY,
+    EXPECTED_PROCEDURE as EXPECTED_PROCEDURE,
+    EXPECTED_SPECIALTY as EXPECTED_SPECIALTY,
     GAP_KEYS as GAP_KEYS,
     IMAGING as IMAGING,
     MARTS as MARTS,

@@ -122,6 +122,29 @@ class TheatreCase(SQLModel, table=True):
     cancel_clinical: bool = False
 
 
+class TheatreBooking(SQLModel, table=True):
+    """One booked case on a future list (the 6-4-2 look-ahead); an unbooked list is one row
+    with no case. A newer bookings file replaces a trust's rows over its date range."""
+
+    __tablename__ = "theatre_booking"
+    __table_args__ = (Index("ix_theatre_booking_trust_date", "trust_code", "session_date"),)
+    id: int | None = Field(default=None, primary_key=True)
+    trust_code: str = Field(foreign_key="trust.trust_code")
+    site: str
+    theatre: str
+    session_date: dt.date
+    session: str
+    specialty: str
+    planned_start: NaiveDatetime
+    planned_end: NaiveDatetime
+    case_id: str | None = None
+    procedure_code: str | None = None
+    priority: str | None = None
+    consultant_code: str | None = None
+    booked_minutes: float | None = None
+    import_run_id: int | None = Field(default=None, foreign_key="import_run.id", index=True)
+
+
 class ScannerDay(SQLModel, table=True):
     __tablename__ = "scanner_day"
     __table_args__ = (

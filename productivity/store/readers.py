@@ -135,6 +135,17 @@ def trust_sites_and_theatres(engine: Engine, trust: str) -> pd.DataFrame:
     return found[["site", "site_name", "theatre"]]
 
 
+def theatre_specialties(
+    engine: Engine, trust: str | None = None, site: str | None = None
+) -> list[str]:
+    """The specialties with lists in the marts, of one trust (and site) when given, sorted."""
+    clause, params = _where(marts.Period(), {"trust_code": trust, "site": site})
+    query = text(f'SELECT DISTINCT specialty FROM "{marts.THEATRE_MONTH}" WHERE {clause}')
+    with engine.connect() as conn:
+        found = conn.execute(query, params).scalars().all()
+    return sorted(str(s) for s in found if s is not None)
+
+
 def stored_imd_bands(engine: Engine) -> tuple[str, ...]:
     """The waiting-time band columns the store's ``dm01_imd`` table has (none, or all 14)."""
     table = models.DM01Deprivation.__tablename__

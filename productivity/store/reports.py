@@ -120,13 +120,17 @@ def report(
     end: str | None = None,
     engine: Engine | None = None,
 ) -> pd.DataFrame:
-    """The report table for ``kind`` (theatre, imaging, endoscopy, echo, dm01, quality,
+    """The report table for ``kind`` (theatre, imaging, endoscopy, echo, dm01, daycase, quality,
     reporting, pathology, attendance)."""
     engine = engine or get_engine()
     benchmarks = load_benchmarks()
     period = marts.Period(start, end)
     if kind == "theatre":
         return marts.theatre_report(engine, by=by, period=period, benchmarks=benchmarks)
+    if kind == "daycase":
+        from productivity.store import daycase
+
+        return daycase.daycase_report(engine, by=by, period=period)
     if kind == "quality":
         from productivity.store import quality
 

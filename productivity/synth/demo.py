@@ -25,6 +25,7 @@ from productivity.synth import frames as synth
 
 # Children before parents, so deleting in this order respects the foreign keys.
 DATA_TABLES = (
+    models.TheatreBooking,
     models.TheatreCase,
     models.TheatreList,
     models.ScannerDay,
@@ -56,6 +57,9 @@ def build_demo(engine: Engine | None = None, seed: int = 1, months: int = 12) ->
         "dm01_return": frames.dm01.assign(period=pd.to_datetime(frames.dm01["period"]).dt.date),
         "dm01_imd": frames.dm01_imd.assign(
             period=pd.to_datetime(frames.dm01_imd["period"]).dt.date
+        ),
+        "theatre_booking": frames.bookings.assign(
+            session_date=frames.bookings["session_date"].dt.date
         ),
         "reporting_event": frames.reporting,
         "pathology_specimen": frames.pathology,

@@ -41,6 +41,7 @@ from dataclasses import dataclass, fields
 
 import pandas as pd
 
+from productivity.synth.bookings import make_bookings
 from productivity.synth.dates import DEMO_END_MONTH, month_window
 from productivity.synth.diagnostics import (
     DM01_IMD_COLUMNS,
@@ -97,6 +98,7 @@ class DemoFrames:
     reporting: pd.DataFrame  # schema.REPORTING_EVENT_COLUMNS
     pathology: pd.DataFrame  # schema.PATHOLOGY_SPECIMEN_COLUMNS
     appointments: pd.DataFrame  # schema.APPOINTMENT_COLUMNS
+    bookings: pd.DataFrame  # schema.BOOKING_COLUMNS: the six weeks after the window
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The frames by name, in a stable order (lists before cases)."""
@@ -106,6 +108,7 @@ class DemoFrames:
 def build_frames(seed: int = 1, months: int = 12, end_month: str = DEMO_END_MONTH) -> DemoFrames:
     """The whole demo: the 12 trusts' theatres, imaging, endoscopy, echo, DM01 and IMD lens,
     imaging reporting, histopathology and appointments.
+    Theatre bookings for the six weeks after the window (the 6-4-2 look-ahead) come last.
 
     ``months`` whole calendar months ending with ``end_month``. The same arguments always give
     identical frames.
@@ -131,4 +134,5 @@ def build_frames(seed: int = 1, months: int = 12, end_month: str = DEMO_END_MONT
         reporting=make_reporting(seed, window),
         pathology=make_pathology(seed, window),
         appointments=make_appointments(seed, window),
+        bookings=make_bookings(seed, theatres, window[-1] + 1),
     )

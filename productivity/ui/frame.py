@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 
 from productivity.benchmarks import Benchmarks, load_benchmarks
 from productivity.modalities import KEYS as MODALITY_KEYS
-from productivity.store import facts, marts, reports
+from productivity.store import facts, marts, readers, reports
 from productivity.store.db import get_engine, init_db
 from productivity.ui import auth
 
@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/Overview.py", "Overview", ":material/dashboard:"),
     ("pages/Theatres.py", "Theatres", ":material/surgical:"),
+    ("pages/Look_ahead.py", "Look-ahead", ":material/event_upcoming:"),
     ("pages/Diagnostics.py", "Diagnostics", ":material/radiology:"),
     ("pages/Mutual_aid.py", "Mutual aid", ":material/swap_horiz:"),
     ("pages/Inequalities.py", "Health inequalities", ":material/diversity_3:"),
@@ -140,9 +141,11 @@ def frame(title: str, *, filters: tuple[str, ...] = ("trust", "period")) -> View
             period = marts.Period(start, end)
         specialty = None
         if "specialty" in filters:
+            # Only the specialties the chosen trust (and site, on a page that picks one) has.
+            specialties = theatre_specialties(trust, _chosen_site() if trust else None)
             chosen = st.selectbox(
                 "Specialty",
-                ["All specialties", *held.specialties],
+                ["All specialties", *specialties],
                 key="specialty",
                 bind="query-params",
             )
@@ -157,6 +160,21 @@ def frame(title: str, *, filters: tuple[str, ...] = ("trust", "period")) -> View
             )
             st.button("Sign out", on_click=st.logout, icon=":material/logout:", key="sign_out")
     return View(trust, period, specialty, modality, months, held.synthetic)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def theatre_specialties(trust: str | None, site: str | None) -> list[str]:
+    return readers.theatre_specialties(engine(), trust, site)
+
+
+def _chosen_site() -> str | None:
+    """The site a page's drill-down has chosen (its widget, else the URL), or None for all.
+
+    The site picker is drawn after the frame, so its value is read from the session (it
+    already holds a new choice when the page reruns) or, on a first visit, from the URL.
+    """
+    chosen = st.session_state.get("site", st.query_params.get("site"))
+    return None if not chosen or str(chosen).startswith("All ") else str(chosen)
 
 
 def run() -> None:

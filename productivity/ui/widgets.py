@@ -71,7 +71,10 @@ def section(title: str, frame: pd.DataFrame | None, empty: str) -> bool:
 
 # Column names ending so hold fractions: a table shows them as percentages (when the column
 # catalogue does not know the column, e.g. a band's share).
-RATIO_SUFFIXES = ("utilisation", "share", "of_planned", "within_6_weeks")
+RATIO_SUFFIXES = ("utilisation", "share", "of_planned", "within_6_weeks", "_rate")
+# A column named ``…link`` holds a relative URL (``Theatres?trust=RBL&site=RBL01``): a table
+# shows it as a link that opens that view; downloads leave it out.
+LINK_SUFFIX, LINK_TEXT = "link", "Open ›"
 
 
 def number_format(fmt: str) -> str | None:
@@ -92,10 +95,16 @@ def column_config(frame: pd.DataFrame) -> dict[str, Any]:
 
     A column in the catalogue (:mod:`productivity.columns`) gets its short heading, its full
     heading as help, and its format; another lower-case name is headed in words, and shown as a
-    percentage when its name says it is a fraction. Headings already in words are left alone.
+    percentage when its name says it is a fraction; a ``…link`` column is a link. Headings
+    already in words are left alone.
     """
     config: dict[str, Any] = {}
     for name in map(str, frame.columns):
+        if name.endswith(LINK_SUFFIX) and name.islower():  # a relative URL into the row's unit
+            config[name] = st.column_config.LinkColumn(
+                name.replace("_", " ").capitalize(), display_text=LINK_TEXT
+            )
+            continue
         numeric = pd.api.types.is_numeric_dtype(frame[name]) and not (
             pd.api.types.is_bool_dtype(frame[name])
         )
@@ -131,7 +140,7 @@ def show_table(
     Report-style column names (``planned_minutes``) are headed and formatted from the column
     catalogue (:func:`column_config`); the data, and so the download, keep the names (the CSV
     header is the catalogue key) and the fractions. ``columns`` picks the columns shown (the
-    download keeps them all).
+    download keeps them all but the links).
     """
     st.dataframe(
         frame,
@@ -141,7 +150,10 @@ def show_table(
         column_order=columns,
     )
     if name:
-        download(frame if raw is None else raw, name)
+        shown = frame if raw is None else raw
+        download(
+            shown.drop(columns=[c for c in shown.columns if str(c).endswith(LINK_SUFFIX)]), name
+        )
 
 
 def chart_with_table(

@@ -177,7 +177,8 @@ def unit_options(engine: Engine, trust: str) -> pd.DataFrame:
 
 
 def utilisation_over_time(per_list: pd.DataFrame, grain: str) -> pd.DataFrame:
-    """Capped and uncapped utilisation per week or month (ratios of sums).
+    """Capped and uncapped utilisation per week or month (ratios of sums), then every other
+    ratio of :func:`productivity.metrics.theatre.ratios` for the same periods.
 
     ``period`` is the first day of the week (its Monday) or of the month, as ``YYYY-MM-DD``.
     ``whole`` is False for a week cut by the edge of the rows' months (its Monday before the
@@ -197,7 +198,9 @@ def utilisation_over_time(per_list: pd.DataFrame, grain: str) -> pd.DataFrame:
         last = pd.Timestamp(per_list["month"].max() + "-01") + pd.offsets.MonthEnd(1)
         monday = pd.to_datetime(sums["period"])
         sums["whole"] = (monday >= first) & (monday + pd.Timedelta(days=4) <= last)
-    out = sums[columns].sort_values("period", ignore_index=True)
+    # Every other ratio of the summed rows follows, for the page's other trends and tiles.
+    rest = [c for c in sums.columns if c not in (*columns, grain)]
+    out = sums[[*columns, *rest]].sort_values("period", ignore_index=True)
     return out.astype({"lists": "int64", "whole": bool})
 
 
