@@ -12,8 +12,9 @@ from productivity.benchmarks import load_benchmarks
 from productivity.metrics import attendance, turnaround
 from productivity.metrics.theatre import median_from_counts
 from productivity.store import marts, reports
-from productivity.store.attendance import ATTENDANCE, attendance_report
-from productivity.store.turnaround import BACKLOG, TURNAROUND, TURNAROUND_DAYS
+from productivity.store.attendance import attendance_report
+from productivity.store.marts import ATTENDANCE, BACKLOG, TURNAROUND, TURNAROUND_DAYS
+from productivity.store.turnaround import read_events
 from productivity.synth import frames as synth
 from tests.test_cli_turnaround import EVENTS, HEADER, write
 
@@ -37,6 +38,29 @@ def test_mart_counts_and_day_histogram_give_the_report(loaded: Engine):
     for key, group in days.groupby(["trust_code", "measure"]):
         median = median_from_counts(group["days"].to_numpy(), group["events"].to_numpy())
         assert median == report.loc[key, "median_days"], key
+
+
+@pytest.mark.parametrize("kind", ["reporting", "pathology"])
+@pytest.mark.parametrize(("start", "end"), [(None, None), ("2026-09", "2026-09")])
+def test_the_report_from_marts_is_the_summary_of_the_events(demo_engine, kind, start, end):
+    """Summing the marts over any period gives what classifying the events themselves gives,
+    with each trust's as-at moment taken over the whole store."""
+    bench = load_benchmarks(override=None)
+    marts.ensure_marts(demo_engine)
+    everything = read_events(demo_engine, kind)
+    events = everything
+    if start:
+        month = turnaround.event_month(events, kind=kind).dt.strftime("%Y-%m")
+        events = events[(month >= start) & (month <= end)]
+    direct = turnaround.turnaround_summary(
+        events,
+        marts.measures_from(bench),
+        kind=kind,
+        as_at=turnaround.as_at_by_trust(everything, kind=kind),
+    )
+    from_marts = reports.report(kind, start=start, end=end, engine=demo_engine)
+    assert len(direct) > 0
+    pd.testing.assert_frame_equal(from_marts, direct, check_dtype=False)
 
 
 def test_backlog_mart_bands_unreported_exams_at_the_as_at(loaded: Engine):

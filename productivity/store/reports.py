@@ -137,9 +137,8 @@ def report(
         start_date, end_date = period.dates()
         return quality.read_quality(engine, start=start_date, end=end_date)
     if kind in ("reporting", "pathology"):
-        start_date, end_date = period.dates()
         event_kind: EventKind = "reporting" if kind == "reporting" else "pathology"
-        return turnaround.turnaround_report(engine, event_kind, start_date, end_date, benchmarks)
+        return turnaround.turnaround_report(engine, event_kind, period, benchmarks)
     if kind == "attendance":
         return attendance.attendance_report(marts.read_mart(engine, marts.ATTENDANCE, period), by)
     readers = {

@@ -2,17 +2,18 @@
 
 Example::
 
-    turnaround_report(engine, "reporting", start, end, benchmarks)   # report reporting's rows
-    build_turnaround_marts(engine, benchmarks)                       # marts.rebuild_marts does
+    build_turnaround_marts(engine, benchmarks)                   # marts.rebuild_marts does
+    turnaround_report(engine, "reporting", period, benchmarks)   # report reporting's rows
 
-Reads the ``reporting_event`` and ``pathology_specimen`` tables with SQLAlchemy Core (bound
-parameters). An event counts in the month of its test or receipt; the as-at moment of a trust is
-its latest timestamp of that kind in the whole store, whatever period is asked for (SPEC §4).
-Every status, share and median comes from :mod:`productivity.metrics.turnaround`; this module
-only reads, filters and sums. The marts it builds (see :data:`TURNAROUND_MARTS`) hold counts by
-trust × measure × month × drill-down keys, a histogram of turnaround days (so a page can take
-an exact median over any period) and the unreported backlog by age band. Imports no Streamlit,
-and not :mod:`productivity.store.marts` (which calls it).
+Reads the ``reporting_event`` and ``pathology_specimen`` tables (names from the schema, values
+bound). An event counts in the month of its test or receipt; the as-at moment of a trust is its
+latest timestamp of that kind in the whole store, so the marts classify every event once against
+it and a period filter never moves it (SPEC §4). Every status, share and median comes from
+:mod:`productivity.metrics.turnaround` and :mod:`productivity.metrics.turnaround_sums`; this
+module only reads, filters and sums. The marts it builds (see :data:`TURNAROUND_MARTS`) hold
+counts by trust × measure × month × drill-down keys, a histogram of turnaround days (so a page
+can take an exact median over any period) and the unreported backlog by age band. Imports no
+Streamlit, and not :mod:`productivity.store.marts` (which calls it).
 """
 
 from __future__ import annotations
@@ -22,8 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, func, select, text
-from sqlmodel import SQLModel
+from sqlalchemy import Engine, text
 
 from productivity.benchmarks import Benchmarks
 from productivity.metrics.turnaround import (
@@ -36,8 +36,16 @@ from productivity.metrics.turnaround import (
     turnaround_summary,
     unreported_backlog,
 )
+from productivity.metrics.turnaround_sums import summary_from_counts
 from productivity.store import models  # noqa: F401  (registers the tables)
-from productivity.store.mart_tables import BACKLOG, TURNAROUND, TURNAROUND_DAYS, measures_from
+from productivity.store.mart_reads import read_mart
+from productivity.store.mart_tables import (
+    BACKLOG,
+    TURNAROUND,
+    TURNAROUND_DAYS,
+    Period,
+    measures_from,
+)
 
 TURNAROUND_MARTS: tuple[str, ...] = (TURNAROUND, TURNAROUND_DAYS, BACKLOG)
 EVENT_TABLES: dict[str, str] = {"reporting": "reporting_event", "pathology": "pathology_specimen"}
@@ -85,37 +93,27 @@ def read_events(
     return events
 
 
-def store_as_at(engine: Engine, kind: EventKind) -> pd.Series:
-    """Each trust's as-at moment: its latest test, report, receipt or authorisation time of
-    ``kind`` anywhere in the store (SPEC §4), as a Series indexed by ``trust_code``."""
-    table = SQLModel.metadata.tables[EVENT_TABLES[kind]]
-    first, last = (table.c[c] for c in EVENT_TIMES[kind])
-    query = select(
-        table.c.trust_code,
-        func.max(first).label(EVENT_TIMES[kind][0]),
-        func.max(last).label(EVENT_TIMES[kind][1]),
-    ).group_by(table.c.trust_code)
-    with engine.connect() as conn:
-        latest = pd.read_sql_query(query, conn)
-    return as_at_by_trust(latest, kind=kind)
-
-
 def turnaround_report(
     engine: Engine,
     kind: EventKind,
-    start: dt.date | None,
-    end: dt.date | None,
+    period: Period,
     benchmarks: Benchmarks,
 ) -> pd.DataFrame:
     """``report reporting|pathology``: one row per trust × measure over the period (SPEC §7).
 
     Columns: trust_code, measure, events, within_target, breaches, pending,
     share_within_target (empty when nothing is decided), target_share, target_days, day_kind,
-    median_days. Only trusts with events of ``kind`` in the period appear.
+    median_days. Only trusts with events of ``kind`` in the period appear. Summed from the
+    turnaround marts (call ``marts.ensure_marts`` first), which classified every event against
+    its trust's as-at moment in the whole store, so the period never moves the as-at moment.
     """
-    events = read_events(engine, kind, start, end)
-    return turnaround_summary(
-        events, measures_from(benchmarks), kind=kind, as_at=store_as_at(engine, kind)
+    counts = read_mart(engine, TURNAROUND, period)
+    days = read_mart(engine, TURNAROUND_DAYS, period)
+    return summary_from_counts(
+        counts[counts["kind"] == kind],
+        days[days["kind"] == kind],
+        measures_from(benchmarks),
+        kind=kind,
     )
 
 
@@ -133,7 +131,9 @@ def build_turnaround_marts(engine: Engine, benchmarks: Benchmarks) -> dict[str, 
         events["month"] = month.astype(str)  # YYYY-MM, as every mart's month
         as_at = as_at_by_trust(events, kind=kind)
         summary = turnaround_summary(events, measures, kind=kind, as_at=as_at, by=["month", *keys])
-        counts.append(summary[summary["events"] > 0].drop(columns="median_days").assign(kind=kind))
+        # Zero rows are kept: a trust with none of a measure's events in the period still gets
+        # its row of zeros in the report.
+        counts.append(summary.drop(columns="median_days").assign(kind=kind))
         days.append(_days_histogram(events, measures, kind, ["trust_code", "month", *keys]))
         lagging = unreported_backlog(events, as_at, kind=kind, by=keys)
         stamp = as_at.dt.strftime("%Y-%m-%d %H:%M")
