@@ -1,4 +1,5 @@
-"""The perf harness's correctness check: our theatre metrics equal the DuckDB baseline's.
+"""The perf harness's correctness checks: our theatre metrics equal the DuckDB baseline's, and
+the page step changes every filter to a fresh value and attributes the time it measures.
 
 No timing is asserted here (timings live in ``perf/``); this checks that the harness compares
 like with like, and that its check would catch a difference.
@@ -13,7 +14,7 @@ import pytest
 
 pytest.importorskip("duckdb")
 
-from perf import run  # noqa: E402  (after the skip: duckdb is a dev/perf dependency only)
+from perf import apptest, common, pages, profiling, run, sizes, steps  # noqa: E402  (duckdb: dev only)
 from perf.duckdb_baseline import TheatreBaseline, compare_theatre  # noqa: E402
 from productivity.metrics import theatre  # noqa: E402
 from productivity.schema import CASE_COLUMNS, LIST_COLUMNS  # noqa: E402
@@ -69,7 +70,7 @@ def edge_cases() -> pd.DataFrame:
 
 def test_edge_cases_equal_duckdb():
     lists, cases = edge_lists(), edge_cases()
-    ours = run.ours_theatre(lists, cases, THRESHOLDS, TARGET, "2026-03")
+    ours = steps.ours_theatre(lists, cases, THRESHOLDS, TARGET, "2026-03")
     theirs = TheatreBaseline(THRESHOLDS, TARGET).compute(lists, cases)
     assert compare_theatre(ours, theirs) == []
     # Sanity: the baseline really computed the union (08:40-11:00 + 11:20-12:10 = 190 min).
@@ -77,10 +78,10 @@ def test_edge_cases_equal_duckdb():
 
 
 def test_tiny_scale_equal_duckdb():
-    scale = run.SCALES["tiny"]
-    month = run.month_labels(scale)[0]
-    lists, cases = run.theatre_month(scale, 1, month)
-    ours = run.ours_theatre(lists, cases, THRESHOLDS, TARGET, month)
+    scale = common.SCALES["tiny"]
+    month = common.month_labels(scale)[0]
+    lists, cases = common.theatre_month(scale, 1, month)
+    ours = steps.ours_theatre(lists, cases, THRESHOLDS, TARGET, month)
     theirs = TheatreBaseline(THRESHOLDS, TARGET).compute(lists, cases)
     assert len(theirs[0]) == len(lists) > 0
     assert compare_theatre(ours, theirs) == []
@@ -88,7 +89,7 @@ def test_tiny_scale_equal_duckdb():
 
 def test_check_reports_a_difference():
     lists, cases = edge_lists(), edge_cases()
-    per_list, gaps, trust_month = run.ours_theatre(lists, cases, THRESHOLDS, TARGET, "2026-03")
+    per_list, gaps, trust_month = steps.ours_theatre(lists, cases, THRESHOLDS, TARGET, "2026-03")
     theirs = TheatreBaseline(THRESHOLDS, TARGET).compute(lists, cases)
     off = per_list.assign(capped_touch_minutes=per_list["capped_touch_minutes"] + 1e-6)
     problems = compare_theatre((off, gaps, trust_month), theirs)
@@ -104,3 +105,118 @@ def test_tiny_run_in_process(tmp_path: Path, capsys):
     printed = capsys.readouterr().out
     assert "theatre metrics" in printed and "marts rebuild" in printed
     assert out.exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# The page step (perf.pages, perf.apptest, perf.profiling): what it measures, not how fast.
+
+
+def test_next_index_takes_a_value_not_used_before():
+    months = ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05"]
+    # From moves up from the start: 2026-01 is current, 2026-02 used, so 2026-03 (index 2).
+    assert apptest.next_index(months, 0, {"2026-01", "2026-02"}, "first") == 2
+    # To moves down from the end, never below From (index 3 here): 2026-05 current -> 2026-04.
+    assert apptest.next_index(months, 4, {"2026-05"}, "last", range(3, 5)) == 3
+    # The middle of the fresh ones: indexes 1, 3, 4 are fresh -> the middle one, 3.
+    assert apptest.next_index(months, 0, {"2026-03"}) == 3
+    assert apptest.next_index(months, 4, {"2026-04"}, "last", range(3, 5)) is None
+
+
+def test_every_page_is_found_by_glob(tmp_path: Path):
+    found = {p.name for p in apptest.discover()}
+    assert {"streamlit_app.py", "Overview.py", "Theatres.py"} <= found
+    assert found == {"streamlit_app.py", *(p.name for p in (common.ROOT / "pages").glob("*.py"))}
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "New_page.py").write_text("")
+    assert [p.name for p in apptest.discover(tmp_path)] == ["streamlit_app.py", "New_page.py"]
+    assert apptest.page_name(tmp_path / "pages" / "New_page.py") == "New page"
+
+
+def test_targets_are_read_against_the_floor():
+    floor = pages.PageTiming("FLOOR", "", [0.05], [apptest.Change("trust", "T1", 0.02)] * 3)
+    page = pages.PageTiming("P", "", [0.9, 0.99, 1.2], [
+        apptest.Change("trust", "A", 0.1), apptest.Change("from", "B", 0.1),
+        apptest.Change("to", "C", 0.21),
+    ])  # fmt: skip
+    # first = median(0.9, 0.99, 1.2) = 0.99 < 1; change median 0.1 = 5 x 0.02 (met, <=);
+    # worst 0.21 > 10 x 0.02 = 0.2 (missed).
+    checks = dict(pages.TARGETS["collaborative"].check(page, floor))
+    assert checks == {"first<1s": True, "change<=5x": True, "worst<=10x": False}
+    # Region: first 0.99 <= 1.5, change median 0.1 <= 0.3.
+    assert dict(pages.TARGETS["region"].check(page, floor)) == {
+        "first<=1.5s": True, "change<=300ms": True,
+    }  # fmt: skip
+    static = pages.PageTiming("Static", "", [0.1])  # no filters: no change targets
+    assert dict(pages.TARGETS["collaborative"].check(static, floor)) == {"first<1s": True}
+
+
+def test_the_floor_changes_its_filter_to_a_fresh_value_each_time():
+    with pages.floor_page() as path:
+        timing = pages.measure_page(path, rounds=3)
+    assert timing.error is None and len(timing.firsts) == 3
+    values = [c.value for c in timing.changes]
+    # One filter (Trust, T0 by default), once a round, never to a value it had before.
+    assert [c.filter for c in timing.changes] == ["trust"] * 3
+    assert len(set(values)) == 3 and "T0" not in values
+    assert pages.pages_table(pages.PagesReport([timing], timing, pages.TARGETS["region"]))
+
+
+def test_what_the_floor_sends():
+    with pages.floor_page() as path, apptest.quiet_streamlit():
+        at = apptest.app(path)
+        at.run()
+    charts, tables = sizes.element_sizes(at)
+    assert [(c.rows, c.chart) for c in charts] == [(1000, "line x,y")]
+    assert charts[0].spec_bytes > 0 and charts[0].data_bytes > 1000 * 8  # 1,000 rows of 2 numbers
+    assert [(t.rows, t.columns) for t in tables] == [(1000, 2)]
+
+
+def test_every_filter_of_a_page_is_changed_with_from_before_to(demo_url):
+    """Inequalities: Trust, From, To in the sidebar and its DM01 test bound to the URL (whose
+    labels are formatted by a lookup, which AppTest's own select_index cannot set)."""
+    page = common.ROOT / "pages" / "Inequalities.py"
+    with apptest.database_url(demo_url):
+        timing = pages.measure_page(page, rounds=2)
+    assert timing.error is None and len(timing.firsts) == 2
+    by_filter: dict[str, list[str]] = {}
+    for change in timing.changes:
+        by_filter.setdefault(change.filter, []).append(change.value)
+    assert set(by_filter) == {"trust", "from", "to", "test"}
+    for name in ("trust", "test"):  # once a round, a cache miss every time
+        assert len(by_filter[name]) == len(set(by_filter[name])) == 2
+    # The demo's 3 months, m1..m3. Round 1: From m1 -> m2 (up from the start), To m3 -> m2 (down
+    # from the end, not below From). Round 2: From m1 -> m3; To can only be m3, its default, so
+    # it is left alone rather than set to a month before From.
+    (from1, from2), [to1] = by_filter["from"], by_filter["to"]
+    assert from1 == to1 < from2
+
+
+def test_classify_gives_each_sample_one_category():
+    site, ours = "/venv/lib/python3.11/site-packages", f"{common.ROOT}/productivity"
+    sql = [(f"{site}/sqlalchemy/engine/base.py", "execute"), (f"{ours}/store/marts.py", "read")]
+    chart = [(f"{site}/pandas/core/frame.py", "to_dict"), (f"{site}/altair/vegalite/v5/api.py",
+             "to_dict"), (f"{site}/streamlit/elements/vega_charts.py", "altair_chart")]  # fmt: skip
+    reshape = [(f"{site}/pandas/core/groupby/groupby.py", "sum"), (f"{ours}/views/x.py", "f")]
+    pickling = [(f"{site}/pandas/core/generic.py", "__reduce__"),
+                (f"{site}/streamlit/runtime/caching/cache_utils.py", "_handle_cache_miss"),
+                (f"{ours}/../pages/X.py", "<module>")]  # fmt: skip
+    assert profiling.classify(sql) == "SQL read"
+    assert profiling.classify(chart) == "chart: Altair + Vega-Lite spec"
+    assert profiling.classify(reshape) == "pandas/numpy"
+    assert profiling.classify(pickling) == "st.cache_data hashing/pickling"
+    assert profiling.classify([(f"{site}/streamlit/elements/metric.py", "metric")]) == (
+        profiling.STREAMLIT
+    )
+
+
+def test_a_page_profile_accounts_for_its_time(demo_url):
+    page = common.ROOT / "pages" / "Mutual_aid.py"
+    with apptest.database_url(demo_url):
+        profile = profiling.profile_page(page)
+    assert profile.error is None and profile.changes >= 3  # test, From, To
+    # The sampled categories add up to the sampled wall time (within the last look's delay).
+    assert sum(profile.change.values()) == pytest.approx(profile.changes_s, abs=0.05)
+    assert set(profile.change) <= set(profiling.CATEGORIES)
+    assert profile.top and profile.charts and profile.tables
+    text = profiling.report([profile])
+    assert "Mutual aid" in text and "SQL read" in text
