@@ -192,17 +192,36 @@ def _day(text: str | None) -> str:
 
 def trust_overview(engine: Engine, target: float, today: dt.date) -> pd.DataFrame:
     """Every trust with bookings, each as of its own first booked day: lists in the next six
-    weeks, lists flagged at 6, 4 and 2 weeks out, and the unfilled hours of flagged lists."""
+    weeks, lists flagged at 6, 4 and 2 weeks out, and the unfilled hours of flagged lists.
+
+    One read of every booking and every median; the look-ahead runs once per distinct as-of
+    date (usually one), not once per trust.
+    """
     columns = ["trust_code", "as_of", "lists", "flagged_6", "flagged_4", "flagged_2",
                "unfilled_hours", "link"]  # fmt: skip
-    rows = []
-    for trust, first_day in store.booking_dates(engine)[["trust_code", "first_day"]].itertuples(
-        index=False
-    ):  # one pass per trust (a dozen), not per list
-        view = look_ahead(engine, trust, default_as_of(first_day, today), target)
-        summary = window_summary(view.lists).set_index("weeks_out")
-        rows.append(
-            (trust, view.as_of, len(view.lists), *summary.loc[[6, 4, 2], "flagged"].tolist(),
-             float(summary["unfilled_hours"].sum()), f"{PAGE}?{urlencode({'trust': trust})}")
-        )  # fmt: skip
-    return pd.DataFrame(rows, columns=columns)
+    dates = store.booking_dates(engine)
+    if dates.empty:
+        return pd.DataFrame(columns=columns)
+    bookings = store.read_bookings(engine)
+    medians, _ = store.read_medians(engine)
+    as_of = {t: default_as_of(d, today) for t, d in zip(dates["trust_code"], dates["first_day"],
+                                                        strict=True)}  # fmt: skip
+    parts = []
+    for day in sorted(set(as_of.values())):
+        trusts = [t for t, d in as_of.items() if d == day]
+        chosen = bookings[bookings["trust_code"].isin(trusts)]
+        parts.append(lookahead.lookahead(chosen, None, day, target, medians=medians))
+    lists = pd.concat(parts, ignore_index=True)
+    lists = lists[lists["weeks_out"].notna().to_numpy()]
+    flagged = lists[lists["flagged"].to_numpy()]
+    counts = flagged.groupby(["trust_code", "weeks_out"]).size().unstack(fill_value=0)
+    out = pd.DataFrame({"trust_code": dates["trust_code"]})
+    out["as_of"] = out["trust_code"].map(as_of)
+    out["lists"] = out["trust_code"].map(lists.groupby("trust_code").size()).fillna(0)
+    for weeks in (6, 4, 2):
+        found = counts[weeks] if weeks in counts else pd.Series(dtype="int64")
+        out[f"flagged_{weeks}"] = out["trust_code"].map(found).fillna(0).astype("int64")
+    hours = flagged.groupby("trust_code")["unfilled_minutes"].sum() / 60
+    out["unfilled_hours"] = out["trust_code"].map(hours).fillna(0.0).round(1)
+    out["link"] = [f"{PAGE}?{urlencode({'trust': t})}" for t in out["trust_code"]]
+    return out.astype({"lists": "int64"})[columns]
