@@ -218,5 +218,6 @@ def test_a_page_profile_accounts_for_its_time(demo_url):
     assert sum(profile.change.values()) == pytest.approx(profile.changes_s, abs=0.05)
     assert set(profile.change) <= set(profiling.CATEGORIES)
     assert profile.top and profile.charts and profile.tables
+    assert profile.first_statements > 0 and profile.change_statements > 0  # it reads the store
     text = profiling.report([profile])
     assert "Mutual aid" in text and "SQL read" in text
