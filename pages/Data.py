@@ -26,15 +26,27 @@ def load_quality(start: str | None, end: str | None, trust: str | None):
 
 st.subheader("Load a file")
 st.caption(
-    "Theatre extracts, imaging, endoscopy and echo activity (CSV or Excel), and DM01 "
-    "returns as NHS England publishes them (provider workbook .xls/.xlsx, or the full "
-    "extract .zip/.csv). The kind is recognised from the columns."
+    "Theatre extracts, imaging, endoscopy and echo activity, imaging reporting events (RIS "
+    "or Diagnostic Imaging Dataset), histopathology specimens and appointments (CSV or "
+    "Excel), and DM01 returns as NHS England publishes them (provider workbook .xls/.xlsx, "
+    "or the full extract .zip/.csv). The kind is recognised from the columns."
 )
 if auth.require_data_manager(user):
-    upload = st.file_uploader("File", type=["csv", "xlsx", "xls", "zip"], key="upload")
+    upload = st.file_uploader(
+        "File",
+        type=["csv", "xlsx", "xls", "zip"],
+        key="upload",
+        max_upload_size=ingest.max_file_mb(),  # the importer's own limit (PRODUCTIVITY_MAX_FILE_MB)
+    )
     left, right = st.columns(2)
     kind = left.selectbox("Kind", ["recognise from the columns", *ingest.KINDS], key="kind")
     column_map = right.file_uploader("Column map (TOML, optional)", type=["toml"], key="map")
+    drop_identifiers = st.checkbox(
+        "Drop identifier columns (NHS number, birth date, postcode...) before reading",
+        key="drop_identifiers",
+        help="A record-level extract is refused while it carries identifiers; this removes "
+        "those columns in memory first, and the import history names them.",
+    )
     if upload is not None and st.button("Import", type="primary", icon=":material/upload:"):
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / Path(upload.name).name
@@ -52,12 +64,13 @@ if auth.require_data_manager(user):
                     engine=ui.engine(),
                     source="upload",
                     progress=lambda done: bar.progress(min(1.0, done), text="Importing…"),
+                    drop_identifiers=drop_identifiers,
                 )
             except InputError as problems:
                 bar.empty()
                 st.error(
-                    f"**{upload.name} was not loaded**: nothing in the store has changed. "
-                    "Fix these problems and load it again.",
+                    f"**{ui.plain(upload.name)} was not loaded**: nothing in the store has "
+                    "changed. Fix these problems and load it again.",
                     icon=":material/error:",
                 )
                 ui.show_table(ui.problems_table(problems))
@@ -67,7 +80,8 @@ if auth.require_data_manager(user):
                     marts.rebuild_marts(ui.engine())
                 st.cache_data.clear()
                 bar.empty()
-                st.success(result.message, icon=":material/check_circle:")
+                lines = result.report().splitlines()
+                st.success("\n\n".join(map(ui.plain, lines)), icon=":material/check_circle:")
 
 st.subheader("Import history")
 history = load_history()

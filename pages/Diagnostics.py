@@ -4,10 +4,10 @@ import streamlit as st
 
 from productivity import charts, schema, ui
 from productivity.store import marts
-from productivity.views import diagnostics as dv
+from productivity.views import diagnostics as dv, dm01
 
 view = ui.frame("Diagnostics", filters=("trust", "period", "modality"))
-where = f"at {view.trust}" if view.trust else "across the system"
+where = f"at {ui.plain(view.trust)}" if view.trust else "across the system"
 slug = f"diagnostics-{view.modality.lower()}"
 
 
@@ -19,12 +19,12 @@ def modality_view(modality: str, trust: str | None, start: str | None, end: str 
 
 @st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
 def waits_view(test: str, trust: str | None, start: str | None, end: str | None):
-    return dv.waits_view(ui.engine(), marts.Period(start, end), test, trust, ui.benchmarks())
+    return dm01.waits_view(ui.engine(), marts.Period(start, end), test, trust, ui.benchmarks())
 
 
 data = modality_view(view.modality, view.trust, view.period.start, view.period.end)
 spec, bench = data.spec, ui.benchmarks()
-st.caption(dv.benchmark_caption(spec, bench))
+st.caption(dv.benchmark_caption(spec))
 if ui.section(
     f"{view.modality}: each trust against the benchmark",
     data.rates,
@@ -39,7 +39,7 @@ if ui.section(
 empty = f"No {view.modality} activity {where} in the chosen period."
 if ui.section(f"Distribution per {spec.unit} {where}", data.units, empty):
     chart = charts.distribution(data.units, spec.column, spec.label, spec.benchmark, fmt=spec.fmt)
-    table = dv.rate_table(data.units, spec, spec.unit_keys)
+    table = dv.rate_table(data.units, spec, spec.modality.unit_keys)
     ui.chart_with_table(chart, table, f"{slug}-{spec.unit}s", raw=data.units)
 
 if ui.section("Monthly trend, with the benchmark", data.trend, empty):
@@ -49,13 +49,10 @@ if ui.section("Monthly trend, with the benchmark", data.trend, empty):
     )  # fmt: skip
     ui.chart_with_table(chart, dv.trend_table(data.trend, spec), f"{slug}-trend", raw=data.trend)
 
-points = data.spc.points if data.spc else None
 empty_spc = f"No whole week of {view.modality} activity {where} in the chosen period."
-if ui.section(f"Weekly {spec.label} {where}: SPC", points, empty_spc):
-    chart = charts.spc_chart(
-        points, variation=data.spc.variation, assurance=data.spc.assurance, label=spec.label,
-        fmt=spec.fmt, rebases=data.rebases,
-    )  # fmt: skip
+points = data.spc.points if data.spc else None
+if ui.section(f"Weekly {spec.label} {where}: SPC", points, empty_spc) and data.spc:
+    chart = charts.spc_chart(data.spc, label=spec.label, fmt=spec.fmt, rebases=data.rebases)
     table, caption = dv.spc_table(data.spc, spec), dv.spc_caption(data.spc)
     ui.chart_with_table(chart, table, f"{slug}-spc", raw=points, caption=caption, below=True)
 
@@ -69,30 +66,30 @@ test = st.selectbox(
     format_func=schema.DM01_TESTS.get,
 )
 waits = waits_view(test, view.trust, view.period.start, view.period.end)
-within = bench["dm01_within_6_weeks"]
-constitutional = float(within.extra.get("constitutional", within.value))
+within, constitutional = bench["dm01_within_6_weeks"], bench.constitutional_within_6_weeks()
 title = f"DM01 waits: {schema.DM01_TESTS[test]}, {waits.month or 'no return'}"
 if ui.section(title, waits.per_trust, "No DM01 return for this test in the chosen period."):
     st.caption(
         f"Dashed lines: the interim ambition {within.value:.0%} and the constitutional standard "
-        f"{constitutional:.0%}. ✓/✗ in the chart are against the interim one."
+        f"{constitutional.value:.0%}. ✓/✗ in the chart are against the interim one."
     )
     chart = charts.metric_vs_benchmark(
         waits.per_trust, "trust", "within_6_weeks", "% waiting under 6 weeks", within.value,
         fmt=".0%", benchmark_label="interim ambition",
-        also={f"constitutional standard {constitutional:.0%}": constitutional},
+        also={f"constitutional standard {constitutional.value:.0%}": constitutional.value},
     )  # fmt: skip
-    table = dv.dm01_table(waits.per_trust, bench)
+    table = dm01.dm01_table(waits.per_trust, bench)
     ui.chart_with_table(chart, table, f"dm01-{test.lower()}", raw=waits.per_trust)
 
 empty = f"Nobody is recorded as waiting for this test {where} in the chosen period."
 if ui.section(f"Waiting-time distribution {where}", waits.bands, empty):
     chart = charts.ordered_bars(waits.bands, "band_label", "patients", "patients", colour="wait")
-    table = dv.band_table(waits.bands)
+    table = dm01.band_table(waits.bands)
     ui.chart_with_table(chart, table, f"dm01-{test.lower()}-bands", raw=waits.bands)
 if not waits.all_tests.empty:
     with st.expander(f"Every DM01 test {where}"):
-        ui.show_table(dv.dm01_table(waits.all_tests, bench), "dm01-all-tests", raw=waits.all_tests)
+        table = dm01.dm01_table(waits.all_tests, bench)
+        ui.show_table(table, "dm01-all-tests", raw=waits.all_tests)
 
 st.subheader("Weeks to clear the 6-week backlog at benchmark productivity")
 st.caption(dv.backlog_caption(spec))

@@ -1,10 +1,10 @@
-"""Health inequalities: DM01 waits by IMD quintile, the Q1:Q5 gap per trust, and its trend."""
+"""Health inequalities: DM01 waits and missed appointments (DNAs) by IMD quintile, and the gaps."""
 
 import streamlit as st
 
 from productivity import charts, schema, ui
 from productivity.store import marts
-from productivity.views import inequalities as dd
+from productivity.views import dna, inequalities as dd
 
 view = ui.frame("Health inequalities", filters=("trust", "period"))
 
@@ -14,12 +14,22 @@ def load(test: str, trust: str | None, start: str | None, end: str | None) -> dd
     return dd.inequalities_view(ui.engine(), marts.Period(start, end), test, trust)
 
 
+@st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
+def load_dna(
+    trust: str | None, start: str | None, end: str | None, service: str | None, adjust: bool
+) -> dna.DnaView:
+    return dna.dna_view(ui.engine(), marts.Period(start, end), trust, service, adjust)
+
+
 test = st.selectbox(
     "DM01 test", list(schema.DM01_TESTS), key="test", bind="query-params",
     format_func=schema.DM01_TESTS.get,
 )  # fmt: skip
 data = load(test, view.trust, view.period.start, view.period.end)
-name, where = schema.DM01_TESTS[test], f"at {view.trust}" if view.trust else "across the system"
+name, where = (
+    schema.DM01_TESTS[test],
+    f"at {ui.plain(view.trust)}" if view.trust else "across the system",
+)
 slug = f"inequalities-{test.lower()}-{data.unit.lower()}"
 st.caption(
     "Patients on the DM01 waiting list by the IMD 2019 quintile of where they live: Q1 is the "
@@ -33,7 +43,7 @@ if ui.section(f"{name}: % within 6 weeks by IMD quintile {where}", data.quintile
     chart = charts.quintile_bars(
         data.quintiles, within.value, f"interim ambition {within.value:.0%}"
     )
-    table = dd.quintile_table(data.quintiles, within.value)
+    table = dd.quintile_table(data.quintiles, ui.benchmarks())
     ui.chart_with_table(chart, table, f"{slug}-quintiles", raw=data.quintiles)
     if not data.bands.empty:
         st.markdown("**Waiting-time distribution by quintile**")
@@ -65,10 +75,48 @@ empty = (
     "widen the period or pick a larger test."
 )
 points = data.spc.points if data.spc else None
-if ui.section(f"Is the gap widening? Monthly Q1:Q5 ratio {where}: SPC", points, empty):
-    chart = charts.spc_chart(
-        points, variation=data.spc.variation, assurance=data.spc.assurance,
-        label=charts.RATIO_AXIS, fmt=".2f",
-    )  # fmt: skip
+if ui.section(f"Is the gap widening? Monthly Q1:Q5 ratio {where}: SPC", points, empty) and data.spc:
+    chart = charts.spc_chart(data.spc, label=charts.RATIO_AXIS, fmt=".2f")
     table, caption = dd.spc_table(data.spc), dd.spc_caption(data.spc)
     ui.chart_with_table(chart, table, f"{slug}-spc", raw=data.monthly, caption=caption, below=True)
+
+st.divider()
+st.header("Missed appointments (DNAs) by deprivation")
+names = ui.store_facts().trust_names
+services = load_dna(None, None, None, None, True).services
+controls = st.columns(2)
+service = ui.choose(controls[0], "Service", services)
+adjust = controls[1].toggle(
+    "Adjust the funnel for overdispersion", value=True, key="dna_overdispersion",
+    bind="query-params",
+)  # fmt: skip
+dnas = load_dna(view.trust, view.period.start, view.period.end, service, adjust)
+what = f"{service} appointments" if service else "CT, MRI and endoscopy appointments"
+st.caption(
+    f"{what}: DNA rate = did not attend (codes 3 and 7) ÷ appointments that were due (codes 5, "
+    "6, 7 and 3). Q1 is the most deprived fifth of neighbourhoods, Q5 the least."
+)
+empty = f"No {what} {where} in the chosen period."
+if ui.section(f"DNA rate by IMD quintile {where}", dnas.unit_quintiles, empty):
+    shown = dnas.unit_quintiles.assign(quintile=dnas.unit_quintiles["imd_quintile"].map(
+        dna.QUINTILE_NAMES).fillna("unknown"))  # fmt: skip
+    chart = charts.ordered_bars(shown, "quintile", "dna_rate", "DNA rate", colour="quintile",
+                                fmt=".1%")  # fmt: skip
+    table = dna.quintile_table(dnas.by_quintile, names)
+    ui.chart_with_table(chart, table, "dna-by-quintile", raw=dnas.by_quintile)
+
+if ui.section("Standardised DNA ratio by trust: funnel", dnas.ratios, empty) and dnas.funnel:
+    chart = charts.ratio_funnel_chart(
+        dnas.funnel.units, dnas.curve, label="Standardised DNA ratio",
+        volume_label="Expected DNAs (log axis)",
+    )  # fmt: skip
+    table, caption = dna.funnel_table(dnas.funnel, names), dna.funnel_caption(dnas.funnel)
+    ui.chart_with_table(chart, table, "dna-ratio-funnel", raw=dnas.ratios, caption=caption)
+
+empty = f"Fewer than {dna.MIN_SPC_MONTHS} months with Q1 and Q5 appointments {where}."
+points = dnas.spc.points if dnas.spc else None
+if ui.section(f"Is the DNA gap widening? Q1 − Q5 DNA rate {where}: SPC", points, empty):
+    assert dnas.spc is not None
+    chart = charts.spc_chart(dnas.spc, label="Q1 − Q5 DNA rate (points)", fmt=".1%")
+    caption = charts.VARIATION_TEXT.get(dnas.spc.variation, dnas.spc.variation)
+    ui.chart_with_table(chart, dnas.gap, "dna-gap-spc", caption=caption, below=True)

@@ -4,22 +4,35 @@ and has my change worked? Drill down trust → site → theatre → specialty.""
 import streamlit as st
 
 from productivity import charts, ui
+from productivity.columns import COLUMNS
 from productivity.errors import InputError
 from productivity.store import rebase
 from productivity.store.marts import Period
-from productivity.ui import auth
-from productivity.views import theatres as drilldown
+from productivity.ui import auth, unit_lead
+from productivity.views import theatre_measures as measures, theatres as drilldown
 from productivity.views.theatres import Unit
 
 view = ui.frame("Theatres", filters=("trust", "period", "specialty"))
 bench = ui.benchmarks()[drilldown.UTILISATION_METRIC]
 
 
+# Cached loaders keyed by plain values: the unit and period as strings, and the benchmark.
 @st.cache_data(ttl=ui.CACHE_TTL, show_spinner="Reading the unit's lists…")
-def load(reader, start, end, trust, site, theatre, specialty, target):
-    """One of drilldown.READERS for a unit and period, keyed by plain strings."""
+def load_unit(start, end, trust, site, theatre, specialty, target):
     unit, period = Unit(trust, site, theatre, specialty), Period(start, end)
-    return drilldown.READERS[reader](ui.engine(), unit, period, target)
+    return drilldown.unit_view(ui.engine(), unit, period, target)
+
+
+@st.cache_data(ttl=ui.CACHE_TTL, show_spinner="Reading the unit's lists…")
+def load_lists(start, end, trust, site, theatre, specialty, benchmark):
+    unit, period = Unit(trust, site, theatre, specialty), Period(start, end)
+    return drilldown.list_table(ui.engine(), unit, period, benchmark)
+
+
+@st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
+def load_comparison(start, end, trust, specialty, benchmark):
+    unit, period = Unit(trust, specialty=specialty), Period(start, end)
+    return drilldown.specialty_comparison(ui.engine(), unit, period, benchmark)
 
 
 @st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
@@ -47,7 +60,7 @@ def rebase_form(unit):
                 rebases.clear()
                 st.success(f"Rebase from {day} stored: everyone now sees it.")
             except InputError as error:
-                st.error("\n\n".join(p.message for p in error.problems))
+                st.error("\n\n".join(ui.plain(p.message) for p in error.problems))
 
 
 site = theatre = None
@@ -60,48 +73,49 @@ if view.trust:
     theatre = ui.choose(right, "Theatre", theatres, disabled=not site)
 unit = Unit(view.trust, site, theatre, view.specialty)
 args = (view.period.start, view.period.end, unit.trust, unit.site, unit.theatre, unit.specialty)
-data = load("unit_view", *args, bench.value)
+data = load_unit(*args, bench.value)
 if data.empty:
-    ui.empty_state(f"No theatre lists for {unit.label} in the chosen period. Widen the filters.")
+    ui.empty_state(
+        f"No theatre lists for {ui.plain(unit.label)} in the chosen period. Widen the filters."
+    )
     st.stop()
 
-st.subheader(f"{unit.label}: {int(data.summary['lists'].iloc[0]):,} lists")
-tiles = drilldown.headline(data.summary, bench.value)
-for tile, (label, value, note) in zip(st.columns(len(tiles)), tiles, strict=True):
-    tile.metric(label, value, help=note)
-
-st.subheader("Utilisation over time")
-monthly = st.toggle("Monthly (weekly when off)", key="monthly", bind="query-params")
-over = data.monthly if monthly else data.weekly
-lines = drilldown.utilisation_long(over)
-trend = charts.trend(
-    lines, "period", "utilisation", "Utilisation", benchmark=bench.value, colour="measure"
-)
-note = drilldown.TREND_NOTE.format(target=bench.value, source=bench.source)
-name = "utilisation-monthly" if monthly else "utilisation-weekly"
-ui.chart_with_table(trend, over, name, columns=drilldown.TREND_COLUMNS, caption=note)
+st.subheader(measures.headline(ui.plain(unit.label), data.summary))
+unit_lead.tiles(measures.unit_tiles(data.summary, data.weekly, ui.benchmarks()))
+unit_lead.trend_section(data.weekly, data.monthly, unit, view.period)
 
 st.subheader("Where the planned minutes went")
-waterfall = charts.waterfall(data.waterfall)
-ui.chart_with_table(waterfall, data.waterfall, "lost-time", caption=drilldown.WATERFALL_NOTE)
+steps = measures.waterfall_hours(data.waterfall, int(data.summary["lists"].iloc[0]))
+waterfall = charts.waterfall(steps, "hours", "hours")
+columns = measures.WATERFALL_COLUMNS
+ui.chart_with_table(
+    waterfall, steps, "lost-time", columns=columns, caption=drilldown.WATERFALL_NOTE
+)
 
 st.subheader("Late starts and early finishes (share of lists with a case)")
 ui.chart_with_table(charts.bands(data.bands, "measure", "share", "band"), data.bands, "bands")
 
-st.subheader("Capped utilisation by day of week and session")
-heat = charts.heatmap(data.heatmap, "weekday", "session", "capped_utilisation", "Capped util.")
-ui.chart_with_table(heat, data.heatmap, "heatmap", columns=drilldown.HEATMAP_COLUMNS)
+capped = COLUMNS["capped_utilisation"]
+if view.trust:
+    unit_lead.ranking_section(unit, view.period, bench.value)
+else:
+    st.subheader("Capped utilisation by day of week and session")
+    heat = charts.heatmap(data.heatmap, "weekday", "session", capped.key, capped.short)
+    ui.chart_with_table(heat, data.heatmap, "heatmap", columns=drilldown.HEATMAP_COLUMNS)
+    st.caption("Choose a trust to rank its theatres, specialties and lists by lost time.")
+unit_lead.daycase_section(unit, view.period)
 
-st.subheader(f"{view.specialty or 'All specialties'}: every trust against the benchmark")
-trusts = (view.period.start, view.period.end, view.trust, None, None, view.specialty)
-compare = load("comparison", *trusts, bench.value)  # a site or theatre does not change it
+st.subheader(f"{ui.plain(view.specialty or 'All specialties')}: every trust against the benchmark")
+# A site or theatre does not change the comparison: every trust, the unit's specialty.
+compare = load_comparison(view.period.start, view.period.end, view.trust, view.specialty, bench)
 bars = charts.metric_vs_benchmark(
-    compare, "trust", "capped_utilisation", "Capped utilisation", bench.value, fmt=".0%"
+    compare, "trust", capped.key, capped.heading, bench.value, fmt=".0%"
 )
 ui.chart_with_table(bars, compare, "trust-comparison", columns=drilldown.COMPARISON_COLUMNS)
 
 st.subheader("Has a change worked? Weekly capped utilisation (SPC)")
 chart_col, form_col = st.columns([3, 1])
+shift_box = form_col.container()
 with form_col:
     rebase_form(unit)
 stored = rebases(unit.key, bench.key)
@@ -111,10 +125,11 @@ with chart_col:
         ui.empty_state("An SPC chart needs at least 2 weeks of lists: widen the period.")
     else:
         result = drilldown.unit_spc(series, stored["date"], bench)
-        chart = charts.spc_chart(
-            result.points, variation=result.variation, assurance=result.assurance,
-            label="Capped utilisation", rebases=drilldown.rebase_markers(stored, series),
-        )  # fmt: skip
+        if unit_lead.change_in_words(shift_box, chart_col, unit, result, data.weekly, bench):
+            rebases.clear()
+            st.rerun()
+        markers = drilldown.rebase_markers(stored, series)
+        chart = charts.spc_chart(result, label=capped.heading, rebases=markers)
         st.altair_chart(chart, width="stretch")
         st.caption(drilldown.spc_note(result, bench.value))
         with st.expander("SPC points and rebases"):
@@ -124,6 +139,6 @@ with chart_col:
 if view.trust:
     st.subheader("The lists")
     st.caption("Every list of the unit in the period, newest first. Sort by any column.")
-    ui.show_table(load("list_table", *args, bench.value), "lists")
+    ui.show_table(load_lists(*args, bench), "lists")
 else:
     st.caption("Choose a trust to see its individual lists.")

@@ -1,18 +1,21 @@
 """National benchmarks: load and validate ``benchmarks/national.toml`` and a local override.
 
-Example::
+>>> benchmarks = load_benchmarks(override=None)
+>>> benchmarks.value("theatre_capped_utilisation")
+0.85
+>>> benchmarks["dm01_within_6_weeks"].meets(0.9), benchmarks.constitutional_within_6_weeks().value
+(False, 0.99)
 
-    from productivity.benchmarks import load_benchmarks
-    benchmarks = load_benchmarks()
-    benchmarks.value("theatre_capped_utilisation")   # 0.85
-
-Every benchmark is data (SPEC §2). An override file (``PRODUCTIVITY_BENCHMARKS=path``) has the same
-shape and needs only the keys and fields it changes; the result records which values it replaced.
+Every benchmark is data (SPEC §2). A value of ``nan`` means the measure has no target (the DNA
+rate); turnaround entries add ``days`` and ``day_kind``. An override file
+(``PRODUCTIVITY_BENCHMARKS=path``) has the same shape and needs only the keys and fields it
+changes; the result records which values it replaced.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -31,6 +34,7 @@ REQUIRED_KEYS: tuple[str, ...] = (
 )  # fmt: skip
 STATUSES = ("programme", "national", "assumed")
 DIRECTIONS = ("higher", "lower")
+DAY_KINDS = ("calendar", "working")  # of a turnaround benchmark's ``days``
 FIELDS = ("label", "value", "unit", "direction", "source", "status", "effective")
 # Modality → benchmark key, so callers never spell the key themselves.
 SCAN_RATE_KEYS: dict[str, str] = {
@@ -38,6 +42,9 @@ SCAN_RATE_KEYS: dict[str, str] = {
     "MRI": "mri_scans_per_hour",
     "NOUS": "nous_scans_per_hour",
 }
+# The NHS Constitution's DM01 standard (SPEC §2: 99% waiting under 6 weeks), used only when the
+# benchmark file gives no ``constitutional`` value beside ``dm01_within_6_weeks``.
+CONSTITUTIONAL_WITHIN_6_WEEKS = 0.99
 
 
 class BenchmarkError(ValueError):
@@ -57,6 +64,26 @@ class Benchmark:
     extra: Mapping[str, Any] = field(default_factory=dict)
     overridden: bool = False
     national_value: float | None = None  # the value before a local override
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.direction == "higher"
+
+    def meets(self, value: object) -> bool | None:
+        """Whether ``value`` meets the benchmark: at or above it when higher is better, at or
+        below it when lower is; None for a missing value (no data, so no judgement).
+
+        The judgement is on the value as computed, never a rounded one.
+        """
+        if value is None or pd.isna(value):  # type: ignore[call-overload]  # any scalar
+            return None
+        number = float(value)  # type: ignore[arg-type]  # a number, or pd.isna raised above
+        return number >= self.value if self.higher_is_better else number <= self.value
+
+    def meets_each(self, values: pd.Series) -> pd.Series:
+        """:meth:`meets` for every value: a nullable boolean Series, <NA> where one is missing."""
+        judged = values >= self.value if self.higher_is_better else values <= self.value
+        return judged.astype("boolean").mask(values.isna())
 
 
 @dataclass(frozen=True)
@@ -78,6 +105,24 @@ class Benchmarks:
     def scan_rates(self) -> dict[str, float]:
         """Benchmark scans per hour by modality (CT, MRI, NOUS)."""
         return {modality: self.value(key) for modality, key in SCAN_RATE_KEYS.items()}
+
+    def constitutional_within_6_weeks(self) -> Benchmark:
+        """The DM01 constitutional standard, as a benchmark beside the interim ambition.
+
+        The one way to read it: ``constitutional`` of ``dm01_within_6_weeks`` in the file (an
+        override may change it), else :data:`CONSTITUTIONAL_WITHIN_6_WEEKS`. The key is
+        ``dm01_within_6_weeks.constitutional``; every other field is the interim ambition's.
+        """
+        within = self.items["dm01_within_6_weeks"]
+        value = within.extra.get("constitutional", CONSTITUTIONAL_WITHIN_6_WEEKS)
+        return replace(
+            within,
+            key="dm01_within_6_weeks.constitutional",
+            label="DM01 constitutional standard (within 6 weeks)",
+            value=float(value),
+            overridden=False,
+            national_value=None,
+        )
 
     def endoscopy_points(self) -> dict[str, float]:
         """Points per procedure type, and per list under the key ``list``."""
@@ -144,10 +189,18 @@ def _parse_entry(path: Path, key: str, raw: Any) -> Benchmark:
             ) from None
     if not isinstance(effective, dt.date):
         raise BenchmarkError(f"{path}: [{key}] effective must be a date, not {effective!r}")
-    if raw["unit"] == "fraction" and not 0 <= value <= 1:
+    # nan (TOML's own spelling) marks a measure with no target, such as dna_rate (SPEC §2).
+    if raw["unit"] == "fraction" and not (0 <= value <= 1 or math.isnan(value)):
         raise BenchmarkError(f"{path}: [{key}] is a fraction, so value must be 0-1, not {value}")
     if value < 0:
         raise BenchmarkError(f"{path}: [{key}] value must not be negative, not {value}")
+    if "day_kind" in raw and raw["day_kind"] not in DAY_KINDS:
+        raise BenchmarkError(
+            f"{path}: [{key}] day_kind must be one of {DAY_KINDS}, not {raw['day_kind']!r}"
+        )
+    days = raw.get("days", 0)
+    if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+        raise BenchmarkError(f"{path}: [{key}] days must be a whole number of days, not {days!r}")
     extra = {k: v for k, v in raw.items() if k not in FIELDS and k != "notes"}
     if "notes" in raw:
         extra["notes"] = raw["notes"]

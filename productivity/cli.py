@@ -13,13 +13,29 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from productivity import export
 from productivity.benchmarks import BenchmarkError, load_benchmarks
 from productivity.errors import InputError
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
-REPORT_KINDS = ("theatre", "imaging", "endoscopy", "echo", "dm01", "quality")
+REPORT_KINDS = (
+    "theatre", "imaging", "endoscopy", "echo", "dm01", "daycase", "quality", "reporting",
+    "pathology", "attendance",
+)  # fmt: skip
+IMPORT_KINDS = (
+    "theatre", "imaging", "endoscopy", "echo", "dm01", "reporting", "pathology", "appointments",
+    "bookings",
+)  # fmt: skip
+# --by levels each report takes (the others take trust, site, theatre, specialty, month).
+REPORT_LEVELS = {
+    "reporting": ("trust",),
+    "pathology": ("trust",),
+    "attendance": ("trust", "quintile"),
+    "daycase": ("trust", "site", "specialty", "month"),
+}
 
 
 def _month(value: str) -> str:
@@ -42,14 +58,28 @@ def _parser() -> argparse.ArgumentParser:
 
     load = commands.add_parser("import", help="import a data file (CSV, Excel or DM01 zip)")
     load.add_argument("file", type=Path)
-    load.add_argument("--kind", choices=("theatre", "imaging", "endoscopy", "echo", "dm01"))
+    load.add_argument("--kind", choices=IMPORT_KINDS)
     load.add_argument("--map", type=Path, dest="map_path", help="column-mapping TOML file")
+    load.add_argument(
+        "--period",
+        metavar="YYYY-MM[..YYYY-MM]",
+        help="the months the file is about: replaces them for each trust in the file, and "
+        "accepts dates far from the bulk of its rows",
+    )
+    load.add_argument(
+        "--drop-identifiers",
+        action="store_true",
+        help="remove NHS number, birth date, postcode and other identifier columns in memory "
+        "before anything is read (otherwise such a file is refused)",
+    )
 
     report = commands.add_parser("report", help="print a report from the store")
     report.add_argument("kind", choices=REPORT_KINDS)
     report.add_argument("--format", choices=("csv", "json"), default="csv")
     report.add_argument(
-        "--by", choices=("trust", "site", "theatre", "specialty", "month"), default="trust"
+        "--by",
+        choices=("trust", "site", "theatre", "specialty", "month", "quintile"),
+        default="trust",
     )
     report.add_argument("--from", dest="start", type=_month)
     report.add_argument("--to", dest="end", type=_month)
@@ -72,14 +102,23 @@ def _parser() -> argparse.ArgumentParser:
     spc.add_argument("--no-screen-outliers", action="store_true")
     spc.add_argument("--format", choices=("csv", "json"), default="csv")
 
-    funnel = commands.add_parser("funnel", help="funnel plot limits for proportions in a CSV")
+    funnel = commands.add_parser(
+        "funnel",
+        help="funnel plot limits for proportions (--numerator-col/--denominator-col) or for "
+        "observed ÷ expected ratios (--observed-col/--expected-col) in a CSV",
+    )
     funnel.add_argument("file", type=Path)
     funnel.add_argument("--unit-col", required=True)
-    funnel.add_argument("--numerator-col", required=True)
-    funnel.add_argument("--denominator-col", required=True)
+    funnel.add_argument("--numerator-col")
+    funnel.add_argument("--denominator-col")
+    funnel.add_argument("--observed-col", help="ratio mode: observed counts")
+    funnel.add_argument("--expected-col", help="ratio mode: expected counts")
     funnel.add_argument("--target", type=float)
     funnel.add_argument("--method", choices=("normal", "arcsine"), default="normal")
-    funnel.add_argument("--overdispersion", action="store_true")
+    funnel.add_argument("--overdispersion", action="store_true", help="proportions: adjust")
+    funnel.add_argument(
+        "--no-overdispersion", action="store_true", help="ratios: exact Poisson limits only"
+    )
     funnel.add_argument("--format", choices=("csv", "json"), default="csv")
     return parser
 
@@ -87,8 +126,8 @@ def _parser() -> argparse.ArgumentParser:
 def _print_frame(frame: pd.DataFrame, fmt: str) -> None:
     if fmt == "json":
         print(frame.to_json(orient="records", date_format="iso", indent=1, double_precision=15))
-    else:
-        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+    else:  # text that a spreadsheet would run as a formula is neutralised
+        sys.stdout.write(export.to_csv(frame, lineterminator="\n"))
 
 
 def _read_csv(path: Path, columns: Sequence[str]) -> pd.DataFrame:
@@ -121,19 +160,33 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from productivity import ingest
+    from productivity import ingest, settings
     from productivity.store import marts
 
-    result = ingest.import_file(args.file, kind=args.kind, map_path=args.map_path)
-    print(result.message)
-    if result.status == "loaded":
-        marts.rebuild_marts()
+    result = ingest.import_file(
+        args.file,
+        kind=args.kind,
+        map_path=args.map_path,
+        period=args.period,
+        drop_identifiers=args.drop_identifiers,
+    )
+    print(result.report(), flush=True)
+    settings.kill_point("import-committed")
+    # Rebuilds after a load, and after a duplicate too when an earlier import of it committed
+    # but never got its marts (killed, or its rebuild failed).
+    marts.ensure_marts()
     return EXIT_OK
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from productivity.store import marts, reports
 
+    levels = REPORT_LEVELS.get(args.kind)
+    if (levels is None and args.by == "quintile") or (levels and args.by not in levels):
+        allowed = levels or ("trust", "site", "theatre", "specialty", "month")
+        raise InputError.single(
+            "--by", f"report {args.kind} takes --by {' or '.join(allowed)}, not {args.by!r}"
+        )
     marts.ensure_marts()
     frame = reports.report(args.kind, by=args.by, start=args.start, end=args.end)
     _print_frame(frame, args.format)
@@ -165,31 +218,39 @@ def _cmd_spc(args: argparse.Namespace) -> int:
     from productivity.stats import spc
 
     frame = _read_csv(args.file, [args.date_col, args.value_col])
+    if frame.empty:
+        raise InputError.single(
+            str(args.file), "the file has a header row but no data rows: expected a series", row=1
+        )
     dates = pd.to_datetime(frame[args.date_col], errors="coerce", format="mixed")
     values = pd.to_numeric(frame[args.value_col], errors="coerce")
-    for column, parsed in ((args.date_col, dates), (args.value_col, values)):
-        bad = parsed.isna()
+    checks = (
+        (args.date_col, dates.isna(), "expected a date"),
+        (args.value_col, values.isna() | ~np.isfinite(values), "expected a finite number"),
+        (args.date_col, dates.duplicated(), "the date appears on an earlier row: expected one "
+         "value per date"),
+    )  # fmt: skip
+    for column, bad, message in checks:
         if bad.any():
             row = int(bad.to_numpy().argmax())
             raise InputError.single(
-                str(args.file),
-                "expected a date" if parsed is dates else "expected a number",
-                row=row + 2,
-                column=column,
-                value=frame[column].iloc[row],
+                str(args.file), message, row=row + 2, column=column, value=frame[column].iloc[row]
             )
     try:
         rebase = [pd.Timestamp(d) for d in args.rebase]
     except ValueError as exc:
         raise InputError.single("--rebase", f"expected YYYY-MM-DD: {exc}") from None
-    result = spc.xmr(
-        values,
-        dates,
-        direction=args.direction,
-        target=args.target,
-        rebase_dates=rebase,
-        screen_outliers=not args.no_screen_outliers,
-    )
+    try:
+        result = spc.xmr(
+            values,
+            dates,
+            direction=args.direction,
+            target=args.target,
+            rebase_dates=rebase,
+            screen_outliers=not args.no_screen_outliers,
+        )
+    except ValueError as exc:  # what the series cannot be charted with is bad input
+        raise InputError.single(str(args.file), str(exc)) from None
     if args.format == "json":
         print(json.dumps(spc.to_records(result), indent=1))
     else:
@@ -208,22 +269,75 @@ def _cmd_spc(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cmd_funnel(args: argparse.Namespace) -> int:
-    from productivity.stats import funnel
-
-    columns = [args.unit_col, args.numerator_col, args.denominator_col]
-    frame = _read_csv(args.file, columns)
-    for column in columns[1:]:
+def _numeric_csv(path: Path, unit_col: str, columns: Sequence[str]) -> pd.DataFrame:
+    """The CSV with ``columns`` checked numeric (a located error names the first bad cell)."""
+    frame = _read_csv(path, [unit_col, *columns])
+    for column in columns:
         parsed = pd.to_numeric(frame[column], errors="coerce")
         if parsed.isna().any():
             row = int(parsed.isna().to_numpy().argmax())
             raise InputError.single(
-                str(args.file),
+                str(path),
                 "expected a number",
                 row=row + 2,
                 column=column,
                 value=frame[column].iloc[row],
             )
+    return frame
+
+
+def _funnel_mode(args: argparse.Namespace) -> str:
+    """``ratio`` (observed ÷ expected) or ``proportion``, from which column pair is given."""
+    ratio = args.observed_col is not None or args.expected_col is not None
+    proportion = args.numerator_col is not None or args.denominator_col is not None
+    if ratio and proportion:
+        raise InputError.single(
+            "funnel", "give --observed-col/--expected-col or --numerator-col/--denominator-col"
+        )
+    pair = (
+        ("--observed-col", args.observed_col, "--expected-col", args.expected_col)
+        if ratio
+        else ("--numerator-col", args.numerator_col, "--denominator-col", args.denominator_col)
+    )
+    if pair[1] is None or pair[3] is None:
+        raise InputError.single("funnel", f"{pair[0]} and {pair[2]} are both needed")
+    if ratio and (args.overdispersion or args.method != "normal"):
+        raise InputError.single(
+            "funnel", "ratio mode takes --no-overdispersion, not --overdispersion or --method"
+        )
+    if proportion and args.no_overdispersion:
+        raise InputError.single("funnel", "--no-overdispersion is for ratio mode")
+    return "ratio" if ratio else "proportion"
+
+
+def _ratio_funnel(args: argparse.Namespace) -> int:
+    from productivity.stats import ratio_funnel
+
+    frame = _numeric_csv(args.file, args.unit_col, [args.observed_col, args.expected_col])
+    try:
+        result = ratio_funnel.ratio_funnel(
+            frame.assign(**{args.unit_col: frame[args.unit_col].astype(str)}),
+            args.unit_col,
+            args.observed_col,
+            args.expected_col,
+            overdispersion=not args.no_overdispersion,
+            target=1.0 if args.target is None else args.target,
+        )
+    except ValueError as exc:
+        raise InputError.single(str(args.file), str(exc)) from None
+    if args.format == "json":
+        print(json.dumps(result.to_json_dict(), indent=1))
+    else:
+        _print_frame(result.units, "csv")
+    return EXIT_OK
+
+
+def _cmd_funnel(args: argparse.Namespace) -> int:
+    from productivity.stats import funnel
+
+    if _funnel_mode(args) == "ratio":
+        return _ratio_funnel(args)
+    frame = _numeric_csv(args.file, args.unit_col, [args.numerator_col, args.denominator_col])
     try:
         result = funnel.funnel(
             frame[args.unit_col].astype(str),

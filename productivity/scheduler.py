@@ -14,15 +14,18 @@ file in the drop folder through :func:`productivity.ingest.import_file` and move
 it rebuilds the marts. Each job writes its last run and the next one to ``scheduler_status``,
 which the Data page reads through :func:`read_status`. The store going away (a PostgreSQL
 restart, a locked SQLite file) is logged and retried with capped exponential backoff; the worker
-keeps running. Run exactly one worker per store; the Streamlit app never starts a scheduler.
-This module owns the worker, its jobs, the status table and the CLI; scanning the folder lives
-in :mod:`productivity.ingest.dropfolder` and the retry in :mod:`productivity.store.retry`, whose public
-names it re-exports. It imports library functions only, never Streamlit.
+keeps running. Each scan also rebuilds marts found stale (:func:`productivity.store.marts.
+ensure_marts`: an import killed after its commit, a rebuild that failed). Run exactly one worker
+per store; the Streamlit app never starts a scheduler. This module owns the worker, its jobs and
+the CLI; scanning the folder lives in :mod:`productivity.ingest.dropfolder`, the retry in
+:mod:`productivity.store.retry` and the status table in :mod:`productivity.store.worker_status`,
+whose public names it re-exports. It imports library functions only, never Streamlit.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -35,8 +38,6 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-import pandas as pd
-import sqlalchemy as sa
 from apscheduler import events
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -46,7 +47,6 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel.sql.sqltypes import UTCDateTime
 
 from productivity import settings
 from productivity.ingest.dropfolder import (
@@ -61,7 +61,7 @@ from productivity.ingest.dropfolder import (
     settle_seconds,
     write_problems,
 )
-from productivity.store import db
+from productivity.store import db, marts
 from productivity.store.retry import (
     BACKOFF_BASE_SECONDS,
     BACKOFF_CAP_SECONDS,
@@ -73,19 +73,29 @@ from productivity.store.retry import (
     is_transient,
     retry,
 )
+from productivity.store.worker_status import (
+    STATUS,
+    STATUS_COLUMNS,
+    ensure_status_table,
+    now,
+    read_status,
+    record_quietly,
+    record_status,
+)
 
 __all__ = [
     # the worker, its jobs and status (this module)
     "JOB_TABLE", "NIGHTLY_GRACE_SECONDS", "NIGHTLY_REBUILD", "REBUILD_JOB", "SCAN_JOB",
-    "SQLITE_JOBSTORE_TIMEOUT_SECONDS", "STATUS", "STATUS_COLUMNS", "WORKER", "build_scheduler",
-    "ensure_status_table", "main", "prepare_store", "read_status", "rebuild_marts_nightly",
-    "record_status", "run_once", "run_worker", "scan_drop_folder",
+    "SQLITE_JOBSTORE_TIMEOUT_SECONDS", "WORKER", "build_scheduler", "main", "prepare_store",
+    "rebuild_marts_nightly", "run_once", "run_worker", "scan_and_refresh", "scan_drop_folder",
     # re-exported from productivity.ingest.dropfolder
     "DEFAULT_SCAN_SECONDS", "DEFAULT_SETTLE_SECONDS", "PARTIAL_SUFFIXES", "ScanSummary",
     "complete_files", "rebuild", "scan", "scan_seconds", "settle_seconds", "write_problems",
     # re-exported from productivity.store.retry
     "BACKOFF_BASE_SECONDS", "BACKOFF_CAP_SECONDS", "RETRY_ATTEMPTS", "SQLITE_TRANSIENT",
     "backoff_delay", "is_transient", "retry",
+    # re-exported from productivity.store.worker_status
+    "STATUS", "STATUS_COLUMNS", "ensure_status_table", "read_status", "record_status",
 ]  # fmt: skip
 
 # Jobs are stored by this textual reference, which must not be "__main__" when the worker
@@ -105,92 +115,51 @@ SQLITE_JOBSTORE_TIMEOUT_SECONDS = 30
 
 _CURRENT: dict[str, BlockingScheduler] = {}
 
-# Its own MetaData: the worker's heartbeat, not part of the models' schema. Times are UTC, like
-# the other audit timestamps; read_status() shows them in Europe/London time.
-STATUS = sa.Table(
-    "scheduler_status",
-    sa.MetaData(),
-    sa.Column("job", sa.String(64), primary_key=True),
-    sa.Column("last_run_at", UTCDateTime()),
-    sa.Column("last_status", sa.String(16)),  # ok | error | missed | running | stopped
-    sa.Column("last_message", sa.Text),
-    sa.Column("next_run_at", UTCDateTime()),
-)
-STATUS_COLUMNS = tuple(c.name for c in STATUS.columns)
-
-
-# --- status table ----------------------------------------------------------------------------
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def ensure_status_table(engine: Engine) -> None:
-    STATUS.create(engine, checkfirst=True)
-
-
-def record_status(engine: Engine, rows: dict[str, dict[str, Any]]) -> None:
-    """Upsert ``scheduler_status`` rows (job -> columns) in one transaction.
-
-    Only the columns given change, so a job's run and the scheduler's next run time are
-    recorded independently.
-    """
-    with db.write_transaction(engine) as conn:
-        for job, values in rows.items():
-            changed = conn.execute(sa.update(STATUS).where(STATUS.c.job == job).values(**values))
-            if changed.rowcount == 0:
-                conn.execute(sa.insert(STATUS).values(job=job, **values))
-
-
-def _record_quietly(engine: Engine, job: str, **values: Any) -> None:
-    # The heartbeat must never take a job (or the worker) down with it.
-    try:
-        record_status(engine, {job: values})
-    except sa_exc.SQLAlchemyError as error:
-        log.warning("could not record status of %s: %s", job, first_line(error))
-
-
-def read_status(engine: Engine | None = None) -> pd.DataFrame:
-    """The worker's status, one row per job: last run, its status and message, next run.
-
-    Times are timezone-aware, in Europe/London. Empty (with these columns) before a worker ran.
-    """
-    engine = engine or db.get_engine()
-    rows: list[Any] = []
-    if db.has_table(STATUS.name, engine):
-        with engine.connect() as conn:
-            rows = list(conn.execute(sa.select(STATUS).order_by(STATUS.c.job)).mappings())
-    frame = pd.DataFrame(rows, columns=list(STATUS_COLUMNS))
-    for column in ("last_run_at", "next_run_at"):
-        frame[column] = pd.to_datetime(frame[column], utc=True).dt.tz_convert(settings.TIMEZONE)
-    return frame
-
-
 # --- jobs (module-level: the job store pickles them by textual reference) ---------------------
 
 
 def _run_recorded(job: str, body: Callable[[], T]) -> T | None:
     """Run a job body, log the outcome and record it in ``scheduler_status``. Never raises."""
     engine = db.get_engine()
-    started = _now()
+    started = now()
     try:
         result = body()
     except Exception as error:
         log.error("%s failed: %s", job, first_line(error), exc_info=not is_transient(error))
-        _record_quietly(engine, job, last_run_at=started, last_status="error",
-                        last_message=first_line(error)[:1000])  # fmt: skip
+        record_quietly(engine, job, last_run_at=started, last_status="error",
+                       last_message=first_line(error)[:1000])  # fmt: skip
         return None
     message = str(result)
     if message != "no files":
         log.info("%s: %s", job, message)
-    _record_quietly(engine, job, last_run_at=started, last_status="ok", last_message=message)
+    record_quietly(engine, job, last_run_at=started, last_status="ok", last_message=message)
     return result
 
 
+def scan_and_refresh() -> ScanSummary:
+    """:func:`scan`, then a marts rebuild if they are stale and the scan did not rebuild them.
+
+    Marts go stale when another process (the CLI, an upload) commits an import and is killed
+    before its rebuild, or its rebuild fails; checking costs a few small queries a scan.
+    """
+    summary = scan()
+    if not summary.marts_rebuilt and retry(_marts_stale, what="check the marts"):
+        log.info("the marts are older than the data in the store: %s", rebuild())
+        summary.marts_rebuilt = True
+    return summary
+
+
+def _marts_stale() -> bool:
+    # A store that never held data needs no marts from the worker (readers build their own).
+    engine = db.get_engine()
+    if marts.marts_current(engine):
+        return False
+    return marts.marts_exist(engine) or bool(marts.data_stamp(engine))
+
+
 def scan_drop_folder() -> None:
-    """The interval job: :func:`scan` with the settings from the environment."""
-    _run_recorded(SCAN_JOB, scan)
+    """The interval job: :func:`scan_and_refresh` with the settings from the environment."""
+    _run_recorded(SCAN_JOB, scan_and_refresh)
 
 
 def rebuild_marts_nightly() -> None:
@@ -223,7 +192,7 @@ def prepare_store(engine: Engine) -> None:
     ensure_status_table(engine)
 
 
-class _Scheduler(BlockingScheduler):
+class _Scheduler(BlockingScheduler):  # type: ignore[misc]  # APScheduler 3 has no types
     """A ``BlockingScheduler`` whose main loop outlives its job store going away.
 
     APScheduler retries a failed due-jobs query itself, but an error while saving a job's next
@@ -234,7 +203,7 @@ class _Scheduler(BlockingScheduler):
 
     def _process_jobs(self) -> float | None:
         try:
-            wait_seconds = super()._process_jobs()
+            wait_seconds: float | None = super()._process_jobs()
         except sa_exc.SQLAlchemyError as error:
             if not is_transient(error):
                 raise
@@ -246,7 +215,7 @@ class _Scheduler(BlockingScheduler):
         return wait_seconds
 
 
-class _JobStore(SQLAlchemyJobStore):
+class _JobStore(SQLAlchemyJobStore):  # type: ignore[misc]  # APScheduler 3 has no types
     """The SQLAlchemy job store, with the scheduler's retry interval backing off (1, 2 ... 60 s).
 
     APScheduler catches a failed due-jobs query and tries again after a fixed interval; this
@@ -257,7 +226,7 @@ class _JobStore(SQLAlchemyJobStore):
 
     def get_due_jobs(self, now: dt.datetime) -> list[Any]:
         try:
-            jobs = super().get_due_jobs(now)
+            jobs: list[Any] = super().get_due_jobs(now)
         except Exception:
             self._failures += 1
             self._scheduler.jobstore_retry_interval = backoff_delay(self._failures)
@@ -294,10 +263,13 @@ def build_scheduler(url: str, every: float) -> _Scheduler:
     nightly = CronTrigger(**NIGHTLY_REBUILD, timezone=timezone)
     existing = store.lookup_job(REBUILD_JOB)
     keep: dict[str, Any] = {}
-    if existing is not None and existing.next_run_time is not None:
-        if _trigger_key(existing.trigger) == _trigger_key(nightly):
-            # Keep the stored next run, so a 02:00 missed while the worker was down still runs.
-            keep["next_run_time"] = existing.next_run_time
+    if (
+        existing is not None
+        and existing.next_run_time is not None
+        and _trigger_key(existing.trigger) == _trigger_key(nightly)
+    ):
+        # Keep the stored next run, so a 02:00 missed while the worker was down still runs.
+        keep["next_run_time"] = existing.next_run_time
     scheduler.add_job(f"{JOB_MODULE}:rebuild_marts_nightly", nightly, id=REBUILD_JOB,
                       name="rebuild marts nightly", replace_existing=True,
                       misfire_grace_time=NIGHTLY_GRACE_SECONDS, **keep)  # fmt: skip
@@ -324,8 +296,8 @@ def _on_event(scheduler: BlockingScheduler, event: events.SchedulerEvent) -> Non
     engine = db.get_engine()
     if isinstance(event, events.JobEvent) and event.code == events.EVENT_JOB_MISSED:
         due = f"{event.scheduled_run_time:%Y-%m-%d %H:%M %Z}"
-        _record_quietly(engine, event.job_id, last_status="missed",
-                        last_message=f"the run due at {due} was missed")  # fmt: skip
+        record_quietly(engine, event.job_id, last_status="missed",
+                       last_message=f"the run due at {due} was missed")  # fmt: skip
     try:
         jobs = scheduler.get_jobs()
         record_status(engine, {j.id: {"next_run_at": j.next_run_time} for j in jobs})
@@ -340,10 +312,8 @@ def _request_shutdown() -> None:
 
     def stop() -> None:
         log.info("stopping")
-        try:
+        with contextlib.suppress(SchedulerNotRunningError):
             scheduler.shutdown(wait=False)
-        except SchedulerNotRunningError:
-            pass
 
     # Not from the signal handler itself: shutdown() takes the scheduler's locks, which the
     # interrupted main thread may be holding.
@@ -370,8 +340,8 @@ def run_worker() -> int:
             log.info("worker started: drop folder %s, scan every %g s, marts nightly at 02:00 %s",
                      settings.drop_dir(), every, settings.TIMEZONE)  # fmt: skip
             host = f"pid {os.getpid()} on {socket.gethostname()}"
-            _record_quietly(engine, WORKER, last_run_at=_now(), last_status="running",
-                            last_message=host)  # fmt: skip
+            record_quietly(engine, WORKER, last_run_at=now(), last_status="running",
+                           last_message=host)  # fmt: skip
             scheduler.start()  # blocks until shutdown
         except sa_exc.SQLAlchemyError as error:
             # A store that was down at start-up, or an error the scheduler's loop cannot retry
@@ -386,7 +356,7 @@ def run_worker() -> int:
             continue
         break
     _CURRENT.pop("scheduler", None)
-    _record_quietly(engine, WORKER, last_status="stopped", last_message="stopped by a signal")
+    record_quietly(engine, WORKER, last_status="stopped", last_message="stopped by a signal")
     log.info("worker stopped")
     return 0
 

@@ -30,6 +30,13 @@ CASE_COLUMNS: tuple[str, ...] = (
     "cancel_clinical",
 )  # fmt: skip
 
+# Theatre bookings (the 6-4-2 look-ahead): one row per booked case on a future list; an unbooked
+# list is one row with empty case fields. consultant_code and booked_minutes are optional.
+BOOKING_COLUMNS: tuple[str, ...] = (
+    "trust_code", "site", "theatre", "session_date", "session", "planned_start", "planned_end",
+    "specialty", "case_id", "procedure_code", "priority", "consultant_code", "booked_minutes",
+)  # fmt: skip
+
 IMAGING_COLUMNS: tuple[str, ...] = (
     "trust_code", "site", "scanner_id", "modality", "date", "operational_hours", "scans",
 )  # fmt: skip
@@ -76,3 +83,44 @@ MODALITY_DM01_TEST: dict[str, str] = {
     "NOUS": "NON_OBSTETRIC_ULTRASOUND",
     "echo": "ECHOCARDIOGRAPHY",
 }
+
+# Imaging reporting events (``--kind reporting``): one row per examination, from the RIS or a
+# Diagnostic Imaging Dataset extract. Times are Europe/London wall-clock; an empty
+# report_datetime means not yet reported. The store keeps the IMD quintile, never an LSOA code.
+REPORTING_COLUMNS: tuple[str, ...] = (
+    "trust_code", "site", "modality", "exam_id", "priority", "patient_source", "test_datetime",
+    "report_datetime", "request_datetime", "nicip_code", "imd_quintile",
+)  # fmt: skip
+# What the store keeps of an event (no accession number: the measures need when, what, where).
+REPORTING_EVENT_COLUMNS: tuple[str, ...] = tuple(c for c in REPORTING_COLUMNS if c != "exam_id")
+REPORTING_MODALITIES: tuple[str, ...] = ("CT", "MRI", "NOUS", "XR", "FLUORO", "NM", "OTHER")
+REPORTING_PRIORITIES: tuple[str, ...] = ("urgent", "routine", "unknown")
+# DID PATIENT SOURCE SETTING TYPE (DIAGNOSTIC IMAGING): the setting the patient came from.
+PATIENT_SOURCES: dict[str, str] = {
+    "01": "Inpatient",
+    "02": "Day case",
+    "03": "Outpatient",
+    "04": "GP direct access",
+    "05": "A&E",
+    "06": "Other health care provider",
+    "07": "Other",
+}
+
+# Histopathology specimens (``--kind pathology``), from the laboratory system (LIMS); an empty
+# authorised_datetime means not yet authorised.
+PATHOLOGY_COLUMNS: tuple[str, ...] = (
+    "trust_code", "lab", "specimen_id", "specimen_type", "cancer_pathway", "received_datetime",
+    "authorised_datetime",
+)  # fmt: skip
+# What the store keeps of a specimen (no specimen number).
+PATHOLOGY_SPECIMEN_COLUMNS: tuple[str, ...] = tuple(
+    c for c in PATHOLOGY_COLUMNS if c != "specimen_id"
+)
+SPECIMEN_TYPES: tuple[str, ...] = ("biopsy", "resection", "cytology", "other")
+
+# Appointments with attendance (``--kind appointments``): attendance_code is the NHS Data
+# Dictionary ATTENDED OR DID NOT ATTEND code (0, 2-7); imd_quintile 1 = most deprived.
+APPOINTMENT_COLUMNS: tuple[str, ...] = (
+    "trust_code", "service", "appointment_date", "attendance_code", "imd_quintile",
+    "first_or_follow_up",
+)  # fmt: skip

@@ -32,7 +32,7 @@ def fresh_store(url: str) -> Engine:
     if engine.dialect.name != "sqlite":
         with db.write_transaction(engine) as conn:
             for name in inspect(conn).get_table_names():
-                if name.startswith("mart_") or name.startswith("apscheduler"):
+                if name.startswith(("mart_", "apscheduler")):
                     conn.execute(text(f'DROP TABLE IF EXISTS "{name}" CASCADE'))
         SQLModel.metadata.drop_all(engine)
     return db.init_db(engine)
@@ -83,10 +83,11 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture
 def demo_engine(demo_url: str) -> Engine:
+    from productivity.store.facts import store_is_empty
     from productivity.synth import demo
 
     engine = db.get_engine(demo_url)
-    if demo.store_is_empty(engine):  # another test reset the shared PostgreSQL database
+    if store_is_empty(engine):  # another test reset the shared PostgreSQL database
         demo.build_demo(engine=fresh_store(demo_url), seed=1, months=3)
     return engine
 

@@ -274,3 +274,88 @@ def test_sign_in_through_a_stub_oidc_provider_in_chromium(
             assert manager.get_by_text("signed in as a viewer").count() == 0
         finally:
             stop_server(process)
+
+
+# --- sign-in fails closed -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("section", "missing"),
+    [
+        ({**ENTRA_AUTH, "cookie_secret": ""}, "cookie_secret"),
+        ({k: v for k, v in ENTRA_AUTH.items() if k != "client_secret"}, "[auth] client_secret"),
+        ({"redirect_uri": ENTRA_AUTH["redirect_uri"], "cookie_secret": "x",
+          "microsoft": {"client_id": "id", "client_secret": "s"}},
+         "[auth.microsoft] server_metadata_url"),
+        ("not a table", "[auth] must be a table"),
+    ],
+)  # fmt: skip
+def test_an_incomplete_auth_section_is_a_problem_that_names_keys_only(section, missing):
+    problem = auth.auth_problem({"auth": section})
+    assert problem is not None and missing in problem
+    for secret in ("test-client-secret", "test-cookie-secret"):
+        assert secret not in problem
+    assert auth.auth_problem({"auth": ENTRA_AUTH}) is None
+    assert auth.auth_problem({"productivity": {}}) is None  # no [auth]: local mode
+
+
+def closed(at: AppTest) -> None:
+    """The error screen and nothing else: no data, no uploader, no local mode."""
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Theatre and diagnostics productivity monitor"]
+    assert "Sign-in is configured but cannot start" in at.error[0].value
+    assert shows_data(at) == []
+    assert "Local single-user mode" not in texts(at)
+    assert not [b for b in at.button if b.label == "Sign in"]
+
+
+def test_an_incomplete_auth_section_closes_the_app(tmp_path, monkeypatch, caplog):
+    store = tmp_path / "never-opened.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{store}")
+    half = {k: v for k, v in ENTRA_AUTH.items() if k not in ("client_id", "cookie_secret")}
+    with caplog.at_level("ERROR", logger="productivity.auth"):
+        at = run_page("pages/Data.py", secrets={"auth": half})
+    closed(at)
+    assert "cookie_secret" in at.error[0].value and "[auth] client_id" in at.error[0].value
+    assert "lacks cookie_secret" in caplog.text
+    assert "test-client-secret" not in caplog.text + at.error[0].value
+    assert not store.exists()
+
+
+@pytest.fixture
+def secrets_file(tmp_path):
+    """A secrets.toml that Streamlit reads for real (AppTest gets no injected secrets)."""
+    from streamlit import config
+
+    path = tmp_path / "secrets.toml"
+    saved = config.get_option("secrets.files")
+    config.set_option("secrets.files", [str(path)])
+    st.secrets._reset()
+    yield path
+    config.set_option("secrets.files", saved)
+    st.secrets._reset()
+
+
+def test_an_unreadable_secrets_file_closes_the_app(secrets_file, tmp_path, monkeypatch, caplog):
+    """One stray quote in [auth] used to make every visitor a local data manager."""
+    lines = [f'{k} = "{v}"' for k, v in ENTRA_AUTH.items()]
+    lines[3] = 'client_secret = "test-client-secret'  # the stray quote
+    secrets_file.write_text("[auth]\n" + "\n".join(lines) + "\n")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'never-opened.db'}")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    with caplog.at_level("ERROR", logger="productivity.auth"):
+        at = AppTest.from_file(str(ROOT / "pages/Data.py"), default_timeout=TIMEOUT)
+        at.switch_page("Data.py")
+        at.run()
+    closed(at)
+    assert "the secrets file cannot be read (at line 5, column" in at.error[0].value
+    assert "test-client-secret" not in caplog.text + at.error[0].value
+    assert "the secrets file cannot be read" in caplog.text
+
+
+def test_no_secrets_file_at_all_is_still_local_mode(secrets_file, demo_url, monkeypatch):
+    assert not secrets_file.exists()
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    assert auth.check_config() == {}
+    assert auth.current_user().role == auth.DATA_MANAGER

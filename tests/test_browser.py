@@ -33,13 +33,17 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-# (url path, text that shows the page has rendered its content)
+# (url path, text that shows the page has rendered its content). The default page, the
+# Overview, lives at the root: Streamlit ignores a default page's url_path, so /Overview would
+# show "Page not found" before running it.
 PAGES = [
-    ("Overview", "Every trust against the national benchmarks"),
+    ("", "Every trust against the national benchmarks"),
     ("Theatres", "Theatres"),
+    ("Look_ahead", "Every trust's next six weeks"),
     ("Diagnostics", "Diagnostics"),
+    ("Reporting", "Unreported backlog by age"),
     ("Mutual_aid", "Mutual aid"),
-    ("Inequalities", "Health inequalities"),
+    ("Inequalities", "Is the DNA gap widening?"),
     ("Data", "Import history"),
     ("Methodology", "Methodology"),
 ]
@@ -159,21 +163,53 @@ def assert_no_exception(page: object) -> None:
 
 @pytest.mark.parametrize(("path", "ready_text"), PAGES)
 def test_every_page_renders(browser, server: str, path: str, ready_text: str):
-    page = open_page(browser, f"{server}/{path}", ready_text, SHOTS / f"{path.lower()}.png")
+    name = path.lower() or "overview"
+    page = open_page(browser, f"{server}/{path}", ready_text, SHOTS / f"{name}.png")
     try:
         assert_no_exception(page)
+        assert page.get_by_text("Page not found").count() == 0
         assert page.get_by_text("Synthetic demo data").count() >= 1
         nav = page.locator("[data-testid='stSidebarNav']")
         assert nav.count() == 1 and "Methodology" in nav.inner_text()
-        if path in ("Overview", "Theatres"):
+        if name in ("overview", "theatres"):
             README_SHOTS.mkdir(parents=True, exist_ok=True)
-            shutil.copy(SHOTS / f"{path.lower()}.png", README_SHOTS / f"{path.lower()}.png")
+            shutil.copy(SHOTS / f"{name}.png", README_SHOTS / f"{name}.png")
+    finally:
+        page.close()
+
+
+def test_the_reporting_page_takes_its_filters_from_the_url(browser, server: str):
+    target = "Cancer histopathology reported within 10 working days of receipt"
+    url = f"{server}/Reporting?trust=RBN&measure={target.replace(' ', '+')}"
+    page = open_page(browser, url, "by specimen type", SHOTS / "reporting-pathology.png")
+    try:
+        assert_no_exception(page)
+        main = page.locator("[data-testid='stMain']").inner_text()
+        assert "at RBN" in main and "Every trust against the pathology targets" in main
+        marker = page.locator("[data-testid='stMain']").get_by_text("Unreported backlog by age")
+        marker.first.scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / "reporting-lower.png"))
+        # one beside each chart and the every-target table; the SPC one is in its folded expander
+        assert page.get_by_role("button", name="Download CSV").count() >= 5
+    finally:
+        page.close()
+
+
+def test_the_dna_sections_render_below_the_waits(browser, server: str):
+    page = open_page(browser, f"{server}/Inequalities?service=MRI", "Is the DNA gap widening?")
+    try:
+        assert_no_exception(page)
+        main = page.locator("[data-testid='stMain']")
+        main.get_by_text("Missed appointments (DNAs) by deprivation").scroll_into_view_if_needed()
+        wait_until_idle(page)
+        page.screenshot(path=str(SHOTS / "inequalities-dna.png"))  # the sections in view
+        assert "Standardised DNA ratio by trust: funnel" in main.inner_text()
     finally:
         page.close()
 
 
 def test_filter_in_url_is_applied(browser, server: str):
-    page = open_page(browser, f"{server}/Overview?trust=RBL", "Every trust against")
+    page = open_page(browser, f"{server}/?trust=RBL", "Every trust against")
     try:
         assert_no_exception(page)
         sidebar = page.locator("[data-testid='stSidebar']").inner_text()
@@ -202,3 +238,34 @@ def test_deep_link_on_a_cold_server_shows_the_frame(browser, demo_url: str, tmp_
         page.close()
     finally:
         stop_server(process)
+
+
+def test_the_unit_leads_views_in_chromium(browser, server: str):
+    """The Theatres page drilled to a trust (tiles, ranking, day-case rates, the shift in words)
+    and the Look-ahead page for the same trust, with their controls bound to the URL."""
+    page = open_page(
+        browser, f"{server}/Theatres?trust=RBL&rank=Late+starts&trend=Overruns",
+        "Rank within the trust", SHOTS / "theatres-rbl.png",
+    )  # fmt: skip
+    try:
+        assert_no_exception(page)
+        main = page.locator("[data-testid='stMain']")
+        for text in ("Lost time", "On-the-day cancellations", "Day-case rates against BADS",
+                     "Late starts by day of week and session"):  # fmt: skip
+            assert main.get_by_text(text).count() >= 1, text
+        assert page.locator("[data-testid='stMetric']").count() == 12
+        assert page.get_by_role("tab", name="Specialties").count() == 1
+    finally:
+        page.close()
+    page = open_page(
+        browser, f"{server}/Look_ahead?trust=RBL&window=2+weeks+out",
+        "The lists, for the scheduling meeting", SHOTS / "look-ahead-rbl.png",
+    )  # fmt: skip
+    try:
+        assert_no_exception(page)
+        main = page.locator("[data-testid='stMain']")
+        assert main.get_by_text("Flagged 2 weeks out").count() == 1
+        assert main.get_by_text("Download CSV").count() >= 1
+        assert page.locator("[data-testid='stDataFrame']").count() >= 2
+    finally:
+        page.close()

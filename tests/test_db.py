@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, event, inspect, select, text
 
 from productivity import settings
-from productivity.store import db
+from productivity.store import bulk, db
 from productivity.store.models import SQLModel
 
 
@@ -76,7 +76,7 @@ def test_a_sqlite_write_transaction_takes_the_write_lock_up_front(tmp_path):
         ("postgresql://app@db/prod", "postgresql+psycopg://app@db/prod"),
         ("postgresql+psycopg://app@db/prod", "postgresql+psycopg://app@db/prod"),
         ("postgresql+psycopg2://app@db/prod", "postgresql+psycopg2://app@db/prod"),
-        ("  sqlite:///data/productivity.store.db ", "sqlite:///data/productivity.store.db"),
+        ("  sqlite:///data/productivity.db ", "sqlite:///data/productivity.db"),
     ],
 )
 def test_postgres_urls_are_pointed_at_psycopg_3(given, used):
@@ -171,7 +171,7 @@ def test_a_copy_belongs_to_the_callers_transaction(engine):
 
 
 def test_bulk_insert_reports_progress_in_chunks(engine, monkeypatch):
-    monkeypatch.setattr(db, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(bulk, "CHUNK_ROWS", 2)
     frame = pd.DataFrame(
         {"trust_code": [f"T{i:02d}" for i in range(5)], "name": ["n"] * 5, "type": ["acute"] * 5}
     )
@@ -341,12 +341,31 @@ def test_a_version_1_store_gets_the_deprivation_week_bands(engine):
     assert row["weeks_00"] is None and row["weeks_13_plus"] is None
     with engine.connect() as conn:
         versions = conn.execute(text("SELECT version FROM schema_version ORDER BY version"))
-        assert versions.scalars().all() == [1, 2]
+        assert versions.scalars().all() == list(range(1, db.SCHEMA_VERSION + 1))
+
+
+def test_a_version_2_store_gets_the_bookings_table_and_keeps_its_rows(engine):
+    """Version 3 added theatre_booking (the 6-4-2 look-ahead); nothing else changes."""
+    with db.write_transaction(engine) as conn:
+        conn.execute(text("DROP TABLE theatre_booking"))
+        conn.execute(text("DELETE FROM schema_version"))
+        conn.execute(text("INSERT INTO schema_version (version, applied_at) VALUES (2, :at)"),
+                     {"at": dt.datetime(2026, 5, 1, 9, 0)})  # fmt: skip
+        conn.execute(text("INSERT INTO trust VALUES ('RBL', 'Wirral', 'acute', NULL)"))
+    assert "theatre_booking" not in inspect(engine).get_table_names()
+    db.init_db(engine)
+    assert "theatre_booking" in inspect(engine).get_table_names()
+    assert _rows(engine, "trust", "trust_code")[0]["name"] == "Wirral"
+    with engine.connect() as conn:
+        versions = conn.execute(text("SELECT version FROM schema_version ORDER BY version"))
+        assert versions.scalars().all() == [2, 3]
 
 
 # The columns of every table at SCHEMA_VERSION. When this test fails, models.py has changed:
 # append a db.Migration that brings an older store to the new shape, then update this record.
 SCHEMA = {
+    "appointment": "id trust_code service appointment_date attendance_code imd_quintile "
+    "first_or_follow_up import_run_id",
     "dm01_imd": "id period provider_code test_code imd_quintile total_waiting waiting_6_plus "
     "waiting_13_plus weeks_00 weeks_01 weeks_02 weeks_03 weeks_04 weeks_05 weeks_06 weeks_07 "
     "weeks_08 weeks_09 weeks_10 weeks_11 weeks_12 weeks_13_plus import_run_id",
@@ -360,11 +379,17 @@ SCHEMA = {
     "import_issue": "id import_run_id trust_code month issue count",
     "import_run": "id kind file_name file_hash status rows replaced_rows trust_codes "
     "period_from period_to message started_at finished_at source",
+    "pathology_specimen": "id trust_code lab specimen_type cancer_pathway received_datetime "
+    "authorised_datetime import_run_id",
     "rebase": "id unit metric date reason created_by created_at",
+    "reporting_event": "id trust_code site modality priority patient_source test_datetime "
+    "report_datetime request_datetime nicip_code imd_quintile import_run_id",
     "scanner_day": "id trust_code site scanner_id modality date operational_hours scans "
     "import_run_id",
     "schema_version": "version applied_at",
     "site": "site trust_code site_name latitude longitude",
+    "theatre_booking": "id trust_code site theatre session_date session specialty planned_start "
+    "planned_end case_id procedure_code priority consultant_code booked_minutes import_run_id",
     "theatre_case": "id list_id case_id specialty procedure_code priority anaesthetic_start "
     "into_theatre knife_to_skin out_of_theatre cancelled cancel_reason cancel_clinical",
     "theatre_list": "list_id trust_code site theatre session_date session specialty "
@@ -378,7 +403,7 @@ def test_the_models_are_the_schema_of_the_newest_version():
         name: " ".join(c.name for c in table.columns)
         for name, table in sorted(SQLModel.metadata.tables.items())
     }
-    assert db.SCHEMA_VERSION == 2, "a new version: record its columns in SCHEMA"
+    assert db.SCHEMA_VERSION == 3, "a new version: record its columns in SCHEMA"
     assert models == SCHEMA
 
 

@@ -10,9 +10,10 @@ from sqlalchemy import delete
 
 from productivity import schema
 from productivity.benchmarks import load_benchmarks
+from productivity.modalities import modality
 from productivity.stats import spc
-from productivity.store import db, marts, models, rebase, reports
-from productivity.views import diagnostics as dv
+from productivity.store import db, marts, models, readers, rebase, reports
+from productivity.views import diagnostics as dv, dm01
 
 ALL = marts.Period()
 NOWHERE = marts.Period("2001-01", "2001-02")
@@ -37,6 +38,7 @@ def test_metric_spec_takes_its_benchmark_from_the_file(bench, modality, key, col
                                                         unit):  # fmt: skip
     spec = dv.metric_spec(modality, bench)
     assert (spec.key, spec.column, spec.direction, spec.unit) == (key, column, direction, unit)
+    assert spec.modality.key == modality and spec.modality.benchmark == key
     assert spec.benchmark == bench.value(key)
     assert spec.higher_is_better is (direction == "higher")
 
@@ -98,8 +100,8 @@ def test_spc_series_uses_whole_weeks_and_the_benchmark(demo_engine, bench):
     assert dates.max() + pd.Timedelta(days=6) <= pd.Timestamp("2026-10-31")
     assert (result.points["target"] == bench.value("echo_minutes_per_test")).all()
     # Echo: lower is better, so the chart is the XmR of the weekly ratio with direction "lower".
-    rows = dv.mart_rows(demo_engine, "Echo", ALL, "RBT")
-    weekly = dv.summarise(rows, "Echo", ["week"], bench).set_index("week")
+    rows = readers.modality_rows(demo_engine, modality("Echo"), ALL, "RBT")
+    weekly = modality("Echo").summarise(rows, ["week"], bench).set_index("week")
     values = weekly.loc[dates.dt.strftime("%Y-%m-%d"), "minutes_per_test"]
     expected = spc.xmr(
         values, dates, direction="lower", target=bench.value("echo_minutes_per_test")
@@ -110,7 +112,7 @@ def test_spc_series_uses_whole_weeks_and_the_benchmark(demo_engine, bench):
 def test_whole_weeks_drops_weeks_cut_by_the_months_read():
     weeks = pd.Series(["2026-07-27", "2026-08-03", "2026-10-26"])
     months = pd.Series(["2026-08", "2026-10"])
-    assert dv._whole_weeks(weeks, months).tolist() == [False, True, False]
+    assert dv.whole_weeks(weeks, months).tolist() == [False, True, False]
 
 
 def test_stored_rebase_splits_the_spc_limits(demo_engine, bench):
@@ -135,15 +137,15 @@ def test_ai_scenario_is_the_capacity_at_the_scenario_slot(demo_engine, bench):
 
 
 def test_dm01_tests_of_each_modality():
-    assert dv.dm01_tests("MRI") == ("MRI",)
-    assert dv.dm01_tests("NOUS") == ("NON_OBSTETRIC_ULTRASOUND",)
-    assert dv.dm01_tests("Echo") == ("ECHOCARDIOGRAPHY",)
-    assert set(dv.dm01_tests("Endoscopy")) <= set(schema.DM01_TESTS)
+    assert modality("MRI").dm01_tests == ("MRI",)
+    assert modality("NOUS").dm01_tests == ("NON_OBSTETRIC_ULTRASOUND",)
+    assert modality("Echo").dm01_tests == ("ECHOCARDIOGRAPHY",)
+    assert set(modality("Endoscopy").dm01_tests) <= set(schema.DM01_TESTS)
     assert dv.default_test("Endoscopy") == "COLONOSCOPY"
 
 
 def test_waits_view_for_one_test_and_trust(demo_engine, bench):
-    waits = dv.waits_view(demo_engine, ALL, "MRI", "RBT", bench)
+    waits = dm01.waits_view(demo_engine, ALL, "MRI", "RBT", bench)
     assert waits.month == "2026-10"
     assert set(waits.per_trust["test_code"]) == {"MRI"}
     assert "▶ RBT" in set(waits.per_trust["trust"])
@@ -151,9 +153,9 @@ def test_waits_view_for_one_test_and_trust(demo_engine, bench):
     latest = reports.latest_dm01(demo_engine, ALL)
     row = latest[(latest["provider_code"] == "RBT") & (latest["test_code"] == "MRI")]
     assert waits.bands["patients"].sum() == row["total_waiting"].item()
-    six_plus = waits.bands.loc[waits.bands["wait"] != dv.WAITS[0], "patients"].sum()
+    six_plus = waits.bands.loc[waits.bands["wait"] != dm01.WAITS[0], "patients"].sum()
     assert six_plus == row["waiting_6_plus"].item()
-    assert waits.bands["wait"].iloc[-1] == dv.WAITS[2]
+    assert waits.bands["wait"].iloc[-1] == dm01.WAITS[2]
 
 
 def test_backlog_clearance_by_hand(demo_engine, bench):
@@ -177,7 +179,7 @@ def test_backlog_for_endoscopy_counts_every_endoscopy_test(demo_engine, bench):
     backlog = dv.backlog_clearance(demo_engine, "Endoscopy", ALL, bench).set_index("trust_code")
     latest = reports.latest_dm01(demo_engine, ALL)
     mine = latest[(latest["provider_code"] == "RBT") & latest["test_code"].isin(
-        dv.ENDOSCOPY_DM01_TESTS)]  # fmt: skip
+        modality("Endoscopy").dm01_tests)]  # fmt: skip
     assert backlog.loc["RBT", "waiting_6_plus"] == mine["waiting_6_plus"].sum()
 
 
@@ -194,7 +196,7 @@ def test_an_empty_period_gives_empty_frames_not_errors(demo_engine, bench):
     view = dv.modality_view(demo_engine, "CT", NOWHERE, None, bench)
     assert view.rates.empty and view.units.empty and view.trend.empty and view.backlog.empty
     assert view.spc is None
-    waits = dv.waits_view(demo_engine, NOWHERE, "CT", None, bench)
+    waits = dm01.waits_view(demo_engine, NOWHERE, "CT", None, bench)
     assert waits.month is None and waits.per_trust.empty and waits.bands.empty
 
 
@@ -210,8 +212,8 @@ def test_rate_table_marks_echo_lower_is_better(bench):
         }
     )
     table = dv.rate_table(frame, spec, ["trust_code"])
-    assert table.columns[:2].tolist() == ["Trust", "Minutes/test (≤45.0)"]
-    assert table["Minutes/test (≤45.0)"].tolist() == ["✓ 44.0", "✗ 50.0", "–"]
+    assert table.columns[:2].tolist() == ["Trust", "Minutes/test (≤45)"]
+    assert table["Minutes/test (≤45)"].tolist() == ["✓ 44.0", "✗ 50.0", "–"]
     assert table["Capacity released (tests)"].tolist() == ["-2", "9", "0"]
 
 
@@ -228,7 +230,7 @@ def test_dm01_table_checks_both_standards_and_13_weeks(bench):
             "backlog_weeks": [0.5, float("nan")],
         }
     )
-    table = dv.dm01_table(frame, bench)
+    table = dm01.dm01_table(frame, bench)
     assert "Test" not in table.columns  # one test: named in the heading instead
     assert table["Within 6 weeks (≥95%)"].tolist() == ["✓ 96.0%", "✓ 99.5%"]
     assert table["Within 6 weeks (≥99%)"].tolist() == ["✗ 96.0%", "✓ 99.5%"]

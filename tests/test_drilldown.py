@@ -15,6 +15,8 @@ from productivity.views import theatres as drilldown
 from productivity.views.theatres import Unit
 
 TARGET = 0.85
+BENCH = load_benchmarks(override=None)
+CAPPED = BENCH["theatre_capped_utilisation"]  # 0.85, higher is better
 
 
 def mart_row(week: str, weekday: str, session: str, planned: float, capped: float, **extra):
@@ -134,9 +136,7 @@ def test_spc_series_and_rebase_markers(lists):
     assert markers.to_dict("records") == [
         {"date": "2026-03-30", "label": "rebase", "reason": "new huddle"}
     ]
-    result = drilldown.unit_spc(
-        series, stored["date"], load_benchmarks()["theatre_capped_utilisation"]
-    )
+    result = drilldown.unit_spc(series, stored["date"], CAPPED)
     assert result.points["period"].tolist() == [0, 1, 1]  # the rebase starts a new period
     assert result.points["target"].iloc[0] == TARGET
 
@@ -173,8 +173,18 @@ def test_headline_marks_utilisation_against_the_target():
         [{"capped_utilisation": 0.86, "uncapped_utilisation": 0.8, "median_gap_minutes": math.nan,
           "realisable_additional_cases": 1234.0}]
     )  # fmt: skip
-    values = [value for _, value, _ in drilldown.headline(summary, TARGET)]
+    values = [value for _, value, _ in drilldown.headline(summary, BENCH)]
     assert values == ["✓ 86.0%", "✗ 80.0%", "– min", "1,234"]
+
+
+def test_headline_never_shows_a_value_short_of_the_benchmark_as_the_benchmark():
+    # 0.8496 rounds to 85.0% at one decimal, but is short of 85%: shown with another digit.
+    summary = pd.DataFrame(
+        [{"capped_utilisation": 0.8496, "uncapped_utilisation": 0.85, "median_gap_minutes": 7.0,
+          "realisable_additional_cases": 0.0}]
+    )  # fmt: skip
+    values = [value for _, value, _ in drilldown.headline(summary, BENCH)]
+    assert values == ["✗ 84.96%", "✓ 85.0%", "7 min", "0"]
 
 
 # The real (3-month) demo store
@@ -206,27 +216,31 @@ def test_unit_view_matches_the_theatre_report(demo_engine):
 
 
 def test_a_narrower_unit_reads_fewer_lists(demo_engine):
-    trust = drilldown.list_table(demo_engine, Unit("RBL"), PERIOD, TARGET)
-    site = drilldown.list_table(demo_engine, Unit("RBL", "RBL02"), PERIOD, TARGET)
+    trust = drilldown.list_table(demo_engine, Unit("RBL"), PERIOD, CAPPED)
+    site = drilldown.list_table(demo_engine, Unit("RBL", "RBL02"), PERIOD, CAPPED)
     theatre_only = drilldown.list_table(
-        demo_engine, Unit("RBL", "RBL02", "Theatre 1"), PERIOD, TARGET
+        demo_engine, Unit("RBL", "RBL02", "Theatre 1"), PERIOD, CAPPED
     )
     assert len(trust) > len(site) > len(theatre_only) > 0
     assert set(site["site"]) == {"RBL02"}
     assert set(theatre_only["theatre"]) == {"Theatre 1"}
     assert list(trust.columns) == list(drilldown.LIST_TABLE_COLUMNS)
     assert trust["session_date"].is_monotonic_decreasing
-    assert set(trust["meets_target"]) <= {"✓", "✗"}
+    assert set(trust["meets_target"]) <= {"✓", "✗", "–"}
+    # ✓ exactly where the list's capped utilisation reaches the 85% benchmark
+    met = trust["capped_utilisation"] >= TARGET
+    assert (trust.loc[met, "meets_target"] == "✓").all()
+    assert (trust.loc[~met & trust["capped_utilisation"].notna(), "meets_target"] == "✗").all()
 
 
 def test_nothing_matches_gives_an_empty_view(demo_engine):
     view = drilldown.unit_view(demo_engine, Unit("RBL", specialty="No such"), PERIOD, TARGET)
     assert view.empty and view.waterfall.empty and view.weekly.empty
-    assert drilldown.list_table(demo_engine, Unit("XXX"), PERIOD, TARGET).empty
+    assert drilldown.list_table(demo_engine, Unit("XXX"), PERIOD, CAPPED).empty
 
 
 def test_specialty_comparison_covers_every_trust_with_the_specialty(demo_engine):
-    everything = drilldown.specialty_comparison(demo_engine, Unit("RBL"), PERIOD, TARGET)
+    everything = drilldown.specialty_comparison(demo_engine, Unit("RBL"), PERIOD, CAPPED)
     assert "▶ RBL" in set(everything["trust"])
     report = marts.theatre_report(demo_engine, by="trust").set_index("trust_code")
     by_trust = everything.set_index("trust_code").loc[report.index]
@@ -235,7 +249,7 @@ def test_specialty_comparison_covers_every_trust_with_the_specialty(demo_engine)
     )
     assert by_trust["lists"].tolist() == report["lists"].tolist()
     assert everything["capped_utilisation"].is_monotonic_decreasing
-    ent = drilldown.specialty_comparison(demo_engine, Unit(None, specialty="ENT"), PERIOD, TARGET)
+    ent = drilldown.specialty_comparison(demo_engine, Unit(None, specialty="ENT"), PERIOD, CAPPED)
     assert 0 < len(ent) <= len(everything)
     assert not ent["trust"].str.startswith("▶").any()
 
@@ -247,8 +261,6 @@ def test_stored_rebase_splits_the_spc_chart(demo_engine):
     middle = series["date"].iloc[len(series) // 2].date()
     rebase.add_rebase(demo_engine, unit.key, drilldown.UTILISATION_METRIC, middle, "Huddle", "t")
     stored = rebase.list_rebases(demo_engine, unit.key, drilldown.UTILISATION_METRIC)
-    result = drilldown.unit_spc(
-        series, stored["date"], load_benchmarks()["theatre_capped_utilisation"]
-    )
+    result = drilldown.unit_spc(series, stored["date"], CAPPED)
     assert result.periods["start"].iloc[1].date() == middle
     assert drilldown.rebase_markers(stored, series)["date"].tolist() == [middle.isoformat()]

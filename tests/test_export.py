@@ -33,3 +33,36 @@ def test_band_columns_are_counts():
     out = suppress_small_numbers(frame)
     assert out["weeks_06"].tolist() == [SUPPRESSED, 9]
     assert out["weeks_13_plus"].tolist() == [0, SUPPRESSED]
+
+
+def test_text_that_a_spreadsheet_would_run_is_neutralised():
+    """OWASP CSV injection: = + - @ tab and CR at the start of a text cell get a quote."""
+    from productivity.export import neutralise_formulas, to_csv
+
+    frame = pd.DataFrame(
+        {
+            "name": ["=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tx", "\rx", "ok", "-1.5"],
+            "count": [1, -2, 3, 4, 5, 6, 7, 8],
+            "mixed": ["=x", 1, None, "*", -3.5, "a", "+", "12%"],
+        }
+    )
+    out = neutralise_formulas(frame)
+    assert out["name"].tolist() == [
+        "'=1+1", "'+cmd|' /C calc'!A0", "'-2+3", "'@SUM(A1)", "'\tx", "'\rx", "ok", "-1.5",
+    ]  # fmt: skip
+    assert out["count"].tolist() == frame["count"].tolist()  # numbers, negative too, untouched
+    assert out["mixed"].tolist()[:2] == ["'=x", 1] and out["mixed"].tolist()[4] == -3.5
+    assert out["mixed"].tolist()[6:] == ["'+", "12%"]
+    assert frame["name"].iloc[0] == "=1+1", "the input is left alone"
+    assert to_csv(frame).splitlines()[1].startswith("'=1+1,1,'=x")
+
+
+def test_the_drop_folders_problem_reports_are_neutralised(tmp_path):
+    """A refused file's values are written beside it: a formula in it must not run."""
+    from productivity.errors import InputError
+    from productivity.ingest import dropfolder
+
+    error = InputError.single("bad.csv", "not a number", row=2, column="tests", value="=1+1")
+    dropfolder.write_problems(error, tmp_path / "bad.csv.errors.csv")
+    written = pd.read_csv(tmp_path / "bad.csv.errors.csv", dtype=str)
+    assert written.loc[0, "value"] == "'=1+1" and written.loc[0, "row"] == "2"

@@ -105,7 +105,9 @@ def test_exam_rows_are_counted_per_scanner_day_with_hours_from_the_sessions_file
 
 def test_the_sessions_file_can_be_named_in_a_column_map(tmp_path):
     cmap = tmp_path / "ris.toml"
-    cmap.write_text(f'kind = "imaging"\n[options]\nsessions_file = "{SESSIONS}"\n')
+    # Relative to the map, inside its folder: a map's paths may not leave it (issue 13).
+    (tmp_path / SESSIONS.name).write_bytes(SESSIONS.read_bytes())
+    cmap.write_text(f'kind = "imaging"\n[options]\nsessions_file = "{SESSIONS.name}"\n')
     via_map = ingest.read_file(EXAMS, map_path=cmap).frames["scanner_day"]
     direct = ingest.read_file(EXAMS, sessions_path=SESSIONS).frames["scanner_day"]
     pd.testing.assert_frame_equal(via_map, direct)

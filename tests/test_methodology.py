@@ -26,7 +26,10 @@ def test_every_spec_section_7_theatre_report_column_is_defined():
     assert not missing, f"not on the Methodology page: {sorted(missing)}"
 
 
-@pytest.mark.parametrize("kind", ["theatre", "imaging", "endoscopy", "echo", "dm01"])
+@pytest.mark.parametrize(
+    "kind",
+    ["theatre", "imaging", "endoscopy", "echo", "dm01", "reporting", "pathology", "attendance"],
+)
 def test_every_column_each_report_prints_is_defined(demo_engine, kind):
     columns = set(reports.report(kind, engine=demo_engine).columns) - KEYS
     missing = columns - methodology.documented_columns()

@@ -298,3 +298,22 @@ def test_the_shipped_bads_file():
         assert group.source and 0 < group.target_rate <= 1
     table = daycase.groups_table(groups.values())
     assert table["procedure_group"].tolist() == list(groups)
+
+
+def test_rates_from_counts_sum_finer_rows_first():
+    # RBL hernia counted in two months: (day 2, elective 1) + (day 1, elective 0) = 3 of 4 → 0.75,
+    # additional 0.80 × 4 − 3 = 0.2: the same as from the cases (a ratio of sums, not of rates).
+    counts = pd.DataFrame(
+        {
+            "trust_code": ["RBL", "RBL", "RBL"],
+            "month": ["2026-03", "2026-04", "2026-04"],
+            "procedure_group": ["inguinal_hernia", "inguinal_hernia", "lap_chole"],
+            "elective_cases": [1, 0, 3],
+            "daycase_cases": [2, 1, 1],
+        }
+    )
+    rates = daycase.rates_from_counts(counts, GROUPS, by=["trust_code"])
+    expected = daycase.daycase_rates(CASES[CASES["trust_code"] == "RBL"], GROUPS)
+    pd.testing.assert_frame_equal(rates, expected)
+    empty = daycase.rates_from_counts(counts.iloc[:0], GROUPS, by=["trust_code"])
+    assert list(empty.columns) == ["trust_code", *daycase.RATE_COLUMNS] and empty.empty

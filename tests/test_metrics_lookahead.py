@@ -328,3 +328,32 @@ def test_history_from_cases_uses_the_theatre_definition_of_completed():
     assert history["touch_minutes"].tolist() == [70, 90]
     assert history["trust_code"].tolist() == ["RBL", "RBL"]
     assert (history["session_date"] == T("2026-03-02")).all()
+
+
+def test_each_trust_takes_its_own_window_from_its_latest_list():
+    # RBL's latest case is 2026-06-02 (the "after as_of" row), REM's 2026-02-02: each trust's
+    # window ends there. RBL: 2025-06-02 < date ≤ 2026-06-02 keeps T20.1 50, 60, 70, 80 and
+    # the 1,000 of 2026-06-02 → 5 cases, median 70; the 90 of 2025-06-02 is now on the
+    # window's open end, so out (as is 2025-06-01).
+    ends = la.latest_as_of(HISTORY)
+    assert ends == {"RBL": T("2026-06-02"), "REM": T("2026-02-02")}
+    by_procedure, by_specialty = la.history_medians(HISTORY, ends)
+    rbl = by_procedure.set_index(["trust_code", "procedure_key"])
+    assert rbl.loc[("RBL", "T201"), "procedure_history_cases"] == 5
+    assert rbl.loc[("RBL", "T201"), "procedure_median_minutes"] == 70
+    assert rbl.loc[("REM", "T201"), "procedure_median_minutes"] == 200
+    # The specialty's typical procedure: T20.1 (5 cases) beats J18.3 (4 cases).
+    spec = by_specialty.set_index("trust_code")
+    assert spec.loc["RBL", "typical_procedure"] == "T20.1"  # as first written
+    assert spec.loc["RBL", "typical_procedure_cases"] == 5
+
+
+def test_lookahead_from_precomputed_medians_equals_from_history():
+    rows = pd.DataFrame([booking("2026-06-08", "Theatre 1", "T20.1"),
+                         booking("2026-06-08", "Theatre 1", "J18.3")])  # fmt: skip
+    medians = la.history_medians(HISTORY, AS_OF)
+    pd.testing.assert_frame_equal(
+        la.lookahead(rows, None, AS_OF, medians=medians), la.lookahead(rows, HISTORY, AS_OF)
+    )
+    with pytest.raises(ValueError, match="history or its medians"):
+        la.lookahead(rows, None, AS_OF)

@@ -175,3 +175,22 @@ def test_lost_time_imports_no_streamlit_or_database():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_lost_minutes_by_cause_per_list_add_up_to_the_waterfall():
+    frame = rows(
+        (240, 180, False, 20, 10, 0, 30),  # 240 − 20 − 30 − 10 − 180 = 0 other
+        (240, 0, True, NAN, NAN, NAN, NAN),  # unused: 240 lost to the unused session
+        (240, 200, False, 0, 0, 45, 50),  # 240 − 50 − 200 = −10 other (a nested case), 45 over
+    )
+    causes = lost_time.lost_minutes_by_cause(frame)
+    assert causes["unused_minutes"].tolist() == [0, 240, 0]
+    assert causes["late_start_minutes"].tolist() == [20, 0, 0]
+    assert causes["gap_minutes"].tolist() == [30, 0, 50]
+    assert causes["early_finish_minutes"].tolist() == [10, 0, 0]
+    assert causes["other_minutes"].tolist() == [0, 0, -10]
+    assert causes["overrun_minutes"].tolist() == [0, 0, 45]
+    assert causes["lost_minutes"].tolist() == [60, 240, 40]  # planned − capped
+    found = steps(frame)
+    for column, step in lost_time.CAUSE_COLUMNS.items():
+        assert causes[column].sum() == found[step], step

@@ -209,6 +209,22 @@ def test_trust_summary_is_ratio_of_sums(per_list):
     assert row["otd_cancellation_rate"] == pytest.approx(1 / 10)
 
 
+def test_the_unit_leads_other_measures(per_list):
+    per = theatre.list_metrics(LISTS, CASES)
+    row = theatre.summarise(per, theatre.case_gaps(LISTS, CASES), ["trust_code"]).iloc[0]
+    # Cancellations: 2 of 10 scheduled (D1 clinical, E2 not) -> clinical 1 / 10.
+    assert row["cancelled_cases"] == 2
+    assert row["clinical_cancellation_rate"] == pytest.approx(1 / 10)
+    # One unused session (list 4) of 5 lists.
+    assert row["unused_session_share"] == pytest.approx(1 / 5)
+    # Lost = planned − capped = 1200 − 675 = 525 minutes, 105 per list.
+    assert row["lost_minutes"] == 525 and row["lost_minutes_per_list"] == pytest.approx(105)
+    # Overruns over the 4 used lists: list 2 ends 40 min late, list 3 165 min, lists 1 and 5
+    # on time -> mean (40 + 165) / 4 = 51.25; both are more than 30 minutes over -> 2 of 4.
+    assert row["mean_overrun_minutes"] == pytest.approx(51.25)
+    assert row["overrun_share"] == pytest.approx(2 / 4)
+
+
 def test_ratio_of_sums_not_mean_of_ratios():
     lists = make_lists(
         [

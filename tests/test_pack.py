@@ -17,10 +17,13 @@ from productivity.export import SUPPRESSED
 from productivity.pack import build as pack, pdf as pack_pdf
 from productivity.schema import DM01_TESTS
 from productivity.store import marts, reports
-from productivity.synth import demo
+from productivity.store.facts import store_facts
 
-# Title, headlines, ranking, one SPC chart, two funnels, DM01 waits, two methodology pages.
-TRUST_PAGES = 9
+# Title, headlines, ranking, one SPC chart, two funnels, DM01 waits, reporting, pathology and
+# missed appointments, two methodology sections.
+SECTIONS = 10
+# In the PDF the benchmark table runs onto a second page (the turnaround benchmarks joined it).
+TRUST_PAGES = SECTIONS + 1
 HEADINGS = (
     "Headlines and the benchmark scorecard",
     "Trusts ranked by additional theatre cases",
@@ -28,6 +31,7 @@ HEADINGS = (
     "Outlier or opportunity? Theatre capped utilisation",
     "Outlier or opportunity? DM01 % within 6 weeks",
     "DM01 diagnostic waits",
+    "Reporting, pathology and missed appointments",
     "Methodology: benchmarks and their sources",
     "Methodology: how the figures are made",
 )
@@ -53,7 +57,7 @@ def pdf_pages(data: bytes, tmp_path: Path) -> list[str]:
 def latest(demo_url: str) -> str:
     from productivity.store import db
 
-    return str(demo.store_facts(db.get_engine(demo_url))["months"][-1])
+    return store_facts(db.get_engine(demo_url)).months[-1]
 
 
 @pytest.fixture(scope="module")
@@ -88,8 +92,8 @@ def test_pack_table_shows_counts_from_one_to_four_as_a_star():
     )
     columns = [
         pack.Column("trust_code", "Trust"),
-        pack.Column("waiting_13_plus", "13+ weeks", "{:,.0f}", "meets"),
-        pack.Column("within_6_weeks", "% within", "{:.0%}"),
+        pack.Column("waiting_13_plus", "13+ weeks", ",.0f", "meets"),
+        pack.Column("within_6_weeks", "% within", ".0%"),
     ]
     table = pack.pack_table(frame, columns, highlight=[True, False, False])
     assert table.headings == ("Trust", "13+ weeks", "% within")
@@ -144,9 +148,9 @@ def test_collaborative_pptx_has_a_slide_per_section(demo_engine: Engine, latest:
     data = pack.build_pack(demo_engine, trust=None, period=latest, fmt="pptx")
     deck = Presentation(io.BytesIO(data))
     period = marts.Period(str(pd.Period(latest, freq="M") - 11), latest)
-    outliers, _ = reports.trust_theatre_outliers(demo_engine, period, load_benchmarks())
+    outliers = reports.trust_theatre_outliers(demo_engine, period, load_benchmarks()).trusts
     spc_slides = max(1, int(outliers["spc_special_cause"].sum()))
-    assert len(deck.slides) == TRUST_PAGES - 1 + spc_slides
+    assert len(deck.slides) == SECTIONS - 1 + spc_slides
     texts = [
         "\n".join(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame)
         for slide in deck.slides
@@ -154,7 +158,8 @@ def test_collaborative_pptx_has_a_slide_per_section(demo_engine: Engine, latest:
     assert pack.COLLABORATIVE in texts[0]
     assert "SYNTHETIC DEMO DATA" in texts[0]
     tables = [shape for slide in deck.slides for shape in slide.shapes if shape.has_table]
-    assert len(tables) == 6  # scorecard, ranking, 2 funnels, DM01, benchmarks
+    # scorecard, ranking, 2 funnels, DM01, turnaround and attendance, benchmarks
+    assert len(tables) == 7
 
 
 def test_without_dejavu_the_pdf_falls_back_to_core_fonts_and_ascii(

@@ -48,3 +48,16 @@ def test_one_click_board_pack(page):
         d for d in at.get("download_button") if d.proto.label.startswith("Download the board")
     ]
     assert download.proto.label == "Download the board pack"
+
+
+def test_scans_against_the_benchmark_rate_on_a_ratio_funnel(page):
+    at = page()
+    at.radio(key="measure").set_value("scans").run()
+    assert not at.exception
+    outliers = table_with(at, "Expected at benchmark")
+    assert {"Scans", "Ratio", "Funnel", "Outlier?"} <= set(outliers.columns)
+    assert outliers["Ratio"].str[0].isin(["✓", "✗"]).all()
+    funnel = [s for s in chart_specs(at) if "scans ÷ expected at benchmark" in str(s)]
+    assert len(funnel) == 1
+    assert any("download-outliers-scans" in b.proto.id for b in at.get("download_button"))
+    assert any("1 is the benchmark" in c.value for c in at.caption)

@@ -24,7 +24,8 @@ def spc(at: AppTest) -> dict:
 
 
 def list_rows(at: AppTest) -> pd.DataFrame:
-    return next(d.value for d in at.dataframe if "session_date" in d.value.columns)
+    """The table of every list (the ranking's list table has no planned start)."""
+    return next(d.value for d in at.dataframe if {"session_date", "planned_start"} <= set(d.value))
 
 
 def selected(at: AppTest) -> dict[str, object]:
@@ -34,7 +35,8 @@ def selected(at: AppTest) -> dict[str, object]:
 def test_all_trusts_renders_every_chart_but_no_list_table(page):
     at = page()
     assert not at.exception
-    assert len(at.get("vega_lite_chart")) == 6  # trend, waterfall, bands, heatmap, trusts, SPC
+    # trend, waterfall, bands, heatmap, day-case rates, trusts, SPC
+    assert len(at.get("vega_lite_chart")) == 7
     assert "site" not in selected(at)
     assert not any("session_date" in d.value.columns for d in at.dataframe)
     assert any("Choose a trust" in c.value for c in at.caption)
@@ -74,11 +76,35 @@ def test_monthly_toggle_redraws_the_trend(page):
     assert len(weekly) > len(monthly)
 
 
-def test_a_filter_that_selects_nothing_says_so(page):
-    # Alder Hey's paediatric cardiac surgery is not done at Wirral
+def test_the_specialty_picker_offers_only_the_trusts_and_sites_specialties(page):
+    # Alder Hey's paediatric cardiac surgery is not done at Wirral: not offered there, and a
+    # URL naming it falls back to all specialties.
     at = page(trust="RBL", specialty="Paediatric Cardiac Surgery")
     assert not at.exception
-    assert selected(at)["specialty"] == "Paediatric Cardiac Surgery"
+    offered = at.selectbox(key="specialty").options
+    assert "Paediatric Cardiac Surgery" not in offered and "General Surgery" in offered
+    assert selected(at)["specialty"] == "All specialties"
+    assert "Paediatric Cardiac Surgery" in page(trust="RBS").selectbox(key="specialty").options
+    # RBL02 is the orthopaedic site: breast surgery is done only at RBL01.
+    at = page(trust="RBL", site="RBL02")
+    site_offers = at.selectbox(key="specialty").options
+    assert "Breast Surgery" in offered and "Breast Surgery" not in site_offers
+    assert set(site_offers) < set(offered)
+
+
+def test_a_filter_that_selects_nothing_says_so(page, demo_engine):
+    # Ophthalmology is done at RBL02, but never in Theatre 1 there.
+    from productivity.store import marts
+
+    rows = marts.read_mart(
+        demo_engine, marts.THEATRE_MONTH, trusts=["RBL"], extra={"site": "RBL02"}
+    )
+    theatres = set(rows["theatre"])
+    empty = next(t for t in sorted(theatres) if not (
+        (rows["theatre"] == t) & (rows["specialty"] == "Ophthalmology")).any())  # fmt: skip
+    at = page(trust="RBL", site="RBL02", theatre=empty, specialty="Ophthalmology")
+    assert not at.exception
+    assert selected(at)["specialty"] == "Ophthalmology"
     assert any("No theatre lists" in i.value for i in at.info)
     assert not at.get("vega_lite_chart")
 

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy import Engine, exc as sa_exc
 
 from productivity import scheduler, settings
+from productivity.ingest import dropfolder
 from productivity.store import db, marts
 
 DEADLINE_SECONDS = 20
@@ -181,6 +182,24 @@ def test_once_imports_rebuilds_and_exits(store, tmp_path):
     assert status["next_run_at"].isna().all()  # no worker has scheduled anything
 
 
+def test_a_scan_rebuilds_marts_left_older_than_the_data(store, tmp_path, monkeypatch):
+    """An import elsewhere committed and never got its marts: the next scan rebuilds them."""
+    from productivity import ingest
+
+    monkeypatch.setenv("DATABASE_URL", store.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("PRODUCTIVITY_DROP_DIR", str(tmp_path / "drop"))
+    assert not scheduler.scan_and_refresh().marts_rebuilt  # an empty store needs no marts
+    assert not marts.marts_exist(store)
+
+    echo = tmp_path / "echo.csv"
+    echo.write_text(GOOD_ECHO)
+    ingest.import_file(echo, engine=store)  # committed; no rebuild, as if killed here
+    summary = scheduler.scan_and_refresh()
+    assert summary.marts_rebuilt and str(summary) == "no files"
+    assert marts.read_mart(store, marts.ECHO)["tests"].sum() == 30 + 28 + 12
+    assert not scheduler.scan_and_refresh().marts_rebuilt  # current now: no second build
+
+
 def test_complete_files_skips_partial_uploads_and_lock_files(tmp_path):
     for name in ("b.csv", "a.xlsx", ".hidden.csv", "x.csv.part", "y.tmp", "~$a.xlsx"):
         (tmp_path / name).write_text("trust_code\n")
@@ -260,3 +279,102 @@ def test_retry_does_not_retry_a_bad_statement(tmp_path, statement, error):
     finally:
         engine.dispose()
     assert (len(calls), waits) == (1, [])
+
+
+# --- the drop folder's hand-off (issue 13, item 7) ------------------------------------------------
+
+
+def _age(path: Path, seconds: float) -> None:
+    """Make ``path`` look untouched for ``seconds``."""
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+
+
+def _runs(store: Engine) -> list[tuple]:
+    return _rows(store, "SELECT file_name, status FROM import_run ORDER BY id")
+
+
+def test_links_are_quarantined_and_never_read(store, tmp_path, caplog):
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    secret = tmp_path / "secret.csv"
+    secret.write_text(GOOD_ECHO)
+    (drop / "passwd.csv").symlink_to("/etc/passwd")
+    (drop / "echo.csv").symlink_to(secret)
+    (drop / "folder").symlink_to(tmp_path, target_is_directory=True)
+    summary = scheduler.scan(drop, store, settle=0)
+    assert _runs(store) == [] and summary.loaded == []
+    failed = sorted(p.name for p in (drop / "failed").iterdir())
+    assert failed == sorted([
+        "echo.csv", "echo.csv.errors.csv", "folder", "folder.errors.csv",
+        "passwd.csv", "passwd.csv.errors.csv",
+    ])  # fmt: skip
+    assert (drop / "failed" / "echo.csv").is_symlink(), "the link moved, not its target"
+    assert secret.read_text() == GOOD_ECHO
+    with (drop / "failed" / "passwd.csv.errors.csv").open(newline="") as handle:
+        [problem] = list(csv.DictReader(handle))
+    assert "symbolic link" in problem["message"]
+
+
+def test_unsafe_names_are_quarantined_under_a_safe_name(store, tmp_path, caplog):
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "bad\nname.csv").write_text(GOOD_ECHO)
+    (drop / "..evil.csv").write_text(GOOD_ECHO)
+    (drop / ".hidden.csv").write_text(GOOD_ECHO)  # a dotfile is still just ignored
+    with caplog.at_level("WARNING", logger="productivity.scheduler"):
+        scheduler.scan(drop, store, settle=0)
+    assert _runs(store) == []
+    failed = sorted(p.name for p in (drop / "failed").iterdir())
+    assert failed == [
+        "_evil.csv",
+        "_evil.csv.errors.csv",
+        "bad_name.csv",
+        "bad_name.csv.errors.csv",
+    ]
+    assert "bad\nname" not in caplog.text and "bad_name.csv refused" in caplog.text
+    assert (drop / ".hidden.csv").exists()
+
+
+def test_a_file_being_written_waits_for_its_quiet_time_and_last_line(tmp_path):
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    writing = drop / "writing.csv"
+    writing.write_text(GOOD_ECHO + "RBL,RBL03,2026-05-0")  # paused in the middle of a row
+    whole = drop / "whole.csv"
+    whole.write_text(GOOD_ECHO)
+    _age(writing, 2)
+    _age(whole, 2)
+    # Both are quiet for the 0.5 s quiet time; the half row is not complete to its last line.
+    assert scheduler.complete_files(drop, 0.5) == [whole]
+    _age(writing, 0.5 * dropfolder.INCOMPLETE_QUIET_TIMES + 1)  # the writer never came back
+    assert writing in scheduler.complete_files(drop, 0.5)
+
+
+def test_a_done_marker_hands_a_file_over_at_once(store, tmp_path):
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "echo.csv").write_text(GOOD_ECHO)
+    (drop / "echo.csv.done").write_text("")
+    assert scheduler.complete_files(drop, 60) == [drop / "echo.csv"]
+    summary = scheduler.scan(drop, store, settle=60)
+    assert summary.loaded == ["echo.csv"]
+    assert not (drop / "echo.csv.done").exists() and (drop / "done" / "echo.csv").exists()
+
+
+def test_a_half_written_row_is_refused_and_replaces_nothing(store, tmp_path):
+    """A pause mid-row used to load a corrupt case and replace the month's good rows."""
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "echo.csv").write_text(GOOD_ECHO)
+    _age(drop / "echo.csv", 10)
+    scheduler.scan(drop, store, settle=0)
+    half = drop / "again.csv"
+    half.write_text(GOOD_ECHO.replace("RBL,RBL02,2026-05-04,12,300\n", "RBL,RBL0"))
+    _age(half, 1000)
+    summary = scheduler.scan(drop, store, settle=0)
+    assert summary.failed == ["again.csv"]
+    assert _rows(store, "SELECT count(*) FROM echo_activity") == [(3,)]
+    with (drop / "failed" / "again.csv.errors.csv").open(newline="") as handle:
+        [problem] = list(csv.DictReader(handle))
+    assert problem["row"] == "4" and "of 5 fields" in problem["message"]

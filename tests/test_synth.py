@@ -12,7 +12,8 @@ from productivity.synth import frames as synth
 
 DATETIME_COLUMNS = {
     "date", "period", "session_date", "planned_start", "planned_end", "anaesthetic_start",
-    "into_theatre", "knife_to_skin", "out_of_theatre",
+    "into_theatre", "knife_to_skin", "out_of_theatre", "test_datetime", "report_datetime",
+    "request_datetime", "received_datetime", "authorised_datetime", "appointment_date",
 }  # fmt: skip
 # DM01 tests whose activity is the imaging frame's scans.
 IMAGING_TESTS = {schema.MODALITY_DM01_TEST[m]: m for m in schema.MODALITIES}
@@ -68,6 +69,10 @@ def test_columns_are_the_schema_constants(demo: synth.DemoFrames) -> None:
         "echo": schema.ECHO_COLUMNS,
         "dm01": schema.DM01_COLUMNS,
         "dm01_imd": synth.DM01_IMD_COLUMNS,
+        "reporting": schema.REPORTING_EVENT_COLUMNS,
+        "pathology": schema.PATHOLOGY_SPECIMEN_COLUMNS,
+        "appointments": schema.APPOINTMENT_COLUMNS,
+        "bookings": schema.BOOKING_COLUMNS,
     }
     assert list(demo.tables()) == list(expected)
     for name, columns in expected.items():
@@ -79,9 +84,9 @@ def test_dtypes_are_what_the_store_expects(demo: synth.DemoFrames) -> None:
         for column, dtype in frame.dtypes.items():
             if column in DATETIME_COLUMNS:
                 assert dtype == "datetime64[us]", (name, column)
-            elif column in ("cancelled", "cancel_clinical"):
+            elif column in ("cancelled", "cancel_clinical", "cancer_pathway"):
                 assert dtype == np.bool_, (name, column)
-            elif column == "operational_hours":
+            elif column in ("operational_hours", "booked_minutes"):
                 assert dtype == np.float64
             else:
                 assert dtype in ("str", np.int64), (name, column, dtype)
@@ -332,3 +337,33 @@ def test_theatre_extract_round_trips_the_demo(demo: synth.DemoFrames) -> None:
         parsed = pd.to_datetime(with_case[column], format="%Y-%m-%dT%H:%M")
         expected = cases.set_index("case_id")[column]
         pd.testing.assert_series_equal(parsed, expected, check_names=False, check_dtype=False)
+
+
+def test_day_case_rates_vary_by_trust_and_procedure(demo: synth.DemoFrames) -> None:
+    from productivity.metrics import daycase
+
+    rates = daycase.daycase_rates(demo.cases, daycase.load_bads(), lists=demo.lists)
+    rate = rates.pivot(index="trust_code", columns="procedure_group", values="daycase_rate")
+    hernia, chole = rate["inguinal_hernia"].dropna(), rate["laparoscopic_cholecystectomy"].dropna()
+    assert len(hernia) >= 6 and hernia.max() - hernia.min() > 0.15  # trusts differ
+    assert (chole < hernia[chole.index]).all()  # gallbladders are done as day cases less often
+    assert 0.5 < hernia.median() < 0.85 and 0.35 < chole.median() < 0.75  # near England's
+
+
+def test_bookings_cover_six_weeks_after_the_window_with_under_booking(demo: synth.DemoFrames):
+    from productivity.metrics import lookahead
+
+    bookings = demo.bookings
+    first = demo.lists["session_date"].max().normalize() + pd.offsets.MonthBegin(0)
+    assert bookings["session_date"].min() >= first  # all after the history
+    assert (bookings["session_date"] - first).dt.days.max() < 42
+    assert set(bookings["priority"].dropna()) <= {"elective", "daycase"}
+    assert "EVE" not in set(bookings["session"])
+    history = lookahead.history_from_cases(demo.lists, demo.cases)
+    per_list = lookahead.lookahead(bookings, history, first, 0.85)
+    fill = per_list.groupby("weeks_out")["expected_utilisation"].mean()
+    assert fill[2] > fill[4] > fill[6]  # lists fill up as the day nears
+    flagged = per_list.groupby("weeks_out")["flagged"].mean()
+    assert flagged[6] > 0.6 and flagged[2] < flagged[6]
+    assert (per_list["booked_cases"] == 0).any()  # some lists have nothing booked yet
+    assert bookings["booked_minutes"].notna().any() and bookings["booked_minutes"].isna().any()

@@ -301,6 +301,73 @@ def echo(rng: np.random.Generator) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+BOOKINGS_SEED = 20260601
+BOOKINGS_FROM = dt.date(2026, 6, 1)  # a Monday: the scheduling meeting's "today"
+# (last day out, share of each list's eventual cases booked by now): lists fill as the day nears
+BOOKED_SHARE = ((14, 0.95), (28, 0.8), (42, 0.6))
+CONSULTANTS = {"Theatre 1": "C4455667", "Theatre 2": "C2233445", "Theatre 4": "C2233445"}
+
+
+def bookings(rng: np.random.Generator) -> pd.DataFrame:
+    """RBL's theatre bookings (SPEC §3) for the six weeks from Monday 1 June 2026.
+
+    Lists further out are less booked; T&O lists carry the surgeon's estimate
+    (``booked_minutes``) and every list of Theatres 1, 2 and 4 its consultant; Theatre B's
+    Friday PM lists have nothing booked yet; one General Surgery case is a procedure with no
+    history at RBL (T27.1), so the look-ahead falls back on the specialty's median.
+    """
+    rows, number, rare = [], 100, "T27.1"
+    days = [BOOKINGS_FROM + dt.timedelta(days=d) for d in range(42)]
+    for day in days:
+        if day.weekday() >= 5:
+            continue
+        out = (day - BOOKINGS_FROM).days
+        share = next(s for last, s in BOOKED_SHARE if out <= last)
+        for site, theatre, specialty, minutes, procedures in THEATRES:
+            for session in ["ALL"] if theatre == "Theatre 4" else ["AM", "PM"]:
+                start_text, end_text = SESSIONS[session]
+                base = {
+                    "trust_code": "RBL", "site": site, "theatre": theatre,
+                    "session_date": day.isoformat(), "session": session,
+                    "planned_start": start_text, "planned_end": end_text,
+                    "specialty": specialty, "consultant_code": CONSULTANTS.get(theatre, ""),
+                }  # fmt: skip
+                planned = (_at(day, end_text) - _at(day, start_text)).seconds / 60
+                eventual = max(1, int(planned * 0.8 // (minutes + 15)))
+                booked = int((rng.random(eventual) < share).sum())
+                if not booked or (theatre == "Theatre B" and session == "PM" and out % 7 == 4):
+                    rows.append(base)  # an unbooked list
+                    continue
+                for _ in range(booked):
+                    number += 1
+                    code = procedures[int(rng.integers(len(procedures)))]
+                    if rare and specialty == "General Surgery" and out >= 15:
+                        code, rare = rare, ""  # once, on a list 3 weeks out
+                    estimate = ""
+                    if specialty == "Trauma & Orthopaedics":
+                        estimate = str(int(round(rng.normal(minutes, minutes * 0.2) / 5) * 5))
+                    priority = (
+                        "daycase"
+                        if specialty in ("Ophthalmology", "ENT", "Urology")
+                        else "elective"
+                    )
+                    rows.append(
+                        {
+                            **base,
+                            "case_id": f"RBL-BK26-{number:05d}",
+                            "procedure_code": code,
+                            "priority": priority,
+                            "booked_minutes": estimate,
+                        }  # fmt: skip
+                    )
+    columns = [
+        "trust_code", "site", "theatre", "session_date", "session", "planned_start",
+        "planned_end", "specialty", "case_id", "procedure_code", "priority", "consultant_code",
+        "booked_minutes",
+    ]  # fmt: skip
+    return pd.DataFrame(rows).reindex(columns=columns).fillna("")
+
+
 def write_activity(here: Path, rng: np.random.Generator) -> None:
     theatre = pd.DataFrame(theatre_rows(rng)).fillna("")
     columns = [
@@ -334,3 +401,7 @@ def write_activity(here: Path, rng: np.random.Generator) -> None:
     lists.to_csv(here / "endoscopy-lists-RBL-May-2026.csv", index=False)
     procedures.to_csv(here / "endoscopy-procedures-RBL-May-2026.csv", index=False)
     echo(rng).to_csv(here / "echo-activity-May-2026.csv", index=False)
+    # Its own generator, so the files above never change when the bookings do.
+    bookings(np.random.default_rng(BOOKINGS_SEED)).to_csv(
+        here / "theatre-bookings-RBL-Jun-2026.csv", index=False
+    )

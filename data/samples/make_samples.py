@@ -7,7 +7,9 @@ theatre extract (CSV and XLSX) and a Cerner SurgiNet-style export of the same ca
 ``--map data/maps/cerner.toml``); imaging scanner-days and an exam-level RIS extract with a
 sessions file; endoscopy lists and procedures; echo activity; and May 2026 DM01 in both published
 layouts (the provider web file as .xls and .xlsx, and the full extract zip), which give the same
-provider totals, plus a deprivation split of it.
+provider totals, plus a deprivation split of it; and imaging reporting events (canonical and as a
+Diagnostic Imaging Dataset extract, loaded with ``--map data/maps/did.toml``), histopathology
+specimens and appointments with attendance.
 """
 
 from __future__ import annotations
@@ -522,6 +524,10 @@ def main() -> None:
     from make_activity import write_activity  # the theatre and diagnostics activity samples
 
     write_activity(HERE, np.random.default_rng(SEED + 1))
+
+    from make_turnaround import write_turnaround  # reporting, pathology and appointments
+
+    write_turnaround(HERE, np.random.default_rng(SEED + 2))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ Every chart takes a tidy DataFrame already computed by ``metrics``/``marts``/``s
 and returns an ``alt.Chart``. Benchmark lines are drawn on the chart; colour is always paired with
 a text or shape cue, for accessibility. No Streamlit import. One module per kind of chart:
 ``theme`` (palette, theme, benchmark lines), ``comparison`` (units side by side), ``activity``
-(over time and within a unit), ``statistics`` (SPC and funnel), ``inequalities`` (deprivation).
+(over time and within a unit), ``statistics`` (SPC and funnel), ``inequalities`` (deprivation),
+``lookahead`` (booked lists against the benchmark).
 """
 
 from productivity.charts.activity import (
@@ -21,6 +22,7 @@ from productivity.charts.comparison import (
     metric_vs_benchmark,
     ordered_bars,
     ranking_bars,
+    rates_against_targets,
 )
 from productivity.charts.inequalities import (
     EVIDENCE_STYLE,
@@ -33,12 +35,14 @@ from productivity.charts.inequalities import (
     quintile_bars,
     ratio_text,
 )
+from productivity.charts.lookahead import LOOKAHEAD_STATUS, lookahead_chart
 from productivity.charts.statistics import (
     ASSURANCE_TEXT,
     FUNNEL_FLAG_TEXT,
     SPC_STYLES,
     VARIATION_TEXT,
     funnel_chart,
+    ratio_funnel_chart,
     spc_chart,
 )
 from productivity.charts.theme import (
@@ -71,6 +75,7 @@ __all__ = [
     "EVIDENCE_STYLE",
     "EVIDENCE_TEXT",
     "FUNNEL_FLAG_TEXT",
+    "LOOKAHEAD_STATUS",
     "NHS_BLUE",
     "NHS_DARK_BLUE",
     "NHS_GREEN",
@@ -95,13 +100,16 @@ __all__ = [
     "distribution",
     "forest_chart",
     "funnel_chart",
+    "ratio_funnel_chart",
     "heatmap",
+    "lookahead_chart",
     "metric_vs_benchmark",
     "nhs_theme",
     "ordered_bars",
     "quintile_bars",
     "ranking_bars",
     "ratio_text",
+    "rates_against_targets",
     "spc_chart",
     "trend",
     "waterfall",

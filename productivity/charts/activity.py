@@ -15,6 +15,7 @@ from productivity.charts.theme import (
     NHS_RED,
     SERIES_STYLES,
     TEXT,
+    as_layer,
     axis_format,
 )
 
@@ -73,7 +74,8 @@ def trend(
         )
     )
     if benchmark is None:
-        return line.properties(height=300)
+        plain: alt.Chart = line.properties(height=300)
+        return plain
     # The rule's name column is called as the series' one: only then do the colour and dash
     # legends merge into one in the browser's Vega-Lite.
     name = colour or "label"
@@ -82,20 +84,24 @@ def trend(
         .mark_rule(size=2)
         .encode(y="value:Q", **styled(f"{name}:N"))
     )
-    return alt.layer(line, rule).properties(height=300)
+    return as_layer(alt.layer(line, rule)).properties(height=300)
 
 
-def waterfall(steps: pd.DataFrame) -> alt.LayerChart:
-    """Lost-time waterfall: ``steps`` has step, minutes, kind (total|loss) in order."""
+def waterfall(
+    steps: pd.DataFrame, value: str = "minutes", title: str = "minutes"
+) -> alt.LayerChart:
+    """Lost-time waterfall: ``steps`` has step, ``value`` (minutes or hours) and kind
+    (total|loss|beside) in order; a ``label`` column, if present, is written on each bar."""
     data = steps.copy()
     data["order"] = range(len(data))
-    end = data["minutes"].where(data["kind"] == "total").ffill()
-    losses = data["minutes"].where(data["kind"] == "loss", 0).cumsum()
-    data["top"] = (end - losses + data["minutes"].where(data["kind"] == "loss", 0)).where(
-        data["kind"] == "loss", data["minutes"]
+    end = data[value].where(data["kind"] == "total").ffill()
+    losses = data[value].where(data["kind"] == "loss", 0).cumsum()
+    data["top"] = (end - losses + data[value].where(data["kind"] == "loss", 0)).where(
+        data["kind"] == "loss", data[value]
     )
-    data["bottom"] = (data["top"] - data["minutes"]).where(data["kind"] == "loss", 0)
-    data["label"] = data["minutes"].map(lambda m: f"{m:,.0f}")
+    data["bottom"] = (data["top"] - data[value]).where(data["kind"] == "loss", 0)
+    if "label" not in data:
+        data["label"] = data[value].map(lambda m: f"{m:,.0f}")
     base = alt.Chart(data).encode(
         x=alt.X(
             "step:N",
@@ -105,7 +111,7 @@ def waterfall(steps: pd.DataFrame) -> alt.LayerChart:
         )
     )
     bars = base.mark_bar().encode(
-        y=alt.Y("bottom:Q", title="minutes"),
+        y=alt.Y("bottom:Q", title=title),
         y2="top:Q",
         color=alt.Color(
             "kind:N",
@@ -114,10 +120,15 @@ def waterfall(steps: pd.DataFrame) -> alt.LayerChart:
             ),
             legend=None,
         ),
-        tooltip=["step", alt.Tooltip("minutes:Q", format=",.0f")],
+        tooltip=["step", alt.Tooltip(f"{value}:Q", format=",.0f"), "label:N"],
     )
-    text = base.mark_text(dy=-6, color=TEXT).encode(y="top:Q", text="label:N")
-    return (bars + text).properties(height=300)
+    # A label may run over two lines ("\n"); it sits above the bar's top.
+    lines = int(data["label"].str.count("\n").max()) + 1
+    text = base.mark_text(
+        dy=-6 - 11 * (lines - 1), color=TEXT, fontSize=10 if lines > 1 else 11, lineBreak="\n"
+    ).encode(y="top:Q", text="label:N")
+    chart: alt.LayerChart = (bars + text).properties(height=300)
+    return chart
 
 
 def heatmap(
@@ -156,7 +167,8 @@ def heatmap(
         text=alt.Text(f"{value}:Q", format=fmt),
         color=alt.condition(f"datum['{value}'] > {dark}", alt.value("white"), alt.value(TEXT)),
     )
-    return (rects + text).properties(height=height or max(160, 56 * rows))
+    chart: alt.LayerChart = (rects + text).properties(height=height or max(160, 56 * rows))
+    return chart
 
 
 def bands(frame: pd.DataFrame, category: str, value: str, colour: str) -> alt.LayerChart:
@@ -180,4 +192,5 @@ def bands(frame: pd.DataFrame, category: str, value: str, colour: str) -> alt.La
     )
     share = base.mark_text(dy=-6, color=TEXT).encode(text=alt.Text(f"{value}:Q", format=".0%"))
     group = base.mark_text(dy=-20, color=TEXT, fontSize=10).encode(text=f"{colour}:N")
-    return (bars + share + group).properties(height=300)
+    chart: alt.LayerChart = (bars + share + group).properties(height=300)
+    return chart

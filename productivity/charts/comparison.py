@@ -15,6 +15,7 @@ from productivity.charts.theme import (
     NHS_PURPLE,
     NHS_RED,
     TEXT,
+    as_layer,
     axis_format,
     benchmark_lines,
     benchmark_rule,
@@ -29,6 +30,7 @@ __all__ = [
     "metric_vs_benchmark",
     "ordered_bars",
     "ranking_bars",
+    "rates_against_targets",
 ]
 
 
@@ -53,7 +55,8 @@ def ranking_bars(
     )
     bars = base.mark_bar(color=NHS_BLUE)
     text = base.mark_text(align="left", dx=3, color=TEXT).encode(text="label:N")
-    return (bars + text).properties(height=max(160, 28 * len(frame)))
+    chart: alt.LayerChart = (bars + text).properties(height=max(160, 28 * len(frame)))
+    return chart
 
 
 def metric_vs_benchmark(
@@ -102,7 +105,7 @@ def metric_vs_benchmark(
     text = base.mark_text(dy=-6, color=TEXT).encode(text=shown)
     lines = {f"{benchmark_label} {benchmark:{fmt}}": benchmark, **(also or {})}
     rules = benchmark_lines(lines, in_legend=True)
-    return alt.layer(bars, rules, halo, text).properties(height=300)
+    return as_layer(alt.layer(bars, rules, halo, text)).properties(height=300)
 
 
 def distribution(
@@ -119,7 +122,7 @@ def distribution(
         )
     )
     rule = benchmark_rule(benchmark, f"benchmark {benchmark:{fmt}}", in_legend=True)
-    return alt.layer(points, rule).properties(height=300)
+    return as_layer(alt.layer(points, rule)).properties(height=300)
 
 
 def ordered_bars(
@@ -134,7 +137,7 @@ def ordered_bars(
     palette = [NHS_BLUE, NHS_ORANGE, NHS_RED, NHS_PURPLE, NHS_GREY, NHS_GREEN, NHS_DARK_BLUE]
     base = alt.Chart(frame).encode(
         x=alt.X(f"{category}:N", sort=list(frame[category]), title=None),
-        y=alt.Y(f"{value}:Q", title=label),
+        y=alt.Y(f"{value}:Q", title=label, axis=alt.Axis(format=axis_format(fmt))),
         tooltip=[category, colour, alt.Tooltip(f"{value}:Q", format=fmt)],
     )
     bars = base.mark_bar().encode(
@@ -146,7 +149,8 @@ def ordered_bars(
         )
     )
     text = base.mark_text(dy=-6, color=TEXT).encode(text=alt.Text(f"{value}:Q", format=fmt))
-    return bars + text
+    chart: alt.LayerChart = bars + text
+    return chart
 
 
 def before_after(frame: pd.DataFrame, after: str) -> alt.LayerChart:
@@ -176,4 +180,65 @@ def before_after(frame: pd.DataFrame, after: str) -> alt.LayerChart:
     text = base.mark_text(align="left", dx=3, color=TEXT).encode(
         text=alt.Text("waiting:Q", format=",.0f")
     )
-    return (bars + text).properties(height=max(200, 44 * frame["trust_code"].nunique()))
+    height = max(200, 44 * frame["trust_code"].nunique())
+    chart: alt.LayerChart = (bars + text).properties(height=height)
+    return chart
+
+
+def rates_against_targets(
+    frame: pd.DataFrame, category: str, value: str, target: str, label: str, *, fmt: str = ".0%"
+) -> alt.LayerChart:
+    """Horizontal bars (e.g. day-case rate per procedure), each with its own target as a tick.
+
+    Each bar is coloured *and* labelled ✓ or ✗ against its own target (a row whose status is
+    neither, e.g. small numbers, is grey); the tick's value is in the tooltip.
+    """
+    data = frame[frame[value].notna()]
+    meets = data[value] >= data[target]
+    small = data.get("meets_target", pd.Series("", index=data.index)) == "small numbers"
+    data = data.assign(
+        status=meets.map({True: MEETS, False: MISSES}).where(~small, "small numbers"),
+        text=[
+            f"{'' if s else ('✓ ' if m else '✗ ')}{v:{fmt}}"
+            for m, s, v in zip(meets, small, data[value], strict=True)
+        ],
+        # The label starts after the bar or the tick, whichever ends later, so neither hides it.
+        text_at=data[[value, target]].max(axis=1),
+    )
+    order = data.sort_values(value)[category].tolist()
+    y = alt.Y(f"{category}:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
+    # Only the statuses present: a legend entry with nothing behind it is clipped, not read.
+    domain = [d for d in (MEETS, MISSES, "small numbers") if d in set(data["status"])]
+    colours = dict(zip((MEETS, MISSES, "small numbers"), (NHS_BLUE, NHS_ORANGE, NHS_GREY),
+                       strict=True))  # fmt: skip
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=y,
+            x=alt.X(f"{value}:Q", title=label,
+                    axis=alt.Axis(format=".0%", values=[0, 0.25, 0.5, 0.75, 1]),
+                    scale=alt.Scale(domain=[0, 1.2])),  # room for the label after a bar
+            color=alt.Color(
+                "status:N", title=None,
+                scale=alt.Scale(domain=domain, range=[colours[d] for d in domain]),
+                legend=alt.Legend(orient="bottom", labelLimit=0),
+            ),
+            tooltip=[
+                alt.Tooltip(f"{category}:N"),
+                alt.Tooltip(f"{value}:Q", format=fmt, title=label),
+                alt.Tooltip(f"{target}:Q", format=fmt, title="Target"),
+            ],
+        )
+    )  # fmt: skip
+    ticks = (
+        alt.Chart(data)
+        .mark_tick(color=TEXT, thickness=3, size=22)
+        .encode(y=y, x=f"{target}:Q", tooltip=[alt.Tooltip(f"{target}:Q", format=fmt)])
+    )
+    text = (
+        alt.Chart(data)
+        .mark_text(align="left", dx=6, color=TEXT)
+        .encode(y=y, x="text_at:Q", text="text:N")
+    )
+    return alt.LayerChart(layer=[bars, ticks, text], height=max(120, 30 * len(data)))

@@ -95,7 +95,8 @@ def quintile_bars(quintiles: pd.DataFrame, target: float, label: str) -> alt.Lay
     text = base.mark_text(baseline="top", dy=5, color="white", fontWeight="bold").encode(
         text=alt.Text("within_6_weeks:Q", format=".1%")
     )
-    return (bars + text + benchmark_rule(target, label)).properties(height=300)
+    chart: alt.LayerChart = (bars + text + benchmark_rule(target, label)).properties(height=300)
+    return chart
 
 
 def band_lines(bands: pd.DataFrame) -> alt.Chart:
@@ -107,7 +108,7 @@ def band_lines(bands: pd.DataFrame) -> alt.Chart:
     dashes = [[1, 0], [6, 2], [2, 2], [8, 3, 2, 3], [1, 3]]
     # One legend for colour and dash (the same one on both, so they merge), drawn as line samples.
     legend = alt.Legend(symbolType="stroke", symbolSize=500, symbolStrokeWidth=2)
-    return (
+    chart: alt.Chart = (
         alt.Chart(bands)
         .mark_line(point=True)
         .encode(
@@ -152,6 +153,7 @@ def band_lines(bands: pd.DataFrame) -> alt.Chart:
         )
         .properties(height=300)
     )
+    return chart
 
 
 def forest_chart(forest: pd.DataFrame) -> alt.LayerChart:
@@ -193,4 +195,6 @@ def forest_chart(forest: pd.DataFrame) -> alt.LayerChart:
         x="ratio_upper:Q", text="ratio_text:N"
     )
     parity = benchmark_rule(dep.NO_GAP, "1 = no gap", axis="x")
-    return (whiskers + points + labels + parity).properties(height=max(180, 30 * len(data)))
+    height = max(180, 30 * len(data))
+    chart: alt.LayerChart = (whiskers + points + labels + parity).properties(height=height)
+    return chart

@@ -13,8 +13,10 @@ from productivity.charts.theme import (
     NHS_PURPLE,
     NHS_RED,
     TEXT,
+    as_layer,
     benchmark_rule,
 )
+from productivity.stats.spc import SPCResult
 
 __all__ = [
     "ASSURANCE_TEXT",
@@ -22,6 +24,7 @@ __all__ = [
     "SPC_STYLES",
     "VARIATION_TEXT",
     "funnel_chart",
+    "ratio_funnel_chart",
     "spc_chart",
 ]
 
@@ -50,20 +53,20 @@ ASSURANCE_TEXT = {
 
 
 def spc_chart(
-    points: pd.DataFrame,
+    result: SPCResult,
     *,
-    variation: str,
-    assurance: str | None,
     label: str,
     fmt: str = ".1%",
     rebases: pd.DataFrame | None = None,
 ) -> alt.LayerChart:
-    """An XmR chart from ``spc.xmr(...).points``: mean, limits, typed points, target, rebases.
+    """An XmR chart of an ``spc.xmr`` result: mean, limits, typed points, target, rebases.
 
-    Special-cause points are marked by shape *and* colour and named in the legend; the title
-    carries the variation and assurance icons as text.
+    It draws the result's points, limits and icons as computed and never recomputes them.
+    Special-cause points are marked by shape *and* colour, carry their icon letter (I, C, H or
+    L) and are named in the legend; the title carries the variation and assurance icons as text.
     """
-    data = points.copy()
+    variation, assurance = result.variation, result.assurance
+    data = result.points.copy()
     data["type"] = data["point_type"].map(
         lambda t: SPC_STYLES.get(t, SPC_STYLES["common_cause"])[0]
     )
@@ -104,7 +107,14 @@ def spc_chart(
             "limits:N",
         ],
     )
-    layers: list[alt.Chart | alt.LayerChart] = [line, mean, upper, lower, dots]
+    # The icon letter on each special-cause point (I, C, H or L), as the legend names it.
+    letters = (
+        alt.Chart(data[data["special_cause"].astype(bool)].assign(icon=lambda f: f["type"].str[0]))
+        # A serif face, so that "I" reads as a letter and not as a tick mark.
+        .mark_text(dy=-13, fontSize=12, fontWeight="bold", color=TEXT, font="Georgia, serif")
+        .encode(x=x, y="value:Q", text="icon:N")
+    )
+    layers: list[alt.Chart | alt.LayerChart] = [line, mean, upper, lower, dots, letters]
     target = data["target"].dropna()
     if not target.empty:
         layers.append(benchmark_rule(float(target.iloc[0]), f"target {target.iloc[0]:{fmt}}"))
@@ -123,7 +133,8 @@ def spc_chart(
         lineHeight=18,
         offset=10,
     )
-    return alt.layer(*layers).properties(title=title, height=400, padding={"top": 16, "left": 5})
+    chart = as_layer(alt.layer(*layers))
+    return chart.properties(title=title, height=400, padding={"top": 16, "left": 5})
 
 
 FUNNEL_FLAG_TEXT = {
@@ -210,4 +221,84 @@ def funnel_chart(
         .encode(x="denominator:Q", y="proportion:Q", text=f"{unit}:N")
     )
     centre = benchmark_rule(target, f"centre {target:{fmt}}")
-    return (lines + dots + names + centre).properties(height=440)
+    chart: alt.LayerChart = (lines + dots + names + centre).properties(height=440)
+    return chart
+
+
+# A ratio funnel's positions (stats.ratio_funnel.POSITIONS) -> colour and shape, never colour alone.
+RATIO_POSITION_STYLES: dict[str, tuple[str, str]] = {
+    "above 99.8%": (NHS_RED, "triangle-up"),
+    "above 95%": (NHS_ORANGE, "triangle-up"),
+    "within": (NHS_GREY, "circle"),
+    "below 95%": (NHS_BLUE, "triangle-down"),
+    "below 99.8%": (NHS_PURPLE, "triangle-down"),
+}
+
+
+def ratio_funnel_chart(
+    units: pd.DataFrame,
+    curve: pd.DataFrame,
+    *,
+    label: str,
+    volume_label: str,
+    target: float = 1.0,
+) -> alt.LayerChart:
+    """A ratio funnel (``stats.ratio_funnel``): observed ÷ expected against expected, with the
+    95% and 99.8% limits from ``RatioFunnel.curve`` and the benchmark line at ``target``."""
+    long = curve.melt("expected", var_name="limit", value_name="ratio")
+    long = long[long["ratio"].notna() & (long["ratio"] < float("inf"))]
+    long["level"] = long["limit"].map(lambda c: "99.8%" if c.endswith("998") else "95%")
+    lines = (
+        alt.Chart(long)
+        .mark_line()
+        .encode(
+            x=alt.X("expected:Q", title=volume_label, scale=alt.Scale(type="log", nice=False)),
+            y=alt.Y("ratio:Q", title=label, scale=alt.Scale(zero=False)),
+            strokeDash=alt.StrokeDash(
+                "level:N",
+                title="Control limits",
+                scale=alt.Scale(domain=["95%", "99.8%"], range=[[5, 3], [1, 0]]),
+                legend=alt.Legend(orient="bottom", symbolType="stroke", symbolSize=400),
+            ),
+            detail="limit:N",
+            color=alt.value(NHS_DARK_BLUE),
+        )
+    )
+    domain = list(RATIO_POSITION_STYLES)
+    dots = (
+        alt.Chart(units)
+        .mark_point(filled=True, size=90)
+        .encode(
+            x="expected:Q",
+            y="ratio:Q",
+            color=alt.Color(
+                "position:N",
+                title=None,
+                legend=alt.Legend(orient="bottom", columns=1, labelLimit=0),
+                scale=alt.Scale(
+                    domain=domain, range=[c for c, _ in RATIO_POSITION_STYLES.values()]
+                ),
+            ),
+            shape=alt.Shape(
+                "position:N",
+                scale=alt.Scale(
+                    domain=domain, range=[s for _, s in RATIO_POSITION_STYLES.values()]
+                ),
+            ),
+            tooltip=[
+                "unit:N",
+                alt.Tooltip("observed:Q", format=",.0f"),
+                alt.Tooltip("expected:Q", format=",.1f"),
+                alt.Tooltip("ratio:Q", format=".2f"),
+                "position:N",
+            ],
+        )
+    )
+    names = (
+        alt.Chart(units)
+        .mark_text(align="left", dx=7, color=TEXT)
+        .encode(x="expected:Q", y="ratio:Q", text="unit:N")
+    )
+    centre = benchmark_rule(target, f"benchmark {target:g}")
+    chart: alt.LayerChart = (lines + dots + names + centre).properties(height=440)
+    return chart

@@ -42,7 +42,7 @@ NHS_PURPLE = "#330072"
 BENCHMARK = NHS_RED
 
 
-def nhs_theme() -> dict[str, object]:
+def nhs_theme() -> alt.theme.ThemeConfig:
     """The one theme: NHS Blue marks, NHS text colour, light grey background, Arial."""
     return {
         "config": {
@@ -116,9 +116,10 @@ def benchmark_lines(
         dash = alt.StrokeDash(
             "label:N", scale=alt.Scale(domain=list(lines), range=dashes), legend=legend
         )
-        return (
+        rule: alt.Chart = (
             alt.Chart(frame).mark_rule(color=BENCHMARK, size=2).encode(**position, strokeDash=dash)
         )
+        return rule
     # On the line: a fixed dash per line (not an encoding, so it shares no scale with the chart).
     layers: list[alt.Chart] = []
     for i, pattern in enumerate(dashes):
@@ -132,7 +133,21 @@ def benchmark_lines(
                 **position, **other, text="label:N"
             )
         )
-    return alt.layer(*layers)
+    return as_layer(alt.layer(*layers))
+
+
+def as_layer(chart: alt.LayerChart | alt.FacetChart) -> alt.LayerChart:
+    """A layered chart (``a + b``, ``alt.layer``) typed as the ``LayerChart`` it is.
+
+    Altair types layering as maybe facetted, which it is only when every layer has the same
+    facet encoding; our layers never have one.
+
+    Raises:
+        TypeError: the layers were facetted (facet the layered chart instead).
+    """
+    if isinstance(chart, alt.LayerChart):
+        return chart
+    raise TypeError("layers with a shared facet encoding: facet the layered chart instead")
 
 
 def category_axis(labels: pd.Series) -> alt.Axis:

@@ -8,11 +8,19 @@ Example::
 
 :func:`read_file` parses and validates without touching the store; :func:`import_file` also
 stores the result in one transaction per file and records an ``import_run``. A file already
-loaded (same SHA-256) is reported as a duplicate and adds nothing; a corrected file for the same
-trust and period replaces it. A bad file raises :class:`~productivity.errors.InputError` with up
-to 50 located problems, and a ``failed`` run is recorded so the Data page history shows it. One
-module per source (``theatre``, ``imaging``, ``endoscopy``, ``echo``, ``dm01``,
-``dm01_workbook``, ``deprivation``); ``store`` is the only write path. Imports no Streamlit.
+loaded (same SHA-256) is reported as a duplicate and adds nothing; a corrected file replaces, per
+trust, the whole calendar months it covers, and the result lists each trust-month with the rows
+it lost and gained (a bookings plan replaces the dates it covers). A file whose dates stray from
+the bulk of its rows is refused unless the months are named (``period="2026-05"`` or
+``"2026-04..2026-06"``; see :mod:`productivity.ingest.months`). A bad file raises
+:class:`~productivity.errors.InputError` with up to 50 located problems, and a ``failed`` run is
+recorded so the Data page history shows it. Reading (:mod:`~productivity.ingest.reading`,
+:mod:`~productivity.ingest.excel`) and the checks (:mod:`~productivity.ingest.checks`) are
+shared by every kind; one module per source (``theatre``, ``bookings``, ``imaging``,
+``endoscopy``, ``echo``, ``dm01``, ``dm01_workbook``, ``deprivation``, ``reporting``,
+``pathology``, ``appointments``); ``store`` is the only write path. With ``drop_identifiers`` a
+record-level extract's patient-identifiable columns are removed in memory before anything else,
+and the import record names them. Imports no Streamlit.
 """
 
 from __future__ import annotations
@@ -20,22 +28,29 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
+import pandas as pd
 from sqlalchemy import Connection, Engine, select
 
-from productivity import settings
 from productivity.errors import InputError
 from productivity.ingest import dm01, dm01_workbook
+from productivity.ingest.appointments import parse_appointments
+from productivity.ingest.bookings import parse_bookings
 from productivity.ingest.checks import ParsedFile, reference_trust_codes
 from productivity.ingest.deprivation import looks_like_deprivation, parse_deprivation
 from productivity.ingest.echo import parse_echo
 from productivity.ingest.endoscopy import parse_endoscopy
 from productivity.ingest.imaging import parse_imaging
 from productivity.ingest.maps import ColumnMap, load_map
-from productivity.ingest.pid import check_pid
+from productivity.ingest.months import MonthSpan, check_months, parse_period
+from productivity.ingest.pathology import parse_pathology
+from productivity.ingest.pid import check_pid, drop_identifiers as drop_identifiers_from
+from productivity.ingest.reading import read_bytes
+from productivity.ingest.reporting import parse_reporting
+from productivity.ingest.runs import ImportResult, duplicate, loaded_run, message_for, record_failed
+from productivity.ingest.scopes import SCOPES, MonthChange, month_changes
 from productivity.ingest.sniff import KINDS, Source, open_source, sniff, sniff_kind
 from productivity.ingest.store import (
     finish_run,
@@ -50,15 +65,19 @@ from productivity.ingest.store import (
     store_issues,
     store_theatre,
 )
-from productivity.ingest.tabular import ProblemLog
+from productivity.ingest.tabular import ProblemLog, max_bytes
 from productivity.ingest.theatre import parse_theatre
 from productivity.store import db, reference
 
 __all__ = [
     "KINDS",
     "ImportResult",
+    "MonthChange",
+    "MonthSpan",
     "ParsedFile",
     "import_file",
+    "max_file_mb",
+    "parse_period",
     "read_file",
     "seed_reference",
     "sniff_kind",
@@ -72,20 +91,13 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class ImportResult:
-    """What one import did. ``status`` is ``loaded`` or ``duplicate``."""
+def max_file_mb() -> int:
+    """The largest file (or zip contents) an import reads, in whole megabytes (at least 1)."""
+    return max(1, max_bytes() // 1_000_000)
 
-    run_id: int | None
-    kind: str
-    file_name: str
-    status: str
-    rows: int
-    replaced_rows: int
-    trust_codes: tuple[str, ...]
-    period_from: dt.date | None
-    period_to: dt.date | None
-    message: str
+
+def _period(period: str | MonthSpan | None) -> MonthSpan | None:
+    return parse_period(period) if isinstance(period, str) else period
 
 
 def read_file(
@@ -96,15 +108,24 @@ def read_file(
     known_trusts: Collection[str] | None = None,
     sessions_path: Path | None = None,
     data: bytes | None = None,
+    period: str | MonthSpan | None = None,
+    drop_identifiers: bool = False,
 ) -> ParsedFile:
     """Parse and validate a file without storing it.
 
     ``known_trusts`` are the trust codes a row may carry (default: ``data/trusts.csv``);
-    ``sessions_path`` gives operational hours for an exam-level imaging file.
+    ``sessions_path`` gives operational hours for an exam-level imaging file; ``period``
+    (``"2026-05"`` or ``"2026-04..2026-06"``) names the months the file is about, so that dates
+    far from the bulk of its rows are accepted (and any outside the period refused). With
+    ``drop_identifiers`` the columns that would be refused as patient-identifiable (NHS number,
+    birth date, postcode, ...) are removed in memory first, and a note names them.
 
     Raises:
-        InputError: every located problem found (up to 50), or an unknown kind.
+        InputError: every located problem found (up to 50), an unknown kind, a file with no
+            rows to load, or rows whose dates stray from the rest (see
+            :func:`~productivity.ingest.months.check_months`).
     """
+    span = _period(period)
     path = Path(path)
     cmap = load_map(Path(map_path)) if map_path else ColumnMap()
     kind = kind or cmap.kind
@@ -113,12 +134,43 @@ def read_file(
             path.name, f"unknown kind {kind!r}: expected one of {', '.join(KINDS)}"
         )
     source = open_source(path, data)
+    dropped: tuple[str, ...] = ()
+    if drop_identifiers and not (
+        source.sheets and dm01_workbook.looks_like_workbook(source.sheets)
+    ):
+        # Before sniffing or parsing: nothing downstream ever sees an identifier.
+        source.table, dropped = drop_identifiers_from(source.first_table())
     kind = kind or sniff(source)
     try:
-        return _parse(source, kind, cmap, known_trusts, sessions_path)
+        parsed = _parse(source, kind, cmap, known_trusts, sessions_path)
+        if parsed.rows == 0:
+            raise InputError.single(
+                parsed.file_name,
+                f"no {kind} rows to load: expected at least one row of data (rows that are "
+                "totals, notes or of other kinds are skipped)",
+            )
+        check_months(_row_dates(parsed), parsed.file_name, parsed.date_label, span)
     except InputError as exc:
         exc.kind = kind  # type: ignore[attr-defined]  # for the failed run's history row
         raise
+    if dropped:
+        note = f"dropped identifier column(s) {', '.join(dropped)} before reading"
+        parsed = replace(parsed, notes=(*parsed.notes, note))
+    return parsed
+
+
+def _row_dates(parsed: ParsedFile) -> pd.Series:
+    """The date that decides each row's month: located when the parser gave them, else the
+    stored frames' dates (unlocated)."""
+    if parsed.row_dates is not None:
+        return parsed.row_dates
+    dates = [
+        pd.to_datetime(frame[SCOPES[name].date])
+        for name, frame in parsed.frames.items()
+        if name in SCOPES
+    ]
+    joined = pd.concat(dates, ignore_index=True) if dates else pd.Series(dtype="datetime64[us]")
+    return joined.set_axis([0] * len(joined))
 
 
 def _parse(
@@ -129,23 +181,31 @@ def _parse(
     sessions_path: Path | None,
 ) -> ParsedFile:
     known = reference_trust_codes() if known_trusts is None else frozenset(known_trusts)
-    if kind == "dm01" and source.sheets is not None:
-        if dm01_workbook.looks_like_workbook(source.sheets):
-            return dm01_workbook.parse_workbook(
-                source.sheets, source.path.name, ProblemLog(source.path.name)
-            )
+    workbook = source.sheets is not None and dm01_workbook.looks_like_workbook(source.sheets)
+    if kind == "dm01" and workbook and source.sheets is not None:
+        return dm01_workbook.parse_workbook(
+            source.sheets, source.path.name, ProblemLog(source.path.name)
+        )
     table = source.first_table()
     log = ProblemLog(table.label)
     check_pid(table, log)
     log.raise_if_any()
     if kind == "theatre":
         return parse_theatre(table, cmap, known, log)
+    if kind == "bookings":
+        return parse_bookings(table, cmap, known, log)
     if kind == "imaging":
         return parse_imaging(table, cmap, known, log, sessions_path)
     if kind == "endoscopy":
         return parse_endoscopy(table, cmap, known, log)
     if kind == "echo":
         return parse_echo(table, cmap, known, log)
+    if kind == "reporting":
+        return parse_reporting(table, cmap, known, log)
+    if kind == "pathology":
+        return parse_pathology(table, cmap, known, log)
+    if kind == "appointments":
+        return parse_appointments(table, cmap, known, log)
     if looks_like_deprivation([str(h) for h in table.frame.columns]):
         return parse_deprivation(table, cmap, log)
     return dm01.parse_extract(table, log)
@@ -167,62 +227,6 @@ def _store_trusts(engine: Engine) -> frozenset[str]:
         return frozenset(conn.execute(select(meta_table("trust").c.trust_code)).scalars())
 
 
-def _loaded_run(conn: Connection, file_hash: str):
-    run = meta_table("import_run")
-    query = (
-        select(run)
-        .where(run.c.file_hash == file_hash, run.c.status == "loaded")
-        .order_by(run.c.id.desc())
-        .limit(1)
-    )
-    return conn.execute(query).mappings().first()
-
-
-def _local(moment: dt.datetime | None) -> str:
-    if moment is None:
-        return "an earlier run"
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return f"{moment.astimezone(ZoneInfo(settings.TIMEZONE)):%Y-%m-%d %H:%M}"
-
-
-def _duplicate(conn: Connection, earlier, path: Path, file_hash: str, source: str) -> ImportResult:
-    message = (
-        f"already loaded as import run {earlier['id']} "
-        f"({_local(earlier['started_at'])}); nothing added"
-    )
-    now = dt.datetime.now(dt.UTC)
-    run_id = start_run(
-        conn,
-        kind=earlier["kind"],
-        file_name=path.name,
-        file_hash=file_hash,
-        status="duplicate",
-        rows=0,
-        replaced_rows=0,
-        trust_codes=earlier["trust_codes"],
-        period_from=earlier["period_from"],
-        period_to=earlier["period_to"],
-        message=message,
-        started_at=now,
-        finished_at=now,
-        source=source,
-    )
-    codes = tuple(c for c in (earlier["trust_codes"] or "").split(",") if c)
-    return ImportResult(
-        run_id,
-        earlier["kind"],
-        path.name,
-        "duplicate",
-        0,
-        0,
-        codes,
-        earlier["period_from"],
-        earlier["period_to"],
-        message,
-    )
-
-
 def import_file(
     path: Path,
     *,
@@ -232,50 +236,60 @@ def import_file(
     source: str = "cli",
     progress: Callable[[float], None] | None = None,
     sessions_path: Path | None = None,
+    period: str | MonthSpan | None = None,
+    drop_identifiers: bool = False,
 ) -> ImportResult:
     """Validate and store one file in one transaction, recording an ``import_run``.
 
     ``progress`` is called with the fraction done (0-1) as the file is read and written.
+    ``period`` (``"2026-05"``, ``"2026-04..2026-06"``) names the months the file replaces for
+    each of its trusts; without it, the months its rows fall in, and a file whose dates stray
+    from the bulk of its rows is refused.
+    ``drop_identifiers`` removes patient-identifiable columns before anything is read (see
+    :func:`read_file`); the run's message says which were dropped.
 
     Raises:
         InputError: the file has problems; nothing is stored, a ``failed`` run is recorded.
     """
     path = Path(path)
+    span = _period(period)
     engine = engine or db.get_engine()
     report = progress or (lambda _fraction: None)
     if not db.has_table("import_run", engine):
         db.init_db(engine)
     report(0.0)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError.single(
-            path.name, f"cannot read the file ({exc.strerror or exc})"
-        ) from None
+    data = read_bytes(path)
     file_hash = hashlib.sha256(data).hexdigest()
     known = _store_trusts(engine)
     if not known:
         seed_reference(engine)
         known = _store_trusts(engine)
     with engine.connect() as conn:
-        earlier = _loaded_run(conn, file_hash)
+        earlier = loaded_run(conn, file_hash)
     if earlier is not None:
         with db.write_transaction(engine) as conn:
-            return _duplicate(conn, earlier, path, file_hash, source)
+            return duplicate(conn, earlier, path, file_hash, source)
     started = dt.datetime.now(dt.UTC)
     report(0.05)
     try:
         parsed = read_file(
-            path, kind, map_path, known_trusts=known, sessions_path=sessions_path, data=data
+            path,
+            kind,
+            map_path,
+            known_trusts=known,
+            sessions_path=sessions_path,
+            data=data,
+            period=span,
+            drop_identifiers=drop_identifiers,
         )
     except InputError as exc:
-        _record_failed(engine, kind, map_path, path, file_hash, exc, started, source)
+        record_failed(engine, kind, map_path, path, file_hash, exc, started, source)
         raise
     report(0.4)
     with db.write_transaction(engine) as conn:
-        earlier = _loaded_run(conn, file_hash)  # another worker may have won the race
+        earlier = loaded_run(conn, file_hash)  # another worker may have won the race
         if earlier is not None:
-            return _duplicate(conn, earlier, path, file_hash, source)
+            return duplicate(conn, earlier, path, file_hash, source)
         run_id = start_run(
             conn,
             kind=parsed.kind,
@@ -285,11 +299,17 @@ def import_file(
             started_at=started,
             source=source,
         )
+        changes = tuple(month_changes(conn, parsed.frames, span))
         rows, replaced = store_frames(
-            conn, parsed.kind, parsed.frames, run_id, lambda f: report(0.4 + 0.55 * f)
+            conn,
+            parsed.kind,
+            parsed.frames,
+            run_id,
+            lambda f: report(0.4 + 0.55 * f),
+            period=span,
         )
         store_issues(conn, parsed.issues, run_id)
-        message = _message(parsed, rows, replaced)
+        message = message_for(parsed, rows, replaced, changes)
         finish_run(
             conn,
             run_id,
@@ -313,46 +333,5 @@ def import_file(
         parsed.period_from,
         parsed.period_to,
         message,
+        changes,
     )
-
-
-def _message(parsed: ParsedFile, rows: int, replaced: int) -> str:
-    span = ""
-    if parsed.period_from is not None:
-        span = f" from {parsed.period_from} to {parsed.period_to}"
-    who = ", ".join(parsed.trust_codes[:12]) + (" ..." if len(parsed.trust_codes) > 12 else "")
-    text = f"loaded {rows} {parsed.kind} rows for {who}{span}"
-    if replaced:
-        text += f"; replaced {replaced} rows previously loaded for the same trust and period"
-    return "; ".join([text, *parsed.notes])
-
-
-def _record_failed(
-    engine: Engine,
-    kind: str | None,
-    map_path: Path | None,
-    path: Path,
-    file_hash: str,
-    error: InputError,
-    started: dt.datetime,
-    source: str,
-) -> None:
-    """Record a refused file in its own transaction (its data is never stored)."""
-    kind = kind or getattr(error, "kind", None)
-    if kind is None and map_path is not None:
-        try:
-            kind = load_map(Path(map_path)).kind
-        except InputError:
-            kind = None
-    with db.write_transaction(engine) as conn:
-        start_run(
-            conn,
-            kind=kind or "unknown",
-            file_name=path.name,
-            file_hash=file_hash,
-            status="failed",
-            message=str(error)[:4000],
-            started_at=started,
-            finished_at=dt.datetime.now(dt.UTC),
-            source=source,
-        )

@@ -10,12 +10,12 @@ quintile.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from productivity.ingest.checks import ParsedFile
+from productivity.ingest.checks import ParsedFile, check_lengths
 from productivity.ingest.dm01 import (
     DM01_TESTS,
     PERIOD_EXPECTED,
@@ -24,6 +24,7 @@ from productivity.ingest.dm01 import (
     normalise_test_names,
     parse_periods,
 )
+from productivity.ingest.imd import MARKER_ALIASES, MARKERS, imd_quintiles
 from productivity.ingest.maps import ColumnMap
 from productivity.ingest.tabular import (
     ColumnSpec,
@@ -32,12 +33,10 @@ from productivity.ingest.tabular import (
     canonical_frame,
     match_columns,
     norm,
-    read_table,
 )
-from productivity.ingest.values import DATETIME_UNIT, parse_numbers
+from productivity.ingest.values import DATETIME_UNIT
 from productivity.schema import DM01_BANDS, DM01_BANDS_6_PLUS
 
-MARKERS = ("imd_quintile", "imd_decile", "lsoa_code")
 SPEC = ColumnSpec(
     columns=(
         "period",
@@ -62,9 +61,7 @@ SPEC = ColumnSpec(
             "test name",
             "diagnostic test name",
         ),
-        "imd_quintile": ("imd quintile", "quintile", "deprivation quintile", "imd_quintile"),
-        "imd_decile": ("imd decile", "decile", "imd 2019 decile", "deprivation decile"),
-        "lsoa_code": ("lsoa", "lsoa11cd", "lsoa21cd", "lsoa code", "lsoa 2011 code"),
+        **MARKER_ALIASES,
         "total_waiting": ("total wl", "total waiting list", "waiting list", "total waiting"),
         "waiting_6_plus": ("6+ww", "number waiting 6+ weeks", "waiting 6+ weeks"),
         "waiting_13_plus": ("number waiting 13+ weeks", "waiting 13+ weeks"),
@@ -81,7 +78,7 @@ IMD_COLUMNS = (
 )
 
 
-def looks_like_deprivation(headers) -> bool:
+def looks_like_deprivation(headers: Iterable[object]) -> bool:
     names = SPEC.lookup()
     found = {names.get(norm(h)) for h in headers}
     return bool(found & set(MARKERS)) and {"period", "provider_code"} <= found
@@ -111,6 +108,7 @@ def parse_deprivation(
     log.raise_if_any()
     f = canonical_frame(table, cols, SPEC.columns, cmap.constants)
     label = cols.label
+    check_lengths(f, SPEC.columns, log, label)
     labels = {c: label(c) for c in SPEC.columns}
     period = parse_periods(f["period"])
     log.add_mask(
@@ -129,7 +127,8 @@ def parse_deprivation(
         None,
         "value is empty: expected a provider code",
     )
-    quintile = _quintiles(f, cols, log, lsoa_lookup or cmap.option_path("lsoa_lookup"))
+    quintile = imd_quintiles(f, cols, log, lsoa_lookup or cmap.option_path("lsoa_lookup"))
+    quintile = quintile.fillna(0)
     if bands:
         v = counts(f, DM01_BANDS, labels, log)
         values = v.assign(
@@ -176,61 +175,6 @@ def parse_deprivation(
         trust_codes=tuple(sorted(frame["provider_code"].unique())),
         period_from=periods.min().date() if len(frame) else None,
         period_to=periods.max().date() if len(frame) else None,
+        row_dates=period,
+        date_label=label("period"),
     )
-
-
-def _quintiles(f: pd.DataFrame, cols, log: ProblemLog, lookup: Path | None) -> pd.Series:
-    label = cols.label
-    if "imd_quintile" in cols:
-        q, bad = parse_numbers(f["imd_quintile"], integer=True)
-        log.add_mask(
-            bad | ~q.between(1, 5),
-            label("imd_quintile"),
-            f["imd_quintile"],
-            "not an IMD quintile: expected a whole number 1-5 (1 = most deprived)",
-        )
-        return q.fillna(0)
-    if "imd_decile" in cols:
-        d, bad = parse_numbers(f["imd_decile"], integer=True)
-        log.add_mask(
-            bad | ~d.between(1, 10),
-            label("imd_decile"),
-            f["imd_decile"],
-            "not an IMD decile: expected a whole number 1-10 (1 = most deprived)",
-        )
-        return np.ceil(d.fillna(0) / 2)
-    if lookup is None or not lookup.exists():
-        log.add(
-            None,
-            label("lsoa_code"),
-            None,
-            "LSOA codes need a lookup file: set options.lsoa_lookup in the column map to a "
-            "CSV with lsoa_code and imd_decile (or imd_quintile)",
-        )
-        return pd.Series(0, index=f.index)
-    table = read_table(lookup)
-    lcols = match_columns(
-        table,
-        ColumnSpec(
-            ("lsoa_code", "imd_quintile", "imd_decile"),
-            ("lsoa_code",),
-            SPEC.aliases,
-            (("imd_quintile", "imd_decile"),),
-        ),
-    )
-    lf = canonical_frame(table, lcols, ("lsoa_code", "imd_quintile", "imd_decile"))
-    if "imd_quintile" in lcols:
-        q = parse_numbers(lf["imd_quintile"], integer=True)[0]
-    else:
-        q = np.ceil(parse_numbers(lf["imd_decile"], integer=True)[0] / 2)
-    quintile = (
-        f["lsoa_code"].str.upper().map(dict(zip(lf["lsoa_code"].str.upper(), q, strict=True)))
-    )
-    log.add_mask(
-        quintile.isna() | ~quintile.between(1, 5),
-        label("lsoa_code"),
-        f["lsoa_code"],
-        f"LSOA code not found in {lookup.name} (or its IMD value is invalid): expected a "
-        "listed LSOA code",
-    )
-    return quintile.fillna(0)

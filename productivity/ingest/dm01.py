@@ -12,13 +12,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Iterable, Mapping
 
 import pandas as pd
 
-from productivity.ingest.checks import ParsedFile
+from productivity.ingest.checks import Bound, ParsedFile, check_lengths, check_upper
 from productivity.ingest.tabular import ProblemLog, Table, norm
-from productivity.ingest.values import DATETIME_UNIT, parse_numbers
-from productivity.schema import DM01_BANDS, DM01_BANDS_6_PLUS, DM01_COLUMNS, DM01_TESTS
+from productivity.ingest.values import DATETIME_UNIT, EARLIEST, latest, parse_numbers
+from productivity.schema import (
+    DM01_BANDS,
+    DM01_BANDS_6_PLUS,
+    DM01_COLUMNS,
+    DM01_TESTS as DM01_TESTS,
+)
 
 TOTAL_SORT_ORDER = 16
 ACTIVITY = ("waiting_list_activity", "planned_activity", "unscheduled_activity")
@@ -30,7 +36,13 @@ MONTHS = {
         start=1,
     )
 }
-PERIOD_EXPECTED = "a month such as DM01-MAY-2026, May 2026 or 2026-05"
+PERIOD_EXPECTED = (
+    "a month such as DM01-MAY-2026, May 2026 or 2026-05, from 2000 to a year after today"
+)
+# England's whole DM01 waiting list, every test and provider together, is under 2 million
+# (about 1.6 million in 2024-26), as is a month's activity; no one provider × test row (SPEC §3
+# counts) can hold more. 9e17 patients waiting once got in.
+COUNT_BOUND = Bound(2_000_000, "in one row (more than England's whole DM01 list or activity)")
 # Older and alternative spellings of the 15 tests, beyond the codes and current labels.
 _TEST_ALIASES: dict[str, str] = {
     "magnetic resonance imaging": "MRI",
@@ -109,11 +121,13 @@ def _parse_periods(text: pd.Series) -> pd.Series:
     month = named[0].map(MONTHS).fillna(pd.to_numeric(iso[1], errors="coerce"))
     year = pd.to_numeric(named[1], errors="coerce")
     year = year.where(year >= 100, year + 2000).fillna(pd.to_numeric(iso[0], errors="coerce"))
-    ok = month.between(1, 12) & year.between(1990, 2100)
+    ok = month.between(1, 12) & year.between(EARLIEST.year, latest().year)
     stamp = pd.to_datetime(
         pd.DataFrame({"year": year.where(ok, 2000), "month": month.where(ok, 1), "day": 1}),
         errors="coerce",
     )
+    # The sane window (SPEC §3): no month before 2000 or starting more than a year ahead.
+    ok &= (stamp >= EARLIEST) & (stamp <= latest())
     return stamp.where(ok)
 
 
@@ -126,12 +140,13 @@ def period_from_title(rows: list[list[str]], file_name: str) -> dt.date | None:
                 value = rest or next((c for c in row[i + 1 :] if c.strip()), "")
                 found = parse_periods(pd.Series([value]))[0]
                 if pd.notna(found):
-                    return found.date()
+                    return dt.date(found.year, found.month, 1)
     match = re.search(
         r"(?i)(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*[-_ ](\d{4})", file_name
     )
     if match:
-        return dt.date(int(match.group(2)), MONTHS[match.group(1).upper()], 1)
+        named = parse_periods(pd.Series([f"{match.group(1)} {match.group(2)}"]))[0]
+        return None if pd.isna(named) else dt.date(named.year, named.month, 1)
     return None
 
 
@@ -147,8 +162,11 @@ def band_column(header: str) -> str | None:
     return None
 
 
-def counts(frame: pd.DataFrame, columns, labels: dict[str, str], log: ProblemLog) -> pd.DataFrame:
-    """Whole, non-negative counts (empty and ``-`` count as 0), with located problems."""
+def counts(
+    frame: pd.DataFrame, columns: Iterable[str], labels: Mapping[str, str], log: ProblemLog
+) -> pd.DataFrame:
+    """Whole, non-negative counts up to :data:`COUNT_BOUND` (empty and ``-`` count as 0), with
+    located problems."""
     out = {}
     for column in columns:
         text = frame[column].astype("str").str.strip().replace({"-": "", "*": ""})
@@ -165,7 +183,8 @@ def counts(frame: pd.DataFrame, columns, labels: dict[str, str], log: ProblemLog
             frame[column],
             "negative: expected a count of 0 or more",
         )
-        out[column] = values.fillna(0).clip(lower=0).astype("int64")
+        over = check_upper(values, COUNT_BOUND, log, labels.get(column, column), frame[column])
+        out[column] = values.where(~over).fillna(0).clip(lower=0).astype("int64")
     return pd.DataFrame(out, index=frame.index)
 
 
@@ -175,7 +194,7 @@ OPTIONAL_TOTALS = ("waiting_6_plus", "waiting_13_plus", "under_6")
 
 def check_sums(
     values: pd.DataFrame,
-    labels: dict[str, str],
+    labels: Mapping[str, str],
     log: ProblemLog,
     raw: pd.DataFrame | None = None,
 ) -> None:
@@ -185,7 +204,9 @@ def check_sums(
     columns are checked only where ``raw`` (the cells as read) holds a value.
     """
     bands = values[list(DM01_BANDS)].sum(axis=1)
-    checks = [("total_waiting", bands, "the sum of the 14 waiting-time bands")]
+    checks: list[tuple[str, pd.Series, str]] = [
+        ("total_waiting", bands, "the sum of the 14 waiting-time bands")
+    ]
     if "waiting_6_plus" in values:
         checks.append(
             (
@@ -212,12 +233,14 @@ def check_sums(
         wrong = values[column] != expected
         if raw is not None and column in OPTIONAL_TOTALS and column in raw:
             wrong &= ~raw[column].astype("str").str.strip().isin(["", "-", "nan", "None"])
-        log.add_mask(
-            wrong,
-            labels.get(column, column),
-            values[column],
-            lambda row, e=expected, w=what: f"does not add up: expected {w} = {e[row]}",
-        )
+        log.add_mask(wrong, labels.get(column, column), values[column], _adds_up(expected, what))
+
+
+def _adds_up(expected: pd.Series, what: str) -> Callable[[int], str]:
+    def message(row: int) -> str:
+        return f"does not add up: expected {what} = {expected[row]}"
+
+    return message
 
 
 def finish(values: pd.DataFrame) -> pd.DataFrame:
@@ -231,7 +254,13 @@ def finish(values: pd.DataFrame) -> pd.DataFrame:
     return values[list(DM01_COLUMNS)].reset_index(drop=True)
 
 
-def result(frame: pd.DataFrame, file_name: str, notes: tuple[str, ...] = ()) -> ParsedFile:
+def result(
+    frame: pd.DataFrame,
+    file_name: str,
+    notes: tuple[str, ...] = (),
+    row_periods: pd.Series | None = None,
+    period_label: str = "Period",
+) -> ParsedFile:
     periods = pd.to_datetime(frame["period"])
     return ParsedFile(
         kind="dm01",
@@ -242,6 +271,8 @@ def result(frame: pd.DataFrame, file_name: str, notes: tuple[str, ...] = ()) -> 
         period_from=periods.min().date() if len(frame) else None,
         period_to=periods.max().date() if len(frame) else None,
         notes=notes,
+        row_dates=row_periods,
+        date_label=period_label,
     )
 
 
@@ -272,18 +303,18 @@ EXTRACT_REQUIRED = (
 )
 
 
-def extract_columns(headers) -> dict[str, str]:
+def extract_columns(headers: Iterable[object]) -> dict[str, str]:
     """Full-extract header -> canonical name (bands by pattern, others by name)."""
-    found = {}
+    found: dict[str, str] = {}
     for header in headers:
         key = norm(header)
         name = band_column(str(header)) or EXTRACT_NAMES.get(key)
         if name and name not in found.values():
-            found[header] = name
+            found[str(header)] = name
     return found
 
 
-def looks_like_extract(headers) -> bool:
+def looks_like_extract(headers: Iterable[object]) -> bool:
     names = set(extract_columns(headers).values())
     return {"provider_code", "test", "total_waiting"} <= names
 
@@ -308,6 +339,7 @@ def parse_extract(table: Table, log: ProblemLog) -> ParsedFile:
     f = table.frame[list(names)].rename(columns=names)
     labels = {v: k for k, v in names.items()}
     f = f.apply(lambda col: col.astype("str").str.strip())
+    check_lengths(f, f.columns, log, lambda c: labels.get(c, c))
     sort_order = f["sort_order"] if "sort_order" in f else pd.Series("", index=f.index)
     total = (sort_order == str(TOTAL_SORT_ORDER)) | is_total_test(f["test"])
     f = f[~total]
@@ -347,4 +379,4 @@ def parse_extract(table: Table, log: ProblemLog) -> ParsedFile:
         f"{len(keyed)} commissioner rows summed to {len(summed)} provider × test rows",
         f"{int(total.sum())} TOTAL rows skipped",
     )
-    return result(finish(summed.reset_index()), log.file, notes)
+    return result(finish(summed.reset_index()), log.file, notes, period, labels["period"])

@@ -9,9 +9,12 @@ the footnotes are skipped. Row numbers in problems are the real sheet rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import cast
+
 import pandas as pd
 
-from productivity.ingest.checks import ParsedFile
+from productivity.ingest.checks import ParsedFile, check_lengths
 from productivity.ingest.dm01 import (
     ACTIVITY,
     COUNTS,
@@ -26,7 +29,8 @@ from productivity.ingest.dm01 import (
     period_from_title,
     result,
 )
-from productivity.ingest.tabular import ProblemLog, Table, norm, rows_table
+from productivity.ingest.excel import rows_table
+from productivity.ingest.tabular import ProblemLog, Table, norm
 from productivity.schema import DM01_BANDS, DM01_BANDS_6_PLUS, DM01_TESTS
 
 PROVIDER_CODE_HEADERS = frozenset({"provider code", "provider org code", "org code"})
@@ -105,6 +109,7 @@ def _provider_rows(table: Table, by_test: bool, log: ProblemLog) -> pd.DataFrame
     labels = {v: k for k, v in names.items()}
     f = table.frame[list(names)].rename(columns=names)
     f = f.apply(lambda col: col.astype("str").str.strip())
+    check_lengths(f, f.columns, log, lambda c: labels.get(c, c))
     code = f["provider_code"].str.upper()
     count_columns = [c for c in COUNTS if c in f]
     no_counts = f[count_columns].isin(["", "-", "nan", "None"]).all(axis=1)
@@ -231,9 +236,16 @@ def _cross_check(
             wrong,
             labels.get(column, column),
             provider[column],
-            lambda row, c=column: (
-                "differs from the sum of this provider's tests "
-                f"on 'Provider by Test': expected {int(aligned.loc[row, c])}"
-            ),
+            _differs(aligned, column),
         )
     log.merge(sheet_log)
+
+
+def _differs(aligned: pd.DataFrame, column: str) -> Callable[[int], str]:
+    def message(row: int) -> str:
+        return (
+            "differs from the sum of this provider's tests "
+            f"on 'Provider by Test': expected {int(cast(float, aligned.at[row, column]))}"
+        )
+
+    return message

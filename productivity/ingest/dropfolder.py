@@ -1,30 +1,39 @@
 """The drop folder: import each complete file, move it to ``done/`` or ``failed/``, report why.
 
-Owns finding files that have settled (size and mtime unchanged over ``PRODUCTIVITY_SETTLE_SECONDS``,
-partial uploads and lock files ignored), importing each through
-:func:`productivity.ingest.import_file`, moving it under a free name, the error report written
-beside a refused file, the scan interval and settle time from the environment, and the marts
-rebuild after a load (:func:`rebuild`, which the nightly job calls too). Store faults are retried
-through :mod:`productivity.store.retry`. Library functions only: it must not import Streamlit
-or APScheduler.
+Owns the safe hand-off from whoever writes into the folder: a file is taken when it has a
+``<name>.done`` marker beside it, or when it has been untouched for the quiet time
+(``PRODUCTIVITY_SETTLE_SECONDS``, default 30) and is complete to its last line (a CSV ends with
+a line break, a workbook or zip with its closing record; one that never completes is taken after
+ten quiet times, and its half row is then a located error). Partial uploads (``.part``...),
+dotfiles and Office lock files are never taken, so a writer that uploads under such a name and
+renames it is always safe. Links are refused (they could point anywhere), and so are names with
+control characters or a leading ``..``: each is quarantined in ``failed/`` under a safe name,
+with the reason beside it, and never logged raw. Importing goes through
+:func:`productivity.ingest.import_file`; the marts are rebuilt after a load (:func:`rebuild`,
+which the nightly job calls too). Store faults are retried through
+:mod:`productivity.store.retry`. Library functions only: it must not import Streamlit or
+APScheduler.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import logging
 import os
+import re
 import threading
+import time
 import traceback
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 
-from productivity import settings
+from productivity import export, settings
 from productivity.errors import InputError
 from productivity.store import db, marts
 from productivity.store.retry import STOP, is_transient, retry
@@ -33,9 +42,18 @@ from productivity.store.retry import STOP, is_transient, retry
 log = logging.getLogger("productivity.scheduler")
 
 DEFAULT_SCAN_SECONDS = 30.0
-DEFAULT_SETTLE_SECONDS = 2.0  # a file is complete when its size and mtime hold this long
+# The quiet time: a file untouched this long (and complete) is taken. Long enough that a writer
+# pausing mid-file (a slow network share, a report server flushing in bursts) is not cut short.
+DEFAULT_SETTLE_SECONDS = 30.0
+# A file that never looks complete (a CSV with no final line break) is taken after this many
+# quiet times; a half-written last row is then refused as a row with too few fields.
+INCOMPLETE_QUIET_TIMES = 10
 # Partial uploads (browsers, WinSCP, rsync-style writers) and Office lock files.
 PARTIAL_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".filepart")
+DONE_SUFFIX = ".done"  # "<name>.done" beside a file: the writer says it has finished
+ZIP_END = b"PK\x05\x06"  # a zip (.zip, .xlsx) ends with this record, within its last 64 KiB
+ZIP_TAIL = 65_536 + 22
+OLE_SECTOR = 512  # a legacy .xls is whole 512-byte sectors
 
 _SCAN_LOCK = threading.Lock()  # one scan at a time, even across a scheduler restart
 _MARTS_LOCK = threading.Lock()
@@ -75,15 +93,57 @@ def scan_seconds() -> float:
 
 
 def settle_seconds() -> float:
-    """``PRODUCTIVITY_SETTLE_SECONDS``: how long a file must stay unchanged (default 2)."""
+    """``PRODUCTIVITY_SETTLE_SECONDS``: the quiet time a file must stay untouched (default 30)."""
     return _seconds_from_env("PRODUCTIVITY_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS)
 
 
-def _candidates(folder: Path) -> dict[Path, tuple[int, int]]:
-    found = {}
+CONTROL_CATEGORIES = ("Cc", "Cf", "Zl", "Zp")  # line breaks, tabs, bidi overrides...
+
+
+def _control(char: str) -> bool:
+    return unicodedata.category(char) in CONTROL_CATEGORIES
+
+
+def safe_name(name: str) -> str:
+    """A file name fit to log and to keep: control characters as ``_``, no leading dots."""
+    shown = "".join("_" if _control(c) else c for c in name)
+    return re.sub(r"^\.+", "_", shown) or "_"
+
+
+def unsafe_reason(path: Path) -> str | None:
+    """Why a drop-folder entry must be quarantined rather than read, or None."""
+    if path.name.startswith("..") or any(_control(c) for c in path.name):
+        return (
+            "the file name has control characters (such as a line break) or starts with '..': "
+            "rename the file and drop it again"
+        )
+    if path.is_symlink():
+        return (
+            "a symbolic link: the drop folder takes only files written into it, since a link "
+            "could point anywhere"
+        )
+    return None
+
+
+def _ignored(name: str) -> bool:
+    lowered = name.lower()
+    return (
+        name.startswith((".", "~$"))
+        or lowered.endswith(PARTIAL_SUFFIXES)
+        or lowered.endswith(DONE_SUFFIX)
+        or name in ("done", "failed")
+    )
+
+
+def _candidates(folder: Path) -> tuple[dict[Path, tuple[int, int]], list[tuple[Path, str]]]:
+    """Files that may be taken, with (size, mtime); and entries to quarantine, with why."""
+    found, refused = {}, []
     for path in folder.iterdir():
-        name = path.name
-        if name.startswith((".", "~$")) or name.lower().endswith(PARTIAL_SUFFIXES):
+        reason = unsafe_reason(path)
+        if reason is not None:
+            refused.append((path, reason))
+            continue
+        if _ignored(path.name):
             continue
         try:
             if not path.is_file():
@@ -92,23 +152,87 @@ def _candidates(folder: Path) -> dict[Path, tuple[int, int]]:
         except OSError:  # vanished or unreadable between listing and looking
             continue
         found[path] = (stat.st_size, stat.st_mtime_ns)
-    return found
+    return found, refused
+
+
+def looks_complete(path: Path) -> bool:
+    """Whether a file is whole to its end: a CSV ends with a line break, a zip or workbook with
+    its closing record, a legacy workbook with a whole sector."""
+    suffix = path.suffix.lower()
+    try:
+        size = path.stat().st_size
+        if size == 0:
+            return False
+        with path.open("rb") as handle:
+            handle.seek(max(0, size - ZIP_TAIL))
+            tail = handle.read()
+    except OSError:
+        return False
+    if suffix in (".csv", ".txt"):
+        return tail.endswith((b"\n", b"\r"))
+    if suffix in (".zip", ".xlsx", ".xlsm"):
+        return ZIP_END in tail
+    if suffix == ".xls":
+        return size % OLE_SECTOR == 0
+    return True
+
+
+def _marker(path: Path) -> Path:
+    return path.with_name(path.name + DONE_SUFFIX)
 
 
 def complete_files(folder: Path, settle: float) -> list[Path]:
-    """Files in ``folder`` whose size and mtime did not change over ``settle`` seconds.
+    """Files in ``folder`` that are ready to import, oldest first.
 
-    Dotfiles, Office lock files and partial uploads (``.tmp``, ``.part``...) are ignored, so a
-    writer that uploads to ``name.part`` and renames it when done is always safe. Oldest first,
-    so a corrected file dropped after the original replaces it.
+    Ready: a ``<name>.done`` marker is beside it; or it is complete (:func:`looks_complete`),
+    untouched for ``settle`` seconds and unchanged while this scan waited; or it has been
+    untouched for :data:`INCOMPLETE_QUIET_TIMES` quiet times. Dotfiles, Office lock files,
+    partial uploads (``.tmp``, ``.part``...), links and unsafe names are never returned.
+    Oldest first, so a corrected file dropped after the original replaces it.
     """
-    first = _candidates(folder)
+    first, _ = _candidates(folder)
     if not first:
         return []
-    STOP.wait(settle)
-    second = _candidates(folder)
-    stable = [path for path, look in second.items() if first.get(path) == look]
-    return sorted(stable, key=lambda path: (second[path][1], path.name))
+    if not all(_marker(path).exists() for path in first):
+        STOP.wait(settle)
+    second, _ = _candidates(folder)
+    now = time.time()
+    ready = []
+    for path, look in second.items():
+        quiet = now - look[1] / 1e9
+        settled = first.get(path) == look and quiet >= settle
+        whole = looks_complete(path) or quiet >= settle * INCOMPLETE_QUIET_TIMES
+        if _marker(path).exists() or (settled and whole):
+            ready.append(path)
+    return sorted(ready, key=lambda path: (second[path][1], path.name))
+
+
+def quarantine(folder: Path, summary: ScanSummary | None = None) -> list[Path]:
+    """Move links and unsafely named entries to ``failed/`` under a safe name, each with a
+    ``.errors.csv`` saying why; returns where they went."""
+    _, refused = _candidates(folder)
+    moved = []
+    for path, reason in refused:
+        shown = safe_name(path.name)
+        if path.name in ("done", "failed"):  # a link in place of our own folder: just drop it
+            path.unlink()
+            log.warning("%s was a link, not a folder: removed", shown)
+            continue
+        try:
+            target = _move(path, folder / "failed", shown)
+        except OSError as error:
+            log.warning("%s could not be quarantined (%s)", shown, type(error).__name__)
+            continue
+        write_problems(InputError.single(shown, reason), _report_path(target))
+        log.warning("%s refused: %s; moved to %s", shown, reason, target.name)
+        moved.append(target)
+        if summary is not None:
+            summary.failed.append(shown)
+    return moved
+
+
+def _report_path(target: Path) -> Path:
+    return target.with_name(target.name + ".errors.csv")
 
 
 def _free_name(folder: Path, name: str) -> Path:
@@ -124,19 +248,23 @@ def _free_name(folder: Path, name: str) -> Path:
     raise FileExistsError(f"no free name for {name} in {folder}")
 
 
-def _move(path: Path, folder: Path) -> Path:
+def _move(path: Path, folder: Path, name: str | None = None) -> Path:
+    """Move ``path`` (a link itself, never its target) into ``folder`` under a free name."""
     folder.mkdir(parents=True, exist_ok=True)
-    target = _free_name(folder, path.name)
+    target = _free_name(folder, name or path.name)
     path.replace(target)
     return target
 
 
+PROBLEM_COLUMNS = ["file", "row", "column", "value", "message"]
+
+
 def write_problems(error: InputError, path: Path) -> None:
-    """Write an :class:`InputError`'s problems as CSV: file, row, column, value, message."""
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["file", "row", "column", "value", "message"])
-        writer.writeheader()
-        writer.writerows(problem.as_dict() for problem in error.problems)
+    """Write an :class:`InputError`'s problems as CSV: file, row, column, value, message (values
+    a spreadsheet would run as formulas are neutralised: they come from the refused file)."""
+    frame = pd.DataFrame([p.as_dict() for p in error.problems], columns=PROBLEM_COLUMNS)
+    frame["row"] = frame["row"].astype("Int64")
+    path.write_text(export.to_csv(frame), encoding="utf-8")
 
 
 def _import_one(path: Path, engine: Engine, summary: ScanSummary) -> None:
@@ -144,12 +272,17 @@ def _import_one(path: Path, engine: Engine, summary: ScanSummary) -> None:
     from productivity import ingest
 
     failed_dir = path.parent / "failed"
+    marker = _marker(path)
+    if unsafe_reason(path) is not None:  # replaced by a link since it was listed
+        quarantine(path.parent, summary)
+        return
     try:
         result = retry(lambda: ingest.import_file(path, engine=engine, source="scheduler"),
                        what=f"import {path.name}")  # fmt: skip
     except InputError as error:
         target = _move(path, failed_dir)
-        write_problems(error, target.with_name(target.name + ".errors.csv"))
+        marker.unlink(missing_ok=True)
+        write_problems(error, _report_path(target))
         log.warning(
             "%s refused (problems: %d); moved to %s", path.name, len(error.problems), target
         )
@@ -162,12 +295,14 @@ def _import_one(path: Path, engine: Engine, summary: ScanSummary) -> None:
             log.warning("%s disappeared while it was being imported", path.name)
             return
         target = _move(path, failed_dir)
+        marker.unlink(missing_ok=True)
         report = "".join(traceback.format_exception(error))
         target.with_name(target.name + ".error.txt").write_text(report, encoding="utf-8")
         log.exception("%s could not be imported; moved to %s", path.name, target)
         summary.failed.append(path.name)
         return
     target = _move(path, path.parent / "done")
+    marker.unlink(missing_ok=True)
     log.info("%s: %s; moved to %s", path.name, result.message, target)
     (summary.loaded if result.status == "loaded" else summary.duplicate).append(path.name)
 
@@ -190,6 +325,7 @@ def scan(
     try:
         store_error: BaseException | None = None
         wait = settle_seconds() if settle is None else settle
+        quarantine(folder, summary)
         for path in complete_files(folder, wait):
             if STOP.is_set():
                 break

@@ -16,20 +16,24 @@ from productivity.benchmarks import load_benchmarks
 from productivity.ingest.checks import (
     SESSION_EXPECTED,
     SESSION_VALUES,
+    Bound,
     ParsedFile,
+    check_upper,
+    dates,
     mapped_frame,
     numbers,
 )
 from productivity.ingest.maps import ColumnMap
-from productivity.ingest.tabular import (
-    ColumnSpec,
-    ProblemLog,
-    Table,
-)
-from productivity.ingest.values import DATE_EXPECTED, map_values, parse_dates
+from productivity.ingest.tabular import Columns, ColumnSpec, ProblemLog, Table
+from productivity.ingest.values import map_values
 from productivity.schema import ENDOSCOPY_COLUMNS
 
 LIST_KEY = ("trust_code", "site", "room", "date", "session")
+# A list is 12 points (the benchmark file's point table; an all-day list 24), so SPEC §4's
+# planned and used points of one list, and the procedures done on it, cannot reach 60: five
+# standard lists in one room and session. A larger value is a typing or unit error.
+POINTS_BOUND = Bound(60, "points on one endoscopy list (five 12-point lists)")
+PROCEDURES_BOUND = Bound(60, "procedures on one endoscopy list (five 12-point lists)")
 # Common names of procedure types, onto the keys of the benchmark point table.
 TYPE_ALIASES: dict[str, str] = {
     "oesophagogastroduodenoscopy": "OGD",
@@ -77,10 +81,7 @@ def parse_endoscopy(
         table, SPEC, cmap, known_trusts, log, ("trust_code", "site", "room"), None
     )
     label = cols.label
-    date, bad = parse_dates(f["date"])
-    log.add_mask(
-        bad | (f["date"] == ""), label("date"), f["date"], f"not a date: expected {DATE_EXPECTED}"
-    )
+    date = dates(f, "date", log, label("date"))
     session, bad = map_values(f["session"], SESSION_VALUES)
     log.add_mask(
         bad | (f["session"] == ""),
@@ -89,21 +90,29 @@ def parse_endoscopy(
         f"unknown session: expected {SESSION_EXPECTED}",
     )
     f = f.assign(date=date, session=session)
-    if "used_points" in cols:
-        lists = _list_rows(f, cols, log)
-    else:
-        lists = _procedure_rows(f, cols, log)
+    rows = _list_rows if "used_points" in cols else _procedure_rows
+    lists = rows(f, cols, log)
     log.raise_if_any()
     lists = lists[list(ENDOSCOPY_COLUMNS)].reset_index(drop=True)
     lists["procedures"] = lists["procedures"].astype("Int64")
-    return ParsedFile.dated("endoscopy", log, "endoscopy_list", lists)
+    return ParsedFile.dated(
+        "endoscopy", log, "endoscopy_list", lists, row_dates=date, date_label=label("date")
+    )
 
 
-def _list_rows(f: pd.DataFrame, cols, log: ProblemLog) -> pd.DataFrame:
+def _list_rows(f: pd.DataFrame, cols: Columns, log: ProblemLog) -> pd.DataFrame:
     label = cols.label
-    planned = numbers(f, "planned_points", log, label("planned_points"))
-    used = numbers(f, "used_points", log, label("used_points"))
-    procedures = numbers(f, "procedures", log, label("procedures"), integer=True, required=False)
+    planned = numbers(f, "planned_points", log, label("planned_points"), upper=POINTS_BOUND)
+    used = numbers(f, "used_points", log, label("used_points"), upper=POINTS_BOUND)
+    procedures = numbers(
+        f,
+        "procedures",
+        log,
+        label("procedures"),
+        integer=True,
+        required=False,
+        upper=PROCEDURES_BOUND,
+    )
     out = f.assign(planned_points=planned, used_points=used, procedures=procedures.astype("Int64"))
     dup = out.duplicated(list(LIST_KEY), keep="first") & out["date"].notna()
     log.add_mask(
@@ -116,7 +125,7 @@ def _list_rows(f: pd.DataFrame, cols, log: ProblemLog) -> pd.DataFrame:
     return out
 
 
-def _procedure_rows(f: pd.DataFrame, cols, log: ProblemLog) -> pd.DataFrame:
+def _procedure_rows(f: pd.DataFrame, cols: Columns, log: ProblemLog) -> pd.DataFrame:
     label = cols.label
     table = points_table()
     lookup = {key.replace("_", " "): key for key in table if key != "list"} | TYPE_ALIASES
@@ -131,13 +140,16 @@ def _procedure_rows(f: pd.DataFrame, cols, log: ProblemLog) -> pd.DataFrame:
     )
     points = kind.map(table).astype("float64").fillna(0.0)
     if "planned_points" in cols:
-        planned = numbers(f, "planned_points", log, label("planned_points"), required=False)
+        planned = numbers(
+            f, "planned_points", log, label("planned_points"), required=False, upper=POINTS_BOUND
+        )
     else:
         planned = pd.Series(float("nan"), index=f.index)
     rows = f.assign(
         points=points,
         done=(kind != "").astype("int64"),
         planned=planned.fillna(table.get("list", 0.0)),
+        row=f.index,
     )
     rows = rows[rows["date"].notna()]
     grouped = rows.groupby(list(LIST_KEY), sort=False)
@@ -148,8 +160,13 @@ def _procedure_rows(f: pd.DataFrame, cols, log: ProblemLog) -> pd.DataFrame:
         f["planned_points"],
         "planned_points differs between rows of the same list: expected one value per list",
     )
-    return grouped.agg(
+    lists = grouped.agg(
         planned_points=("planned", "first"),
         used_points=("points", "sum"),
         procedures=("done", "sum"),
-    ).reset_index()
+        row=("row", "first"),
+    )
+    lists = lists.reset_index().set_index("row")
+    check_upper(lists["used_points"], POINTS_BOUND, log, label("procedure_type"))
+    check_upper(lists["procedures"], PROCEDURES_BOUND, log, label("procedure_type"))
+    return lists

@@ -16,26 +16,29 @@ from pathlib import Path
 import pandas as pd
 
 from productivity.ingest.checks import (
+    Bound,
+    Label,
     ParsedFile,
     check_trusts,
+    check_upper,
+    dates,
     mapped_frame,
     numbers,
 )
 from productivity.ingest.maps import ColumnMap
+from productivity.ingest.reading import read_table
 from productivity.ingest.tabular import (
+    Columns,
     ColumnSpec,
     ProblemLog,
     Table,
     canonical_frame,
     match_columns,
-    read_table,
 )
 from productivity.ingest.values import (
     DATE_EXPECTED,
-    DATETIME_EXPECTED,
     map_values,
     parse_dates,
-    parse_datetimes,
     parse_times,
 )
 from productivity.schema import IMAGING_COLUMNS
@@ -44,6 +47,12 @@ from productivity.schema import IMAGING_COLUMNS
 # every three minutes, all day): almost always hours entered in the wrong unit or a typo.
 MAX_SCANS_PER_HOUR = 20
 HOURS_PER_DAY = 24
+# A scanner's operational hours in a day (SPEC §4 scans per operational hour) cannot exceed the
+# day; its scans are bounded by the rate above, and a day's count by that rate all day long.
+HOURS_BOUND = Bound(HOURS_PER_DAY, "operational hours in a day: expected 0-24 for one scanner")
+SCANS_BOUND = Bound(
+    MAX_SCANS_PER_HOUR * HOURS_PER_DAY, "scans by one scanner in a day (20 an hour, all day)"
+)
 MODALITY_VALUES: dict[str, str] = {
     "ct": "CT",
     "computed tomography": "CT",
@@ -172,18 +181,20 @@ def parse_imaging(
     log.raise_if_any()
     _check_rates(day, log, label)
     log.raise_if_any()
+    row_dates = pd.Series(day["date"].to_numpy(), index=day.index)
     day = day[list(IMAGING_COLUMNS)].reset_index(drop=True)
     day["scans"] = day["scans"].astype("int64")
-    return ParsedFile.dated("imaging", log, "scanner_day", day, notes)
+    date_label = label("exam_datetime" if exam_level else "date")
+    return ParsedFile.dated(
+        "imaging", log, "scanner_day", day, notes, row_dates=row_dates, date_label=date_label
+    )
 
 
-def _scanner_days(f: pd.DataFrame, cols, log: ProblemLog) -> pd.DataFrame:
+def _scanner_days(f: pd.DataFrame, cols: Columns, log: ProblemLog) -> pd.DataFrame:
     label = cols.label
-    date, bad = parse_dates(f["date"])
-    log.add_mask(bad, label("date"), f["date"], f"not a date: expected {DATE_EXPECTED}")
-    log.add_mask(f["date"] == "", label("date"), None, "value is empty: expected a date")
+    date = dates(f, "date", log, label("date"))
     hours = numbers(f, "operational_hours", log, label("operational_hours"))
-    scans = numbers(f, "scans", log, label("scans"), integer=True)
+    scans = numbers(f, "scans", log, label("scans"), integer=True, upper=SCANS_BOUND)
     day = f.assign(date=date, operational_hours=hours, scans=scans)
     dup = day.duplicated(list(KEY), keep="first") & date.notna()
     log.add_mask(
@@ -196,14 +207,9 @@ def _scanner_days(f: pd.DataFrame, cols, log: ProblemLog) -> pd.DataFrame:
     return day
 
 
-def _check_rates(day: pd.DataFrame, log: ProblemLog, label) -> None:
+def _check_rates(day: pd.DataFrame, log: ProblemLog, label: Label) -> None:
     hours, scans = day["operational_hours"], day["scans"]
-    log.add_mask(
-        hours > HOURS_PER_DAY,
-        label("operational_hours"),
-        hours,
-        f"more than {HOURS_PER_DAY} operational hours in a day: expected 0-24",
-    )
+    check_upper(hours, HOURS_BOUND, log, label("operational_hours"))
     rate = scans / hours.where(hours > 0)
     log.add_mask(
         (rate > MAX_SCANS_PER_HOUR) | ((hours == 0) & (scans > 0)),
@@ -215,22 +221,14 @@ def _check_rates(day: pd.DataFrame, log: ProblemLog, label) -> None:
 
 
 def _exam_days(
-    f: pd.DataFrame, cols, log: ProblemLog, sessions_path: Path | None, known_trusts
+    f: pd.DataFrame,
+    cols: Columns,
+    log: ProblemLog,
+    sessions_path: Path | None,
+    known_trusts: Collection[str],
 ) -> pd.DataFrame:
     label = cols.label
-    when, bad = parse_datetimes(f["exam_datetime"])
-    log.add_mask(
-        bad,
-        label("exam_datetime"),
-        f["exam_datetime"],
-        f"not a date-time: expected {DATETIME_EXPECTED}",
-    )
-    log.add_mask(
-        f["exam_datetime"] == "",
-        label("exam_datetime"),
-        None,
-        "value is empty: expected the exam date-time",
-    )
+    when = dates(f, "exam_datetime", log, label("exam_datetime"), with_time=True)
     exams = f.assign(date=when.dt.normalize(), row=f.index)
     aggregations = {
         "site": ("site", "first"),
@@ -274,7 +272,7 @@ def _exam_days(
 
 
 def _join_sessions(
-    day: pd.DataFrame, sessions: pd.DataFrame, log: ProblemLog, label, name: str
+    day: pd.DataFrame, sessions: pd.DataFrame, log: ProblemLog, label: Label, name: str
 ) -> pd.DataFrame:
     """Exam counts joined to session hours; sessions with no exams become 0-scan days."""
     on = list(KEY) if sessions["trust_code"].notna().all() else ["scanner_id", "date"]
@@ -309,7 +307,9 @@ def _join_sessions(
     return merged[~no_hours & ~unknown]
 
 
-def _read_sessions(path: Path, known_trusts, log: ProblemLog) -> pd.DataFrame | None:
+def _read_sessions(
+    path: Path, known_trusts: Collection[str], log: ProblemLog
+) -> pd.DataFrame | None:
     """Operational hours per scanner-day from a sessions file (None if it has problems)."""
     slog = ProblemLog(path.name)
     if not path.exists():
@@ -351,9 +351,9 @@ def _read_sessions(path: Path, known_trusts, log: ProblemLog) -> pd.DataFrame | 
     log.merge(slog)
     if slog:
         return None
-    frame = s.assign(date=date, operational_hours=hours).replace(
-        {"trust_code": {"": None}, "site": {"": None}, "modality": {"": None}}
-    )
+    frame = s.assign(date=date, operational_hours=hours)
+    for column in ("trust_code", "site", "modality"):  # empty: not given in the sessions file
+        frame[column] = frame[column].mask(frame[column] == "")
     keys = ["trust_code", "scanner_id", "date"]
     return (
         frame.groupby(keys, sort=True, dropna=False)

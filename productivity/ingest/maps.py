@@ -36,14 +36,29 @@ class ColumnMap:
     options: Mapping[str, Any] = field(default_factory=dict)
 
     def option_path(self, key: str) -> Path | None:
-        """A file named in ``[options]``, resolved relative to the map file."""
+        """A file named in ``[options]``, relative to the map file and inside its folder.
+
+        A map may come from an upload, so its paths are confined: an absolute path, or one
+        that leaves the map's folder (``..``, or a link out of it), is refused whether or not
+        the file exists, so the answer never says what exists elsewhere.
+
+        Raises:
+            InputError: the path leaves the map's folder.
+        """
         value = self.options.get(key)
         if not value:
             return None
+        folder = (self.path.parent if self.path is not None else Path.cwd()).resolve()
         path = Path(str(value))
-        if not path.is_absolute() and self.path is not None:
-            path = self.path.parent / path
-        return path
+        resolved = (folder / path).resolve()
+        if path.is_absolute() or not resolved.is_relative_to(folder):
+            raise InputError.single(
+                self.path.name if self.path else "column map",
+                f"[options] {key} must name a file in the map's own folder (a name such as "
+                "'sessions.csv', not an absolute path or one that leaves the folder)",
+                column=key,
+            )
+        return resolved
 
     def check(self, known: Iterable[str]) -> None:
         """Refuse a map that names columns the format does not have.

@@ -1,14 +1,17 @@
 """Refuse patient-identifiable data before anything else is read.
 
-The store never holds NHS numbers, names, dates of birth or postcodes (SPEC §3). A column is
-refused when its header names one of those, or when most of its values look like one: 10 digits
-passing the NHS number modulus-11 check, or a full UK postcode. Values are never echoed back in
-the message, so the refusal itself cannot leak them into logs or the import history.
+The store never holds NHS numbers, names, dates of birth, postcodes, MRNs or hospital numbers
+(SPEC §3). A column is refused when its header names one of those (exactly, or as words within
+it: ``Date of Birth (DOB)``, ``Pt Name``, ``Hospital Number``), or when most of its values look
+like one: 10 digits passing the NHS number modulus-11 check, or a full UK postcode. Values are
+never echoed back in the message, so the refusal itself cannot leak them into logs or the import
+history.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -65,7 +68,27 @@ PID_HEADERS: frozenset[str] = frozenset(
         "address",
         "patient address",
         "address line 1",
+        # Record-level extracts (the Diagnostic Imaging Dataset's own names, MRN spellings).
+        "person birth date",
+        "postcode of usual address",
+        "current postcode of usual address",
+        "patient postcode of usual address",
+        "mrn",
+        "medical record number",
+        "hospital number",
+        "hospital no",
+        "local patient identifier",
+        "local patient id",
     )
+)
+# Words that name an identifier wherever they appear in a header ("Patient DOB", "MRN (local)").
+# "hospital" alone is a site alias, so only "hospital number/no/id" counts.
+PID_WORDS = re.compile(
+    r"\b(?:nhs (?:number|no|num|id)|date of birth|dob|birth ?date|mrn|medical record (?:number|no)"
+    r"|hospital (?:number|no|num|id)|hosp (?:number|no)|case ?notes? (?:number|no)|pt name"
+    r"|patient (?:name|id|identifier|number|no)|local patient (?:id|identifier|number)"
+    r"|pas (?:number|no|id)|forenames?|surname|first name|last name|family name|given names?"
+    r"|full name|post ?code(?! (?:district|sector|area|outward))|address)\b"
 )
 NHS_NUMBER_SHAPE = r"\d{3}[ -]?\d{3}[ -]?\d{4}"
 POSTCODE_SHAPE = r"(?i)(?:[A-Z]{1,2}\d[A-Z\d]?|GIR) ?\d[A-Z]{2}"
@@ -96,17 +119,24 @@ def _share(mask: pd.Series, filled: pd.Series) -> float:
     return float(mask.sum()) / count if count else 0.0
 
 
+def is_pid_header(header: object) -> bool:
+    """True when a header names a patient identifier (see :data:`PID_WORDS`)."""
+    words = re.sub(r"[^a-z0-9]+", " ", str(header).lower()).strip()
+    return squash(header) in PID_HEADERS or PID_WORDS.search(words) is not None
+
+
 def check_pid(table: Table, log: ProblemLog) -> None:
     """Add a problem for every column of ``table`` that holds patient-identifiable data."""
     frame = table.frame
     for header in frame.columns:
-        if squash(header) in PID_HEADERS:
+        if is_pid_header(header):
             log.add(
                 table.header_row,
                 header,
                 None,
-                "patient-identifiable column refused (NHS number, name, date of birth or "
-                "postcode): remove it from the export; the store never holds such data",
+                "patient-identifiable column refused (NHS number, name, date of birth, "
+                "postcode, MRN or hospital number): remove it from the export, or import with "
+                "--drop-identifiers; the store never holds such data",
             )
             continue
         text = frame[header].astype("str").str.strip()
@@ -134,3 +164,17 @@ def check_pid(table: Table, log: ProblemLog) -> None:
                 "column refused: its values look like full postcodes; patient-identifiable "
                 "data must not be loaded (an outward code such as 'CH2' is fine)",
             )
+
+
+def drop_identifiers(table: Table) -> tuple[Table, tuple[str, ...]]:
+    """``table`` without its patient-identifiable columns, and the headers of those dropped.
+
+    The columns are those :func:`check_pid` would refuse (by header or by values), removed in
+    memory before anything is parsed, stored or logged; only their headers are reported.
+    """
+    probe = ProblemLog(table.label)
+    check_pid(table, probe)
+    dropped = tuple(dict.fromkeys(str(p.column) for p in probe.items if p.column is not None))
+    if not dropped:
+        return table, ()
+    return replace(table, frame=table.frame.drop(columns=list(dropped))), dropped

@@ -14,31 +14,40 @@ from pathlib import Path
 
 from productivity.errors import InputError
 from productivity.ingest import dm01, dm01_workbook
+from productivity.ingest.appointments import SPEC as APPOINTMENTS_SPEC
+from productivity.ingest.bookings import SPEC as BOOKINGS_SPEC
 from productivity.ingest.deprivation import looks_like_deprivation
 from productivity.ingest.echo import SPEC as ECHO_SPEC
 from productivity.ingest.endoscopy import SPEC as ENDOSCOPY_SPEC
+from productivity.ingest.excel import read_sheets, rows_table
 from productivity.ingest.imaging import SPEC as IMAGING_SPEC
-from productivity.ingest.tabular import (
+from productivity.ingest.pathology import SPEC as PATHOLOGY_SPEC
+from productivity.ingest.reading import (
     CSV_SUFFIXES,
     EXCEL_SUFFIXES,
     SUFFIXES,
-    ColumnSpec,
-    Table,
     csv_table,
     decode,
-    norm,
-    read_sheets,
-    rows_table,
+    read_bytes,
     unzip_csv,
 )
+from productivity.ingest.reporting import SPEC as REPORTING_SPEC
+from productivity.ingest.tabular import ColumnSpec, Table, norm
 from productivity.ingest.theatre import SPEC as THEATRE_SPEC, milestone_code
 
-KINDS: tuple[str, ...] = ("theatre", "imaging", "endoscopy", "echo", "dm01")
+KINDS: tuple[str, ...] = (
+    "theatre", "imaging", "endoscopy", "echo", "dm01", "reporting", "pathology", "appointments",
+    "bookings",
+)  # fmt: skip
 _SPECS: dict[str, tuple[ColumnSpec, Callable[[str], str | None] | None]] = {
     "theatre": (THEATRE_SPEC, milestone_code),
+    "bookings": (BOOKINGS_SPEC, None),
     "imaging": (IMAGING_SPEC, None),
     "endoscopy": (ENDOSCOPY_SPEC, None),
     "echo": (ECHO_SPEC, None),
+    "reporting": (REPORTING_SPEC, None),
+    "pathology": (PATHOLOGY_SPEC, None),
+    "appointments": (APPOINTMENTS_SPEC, None),
 }
 
 
@@ -61,18 +70,13 @@ class Source:
 
 def open_source(path: Path, data: bytes | None = None) -> Source:
     if data is None:
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise InputError.single(path.name, f"file not found: {path}") from None
-        except IsADirectoryError:
-            raise InputError.single(path.name, "expected a file, not a folder") from None
+        data = read_bytes(path)
     suffix = path.suffix.lower()
     if suffix == ".zip":
         inner, text = unzip_csv(path, data)
         return Source(path, data, table=csv_table(text, f"{path.name}/{inner}"))
     if suffix in CSV_SUFFIXES:
-        return Source(path, data, table=csv_table(decode(data), path.name))
+        return Source(path, data, table=csv_table(decode(data, path.name), path.name))
     if suffix in EXCEL_SUFFIXES:
         sheets = read_sheets(data, path.name)
         if not sheets or not any(any(c for c in r) for rows in sheets.values() for r in rows):
@@ -106,6 +110,8 @@ def sniff(source: Source) -> str:
         return "dm01"
     scored = {kind: _matches(headers, kind) for kind in _SPECS}
     complete = [kind for kind, (missing, _) in scored.items() if not missing]
+    if "theatre" in complete:  # an extract has every bookings column too: its times decide
+        complete = [kind for kind in complete if kind != "bookings"]
     if len(complete) == 1:
         return complete[0]
     if complete:

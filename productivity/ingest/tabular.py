@@ -1,36 +1,73 @@
-"""Reading CSV and Excel files into string tables whose index is the spreadsheet row number.
+"""String tables whose index is the spreadsheet row number, their problems, and their columns.
 
-Every importer starts here: a :class:`Table` holds each cell as text (Excel dates and numbers are
-rendered the same way a CSV would write them) and is indexed by the row number a spreadsheet user
-sees, so any boolean mask over it turns straight into located problems. Column headers are
-matched to canonical names through a :class:`ColumnSpec` (aliases) and an optional TOML
-:class:`~productivity.ingest.maps.ColumnMap`. Imports only the stdlib, pandas and the Excel readers.
+Every importer works on a :class:`Table` (read by :mod:`productivity.ingest.reading`): each cell
+as text, indexed by the row number a spreadsheet user sees, so any boolean mask over it turns
+straight into located problems in a :class:`ProblemLog`. Column headers are matched to canonical
+names through a :class:`ColumnSpec` (aliases) and an optional TOML
+:class:`~productivity.ingest.maps.ColumnMap`. Imports only the stdlib and pandas.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
+import os
 import re
-import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import Any, cast
 
 import pandas as pd
 
 from productivity.errors import MAX_PROBLEMS, InputError, Problem
 
-CSV_SUFFIXES = (".csv", ".txt")
-EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
-SUFFIXES = (*CSV_SUFFIXES, *EXCEL_SUFFIXES, ".zip")
-HEADER_SEARCH_ROWS = 40  # a title block above the header is never longer than this
+# The longest text a stored name, code or header may be. The longest real values (trust and
+# provider names, theatre and specialty descriptions) are well under 100 characters; a longer
+# one is a pasted note or an attack on the store and the pages.
+MAX_TEXT_LENGTH = 200
+SHOWN_LENGTH = 80  # a problem repeats at most this much of the value it is about
+MAX_SIZE_ENV = "PRODUCTIVITY_MAX_FILE_MB"
+# The largest file, or zip/workbook contents once expanded, that an import reads. A full DM01
+# extract (the biggest real input, ~150,000 rows) is about 40 MB of text; 500 MB leaves room
+# for years of case-level theatre data while a 5 MB zip bomb that expands to 1.2 GB is refused
+# before it can exhaust memory.
+DEFAULT_MAX_MB = 500
 
 
 def norm(text: object) -> str:
     """A header or value as lower-case words: ``'Anaes. Start_Time'`` -> ``'anaes start time'``."""
     return re.sub(r"[^a-z0-9+<]+", " ", str(text).lower()).strip()
+
+
+def max_bytes() -> int:
+    """``PRODUCTIVITY_MAX_FILE_MB`` (default 500) in bytes: the most a file may hold or expand to.
+
+    Raises:
+        ValueError: the variable is set but is not a positive number.
+    """
+    raw = os.environ.get(MAX_SIZE_ENV, "").strip()
+    if not raw:
+        return DEFAULT_MAX_MB * 1_000_000
+    try:
+        megabytes = float(raw)
+    except ValueError:
+        raise ValueError(f"{MAX_SIZE_ENV} must be a number of megabytes, got {raw!r}") from None
+    if not megabytes > 0:
+        raise ValueError(f"{MAX_SIZE_ENV} must be more than 0, got {raw!r}")
+    return int(megabytes * 1_000_000)
+
+
+def check_size(size: int, file: str, what: str = "the file") -> None:
+    """Refuse ``size`` bytes over :func:`max_bytes`.
+
+    Raises:
+        InputError: naming the file, its size and the limit.
+    """
+    limit = max_bytes()
+    if size > limit:
+        raise InputError.single(
+            file,
+            f"{what} is {size / 1e6:,.3g} MB, more than the {limit / 1e6:,g} MB limit "
+            f"({MAX_SIZE_ENV}): split the file, or raise the limit",
+        )
 
 
 @dataclass
@@ -61,8 +98,7 @@ class ProblemLog:
     def add(self, row: int | None, column: str | None, value: object, message: str) -> None:
         self.total += 1
         if len(self.items) < MAX_PROBLEMS:
-            shown = None if value is None else str(value)
-            self.items.append(Problem(self.file, row, column, shown, message))
+            self.items.append(Problem(self.file, row, column, _shown(value), message))
 
     def add_mask(
         self,
@@ -104,239 +140,71 @@ class ProblemLog:
 
 
 def _shown(value: object) -> str | None:
+    """A cell as a problem shows it: empty for a missing value, cut short if long."""
     if value is None:
         return None
     try:
-        if pd.isna(value):  # type: ignore[call-overload]  # scalar check on an arbitrary cell
+        if pd.isna(cast(Any, value)):  # a scalar cell; an array-like one falls through
             return ""
     except (TypeError, ValueError):
         pass
-    return str(value)
+    text = str(value)
+    return text if len(text) <= SHOWN_LENGTH else text[:SHOWN_LENGTH] + f"… ({len(text):,} chars)"
 
 
-# --- reading -------------------------------------------------------------------------------------
+def check_headers(header: Sequence[str], file: str, row: int) -> None:
+    """Refuse a header row with a name longer than :data:`MAX_TEXT_LENGTH` or a name given twice.
 
-
-def decode(data: bytes) -> str:
-    """Text of a CSV: UTF-8 (with or without BOM), else Windows-1252, else Latin-1."""
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
-
-
-def csv_table(text: str, file: str) -> Table:
-    """Parse CSV text (header on row 1) into a :class:`Table`.
+    Two headers that differ only in case or punctuation (``Site``, ``site``) name the same
+    column: the file would give two values for one field, and we cannot tell which is right.
 
     Raises:
-        InputError: the CSV cannot be tokenised (e.g. a row with too many fields).
+        InputError: each offending header, located on the header row.
     """
-    text = text.replace("\x00", "")
-    if not text.strip():
-        raise InputError.single(file, "the file is empty: expected a header row and data rows")
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-            sep=_sniff_delimiter(text),
-        )
-    except (pd.errors.ParserError, csv.Error, ValueError) as exc:
-        line = re.search(r"line (\d+)", str(exc))
-        raise InputError.single(
-            file,
-            f"the CSV cannot be read ({str(exc).strip()}): expected the same number of "
-            "fields on every row",
-            row=int(line.group(1)) if line else None,
-        ) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    frame.index = pd.RangeIndex(2, len(frame) + 2)
-    return Table(file, _drop_blank_rows(frame), header_row=1)
+    log = ProblemLog(file)
+    first: dict[str, int] = {}
+    for position, name in enumerate(header, start=1):
+        if len(name) > MAX_TEXT_LENGTH:
+            log.add(
+                row,
+                f"column {position}",
+                name,
+                f"a header of {len(name):,} characters: expected a column name of at most "
+                f"{MAX_TEXT_LENGTH}",
+            )
+            continue
+        key = norm(name)
+        if not key:
+            continue
+        if key in first:
+            log.add(
+                row,
+                name,
+                None,
+                f"the column is given twice (columns {first[key]} and {position}): expected "
+                "each column once, so that every value is unambiguous",
+            )
+        else:
+            first[key] = position
+    log.raise_if_any()
 
 
-def _sniff_delimiter(text: str) -> str:
-    first = text.lstrip("\ufeff").split("\n", 1)[0]
-    counts = {sep: first.count(sep) for sep in (",", ";", "\t", "|")}
-    best = max(counts, key=lambda sep: counts[sep])
-    return best if counts[best] > counts[","] else ","
-
-
-def _drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
+def drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
         return frame
     blank = (frame.apply(lambda col: col.str.strip()) == "").all(axis=1)
-    return frame[~blank]
+    kept: pd.DataFrame = frame.loc[~blank]
+    return kept
 
 
-def cell_text(value: object) -> str:
-    """One Excel cell as the text a CSV export would hold."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, bool):
-        return "Y" if value else "N"
-    if isinstance(value, dt.datetime):
-        if value.hour == value.minute == value.second == value.microsecond == 0:
-            return value.date().isoformat()
-        return value.replace(microsecond=0).isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dt.time):
-        return value.replace(microsecond=0).isoformat()
-    if isinstance(value, dt.timedelta):
-        seconds = int(value.total_seconds())
-        return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
-    if isinstance(value, float):
-        if value != value:  # NaN
-            return ""
-        return str(int(value)) if value.is_integer() else repr(value)
-    return str(value).strip()
-
-
-def read_sheets(data: bytes, file: str) -> dict[str, list[list[str]]]:
-    """Every sheet of an Excel workbook as rows of cell text (row 1 first, nothing skipped).
-
-    Raises:
-        InputError: the workbook cannot be opened.
-    """
-    try:
-        if data[:4] == b"PK\x03\x04":
-            return _xlsx_sheets(data)
-        return _xls_sheets(data)
-    except InputError:
-        raise
-    except Exception as exc:  # openpyxl/xlrd raise many unrelated types for a corrupt file
+def require_rows(table: Table) -> Table:
+    if table.frame.empty:
         raise InputError.single(
-            file, f"the workbook cannot be opened ({type(exc).__name__}: {exc})"
-        ) from None
-
-
-def _xlsx_sheets(data: bytes) -> dict[str, list[list[str]]]:
-    import openpyxl
-
-    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        sheets: dict[str, list[list[str]]] = {}
-        for sheet in book.worksheets:
-            rows = sheet.iter_rows(min_row=1, values_only=True)
-            sheets[sheet.title] = [[cell_text(v) for v in row] for row in rows]
-        return sheets
-    finally:
-        book.close()
-
-
-def _xls_sheets(data: bytes) -> dict[str, list[list[str]]]:
-    import xlrd
-
-    book = xlrd.open_workbook(file_contents=data, on_demand=True)
-    try:
-        sheets: dict[str, list[list[str]]] = {}
-        for sheet in book.sheets():
-            rows: list[list[str]] = []
-            for r in range(sheet.nrows):
-                cells = []
-                for cell in sheet.row(r):
-                    value = cell.value
-                    if cell.ctype == xlrd.XL_CELL_DATE:
-                        value = xlrd.xldate_as_datetime(value, book.datemode)
-                    elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
-                        value = bool(value)
-                    cells.append(cell_text(value))
-                rows.append(cells)
-            sheets[sheet.name] = rows
-        return sheets
-    finally:
-        book.release_resources()
-
-
-def rows_table(
-    rows: Sequence[Sequence[str]],
-    file: str,
-    sheet: str | None = None,
-    is_header: Callable[[list[str]], bool] | None = None,
-) -> Table:
-    """A :class:`Table` from sheet rows, with the header found by ``is_header`` (default: the
-    first non-empty row) within the first :data:`HEADER_SEARCH_ROWS` rows.
-
-    Raises:
-        InputError: no header row is found.
-    """
-    width = max((len(r) for r in rows), default=0)
-    padded = [list(r) + [""] * (width - len(r)) for r in rows]
-    header_at = None
-    for i, row in enumerate(padded[:HEADER_SEARCH_ROWS]):
-        if any(c.strip() for c in row) and (is_header is None or is_header(row)):
-            header_at = i
-            break
-    where = f"{file} [{sheet}]" if sheet else file
-    if header_at is None:
-        raise InputError.single(
-            where, "no header row found in the first rows: expected a row of column names"
+            table.label,
+            "the file has a header row but no data rows: expected at least one row of data",
+            row=table.header_row,
         )
-    header = _unique([c.strip() for c in padded[header_at]])
-    keep = [i for i, name in enumerate(header) if name]
-    body = [[r[i] for i in keep] for r in padded[header_at + 1 :]]
-    frame = pd.DataFrame(body, columns=[header[i] for i in keep], dtype="str")
-    frame.index = pd.RangeIndex(header_at + 2, header_at + 2 + len(frame))
-    return Table(file, _drop_blank_rows(frame), header_row=header_at + 1, sheet=sheet)
-
-
-def _unique(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for name in names:
-        if name and name in seen:
-            seen[name] += 1
-            out.append(f"{name}.{seen[name]}")
-        else:
-            seen.setdefault(name, 0)
-            out.append(name)
-    return out
-
-
-def read_table(path: Path, data: bytes | None = None, is_header=None) -> Table:
-    """The first sheet of a CSV, Excel workbook or a zip holding one CSV, as a :class:`Table`.
-
-    Raises:
-        InputError: unsupported file type, unreadable file, or no header.
-    """
-    data = path.read_bytes() if data is None else data
-    suffix = path.suffix.lower()
-    if suffix == ".zip":
-        inner, text = unzip_csv(path, data)
-        return csv_table(text, f"{path.name}/{inner}")
-    if suffix in CSV_SUFFIXES:
-        return csv_table(decode(data), path.name)
-    if suffix in EXCEL_SUFFIXES:
-        sheets = read_sheets(data, path.name)
-        name, rows = next(iter(sheets.items()), ("", []))
-        return rows_table(rows, path.name, name if len(sheets) > 1 else None, is_header)
-    raise InputError.single(
-        path.name, f"unsupported file type {suffix or '(none)'}: expected {', '.join(SUFFIXES)}"
-    )
-
-
-def unzip_csv(path: Path, data: bytes) -> tuple[str, str]:
-    """The one CSV inside a zip: (its name, its text).
-
-    Raises:
-        InputError: not a zip, or it does not hold exactly one CSV.
-    """
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = [n for n in archive.namelist() if n.lower().endswith(CSV_SUFFIXES)]
-            if len(names) != 1:
-                raise InputError.single(
-                    path.name, f"expected a zip holding exactly one CSV, found {len(names)}"
-                )
-            return names[0], decode(archive.read(names[0]))
-    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
-        raise InputError.single(path.name, f"the zip cannot be opened ({exc})") from None
+    return table
 
 
 # --- columns -------------------------------------------------------------------------------------
@@ -399,9 +267,9 @@ def match_columns(
                 break
     lookup = spec.lookup()
     for key, header in headers.items():
-        canonical = lookup.get(key) or (fallback(key) if fallback else None)
-        if canonical and canonical not in source and header not in source.values():
-            source[canonical] = header
+        known: str | None = lookup.get(key) or (fallback(key) if fallback else None)
+        if known and known not in source and header not in source.values():
+            source[known] = header
     present = set(source) | set(constants)
     for column in spec.required:
         if column not in present:

@@ -12,6 +12,10 @@ them:
   quintile × the whole system's DNA rate in that quintile, for the same services and period, so
   that over the whole system observed = expected.
 
+Every function also takes rows of counts instead of appointments: ``appointments`` and ``dnas``
+columns (as :func:`attendance_counts` gives, summed, e.g. by a mart) and no ``attendance_code``,
+so sums over any period or service give exactly what the appointments themselves would.
+
 Quintile 1 is the most deprived fifth, 5 the least; a decile maps to quintile (decile + 1) // 2.
 Mapping attendance labels ("Attended", "DNA", ...) and LSOA codes belongs to the importer; the
 code sets are here as constants. There is no national DNA target (``dna_rate`` in the benchmark
@@ -214,6 +218,9 @@ def _prepared(appointments: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
         frame = add_period_columns(frame, DATE_COLUMN)
     if "imd_quintile" in keys:
         frame = frame.assign(imd_quintile=imd_quintile(frame))
+    if "attendance_code" not in frame.columns and {"appointments", "dnas"} <= set(frame.columns):
+        require_columns(frame, keys, "appointments")
+        return frame  # rows of counts already (a mart's sums of attendance_counts)
     require_columns(frame, [*keys, "attendance_code"], "appointments")
     counts = attendance_counts(frame)
     return frame.assign(appointments=counts["appointments"], dnas=counts["dnas"])

@@ -178,16 +178,19 @@ def procedure_group_of(codes: pd.Series, groups: Iterable[ProcedureGroup]) -> pd
     """The key of the BADS group each OPCS-4 code falls in (<NA> where none), same index.
 
     Vectorised: one dictionary lookup per prefix length (3 and 4 characters), the longest match
-    winning, so ``"M42.1"`` can sit in one group while ``"M42"`` sits in another.
+    winning, so ``"M42.1"`` can sit in one group while ``"M42"`` sits in another. Each distinct
+    code is matched once (a month of cases holds a few hundred codes, repeated thousands of times).
     """
-    normalised = normalise_codes(codes)
+    position, distinct = pd.factorize(codes.astype("string"), use_na_sentinel=True)
+    normalised = normalise_codes(pd.Series(distinct, dtype="string"))
     by_prefix = {prefix: g.key for g in groups for prefix in g.prefixes}
-    result = pd.Series(pd.NA, index=codes.index, dtype="string", name="procedure_group")
+    found = pd.Series(pd.NA, index=normalised.index, dtype="string")
     for length in sorted({len(p) for p in by_prefix}):
         mapping = {p: k for p, k in by_prefix.items() if len(p) == length}
-        found = normalised.str.slice(0, length).map(mapping).astype("string")
-        result = found.fillna(result)  # a longer prefix (later in the loop) wins
-    return result
+        longer = normalised.str.slice(0, length).map(mapping).astype("string")
+        found = longer.fillna(found)  # a longer prefix (later in the loop) wins
+    taken = found.reindex(position).to_numpy()  # position -1 (a missing code) gives <NA>
+    return pd.Series(taken, index=codes.index, dtype="string", name="procedure_group")
 
 
 def _flag(values: pd.Series) -> pd.Series:
@@ -300,6 +303,30 @@ def daycase_rates(
     keys = [*by, "procedure_group"]
     sums = (
         frame.groupby(keys, observed=True, dropna=False, sort=False)[
+            ["elective_cases", "daycase_cases"]
+        ]
+        .sum()
+        .reset_index()
+    )
+    return rates_from_counts(sums, groups, by)
+
+
+def rates_from_counts(
+    counts: pd.DataFrame, groups: Sequence[ProcedureGroup], by: Sequence[str] = ("trust_code",)
+) -> pd.DataFrame:
+    """Day-case rates from counts already summed (e.g. a mart of trust × site × month counts).
+
+    ``counts`` has the ``by`` keys, ``procedure_group``, ``elective_cases`` and
+    ``daycase_cases`` (completed cases, emergencies excluded); rows of the same ``by`` × group
+    are added up first, so finer counts give the same rates as the cases themselves (a ratio
+    of sums). Returns the columns of :func:`daycase_rates`, sorted the same way.
+    """
+    by = list(by)
+    keys = [*by, "procedure_group"]
+    if counts.empty:
+        return pd.DataFrame(columns=[*by, *RATE_COLUMNS])
+    sums = (
+        counts.groupby(keys, observed=True, dropna=False, sort=False)[
             ["elective_cases", "daycase_cases"]
         ]
         .sum()

@@ -171,7 +171,7 @@ def quintile_ratio(imd: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
 
 
 def spc_input(monthly: pd.DataFrame, *, date: str = "period", value: str = "ratio") -> pd.DataFrame:
-    """A monthly ratio series as :func:`productivity.stats.spc.xmr` takes it: ``date`` and ``value``.
+    """A monthly ratio series as :func:`productivity.stats.spc.xmr` takes it: ``date``, ``value``.
 
     Months without a ratio (NaN or infinite: nobody to compare) are dropped rather than passed
     on, since an XmR chart needs every value; the rest are sorted by date. Pass the result as

@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TypeAlias
 
 import numpy as np
@@ -84,6 +84,10 @@ _HH_MM = re.compile(r"^\s*\d{1,2}:\d{2}(:\d{2})?\s*$")
 _EPSILON = 1e-9
 
 AsOf: TypeAlias = str | dt.date | pd.Timestamp
+# One as-of for every trust, or one per trust code (e.g. each trust's latest list).
+AsOfs: TypeAlias = AsOf | Mapping[str, AsOf]
+# (per trust × procedure_key, per trust × specialty), as history_medians returns them.
+Medians: TypeAlias = tuple[pd.DataFrame, pd.DataFrame]
 
 
 def _day(as_of: AsOf) -> pd.Timestamp:
@@ -112,15 +116,25 @@ def weeks_out(session_dates: pd.Series, as_of: AsOf) -> pd.Series:
 
 
 def history_window(
-    history: pd.DataFrame, as_of: AsOf, months: int = HISTORY_MONTHS
+    history: pd.DataFrame, as_of: AsOfs, months: int = HISTORY_MONTHS
 ) -> pd.DataFrame:
     """History rows with as_of − ``months`` < session_date ≤ as_of and a touch time.
 
-    Adds ``procedure_key`` (the normalised procedure code).
+    ``as_of`` is one date for every trust, or a mapping of trust code to date (a trust missing
+    from the mapping keeps no rows). Adds ``procedure_key`` (the normalised procedure code).
     """
-    end = _day(as_of)
-    start = end - pd.DateOffset(months=months)
     dates = _dates(history["session_date"])
+    ends = (
+        as_of
+        if isinstance(as_of, Mapping)
+        else dict.fromkeys(history["trust_code"].unique(), as_of)
+    )
+    bounds = {
+        code: (_day(day) - pd.DateOffset(months=months), _day(day)) for code, day in ends.items()
+    }
+    trust = history["trust_code"]
+    start = pd.to_datetime(trust.map({code: low for code, (low, _) in bounds.items()}))
+    end = pd.to_datetime(trust.map({code: high for code, (_, high) in bounds.items()}))
     minutes = pd.to_numeric(history["touch_minutes"], errors="coerce")
     keep = (dates > start) & (dates <= end) & minutes.notna()
     window = history.loc[keep.to_numpy()].copy()
@@ -129,13 +143,21 @@ def history_window(
     return window
 
 
-def history_medians(
-    history: pd.DataFrame, as_of: AsOf, months: int = HISTORY_MONTHS
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+def latest_as_of(history: pd.DataFrame) -> dict[str, pd.Timestamp]:
+    """Each trust's latest session date in ``history``: the end of its own 12-month window."""
+    if history.empty:
+        return {}
+    latest = _dates(history["session_date"]).groupby(history["trust_code"]).max()
+    return {str(code): pd.Timestamp(day) for code, day in latest.items()}
+
+
+def history_medians(history: pd.DataFrame, as_of: AsOfs, months: int = HISTORY_MONTHS) -> Medians:
     """Median touch minutes and case counts over the window, by procedure and by specialty.
 
     Returns (per trust × procedure_key: procedure_median_minutes, procedure_history_cases;
-    per trust × specialty: specialty_median_minutes, specialty_history_cases).
+    per trust × specialty: specialty_median_minutes, specialty_history_cases,
+    typical_procedure (the specialty's most frequent procedure code in the window, the first
+    in code order on a tie, as first written) and typical_procedure_cases).
     """
     window = history_window(history, as_of, months)
     by_procedure = (
@@ -149,6 +171,26 @@ def history_medians(
         .groupby(["trust_code", "specialty"], observed=True)["touch_minutes"]
         .agg(specialty_median_minutes="median", specialty_history_cases="size")
         .reset_index()
+    )
+    counts = (
+        window.dropna(subset=["specialty", "procedure_key"])
+        .groupby(["trust_code", "specialty", "procedure_key"], observed=True)
+        .agg(
+            typical_procedure_cases=("touch_minutes", "size"),
+            typical_code=("procedure_code", "first"),
+        )
+        .reset_index()
+        .sort_values(
+            ["trust_code", "specialty", "typical_procedure_cases", "procedure_key"],
+            ascending=[True, True, False, True],
+        )
+        .drop_duplicates(["trust_code", "specialty"])
+        .rename(columns={"typical_code": "typical_procedure"})
+        .drop(columns="procedure_key")
+    )
+    by_specialty = by_specialty.merge(counts, on=["trust_code", "specialty"], how="left")
+    by_specialty["typical_procedure_cases"] = (
+        by_specialty["typical_procedure_cases"].fillna(0).astype(np.int64)
     )
     return by_procedure, by_specialty
 
@@ -176,19 +218,27 @@ def _has_case(bookings: pd.DataFrame) -> pd.Series:
 
 def expected_case_minutes(
     bookings: pd.DataFrame,
-    history: pd.DataFrame,
+    history: pd.DataFrame | None,
     as_of: AsOf,
     *,
     min_procedure_cases: int = MIN_PROCEDURE_CASES,
     months: int = HISTORY_MONTHS,
+    medians: Medians | None = None,
 ) -> pd.DataFrame:
     """One row per booked case (unbooked-list rows dropped): the booking columns plus
     expected_minutes, expected_source (booked | procedure | specialty | none), history_cases
     (cases behind the median used; 0 for booked and none), procedure_history_cases,
     procedure_median_minutes, specialty_history_cases and specialty_median_minutes.
+
+    ``medians`` (as :func:`history_medians` returns them, e.g. read from a mart) replaces
+    ``history``, ``as_of`` and ``months`` as the source of the medians.
     """
     cases = bookings.loc[_has_case(bookings).to_numpy()].copy()
-    by_procedure, by_specialty = history_medians(history, as_of, months)
+    if medians is None:
+        if history is None:
+            raise ValueError("expected_case_minutes needs a history or its medians")
+        medians = history_medians(history, as_of, months)
+    by_procedure, by_specialty = medians
     trust = cases["trust_code"]
     code = normalise_codes(cases["procedure_code"]) if "procedure_code" in cases else None
     if code is None:
@@ -256,12 +306,13 @@ def planned_minutes(lists: pd.DataFrame) -> pd.Series:
 
 def lookahead(
     bookings: pd.DataFrame,
-    history: pd.DataFrame,
+    history: pd.DataFrame | None,
     as_of: AsOf,
     target: float = DEFAULT_TARGET,
     *,
     min_procedure_cases: int = MIN_PROCEDURE_CASES,
     months: int = HISTORY_MONTHS,
+    medians: Medians | None = None,
 ) -> pd.DataFrame:
     """One row per booked list (in order of first appearance): the 6-4-2 look-ahead.
 
@@ -272,7 +323,13 @@ def lookahead(
     expected_utilisation, unfilled_minutes, days_out, weeks_out (2 | 4 | 6 | <NA>),
     below_benchmark (expected utilisation < target), flagged (below_benchmark and in a window),
     specialty_median_minutes, specialty_history_cases and cases_to_fill (Int64).
+    ``medians`` replaces ``history`` as in :func:`expected_case_minutes`; ``as_of`` still sets
+    the weeks out.
     """
+    if medians is None:
+        if history is None:
+            raise ValueError("lookahead needs a history or its medians")
+        medians = history_medians(history, as_of, months)
     key = [c for c in ("list_id", *THEATRE_LIST_KEY) if c in bookings.columns]
     carried = [c for c in ("specialty", "planned_start", "planned_end") if c in bookings.columns]
     if "planned_minutes" in bookings.columns:
@@ -280,7 +337,7 @@ def lookahead(
     lists = bookings[key + carried].drop_duplicates(subset=key).reset_index(drop=True)
 
     cases = expected_case_minutes(
-        bookings, history, as_of, min_procedure_cases=min_procedure_cases, months=months
+        bookings, None, as_of, min_procedure_cases=min_procedure_cases, medians=medians
     )
     if "booked_minutes" in cases.columns:
         booked = pd.to_numeric(cases["booked_minutes"], errors="coerce")
@@ -311,7 +368,7 @@ def lookahead(
     out["below_benchmark"] = below
     out["flagged"] = below & out["weeks_out"].notna().to_numpy()
 
-    _, by_specialty = history_medians(history, as_of, months)
+    by_specialty = medians[1]
     keys = ["trust_code", "specialty"]
     frame_keys = [out["trust_code"], out["specialty"]]
     median = _lookup(by_specialty, keys, frame_keys, "specialty_median_minutes")

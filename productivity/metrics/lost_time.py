@@ -38,6 +38,15 @@ PLANNED, UNUSED, LATE, GAPS, EARLY, OTHER, CAPPED, OVERRUN = (
     "Overrun (beside)",
 )
 STEP_COLUMNS = ("step", "minutes", "kind", "share_of_planned")
+# Per-list minutes lost to each cause (lost_minutes_by_cause), in the waterfall's order.
+CAUSE_COLUMNS: dict[str, str] = {
+    "unused_minutes": UNUSED,
+    "late_start_minutes": LATE,
+    "gap_minutes": GAPS,
+    "early_finish_minutes": EARLY,
+    "other_minutes": OTHER,
+    "overrun_minutes": OVERRUN,
+}
 
 
 def histogram_total(gaps: pd.DataFrame) -> float:
@@ -97,3 +106,35 @@ def lost_time_steps(per_list: pd.DataFrame, gap_minutes: float | None = None) ->
     )
     steps["share_of_planned"] = steps["minutes"] / planned if planned > 0 else np.nan
     return steps
+
+
+def lost_minutes_by_cause(per_list: pd.DataFrame) -> pd.DataFrame:
+    """Each list's minutes lost to each cause, as the waterfall counts them (unrounded).
+
+    Columns (same index): unused_minutes (planned minutes of an unused session),
+    late_start_minutes, gap_minutes (``in_session_gap_minutes``), early_finish_minutes (0 on an
+    unused session), other_minutes = planned − unused − late − gaps − early − capped touch,
+    overrun_minutes (beside the waterfall: not part of the planned minutes), and lost_minutes =
+    planned − capped touch (unused + late + gaps + early + other). Sums of these over lists give
+    the waterfall's steps before rounding.
+    """
+    unused = per_list["unused"].astype(bool)
+    planned = per_list["planned_minutes"].astype(float)
+    capped = per_list["capped_touch_minutes"].astype(float)
+
+    def minutes(column: str) -> pd.Series:
+        return per_list[column].astype(float).fillna(0.0)
+
+    out = pd.DataFrame(
+        {
+            "unused_minutes": planned.where(unused, 0.0),
+            "late_start_minutes": minutes("late_start_minutes"),
+            "gap_minutes": minutes(IN_SESSION_GAPS),
+            "early_finish_minutes": minutes("early_finish_minutes"),
+        },
+        index=per_list.index,
+    )
+    out["other_minutes"] = planned - out.sum(axis=1) - capped
+    out["overrun_minutes"] = minutes("overrun_minutes")
+    out["lost_minutes"] = planned - capped
+    return out

@@ -310,8 +310,12 @@ def ratios(sums: pd.DataFrame) -> pd.DataFrame:
     """Add the report's ratios to summed columns (every one a ratio of sums).
 
     late_start_share and early_finish_share have as denominator the lists with at least one
-    completed case; so does mean_late_start_minutes. cases_per_list divides by all lists,
-    unused sessions included; otd_cancellation_rate = non-clinical cancellations ÷ scheduled.
+    completed case; so do mean_late_start_minutes, mean_early_finish_minutes, overrun_share and
+    mean_overrun_minutes. cases_per_list divides by all lists, unused sessions included;
+    otd_cancellation_rate = non-clinical cancellations ÷ scheduled cases, and
+    clinical_cancellation_rate = clinical cancellations ÷ scheduled cases.
+    unused_session_share = unused sessions ÷ lists. lost_minutes = planned − capped touch (the
+    minutes the waterfall breaks down), and lost_minutes_per_list divides it by all lists.
     """
     out = sums.copy()
     used = out["used_lists"].where(out["used_lists"] > 0)
@@ -326,13 +330,19 @@ def ratios(sums: pd.DataFrame) -> pd.DataFrame:
     out["early_finish_share"] = out["finishes_early"] / used
     out["mean_early_finish_minutes"] = out["early_finish_minutes_sum"] / used
     out["overrun_share"] = out["overruns"] / used
+    out["mean_overrun_minutes"] = out["overrun_minutes_sum"] / used
     for suffix, _, _ in BANDS:
         out[f"late_start_{suffix}_share"] = out[f"late_start_{suffix}"] / used
         out[f"early_finish_{suffix}_share"] = out[f"early_finish_{suffix}"] / used
     out["cases_per_list"] = out["completed_cases"] / out["lists"].where(out["lists"] > 0)
-    out["otd_cancellation_rate"] = out["cancelled_non_clinical"] / out["scheduled_cases"].where(
-        out["scheduled_cases"] > 0
-    )
+    scheduled = out["scheduled_cases"].where(out["scheduled_cases"] > 0)
+    out["otd_cancellation_rate"] = out["cancelled_non_clinical"] / scheduled
+    out["clinical_cancellation_rate"] = (
+        out["cancelled_cases"] - out["cancelled_non_clinical"]
+    ) / scheduled
+    out["unused_session_share"] = out["unused_lists"] / out["lists"].where(out["lists"] > 0)
+    out["lost_minutes"] = out["planned_minutes"] - out["capped_touch_minutes"]
+    out["lost_minutes_per_list"] = out["lost_minutes"] / out["lists"].where(out["lists"] > 0)
     out["mean_case_minutes"] = out["case_touch_minutes"] / out["completed_cases"].where(
         out["completed_cases"] > 0
     )

@@ -62,7 +62,8 @@ def weekly_activity(df: pd.DataFrame) -> pd.Series:
     """
     require_columns(df, ["period", "total_activity"], "DM01")
     days = _month_start(df["period"]).dt.days_in_month
-    return (df["total_activity"] * DAYS_PER_WEEK / days).astype(float).rename("weekly_activity")
+    weekly: pd.Series = (df["total_activity"] * DAYS_PER_WEEK / days).astype(float)
+    return weekly.rename("weekly_activity")
 
 
 def dm01_waits(
@@ -252,7 +253,8 @@ def _waiting_13_plus(dm01: pd.DataFrame) -> pd.Series:
 
 def _month_start(period: pd.Series) -> pd.Series:
     if isinstance(period.dtype, pd.PeriodDtype):
-        return period.dt.to_timestamp()
+        starts: pd.Series = period.dt.to_timestamp()
+        return starts
     try:
         return pd.to_datetime(period, format="ISO8601")
     except (TypeError, ValueError) as exc:

@@ -4,7 +4,14 @@ Owns :class:`Column`, :class:`PackTable`, :class:`Section` and :class:`Cover`, t
 :mod:`productivity.pack` builds and :mod:`productivity.pack.pdf` and :mod:`productivity.pack.slides`
 draw, and :func:`pack_table`, which puts every table through
 :func:`productivity.export.suppress_small_numbers` (counts from 1 to 4 become ``*``) and formats
-each cell. Pure pandas: it must not import Streamlit, the store, or either renderer's library.
+each cell, marking a judged value ✓/✗ with :func:`productivity.columns.mark` as the app does.
+:meth:`Column.of` takes a report column's heading and format from the column catalogue. Pure
+pandas: it must not import Streamlit, the store, or either renderer's library.
+
+>>> rows = pd.DataFrame({"trust_code": ["RBL"], "waiting_13_plus": [3], "meets": [False]})
+>>> pack_table(rows, [Column("trust_code", "Trust"), Column("waiting_13_plus", "13+", ",.0f",
+...                                                          "meets")]).rows
+(('RBL', '✗ *'),)
 """
 
 from __future__ import annotations
@@ -14,20 +21,38 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from productivity import columns
+from productivity.columns import MEETS, MISSES, MISSING, is_missing, mark
 from productivity.export import SUPPRESSED, suppress_small_numbers
 
-MISSING = "–"
+__all__ = ["MISSING", "Column", "Cover", "PackTable", "Section", "pack_table"]
 
 
 @dataclass(frozen=True)
 class Column:
-    """A pack table column: the frame's ``key``, its heading, format and an optional ✓/✗ key."""
+    """A pack table column: the frame's ``key``, its heading, its format spec (``",.0f"``) and
+    an optional ✓/✗ column; ``benchmark`` (its value) keeps a ✗ value from reading as it."""
 
     key: str
     heading: str
-    fmt: str = "{}"
+    fmt: str = ""
     meets: str | None = None
     width: float = 1.0
+    benchmark: float | None = None
+
+    @classmethod
+    def of(
+        cls,
+        column: columns.Column,
+        heading: str | None = None,
+        *,
+        key: str | None = None,
+        meets: str | None = None,
+        benchmark: float | None = None,
+        width: float = 1.0,
+    ) -> Column:
+        """A catalogue column: its key, short heading (unless given) and format."""
+        return cls(key or column.key, heading or column.short, column.fmt, meets, width, benchmark)
 
 
 @dataclass(frozen=True)
@@ -75,16 +100,13 @@ def pack_table(
     shown = suppress_small_numbers(frame[list(dict.fromkeys(c.key for c in columns))])
 
     def cell(i: int, column: Column) -> str:
-        value = shown.at[i, column.key]
+        value: object = shown.at[i, column.key]
+        meets: object = frame.at[i, column.meets] if column.meets else None
         if isinstance(value, str) and value == SUPPRESSED:
-            text = SUPPRESSED
-        elif not isinstance(value, str) and pd.isna(value):
-            return MISSING
-        else:
-            text = column.fmt.format(value)
-        if column.meets is None or pd.isna(frame.at[i, column.meets]):
-            return text
-        return f"{'✓' if bool(frame.at[i, column.meets]) else '✗'} {text}"
+            return SUPPRESSED if is_missing(meets) else f"{MEETS if meets else MISSES} {SUPPRESSED}"
+        if isinstance(value, str):
+            return format(value, column.fmt)
+        return mark(value, None if is_missing(value) else meets, column.fmt, column.benchmark)
 
     rows = tuple(tuple(cell(i, c) for c in columns) for i in range(len(frame)))
     return PackTable(

@@ -102,12 +102,12 @@ def render_pdf(cover: Cover, sections: Sequence[Section]) -> bytes:
 def _pdf_cover(pdf: _PackPdf, cover: Cover) -> None:
     pdf.set_fill_color(*BLUE)
     pdf.rect(0, 0, PAGE_W, 78, style="F")
-    for y, size, style, text in (
+    for top, size, style, text in (
         (18, 13, "B", "Theatre and diagnostics productivity · Board pack"),
         (30, 26, "B", cover.title),
         (58, 14, "", cover.period_text),
     ):
-        pdf.set_xy(MARGIN + 4, y)
+        pdf.set_xy(MARGIN + 4, top)
         pdf.font(size, style, WHITE)
         pdf.multi_cell(CONTENT_W - 8, size * 0.46, pdf.t(text), align="L")
     y = 90.0

@@ -109,10 +109,10 @@ def _pptx_table(slide: Any, table: PackTable, x: float, y: float, width: float) 
                 run.font.size = size
                 run.font.bold = i == 0 or (i - 1) in table.highlight
                 if i == 0:
-                    run.font.color.rgb = RGBColor(*WHITE)
+                    run.font.color.rgb = _rgb(WHITE)
             if i == 0:
                 cell.fill.solid()
-                cell.fill.fore_color.rgb = RGBColor(*BLUE)
+                cell.fill.fore_color.rgb = _rgb(BLUE)
 
 
 def _text(
@@ -138,12 +138,16 @@ def _text(
                 run = paragraph.add_run()
                 run.text = part
                 run.font.size, run.font.bold = Pt(size), strong
-                run.font.color.rgb = RGBColor(*colour)
+                run.font.color.rgb = _rgb(colour)
         paragraph.space_after = Pt(size * 0.5)
+
+
+def _rgb(colour: tuple[int, int, int]) -> RGBColor:
+    return RGBColor(*colour)  # type: ignore[no-untyped-call]  # python-pptx has no annotations
 
 
 def _box(slide: Any, x: float, y: float, w: float, h: float, fill: tuple[int, int, int]) -> None:
     shape = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, Inches(x), Inches(y), Inches(w), Inches(h))
     shape.fill.solid()
-    shape.fill.fore_color.rgb = RGBColor(*fill)
+    shape.fill.fore_color.rgb = _rgb(fill)
     shape.line.fill.background()

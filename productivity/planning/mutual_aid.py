@@ -37,28 +37,43 @@ Flow model of the projection (stated assumptions):
    add them to its own list, so its own backlog is unchanged.
 4. Spare capacity and the donor's own activity stay as measured over the horizon.
 
-Pure: numpy, pandas and scipy; no Streamlit, no database.
+Distances between trusts are in :mod:`~productivity.planning.distances`, and the programme's
+constraints as a table (limit, use, binding) in :mod:`~productivity.planning.aid_constraints`;
+their public names are re-exported here. Pure: numpy, pandas and scipy; no Streamlit, no
+database.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy.optimize import linprog
 
-EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
+from productivity.planning.aid_constraints import (
+    CONSTRAINT_COLUMNS as CONSTRAINT_COLUMNS,
+    DONOR_LIMIT as DONOR_LIMIT,
+    MAX_DISTANCE as MAX_DISTANCE,
+    OWN_PERFORMANCE as OWN_PERFORMANCE,
+    SHARE_CAP as SHARE_CAP,
+    TOLERANCE,
+    binding_constraints,
+)
+from productivity.planning.distances import (
+    distance_between,
+    haversine_km as haversine_km,
+    trust_distances as trust_distances,
+)
+
 DEFAULT_MAX_DISTANCE_KM = 40.0
 DEFAULT_CAPACITY_SHARE = 0.5
 DEFAULT_HORIZON_WEEKS = 12
 # Weight lost per km, as a share of the benefit of moving one patient: 4% at 40 km.
 DEFAULT_DISTANCE_PENALTY_PER_KM = 0.001
 PROJECTION_WEEKS: tuple[int, ...] = (4, 8, 12)
-# Float noise such as 14.999999999 must not lose a whole patient to floor().
-_TOLERANCE = 1e-6
 
 TRUST_COLUMNS: tuple[str, ...] = (
     "trust_code", "total_waiting", "waiting_6_plus", "weekly_activity", "spare_per_week",
@@ -69,13 +84,6 @@ PROPOSAL_COLUMNS: tuple[str, ...] = (
 PROJECTION_COLUMNS: tuple[str, ...] = (
     "weeks", "waiting_6_plus_before", "waiting_6_plus_after", "reduction",
 )  # fmt: skip
-CONSTRAINT_COLUMNS: tuple[str, ...] = (
-    "constraint", "trust_code", "limit", "used", "binding", "note",
-)  # fmt: skip
-DONOR_LIMIT = "donor backlog rate"
-SHARE_CAP = "capacity share cap"
-OWN_PERFORMANCE = "receiver's own 6-week performance"
-MAX_DISTANCE = "maximum distance"
 
 
 @dataclass(frozen=True)
@@ -137,32 +145,6 @@ class MutualAidPlan:
         return self.constraints[self.constraints["binding"]].reset_index(drop=True)
 
 
-def haversine_km(
-    lat1: npt.ArrayLike, lon1: npt.ArrayLike, lat2: npt.ArrayLike, lon2: npt.ArrayLike
-) -> npt.NDArray[np.float64]:
-    """Great-circle distance in km between points in degrees (broadcasts like numpy)."""
-    phi1, phi2 = np.radians(lat1), np.radians(lat2)
-    dphi = phi2 - phi1
-    dlambda = np.radians(lon2) - np.radians(lon1)
-    a = np.sin(dphi / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(dlambda / 2) ** 2
-    return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1))), dtype=float)
-
-
-def trust_distances(sites: pd.DataFrame) -> pd.DataFrame:
-    """Km between each pair of trusts' nearest sites: a square frame, trust codes both ways.
-
-    ``sites`` has ``trust_code``, ``latitude`` and ``longitude`` (one row per site, as
-    ``data/sites.csv``). A site without coordinates is ignored; a trust with none is absent.
-    """
-    located = sites.dropna(subset=["latitude", "longitude"])
-    codes = sorted(located["trust_code"].unique())
-    lat, lon = located["latitude"].to_numpy(float), located["longitude"].to_numpy(float)
-    km = haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
-    per_site = pd.DataFrame(km, index=located["trust_code"], columns=located["trust_code"])
-    nearest = per_site.T.groupby(level=0).min().T.groupby(level=0).min()
-    return nearest.reindex(index=codes, columns=codes).rename_axis(index=None, columns=None)
-
-
 def trust_roles(trusts: pd.DataFrame, params: MatchParameters) -> pd.DataFrame:
     """Each trust's need (donor) or offer (receiver) a week, and why, before any matching.
 
@@ -189,20 +171,20 @@ def trust_roles(trusts: pd.DataFrame, params: MatchParameters) -> pd.DataFrame:
     below = out["within_6_weeks"] < params.within_6_weeks_target
     cannot_clear = spare * params.horizon_weeks < backlog
     eligible = ~(below & cannot_clear)
-    out["offer_per_week"] = np.minimum(out["share_cap_per_week"], out["surplus_per_week"]).where(
-        eligible, 0.0
-    )
-    donor = out["need_per_week"] > _TOLERANCE
-    receiver = ~donor & (out["offer_per_week"] > _TOLERANCE)
+    # numpy's ufuncs return a Series for Series (pandas-stubs types them as arrays).
+    offer = cast(pd.Series, np.minimum(out["share_cap_per_week"], out["surplus_per_week"]))
+    out["offer_per_week"] = offer.where(eligible, 0.0)
+    donor = out["need_per_week"] > TOLERANCE
+    receiver = ~donor & (out["offer_per_week"] > TOLERANCE)
     out["role"] = np.select([donor, receiver], ["donor", "receiver"], "neither")
     h = params.horizon_weeks
     out["reason"] = np.select(
         [
-            donor & (spare <= _TOLERANCE),
+            donor & (spare <= TOLERANCE),
             donor,
             receiver,
             backlog <= 0,
-            spare <= _TOLERANCE,
+            spare <= TOLERANCE,
         ],
         [
             f"waits 6+ weeks and has no spare capacity: clears nothing in {h} weeks",
@@ -232,7 +214,7 @@ def match(
     pairs = _candidate_pairs(roles, distances, params)
     x, status = _solve(roles, pairs)
     pairs["lp_patients_per_week"] = x
-    pairs["patients_per_week"] = np.floor(x + _TOLERANCE).astype(int)
+    pairs["patients_per_week"] = np.floor(x + TOLERANCE).astype(int)
     moved = pairs[pairs["patients_per_week"] >= 1]
     proposals = pd.DataFrame(
         {
@@ -248,7 +230,7 @@ def match(
         ["patients_per_week", "from_trust", "distance_km"], ascending=[False, True, True]
     ).reset_index(drop=True)
     by_trust = _flows(roles, proposals, params)
-    constraints = _constraints(roles, pairs, distances, params)
+    constraints = binding_constraints(roles, pairs, distances, params)
     plan = MutualAidPlan(
         test_code=test_code,
         parameters=params,
@@ -302,7 +284,7 @@ def explain(plan: MutualAidPlan) -> str:
             "No trust has spare capacity beyond what it needs for its own 6+ week backlog "
             f"over {h} weeks, so there is nowhere to send patients."
         )
-    if plan.lp_patients_per_week < _TOLERANCE:
+    if plan.lp_patients_per_week < TOLERANCE:
         return (
             f"No trust with spare capacity to offer is within {km} of a trust that needs help "
             "(or the distance penalty outweighs the benefit)."
@@ -330,18 +312,11 @@ def _candidate_pairs(
 ) -> pd.DataFrame:
     donors = roles.loc[roles["role"] == "donor", "trust_code"]
     receivers = roles.loc[roles["role"] == "receiver", "trust_code"]
-    rows = [(i, j, _distance(distances, i, j)) for i in donors for j in receivers if i != j]
+    rows = [(i, j, distance_between(distances, i, j)) for i in donors for j in receivers if i != j]
     pairs = pd.DataFrame(rows, columns=["from_trust", "to_trust", "distance_km"])
     pairs["weight"] = 1 - params.distance_penalty_per_km * pairs["distance_km"]
     usable = (pairs["distance_km"] <= params.max_distance_km) & (pairs["weight"] > 0)
     return pairs[usable].reset_index(drop=True)
-
-
-def _distance(distances: pd.DataFrame, a: str, b: str) -> float:
-    if a in distances.index and b in distances.columns:
-        value = distances.at[a, b]
-        return float(value) if pd.notna(value) else math.inf
-    return math.inf
 
 
 def _solve(roles: pd.DataFrame, pairs: pd.DataFrame) -> tuple[npt.NDArray[np.float64], str]:
@@ -349,7 +324,8 @@ def _solve(roles: pd.DataFrame, pairs: pd.DataFrame) -> tuple[npt.NDArray[np.flo
     if pairs.empty:
         return np.zeros(0), "no pair of a donor and a receiver to match"
     indexed = roles.set_index("trust_code")
-    rows, limits = [], []
+    rows: list[npt.NDArray[np.float64]] = []
+    limits: list[float] = []
     for column, trust_column in (
         ("need_per_week", "from_trust"),
         ("share_cap_per_week", "to_trust"),
@@ -359,7 +335,7 @@ def _solve(roles: pd.DataFrame, pairs: pd.DataFrame) -> tuple[npt.NDArray[np.flo
             row = np.zeros(len(pairs))
             row[pairs.index.get_indexer(members)] = 1.0
             rows.append(row)
-            limits.append(float(indexed.at[code, column]))
+            limits.append(float(cast(float, indexed.at[code, column])))  # a float column
     result = linprog(
         -pairs["weight"].to_numpy(float),
         A_ub=np.vstack(rows),
@@ -385,61 +361,3 @@ def _flows(roles: pd.DataFrame, proposals: pd.DataFrame, params: MatchParameters
         waiting_6_plus_before=out["waiting_6_plus"].astype(int),
         waiting_6_plus_after=after.astype(int),
     )
-
-
-def _constraints(
-    roles: pd.DataFrame, pairs: pd.DataFrame, distances: pd.DataFrame, params: MatchParameters
-) -> pd.DataFrame:
-    """Every row of the programme with its limit and use, plus the distance limits that bite."""
-    sent = pairs.groupby("from_trust")["lp_patients_per_week"].sum()
-    taken = pairs.groupby("to_trust")["lp_patients_per_week"].sum()
-    share = f"{params.capacity_share:.0%}"
-    h = params.horizon_weeks
-    rows = []
-    for trust in roles.itertuples(index=False):
-        if trust.role == "donor":
-            used = float(sent.get(trust.trust_code, 0.0))
-            rows.append(
-                (DONOR_LIMIT, trust.trust_code, trust.need_per_week, used,
-                 f"6+ week backlog ÷ {h} weeks, less its own spare capacity")
-            )  # fmt: skip
-        elif trust.role == "receiver":
-            used = float(taken.get(trust.trust_code, 0.0))
-            rows.append(
-                (SHARE_CAP, trust.trust_code, trust.share_cap_per_week, used,
-                 f"at most {share} of its spare capacity is offered")
-            )  # fmt: skip
-            rows.append(
-                (OWN_PERFORMANCE, trust.trust_code, trust.surplus_per_week, used,
-                 f"spare capacity beyond its own 6+ week backlog over {h} weeks")
-            )  # fmt: skip
-    out = pd.DataFrame(rows, columns=["constraint", "trust_code", "limit", "used", "note"])
-    out["binding"] = (out["limit"] > _TOLERANCE) & (out["used"] >= out["limit"] - _TOLERANCE)
-    parts = [out, _distance_limits(roles, sent, taken, distances, params)]
-    parts = [p for p in parts if not p.empty]  # concatenating an empty frame warns
-    if not parts:
-        return pd.DataFrame(columns=list(CONSTRAINT_COLUMNS)).astype({"binding": bool})
-    return pd.concat(parts, ignore_index=True).loc[:, list(CONSTRAINT_COLUMNS)]
-
-
-def _distance_limits(
-    roles: pd.DataFrame,
-    sent: pd.Series,
-    taken: pd.Series,
-    distances: pd.DataFrame,
-    params: MatchParameters,
-) -> pd.DataFrame:
-    """Donor → receiver pairs the maximum distance rules out while both could still trade."""
-    indexed = roles.set_index("trust_code")
-    unmet = indexed["need_per_week"] - sent.reindex(indexed.index).fillna(0)
-    left = indexed["offer_per_week"] - taken.reindex(indexed.index).fillna(0)
-    donors = unmet[(indexed["role"] == "donor") & (unmet > _TOLERANCE)].index
-    receivers = left[(indexed["role"] == "receiver") & (left > _TOLERANCE)].index
-    rows = [
-        (MAX_DISTANCE, f"{i} → {j}", params.max_distance_km, km, True,
-         f"nearest sites {km:.1f} km apart")
-        for i in donors
-        for j in receivers
-        if params.max_distance_km < (km := _distance(distances, i, j)) < math.inf
-    ]  # fmt: skip
-    return pd.DataFrame(rows, columns=list(CONSTRAINT_COLUMNS))

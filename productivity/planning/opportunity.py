@@ -14,6 +14,7 @@ computed per trust × specialty, then summed to the level shown. Pure: numpy and
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -88,7 +89,8 @@ def additional_activity(
     benchmark_rate: float, capacity: pd.Series, activity: pd.Series
 ) -> pd.Series:
     """max(0, benchmark × capacity − activity): scans from hours, points from planned points."""
-    return np.maximum(0.0, benchmark_rate * capacity - activity)
+    # numpy's ufuncs return a Series for a Series (pandas-stubs types them as arrays).
+    return cast(pd.Series, np.maximum(0.0, benchmark_rate * capacity - activity))
 
 
 def rank_trusts(

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 import pandas as pd
 
+from productivity.benchmarks import Benchmarks
 from productivity.metrics import diagnostics, waits
 from productivity.planning import opportunity
 from productivity.schema import MODALITY_DM01_TEST
@@ -32,12 +33,12 @@ class Scenario:
     cancellation_rate: float | None = None  # on-the-day non-clinical rate; None = as now
 
     @classmethod
-    def from_benchmarks(cls, benchmarks: object) -> Scenario:
+    def from_benchmarks(cls, benchmarks: Benchmarks) -> Scenario:
         """The scenario that equals the benchmark file (the default on every page)."""
         return cls(
-            target_utilisation=benchmarks.value("theatre_capped_utilisation"),  # type: ignore[attr-defined]
-            scan_rates=benchmarks.scan_rates(),  # type: ignore[attr-defined]
-            echo_minutes_per_test=benchmarks.value("echo_minutes_per_test"),  # type: ignore[attr-defined]
+            target_utilisation=benchmarks.value("theatre_capped_utilisation"),
+            scan_rates=benchmarks.scan_rates(),
+            echo_minutes_per_test=benchmarks.value("echo_minutes_per_test"),
         )
 
     def changes(self, base: Scenario) -> dict[str, tuple[object, object]]:

@@ -1,8 +1,13 @@
 """Outlier versus opportunity (SPEC §5): who is statistically unusual, and who is short.
 
-Example::
-
-    flags = trust_outliers(utilisation_by_trust, weekly_utilisation, target=0.85)
+>>> totals = pd.DataFrame({"trust_code": ["A", "B", "C"], "touch": [850, 700, 9000],
+...                        "planned": [1000, 1000, 10000]})
+>>> weekly = pd.DataFrame({"trust_code": "A", "week": ["2026-01-05", "2026-01-12", "2026-01-19"],
+...                        "value": [0.84, 0.85, 0.86]})
+>>> found = trust_outliers(totals, weekly, numerator="touch", denominator="planned",
+...                        value="value", target=0.85)
+>>> found.trusts[["trust_code", "flag", "outlier", "below_benchmark"]].to_numpy().tolist()
+[['A', 'within', False, False], ['B', 'below_95', False, True], ['C', 'within', False, False]]
 
 A trust is an *outlier* only if it lies outside the 99.8% funnel limits or its SPC chart shows
 special cause; it is an *opportunity* if it falls short of the benchmark. The two are kept apart
@@ -12,11 +17,26 @@ Pure: pandas plus :mod:`funnel` and :mod:`spc`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from productivity.stats import funnel, spc
 
 OUTLIER_FLAGS = ("above_998", "below_998")
+
+
+@dataclass(frozen=True)
+class OutlierResult:
+    """Every trust's flags, and the funnel they were judged against (drawn, never recomputed).
+
+    ``trusts``: ``trust_code``, the funnel's columns (``proportion``, ``denominator``, limits,
+    ``flag``), ``spc_variation``, ``spc_assurance``, ``funnel_outlier``, ``spc_special_cause``,
+    ``outlier`` and ``below_benchmark``.
+    """
+
+    trusts: pd.DataFrame
+    funnel: funnel.FunnelResult
 
 
 def trust_outliers(
@@ -30,7 +50,7 @@ def trust_outliers(
     direction: str = "higher",
     overdispersion: bool = True,
     method: str = "normal",
-) -> tuple[pd.DataFrame, funnel.FunnelResult]:
+) -> OutlierResult:
     """Per trust: funnel flag, SPC variation of its weekly series, outlier and opportunity.
 
     ``totals`` has one row per ``trust_code`` with the numerator and denominator of the
@@ -66,4 +86,4 @@ def trust_outliers(
     out["outlier"] = out["funnel_outlier"] | special
     short = out["proportion"] < target if direction == "higher" else out["proportion"] > target
     out["below_benchmark"] = short
-    return out, result
+    return OutlierResult(out, result)

@@ -307,7 +307,8 @@ def _two_in_three(close: np.ndarray, side: np.ndarray) -> np.ndarray:
     covered = np.zeros(n, dtype=bool)
     for offset in range(3):  # a window starting at i covers i, i + 1 and i + 2
         covered[offset : n - 2 + offset] |= window
-    return covered & close
+    out: np.ndarray = covered & close
+    return out
 
 
 def _assurance(direction: str, target: float | None, lower: float, upper: float) -> str | None:
@@ -328,7 +329,7 @@ def _assurance(direction: str, target: float | None, lower: float, upper: float)
 
 def _frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [
-        {column: _json_value(value) for column, value in row.items()}
+        {str(column): _json_value(value) for column, value in row.items()}
         for row in frame.to_dict(orient="records")
     ]
 

@@ -1,6 +1,6 @@
-"""The store: one SQLAlchemy engine per URL, schema creation and upgrades, and bulk writes.
+"""The store: one SQLAlchemy engine per URL, transactions, and schema creation and upgrades.
 
-SQLite (the default file ``data/productivity.store.db``) gets WAL, a busy timeout and foreign keys on
+SQLite (the default file ``data/productivity.db``) gets WAL, a busy timeout and foreign keys on
 every connection, so readers never block the importer and the importer never sees "database is
 locked" under normal load. PostgreSQL is used through psycopg 3 when ``DATABASE_URL`` says so
 (``postgres://`` and ``postgresql://`` URLs are rewritten to that driver).
@@ -15,12 +15,12 @@ change, so an upgrade is all-or-nothing and never deletes rows. To change the sc
 column that is nullable or has a scalar default is added by :func:`add_missing_columns`; a
 rename or a type change needs its own SQL in the migration.
 
+Bulk writes live in :mod:`productivity.store.bulk`; :func:`bulk_insert` is re-exported here.
 This module may import pandas, SQLAlchemy and SQLModel, never Streamlit.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -28,21 +28,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import Column, Connection, Engine, Table, event, inspect, literal, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.types import TypeDecorator, TypeEngine
+from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
 from sqlmodel import Session, SQLModel, create_engine
 
 from productivity import settings
 from productivity.settings import normalise_url
+from productivity.store.bulk import (
+    CHUNK_ROWS as CHUNK_ROWS,
+    Progress as Progress,
+    bulk_insert as bulk_insert,
+    factory_value,
+    schema_table,
+)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-CHUNK_ROWS = 20_000  # rows per executemany (SQLite) or per progress report (COPY)
 # Any constant works: it only has to be the same in every process that upgrades the schema.
 _SCHEMA_LOCK_KEY = 4_242_001
-Progress = Callable[[float], None] | None
 
 
 @functools.cache
@@ -145,16 +149,14 @@ def _add_column(conn: Connection, table: Table, column: Column[Any]) -> None:
     ddl = f"ALTER TABLE {quote(table.name)} ADD COLUMN {quote(column.name)} "
     ddl += column.type.compile(dialect=conn.dialect)
     default = column.default
-    if default is not None and default.is_scalar:
+    if isinstance(default, ScalarElementColumnDefault):
         value = literal(default.arg, type_=column.type).compile(
             dialect=conn.dialect, compile_kwargs={"literal_binds": True}
         )
         ddl += f" DEFAULT {value}" + ("" if column.nullable else " NOT NULL")
     conn.execute(text(ddl))
-    if default is not None and default.is_callable:
-        conn.execute(
-            table.update().values({column.name: default.arg(None)})  # type: ignore[union-attr]
-        )
+    if isinstance(default, CallableColumnDefault):
+        conn.execute(table.update().values({column.name: factory_value(default)}))
 
 
 def _v1_baseline(conn: Connection) -> None:
@@ -167,9 +169,16 @@ def _v2_dm01_imd_week_bands(conn: Connection) -> None:
     add_missing_columns(conn, ["dm01_imd"])
 
 
+def _v3_theatre_booking(conn: Connection) -> None:
+    """The theatre_booking table (6-4-2 look-ahead) is new: create_all has made it; nothing else
+    changes, so an older store keeps every row."""
+    add_missing_columns(conn, ["theatre_booking"])
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "baseline: every table and column of models.py", _v1_baseline),
     Migration(2, "dm01_imd: optional weeks_00 ... weeks_13_plus bands", _v2_dm01_imd_week_bands),
+    Migration(3, "theatre_booking: booked cases on future lists", _v3_theatre_booking),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
@@ -215,7 +224,7 @@ def upgrade(engine: Engine, migrations: Sequence[Migration] = MIGRATIONS) -> lis
 
 
 def _record_version(conn: Connection, version: int) -> None:
-    conn.execute(_table("schema_version").insert().values(version=version))
+    conn.execute(schema_table("schema_version").insert().values(version=version))
 
 
 def _up_to_date(engine: Engine) -> bool:
@@ -234,167 +243,6 @@ def init_db(engine: Engine | None = None) -> Engine:
     if not _up_to_date(engine):  # read-only check first: no write lock on every app start
         upgrade(engine)
     return engine
-
-
-# --- bulk writes -----------------------------------------------------------------------------
-
-
-def bulk_insert(
-    conn: Connection, table: str, frame: pd.DataFrame, progress: Progress = None
-) -> int:
-    """Insert a DataFrame's rows into a table of the schema, inside the caller's transaction.
-
-    PostgreSQL (psycopg 3) streams the rows with one ``COPY ... FROM STDIN`` on the
-    connection's own DBAPI connection, so they commit or roll back with everything else the
-    transaction did; SQLite uses parameterised ``executemany`` in chunks of ``CHUNK_ROWS``.
-    Columns the frame lacks get the model's default; NaN, NaT and None become NULL; time-zone
-    aware date-times are stored as UTC (naive ones in an audit ``timestamptz`` column are taken
-    to be UTC). ``progress`` gets the fraction written.
-    Returns the number of rows written.
-
-    Raises:
-        ValueError: the frame has a column the table does not.
-    """
-    meta = _table(table)
-    unknown = [str(c) for c in frame.columns if c not in meta.c]
-    if unknown:
-        raise ValueError(f"table {table!r} has no column(s) {', '.join(unknown)}")
-    total = len(frame)
-    if not total:
-        return 0
-    sqlite = conn.dialect.name == "sqlite"
-    names = [str(c) for c in frame.columns]
-    values = [_column_values(frame[name], meta.c[name], sqlite) for name in names]
-    for column in meta.columns:
-        if column.name in frame.columns:
-            continue
-        filled = _default_values(column, total, sqlite)
-        if filled is not None:
-            names.append(column.name)
-            values.append(filled)
-    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
-        _copy(conn, meta, names, values, total, progress)
-    else:
-        _executemany(conn, meta, names, values, total, progress)
-    return total
-
-
-def _table(name: str) -> Table:
-    from productivity.store import models  # noqa: F401  (registers the tables)
-
-    return SQLModel.metadata.tables[name]
-
-
-def _storage_type(column: Column[Any]) -> TypeEngine[Any]:
-    """The SQL type under any TypeDecorator (SQLModel's ``UTCDateTime`` is one)."""
-    kind = column.type
-    return kind.impl_instance if isinstance(kind, TypeDecorator) else kind
-
-
-def _python_type(column: Column[Any]) -> type:
-    try:
-        return _storage_type(column).python_type
-    except NotImplementedError:
-        return object
-
-
-def _column_values(values: pd.Series, column: Column[Any], sqlite: bool) -> list[Any]:
-    """One column as DB-API values, converted a whole column at a time (not value by value in
-    SQLAlchemy's type processors): SQLite stores dates and date-times as ISO text."""
-    kind = _python_type(column)
-    if kind is dt.datetime or pd.api.types.is_datetime64_any_dtype(values):
-        stamps = pd.to_datetime(values)
-        if stamps.dt.tz is not None:
-            stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
-        if kind is dt.date:
-            return _dates(stamps, sqlite)
-        if sqlite:
-            iso = stamps.dt.strftime("%Y-%m-%d %H:%M:%S.%f")
-            return iso.astype(object).where(stamps.notna(), None).tolist()
-        zone = dt.UTC if getattr(_storage_type(column), "timezone", False) else None
-        return [None if pd.isna(v) else v.to_pydatetime().replace(tzinfo=zone) for v in stamps]
-    if kind is dt.date:
-        return _dates(pd.to_datetime(values), sqlite)
-    if kind is int and pd.api.types.is_float_dtype(values):  # ints with NaN arrive as floats
-        values = values.astype("Int64")
-    elif kind is bool and pd.api.types.is_numeric_dtype(values):
-        values = values.astype("boolean")
-    plain = values.astype(object).where(values.notna(), None)
-    if values.dtype == object:  # numpy scalars inside object columns: neither driver binds them
-        plain = plain.map(lambda v: v.item() if isinstance(v, np.generic) else v)
-    return plain.tolist()
-
-
-def _dates(days: pd.Series, sqlite: bool) -> list[Any]:
-    shown = days.dt.strftime("%Y-%m-%d") if sqlite else days.dt.date
-    return shown.astype(object).where(days.notna(), None).tolist()
-
-
-def _default_values(column: Column[Any], rows: int, sqlite: bool) -> list[Any] | None:
-    """The model's Python-side default for a column the frame lacks (None: let SQL decide)."""
-    default = column.default
-    if default is None or not (default.is_scalar or default.is_callable):
-        return None
-    value = default.arg if default.is_scalar else default.arg(None)  # type: ignore[union-attr]
-    return _column_values(pd.Series([value] * rows, dtype=object), column, sqlite)
-
-
-def _executemany(
-    conn: Connection,
-    meta: Table,
-    names: list[str],
-    values: list[list[Any]],
-    total: int,
-    progress: Progress,
-) -> None:
-    quote = conn.dialect.identifier_preparer.quote
-    # Identifiers come from the schema; every value is a bound parameter (qmark on SQLite).
-    # Plain tuples through the driver's executemany skip SQLAlchemy's per-row processing,
-    # which is most of the cost of a large import; values are already converted per column.
-    statement = (
-        f"INSERT INTO {quote(meta.name)} ({', '.join(quote(n) for n in names)}) "
-        f"VALUES ({', '.join(_placeholder(conn, i) for i in range(len(names)))})"
-    )
-    for start in range(0, total, CHUNK_ROWS):
-        rows = list(zip(*(column[start : start + CHUNK_ROWS] for column in values), strict=True))
-        conn.exec_driver_sql(statement, rows)
-        if progress is not None:
-            progress(min(start + CHUNK_ROWS, total) / total)
-
-
-def _placeholder(conn: Connection, position: int) -> str:
-    """A positional placeholder in the driver's own paramstyle."""
-    style = conn.dialect.paramstyle
-    if style == "qmark":
-        return "?"
-    if style == "numeric":
-        return f":{position + 1}"
-    return "%s"  # format / pyformat
-
-
-def _copy(
-    conn: Connection,
-    meta: Table,
-    names: list[str],
-    values: list[list[Any]],
-    total: int,
-    progress: Progress,
-) -> None:
-    from psycopg import sql
-
-    if not conn.in_transaction():
-        conn.begin()  # as conn.execute would: the COPY then belongs to the caller's transaction
-    raw = conn.connection.driver_connection
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(meta.name), sql.SQL(", ").join(sql.Identifier(n) for n in names)
-    )
-    with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-        for done, row in enumerate(zip(*values, strict=True), start=1):
-            copy.write_row(row)
-            if progress is not None and done % CHUNK_ROWS == 0:
-                progress(done / total)
-    if progress is not None:
-        progress(1.0)
 
 
 # --- reads -----------------------------------------------------------------------------------

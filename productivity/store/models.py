@@ -11,8 +11,16 @@ from __future__ import annotations
 import datetime as dt
 
 from pydantic import NaiveDatetime
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, Table, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The SQLAlchemy table of a model class, typed (SQLModel declares no ``__table__``)."""
+    table = SQLModel.metadata.tables.get(str(model.__tablename__))
+    if table is None:
+        raise ValueError(f"{model.__name__} is not a table model")
+    return table
 
 
 def utc_now() -> dt.datetime:
@@ -112,6 +120,29 @@ class TheatreCase(SQLModel, table=True):
     cancelled: bool = False
     cancel_reason: str | None = None
     cancel_clinical: bool = False
+
+
+class TheatreBooking(SQLModel, table=True):
+    """One booked case on a future list (the 6-4-2 look-ahead); an unbooked list is one row
+    with no case. A newer bookings file replaces a trust's rows over its date range."""
+
+    __tablename__ = "theatre_booking"
+    __table_args__ = (Index("ix_theatre_booking_trust_date", "trust_code", "session_date"),)
+    id: int | None = Field(default=None, primary_key=True)
+    trust_code: str = Field(foreign_key="trust.trust_code")
+    site: str
+    theatre: str
+    session_date: dt.date
+    session: str
+    specialty: str
+    planned_start: NaiveDatetime
+    planned_end: NaiveDatetime
+    case_id: str | None = None
+    procedure_code: str | None = None
+    priority: str | None = None
+    consultant_code: str | None = None
+    booked_minutes: float | None = None
+    import_run_id: int | None = Field(default=None, foreign_key="import_run.id", index=True)
 
 
 class ScannerDay(SQLModel, table=True):
@@ -222,6 +253,61 @@ class DM01Deprivation(SQLModel, table=True):
     weeks_11: int | None = None
     weeks_12: int | None = None
     weeks_13_plus: int | None = None  # bands are optional: some sources give totals only
+    import_run_id: int | None = Field(default=None, foreign_key="import_run.id", index=True)
+
+
+class ReportingEvent(SQLModel, table=True):
+    """One imaging examination and its report (SPEC §3), in Europe/London wall-clock time.
+
+    No accession number, NICIP description or free text is kept: the reporting measures need
+    only when, what and where; ``report_datetime`` is NULL while the exam is unreported.
+    """
+
+    __tablename__ = "reporting_event"
+    __table_args__ = (Index("ix_reporting_event_trust_test", "trust_code", "test_datetime"),)
+    id: int | None = Field(default=None, primary_key=True)
+    trust_code: str = Field(foreign_key="trust.trust_code")
+    site: str = ""
+    modality: str  # CT | MRI | NOUS | XR | FLUORO | NM | OTHER
+    priority: str  # urgent | routine | unknown
+    patient_source: str | None = None  # DID code 01-07
+    test_datetime: NaiveDatetime
+    report_datetime: NaiveDatetime | None = None
+    request_datetime: NaiveDatetime | None = None
+    nicip_code: str | None = None
+    imd_quintile: int | None = None  # 1 = most deprived
+    import_run_id: int | None = Field(default=None, foreign_key="import_run.id", index=True)
+
+
+class PathologySpecimen(SQLModel, table=True):
+    """One histopathology specimen: received and (once authorised) reported, by the lab."""
+
+    __tablename__ = "pathology_specimen"
+    __table_args__ = (
+        Index("ix_pathology_specimen_trust_received", "trust_code", "received_datetime"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    trust_code: str = Field(foreign_key="trust.trust_code")
+    lab: str
+    specimen_type: str  # biopsy | resection | cytology | other
+    cancer_pathway: bool = False
+    received_datetime: NaiveDatetime
+    authorised_datetime: NaiveDatetime | None = None
+    import_run_id: int | None = Field(default=None, foreign_key="import_run.id", index=True)
+
+
+class Appointment(SQLModel, table=True):
+    """One outpatient or diagnostic appointment and its ATTENDED OR DID NOT ATTEND code."""
+
+    __tablename__ = "appointment"
+    __table_args__ = (Index("ix_appointment_trust_date", "trust_code", "appointment_date"),)
+    id: int | None = Field(default=None, primary_key=True)
+    trust_code: str = Field(foreign_key="trust.trust_code")
+    service: str  # a modality (CT, MRI, ...), endoscopy, or a treatment function code
+    appointment_date: dt.date
+    attendance_code: int  # 0, 2, 3, 4, 5, 6, 7
+    imd_quintile: int | None = None  # 1 = most deprived
+    first_or_follow_up: str | None = None  # first | follow_up
     import_run_id: int | None = Field(default=None, foreign_key="import_run.id", index=True)
 
 

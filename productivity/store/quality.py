@@ -20,7 +20,7 @@ from collections.abc import Collection, Mapping
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, exists, func, select
+from sqlalchemy import ColumnElement, Engine, exists, func, select
 
 from productivity.ingest.checks import known_specialties
 from productivity.metrics.theatre import prepare_cases
@@ -143,9 +143,9 @@ def read_quality(
     from productivity.store import models
 
     engine = engine or db.get_engine()
-    lst, case = models.TheatreList.__table__, models.TheatreCase.__table__
-    issue = models.ImportIssue.__table__
-    where = []
+    lst, case = models.table_of(models.TheatreList), models.table_of(models.TheatreCase)
+    issue = models.table_of(models.ImportIssue)
+    where: list[ColumnElement[bool]] = []
     if trust_codes:
         where.append(lst.c.trust_code.in_(sorted(trust_codes)))
     if start is not None:

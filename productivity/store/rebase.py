@@ -27,7 +27,7 @@ from productivity.store.db import write_transaction
 SOURCE = "rebase"  # the "file" an InputError names: the rebase form or call
 MAX_REASON = 500  # characters: a sentence or two, enough to say what changed and why
 COLUMNS = ("date", "reason", "created_by", "created_at")
-_TABLE = models.Rebase.__table__
+_TABLE = models.table_of(models.Rebase)
 
 
 def _as_date(value: object) -> dt.date | None:

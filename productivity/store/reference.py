@@ -28,19 +28,19 @@ def read_sites() -> pd.DataFrame:
 def seed_reference(conn: Connection) -> None:
     """Insert or refresh the trusts and sites from ``data/`` inside the caller's transaction."""
     trusts = read_trusts()
-    known = set(conn.execute(select(models.Trust.trust_code)).scalars())
+    trust = models.table_of(models.Trust)
+    known = set(conn.execute(select(trust.c.trust_code)).scalars())
     for row in trusts.to_dict("records"):
         values = {k: row[k] or None for k in ("trust_code", "name", "type", "parent_code")}
         if row["trust_code"] in known:
             conn.execute(
-                models.Trust.__table__.update()
-                .where(models.Trust.__table__.c.trust_code == row["trust_code"])
-                .values(values)
+                trust.update().where(trust.c.trust_code == row["trust_code"]).values(values)
             )
         else:
-            conn.execute(models.Trust.__table__.insert().values(values))
+            conn.execute(trust.insert().values(values))
     sites = read_sites()
     conn.execute(delete(models.Site))
     if not sites.empty:
-        records = sites.astype(object).where(sites.notna(), None).to_dict("records")
-        conn.execute(models.Site.__table__.insert(), records)
+        plain = sites.astype(object).where(sites.notna(), None)
+        records = [{str(k): v for k, v in row.items()} for row in plain.to_dict("records")]
+        conn.execute(models.table_of(models.Site).insert(), records)

@@ -10,11 +10,13 @@ from sqlalchemy import Engine, select
 
 from productivity import settings
 from productivity.benchmarks import Benchmarks, load_benchmarks
+from productivity.columns import SCORECARD
 from productivity.metrics import diagnostics, theatre, waits
+from productivity.metrics.turnaround import EventKind
 from productivity.planning import opportunity, scenarios
 from productivity.schema import DM01_COLUMNS
 from productivity.stats import outliers
-from productivity.store import marts, models
+from productivity.store import attendance, marts, models, turnaround
 from productivity.store.db import get_engine
 
 # --by LEVEL -> keys for each diagnostic report ("theatre" means the finest unit: a scanner).
@@ -69,7 +71,7 @@ def echo_report(
 
 def read_dm01(engine: Engine, period: marts.Period | None = None) -> pd.DataFrame:
     """DM01 returns (a small table: one row per month × provider × test) with a ``month``."""
-    table = models.DM01Return.__table__
+    table = models.table_of(models.DM01Return)
     with engine.connect() as conn:
         rows = pd.read_sql_query(select(*[table.c[c] for c in DM01_COLUMNS]), conn)
     rows["period"] = pd.to_datetime(rows["period"])
@@ -105,7 +107,7 @@ def dm01_report(
         rows,
         keys,
         within_6_weeks_target=within.value,
-        constitutional_target=float(within.extra.get("constitutional", 0.99)),
+        constitutional_target=benchmarks.constitutional_within_6_weeks().value,
         waiting_13_plus_target=benchmarks.value("dm01_13_plus_weeks"),
     )
 
@@ -118,17 +120,28 @@ def report(
     end: str | None = None,
     engine: Engine | None = None,
 ) -> pd.DataFrame:
-    """The report table for ``kind`` (theatre, imaging, endoscopy, echo, dm01, quality)."""
+    """The report table for ``kind`` (theatre, imaging, endoscopy, echo, dm01, daycase, quality,
+    reporting, pathology, attendance)."""
     engine = engine or get_engine()
     benchmarks = load_benchmarks()
     period = marts.Period(start, end)
     if kind == "theatre":
         return marts.theatre_report(engine, by=by, period=period, benchmarks=benchmarks)
+    if kind == "daycase":
+        from productivity.store import daycase
+
+        return daycase.daycase_report(engine, by=by, period=period)
     if kind == "quality":
         from productivity.store import quality
 
         start_date, end_date = period.dates()
         return quality.read_quality(engine, start=start_date, end=end_date)
+    if kind in ("reporting", "pathology"):
+        start_date, end_date = period.dates()
+        event_kind: EventKind = "reporting" if kind == "reporting" else "pathology"
+        return turnaround.turnaround_report(engine, event_kind, start_date, end_date, benchmarks)
+    if kind == "attendance":
+        return attendance.attendance_report(marts.read_mart(engine, marts.ATTENDANCE, period), by)
     readers = {
         "imaging": imaging_report,
         "endoscopy": endoscopy_report,
@@ -198,17 +211,22 @@ def trust_scorecard(
         )
         columns = ["trust_code", "dm01_within_6_weeks", "dm01_13_plus_weeks", "dm01_waiting_6_plus"]
         card = card.merge(totals[columns], on="trust_code", how="left")
-    for column in SCORECARD_METRICS:
-        if column not in card.columns:
-            card[column] = float("nan")
-    for column, (key, higher) in SCORECARD_METRICS.items():
-        target = benchmarks.value(key)
-        meets = card[column] >= target if higher else card[column] <= target
-        card[f"{column}_meets"] = meets.where(card[column].notna())
-    card = card[card[list(SCORECARD_METRICS)].notna().any(axis=1)]
+    # The scorecard's columns, each judged against its benchmark from the column catalogue. A
+    # store without some source (theatres only, no DM01 yet) still has every column, empty and
+    # numeric (an empty source merged in is object dtype, whose all-NaN chart data is not JSON),
+    # so the pages and the pack say what is missing instead of failing on a KeyError.
+    keys = [column.key for column in SCORECARD]
+    for key in (*keys, *SCORECARD_COUNTS):
+        values = card[key] if key in card.columns else pd.Series(float("nan"), index=card.index)
+        card[key] = pd.to_numeric(values, errors="coerce").astype("float64")
+    for column in SCORECARD:
+        card[f"{column.key}_meets"] = column.judged_by(benchmarks).meets_each(card[column.key])
+    card = card[card[keys].notna().any(axis=1)]
     return rank_opportunity(card, measure, ranking)
 
 
+# Scorecard counts that come from one source each (absent when the store lacks it).
+SCORECARD_COUNTS = ("additional_scans", "scans", "dm01_waiting_6_plus")
 # Opportunity measure -> (opportunity column, current activity column, what it counts).
 OPPORTUNITY_MEASURES: dict[str, tuple[str, str, str]] = {
     "theatre": ("realisable_additional_cases", "completed_cases", "additional theatre cases"),
@@ -226,20 +244,6 @@ def rank_opportunity(card: pd.DataFrame, measure: str, ranking: str) -> pd.DataF
     return ranked.assign(opportunity=ranked[value], measure=measure)
 
 
-# Scorecard column -> (benchmark key, higher is better).
-SCORECARD_METRICS: dict[str, tuple[str, bool]] = {
-    "capped_utilisation": ("theatre_capped_utilisation", True),
-    "uncapped_utilisation": ("theatre_capped_utilisation", True),
-    "ct_scans_per_hour": ("ct_scans_per_hour", True),
-    "mri_scans_per_hour": ("mri_scans_per_hour", True),
-    "nous_scans_per_hour": ("nous_scans_per_hour", True),
-    "endoscopy_utilisation": ("endoscopy_list_utilisation", True),
-    "echo_minutes_per_test": ("echo_minutes_per_test", False),
-    "dm01_within_6_weeks": ("dm01_within_6_weeks", True),
-    "dm01_13_plus_weeks": ("dm01_13_plus_weeks", False),
-}
-
-
 def trust_weekly_utilisation(engine: Engine, period: marts.Period) -> pd.DataFrame:
     """Weekly capped utilisation per trust (ratio of sums over each week's lists)."""
     sums = marts.read_mart(engine, marts.THEATRE_WEEK, period)
@@ -251,7 +255,7 @@ def trust_weekly_utilisation(engine: Engine, period: marts.Period) -> pd.DataFra
 
 def trust_theatre_outliers(
     engine: Engine, period: marts.Period, benchmarks: Benchmarks, *, overdispersion: bool = True
-) -> tuple[pd.DataFrame, object]:
+) -> outliers.OutlierResult:
     """Funnel (capped touch ÷ planned minutes) and SPC flags for every trust's theatres."""
     totals = marts.theatre_report(engine, by="trust", period=period, benchmarks=benchmarks)
     return outliers.trust_outliers(
@@ -267,7 +271,7 @@ def trust_theatre_outliers(
 
 def trust_dm01_outliers(
     engine: Engine, period: marts.Period, benchmarks: Benchmarks, *, overdispersion: bool = True
-) -> tuple[pd.DataFrame, object]:
+) -> outliers.OutlierResult:
     """Funnel (waiting under 6 weeks ÷ total waiting) and monthly SPC flags per provider."""
     latest = waits.dm01_waits(latest_dm01(engine, period), ["provider_code"])
     latest = latest.rename(columns={"provider_code": "trust_code"})
@@ -318,7 +322,7 @@ def _weeks_covered(frame: pd.DataFrame) -> float:
 
 def import_history(engine: Engine, limit: int = 200) -> pd.DataFrame:
     """The latest import runs, newest first, for the Data page."""
-    table = models.ImportRun.__table__
+    table = models.table_of(models.ImportRun)
     columns = [
         "id",
         "started_at",

@@ -50,7 +50,7 @@ def is_transient(error: BaseException) -> bool:
 
 def backoff_delay(failures: int) -> float:
     """Seconds to wait after the ``failures``-th failure in a row: 1, 2, 4, ... capped at 60."""
-    return min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(failures - 1, 0))
+    return min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2.0 ** max(failures - 1, 0))
 
 
 def retry(

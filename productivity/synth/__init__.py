@@ -1,1 +1,4 @@
-"""Deterministic synthetic demo data (seeded): the frames (``frames.py``) and the store (``demo.py``)."""
+"""Deterministic synthetic demo data (seeded).
+
+The frames (``frames.py``) and loading them into the store (``demo.py``).
+"""

@@ -38,7 +38,7 @@ def ascii_text(
         out = values.astype(object)
         if valid is not None:
             out[~valid] = None
-        return pd.array(out, dtype="str")
+        return as_text(out)
     large = n * width >= 2**31 - 1
     offsets = np.arange(n + 1, dtype=np.int64 if large else np.int32) * width
     bitmap = None if valid is None else pa.py_buffer(np.packbits(valid, bitorder="little"))
@@ -46,7 +46,18 @@ def ascii_text(
     arrow = array_type.from_buffers(
         n, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(buf)), bitmap
     )
-    return pd.array(arrow, dtype="str")
+    return as_text(arrow)
+
+
+def as_text(values: object) -> pd.api.extensions.ExtensionArray:
+    """``values`` (a Series, an array or an Arrow array) as a pandas ``str`` array.
+
+    Missing values stay missing.
+    """
+    # pandas takes any array-like here; pandas-stubs types only sequences and numpy arrays, and
+    # an untyped Arrow array comes back as Any.
+    text: pd.api.extensions.ExtensionArray = pd.array(values, dtype="str")  # type: ignore[call-overload]
+    return text
 
 
 _DIGIT_PAIRS = np.array([[48 + i // 10, 48 + i % 10] for i in range(100)], dtype=np.uint8)

@@ -12,18 +12,20 @@ synthetic. The same seed always gives an identical store.
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, delete
+from sqlmodel import SQLModel
 
 from productivity import settings
+from productivity.ingest.store import start_run
 from productivity.store import marts, models, reference
 from productivity.store.db import bulk_insert, get_engine, init_db, write_transaction
 from productivity.synth import frames as synth
 
 # Children before parents, so deleting in this order respects the foreign keys.
 DATA_TABLES = (
+    models.TheatreBooking,
     models.TheatreCase,
     models.TheatreList,
     models.ScannerDay,
@@ -31,6 +33,9 @@ DATA_TABLES = (
     models.EchoActivity,
     models.DM01Return,
     models.DM01Deprivation,
+    models.ReportingEvent,
+    models.PathologySpecimen,
+    models.Appointment,
     models.Rebase,
     models.ImportRun,
 )
@@ -53,6 +58,14 @@ def build_demo(engine: Engine | None = None, seed: int = 1, months: int = 12) ->
         "dm01_imd": frames.dm01_imd.assign(
             period=pd.to_datetime(frames.dm01_imd["period"]).dt.date
         ),
+        "theatre_booking": frames.bookings.assign(
+            session_date=frames.bookings["session_date"].dt.date
+        ),
+        "reporting_event": frames.reporting,
+        "pathology_specimen": frames.pathology,
+        "appointment": frames.appointments.assign(
+            appointment_date=frames.appointments["appointment_date"].dt.date
+        ),
     }
     counts: dict[str, int] = {}
     with write_transaction(engine) as conn:
@@ -60,74 +73,26 @@ def build_demo(engine: Engine | None = None, seed: int = 1, months: int = 12) ->
             conn.execute(delete(model))
         reference.seed_reference(conn)
         now = dt.datetime.now(dt.UTC)
-        run_id = conn.execute(
-            models.ImportRun.__table__.insert().values(
-                kind="demo",
-                file_name=f"synthetic demo (seed {seed}, {months} months)",
-                file_hash=f"demo-{seed}-{months}",
-                status="loaded",
-                source="demo",
-                rows=sum(len(f) for f in tables.values()),
-                started_at=now,
-                finished_at=now,
-                message="Synthetic demo data",
-                replaced_rows=0,
-                trust_codes="",
-            )
-        ).inserted_primary_key[0]
+        run_id = start_run(
+            conn,
+            kind="demo",
+            file_name=f"synthetic demo (seed {seed}, {months} months)",
+            file_hash=f"demo-{seed}-{months}",
+            status="loaded",
+            source="demo",
+            rows=sum(len(f) for f in tables.values()),
+            started_at=now,
+            finished_at=now,
+            message="Synthetic demo data",
+            replaced_rows=0,
+            trust_codes="",
+        )
         for table, frame in tables.items():
-            columns = [c.name for c in models.SQLModel.metadata.tables[table].columns]
+            columns = [c.name for c in SQLModel.metadata.tables[table].columns]
             if "import_run_id" in columns and table != "theatre_case":
                 frame = frame.assign(import_run_id=run_id)
             frame = frame[[c for c in columns if c in frame.columns]]
             counts[table] = bulk_insert(conn, table, frame)
+    settings.kill_point("demo-committed")
     counts |= marts.rebuild_marts(engine)
     return counts
-
-
-def store_is_empty(engine: Engine) -> bool:
-    """True when the store holds no theatre lists and no DM01 returns."""
-    with engine.connect() as conn:
-        lists = conn.execute(select(func.count()).select_from(models.TheatreList)).scalar()
-        returns = conn.execute(select(func.count()).select_from(models.DM01Return)).scalar()
-    return not lists and not returns
-
-
-def store_facts(engine: Engine) -> dict[str, object]:
-    """What the page filters offer: trusts with data, months, specialties; and provenance."""
-    with engine.connect() as conn:
-        demo_runs = conn.execute(
-            select(func.count())
-            .select_from(models.ImportRun)
-            .where(models.ImportRun.source == "demo", models.ImportRun.status == "loaded")
-        ).scalar()
-        built = conn.execute(select(func.max(models.ImportRun.finished_at))).scalar()
-        names = dict(conn.execute(select(models.Trust.trust_code, models.Trust.name)).all())
-    months: set[str] = set()
-    trusts: set[str] = set()
-    specialties: set[str] = set()
-    if marts.marts_exist(engine):
-        for mart in (marts.THEATRE_LIST, marts.IMAGING, marts.ENDOSCOPY, marts.ECHO):
-            found = marts.distinct_values(engine, mart, ("month", "trust_code"))
-            months |= set(found["month"])
-            trusts |= set(found["trust_code"])
-        specialties = set(
-            marts.distinct_values(engine, marts.THEATRE_LIST, ("specialty",))["specialty"]
-        )
-    return {
-        "trusts": sorted(trusts),
-        "trust_names": names,
-        "months": sorted(months),
-        "specialties": sorted(specialties),
-        "synthetic": bool(demo_runs),
-        "built_at": _local(built),
-    }
-
-
-def _local(moment: dt.datetime | None) -> str:
-    """A stored UTC timestamp as London wall-clock text, for captions."""
-    if moment is None:
-        return "never"
-    if moment.tzinfo is None:  # SQLite returns naive UTC
-        moment = moment.replace(tzinfo=dt.UTC)
-    return f"{moment.astimezone(ZoneInfo(settings.TIMEZONE)):%d %b %Y %H:%M}"

@@ -132,7 +132,9 @@ def make_imaging(seed: int, plan: list[tuple[str, Trust, int]], window: np.ndarr
     """Scanner-days of each planned (trust code, trust, scanners) over the window."""
     days, day_month = window_days(window)
     bench = _national_scan_rates()
-    codes, names, frames = [], [], []
+    codes: list[str] = []
+    names: list[str] = []
+    frames: list[dict[str, np.ndarray]] = []
     for code, trust, n in plan:
         if n == 0:
             continue
@@ -278,8 +280,9 @@ def make_dm01(
     activity_of: dict[tuple[str, str], np.ndarray] = {}  # measured activity by month
     waiting_of: dict[tuple[str, str], np.ndarray] = {}  # Little's law waiting list by month
     monthly = monthly.reindex(columns=periods, fill_value=0)
-    for (code, test), row in monthly.iterrows():
-        activity = row.to_numpy(dtype=np.int64)
+    for (code, test), activity in zip(
+        monthly.index.tolist(), monthly.to_numpy(dtype=np.int64), strict=True
+    ):
         weekly = activity.mean() / (1 + sum(_ACTIVITY_MIX[test])) / _WEEKS_PER_MONTH
         activity_of[code, test] = activity
         waiting_of[code, test] = weekly * mean_weeks[code][:, _ALL_TESTS.index(test)]

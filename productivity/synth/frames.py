@@ -28,6 +28,9 @@ benchmarks. Planted signals, so that SPC and the rankings have a story to find (
 * DM01 waits improve gently across the system (mean waits shorten about 1% a month).
 * Deprivation: at REM and RBN patients from more deprived IMD quintiles wait longer; the other
   trusts show no gradient.
+* Turnaround and attendance (:mod:`productivity.synth.turnaround`): RJR's CT reporting backlog
+  grows, RBN's histopathology lab dips after the Christmas and Easter bank holidays, and DNA
+  rates rise with deprivation except at RBL (a reminder scheme).
 
 The other trusts are stable, with month-to-month noise only.
 """
@@ -38,6 +41,7 @@ from dataclasses import dataclass, fields
 
 import pandas as pd
 
+from productivity.synth.bookings import make_bookings
 from productivity.synth.dates import DEMO_END_MONTH, month_window
 from productivity.synth.diagnostics import (
     DM01_IMD_COLUMNS,
@@ -48,8 +52,15 @@ from productivity.synth.diagnostics import (
     make_endoscopy,
     make_imaging,
 )
-from productivity.synth.theatre import make_theatres, theatre_extract, theatre_frames
+from productivity.synth.extracts import theatre_extract
+from productivity.synth.theatre import make_theatres, theatre_frames
 from productivity.synth.trusts import TRUSTS, unit_count
+from productivity.synth.turnaround import (
+    TURNAROUND_SIGNALS,
+    make_appointments,
+    make_pathology,
+    make_reporting,
+)
 
 __all__ = [
     "DEMO_END_MONTH", "DM01_IMD_COLUMNS", "PLANTED_SIGNALS", "DemoFrames", "build_frames",
@@ -66,6 +77,11 @@ PLANTED_SIGNALS: dict[str, str] = {
     "REM": "DM01 deprivation lens: more deprived IMD quintiles wait longer.",
     "RBN": "DM01 deprivation lens: more deprived IMD quintiles wait longer.",
 }
+# Reporting, pathology and attendance signals (synth/turnaround.py), added to a trust's story.
+for _code, _signal in TURNAROUND_SIGNALS.items():
+    PLANTED_SIGNALS[_code] = (
+        f"{PLANTED_SIGNALS[_code]} {_signal}" if _code in PLANTED_SIGNALS else _signal
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -79,6 +95,10 @@ class DemoFrames:
     echo: pd.DataFrame  # schema.ECHO_COLUMNS
     dm01: pd.DataFrame  # schema.DM01_COLUMNS
     dm01_imd: pd.DataFrame  # DM01_IMD_COLUMNS
+    reporting: pd.DataFrame  # schema.REPORTING_EVENT_COLUMNS
+    pathology: pd.DataFrame  # schema.PATHOLOGY_SPECIMEN_COLUMNS
+    appointments: pd.DataFrame  # schema.APPOINTMENT_COLUMNS
+    bookings: pd.DataFrame  # schema.BOOKING_COLUMNS: the six weeks after the window
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The frames by name, in a stable order (lists before cases)."""
@@ -86,7 +106,9 @@ class DemoFrames:
 
 
 def build_frames(seed: int = 1, months: int = 12, end_month: str = DEMO_END_MONTH) -> DemoFrames:
-    """The whole demo: the 12 trusts' theatres, imaging, endoscopy, echo, DM01 and IMD lens.
+    """The whole demo: the 12 trusts' theatres, imaging, endoscopy, echo, DM01 and IMD lens,
+    imaging reporting, histopathology and appointments.
+    Theatre bookings for the six weeks after the window (the 6-4-2 look-ahead) come last.
 
     ``months`` whole calendar months ending with ``end_month``. The same arguments always give
     identical frames.
@@ -109,4 +131,8 @@ def build_frames(seed: int = 1, months: int = 12, end_month: str = DEMO_END_MONT
         echo=echo,
         dm01=dm01,
         dm01_imd=make_dm01_imd(seed, dm01),
+        reporting=make_reporting(seed, window),
+        pathology=make_pathology(seed, window),
+        appointments=make_appointments(seed, window),
+        bookings=make_bookings(seed, theatres, window[-1] + 1),
     )

@@ -1,10 +1,10 @@
-"""Synthetic theatre lists and cases, and the canonical theatre extract they render to.
+"""Synthetic theatre lists and cases.
 
 Owns the specialty reference table (touch times, day-case and emergency shares, OPCS-4 codes),
 cancellation reasons and session times, and the vectorised generator: which sessions each
 theatre runs, cases booked to fill them, then run back to back with each trust's late starts,
 changeovers, parallel induction and cancellations. :func:`theatre_frames` makes them at any
-scale; :func:`theatre_extract` renders lists and cases as SPEC §3's extract. Pure pandas/numpy:
+scale (:mod:`productivity.synth.extracts` renders them as SPEC §3's extract). Pure pandas/numpy:
 it must not import the database, SQLModel or Streamlit, nor the diagnostics generator.
 """
 
@@ -20,10 +20,8 @@ from productivity.synth.columns import (
     NAT,
     ascii_text,
     decimal_digits,
-    format_minutes,
     text_array,
     to_datetimes,
-    to_minutes,
 )
 from productivity.synth.dates import (
     BANK_HOLIDAYS,
@@ -78,14 +76,31 @@ _SPECIALTIES: dict[str, _Specialty] = {
     "Paediatric Cardiac Surgery": _Specialty(240, 0.35, 0.0, 0.05, ("K11.4", "K12.4", "L01.1")),
     "Clinical Oncology": _Specialty(45, 0.4, 0.9, 0.0, ("L91.2", "L91.1", "X85.3")),
 }  # fmt: skip
+# Day-case share of planned (non-emergency) cases by OPCS-4 code prefix, for the procedures on
+# the BADS list (benchmarks/bads.toml): roughly where English trusts are, so that most fall a
+# little short of the BADS targets. Other codes take their specialty's share; each trust then
+# shifts every share by its ``Trust.daycase`` (log-odds), so rates vary by trust and procedure.
+_PROCEDURE_DAYCASE: dict[str, float] = {
+    "T20": 0.72, "J18": 0.55, "F34": 0.62, "M42.1": 0.42, "B28": 0.8, "B27": 0.25,
+    "A65.1": 0.96, "W82": 0.85, "T52.1": 0.82, "N30.3": 0.9, "N08": 0.88, "N09": 0.88,
+    "T19": 0.9, "T24": 0.68, "H51": 0.62, "L85": 0.85, "L87": 0.85, "L88": 0.85, "Q17": 0.9,
+    "Q18": 0.9, "Q35": 0.85, "D15": 0.95,
+}  # fmt: skip
 _SPEC_NAMES = tuple(_SPECIALTIES)
 _SPEC_MEAN = np.array([s.mean for s in _SPECIALTIES.values()])
 _SPEC_SIGMA = np.array([s.sigma for s in _SPECIALTIES.values()])
-_SPEC_DAYCASE = np.array([s.daycase for s in _SPECIALTIES.values()])
 _SPEC_EMERG = np.array([s.emergency for s in _SPECIALTIES.values()])
 _CODES = tuple(c for s in _SPECIALTIES.values() for c in s.codes)
 _CODE_N = np.array([len(s.codes) for s in _SPECIALTIES.values()])
 _CODE_FIRST = np.cumsum(_CODE_N) - _CODE_N
+# Each code's day-case share, in log-odds (its BADS procedure's, else its specialty's).
+_CODE_DAYCASE_LOGIT = np.array([
+    np.log(p / (1 - p)) if 0 < p < 1 else (-np.inf if p <= 0 else np.inf)
+    for p in (
+        _PROCEDURE_DAYCASE.get(code[:5], _PROCEDURE_DAYCASE.get(code[:3], spec.daycase))
+        for spec in _SPECIALTIES.values() for code in spec.codes
+    )
+])  # fmt: skip
 _LONG_MINUTES = 150  # specialties this long mostly run all-day lists
 
 _CANCEL_CLINICAL = ("Patient unfit for surgery", "Procedure no longer required")
@@ -119,7 +134,8 @@ def _cumsum_within(values: np.ndarray, group: np.ndarray, first: np.ndarray) -> 
     """Inclusive cumulative sum restarting at each group (rows sorted by group)."""
     total = np.cumsum(values)
     start = first[group]
-    return total - total[start] + values[start]
+    out: np.ndarray = total - total[start] + values[start]
+    return out
 
 
 def _spec_weights(mix: dict[str, float]) -> np.ndarray:
@@ -282,8 +298,12 @@ def _cases(
     case_list, case_spec = lc[rows], cs[rows]
     u = rng.random(total)
     p_emerg = np.where(is_eve[case_list], 0.9, _SPEC_EMERG[case_spec])
-    p_day = p_emerg + (1 - p_emerg) * _SPEC_DAYCASE[case_spec]
     code = _CODE_FIRST[case_spec] + (rng.random(total) ** 1.5 * _CODE_N[case_spec]).astype(int)
+    # The procedure's day-case share, shifted by the trust's (no extra draw: every other figure
+    # of the demo stays as it was).
+    with np.errstate(over="ignore"):
+        share = 1 / (1 + np.exp(-(_CODE_DAYCASE_LOGIT[code] + trust.daycase)))
+    p_day = p_emerg + (1 - p_emerg) * share
     return {
         "case_list": case_list, "case_specialty": case_spec, "procedure_code": code,
         "priority": np.where(u < p_emerg, 2, np.where(u < p_day, 1, 0)),
@@ -362,18 +382,20 @@ def _theatre_assemble(
 
 
 def make_theatres(
-    seed: int, plan: list[tuple[str, Trust, int]], window: np.ndarray
+    seed: int, plan: list[tuple[str, Trust, int]], window: np.ndarray, *, source: str = "theatre"
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Lists and cases of each planned (trust code, trust, theatres) over the window."""
+    """Lists and cases of each planned (trust code, trust, theatres) over the window.
+
+    ``source`` names the random streams (another name gives other lists on the same pattern,
+    e.g. the future lists of the bookings).
+    """
     days, day_month = window_days(window)
     sites = sorted({s for _, t, _ in plan for s in t.theatres})
     site_index = {s: i for i, s in enumerate(sites)}
     parts = [
         (
             code,
-            _theatre_trust(
-                source_rng(seed, "theatre", code), trust, n, days, day_month, site_index
-            ),
+            _theatre_trust(source_rng(seed, source, code), trust, n, days, day_month, site_index),
         )
         for code, trust, n in plan
         if n > 0
@@ -408,59 +430,3 @@ def theatre_frames(
     """
     window = month_window(months, None, start_month)
     return make_theatres(seed, scale_trusts(seed, n_theatres, trusts, "theatre"), window)
-
-
-def theatre_extract(lists: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
-    """The canonical theatre extract of SPEC §3: one row per case, as a trust would send it.
-
-    A list with no cases becomes one row with empty (missing) case fields. ``planned_start`` and
-    ``planned_end`` are ``HH:MM``, ``session_date`` is ``YYYY-MM-DD``, milestones are
-    ``YYYY-MM-DDTHH:MM`` (missing when absent), and ``cancelled``/``cancel_clinical`` are
-    ``Y``/``N``. Rows follow the lists' order, and each list's cases their order in ``cases``.
-    Vectorised, so it also renders the national-scale frames.
-    """
-    at = pd.Index(lists["list_id"]).get_indexer(cases["list_id"])
-    if (at < 0).any():
-        raise ValueError("cases refer to list_ids that are not in lists")
-    counts = np.bincount(at, minlength=len(lists))
-    rows = np.repeat(np.arange(len(lists)), np.maximum(counts, 1))
-    take = np.full(rows.size, -1)
-    take[counts[rows] > 0] = np.argsort(at, kind="stable")
-    has = take >= 0
-
-    def case_text(column: str) -> pd.api.extensions.ExtensionArray:
-        return pd.array(cases[column], dtype="str").take(take, allow_fill=True)
-
-    def flag(column: str) -> pd.api.extensions.ExtensionArray:
-        yn = np.where(cases[column].to_numpy(dtype=bool), 1, 0)
-        return text_array(("N", "Y"), np.where(has, yn[np.maximum(take, 0)], -1))
-
-    def stamp(column: str) -> pd.api.extensions.ExtensionArray:
-        values = to_minutes(cases[column])[np.maximum(take, 0)]
-        return format_minutes(np.where(has, values, NAT), "datetime")
-
-    list_text = {
-        c: pd.array(lists[c], dtype="str").take(rows)
-        for c in ("trust_code", "site", "theatre", "session")
-    }
-    specialty = pd.Series(case_text("specialty")).fillna(
-        pd.Series(pd.array(lists["specialty"], dtype="str").take(rows))
-    )
-    out = pd.DataFrame(
-        {
-            **list_text,
-            "session_date": format_minutes(to_minutes(lists["session_date"])[rows], "date"),
-            "planned_start": format_minutes(to_minutes(lists["planned_start"])[rows], "time"),
-            "planned_end": format_minutes(to_minutes(lists["planned_end"])[rows], "time"),
-            "specialty": specialty,
-            **{c: case_text(c) for c in ("case_id", "procedure_code", "priority")},
-            **{
-                c: stamp(c)
-                for c in ("anaesthetic_start", "into_theatre", "knife_to_skin", "out_of_theatre")
-            },
-            "cancelled": flag("cancelled"),
-            "cancel_reason": case_text("cancel_reason"),
-            "cancel_clinical": flag("cancel_clinical"),
-        }
-    )
-    return out[list(schema.THEATRE_COLUMNS)]

@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 
 from productivity import schema
 from productivity.synth.dates import source_rng
@@ -37,6 +38,7 @@ class Trust:
     eve: float = 0.0  # chance the emergency theatre runs an evening list on a working day
     unused: float = 0.03
     cancel: float = 0.03
+    daycase: float = 0.0  # shift of every procedure's day-case share, in log-odds
     fill_step: float = 0.0  # planted: added for the last STEP_MONTHS months
     late_step: float = 0.0
     fill_trend: float = 0.0  # planted: per month over the last TREND_MONTHS months
@@ -74,7 +76,7 @@ TRUSTS: dict[str, Trust] = {
         {"REM01": 22, "REM02": 18, "REM03": 8},
         {**{k: v for k, v in _DGH_MIX.items() if k not in ("Gynaecology", "Obstetrics")},
          "Vascular Surgery": 0.07},
-        fill=1.12, late=18, gap=12, parallel=0.1, eve=0.3, unused=0.035,
+        fill=1.12, late=18, gap=12, parallel=0.1, eve=0.3, unused=0.035, daycase=0.2,
         site_mix={"REM03": _DAY_SURGERY_MIX},
         scanners={"REM01": (3, 2, 4), "REM02": (2, 3, 4), "REM03": (1, 1, 2)},
         scan_rate=(1.0, 0.92, 0.97), ed_sites=("REM01", "REM02"),
@@ -84,6 +86,7 @@ TRUSTS: dict[str, Trust] = {
     "RBN": Trust(
         {"RBN01": 12, "RBN02": 5, "RBN03": 3, "RBN04": 5}, {**_DGH_MIX, "Plastic Surgery": 0.14},
         fill=1.107, late=5, gap=5, parallel=0.3, eve=0.3, unused=0.02, cancel=0.008,
+        daycase=0.8,
         site_mix={"RBN03": {"Gynaecology": 0.35, "Obstetrics": 0.3, "General Surgery": 0.35},
                   "RBN04": {"Ophthalmology": 0.35, "Plastic Surgery": 0.25,
                             "Trauma & Orthopaedics": 0.2, "Breast Surgery": 0.2}},
@@ -94,7 +97,7 @@ TRUSTS: dict[str, Trust] = {
         dm01_weight=0.15, within_6=0.93, imd=(0.36, 0.19, 0.17, 0.15, 0.13), imd_gradient=1.0),
     "RBL": Trust(
         {"RBL01": 14, "RBL02": 6}, _DGH_MIX, fill=1.1, late=28, gap=15, parallel=0.03, eve=0.25,
-        site_mix={"RBL02": _ORTHO_MIX}, fill_step=0.07, late_step=-16,
+        site_mix={"RBL02": _ORTHO_MIX}, fill_step=0.07, late_step=-16, daycase=-0.5,
         scanners={"RBL01": (2, 2, 4), "RBL02": (1, 0, 2)}, scan_rate=(0.9, 0.9, 0.93),
         ed_sites=("RBL01",),
         endoscopy={"RBL01": 3, "RBL02": 1}, echo={"RBL01": 30, "RBL02": 8}, echo_minutes=48,
@@ -102,6 +105,7 @@ TRUSTS: dict[str, Trust] = {
     "RWW": Trust(
         {"RWW01": 12, "RWW02": 4}, _DGH_MIX, fill=1.03, late=20, gap=10, parallel=0.12, eve=0.25,
         site_mix={"RWW02": _ORTHO_MIX}, fill_trend=-0.011, late_trend=1.2,
+        daycase=-0.2,
         scanners={"RWW01": (2, 2, 3), "RWW02": (1, 0, 2)}, scan_rate=(1.08, 0.84, 1.0),
         ed_sites=("RWW01",),
         endoscopy={"RWW01": 3, "RWW02": 1}, endo_use=0.84, echo={"RWW01": 28, "RWW02": 8},
@@ -109,18 +113,20 @@ TRUSTS: dict[str, Trust] = {
     "RJR": Trust(
         {"RJR01": 16}, {**_DGH_MIX, "Vascular Surgery": 0.07},
         fill=1.094, late=7, gap=6, parallel=0.22, eve=0.25, unused=0.02, cancel=0.01,
+        daycase=-0.7,
         scanners={"RJR01": (2, 2, 5)}, scan_rate=(1.05, 1.1, 0.95), ed_sites=("RJR01",),
         endoscopy={"RJR01": 3}, endo_use=0.92, echo={"RJR01": 32}, echo_minutes=46,
         dm01_weight=0.09, within_6=0.9, imd=(0.12, 0.18, 0.22, 0.24, 0.24)),
     "RJN": Trust(
         {"RJN01": 10}, _DGH_MIX,
         fill=1.11, late=10, gap=8, parallel=0.15, eve=0.2, unused=0.025, cancel=0.012,
+        daycase=0.35,
         scanners={"RJN01": (2, 2, 4)}, scan_rate=(0.88, 1.0, 1.1), ed_sites=("RJN01",),
         endoscopy={"RJN01": 2}, endo_use=0.96, echo={"RJN01": 20}, echo_minutes=41,
         dm01_weight=0.06, within_6=0.97, imd=(0.06, 0.12, 0.2, 0.27, 0.35)),
     "RBT": Trust(
         {"RBT01": 12, "RBT02": 2}, _DGH_MIX, fill=1.12, late=15, gap=14, parallel=0.05, eve=0.2,
-        site_mix={"RBT02": _DAY_SURGERY_MIX},
+        site_mix={"RBT02": _DAY_SURGERY_MIX}, daycase=0.5,
         scanners={"RBT01": (2, 2, 4), "RBT02": (1, 0, 1)}, scan_rate=(0.95, 0.86, 0.98),
         ed_sites=("RBT01",), mri_step=4.0,
         endoscopy={"RBT01": 3}, endo_use=0.82, echo={"RBT01": 26}, echo_minutes=55,
@@ -130,7 +136,7 @@ TRUSTS: dict[str, Trust] = {
         {"Paediatric Surgery": 0.3, "Paediatric Urology": 0.12, "Paediatric ENT": 0.15,
          "Paediatric Orthopaedics": 0.15, "Plastic Surgery": 0.1, "Neurosurgery": 0.08,
          "Paediatric Cardiac Surgery": 0.1},
-        fill=1.1, late=26, gap=16, parallel=0.05, unused=0.045,
+        fill=1.1, late=26, gap=16, parallel=0.05, unused=0.045, daycase=0.3,
         scanners={"RBS01": (1, 2, 2)}, scan_rate=(0.8, 0.75, 0.9), ed_sites=("RBS01",),
         dm01_weight=0.06, within_6=0.85,
         tests=("MRI", "CT", "NON_OBSTETRIC_ULTRASOUND", "AUDIOLOGY_ASSESSMENTS",
@@ -161,10 +167,10 @@ TRUSTS: dict[str, Trust] = {
 # fmt: on
 
 
-def _alloc(total: int, weights: np.ndarray) -> np.ndarray:
+def _alloc(total: int, weights: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
     """Split ``total`` into integers proportional to ``weights`` (largest remainder), each >= 1."""
     raw = weights / weights.sum() * (total - weights.size)
-    counts = np.floor(raw).astype(np.int64)
+    counts: npt.NDArray[np.int64] = np.floor(raw).astype(np.int64)
     short = total - weights.size - counts.sum()
     counts[np.argsort(counts - raw, kind="stable")[:short]] += 1
     return counts + 1

@@ -21,15 +21,19 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from productivity.benchmarks import Benchmarks, load_benchmarks
-from productivity.store import marts, reports
+from productivity.modalities import KEYS as MODALITY_KEYS
+from productivity.store import facts, marts, readers, reports
 from productivity.store.db import get_engine, init_db
 from productivity.ui import auth
+from productivity.ui.widgets import plain
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/Overview.py", "Overview", ":material/dashboard:"),
     ("pages/Theatres.py", "Theatres", ":material/surgical:"),
+    ("pages/Look_ahead.py", "Look-ahead", ":material/event_upcoming:"),
     ("pages/Diagnostics.py", "Diagnostics", ":material/radiology:"),
+    ("pages/Reporting.py", "Reporting and pathology", ":material/assignment_turned_in:"),
     ("pages/Mutual_aid.py", "Mutual aid", ":material/swap_horiz:"),
     ("pages/Inequalities.py", "Health inequalities", ":material/diversity_3:"),
     ("pages/Data.py", "Data", ":material/upload_file:"),
@@ -78,7 +82,7 @@ def engine() -> Engine:
     from productivity.synth import demo
 
     store = init_db(get_engine())
-    if demo.store_is_empty(store):
+    if facts.store_is_empty(store):
         with st.spinner("The store is empty: generating the synthetic demo data (about a minute)…"):
             demo.build_demo(engine=store)
     elif not marts.marts_current(store):
@@ -93,24 +97,26 @@ def benchmarks() -> Benchmarks:
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def store_facts() -> dict[str, object]:
+def store_facts() -> facts.StoreFacts:
     """Trusts, months, specialties and whether the data is synthetic (for the filters)."""
-    from productivity.synth import demo
-
-    return demo.store_facts(engine())
+    return facts.store_facts(engine())
 
 
 def frame(title: str, *, filters: tuple[str, ...] = ("trust", "period")) -> View:
     """Draw the common frame and return the filters. Call it first on every page."""
     _navigation_when_run_directly(title)
     st.set_page_config(page_title=f"{title} · Productivity monitor", page_icon="🏥", layout="wide")
-    user = auth.current_user()
+    try:
+        user = auth.current_user()
+    except auth.AuthConfigError as error:  # fail closed: no data, no local mode
+        auth.config_error_screen(error)
+        st.stop()
     if user.must_sign_in:
         auth.sign_in_screen()
         st.stop()
-    facts = store_facts()
+    held = store_facts()
     st.title(title)
-    if facts["synthetic"]:
+    if held.synthetic:
         st.warning(
             "**Synthetic demo data.** Every figure on this page comes from generated data, "
             "not from any trust's records. Import real data on the Data page.",
@@ -121,17 +127,15 @@ def frame(title: str, *, filters: tuple[str, ...] = ("trust", "period")) -> View
             ":material/lock_open: Local single-user mode: sign-in is not configured, so anyone "
             "who can open this app can view and import data."
         )
-    months: tuple[str, ...] = tuple(facts["months"])  # type: ignore[arg-type]
+    months = held.months
     with st.sidebar:
         st.header("Filters")
         trust = None
         if "trust" in filters:
-            trust_codes: list[str] = list(facts["trusts"])  # type: ignore[arg-type]
-            names: dict[str, str] = dict(facts["trust_names"])  # type: ignore[arg-type]
             # Plain ODS codes as options, so that ?trust=RBL works in a shared URL.
-            choice = st.selectbox("Trust", [ALL, *trust_codes], key="trust", bind="query-params")
+            choice = st.selectbox("Trust", [ALL, *held.trusts], key="trust", bind="query-params")
             if choice != ALL:
-                st.caption(names.get(choice, choice))
+                st.caption(plain(held.trust_names.get(choice, choice)))
             trust = None if choice == ALL else choice
         period = marts.Period()
         if "period" in filters and months:
@@ -143,26 +147,40 @@ def frame(title: str, *, filters: tuple[str, ...] = ("trust", "period")) -> View
             period = marts.Period(start, end)
         specialty = None
         if "specialty" in filters:
-            specialties: list[str] = list(facts["specialties"])  # type: ignore[arg-type]
+            # Only the specialties the chosen trust (and site, on a page that picks one) has.
+            specialties = theatre_specialties(trust, _chosen_site() if trust else None)
             chosen = st.selectbox(
-                "Specialty", ["All specialties", *specialties], key="specialty", bind="query-params"
-            )
-            specialty = None if chosen == "All specialties" else chosen
-        modality = "CT"
-        if "modality" in filters:
-            modality = st.selectbox(
-                "Modality",
-                ["CT", "MRI", "NOUS", "Endoscopy", "Echo"],
-                key="modality",
+                "Specialty",
+                ["All specialties", *specialties],
+                key="specialty",
                 bind="query-params",
             )
-        st.caption(f"Data built {facts['built_at']}")
+            specialty = None if chosen == "All specialties" else chosen
+        modality = MODALITY_KEYS[0]
+        if "modality" in filters:
+            modality = st.selectbox("Modality", MODALITY_KEYS, key="modality", bind="query-params")
+        st.caption(f"Data built {held.built_at}")
         if user.authenticated:
             st.caption(
                 f":material/person: Signed in as {user.name} ({user.role.replace('_', ' ')})"
             )
             st.button("Sign out", on_click=st.logout, icon=":material/logout:", key="sign_out")
-    return View(trust, period, specialty, modality, months, bool(facts["synthetic"]))
+    return View(trust, period, specialty, modality, months, held.synthetic)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def theatre_specialties(trust: str | None, site: str | None) -> list[str]:
+    return readers.theatre_specialties(engine(), trust, site)
+
+
+def _chosen_site() -> str | None:
+    """The site a page's drill-down has chosen (its widget, else the URL), or None for all.
+
+    The site picker is drawn after the frame, so its value is read from the session (it
+    already holds a new choice when the page reruns) or, on a first visit, from the URL.
+    """
+    chosen = st.session_state.get("site", st.query_params.get("site"))
+    return None if not chosen or str(chosen).startswith("All ") else str(chosen)
 
 
 def run() -> None:

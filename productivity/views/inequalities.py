@@ -1,15 +1,18 @@
-"""What the Health inequalities page shows: ``dm01_imd`` rows read from the store and shaped.
+"""What the Health inequalities page shows: ``dm01_imd`` rows from the store, shaped.
 
-Example::
+>>> from productivity.benchmarks import load_benchmarks
+>>> quintiles = pd.DataFrame({"quintile": ["Q1 most deprived"], "total_waiting": [200],
+...     "waiting_6_plus": [20], "waiting_13_plus": [2], "within_6_weeks": [0.9]})
+>>> quintile_table(quintiles, load_benchmarks(override=None)).columns.tolist()
+['Quintile', 'Waiting', 'Waiting 6+ weeks', 'Within 6 weeks (≥95%)', '13+ weeks']
 
-    view = inequalities_view(engine, Period("2026-01", "2026-10"), "MRI", "REM")
-    view.forest        # every trust's Q1:Q5 ratio with its 95% interval, at the latest month
-    view.spc           # the chosen trust's monthly ratio as an spc.SPCResult (None: too few)
-
-It reads the waiting lists split by IMD quintile (``models.DM01Deprivation``; the 14 waiting-time
-bands too, where the store's table has them), puts them through :mod:`productivity.metrics
-.deprivation` and :func:`productivity.stats.spc.xmr`, and turns the results into readable tables and
-Altair charts. Every number comes from the metric functions; no Streamlit import.
+It takes the waiting lists split by IMD quintile (:func:`productivity.store.readers.dm01_by_imd`;
+the 14 waiting-time bands too, where the store's table has them), puts them through
+:mod:`productivity.metrics.deprivation` and :func:`productivity.stats.spc.xmr`, and turns the
+results into readable tables: :func:`inequalities_view` gives every trust's Q1:Q5 ratio with its
+95% interval at the latest month (``forest``) and the chosen trust's monthly ratio as an SPC
+chart (``spc``). Every number comes from the metric functions; headings, formats and ✓/✗ from
+the column catalogue. No Streamlit import.
 """
 
 from __future__ import annotations
@@ -17,9 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-import sqlalchemy as sa
 from sqlalchemy import Engine
 
+from productivity.benchmarks import Benchmarks
 from productivity.charts import (
     ASSURANCE_TEXT,
     EVIDENCE_TEXT,
@@ -27,53 +30,15 @@ from productivity.charts import (
     VARIATION_TEXT,
     ratio_text,
 )
+from productivity.columns import COLUMNS, format_value, marked
 from productivity.metrics import deprivation as dep, waits
 from productivity.schema import DM01_BANDS
 from productivity.stats import spc
-from productivity.store import marts, models
-from productivity.views.diagnostics import mark, trust_label
+from productivity.store import marts, readers
+from productivity.views.diagnostics import trust_label
 
-IMD_COLUMNS: tuple[str, ...] = (
-    "period", "provider_code", "test_code", "imd_quintile", "total_waiting", "waiting_6_plus",
-    "waiting_13_plus",
-)  # fmt: skip
 SYSTEM = "System"
 MIN_SPC_MONTHS = 2  # one moving range at least; fewer than spc.MIN_POINTS are trial limits
-
-
-def stored_bands(engine: Engine) -> tuple[str, ...]:
-    """The waiting-time band columns the store's ``dm01_imd`` table has (none, or all 14)."""
-    present = {
-        c["name"] for c in sa.inspect(engine).get_columns(models.DM01Deprivation.__tablename__)
-    }
-    return DM01_BANDS if set(DM01_BANDS) <= present else ()
-
-
-def read_imd(
-    engine: Engine, period: marts.Period | None = None, test: str | None = None
-) -> pd.DataFrame:
-    """``dm01_imd`` rows in the period (and of one test), with ``period`` as a date and ``month``.
-
-    The 14 band columns come too when the table has them (NaN where a row was loaded without).
-    """
-    table = models.DM01Deprivation.__table__
-    columns = [table.c[c] for c in IMD_COLUMNS]
-    columns += [
-        table.c[b] if b in table.c else sa.column(b, sa.Integer) for b in stored_bands(engine)
-    ]
-    query = sa.select(*columns).select_from(table)
-    period = period or marts.Period()
-    if period.start:
-        query = query.where(table.c.period >= pd.Period(period.start, "M").start_time.date())
-    if period.end:
-        query = query.where(table.c.period <= pd.Period(period.end, "M").end_time.date())
-    if test:
-        query = query.where(table.c.test_code == test)
-    with engine.connect() as conn:
-        rows = pd.read_sql_query(query, conn)
-    rows["period"] = pd.to_datetime(rows["period"])
-    rows["month"] = rows["period"].dt.strftime("%Y-%m")
-    return rows
 
 
 def has_bands(rows: pd.DataFrame) -> bool:
@@ -81,7 +46,7 @@ def has_bands(rows: pd.DataFrame) -> bool:
     return (
         bool(len(rows))
         and all(b in rows for b in DM01_BANDS)
-        and rows[list(DM01_BANDS)].notna().all().all()
+        and bool(rows[list(DM01_BANDS)].notna().all().all())
     )
 
 
@@ -103,7 +68,7 @@ def inequalities_view(
     engine: Engine, period: marts.Period, test: str, trust: str | None
 ) -> InequalitiesView:
     """The deprivation lens on one DM01 test, for a trust (or the whole system when None)."""
-    return view_from_rows(read_imd(engine, period, test), test, trust)
+    return view_from_rows(readers.dm01_by_imd(engine, period, test), test, trust)
 
 
 def view_from_rows(rows: pd.DataFrame, test: str, trust: str | None) -> InequalitiesView:
@@ -151,24 +116,18 @@ def view_from_rows(rows: pd.DataFrame, test: str, trust: str | None) -> Inequali
 # Tables (text cues beside every colour)
 
 
-def _fmt(value: float, fmt: str) -> str:
-    return "–" if pd.isna(value) else f"{value:{fmt}}"
-
-
-def quintile_table(quintiles: pd.DataFrame, target: float) -> pd.DataFrame:
-    """Per quintile: waiting, 6+ and 13+ weeks, and % within 6 weeks with ✓/✗ against ``target``."""
-    within = quintiles["within_6_weeks"]
-    return pd.DataFrame(
-        {
-            "Quintile": quintiles["quintile"],
-            "Waiting": quintiles["total_waiting"].map("{:,.0f}".format),
-            "6+ weeks": quintiles["waiting_6_plus"].map("{:,.0f}".format),
-            f"<6 weeks (≥{target:.0%})": [
-                mark(v, m, ".1%") for v, m in zip(within, within >= target, strict=True)
-            ],
-            "13+ weeks": quintiles["waiting_13_plus"].map("{:,.0f}".format),
-        }
-    )
+def quintile_table(quintiles: pd.DataFrame, benchmarks: Benchmarks) -> pd.DataFrame:
+    """Per quintile: waiting, 6+ and 13+ weeks, and % within 6 weeks with ✓/✗ against the
+    interim ambition."""
+    out = pd.DataFrame({"Quintile": quintiles["quintile"]})
+    for key in ("total_waiting", "waiting_6_plus", "within_6_weeks", "waiting_13_plus"):
+        column = COLUMNS[key]
+        if key == "within_6_weeks":
+            judged = column.judged_by(benchmarks)
+            out[column.heading_against(benchmarks)] = marked(quintiles[key], column.fmt, judged)
+        else:
+            out[column.short] = quintiles[key].map(column.format)
+    return out
 
 
 def band_table(bands: pd.DataFrame) -> pd.DataFrame:
@@ -176,7 +135,7 @@ def band_table(bands: pd.DataFrame) -> pd.DataFrame:
     wide = bands.pivot(index="band_label", columns="quintile", values="share")
     wide = wide.reindex(index=list(waits.BAND_LABELS.values()))
     return (
-        wide.map(lambda v: _fmt(v, ".1%"))
+        wide.map(lambda v: format_value(v, ".1%"))
         .reset_index()
         .rename(columns={"band_label": "Weeks waiting"})
         .rename_axis(columns=None)
@@ -187,12 +146,8 @@ def forest_table(forest: pd.DataFrame) -> pd.DataFrame:
     """Per trust: each quintile's 6+ week share, the ratio with its 95% CI, the gap and evidence."""
 
     def share(side: str) -> pd.Series:
-        return forest.apply(
-            lambda r: (
-                f"{_fmt(r[f'share_6_plus_{side}'], '.1%')} of {r[f'total_waiting_{side}']:,.0f}"
-            ),
-            axis=1,
-        )
+        share, total = forest[f"share_6_plus_{side}"], forest[f"total_waiting_{side}"]
+        return share.map(lambda v: format_value(v, ".1%")) + " of " + total.map("{:,.0f}".format)
 
     return pd.DataFrame(
         {
@@ -201,7 +156,7 @@ def forest_table(forest: pd.DataFrame) -> pd.DataFrame:
             "Evidence": forest["evidence"].map(EVIDENCE_TEXT),
             "Q1 waiting 6+ weeks": share("most"),
             "Q5 waiting 6+ weeks": share("least"),
-            "Gap (points)": (forest["gap"] * 100).map(lambda v: _fmt(v, "+.1f")),
+            "Gap (points)": (forest["gap"] * 100).map(lambda v: format_value(v, "+.1f")),
         }
     )
 
@@ -211,10 +166,10 @@ def spc_table(result: spc.SPCResult) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Month": points["date"].dt.strftime("%Y-%m"),
-            "Ratio": points["value"].map(lambda v: _fmt(v, ".2f")),
-            "Mean": points["mean"].map(lambda v: _fmt(v, ".2f")),
-            "Lower limit": points["lower_limit"].map(lambda v: _fmt(v, ".2f")),
-            "Upper limit": points["upper_limit"].map(lambda v: _fmt(v, ".2f")),
+            "Ratio": points["value"].map(lambda v: format_value(v, ".2f")),
+            "Mean": points["mean"].map(lambda v: format_value(v, ".2f")),
+            "Lower limit": points["lower_limit"].map(lambda v: format_value(v, ".2f")),
+            "Upper limit": points["upper_limit"].map(lambda v: format_value(v, ".2f")),
             "Point": points["point_type"].str.replace("_", " "),
             "Rule": points["rule"].str.replace("_", " "),
         }
@@ -230,7 +185,3 @@ def spc_caption(result: spc.SPCResult) -> str:
         "gap); 'consistently failing' means every month's limits sit above it."
         + (f" Fewer than {spc.MIN_POINTS} months: trial limits." if few else "")
     )
-
-
-# --------------------------------------------------------------------------------------------
-# Charts (Altair, the NHS theme of ``charts``; they draw results and compute nothing)

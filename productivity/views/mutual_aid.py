@@ -1,10 +1,10 @@
 """The mutual-aid matcher's inputs, read from the store, and the plan for one DM01 test.
 
-Example::
+>>> list(TESTS)[:3], TESTS["GASTROSCOPY"]
+(['CT', 'MRI', 'NON_OBSTETRIC_ULTRASOUND'], 'Endoscopy')
 
-    plan = propose(engine, "MRI", Period("2026-01", "2026-06"), benchmarks, max_distance_km=40)
-
-Per trust, for the chosen test: the DM01 waiting list and the number waiting 6+ weeks at the
+:func:`propose` (``propose(engine, "MRI", period, benchmarks, max_distance_km=40)``) gives the
+plan. Per trust, for the chosen test: the DM01 waiting list and the number waiting 6+ weeks at the
 latest month of the period, the weekly activity (:func:`productivity.metrics.waits.weekly_activity`)
 and the spare capacity a week at benchmark productivity over the last whole weeks of the period:
 
@@ -15,32 +15,26 @@ and the spare capacity a week at benchmark productivity over the last whole week
   test's DM01 activity at the trust, then turned into procedures at the point table;
 - echocardiography: the tests the scheduled minutes would hold at the benchmark slot length.
 
-Distances come from the site coordinates in the store (``data/sites.csv`` when it has none).
-Metric arithmetic stays in ``metrics/`` and the matcher in :mod:`productivity.planning.mutual_aid`.
+Which modality serves a test is the registry's (:mod:`productivity.modalities`). Distances come
+from the site coordinates in the store (``data/sites.csv`` when it has none). Metric arithmetic
+stays in ``metrics/`` and the matcher in :mod:`productivity.planning.mutual_aid`.
 """
 
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from productivity.benchmarks import Benchmarks
-from productivity.metrics import diagnostics, waits
+from productivity.metrics import waits
+from productivity.modalities import BY_TEST, for_test
 from productivity.planning import mutual_aid
 from productivity.schema import DM01_TESTS
-from productivity.store import marts, models, reference, reports
+from productivity.store import marts, readers, reports
+from productivity.views.diagnostics import whole_weeks
 
-# DM01 test -> where its capacity comes from (a modality of mart_imaging, or the mart's name).
-TESTS: dict[str, str] = {
-    "CT": "CT",
-    "MRI": "MRI",
-    "NON_OBSTETRIC_ULTRASOUND": "NOUS",
-    "COLONOSCOPY": "Endoscopy",
-    "GASTROSCOPY": "Endoscopy",
-    "FLEXI_SIGMOIDOSCOPY": "Endoscopy",
-    "ECHOCARDIOGRAPHY": "Echo",
-}
-ENDOSCOPY_TESTS: tuple[str, ...] = tuple(t for t, source in TESTS.items() if source == "Endoscopy")
+# DM01 test -> the modality whose capacity serves it (the page's options, in this order).
+TESTS: dict[str, str] = {test: serving.key for test, serving in BY_TEST.items()}
 # The per-trust CSV: raw column names, so the export's small-number suppression recognises counts.
 TRUST_EXPORT_COLUMNS: tuple[str, ...] = (
     "trust_code", "role", "total_waiting", "waiting_6_plus_before", "waiting_6_plus_after",
@@ -48,7 +42,6 @@ TRUST_EXPORT_COLUMNS: tuple[str, ...] = (
     "sends_per_week", "receives_per_week", "reason",
 )  # fmt: skip
 RECENT_WEEKS = 4  # spare capacity is the mean over this many whole weeks at the period's end
-DAYS_PER_WEEK = 7
 
 
 def trust_inputs(
@@ -90,28 +83,20 @@ def spare_capacity(
     recent_weeks: int = RECENT_WEEKS,
 ) -> pd.DataFrame:
     """``trust_code`` and ``spare_per_week``: tests a week at benchmark beyond those done."""
-    source = TESTS[test]
-    mart = {"Endoscopy": marts.ENDOSCOPY, "Echo": marts.ECHO}.get(source, marts.IMAGING)
-    extra = {"modality": source} if mart == marts.IMAGING else None
-    rows = marts.read_mart(engine, mart, period, extra=extra)
+    serving = for_test(test)
+    rows = readers.modality_rows(engine, serving, period)
     weeks = last_whole_weeks(rows, recent_weeks)
     rows = rows[rows["week"].isin(weeks)] if len(rows) else rows
     if rows.empty:
         return pd.DataFrame(columns=["trust_code", "spare_per_week"])
-    if mart == marts.IMAGING:
-        rates = benchmarks.scan_rates()
-        spare = diagnostics.scans_per_hour(rows, ["trust_code"], benchmark_rates=rates)
-        spare["spare"] = spare["additional_scans"]
-    elif mart == marts.ECHO:
-        minutes = benchmarks.value("echo_minutes_per_test")
-        spare = diagnostics.echo_minutes_per_test(rows, ["trust_code"], benchmark_minutes=minutes)
-        spare["spare"] = spare["additional_tests"]
+    spare = serving.summarise(rows, ["trust_code"], benchmarks)
+    if len(serving.dm01_tests) == 1:
+        spare["spare"] = spare[serving.additional]
     else:
-        target = benchmarks.value("endoscopy_list_utilisation")
-        spare = diagnostics.endoscopy_utilisation(rows, ["trust_code"], target=target)
+        # Endoscopy lists serve several tests: their unused points are shared between them.
         points = benchmarks.endoscopy_points()
         share = endoscopy_point_share(latest_dm01, test, points)
-        test_share = spare["trust_code"].map(share).fillna(1 / len(ENDOSCOPY_TESTS))
+        test_share = spare["trust_code"].map(share).fillna(1 / len(serving.dm01_tests))
         spare["spare"] = spare["additional_points"] * test_share / points[test]
     spare["spare_per_week"] = spare["spare"].fillna(0.0) / len(weeks)
     return spare[["trust_code", "spare_per_week"]]
@@ -125,12 +110,13 @@ def endoscopy_point_share(
     Unused list points serve colonoscopy, gastroscopy and flexi sigmoidoscopy alike; sharing
     them by each test's points of activity keeps the three tests' capacities from overlapping.
     """
-    rows = latest_dm01[latest_dm01["test_code"].isin(ENDOSCOPY_TESTS)]
+    shared = for_test(test).dm01_tests
+    rows = latest_dm01[latest_dm01["test_code"].isin(shared)]
     activity = waits.dm01_waits(rows, ["provider_code", "test_code"])
     activity["points"] = activity["weekly_activity"] * activity["test_code"].map(points)
     by_trust = activity.pivot_table(
         index="provider_code", columns="test_code", values="points", aggfunc="sum", fill_value=0
-    ).reindex(columns=list(ENDOSCOPY_TESTS), fill_value=0)
+    ).reindex(columns=list(shared), fill_value=0)
     total = by_trust.sum(axis=1)
     return (by_trust[test] / total.where(total > 0)).dropna()
 
@@ -143,25 +129,15 @@ def last_whole_weeks(rows: pd.DataFrame, count: int) -> list[str]:
     """
     if rows.empty:
         return []
-    start = pd.Timestamp(f"{rows['month'].min()}-01")
-    end = pd.Period(rows["month"].max(), "M").end_time.normalize()
     weeks = sorted(rows["week"].unique())
-    monday = pd.to_datetime(pd.Series(weeks))
-    whole = (monday >= start) & (monday + pd.Timedelta(days=DAYS_PER_WEEK - 1) <= end)
+    whole = whole_weeks(pd.Series(weeks), rows["month"])
     chosen = [w for w, ok in zip(weeks, whole, strict=True) if ok] or weeks
     return chosen[-count:]
 
 
 def distances(engine: Engine) -> pd.DataFrame:
     """Km between the trusts' nearest sites, from the store's sites (or ``data/sites.csv``)."""
-    table = models.Site.__table__
-    with engine.connect() as conn:
-        sites = pd.read_sql_query(
-            select(table.c.trust_code, table.c.latitude, table.c.longitude), conn
-        )
-    if sites.dropna().empty:
-        sites = reference.read_sites()
-    return mutual_aid.trust_distances(sites)
+    return mutual_aid.trust_distances(readers.site_locations(engine))
 
 
 def propose(

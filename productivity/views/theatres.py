@@ -1,17 +1,17 @@
-"""The Theatres page's readers and shaping: one unit's tidy frames, read from the marts.
+"""What the Theatres page shows: one unit's tidy frames, shaped from the marts' list rows.
 
-Example::
-
-    unit = Unit(trust="RBL", site="RBL01")
-    view = unit_view(engine, unit, Period("2026-01", "2026-06"), target=0.85)
-    view.weekly, view.waterfall, view.bands, view.heatmap
+>>> unit = Unit(trust="RBL", site="RBL01", specialty="ENT")
+>>> unit.key, unit.label, unit.filters
+('site:RBL/RBL01|specialty:ENT', 'RBL › RBL01 · ENT', {'trust_code': 'RBL', 'site': 'RBL01', \
+'specialty': 'ENT'})
 
 A *unit* is what a Theatre Academy graduate chose on the page: a trust, optionally a site and a
-theatre within it, and optionally a specialty (all trusts when no trust is chosen). Readers filter
-the marts in SQL by period and unit (through :func:`productivity.store.marts.read_mart`); shaping
-functions take those list-level rows and return small frames for ``charts``. Every aggregate is a
-ratio of sums through :mod:`productivity.metrics.theatre`; the lost-time steps come from
-:mod:`productivity.metrics.lost_time`. No Streamlit import: pages wrap these in ``st.cache_data``.
+theatre within it, and optionally a specialty (all trusts when no trust is chosen). The rows come
+from :mod:`productivity.store.readers`, filtered in SQL by period and unit; the functions here
+take those list-level rows and return small frames for ``charts``. Every aggregate is a ratio of
+sums through :mod:`productivity.metrics.theatre`; the lost-time steps come from
+:mod:`productivity.metrics.lost_time`; ✓/✗ come from :mod:`productivity.columns`. No Streamlit
+import: pages wrap these in ``st.cache_data``.
 """
 
 from __future__ import annotations
@@ -20,13 +20,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine
 
 from productivity import charts
-from productivity.benchmarks import Benchmark
+from productivity.benchmarks import Benchmark, Benchmarks
+from productivity.columns import COLUMNS, MEETS, MISSES, MISSING, mark
 from productivity.metrics import lost_time, theatre
 from productivity.stats import spc
-from productivity.store import marts, models
+from productivity.store import marts, readers
 
 UTILISATION_METRIC = "theatre_capped_utilisation"  # benchmark key, and the rebase table's metric
 GRAINS = {"week": "Weekly", "month": "Monthly"}
@@ -117,6 +118,11 @@ class Unit:
         chosen = dict(zip(("site", "theatre"), self.path[1:], strict=False))
         return chosen | ({"specialty": self.specialty} if self.specialty else {})
 
+    @property
+    def filters(self) -> dict[str, str]:
+        """Every exact-match filter of the unit's lists, the trust's included."""
+        return ({"trust_code": self.trust} if self.trust else {}) | self.extra
+
 
 @dataclass(frozen=True)
 class UnitView:
@@ -134,95 +140,45 @@ class UnitView:
         return self.summary.empty
 
 
-def headline(summary: pd.DataFrame, target: float) -> list[tuple[str, str, str]]:
-    """The unit's tiles: (label, value text, help), each utilisation marked ✓/✗ against target."""
+def headline(summary: pd.DataFrame, benchmarks: Benchmarks) -> list[tuple[str, str, str]]:
+    """The unit's tiles: (label, value text, help), each utilisation marked ✓/✗ against its
+    benchmark."""
     row = summary.iloc[0]
+    capped = COLUMNS["capped_utilisation"].judged_by(benchmarks)
 
     def shown(column: str, fmt: str) -> str:
         value = row.get(column)
         return "–" if value is None or pd.isna(value) else format(value, fmt)
 
     def against(column: str) -> str:
-        value = row[column]
-        return "–" if pd.isna(value) else f"{'✓' if value >= target else '✗'} {value:.1%}"
+        target = COLUMNS[column].judged_by(benchmarks)
+        return mark(row[column], target.meets(row[column]), COLUMNS[column].fmt, target.value)
 
     return [
         ("Capped utilisation", against("capped_utilisation"),
-         f"Σ capped touch ÷ Σ planned minutes; ✓ at or above the {target:.0%} benchmark."),
+         f"Σ capped touch ÷ Σ planned minutes; ✓ at or above the {capped.value:.0%} benchmark."),
         ("Uncapped utilisation", against("uncapped_utilisation"),
          "Σ touch time, overruns included, ÷ Σ planned minutes."),
         ("Median changeover gap", f"{shown('median_gap_minutes', '.0f')} min",
          "Median of every gap between one case's end and the next case's anaesthetic start."),
         ("Additional cases (realisable)", shown("realisable_additional_cases", ",.0f"),
-         f"Whole cases that fit inside a list at {target:.0%} capped utilisation, this period."),
+         f"Whole cases that fit inside a list at {capped.value:.0%} capped utilisation, this "
+         "period."),
     ]  # fmt: skip
 
 
 def unit_options(engine: Engine, trust: str) -> pd.DataFrame:
     """The sites (with names) and theatres of a trust's lists: ``site, site_name, theatre``."""
-    query = text(
-        f'SELECT DISTINCT site, theatre FROM "{marts.THEATRE_LIST}" WHERE trust_code = :trust'
-    )
-    with engine.connect() as conn:
-        found = pd.read_sql_query(query, conn, params={"trust": trust})
-        names = pd.read_sql_query(
-            text(f"SELECT site, site_name FROM {models.Site.__tablename__}"), conn
-        )
-    found = found.merge(names, on="site", how="left")
-    found["site_name"] = found["site_name"].fillna(found["site"])
+    found = readers.trust_sites_and_theatres(engine, trust)
     # "Theatre 2" before "Theatre 10": sort on the name with its numbers zero-padded
     natural = found["theatre"].str.replace(r"\d+", lambda m: m.group().zfill(6), regex=True)
     order = found.assign(_natural=natural).sort_values(["site", "_natural"]).index
     return found.loc[order, ["site", "site_name", "theatre"]].reset_index(drop=True)
 
 
-def _where(unit: Unit, period: marts.Period) -> tuple[str, dict[str, str]]:
-    """The SQL filter of a unit and period over a theatre mart (every value a parameter)."""
-    clause, params = period.where()
-    filters = {"trust_code": unit.trust, **unit.extra}
-    for i, (column, value) in enumerate((c, v) for c, v in filters.items() if v):
-        clause += f" AND {column} = :unit_{i}"
-        params[f"unit_{i}"] = value
-    return clause, params
-
-
-def read_lists(
-    engine: Engine, unit: Unit, period: marts.Period, columns: Sequence[str] | None = None
-) -> pd.DataFrame:
-    """The unit's list-level mart rows in the period (filtered in SQL), all or some columns.
-
-    Naming the columns keeps a system-wide read small: the mart's text columns cost most.
-    """
-    if columns is None:
-        return marts.read_mart(engine, marts.THEATRE_LIST, period, unit.trusts, unit.extra)
-    clause, params = _where(unit, period)
-    present = {c["name"] for c in inspect(engine).get_columns(marts.THEATRE_LIST)}
-    # dict.fromkeys: a column named twice would come back twice, as a two-column frame
-    chosen = ", ".join(f'"{c}"' for c in dict.fromkeys(columns) if c in present)
-    query = text(f'SELECT {chosen} FROM "{marts.THEATRE_LIST}" WHERE {clause}')
-    with engine.connect() as conn:
-        rows = pd.read_sql_query(query, conn, params=params)
-    flags = [c for c in theatre.FLAG_COLUMNS if c in rows.columns]  # SQLite stores them as 0/1
-    return rows.astype(dict.fromkeys(flags, "bool"))
-
-
-def read_gaps(engine: Engine, unit: Unit, period: marts.Period) -> pd.DataFrame:
-    """The unit's changeover-gap histogram in the period: ``gap_minutes, gaps``.
-
-    Counts of equal gaps are summed in SQL across the mart's rows, which keeps the exact
-    median and total of every gap in scope while returning a few hundred rows at most.
-    """
-    clause, params = _where(unit, period)
-    query = text(
-        f'SELECT gap_minutes, SUM(gaps) AS gaps FROM "{marts.THEATRE_GAP}" WHERE {clause} '
-        "GROUP BY gap_minutes ORDER BY gap_minutes"
-    )
-    with engine.connect() as conn:
-        return pd.read_sql_query(query, conn, params=params)
-
-
 def utilisation_over_time(per_list: pd.DataFrame, grain: str) -> pd.DataFrame:
-    """Capped and uncapped utilisation per week or month (ratios of sums).
+    """Capped and uncapped utilisation per week or month (ratios of sums), then every other
+    ratio of :func:`productivity.metrics.theatre.ratios` for the same periods.
 
     ``period`` is the first day of the week (its Monday) or of the month, as ``YYYY-MM-DD``.
     ``whole`` is False for a week cut by the edge of the rows' months (its Monday before the
@@ -242,7 +198,9 @@ def utilisation_over_time(per_list: pd.DataFrame, grain: str) -> pd.DataFrame:
         last = pd.Timestamp(per_list["month"].max() + "-01") + pd.offsets.MonthEnd(1)
         monday = pd.to_datetime(sums["period"])
         sums["whole"] = (monday >= first) & (monday + pd.Timedelta(days=4) <= last)
-    out = sums[columns].sort_values("period", ignore_index=True)
+    # Every other ratio of the summed rows follows, for the page's other trends and tiles.
+    rest = [c for c in sums.columns if c not in (*columns, grain)]
+    out = sums[[*columns, *rest]].sort_values("period", ignore_index=True)
     return out.astype({"lists": "int64", "whole": bool})
 
 
@@ -285,8 +243,8 @@ def heatmap(per_list: pd.DataFrame) -> pd.DataFrame:
 
 def unit_view(engine: Engine, unit: Unit, period: marts.Period, target: float) -> UnitView:
     """Read the unit's list and gap rows once and shape every frame the page draws."""
-    per_list = read_lists(engine, unit, period, UNIT_VIEW_COLUMNS)
-    gaps = read_gaps(engine, unit, period)
+    per_list = readers.theatre_lists(engine, period, unit.filters, UNIT_VIEW_COLUMNS)
+    gaps = readers.theatre_gaps(engine, period, unit.filters)
     summary = marts.theatre_summary(per_list, gaps, [], target) if len(per_list) else per_list
     return UnitView(
         summary=summary,
@@ -298,12 +256,20 @@ def unit_view(engine: Engine, unit: Unit, period: marts.Period, target: float) -
     )
 
 
-def list_table(engine: Engine, unit: Unit, period: marts.Period, target: float) -> pd.DataFrame:
+def _meets_text(values: pd.Series, benchmark: Benchmark) -> pd.Series:
+    """✓ or ✗ for each value against the benchmark; – where there is no value."""
+    meets = benchmark.meets_each(values).astype(object)
+    return meets.map({True: MEETS, False: MISSES}).fillna(MISSING)
+
+
+def list_table(
+    engine: Engine, unit: Unit, period: marts.Period, benchmark: Benchmark
+) -> pd.DataFrame:
     """One row per list of the unit (the only list-level read), newest first.
 
-    ``meets_target`` marks each list ✓ or ✗ against ``target`` (capped utilisation).
+    ``meets_target`` marks each list ✓ or ✗ against the capped-utilisation ``benchmark``.
     """
-    per_list = read_lists(engine, unit, period)
+    per_list = readers.theatre_lists(engine, period, unit.filters)
     if per_list.empty:
         return pd.DataFrame(columns=list(LIST_TABLE_COLUMNS))
     per_list["capped_utilisation"] = theatre.capped_utilisation(
@@ -312,9 +278,7 @@ def list_table(engine: Engine, unit: Unit, period: marts.Period, target: float) 
     per_list["uncapped_utilisation"] = theatre.uncapped_utilisation(
         per_list["uncapped_touch_minutes"], per_list["planned_minutes"]
     )
-    per_list["meets_target"] = (per_list["capped_utilisation"] >= target).map(
-        {True: "✓", False: "✗"}
-    )
+    per_list["meets_target"] = _meets_text(per_list["capped_utilisation"], benchmark)
     table = per_list[list(LIST_TABLE_COLUMNS)].astype({"unused": bool})
     minutes = ["planned_minutes", "late_start_minutes", "early_finish_minutes", "overrun_minutes"]
     table[minutes] = table[minutes].round(0)
@@ -326,28 +290,17 @@ def list_table(engine: Engine, unit: Unit, period: marts.Period, target: float) 
 
 
 def specialty_comparison(
-    engine: Engine, unit: Unit, period: marts.Period, target: float
+    engine: Engine, unit: Unit, period: marts.Period, benchmark: Benchmark
 ) -> pd.DataFrame:
     """Capped and uncapped utilisation of the unit's specialty (or all) at every trust.
 
-    The minutes are summed per trust in SQL (only four sums come back, not every list of the
-    system); the ratios are then formed by :mod:`productivity.metrics.theatre`. ``trust`` is the
-    code, marked ``▶`` for the unit's trust so it stands out on the chart; rows run from the
-    highest capped utilisation down, and ``meets_target`` marks each ✓ or ✗.
+    The minutes are summed per trust in SQL (:func:`readers.theatre_sums_by_trust`); the ratios
+    are then formed by :mod:`productivity.metrics.theatre`. ``trust`` is the code, marked ``▶``
+    for the unit's trust so it stands out on the chart; rows run from the highest capped
+    utilisation down, and ``meets_target`` marks each ✓ or ✗ against the ``benchmark``.
     """
     columns = ["trust", "trust_code", "lists", "planned_minutes", *MEASURES, "meets_target"]
-    clause, params = period.where()
-    if unit.specialty:
-        clause += " AND specialty = :specialty"
-        params["specialty"] = unit.specialty
-    query = text(
-        "SELECT trust_code, COUNT(*) AS lists, SUM(planned_minutes) AS planned_minutes, "
-        "SUM(capped_touch_minutes) AS capped_touch_minutes, "
-        "SUM(uncapped_touch_minutes) AS uncapped_touch_minutes "
-        f'FROM "{marts.THEATRE_LIST}" WHERE {clause} GROUP BY trust_code'
-    )
-    with engine.connect() as conn:
-        sums = pd.read_sql_query(query, conn, params=params)
+    sums = readers.theatre_sums_by_trust(engine, period, unit.specialty)
     if sums.empty:
         return pd.DataFrame(columns=columns)
     sums["capped_utilisation"] = theatre.capped_utilisation(
@@ -358,13 +311,9 @@ def specialty_comparison(
     )
     chosen = sums["trust_code"] == unit.trust
     sums["trust"] = sums["trust_code"].where(~chosen, "▶ " + sums["trust_code"])
-    sums["meets_target"] = (sums["capped_utilisation"] >= target).map({True: "✓", False: "✗"})
+    sums["meets_target"] = _meets_text(sums["capped_utilisation"], benchmark)
     ranked = sums.sort_values("capped_utilisation", ascending=False, ignore_index=True)
     return ranked[columns].astype({"lists": "int64"})
-
-
-# The page's cached loader calls these by name, all as reader(engine, unit, period, target).
-READERS = {"unit_view": unit_view, "list_table": list_table, "comparison": specialty_comparison}
 
 
 def spc_series(weekly: pd.DataFrame) -> pd.DataFrame:
@@ -383,7 +332,7 @@ def spc_series(weekly: pd.DataFrame) -> pd.DataFrame:
 
 
 def unit_spc(
-    series: pd.DataFrame, rebase_dates: Sequence[object], benchmark: Benchmark
+    series: pd.DataFrame, rebase_dates: pd.Series | Sequence[object], benchmark: Benchmark
 ) -> spc.SPCResult:
     """An XmR chart of ``series`` with the benchmark's direction and value as the target."""
     return spc.xmr(

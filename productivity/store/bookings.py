@@ -1,0 +1,84 @@
+"""Readers for the 6-4-2 look-ahead: a trust's stored bookings and its history medians.
+
+Example::
+
+    bookings = read_bookings(engine, "RBL")                 # schema.BOOKING_COLUMNS
+    medians, history = read_medians(engine, "RBL")          # from the look-ahead marts
+
+Bookings are a small planning table (six weeks of future cases), read per trust with an index;
+the history behind the expected case minutes is never read case by case here: the marts hold its
+medians (:data:`productivity.store.marts.EXPECTED_PROCEDURE` and ``EXPECTED_SPECIALTY``), built
+with every other mart after each import. No Streamlit import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Engine, func, select
+
+from productivity.metrics.lookahead import Medians
+from productivity.schema import BOOKING_COLUMNS
+from productivity.store import marts, models
+
+_TABLE = models.table_of(models.TheatreBooking)
+
+
+@dataclass(frozen=True)
+class History:
+    """The history behind a trust's expected minutes: cases and the window they came from."""
+
+    cases: int  # completed cases in the window (every specialty)
+    first_day: str | None  # YYYY-MM-DD, the window's first day
+    last_day: str | None  # YYYY-MM-DD, the trust's latest list
+
+    @property
+    def empty(self) -> bool:
+        return self.cases == 0
+
+
+def read_bookings(engine: Engine, trust: str | None = None) -> pd.DataFrame:
+    """Stored bookings of one trust (or all), in date, list and booking order.
+
+    ``session_date`` is a datetime at midnight, ``planned_start``/``planned_end`` datetimes,
+    ``booked_minutes`` float.
+    """
+    query = select(*[_TABLE.c[c] for c in BOOKING_COLUMNS])
+    if trust:
+        query = query.where(_TABLE.c.trust_code == trust)
+    query = query.order_by(
+        _TABLE.c.trust_code, _TABLE.c.session_date, _TABLE.c.site, _TABLE.c.theatre,
+        _TABLE.c.planned_start, _TABLE.c.id,
+    )  # fmt: skip
+    with engine.connect() as conn:
+        rows = pd.read_sql_query(query, conn)
+    for column in ("session_date", "planned_start", "planned_end"):
+        rows[column] = pd.to_datetime(rows[column], format="ISO8601")
+    return rows.astype({"booked_minutes": "float64"})
+
+
+def booking_dates(engine: Engine) -> pd.DataFrame:
+    """Per trust with bookings: ``trust_code, first_day, last_day`` (dates) and ``rows``."""
+    query = select(
+        _TABLE.c.trust_code,
+        func.min(_TABLE.c.session_date).label("first_day"),
+        func.max(_TABLE.c.session_date).label("last_day"),
+        func.count().label("rows"),
+    ).group_by(_TABLE.c.trust_code)
+    with engine.connect() as conn:
+        found = pd.read_sql_query(query, conn)
+    for column in ("first_day", "last_day"):
+        found[column] = pd.to_datetime(found[column]).dt.date
+    return found.sort_values("trust_code", ignore_index=True)
+
+
+def read_medians(engine: Engine, trust: str | None = None) -> tuple[Medians, History]:
+    """A trust's (or every trust's) look-ahead medians from the marts, and its history's size."""
+    trusts = [trust] if trust else None
+    by_procedure = marts.read_mart(engine, marts.EXPECTED_PROCEDURE, trusts=trusts)
+    by_specialty = marts.read_mart(engine, marts.EXPECTED_SPECIALTY, trusts=trusts)
+    cases = int(by_specialty["specialty_history_cases"].sum()) if len(by_specialty) else 0
+    first = by_specialty["history_from"].min() if len(by_specialty) else None
+    last = by_specialty["history_to"].max() if len(by_specialty) else None
+    return (by_procedure, by_specialty), History(cases, first, last)

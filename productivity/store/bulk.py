@@ -1,0 +1,195 @@
+"""Bulk writes: a DataFrame's rows into a table of the store, inside the caller's transaction.
+
+PostgreSQL (psycopg 3) gets one ``COPY ... FROM STDIN``; SQLite gets parameterised
+``executemany`` in chunks. Values are converted a whole column at a time (dates as ISO text on
+SQLite, time-zone aware date-times as UTC, NaN/NaT/None as NULL), and columns the frame lacks
+get the model's default. :mod:`productivity.store.db` re-exports :func:`bulk_insert`. This
+module may import pandas, SQLAlchemy and SQLModel, never Streamlit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Column, Connection, Table
+from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
+from sqlalchemy.types import TypeDecorator, TypeEngine
+from sqlmodel import SQLModel
+
+CHUNK_ROWS = 20_000  # rows per executemany (SQLite) or per progress report (COPY)
+Progress = Callable[[float], None] | None
+
+
+def bulk_insert(
+    conn: Connection, table: str, frame: pd.DataFrame, progress: Progress = None
+) -> int:
+    """Insert a DataFrame's rows into a table of the schema, inside the caller's transaction.
+
+    PostgreSQL (psycopg 3) streams the rows with one ``COPY ... FROM STDIN`` on the
+    connection's own DBAPI connection, so they commit or roll back with everything else the
+    transaction did; SQLite uses parameterised ``executemany`` in chunks of ``CHUNK_ROWS``.
+    Columns the frame lacks get the model's default; NaN, NaT and None become NULL; time-zone
+    aware date-times are stored as UTC (naive ones in an audit ``timestamptz`` column are taken
+    to be UTC). ``progress`` gets the fraction written.
+    Returns the number of rows written.
+
+    Raises:
+        ValueError: the frame has a column the table does not.
+    """
+    meta = schema_table(table)
+    unknown = [str(c) for c in frame.columns if c not in meta.c]
+    if unknown:
+        raise ValueError(f"table {table!r} has no column(s) {', '.join(unknown)}")
+    total = len(frame)
+    if not total:
+        return 0
+    sqlite = conn.dialect.name == "sqlite"
+    names = [str(c) for c in frame.columns]
+    values = [_column_values(frame[name], meta.c[name], sqlite) for name in names]
+    for column in meta.columns:
+        if column.name in frame.columns:
+            continue
+        filled = _default_values(column, total, sqlite)
+        if filled is not None:
+            names.append(column.name)
+            values.append(filled)
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        _copy(conn, meta, names, values, total, progress)
+    else:
+        _executemany(conn, meta, names, values, total, progress)
+    return total
+
+
+def schema_table(name: str) -> Table:
+    """The store's table ``name`` as the models declare it."""
+    from productivity.store import models  # noqa: F401  (registers the tables)
+
+    return SQLModel.metadata.tables[name]
+
+
+def _storage_type(column: Column[Any]) -> TypeEngine[Any]:
+    """The SQL type under any TypeDecorator (SQLModel's ``UTCDateTime`` is one)."""
+    kind = column.type
+    return kind.impl_instance if isinstance(kind, TypeDecorator) else kind
+
+
+def _python_type(column: Column[Any]) -> type:
+    try:
+        return _storage_type(column).python_type
+    except NotImplementedError:
+        return object
+
+
+def _column_values(values: pd.Series, column: Column[Any], sqlite: bool) -> list[Any]:
+    """One column as DB-API values, converted a whole column at a time (not value by value in
+    SQLAlchemy's type processors): SQLite stores dates and date-times as ISO text."""
+    kind = _python_type(column)
+    if kind is dt.datetime or pd.api.types.is_datetime64_any_dtype(values):
+        stamps = pd.to_datetime(values)
+        if stamps.dt.tz is not None:
+            stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+        if kind is dt.date:
+            return _dates(stamps, sqlite)
+        if sqlite:
+            iso = stamps.dt.strftime("%Y-%m-%d %H:%M:%S.%f")
+            return iso.astype(object).where(stamps.notna(), None).tolist()
+        zone = dt.UTC if getattr(_storage_type(column), "timezone", False) else None
+        return [None if pd.isna(v) else v.to_pydatetime().replace(tzinfo=zone) for v in stamps]
+    if kind is dt.date:
+        return _dates(pd.to_datetime(values), sqlite)
+    if kind is int and pd.api.types.is_float_dtype(values):  # ints with NaN arrive as floats
+        values = values.astype("Int64")
+    elif kind is bool and pd.api.types.is_numeric_dtype(values):
+        values = values.astype("boolean")
+    plain = values.astype(object).where(values.notna(), None)
+    if values.dtype == object:  # numpy scalars inside object columns: neither driver binds them
+        plain = plain.map(lambda v: v.item() if isinstance(v, np.generic) else v)
+    out: list[Any] = plain.tolist()
+    return out
+
+
+def _dates(days: pd.Series, sqlite: bool) -> list[Any]:
+    shown = days.dt.strftime("%Y-%m-%d") if sqlite else days.dt.date
+    out: list[Any] = shown.astype(object).where(days.notna(), None).tolist()
+    return out
+
+
+def _default_values(column: Column[Any], rows: int, sqlite: bool) -> list[Any] | None:
+    """The model's Python-side default for a column the frame lacks (None: let SQL decide)."""
+    default = column.default
+    if isinstance(default, ScalarElementColumnDefault):
+        value = default.arg
+    elif isinstance(default, CallableColumnDefault):
+        value = factory_value(default)
+    else:
+        return None
+    return _column_values(pd.Series([value] * rows, dtype=object), column, sqlite)
+
+
+def _executemany(
+    conn: Connection,
+    meta: Table,
+    names: list[str],
+    values: list[list[Any]],
+    total: int,
+    progress: Progress,
+) -> None:
+    quote = conn.dialect.identifier_preparer.quote
+    # Identifiers come from the schema; every value is a bound parameter (qmark on SQLite).
+    # Plain tuples through the driver's executemany skip SQLAlchemy's per-row processing,
+    # which is most of the cost of a large import; values are already converted per column.
+    statement = (
+        f"INSERT INTO {quote(meta.name)} ({', '.join(quote(n) for n in names)}) "
+        f"VALUES ({', '.join(_placeholder(conn, i) for i in range(len(names)))})"
+    )
+    for start in range(0, total, CHUNK_ROWS):
+        rows = list(zip(*(column[start : start + CHUNK_ROWS] for column in values), strict=True))
+        conn.exec_driver_sql(statement, rows)
+        if progress is not None:
+            progress(min(start + CHUNK_ROWS, total) / total)
+
+
+def _placeholder(conn: Connection, position: int) -> str:
+    """A positional placeholder in the driver's own paramstyle."""
+    style = conn.dialect.paramstyle
+    if style == "qmark":
+        return "?"
+    if style == "numeric":
+        return f":{position + 1}"
+    return "%s"  # format / pyformat
+
+
+def _copy(
+    conn: Connection,
+    meta: Table,
+    names: list[str],
+    values: list[list[Any]],
+    total: int,
+    progress: Progress,
+) -> None:
+    from psycopg import sql
+
+    if not conn.in_transaction():
+        conn.begin()  # as conn.execute would: the COPY then belongs to the caller's transaction
+    raw = conn.connection.driver_connection
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(meta.name), sql.SQL(", ").join(sql.Identifier(n) for n in names)
+    )
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+        for done, row in enumerate(zip(*values, strict=True), start=1):
+            copy.write_row(row)
+            if progress is not None and done % CHUNK_ROWS == 0:
+                progress(done / total)
+    if progress is not None:
+        progress(1.0)
+
+
+def factory_value(default: CallableColumnDefault) -> Any:
+    """The value of a model's ``default_factory``, outside any statement."""
+    # SQLAlchemy wraps the zero-argument factory in a function of an execution context that it
+    # never reads, so None stands in for the context there is none of here.
+    return default.arg(None)  # type: ignore[arg-type]

@@ -1,0 +1,122 @@
+"""Reading the marts: filtered, column-limited SELECTs, kept in this process per build.
+
+Pages and reports re-read the same period many times per render, and the list mart is the
+expensive one at region scale, so reads are cached in memory keyed by the marts' build stamp: a
+rebuild changes the stamp, and a new build is never served stale rows. Every filter value is a
+bound parameter and every column name is checked against the mart's own columns. Reads never
+rebuild: :func:`productivity.store.mart_build.ensure_marts` does, before reading. Imports no
+Streamlit.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+
+import pandas as pd
+from sqlalchemy import Engine, inspect, text
+
+from productivity.benchmarks import load_benchmarks
+from productivity.metrics import theatre
+from productivity.store.mart_tables import BUILD_TABLE, MARTS, THEATRE_LIST, Period, thresholds_from
+
+# Mart reads kept in this process, keyed by the build stamp.
+READ_CACHE_SIZE = 16
+# The columns besides period and trust that a read may filter on, by exact match.
+FILTER_COLUMNS = ("site", "theatre", "specialty", "modality", "scanner_id")
+
+
+def read_mart(
+    engine: Engine,
+    mart: str,
+    period: Period | None = None,
+    trusts: Sequence[str] | None = None,
+    extra: dict[str, str] | None = None,
+    columns: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Rows of one mart, filtered in SQL by period, trust and exact-match columns.
+
+    ``columns`` limits what is read (all columns by default); names are checked against the
+    mart's own columns, so they can never inject SQL.
+
+    Raises:
+        ValueError: an unknown mart, filter column or column.
+    """
+    if mart not in MARTS:
+        raise ValueError(f"unknown mart {mart!r}")
+    clause, params = (period or Period()).where()
+    if trusts:
+        names = [f":trust_{i}" for i in range(len(trusts))]
+        clause += f" AND trust_code IN ({', '.join(names)})"
+        params |= {f"trust_{i}": code for i, code in enumerate(trusts)}
+    for i, (column, value) in enumerate((extra or {}).items()):
+        if column not in FILTER_COLUMNS:
+            raise ValueError(f"cannot filter a mart on {column!r}")
+        clause += f" AND {column} = :extra_{i}"
+        params[f"extra_{i}"] = value
+    stamp = build_stamp(engine)
+    # Marts built before stamps existed are read afresh every time rather than cached.
+    reader = _cached_read if stamp else _cached_read.__wrapped__
+    rows = reader(
+        engine, stamp, mart, clause, tuple(sorted(params.items())), tuple(columns or ())
+    ).copy()  # callers may add columns
+    if mart != THEATRE_LIST:  # the summed marts hold counts of these flags, not flags
+        return rows
+    flags = [c for c in theatre.FLAG_COLUMNS if c in rows.columns]
+    rows = rows.astype(dict.fromkeys(flags, "bool")) if flags else rows
+    if {"starts_late", "late_start_minutes"} <= set(rows.columns):
+        # Thresholds come from the benchmark file in force now, not when the mart was built.
+        rows = theatre.apply_thresholds(rows, thresholds_from(load_benchmarks()))
+    return rows
+
+
+def build_stamp(engine: Engine) -> str:
+    """The current marts' build stamp ("" before the first build with a stamp)."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table(BUILD_TABLE):
+            return ""
+        return str(conn.execute(text(f'SELECT max(built_at) FROM "{BUILD_TABLE}"')).scalar() or "")
+
+
+def clear_reads() -> None:
+    """Forget every cached mart read."""
+    _cached_read.cache_clear()
+
+
+@functools.lru_cache(maxsize=READ_CACHE_SIZE)
+def _cached_read(
+    engine: Engine,
+    stamp: str,
+    mart: str,
+    clause: str,
+    params: tuple[tuple[str, str], ...],
+    columns: tuple[str, ...],
+) -> pd.DataFrame:
+    """One parameterised SELECT on a mart; ``stamp`` only keys the cache."""
+    with engine.connect() as conn:
+        selected = "*"
+        if columns:
+            known = {c["name"] for c in inspect(conn).get_columns(mart)}
+            unknown = [c for c in columns if c not in known]
+            if unknown:
+                raise ValueError(f"{mart} has no column(s) {', '.join(unknown)}")
+            selected = ", ".join(f'"{c}"' for c in columns)
+        return pd.read_sql_query(
+            text(f'SELECT {selected} FROM "{mart}" WHERE {clause}'), conn, params=dict(params)
+        )
+
+
+def distinct_values(engine: Engine, mart: str, columns: Sequence[str]) -> dict[str, list[object]]:
+    """Each column's distinct non-null values in a mart (for filter options)."""
+    if mart not in MARTS:
+        raise ValueError(f"unknown mart {mart!r}")
+    found: dict[str, list[object]] = {}
+    with engine.connect() as conn:
+        names = {c["name"] for c in inspect(conn).get_columns(mart)}
+        for column in columns:
+            if column not in names:
+                found[column] = []
+                continue
+            rows = conn.execute(text(f'SELECT DISTINCT "{column}" FROM "{mart}"')).scalars().all()
+            found[column] = [r for r in rows if r is not None]
+    return found

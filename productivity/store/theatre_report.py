@@ -1,0 +1,182 @@
+"""The theatre report (``report theatre --by LEVEL``, SPEC §7) summed from the marts.
+
+Two ways to the same rows: :func:`theatre_summary` from list-level mart rows and their gaps,
+and :func:`summary_from_aggregates` from the small monthly marts and gap histograms (what the
+CLI and pages use; a test keeps the two equal). Ratios, the median gap and the opportunity come
+from ``metrics/`` and ``planning/``; this module only picks the rows and joins. Imports no
+Streamlit.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from productivity.benchmarks import Benchmarks, load_benchmarks
+from productivity.metrics import theatre
+from productivity.planning import opportunity
+from productivity.store.db import get_engine
+from productivity.store.mart_reads import READ_CACHE_SIZE, build_stamp, read_mart
+from productivity.store.mart_tables import (
+    THEATRE_GAP,
+    THEATRE_GAP_TRUST,
+    THEATRE_LIST,
+    THEATRE_MONTH,
+    TRUST_GAP_KEYS,
+    Period,
+)
+
+# What the opportunity needs from each list (pooled and realisable depend on the period).
+OPPORTUNITY_COLUMNS = (
+    "trust_code",
+    "specialty",
+    "planned_minutes",
+    "capped_touch_minutes",
+    "completed_cases",
+    "case_touch_minutes",
+)
+# --by for the theatre report -> group keys (a theatre is named within its trust and site).
+THEATRE_LEVELS: dict[str, tuple[str, ...]] = {
+    "trust": ("trust_code",),
+    "site": ("trust_code", "site"),
+    "theatre": ("trust_code", "site", "theatre"),
+    "specialty": ("specialty",),
+    "month": ("month",),
+    "system": (),
+}
+THEATRE_REPORT_COLUMNS: tuple[str, ...] = (
+    "lists",
+    "planned_minutes",
+    "capped_touch_minutes",
+    "uncapped_touch_minutes",
+    "capped_utilisation",
+    "uncapped_utilisation",
+    "late_start_share",
+    "mean_late_start_minutes",
+    "early_finish_share",
+    "median_gap_minutes",
+    "completed_cases",
+    "cases_per_list",
+    "otd_cancellation_rate",
+    "pooled_additional_cases",
+    "realisable_additional_cases",
+)
+
+
+def theatre_summary(
+    per_list: pd.DataFrame, gaps: pd.DataFrame, by: Sequence[str], target: float
+) -> pd.DataFrame:
+    """The theatre report from mart rows: sums, ratios of sums, median gap and opportunity."""
+    keys = list(by)
+    if per_list.empty:
+        return pd.DataFrame(columns=[*keys, *THEATRE_REPORT_COLUMNS])
+    summary = theatre.ratios(theatre.sum_lists(per_list, keys))
+    if keys:
+        summary = summary.merge(_group_medians(gaps, keys), on=keys, how="left")
+        extra = opportunity.theatre_opportunity(per_list, target, keys)
+        summary = summary.merge(extra.drop(columns=["completed_cases"]), on=keys, how="left")
+    else:
+        summary["median_gap_minutes"] = _median(gaps)
+        extra = opportunity.theatre_opportunity(per_list, target, [])
+        for column in extra.columns.drop("completed_cases"):
+            summary[column] = extra[column].iloc[0]
+    return summary
+
+
+def summary_from_aggregates(
+    engine: Engine,
+    keys: Sequence[str],
+    period: Period | None,
+    target: float,
+    trusts: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """The theatre report at ``keys`` from the small marts, equal to :func:`theatre_summary`.
+
+    Sums come from the monthly mart, the median gap from a gap histogram, and the opportunity
+    (whose mean case length depends on the period) from six columns of each list.
+    """
+    keys = list(keys)
+    sums = read_mart(engine, THEATRE_MONTH, period, trusts)
+    if sums.empty:
+        return pd.DataFrame(columns=[*keys, *THEATRE_REPORT_COLUMNS])
+    summary = theatre.ratios(theatre.resum(sums, keys))
+    gap_mart = THEATRE_GAP_TRUST if set(keys) <= set(TRUST_GAP_KEYS) else THEATRE_GAP
+    gaps = read_mart(engine, gap_mart, period, trusts)
+    lists = read_mart(
+        engine,
+        THEATRE_LIST,
+        period,
+        trusts,
+        columns=list(dict.fromkeys([*keys, *OPPORTUNITY_COLUMNS])),
+    )
+    extra = opportunity.theatre_opportunity(lists, target, keys).drop(columns=["completed_cases"])
+    if keys:
+        summary = summary.merge(_group_medians(gaps, keys), on=keys, how="left")
+        return summary.merge(extra, on=keys, how="left")
+    summary["median_gap_minutes"] = _median(gaps)
+    for column in extra.columns:
+        summary[column] = extra[column].iloc[0]
+    return summary
+
+
+def _median(gaps: pd.DataFrame) -> float:
+    """The median of every gap in a histogram (value, count)."""
+    values = gaps["gap_minutes"].to_numpy(dtype=float)
+    return theatre.median_from_counts(values, gaps["gaps"].to_numpy(dtype=float))
+
+
+def _group_medians(gaps: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """Median gap per group from a histogram (value, count), exactly as over every gap."""
+    if gaps.empty:
+        return pd.DataFrame(columns=[*keys, "median_gap_minutes"])
+    return (
+        gaps.groupby(list(keys), observed=True)[["gap_minutes", "gaps"]]
+        .apply(
+            lambda g: theatre.median_from_counts(g["gap_minutes"].to_numpy(), g["gaps"].to_numpy())
+        )
+        .rename("median_gap_minutes")
+        .reset_index()
+    )
+
+
+@functools.lru_cache(maxsize=READ_CACHE_SIZE)
+def _cached_summary(
+    engine: Engine, stamp: str, keys: tuple[str, ...], period: Period, target: float
+) -> pd.DataFrame:
+    """:func:`summary_from_aggregates`, kept per build stamp (``stamp`` only keys the cache)."""
+    return summary_from_aggregates(engine, keys, period, target)
+
+
+def clear_summaries() -> None:
+    """Forget every cached report."""
+    _cached_summary.cache_clear()
+
+
+def theatre_report(
+    engine: Engine | None = None,
+    by: str = "trust",
+    period: Period | None = None,
+    benchmarks: Benchmarks | None = None,
+) -> pd.DataFrame:
+    """Rows of ``python -m productivity report theatre --by LEVEL`` (SPEC §7 columns).
+
+    Raises:
+        ValueError: ``by`` is not one of :data:`THEATRE_LEVELS`.
+    """
+    engine = engine or get_engine()
+    benchmarks = benchmarks or load_benchmarks()
+    if by not in THEATRE_LEVELS:
+        raise ValueError(f"--by must be one of {', '.join(THEATRE_LEVELS)}, not {by!r}")
+    keys = list(THEATRE_LEVELS[by])
+    target = benchmarks.value("theatre_capped_utilisation")
+    stamp = build_stamp(engine)
+    # The scorecard and the outlier section ask for the same report in one render.
+    build = _cached_summary if stamp else _cached_summary.__wrapped__
+    summary = build(engine, stamp, tuple(keys), period or Period(), target).copy()
+    out = summary[[*keys, *THEATRE_REPORT_COLUMNS]]
+    for column in ("lists", "completed_cases"):
+        out = out.astype({column: "int64"})
+    return out.sort_values(keys).reset_index(drop=True) if keys else out

@@ -1,0 +1,118 @@
+"""What the Diagnostics page shows of DM01 waits: per trust and test, and the waiting-time bands.
+
+>>> from productivity.benchmarks import load_benchmarks
+>>> frame = pd.DataFrame({"provider_code": ["RBL"], "test_code": ["MRI"], "total_waiting": [200],
+...     "waiting_6_plus": [9], "waiting_13_plus": [0], "within_6_weeks": [0.955],
+...     "backlog_weeks": [0.4]})
+>>> dm01_table(frame, load_benchmarks(override=None)).iloc[0].tolist()
+['RBL', '200', '9', '✓ 95.5%', '✗ 95.5%', '✓ 0', '0.4']
+
+Waits are ``report dm01 --by trust`` (:func:`productivity.store.reports.dm01_report`) at the
+latest month in the period: a waiting list is a snapshot, not a sum. Each ✓/✗ is against the
+interim ambition, the constitutional standard (one reading:
+:meth:`~productivity.benchmarks.Benchmarks.constitutional_within_6_weeks`) and nobody waiting
+13+ weeks; headings and formats are the column catalogue's. No Streamlit import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from productivity import schema
+from productivity.benchmarks import Benchmarks
+from productivity.columns import COLUMNS, against, format_value, marked
+from productivity.metrics import waits
+from productivity.store import marts, reports
+from productivity.views.diagnostics import trust_label
+
+WAITS: tuple[str, ...] = ("under 6 weeks", "6 to under 13 weeks", "13 weeks or more")
+
+
+@dataclass(frozen=True)
+class WaitsView:
+    """The DM01 section for one test: the month, per-trust waits, all tests, and the bands."""
+
+    month: str | None
+    test: str
+    per_trust: pd.DataFrame  # the chosen test, every trust, with a ``trust`` label
+    all_tests: pd.DataFrame  # every test, at the chosen trust (or every trust)
+    bands: pd.DataFrame
+
+
+def waiting_bands(
+    engine: Engine, period: marts.Period, test: str, trust: str | None
+) -> pd.DataFrame:
+    """Patients in each waiting-time band for one test at the trust (or the whole system).
+
+    At the latest month in the period; empty when nobody is recorded as waiting.
+    """
+    latest = reports.latest_dm01(engine, period)
+    latest = latest[latest["test_code"] == test]
+    if trust:
+        latest = latest[latest["provider_code"] == trust]
+    if latest.empty or latest["total_waiting"].sum() == 0:
+        return pd.DataFrame(columns=["band", "band_label", "patients", "share", "wait"])
+    out = waits.waiting_distribution(latest, [])
+    six = out["band"].isin(schema.DM01_BANDS_6_PLUS)
+    thirteen = out["band"] == schema.DM01_BANDS[-1]
+    out["wait"] = WAITS[0]
+    out.loc[six, "wait"] = WAITS[1]
+    out.loc[thirteen, "wait"] = WAITS[2]
+    return out
+
+
+def waits_view(
+    engine: Engine, period: marts.Period, test: str, trust: str | None, benchmarks: Benchmarks
+) -> WaitsView:
+    """DM01 waits per trust and test (``report dm01 --by trust``) at the latest month."""
+    latest = reports.latest_dm01(engine, period)
+    if latest.empty:
+        return WaitsView(None, test, pd.DataFrame(), pd.DataFrame(), pd.DataFrame())
+    month = str(latest["month"].iloc[0])
+    table = reports.dm01_report(engine, "trust", period, benchmarks)
+    table.insert(2, "test_name", table["test_code"].map(schema.DM01_TESTS))
+    per_trust = table[table["test_code"] == test].reset_index(drop=True)
+    all_tests = table[table["provider_code"] == trust] if trust else table
+    return WaitsView(
+        month=month,
+        test=test,
+        per_trust=per_trust.assign(trust=trust_label(per_trust["provider_code"], trust)),
+        all_tests=all_tests.reset_index(drop=True),
+        bands=waiting_bands(engine, period, test, trust),
+    )
+
+
+def dm01_table(table: pd.DataFrame, benchmarks: Benchmarks) -> pd.DataFrame:
+    """DM01 waits with ✓/✗ against the interim ambition, the constitutional standard and 13+.
+
+    One test's table names the test in its heading, so it has no column of one repeated name.
+    """
+    within, over_13 = COLUMNS["within_6_weeks"], COLUMNS["waiting_13_plus"]
+    out = pd.DataFrame(
+        {
+            "Trust": table["provider_code"],
+            "Test": table.get("test_name", table["test_code"]).fillna(table["test_code"]),
+        }
+    )
+    for key in ("total_waiting", "waiting_6_plus"):
+        out[COLUMNS[key].short] = table[key].map(COLUMNS[key].format)
+    for judged in (within.judged_by(benchmarks), benchmarks.constitutional_within_6_weeks()):
+        out[against(within.short, judged)] = marked(table[within.key], within.fmt, judged)
+    zero = over_13.judged_by(benchmarks)
+    out[over_13.heading_against(benchmarks)] = marked(table[over_13.key], over_13.fmt, zero)
+    backlog = COLUMNS["backlog_weeks"]
+    out[backlog.short] = table[backlog.key].map(backlog.format)
+    return out if table["test_code"].nunique() > 1 else out.drop(columns="Test")
+
+
+def band_table(bands: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Weeks waiting": bands["band_label"],
+            "Patients": bands["patients"].map("{:,.0f}".format),
+            "Share": bands["share"].map(lambda v: format_value(v, ".1%")),
+        }
+    )

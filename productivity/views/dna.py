@@ -1,0 +1,153 @@
+"""Missed appointments through the deprivation lens, for the Health inequalities page.
+
+>>> rows = pd.DataFrame({"trust_code": ["A", "A"], "month": ["2025-04", "2025-04"],
+...     "imd_quintile": [1, 5], "appointments": [100, 100], "dnas": [12, 4]})
+>>> round(float(quintile_gap(rows)["gap"].iloc[0]), 2)   # 12/100 − 4/100
+0.08
+
+It reads the attendance mart (``mart_attendance``: appointments and DNAs per trust × service ×
+month × IMD quintile, built by :mod:`productivity.store.attendance`) and shapes three things:
+the DNA rate by quintile per trust, the standardised DNA ratio of each trust on a ratio funnel
+(:func:`productivity.stats.ratio_funnel.ratio_funnel`, target 1), and the monthly gap between
+the most and least deprived quintiles as an SPC chart. Every rate and ratio comes from
+:mod:`productivity.metrics.attendance`. Imports no Streamlit and no charts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine
+
+from productivity.columns import format_value
+from productivity.metrics.attendance import dna_by_quintile, dna_rate, standardised_dna_ratio
+from productivity.stats import spc
+from productivity.stats.ratio_funnel import RatioFunnel, ratio_funnel
+from productivity.store import marts
+from productivity.store.mart_reads import read_mart
+from productivity.store.mart_tables import ATTENDANCE
+
+SYSTEM = "System"
+MOST, LEAST = 1, 5  # IMD quintiles: Q1 the most deprived fifth, Q5 the least
+MIN_SPC_MONTHS = 2
+CURVE_POINTS = 200
+QUINTILE_NAMES: dict[int, str] = {
+    1: "Q1 most deprived", 2: "Q2", 3: "Q3", 4: "Q4", 5: "Q5 least deprived",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DnaView:
+    """Everything the DNA sections draw for one service (or all), trust and period."""
+
+    services: list[str]
+    by_quintile: pd.DataFrame  # per trust × quintile: appointments, dnas, dna_rate
+    unit_quintiles: pd.DataFrame  # the chosen trust (or the system) per quintile
+    ratios: pd.DataFrame  # per trust: standardised DNA ratio and its funnel position
+    funnel: RatioFunnel | None
+    curve: pd.DataFrame
+    gap: pd.DataFrame  # per month: Q1 rate, Q5 rate, gap
+    spc: spc.SPCResult | None
+
+
+def quintile_gap(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per month: the DNA rate in Q1 and in Q5 and the gap, Q1 − Q5 (a fraction; empty when
+    either quintile had no appointments)."""
+    rates = dna_rate(rows[rows["imd_quintile"].isin([MOST, LEAST])], ["month", "imd_quintile"])
+    wide = rates.pivot(index="month", columns="imd_quintile", values="dna_rate")
+    wide = wide.reindex(columns=[MOST, LEAST])
+    out = pd.DataFrame(
+        {
+            "month": wide.index.astype(str),
+            "dna_rate_most": wide[MOST].to_numpy(dtype=float),
+            "dna_rate_least": wide[LEAST].to_numpy(dtype=float),
+        }
+    )
+    out["gap"] = out["dna_rate_most"] - out["dna_rate_least"]
+    return out.reset_index(drop=True)
+
+
+def dna_view(
+    engine: Engine,
+    period: marts.Period,
+    trust: str | None,
+    service: str | None,
+    overdispersion: bool = True,
+) -> DnaView:
+    """Read the attendance mart once and shape the three DNA sections."""
+    rows = read_mart(engine, ATTENDANCE, period)
+    services = sorted(rows["service"].dropna().unique().tolist())
+    if service:
+        rows = rows[rows["service"] == service]
+    if rows.empty:
+        empty = pd.DataFrame()
+        return DnaView(services, empty, empty, empty, None, empty, empty, None)
+    rows = rows.assign(imd_quintile=pd.to_numeric(rows["imd_quintile"], errors="coerce"))
+    own = rows[rows["trust_code"] == trust] if trust else rows
+    by_quintile = dna_by_quintile(rows, by=["trust_code"])
+    unit_quintiles = dna_by_quintile(own, by=())
+    unit_quintiles = unit_quintiles[unit_quintiles["appointments"] > 0].reset_index(drop=True)
+    ratios = standardised_dna_ratio(rows, by=["trust_code"])
+    ratios = ratios[ratios["expected_dnas"] > 0].reset_index(drop=True)
+    funnel, curve = None, pd.DataFrame()
+    if not ratios.empty:
+        funnel = ratio_funnel(ratios, "trust_code", "dnas", "expected_dnas", overdispersion)
+        low, high = ratios["expected_dnas"].min(), ratios["expected_dnas"].max()
+        curve = funnel.curve(np.geomspace(max(1.0, low / 2), high * 2, CURVE_POINTS))
+    gap = quintile_gap(own)
+    gap = gap[gap["gap"].notna()].reset_index(drop=True)
+    result = None
+    if len(gap) >= MIN_SPC_MONTHS:
+        # A wider gap is worse: "lower" makes a rising gap special cause concern.
+        result = spc.xmr(gap["gap"], pd.to_datetime(gap["month"] + "-01"), direction="lower")
+    return DnaView(services, by_quintile, unit_quintiles, ratios, funnel, curve, gap, result)
+
+
+def quintile_table(by_quintile: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
+    """One row per trust, one DNA rate column per quintile (fractions), Q1 first."""
+    known = by_quintile[by_quintile["imd_quintile"].notna() & (by_quintile["appointments"] > 0)]
+    wide = known.pivot(index="trust_code", columns="imd_quintile", values="dna_rate")
+    wide = wide.reindex(columns=list(QUINTILE_NAMES)).rename(columns=QUINTILE_NAMES)
+    out = wide.reset_index(drop=True).astype(object)
+    out.insert(0, "Trust", list(wide.index))
+    out["Q1 − Q5 gap"] = out[QUINTILE_NAMES[MOST]] - out[QUINTILE_NAMES[LEAST]]
+    rates = [*QUINTILE_NAMES.values(), "Q1 − Q5 gap"]
+    out[rates] = out[rates].map(lambda v: format_value(v, ".1%"))  # the download keeps numbers
+    out["Name"] = [names.get(c, "") for c in wide.index]  # last: the rates stay in view
+    return out
+
+
+def funnel_table(funnel: RatioFunnel, names: Mapping[str, str]) -> pd.DataFrame:
+    """Each trust's observed and expected DNAs, the ratio, its 99.8% limits and position."""
+    units = funnel.units
+    return pd.DataFrame(
+        {
+            "Trust": units["unit"],
+            "Observed DNAs": units["observed"],
+            "Expected DNAs": units["expected"].round(1),
+            "Standardised ratio": units["ratio"].round(3),
+            "Lower 99.8%": units["lower_998"].round(3),
+            "Upper 99.8%": units["upper_998"].round(3),
+            "Position": units["position"],
+            "Name": [names.get(c, "") for c in units["unit"]],  # last: the numbers stay in view
+        }
+    )
+
+
+def funnel_caption(funnel: RatioFunnel) -> str:
+    if funnel.adjusted:
+        how = (
+            f"limits widened for overdispersion (φ = {funnel.phi:.2f}, τ² = {funnel.tau2:.4f}, "
+            "SHMI method with 10% truncation)"
+        )
+    elif funnel.phi is not None:
+        how = f"exact Poisson limits (φ = {funnel.phi:.2f} ≤ 1, so no widening)"
+    else:
+        how = "exact Poisson limits (overdispersion adjustment off)"
+    return (
+        "Standardised DNA ratio = observed DNAs ÷ the DNAs expected at the system's rate in "
+        f"each IMD quintile (indirect standardisation). 1 means as expected; {how}."
+    )

@@ -1,0 +1,208 @@
+"""The Look-ahead page's shaping: the 6-4-2 look-ahead of a trust's booked lists.
+
+>>> import datetime as dt
+>>> default_as_of(dt.date(2026, 11, 2), today=dt.date(2026, 12, 3))  # the first booked day
+datetime.date(2026, 11, 2)
+>>> list(WINDOW_CHOICES)
+['All six weeks', '6 weeks out', '4 weeks out', '2 weeks out']
+
+:func:`look_ahead` reads a trust's bookings and runs the look-ahead as of a date (one row per
+list 0-42 days out); :func:`meeting_table` is what the scheduling meeting works through.
+
+Expected minutes, expected utilisation, unfilled minutes, the 6/4/2 windows and the flags are
+defined once, in :mod:`productivity.metrics.lookahead`; the history's medians come from the marts
+(:func:`productivity.store.bookings.read_medians`). This module only picks, filters and words
+them. No Streamlit import: the page wraps these in ``st.cache_data``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine
+
+from productivity.metrics import lookahead
+from productivity.store import bookings as store
+
+# Segmented-control labels -> the weeks-out window they keep (None = all three).
+WINDOW_CHOICES: dict[str, int | None] = {
+    "All six weeks": None, "6 weeks out": 6, "4 weeks out": 4, "2 weeks out": 2,
+}  # fmt: skip
+FLAG, OK = "⚑ below", "✓ at or above"
+PAGE = "Look_ahead"  # the page's URL path: a row's link opens its trust there
+MEETING_COLUMNS = (
+    "session_date", "weeks_out", "flag", "site", "theatre", "session", "specialty",
+    "expected_utilisation", "unfilled_minutes", "fill_with", "booked_cases", "expected_minutes",
+    "planned_minutes", "planned_start", "planned_end", "weekday", "check",
+)  # fmt: skip
+SUMMARY_COLUMNS = ("weeks_out", "lists", "flagged", "unfilled_hours", "cases_to_fill")
+SOURCE_TEXT = {
+    "booked": "the surgeon's booked minutes",
+    "procedure": "the trust's median for the procedure (5 or more cases)",
+    "specialty": "the trust's median for the specialty",
+    "none": "no estimate (no history for the procedure or the specialty)",
+}
+
+
+@dataclass(frozen=True)
+class LookAheadView:
+    """A trust's booked lists in the next six weeks, and where their estimates came from."""
+
+    lists: pd.DataFrame  # metrics.lookahead columns + typical_procedure, weekday
+    sources: pd.DataFrame  # expected_source, cases
+    history: store.History
+    as_of: dt.date
+    target: float
+    outside: int  # booked lists before as_of or more than six weeks after it
+
+    @property
+    def empty(self) -> bool:
+        return self.lists.empty
+
+
+def default_as_of(first_day: dt.date | None, today: dt.date) -> dt.date:
+    """The scheduling meeting's date: the first day of the trust's bookings (a bookings file is
+    sent on the day its first list is planned from), or today when there are none."""
+    return first_day if first_day is not None else today
+
+
+def look_ahead(engine: Engine, trust: str, as_of: dt.date, target: float) -> LookAheadView:
+    """Read a trust's bookings and history medians once and run the look-ahead as of ``as_of``."""
+    bookings = store.read_bookings(engine, trust)
+    medians, history = store.read_medians(engine, trust)
+    per_list = lookahead.lookahead(bookings, None, as_of, target, medians=medians)
+    cases = lookahead.expected_case_minutes(bookings, None, as_of, medians=medians)
+    sources = (
+        cases["expected_source"]
+        .value_counts()
+        .reindex(list(lookahead.SOURCES), fill_value=0)
+        .rename_axis("expected_source")
+        .rename("cases")
+        .reset_index()
+    )
+    typical = medians[1][["trust_code", "specialty", "typical_procedure"]]
+    per_list = per_list.merge(typical, on=["trust_code", "specialty"], how="left")
+    inside = per_list["weeks_out"].notna()
+    kept = per_list[inside.to_numpy()].reset_index(drop=True)
+    kept["weekday"] = pd.to_datetime(kept["session_date"]).dt.day_name()
+    return LookAheadView(kept, sources, history, as_of, target, int((~inside).sum()))
+
+
+def filter_lists(lists: pd.DataFrame, window: int | None, flagged_only: bool) -> pd.DataFrame:
+    """The lists of one weeks-out window (None = all), optionally only those flagged."""
+    keep = pd.Series(True, index=lists.index)
+    if window is not None:
+        keep &= lists["weeks_out"] == window
+    if flagged_only:
+        keep &= lists["flagged"]
+    return lists[keep.to_numpy()].reset_index(drop=True)
+
+
+def window_summary(lists: pd.DataFrame) -> pd.DataFrame:
+    """Per window (6, 4, 2 weeks out): lists, flagged lists, unfilled hours, cases to fill."""
+    frame = lists.assign(
+        lists=1,
+        unfilled_hours=lists["unfilled_minutes"].where(lists["flagged"], 0.0) / 60,
+        cases_to_fill=lists["cases_to_fill"].where(lists["flagged"], 0).fillna(0),
+    )
+    sums = frame.groupby("weeks_out")[["lists", "flagged", "unfilled_hours", "cases_to_fill"]].sum()
+    sums = sums.reindex([w for _, w in reversed(lookahead.WINDOWS)], fill_value=0)
+    out = sums.rename_axis("weeks_out").reset_index()
+    out["unfilled_hours"] = out["unfilled_hours"].round(2)
+    return out.astype({"weeks_out": "int64", "lists": "int64", "flagged": "int64",
+                       "cases_to_fill": "int64"})[list(SUMMARY_COLUMNS)]  # fmt: skip
+
+
+def window_tile(summary: pd.DataFrame, weeks: int) -> tuple[str, str]:
+    """A window's tile: "312 of 350" flagged, and its unfilled hours and cases in the help."""
+    row = summary.loc[weeks].astype(float)
+    value = f"{row['flagged']:,.0f} of {row['lists']:,.0f}"
+    note = (
+        f"{row['unfilled_hours']:,.0f} unfilled hours on the flagged lists; "
+        f"{row['cases_to_fill']:,.0f} cases of the specialty's typical length would fill them."
+    )
+    return value, note
+
+
+def fill_with(lists: pd.DataFrame) -> pd.Series:
+    """How each flagged list's gap could be filled, in words: "2 cases of about 65 min
+    (most often T20.1)"; empty for a list at or above the benchmark."""
+    cases = lists["cases_to_fill"]
+    median = lists["specialty_median_minutes"]
+    typical = lists.get("typical_procedure", pd.Series(pd.NA, index=lists.index))
+    words = (
+        cases.astype("string") + np.where(cases == 1, " case", " cases") + " of about "
+        + median.round().astype("Int64").astype("string") + " min"
+        + (" (most often " + typical.astype("string") + ")").fillna("")
+    )  # fmt: skip
+    none = "no history for the specialty: fill by hand"
+    words = words.mask(cases.isna(), none).mask(cases == 0, "less than one typical case")
+    return words.where(lists["flagged"], "")
+
+
+def meeting_table(lists: pd.DataFrame) -> pd.DataFrame:
+    """The lists as the scheduling meeting reads them: flags in words, the gap in cases."""
+    if lists.empty:
+        return pd.DataFrame(columns=list(MEETING_COLUMNS))
+    out = lists.assign(
+        session_date=pd.to_datetime(lists["session_date"]).dt.strftime("%Y-%m-%d"),
+        planned_start=pd.to_datetime(lists["planned_start"]).dt.strftime("%H:%M"),
+        planned_end=pd.to_datetime(lists["planned_end"]).dt.strftime("%H:%M"),
+        flag=np.where(lists["flagged"], FLAG, OK),
+        fill_with=fill_with(lists),
+        check=np.where(
+            lists["estimate_incomplete"],
+            lists["unestimated_cases"].astype("str") + " case(s) without an estimate",
+            "",
+        ),
+        expected_minutes=lists["expected_minutes"].round(0),
+        unfilled_minutes=lists["unfilled_minutes"].round(0),
+    )
+    return out[list(MEETING_COLUMNS)].astype({"weeks_out": "int64"})
+
+
+def history_note(view: LookAheadView) -> str:
+    """Where the expected minutes came from, with the history's size, in one sentence."""
+    history = view.history
+    if history.empty:
+        return (
+            "No completed cases of this trust in the store: only the surgeons' booked minutes "
+            "give estimates. Import the theatre extract to use the trust's own history."
+        )
+    used = "; ".join(
+        f"{int(n):,} from {SOURCE_TEXT[source]}"
+        for source, n in zip(view.sources["expected_source"], view.sources["cases"], strict=True)
+        if n
+    )
+    return (
+        f"Expected minutes come from the trust's own history: {history.cases:,} completed "
+        f"cases from {_day(history.first_day)} to {_day(history.last_day)} (median touch "
+        f"minutes per procedure code with at least {lookahead.MIN_PROCEDURE_CASES} cases, else "
+        f"per specialty). Booked cases: {used or 'none'}."
+    )
+
+
+def _day(text: str | None) -> str:
+    return "–" if not text else f"{pd.Timestamp(text):%-d %b %Y}"
+
+
+def trust_overview(engine: Engine, target: float, today: dt.date) -> pd.DataFrame:
+    """Every trust with bookings, each as of its own first booked day: lists in the next six
+    weeks, lists flagged at 6, 4 and 2 weeks out, and the unfilled hours of flagged lists."""
+    columns = ["trust_code", "as_of", "lists", "flagged_6", "flagged_4", "flagged_2",
+               "unfilled_hours", "link"]  # fmt: skip
+    rows = []
+    for trust, first_day in store.booking_dates(engine)[["trust_code", "first_day"]].itertuples(
+        index=False
+    ):  # one pass per trust (a dozen), not per list
+        view = look_ahead(engine, trust, default_as_of(first_day, today), target)
+        summary = window_summary(view.lists).set_index("weeks_out")
+        rows.append(
+            (trust, view.as_of, len(view.lists), *summary.loc[[6, 4, 2], "flagged"].tolist(),
+             float(summary["unfilled_hours"].sum()), f"{PAGE}?{urlencode({'trust': trust})}")
+        )  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)

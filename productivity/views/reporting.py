@@ -1,0 +1,317 @@
+"""What the Reporting and pathology page shows: the turnaround marts, summed and shaped.
+
+>>> days = pd.DataFrame({"days": [1, 2, 5], "events": [1, 2, 1]})
+>>> median_from_histogram(days)   # 1, 2, 2, 5: the middle two are 2 and 2
+2.0
+
+It reads the three turnaround marts (``mart_turnaround``, ``mart_turnaround_days``,
+``mart_backlog``, built by :mod:`productivity.store.turnaround`) for a period and trust, sums
+their counts, and takes every share as Σ within ÷ Σ (within + breaches), empty (never 0) when
+nothing is decided, as SPEC §4 defines it; the SPC of the monthly share comes from
+:func:`productivity.stats.spc.xmr`. Headings, formats and ✓/✗ come from the column catalogue.
+Imports no Streamlit and no charts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine
+
+from productivity.benchmarks import Benchmarks
+from productivity.columns import COLUMNS, against, marked
+from productivity.metrics.diagnostics import safe_ratio
+from productivity.metrics.turnaround import AGE_BANDS, MEASURE_FILTERS
+from productivity.stats import spc
+from productivity.store import marts
+from productivity.store.mart_reads import read_mart
+from productivity.store.mart_tables import BACKLOG, TURNAROUND, TURNAROUND_DAYS
+from productivity.store.turnaround import DRILL_KEYS
+
+SYSTEM = "System"
+COUNTS = ["events", "within_target", "breaches", "pending"]
+# The drill-down keys in words, for the page's selector and the tables' headings.
+DRILL_HEADINGS: dict[str, str] = {
+    "modality": "Modality",
+    "priority": "Priority",
+    "patient_source": "Patient source",
+    "lab": "Laboratory",
+    "specimen_type": "Specimen type",
+}
+# Each measure's heading in a narrow table (the benchmark's label is the long form).
+MEASURE_SHORT: dict[str, str] = {
+    "reporting_ct_urgent": "CT urgent",
+    "reporting_ct_routine": "CT routine",
+    "reporting_mri_urgent": "MRI urgent",
+    "reporting_mri_routine": "MRI routine",
+    "reporting_all_28_days": "All in 28 days",
+    "pathology_cancer_10_days": "Cancer histo. 10 wd",
+}
+MIN_SPC_MONTHS = 2  # one moving range at least; fewer than spc.MIN_POINTS are trial limits
+
+
+@dataclass(frozen=True)
+class ReportingView:
+    """Everything the page draws for one measure, trust (or the system) and period."""
+
+    measure: str
+    kind: str  # reporting or pathology
+    trusts: pd.DataFrame  # per trust × every measure of the kind: counts, share, median
+    monthly: pd.DataFrame  # per month, for the chosen trust or the system: counts and share
+    spc: spc.SPCResult | None
+    days: pd.DataFrame  # reported events by whole turnaround days
+    backlog: pd.DataFrame  # unreported now, per age band (and drill key)
+    drill: pd.DataFrame  # the chosen measure per value of the drill-down key
+    drill_by: str
+
+
+def measure_kind(measure: str) -> str:
+    """``reporting`` or ``pathology``: which events a measure covers."""
+    return MEASURE_FILTERS[measure][0]
+
+
+def measures_of(kind: str) -> list[str]:
+    return [key for key, (k, *_) in MEASURE_FILTERS.items() if k == kind]
+
+
+def median_from_histogram(days: pd.DataFrame) -> float:
+    """The exact median of whole ``days`` weighted by ``events`` (mean of the middle two)."""
+    counted = days.groupby("days", sort=True)["events"].sum()
+    counted = counted[counted > 0]
+    total = int(counted.sum())
+    if total == 0:
+        return float("nan")
+    ends = np.cumsum(counted.to_numpy())
+    values = counted.index.to_numpy()
+    # 0-based positions (total − 1) // 2 and total // 2 of the sorted events.
+    low = values[np.searchsorted(ends, (total - 1) // 2, side="right")]
+    high = values[np.searchsorted(ends, total // 2, side="right")]
+    return float((low + high) / 2)
+
+
+def with_share(frame: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """Counts summed per ``keys`` and the share within target: within ÷ (within + breaches)."""
+    out = frame.groupby(list(keys), sort=True, dropna=False)[COUNTS].sum().reset_index()
+    decided = out["within_target"] + out["breaches"]
+    out["share_within_target"] = safe_ratio(out["within_target"].astype(float), decided)
+    return out
+
+
+def trust_shares(
+    counts: pd.DataFrame, days: pd.DataFrame, kind: str, benchmarks: Benchmarks
+) -> pd.DataFrame:
+    """Per trust × measure of ``kind``: counts, share within target, target and median days."""
+    out = with_share(counts, ["trust_code", "measure"])
+    medians = (
+        days.groupby(["trust_code", "measure"])[["days", "events"]]
+        .apply(median_from_histogram)
+        .rename("median_days")
+        .reset_index()
+        if not days.empty
+        else pd.DataFrame(columns=["trust_code", "measure", "median_days"])
+    )
+    out = out.merge(medians, on=["trust_code", "measure"], how="left")
+    out["median_days"] = out["median_days"].astype(float)
+    order = {m: i for i, m in enumerate(measures_of(kind))}
+    out["target_share"] = out["measure"].map(lambda m: benchmarks[m].value)
+    out["label"] = out["measure"].map(lambda m: benchmarks[m].label)
+    return out.sort_values(
+        ["trust_code", "measure"], key=lambda s: s.map(order) if s.name == "measure" else s
+    ).reset_index(drop=True)
+
+
+def monthly_share(counts: pd.DataFrame) -> pd.DataFrame:
+    """Per month: counts and the share within target (months with nothing decided dropped)."""
+    out = with_share(counts, ["month"])
+    return out[out["share_within_target"].notna()].reset_index(drop=True)
+
+
+def share_spc(monthly: pd.DataFrame, target: float) -> spc.SPCResult | None:
+    """An XmR chart of the monthly share within target (None with under two months)."""
+    if len(monthly) < MIN_SPC_MONTHS:
+        return None
+    dates = pd.to_datetime(monthly["month"] + "-01")
+    return spc.xmr(monthly["share_within_target"], dates, direction="higher", target=target)
+
+
+def backlog_by_band(backlog: pd.DataFrame, keys: Sequence[str] = ()) -> pd.DataFrame:
+    """Unreported events per age band (× ``keys``), every band present, in band order."""
+    out = backlog.groupby([*keys, "age_band"], sort=False)["unreported"].sum().reset_index()
+    grid = pd.DataFrame({"age_band": list(AGE_BANDS)})
+    if keys:
+        grid = out[list(keys)].drop_duplicates().merge(grid, how="cross")
+    out = grid.merge(out, on=[*keys, "age_band"], how="left")
+    out["unreported"] = out["unreported"].fillna(0).astype("int64")
+    return out
+
+
+def reporting_view(
+    engine: Engine,
+    period: marts.Period,
+    measure: str,
+    trust: str | None,
+    benchmarks: Benchmarks,
+    drill_by: str | None = None,
+) -> ReportingView:
+    """Read the marts once for the period and shape every section of the page."""
+    kind = measure_kind(measure)
+    drill = drill_by if drill_by in DRILL_KEYS[kind] else DRILL_KEYS[kind][0]
+    counts = read_mart(engine, TURNAROUND, period)
+    counts = counts[counts["kind"] == kind]
+    days = read_mart(engine, TURNAROUND_DAYS, period)
+    days = days[days["kind"] == kind]
+    backlog = read_mart(engine, BACKLOG)  # a snapshot at each trust's as-at: no period
+    backlog = backlog[backlog["kind"] == kind]
+    mine = counts[counts["measure"] == measure]
+    if trust:
+        mine = mine[mine["trust_code"] == trust]
+        backlog = backlog[backlog["trust_code"] == trust]
+    target = benchmarks[measure].value
+    monthly = monthly_share(mine)
+    chosen_days = days[(days["measure"] == measure)]
+    if trust:
+        chosen_days = chosen_days[chosen_days["trust_code"] == trust]
+    return ReportingView(
+        measure=measure,
+        kind=kind,
+        trusts=trust_shares(counts, days, kind, benchmarks),
+        monthly=monthly,
+        spc=share_spc(monthly, target),
+        days=chosen_days.groupby("days", sort=True)["events"].sum().reset_index(),
+        backlog=backlog_by_band(backlog, ["trust_code"]) if not backlog.empty else backlog,
+        drill=with_share(mine, [drill])
+        .rename(columns={drill: "group"})
+        .assign(group=lambda f: f["group"].replace("", "not recorded"))
+        if not mine.empty
+        else pd.DataFrame(),
+        drill_by=drill,
+    )
+
+
+def trust_name(codes: pd.Series, names: Mapping[str, str]) -> pd.Series:
+    """``RBL · Wirral University Teaching Hospital`` where the name is known, else the code."""
+    return codes.map(lambda c: f"{c} · {names[c]}" if c in names else str(c))
+
+
+def benchmark_table(
+    trusts: pd.DataFrame, benchmarks: Benchmarks, names: Mapping[str, str]
+) -> pd.DataFrame:
+    """Every trust against every turnaround benchmark of the kind: one ✓/✗ column each."""
+    shares = trusts.pivot(index="trust_code", columns="measure", values="share_within_target")
+    out = pd.DataFrame({"Trust": trust_name(pd.Series(shares.index), names)})
+    for measure in dict.fromkeys(trusts["measure"]):
+        bench = benchmarks[measure]
+        out[against(MEASURE_SHORT[measure], bench)] = marked(
+            shares[measure].to_numpy(), ".1%", bench
+        )
+    return out
+
+
+def measure_table(trusts: pd.DataFrame, measure: str, names: Mapping[str, str]) -> pd.DataFrame:
+    """One measure per trust, numeric (formatted by the column catalogue in the table)."""
+    rows = trusts[trusts["measure"] == measure]
+    columns = [*COUNTS, "share_within_target", "median_days"]
+    out = rows[["trust_code", *columns]].reset_index(drop=True)
+    # The code first and the name last, so the numbers stay in view beside the chart.
+    out["Name"] = out["trust_code"].map(lambda c: names.get(c, "")).to_numpy()
+    return out
+
+
+def spc_table(result: spc.SPCResult) -> pd.DataFrame:
+    """The SPC points: month, share, mean, limits (fractions) and the point type in words."""
+    points = result.points
+    return pd.DataFrame(
+        {
+            "Month": points["date"].dt.strftime("%Y-%m"),
+            "share_within_target": points["value"],
+            "Mean": points["mean"],
+            "Lower limit": points["lower_limit"],
+            "Upper limit": points["upper_limit"],
+            "Point": points["point_type"].str.removeprefix("special_cause_").str.replace("_", " "),
+        }
+    )
+
+
+def backlog_total(backlog: pd.DataFrame) -> pd.DataFrame:
+    """The unreported backlog summed over trusts, per age band."""
+    if backlog.empty:
+        return backlog
+    return backlog_by_band(backlog)
+
+
+def caption(measure: str, benchmarks: Benchmarks) -> str:
+    bench = benchmarks[measure]
+    days = bench.extra.get("days")
+    kind = bench.extra.get("day_kind", "calendar")
+    return (
+        f"**{bench.label}**: target {bench.value:.0%} of events within {days} {kind} days "
+        f"({bench.status}). Source: {bench.source}. Share within target = within ÷ (within + "
+        "breaches); events still unreported and not yet past the deadline are *pending* and "
+        "left out of the share."
+    )
+
+
+def column_heading(key: str) -> str:
+    return COLUMNS[key].short if key in COLUMNS else key
+
+
+def days_bars(days: pd.DataFrame, target_days: int, cap: int = 42) -> pd.DataFrame:
+    """Reported events per whole day, the tail from ``cap`` days folded into one bar, each
+    bar labelled within or beyond the target's days."""
+    capped = days.assign(days=days["days"].clip(upper=cap))
+    out = capped.groupby("days", sort=True)["events"].sum().reset_index()
+    out["turnaround"] = out["days"].map(lambda d: f"{d}+" if d >= cap else str(d))
+    out["against"] = np.where(out["days"] <= target_days, "within target", "beyond target")
+    return out[["turnaround", "events", "against"]]
+
+
+def backlog_wide(backlog: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
+    """One row per trust, one column per age band: unreported events."""
+    wide = backlog.pivot_table(
+        index="trust_code", columns="age_band", values="unreported", aggfunc="sum", sort=False
+    )
+    wide = wide.reindex(columns=list(AGE_BANDS), fill_value=0).fillna(0).astype("int64")
+    out = wide.reset_index(drop=True).rename(columns=lambda b: f"{b} days")
+    out.insert(0, "Trust", list(wide.index))
+    out["Total"] = wide.sum(axis=1).to_numpy()
+    out["Name"] = [names.get(c, "") for c in wide.index]  # last: the counts stay in view
+    return out
+
+
+def turnaround_scorecard(
+    engine: Engine, period: marts.Period, benchmarks: Benchmarks, names: Mapping[str, str]
+) -> pd.DataFrame:
+    """Every trust against the six turnaround targets (✓/✗), with its DNA rate and standardised
+    DNA ratio: the Overview's and the board pack's turnaround and attendance scorecard.
+
+    A trust with no events of a kind shows – for that kind's targets.
+    """
+    from productivity.views import dna  # the attendance half of the scorecard
+
+    counts = read_mart(engine, TURNAROUND, period)
+    shares = with_share(counts, ["trust_code", "measure"]) if not counts.empty else counts
+    ratios = dna.dna_view(engine, period, None, None).ratios
+    trusts = sorted(set(shares.get("trust_code", [])) | set(ratios.get("trust_code", [])))
+    out = pd.DataFrame({"trust_code": trusts})
+    for measure in MEASURE_FILTERS:
+        bench = benchmarks[measure]
+        mine = shares[shares["measure"] == measure] if not shares.empty else shares
+        values = out["trust_code"].map(
+            dict(zip(mine.get("trust_code", []), mine.get("share_within_target", []), strict=True))
+        )
+        out[against(MEASURE_SHORT[measure], bench)] = marked(values.to_numpy(), ".1%", bench)
+    dna_rates = dict(zip(ratios.get("trust_code", []), ratios.get("dna_rate", []), strict=True))
+    ratio = dict(
+        zip(ratios.get("trust_code", []), ratios.get("standardised_ratio", []), strict=True)
+    )
+    out[COLUMNS["dna_rate"].short] = (
+        out["trust_code"].map(dna_rates).map(COLUMNS["dna_rate"].format)
+    )
+    out[COLUMNS["standardised_ratio"].short] = (
+        out["trust_code"].map(ratio).map(COLUMNS["standardised_ratio"].format)
+    )
+    out.insert(0, "Trust", trust_name(out["trust_code"], names))
+    return out.drop(columns="trust_code")
