@@ -380,5 +380,26 @@ def summary_table(profiles: list[PageProfile]) -> str:
     return "\n".join(lines)
 
 
+def sizes_table(profiles: list[PageProfile]) -> str:
+    """One line per page: what its default view sends (charts and tables)."""
+    head = (f"{'page':24} {'charts':>6} {'spec KB':>8} {'data KB':>8} {'rows':>7} "
+            f"{'most rows':>9} {'tables':>6} {'rows':>7} {'KB':>7}")  # fmt: skip
+    lines = ["what each page sends in its default view (charts: Vega-Lite spec and Arrow data)",
+             head, "-" * len(head)]  # fmt: skip
+    for p in profiles:
+        if p.error:
+            continue
+        charts, tables = p.charts, p.tables
+        lines.append(
+            f"{p.page:24} {len(charts):6} {_kb(sum(c.spec_bytes for c in charts)):>8} "
+            f"{_kb(sum(c.data_bytes for c in charts)):>8} {sum(c.rows for c in charts):7,} "
+            f"{max((c.rows for c in charts), default=0):9,} {len(tables):6} "
+            f"{sum(t.rows for t in tables):7,} {_kb(sum(t.bytes for t in tables)):>7}"
+        )
+    return "\n".join(lines)
+
+
 def report(profiles: list[PageProfile], top: int = 15) -> str:
-    return "\n\n".join([summary_table(profiles), *(page_report(p, top) for p in profiles)])
+    return "\n\n".join(
+        [summary_table(profiles), sizes_table(profiles), *(page_report(p, top) for p in profiles)]
+    )

@@ -223,4 +223,4 @@ def test_a_page_profile_accounts_for_its_time(demo_url):
     assert profile.top and profile.charts and profile.tables
     assert profile.first_statements > 0 and profile.change_statements > 0  # it reads the store
     text = profiling.report([profile])
-    assert "Mutual aid" in text and "SQL read" in text
+    assert "Mutual aid" in text and "SQL read" in text and "most rows" in text
