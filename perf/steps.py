@@ -224,18 +224,34 @@ def complete_store(
     imaging.to_csv(path, index=False, date_format="%Y-%m-%d")
     ingest.import_file(path, kind="imaging", engine=engine, source="perf")
     path.unlink()
-    # Endoscopy, echo and DM01 are small (one row per list, site-day or provider-test-month):
-    # the demo's, stored through the same write path, so every page has every source.
+    # The other sources are small (a row per list, site-day, provider-test-month, report,
+    # specimen, appointment or booking): the demo's 12 trusts', stored through the same write
+    # path, so every page has every source (else Reporting and Look ahead time empty states).
     demo = synth.build_frames(seed=seed, months=scale.months)
+    others = {
+        "reporting": {"reporting_event": demo.reporting},
+        "pathology": {"pathology_specimen": demo.pathology},
+        "appointments": {"appointment": demo.appointments},
+        "bookings": {"theatre_booking": demo.bookings},
+    }
     with db.write_transaction(engine) as conn:
         ingest.store_endoscopy(conn, demo.endoscopy, None)
         ingest.store_echo(conn, demo.echo, None)
         ingest.store_dm01(conn, demo.dm01, None)
         ingest.store_dm01_imd(conn, demo.dm01_imd, None)
+        for kind, frames in others.items():
+            ingest.store_frames(conn, kind, frames, None)
     with engine.connect() as conn:
         counts = {
             name: conn.exec_driver_sql(f"SELECT count(*) FROM {name}").scalar_one()
-            for name in ("theatre_list", "theatre_case", "scanner_day", "dm01_return")
+            for name in (
+                "theatre_list",
+                "theatre_case",
+                "scanner_day",
+                "dm01_return",
+                "reporting_event",
+                "theatre_booking",
+            )
         }
     log(f"  store: {', '.join(f'{k} {v:,}' for k, v in counts.items())}")
     return counts
