@@ -117,8 +117,8 @@ def main(argv: list[str] | None = None) -> int:
             counts = complete_store(scale, args.seed, url, months, work, log)
             if not scale.store_all:
                 notes.append(f"the store holds only the imported cases ({counts['theatre_case']:,}"
-                             f" of {scale.months} months' theatre cases); imaging, endoscopy, "
-                             "echo and DM01 are whole")  # fmt: skip
+                             f" of {scale.months} months' theatre cases); imaging and the demo's "
+                             "other sources are whole")  # fmt: skip
         if url and ({"marts", "pages"} & set(args.steps)):
             log("[3] marts: rebuild_marts vs read_sql + DuckDB + to_sql")
             results.append(step_marts(url, args.threads))
