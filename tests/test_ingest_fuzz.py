@@ -302,8 +302,8 @@ def mutated(draw, kind: str) -> bytes:
         elif op == "drop_col" and cols > 1:
             frame = frame.drop(columns=frame.columns[draw(st.integers(0, cols - 1))])
         elif op == "copy_col":
-            column = frame.columns[draw(st.integers(0, cols - 1))]
-            frame.insert(cols, f"{column} ", frame[column], allow_duplicates=True)
+            at = draw(st.integers(0, cols - 1))  # by position: a name may already be doubled
+            frame.insert(cols, f"{frame.columns[at]} ", frame.iloc[:, at], allow_duplicates=True)
         elif op == "rename":
             frame = frame.rename(columns={frame.columns[draw(st.integers(0, cols - 1))]:
                                           draw(st.sampled_from(TRICKY))})  # fmt: skip
@@ -335,6 +335,38 @@ def _months(frame: pd.DataFrame, date: str, key: str) -> pd.Series:
     return frame[key].astype(str) + "|" + pd.to_datetime(frame[date]).dt.strftime("%Y-%m")
 
 
+def _touched(stored: pd.DataFrame, frame: pd.DataFrame, scope) -> pd.Series:
+    """Stored rows a file of ``frame`` replaces: its trust-months, or (a bookings plan, which a
+    theatre extract without out_of_theatre is sniffed as) each trust's rows between the file's
+    first and last date."""
+    if scope.by_month:
+        touched = set(_months(frame, scope.date, scope.key))
+        return _months(stored, scope.date, scope.key).isin(touched)
+    spans = pd.to_datetime(frame[scope.date]).groupby(frame[scope.key]).agg(["min", "max"])
+    when = pd.to_datetime(stored[scope.date])
+    first, last = stored[scope.key].map(spans["min"]), stored[scope.key].map(spans["max"])
+    return ((when >= first) & (when <= last)).fillna(False).astype(bool)
+
+
+def _tables() -> tuple[str, ...]:
+    """Every table an import writes case-level data to."""
+    from productivity.ingest.scopes import SCOPES
+
+    return (*sorted({s.table for s in SCOPES.values()}), "theatre_case", "import_issue")
+
+
+def _snapshot(engine) -> dict[str, list[tuple]]:
+    """Every row of every table an import writes, sorted: equal iff the data is."""
+    from sqlalchemy import select
+    from sqlmodel import SQLModel
+
+    with engine.connect() as conn:
+        return {
+            name: sorted(map(tuple, conn.execute(select(SQLModel.metadata.tables[name]))), key=repr)
+            for name in _tables()
+        }
+
+
 def _stored(engine, table: str) -> pd.DataFrame:
     from productivity.store import db
 
@@ -350,10 +382,9 @@ def assert_loaded_exactly(engine, base: dict[str, pd.DataFrame], parsed) -> None
         if name not in SCOPES:  # theatre cases are checked with their lists
             continue
         scope = SCOPES[name]
-        touched = set(_months(frame, scope.date, scope.key))
         now, before = _stored(engine, scope.table), base[scope.table]
-        mine = _months(now, scope.date, scope.key).isin(touched)
-        kept = ~_months(before, scope.date, scope.key).isin(touched)
+        mine = _touched(now, frame, scope)
+        kept = ~_touched(before, frame, scope)
         columns = [c for c in frame.columns if c in now.columns and c != "list_id"]
         assert _canon(now[mine], columns) == _canon(frame, columns)
         others = [c for c in before.columns if c not in ("list_id", "import_run_id")]
@@ -376,7 +407,6 @@ def base_stores(tmp_path_factory):
     """Per kind: a store file holding the kind's valid file (checkpointed, ready to copy), its
     snapshot and its tables."""
     from tests.conftest import fresh_store
-    from tests.test_ingest_store import DATA_TABLES, snapshot
 
     folder = tmp_path_factory.mktemp("property")
     stores = {}
@@ -393,8 +423,8 @@ def base_stores(tmp_path_factory):
         ingest.import_file(later, engine=engine)
         with engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        tables = {t: _stored(engine, t) for t in DATA_TABLES}
-        stores[kind] = (base, snapshot(engine), tables)
+        tables = {t: _stored(engine, t) for t in _tables()}
+        stores[kind] = (base, _snapshot(engine), tables)
         engine.dispose()
     return folder, stores
 
@@ -435,8 +465,6 @@ def test_a_mutated_valid_file_loads_exactly_or_is_refused_unchanged(kind, base_s
     """200 mutations per kind: each either loads exactly (its trust-months hold exactly what
     the file says, nothing else moves) or is refused with located problems (exit 2) and the
     store unchanged."""
-    from tests.test_ingest_store import snapshot
-
     folder, stores = base_stores
     name = VALID[kind][0]
     work = folder / f"{kind}-work.db"
@@ -457,11 +485,11 @@ def test_a_mutated_valid_file_loads_exactly_or_is_refused_unchanged(kind, base_s
             refused += 1
             assert error.problems and all(p.file.startswith(name) for p in error.problems)
             assert all(p.row is None or p.row >= 1 for p in error.problems)
-            assert snapshot(engine) == before
+            assert _snapshot(engine) == before
             return
         loaded += 1
         if result.status == "duplicate":
-            assert snapshot(engine) == before
+            assert _snapshot(engine) == before
             return
         assert_loaded_exactly(engine, base, ingest.read_file(path))
 

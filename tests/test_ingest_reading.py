@@ -176,3 +176,25 @@ def test_a_file_over_the_limit_is_refused_before_it_is_read(engine, tmp_path, mo
     path = echo(tmp_path, ECHO_HEADER, *(ECHO_ROWS * 40))
     assert "more than the 0.001 MB limit" in str(refused(path, engine))
     assert count(engine, "echo_activity") == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "row", "fragment"),
+    [
+        ("\r" + ECHO_HEADER + '\n"",RBL01,2026-05-01,34,1318\n', 1, "first row is empty"),
+        (ECHO_HEADER + '\nRBL,"' + "x" * 200_000 + '",2026-05-04,30,600\n', 2, "field limit"),
+        (ECHO_HEADER + '\nRBL,"RBL01,2026-05-04,30,600\n', 2, "2 of 5 fields"),
+    ],
+)
+def test_quoting_that_cannot_be_read_is_located_not_a_crash(engine, tmp_path, text, row, fragment):
+    """Found by the property test: a lone CR before a quoted field raised csv.Error (exit 1)."""
+    path = tmp_path / "quoted.csv"
+    path.write_text(text, newline="")
+    [problem] = refused(path, engine).problems
+    assert problem.row == row and fragment in problem.message
+
+
+def test_old_mac_line_endings_with_quotes_are_read(tmp_path):
+    path = tmp_path / "cr.csv"
+    path.write_text(ECHO_HEADER + '\r"RBL","RBL01",2026-05-04,30,600\r', newline="")
+    assert ingest.read_file(path).frames["echo_activity"]["tests"].tolist() == [30]

@@ -110,18 +110,31 @@ def sniff_delimiter(text: str) -> str:
     return best if counts[best] > counts[","] else ","
 
 
-def field_counts(text: str, sep: str) -> pd.Series:
+def field_counts(text: str, sep: str, file: str = "the file") -> pd.Series:
     """Fields on each record (0 for a blank line), indexed by record number from 1.
 
     Without quotes a record is a line, so the separators are counted on all lines at once;
     with quotes (a field may then hold a separator or a line break) the csv module decides.
+
+    Raises:
+        InputError: the quoting cannot be read (or a quoted field is over the csv module's
+            131,072-character limit), naming the line.
     """
     if '"' not in text:
         lines = pd.Series(re.split(r"\r\n|\r|\n", text.removesuffix("\n").removesuffix("\r")))
         counts = lines.str.count(re.escape(sep)) + 1
         counts[lines == ""] = 0
     else:
-        counts = pd.Series([len(r) for r in csv.reader(io.StringIO(text), delimiter=sep)])
+        # newline="": the csv module reads \r, \n and \r\n line ends itself (a lone CR too).
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+        try:
+            counts = pd.Series([len(r) for r in reader])
+        except csv.Error as exc:
+            raise InputError.single(
+                file,
+                f"the CSV cannot be read ({exc}): expected quotes in pairs around a field",
+                row=reader.line_num,
+            ) from None
     counts.index = pd.RangeIndex(1, len(counts) + 1)
     return counts.astype("int64")
 
@@ -136,9 +149,13 @@ def csv_table(text: str, file: str) -> Table:
     if not text.strip():
         raise InputError.single(file, "the file is empty: expected a header row and data rows")
     sep = sniff_delimiter(text)
-    counts = field_counts(text, sep)
+    counts = field_counts(text, sep, file)
     log = ProblemLog(file)
     width = int(counts.iloc[0])
+    if width == 0:
+        raise InputError.single(
+            file, "the first row is empty: expected the column names on row 1", row=1
+        )
     rows = counts.iloc[1:]
     log.add_mask(
         (rows > 0) & (rows < width),
@@ -177,7 +194,7 @@ def csv_table(text: str, file: str) -> Table:
             "fields on every row",
             row=int(line.group(1)) if line else None,
         ) from None
-    header = next(csv.reader(io.StringIO(text), delimiter=sep))
+    header = next(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
     check_headers([h.strip() for h in header], file, 1)
     frame.columns = [str(c).strip() for c in frame.columns]
     frame.index = pd.RangeIndex(2, len(frame) + 2)
