@@ -37,6 +37,8 @@ class Change:
     value: str
     seconds: float  # wall time
     cpu_s: float = 0.0  # CPU time of the process meanwhile: far less disturbed by other load
+    charts: int = -1  # Vega-Lite charts the page drew after it (0: likely an empty state)
+    applied: bool = True  # the filter showed the value after the rerun
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,13 @@ def select_option(box: Any, index: int) -> None:
 
     chosen = index
     box.__class__ = ByLabel
+
+
+def shows(at: AppTest, name: str, value: str) -> bool:
+    """Whether the filter ``name`` shows ``value`` (a change the page undid measures nothing)."""
+    box = next((b for b in at.selectbox if box_name(b) == name), None)
+    index = current_index(box) if box is not None else None
+    return box is not None and index is not None and box.options[index] == value
 
 
 def next_index(
@@ -221,7 +230,8 @@ def change_filters(
         seen.add(value)
         select_option(box, index)
         timing = run(at)
-        yield Change(name, value, timing.seconds, timing.cpu_s)
+        charts = len(at.get("vega_lite_chart"))
+        yield Change(name, value, timing.seconds, timing.cpu_s, charts, shows(at, name, value))
         if at.exception:
             return
 

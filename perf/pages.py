@@ -120,6 +120,18 @@ class PageTiming:
     changes: list[Change] = field(default_factory=list)
     error: str | None = None
     first_cpu: list[float] = field(default_factory=list)  # CPU time of each first render
+    first_charts: int = 0  # Vega-Lite charts in the first render (the default view)
+
+    @property
+    def chartless(self) -> int:
+        """Changes after which a page that draws charts drew none: most likely an empty state
+        ("no lists for this unit"), which is quicker than the page and flatters its median."""
+        return sum(c.charts == 0 for c in self.changes) if self.first_charts else 0
+
+    @property
+    def unapplied(self) -> int:
+        """Changes the filter did not show afterwards (the page reset it): measured, flagged."""
+        return sum(not c.applied for c in self.changes)
 
     @property
     def first_s(self) -> float | None:
@@ -186,6 +198,7 @@ def measure_page(path: Path, rounds: int, budget_s: float = PAGE_BUDGET_S) -> Pa
             first = timed_run(at)
             timing.firsts.append(first.seconds)
             timing.first_cpu.append(first.cpu_s)
+            timing.first_charts = max(timing.first_charts, len(at.get("vega_lite_chart")))
             timing.error = error_of(at)
             if timing.error is None:
                 timing.changes.extend(change_filters(at, used))
@@ -244,6 +257,11 @@ def _x(value: float | None, base: float | None) -> str:
     return "-" if value is None or not base else f"{value / base:.1f}x"
 
 
+def _count(p: PageTiming) -> str:
+    flags = [f"{n} {what}" for n, what in ((p.chartless, "blank"), (p.unapplied, "undone")) if n]
+    return f"{len(p.changes)}" + (f" ({', '.join(flags)})" if flags else "")
+
+
 def pages_table(report: PagesReport) -> str:
     """Per page: first render, change median/worst (s), ratios to the floor and the targets."""
     floor = report.floor
@@ -260,7 +278,7 @@ def pages_table(report: PagesReport) -> str:
         marks = ", ".join(f"{name} {'met' if ok else 'MISSED'}{star}" for name, ok in checks)
         body.append((
             p.page, _s(p.first_s), _s(p.change_median_s), _s(p.change_worst_s),
-            str(len(p.changes)), _x(p.change_median_s, base_change),
+            _count(p), _x(p.change_median_s, base_change),
             _x(p.change_worst_s, base_change), _x(p.first_s, base_first), _s(p.first_cpu_s),
             _s(p.change_cpu_s), marks,
         ))  # fmt: skip
@@ -274,7 +292,9 @@ def pages_table(report: PagesReport) -> str:
     note = " (* indicative: set for another scale)" if star else ""
     lines.append(
         f"targets: {report.targets.name} scale{note}. CPU: the process's CPU seconds "
-        "(medians), which other load on the machine disturbs far less than wall time"
+        "(medians), which other load on the machine disturbs far less than wall time. "
+        "n: filter changes (blank: the page drew no chart after it, likely an empty state; "
+        "undone: the filter did not show the new value after the rerun)"
     )
     lines.append("worst change per page: " + "; ".join(worst))
     return "\n".join(lines)

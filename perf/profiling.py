@@ -193,6 +193,24 @@ def script_profiles() -> Iterator[list[cProfile.Profile]]:
         threading.setprofile(None)  # type: ignore[arg-type]
 
 
+@contextmanager
+def counted_statements() -> Iterator[list[int]]:
+    """The number of SQL statements any engine runs in the block (SQLAlchemy's event)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    box = [0]
+
+    def count(*_: object) -> None:
+        box[0] += 1
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        yield box
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+
+
 # ---------------------------------------------------------------------------------------------
 # A page's profile
 
@@ -211,6 +229,8 @@ class PageProfile:
     tables: list[TableSize] = field(default_factory=list)
     charts_after: list[ChartSize] = field(default_factory=list)  # after the filter changes
     tables_after: list[TableSize] = field(default_factory=list)
+    first_statements: int = 0  # SQL statements run by the first render
+    change_statements: int = 0  # by all the sampled filter changes
     error: str | None = None
 
     def as_dict(self) -> dict[str, object]:
@@ -264,12 +284,13 @@ def profile_page(path: Path, used: dict[str, set[str]] | None = None, n: int = 2
             return result
         clear_caches()
         at = app(path)
-        with Sampler() as sampler:
+        with Sampler() as sampler, counted_statements() as statements:
             result.first_s = sampler.run(at).seconds
-        result.first = dict(sampler.seconds)
+        result.first, result.first_statements = dict(sampler.seconds), statements[0]
         result.charts, result.tables = element_sizes(at)
-        with Sampler() as sampler:
+        with Sampler() as sampler, counted_statements() as statements:
             changes = list(change_filters(at, used, run=sampler.run))
+        result.change_statements = statements[0]
         result.changes, result.changes_s = len(changes), sum(c.seconds for c in changes)
         result.change = dict(sampler.seconds)
         result.charts_after, result.tables_after = element_sizes(at)
@@ -315,8 +336,9 @@ def page_report(p: PageProfile, top: int) -> str:
         return "\n".join([*lines, f"   ERROR: {p.error}"])
     first_total, change_total = sum(p.first.values()), sum(p.change.values())
     per = p.changes_s / p.changes if p.changes else 0.0
-    lines.append(f"   first render {p.first_s:.3f} s; {p.changes} filter changes {p.changes_s:.3f}"
-                 f" s (mean {per:.3f} s)")  # fmt: skip
+    lines.append(f"   first render {p.first_s:.3f} s, {p.first_statements} SQL statements; "
+                 f"{p.changes} filter changes {p.changes_s:.3f} s (mean {per:.3f} s), "
+                 f"{p.change_statements} SQL statements")  # fmt: skip
     lines.append(f"   {'where the time goes':38}  {'first render':>13}  {'filter changes':>13}")
     for name in CATEGORIES:
         if p.first.get(name, 0) or p.change.get(name, 0):
@@ -358,5 +380,26 @@ def summary_table(profiles: list[PageProfile]) -> str:
     return "\n".join(lines)
 
 
+def sizes_table(profiles: list[PageProfile]) -> str:
+    """One line per page: what its default view sends (charts and tables)."""
+    head = (f"{'page':24} {'charts':>6} {'spec KB':>8} {'data KB':>8} {'rows':>7} "
+            f"{'most rows':>9} {'tables':>6} {'rows':>7} {'KB':>7}")  # fmt: skip
+    lines = ["what each page sends in its default view (charts: Vega-Lite spec and Arrow data)",
+             head, "-" * len(head)]  # fmt: skip
+    for p in profiles:
+        if p.error:
+            continue
+        charts, tables = p.charts, p.tables
+        lines.append(
+            f"{p.page:24} {len(charts):6} {_kb(sum(c.spec_bytes for c in charts)):>8} "
+            f"{_kb(sum(c.data_bytes for c in charts)):>8} {sum(c.rows for c in charts):7,} "
+            f"{max((c.rows for c in charts), default=0):9,} {len(tables):6} "
+            f"{sum(t.rows for t in tables):7,} {_kb(sum(t.bytes for t in tables)):>7}"
+        )
+    return "\n".join(lines)
+
+
 def report(profiles: list[PageProfile], top: int = 15) -> str:
-    return "\n\n".join([summary_table(profiles), *(page_report(p, top) for p in profiles)])
+    return "\n\n".join(
+        [summary_table(profiles), sizes_table(profiles), *(page_report(p, top) for p in profiles)]
+    )

@@ -117,8 +117,8 @@ def main(argv: list[str] | None = None) -> int:
             counts = complete_store(scale, args.seed, url, months, work, log)
             if not scale.store_all:
                 notes.append(f"the store holds only the imported cases ({counts['theatre_case']:,}"
-                             f" of {scale.months} months' theatre cases); imaging, endoscopy, "
-                             "echo and DM01 are whole")  # fmt: skip
+                             f" of {scale.months} months' theatre cases); imaging and the demo's "
+                             "other sources are whole")  # fmt: skip
         if url and ({"marts", "pages"} & set(args.steps)):
             log("[3] marts: rebuild_marts vs read_sql + DuckDB + to_sql")
             results.append(step_marts(url, args.threads))
@@ -135,16 +135,18 @@ def main(argv: list[str] | None = None) -> int:
     wall = time.perf_counter() - started
     for r in results:
         r.applies = args.scale in TARGET_SCALES.get(r.step, (args.scale,))
+    load_at_end = [round(x, 2) for x in os.getloadavg()]
     info = report.machine() | {
         "load_average_at_start": load_at_start,
-        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+        "load_average_at_end": load_at_end,
     }
     print(f"\nperf --scale {args.scale}: {info['cores']} cores, {info['ram']}, {info['cpu']}; "
           f"python {info['python']}, pandas {info['pandas']}, numpy {info['numpy']}, "
           f"duckdb {info['duckdb']}, streamlit {info['streamlit']}; wall {wall:.0f} s")  # fmt: skip
+    busy = max(load_at_start[0], load_at_end[0]) > (os.cpu_count() or 1)
     print(
-        f"Load average (1/5/15 min): {info['load_average_at_start']} at start, "
-        f"{info['load_average_at_end']} at end (above the core count: other work competed)"
+        f"Load average (1/5/15 min): {load_at_start} at start, {load_at_end} at end"
+        + (" (above the core count: other work competed)" if busy else "")
     )
     print("Memory: peak RSS of the process during the step (VmHWM after a reset) in MB, and in")
     print("brackets how far it rose above the RSS at the step's start.")

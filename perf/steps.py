@@ -179,8 +179,12 @@ def step_import(
     del chosen
     log(f"  {path.name}: {rows:,} rows ({cases:,} cases, {touched} month(s)), "
         f"{path.stat().st_size / 1e6:.0f} MB")  # fmt: skip
+    labels = month_labels(scale)[:touched]
+    # The file ends part-way through its last month: at national scale 97% of it is one month,
+    # and the importer refuses dates that stray from the bulk unless told the months it covers.
+    span = f"{labels[0]}..{labels[-1]}"
     with peak_rss() as ours_mem, timed() as t:
-        result = ingest.import_file(path, kind="theatre", engine=engine, source="perf")
+        result = ingest.import_file(path, kind="theatre", engine=engine, source="perf", period=span)
     ours_s = t[0]
     bare = work / "bare.db"
     with peak_rss() as base_mem, timed() as t:
@@ -224,18 +228,34 @@ def complete_store(
     imaging.to_csv(path, index=False, date_format="%Y-%m-%d")
     ingest.import_file(path, kind="imaging", engine=engine, source="perf")
     path.unlink()
-    # Endoscopy, echo and DM01 are small (one row per list, site-day or provider-test-month):
-    # the demo's, stored through the same write path, so every page has every source.
+    # The other sources are small (a row per list, site-day, provider-test-month, report,
+    # specimen, appointment or booking): the demo's 12 trusts', stored through the same write
+    # path, so every page has every source (else Reporting and Look ahead time empty states).
     demo = synth.build_frames(seed=seed, months=scale.months)
+    others = {
+        "reporting": {"reporting_event": demo.reporting},
+        "pathology": {"pathology_specimen": demo.pathology},
+        "appointments": {"appointment": demo.appointments},
+        "bookings": {"theatre_booking": demo.bookings},
+    }
     with db.write_transaction(engine) as conn:
         ingest.store_endoscopy(conn, demo.endoscopy, None)
         ingest.store_echo(conn, demo.echo, None)
         ingest.store_dm01(conn, demo.dm01, None)
         ingest.store_dm01_imd(conn, demo.dm01_imd, None)
+        for kind, frames in others.items():
+            ingest.store_frames(conn, kind, frames, None)
     with engine.connect() as conn:
         counts = {
             name: conn.exec_driver_sql(f"SELECT count(*) FROM {name}").scalar_one()
-            for name in ("theatre_list", "theatre_case", "scanner_day", "dm01_return")
+            for name in (
+                "theatre_list",
+                "theatre_case",
+                "scanner_day",
+                "dm01_return",
+                "reporting_event",
+                "theatre_booking",
+            )
         }
     log(f"  store: {', '.join(f'{k} {v:,}' for k, v in counts.items())}")
     return counts

@@ -158,6 +158,7 @@ def test_the_floor_changes_its_filter_to_a_fresh_value_each_time():
     # One filter (Trust, T0 by default), once a round, never to a value it had before.
     assert [c.filter for c in timing.changes] == ["trust"] * 3
     assert len(set(values)) == 3 and "T0" not in values
+    assert all(c.applied and c.charts == 1 for c in timing.changes)
     assert pages.pages_table(pages.PagesReport([timing], timing, pages.TARGETS["region"]))
 
 
@@ -183,6 +184,7 @@ def test_every_filter_of_a_page_is_changed_with_from_before_to(demo_url):
     for change in timing.changes:
         by_filter.setdefault(change.filter, []).append(change.value)
     assert set(by_filter) == {"trust", "from", "to", "test", "service"}
+    assert all(c.applied for c in timing.changes)  # each new value stuck: a real change
     for name in ("trust", "test", "service"):  # once a round, a cache miss every time
         assert len(by_filter[name]) == len(set(by_filter[name])) == 2
     # The demo's 3 months, m1..m3. Round 1: From m1 -> m2 (up from the start), To m3 -> m2 (down
@@ -219,5 +221,6 @@ def test_a_page_profile_accounts_for_its_time(demo_url):
     assert sum(profile.change.values()) == pytest.approx(profile.changes_s, abs=0.05)
     assert set(profile.change) <= set(profiling.CATEGORIES)
     assert profile.top and profile.charts and profile.tables
+    assert profile.first_statements > 0 and profile.change_statements > 0  # it reads the store
     text = profiling.report([profile])
-    assert "Mutual aid" in text and "SQL read" in text
+    assert "Mutual aid" in text and "SQL read" in text and "most rows" in text
