@@ -328,8 +328,8 @@ def test_attendance_codes_as_numbers_or_labels_and_imd_deciles(engine, tmp_path)
     assert (result.kind, result.rows) == ("appointments", 6)
     assert rows(
         engine,
-        "SELECT service, CAST(appointment_date AS TEXT), attendance_code, imd_quintile FROM appointment "
-        "ORDER BY id",
+        "SELECT service, CAST(appointment_date AS TEXT), attendance_code, imd_quintile "
+        "FROM appointment ORDER BY id",
     ) == [
         ("CT", "2026-05-04", 5, 1),
         ("CT", "2026-05-04", 3, 1),
