@@ -27,6 +27,9 @@ st.header("Statistics: outlier or opportunity?")
 for title, text in methodology.STATISTICS:
     st.markdown(f"**{title}** {text}")
 
+st.header("Small numbers")
+st.markdown(ui.plain(methodology.small_number_rule()))
+
 st.header("Benchmarks")
 files = " and ".join(f"`{path.name}`" for path in bench.sources)
 st.caption(f"Rendered from {files}; set `PRODUCTIVITY_BENCHMARKS` to a TOML file to override.")

@@ -89,11 +89,16 @@ steps = measures.waterfall_hours(data.waterfall, int(data.summary["lists"].iloc[
 waterfall = charts.waterfall(steps, "hours", "hours")
 columns = measures.WATERFALL_COLUMNS
 ui.chart_with_table(
-    waterfall, steps, "lost-time", columns=columns, caption=drilldown.WATERFALL_NOTE
-)
+    waterfall, steps, "lost-time", columns=columns, caption=drilldown.WATERFALL_NOTE,
+    title="Lost time: planned minutes down to capped touch time, in hours",
+)  # fmt: skip
 
 st.subheader("Late starts and early finishes (share of lists with a case)")
-ui.chart_with_table(charts.bands(data.bands, "measure", "share", "band"), data.bands, "bands")
+bands = charts.bands(data.bands, "measure", "share", "band")
+ui.chart_with_table(
+    bands, data.bands, "bands", columns=drilldown.BAND_COLUMNS,
+    title="Share of lists starting late and finishing early, by minutes",
+)  # fmt: skip
 
 capped = COLUMNS["capped_utilisation"]
 if view.trust:
@@ -101,7 +106,10 @@ if view.trust:
 else:
     st.subheader("Capped utilisation by day of week and session")
     heat = charts.heatmap(data.heatmap, "weekday", "session", capped.key, capped.short)
-    ui.chart_with_table(heat, data.heatmap, "heatmap", columns=drilldown.HEATMAP_COLUMNS)
+    ui.chart_with_table(
+        heat, data.heatmap, "heatmap", columns=drilldown.HEATMAP_COLUMNS,
+        title="Capped utilisation by day of week and session",
+    )  # fmt: skip
     st.caption("Choose a trust to rank its theatres, specialties and lists by lost time.")
 unit_lead.daycase_section(unit, view.period)
 
@@ -111,7 +119,10 @@ compare = load_comparison(view.period.start, view.period.end, view.trust, view.s
 bars = charts.metric_vs_benchmark(
     compare, "trust", capped.key, capped.heading, bench.value, fmt=".0%"
 )
-ui.chart_with_table(bars, compare, "trust-comparison", columns=drilldown.COMPARISON_COLUMNS)
+ui.chart_with_table(
+    bars, compare, "trust-comparison", columns=drilldown.COMPARISON_COLUMNS,
+    title=f"Capped utilisation of every trust against the {bench.value:.0%} benchmark",
+)  # fmt: skip
 
 st.subheader("Has a change worked? Weekly capped utilisation (SPC)")
 chart_col, form_col = st.columns([3, 1])
@@ -130,15 +141,16 @@ with chart_col:
             st.rerun()
         markers = drilldown.rebase_markers(stored, series)
         chart = charts.spc_chart(result, label=capped.heading, rebases=markers)
-        st.altair_chart(chart, width="stretch")
-        st.caption(drilldown.spc_note(result, bench.value))
+        note = drilldown.spc_note(result, bench.value)
+        ui.show_chart(chart, "Weekly capped utilisation, SPC chart", note)
+        st.caption(note)
         with st.expander("SPC points and rebases"):
-            ui.show_table(result.points, "spc-weekly-capped-utilisation")
-            ui.show_table(stored)
+            ui.show_table(result.points, "spc-weekly-capped-utilisation", title="SPC points")
+            ui.show_table(stored, title="Rebases")
 
 if view.trust:
     st.subheader("The lists")
     st.caption("Every list of the unit in the period, newest first. Sort by any column.")
-    ui.show_table(load_lists(*args, bench), "lists")
+    ui.show_table(load_lists(*args, bench), "lists", title="Every list of the unit")
 else:
     st.caption("Choose a trust to see its individual lists.")

@@ -1,24 +1,56 @@
-"""Exports: small-number suppression and formula neutralising for every CSV the project writes.
+"""Exports: the small-number rule and formula neutralising for every table the project shows or
+writes.
 
-Counts from 1 to 4 are shown as ``*`` so that no export can identify a handful of patients
-(NHS Digital small-number guidance). Zero is shown, as it identifies nobody.
+The small-number rule (NHS Digital small-number guidance), in one place: a count of *patients*
+from 1 to :data:`SUPPRESS_BELOW` − 1 is suppressed, so that no table can identify a handful of
+people. Zero is shown, as it identifies nobody. Counts of activity (cases, scans, tests, lists),
+minutes and rates are not patients and are always shown. :data:`PATIENT_COUNTS` names the
+patient-count columns by their catalogue key (:mod:`productivity.columns`); a table headed in
+words matches through the catalogue's headings. The same cells are suppressed everywhere: a CSV
+or the board pack shows ``*`` (:func:`suppress_small_numbers`); a table on screen keeps the
+column numeric, so it still sorts, and leaves the cell empty (:func:`hide_small_numbers`).
 
 A text cell that a spreadsheet would run as a formula (it begins with ``=``, ``+``, ``-``, ``@``,
 a tab or a carriage return: OWASP "CSV injection") is prefixed with a single quote by
 :func:`neutralise_formulas`, so a theatre named ``=HYPERLINK(...)`` is shown, never run. Numbers,
 and text that is a plain number (``-1.5``), are left as they are. Every CSV or workbook the
 project writes goes through it: the CLI's reports, the page downloads and the problem reports
-beside refused files. Pure: pandas only.
+beside refused files. Pure: pandas, :mod:`productivity.schema` and :mod:`productivity.columns`.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-SUPPRESS_BELOW = 5  # counts 1..4 are suppressed
+from productivity.columns import COLUMNS
+from productivity.schema import DM01_BANDS
+
+SUPPRESS_BELOW = 5  # counts of 1..4 patients are suppressed
 SUPPRESSED = "*"
-# Columns that count patients, cases or tests; ratios and minutes are not counts.
-COUNT_WORDS = ("waiting", "cases", "tests", "patients", "scans", "procedures", "transfers")
+# Columns that count people, by catalogue key: the DM01 waiting list and its bands, people who
+# missed an appointment, and patients proposed for transfer. Activity (cases, scans, tests),
+# lists and minutes are not here: they identify nobody.
+PATIENT_COUNTS: frozenset[str] = frozenset(
+    {
+        "total_waiting", "waiting_6_plus", "waiting_13_plus", "dm01_13_plus_weeks", *DM01_BANDS,
+        "patients", "dnas", "patients_per_week",
+    }
+)  # fmt: skip
+# The same columns as a table may head them in words (the catalogue's headings), lower case.
+_PATIENT_HEADINGS: frozenset[str] = frozenset(
+    heading.lower()
+    for key in PATIENT_COUNTS
+    if key in COLUMNS
+    for heading in (COLUMNS[key].heading, COLUMNS[key].short)
+)
+SUPPRESSION_RULE = (
+    f"Counts of 1 to {SUPPRESS_BELOW - 1} patients (people waiting, people who did not attend, "
+    f"patients proposed for transfer) are suppressed so that no one can be identified: shown as "
+    f"{SUPPRESSED} in tables on screen, in downloads and in the board pack (a table on screen "
+    "that also has missing values shows both as –, with a note under it). Zero is shown. Counts "
+    "of activity (cases, scans, tests), lists, minutes and rates identify nobody and are shown "
+    "in full."
+)
 # What a spreadsheet treats as the start of a formula (OWASP CSV injection), and the prefix
 # that makes it text.
 FORMULA_START: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
@@ -26,30 +58,68 @@ QUOTE = "'"
 _PLAIN_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?%?"
 
 
-def is_count_column(name: str, series: pd.Series) -> bool:
-    lowered = name.lower()
-    if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
-        return False
-    if any(
-        word in lowered for word in ("share", "rate", "utilisation", "per_", "minutes", "weeks_to")
-    ):
-        return False
-    return any(word in lowered for word in COUNT_WORDS) or lowered.startswith("weeks_")
+def is_patient_count(name: str) -> bool:
+    """Whether a column (by catalogue key, or headed in words) counts patients.
+
+    >>> is_patient_count("waiting_13_plus"), is_patient_count("13+ weeks")
+    (True, True)
+    >>> is_patient_count("completed_cases"), is_patient_count("planned_minutes")
+    (False, False)
+    """
+    lowered = name.strip().lower()
+    return (
+        lowered in PATIENT_COUNTS
+        or lowered in _PATIENT_HEADINGS
+        or lowered.startswith("patients")
+        or lowered.replace(" ", "_") in PATIENT_COUNTS
+    )
+
+
+def small_counts(frame: pd.DataFrame) -> pd.DataFrame:
+    """True where a cell holds a count of 1 to 4 patients (:func:`is_patient_count`)."""
+    mask = pd.DataFrame(False, index=frame.index, columns=frame.columns)
+    for column in frame.columns:
+        series: pd.Series = frame[column]
+        if not is_patient_count(str(column)) or pd.api.types.is_bool_dtype(series):
+            continue
+        values = pd.to_numeric(series, errors="coerce")
+        mask[column] = values.notna() & (values >= 1) & (values < SUPPRESS_BELOW)
+    return mask
+
+
+def _small_columns(mask: pd.DataFrame) -> list[object]:
+    return [column for column in mask.columns if mask[column].any()]
 
 
 def suppress_small_numbers(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy with counts from 1 to 4 in count columns replaced by ``*``."""
+    """A copy with counts of 1 to 4 patients replaced by ``*`` (for CSVs and the pack)."""
     out = frame.copy()
-    for column in out.columns:
-        series = out[column]
-        if not is_count_column(str(column), series):
-            continue
-        small = series.notna() & (series >= 1) & (series < SUPPRESS_BELOW)
-        if small.any():
-            shown = series.astype(object)
-            shown[small] = SUPPRESSED
-            out[column] = shown
+    mask = small_counts(frame)
+    for column in _small_columns(mask):
+        shown = out[column].astype(object)
+        shown[mask[column]] = SUPPRESSED
+        out[column] = shown
     return out
+
+
+def hide_small_numbers(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """A copy with counts of 1 to 4 patients made missing, and how many cells that hid.
+
+    For a table on screen: a numeric column stays numeric (so it still sorts as numbers) and
+    the table shows the missing cell as its placeholder; a text column shows ``*``.
+    """
+    mask = small_counts(frame)
+    hidden = int(mask.to_numpy().sum())
+    if not hidden:
+        return frame, 0
+    out = frame.copy()
+    for column in _small_columns(mask):
+        series: pd.Series = out[column]
+        if pd.api.types.is_numeric_dtype(series):
+            out[column] = series.astype("float64").mask(mask[column])
+        else:  # already text: a * says the same
+            out[column] = series.astype(object).mask(mask[column], SUPPRESSED)
+    return out, hidden
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:

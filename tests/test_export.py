@@ -1,31 +1,69 @@
-"""Small-number suppression: counts from 1 to 4 are shown as * in every export."""
+"""The small-number rule (counts of 1 to 4 patients suppressed, nothing else) and formula
+neutralising for every export."""
 
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
-from productivity.export import SUPPRESSED, suppress_small_numbers
+from productivity.export import (
+    SUPPRESSED,
+    hide_small_numbers,
+    is_patient_count,
+    suppress_small_numbers,
+    to_csv,
+)
 
 
-def test_counts_one_to_four_are_suppressed():
+def test_counts_of_one_to_four_patients_are_suppressed_and_nothing_else():
     frame = pd.DataFrame(
         {
             "trust_code": ["A", "B", "C", "D", "E"],
-            "waiting_13_plus": [0, 1, 4, 5, 120],
-            "completed_cases": [3, 2, 10, 0, 7],
+            "waiting_13_plus": [0, 1, 4, 5, 120],  # people waiting: suppressed from 1 to 4
+            "dnas": [2.0, 0.0, 9.0, 3.0, None],  # people who did not attend: the same
+            "completed_cases": [3, 2, 10, 0, 7],  # cases on a list: activity, shown
+            "lists": [1, 2, 3, 4, 5],  # lists identify nobody
+            "cases_per_list": [1.0, 2.0, 3.0, 4.0, 5.0],
             "capped_utilisation": [0.02, 1.0, 3.0, 0.5, 0.9],  # a ratio: never suppressed
             "planned_minutes": [1.0, 2.0, 3.0, 4.0, 5.0],  # minutes are not people
         }
     )
     out = suppress_small_numbers(frame)
     assert out["waiting_13_plus"].tolist() == [0, SUPPRESSED, SUPPRESSED, 5, 120]
-    assert out["completed_cases"].tolist() == [SUPPRESSED, SUPPRESSED, 10, 0, 7]
-    assert out["capped_utilisation"].tolist() == frame["capped_utilisation"].tolist()
-    assert out["planned_minutes"].tolist() == frame["planned_minutes"].tolist()
+    assert out["dnas"].tolist()[:4] == [SUPPRESSED, 0.0, 9.0, SUPPRESSED]
+    for shown in ("completed_cases", "lists", "cases_per_list", "capped_utilisation",
+                  "planned_minutes"):  # fmt: skip
+        assert out[shown].tolist() == frame[shown].tolist(), shown
     # The input is left alone.
     assert frame["waiting_13_plus"].tolist() == [0, 1, 4, 5, 120]
-    csv = out.to_csv(index=False)
-    assert ",*," in csv
+    assert to_csv(out).splitlines()[2] == "B,*,0.0,2,2,2.0,1.0,2.0"
+
+
+def test_the_screen_hides_the_same_cells_and_keeps_the_column_numeric():
+    frame = pd.DataFrame({"total_waiting": [3, 0, 6027], "completed_cases": [3, 4, 5]})
+    shown, hidden = hide_small_numbers(frame)
+    assert hidden == 1
+    assert pd.api.types.is_float_dtype(shown["total_waiting"])  # still sorts as numbers
+    assert shown["total_waiting"].isna().tolist() == [True, False, False]
+    assert shown["total_waiting"].tolist()[1:] == [0.0, 6027.0]
+    assert shown["completed_cases"].tolist() == [3, 4, 5]
+    # the same cells as the CSV
+    starred = suppress_small_numbers(frame)["total_waiting"] == SUPPRESSED
+    assert starred.tolist() == shown["total_waiting"].isna().tolist()
+    assert hide_small_numbers(frame[["completed_cases"]])[1] == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "patients"),
+    [
+        ("total_waiting", True), ("Waiting", True), ("13+ weeks", True), ("weeks_13_plus", True),
+        ("weeks_06", True), ("Patients a week", True), ("patients_per_week", True),
+        ("completed_cases", False), ("scans", False), ("tests", False), ("lists", False),
+        ("weeks_to_clear_backlog", False), ("planned_minutes", False), ("cases_per_list", False),
+    ],
+)  # fmt: skip
+def test_patient_count_columns_are_named_by_the_catalogue(name, patients):
+    assert is_patient_count(name) is patients
 
 
 def test_band_columns_are_counts():

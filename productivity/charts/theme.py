@@ -20,6 +20,7 @@ __all__ = [
     "NHS_ORANGE",
     "NHS_PURPLE",
     "NHS_RED",
+    "SECONDARY_TEXT",
     "SERIES_STYLES",
     "TEXT",
     "axis_format",
@@ -32,6 +33,7 @@ __all__ = [
 
 NHS_BLUE = "#005EB8"
 TEXT = "#212B32"
+SECONDARY_TEXT = "#4C6272"  # NHS secondary text: captions and notes, 5.8:1 on BACKGROUND
 BACKGROUND = "#F0F4F5"
 NHS_DARK_BLUE = "#003087"
 NHS_GREEN = "#009639"

@@ -26,6 +26,7 @@ from productivity.ui.widgets import (
     plain,
     problems_table,
     section,
+    show_chart,
     show_table,
 )
 
@@ -45,6 +46,7 @@ __all__ = [
     "problems_table",
     "run",
     "section",
+    "show_chart",
     "show_table",
     "store_facts",
     "today",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -19,8 +20,10 @@ from urllib.parse import urlsplit
 import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
+from streamlit.delta_generator import DeltaGenerator
 
 from productivity.benchmarks import Benchmarks, load_benchmarks
+from productivity.charts.theme import SECONDARY_TEXT
 from productivity.modalities import KEYS as MODALITY_KEYS
 from productivity.store import facts, marts, readers, reports
 from productivity.store.db import get_engine, init_db
@@ -42,6 +45,14 @@ PAGES: tuple[tuple[str, str, str], ...] = (
 ALL = "All trusts"
 # Set while the entrypoint runs a page, so frame() knows navigation is already registered.
 _UNDER_NAVIGATION: contextvars.ContextVar[bool] = contextvars.ContextVar("nav", default=False)
+# Streamlit draws captions, widget help and tile notes in the text colour at 60% opacity: about
+# 3.9:1 on the sidebar's grey (4.3:1 on white), short of WCAG AA's 4.5:1 for small text. NHS
+# secondary text instead, solid: 5.8:1 on #F0F4F5 and 6.4:1 on white.
+READABLE_CSS = f"""<style>
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] *,
+[data-testid="stWidgetLabel"] small, [data-testid="stMetricDelta"],
+[data-testid="stMetricDelta"] * {{ color: {SECONDARY_TEXT} !important; opacity: 1 !important; }}
+</style>"""
 CACHE_TTL = 300  # seconds: marts change only after an import, and each import clears caches
 
 
@@ -106,6 +117,7 @@ def frame(title: str, *, filters: tuple[str, ...] = ("trust", "period")) -> View
     """Draw the common frame and return the filters. Call it first on every page."""
     _navigation_when_run_directly(title)
     st.set_page_config(page_title=f"{title} · Productivity monitor", page_icon="🏥", layout="wide")
+    st.html(READABLE_CSS)
     try:
         user = auth.current_user()
     except auth.AuthConfigError as error:  # fail closed: no data, no local mode
@@ -128,10 +140,12 @@ def frame(title: str, *, filters: tuple[str, ...] = ("trust", "period")) -> View
             "who can open this app can view and import data."
         )
     months = held.months
+    notices = st.container()  # a bad link is reported here, above the page, not in the sidebar
     with st.sidebar:
         st.header("Filters")
         trust = None
         if "trust" in filters:
+            unknown_link(notices, "trust", "trust", [ALL, *held.trusts], "all trusts")
             # Plain ODS codes as options, so that ?trust=RBL works in a shared URL.
             choice = st.selectbox("Trust", [ALL, *held.trusts], key="trust", bind="query-params")
             if choice != ALL:
@@ -139,6 +153,8 @@ def frame(title: str, *, filters: tuple[str, ...] = ("trust", "period")) -> View
             trust = None if choice == ALL else choice
         period = marts.Period()
         if "period" in filters and months:
+            unknown_link(notices, "from", "month", months, "the first month")
+            unknown_link(notices, "to", "month", months, "the latest month")
             start = st.selectbox("From", months, index=0, key="from", bind="query-params")
             end = st.selectbox("To", months, index=len(months) - 1, key="to", bind="query-params")
             if start > end:
@@ -149,6 +165,10 @@ def frame(title: str, *, filters: tuple[str, ...] = ("trust", "period")) -> View
         if "specialty" in filters:
             # Only the specialties the chosen trust (and site, on a page that picks one) has.
             specialties = theatre_specialties(trust, _chosen_site() if trust else None)
+            unknown_link(
+                notices, "specialty", "specialty", ["All specialties", *specialties],
+                "all specialties",
+            )  # fmt: skip
             chosen = st.selectbox(
                 "Specialty",
                 ["All specialties", *specialties],
@@ -158,6 +178,7 @@ def frame(title: str, *, filters: tuple[str, ...] = ("trust", "period")) -> View
             specialty = None if chosen == "All specialties" else chosen
         modality = MODALITY_KEYS[0]
         if "modality" in filters:
+            unknown_link(notices, "modality", "modality", MODALITY_KEYS, MODALITY_KEYS[0])
             modality = st.selectbox("Modality", MODALITY_KEYS, key="modality", bind="query-params")
         st.caption(f"Data built {held.built_at}")
         if user.authenticated:
@@ -166,6 +187,26 @@ def frame(title: str, *, filters: tuple[str, ...] = ("trust", "period")) -> View
             )
             st.button("Sign out", on_click=st.logout, icon=":material/logout:", key="sign_out")
     return View(trust, period, specialty, modality, months, held.synthetic)
+
+
+def unknown_link(
+    where: DeltaGenerator, key: str, what: str, options: Iterable[str], instead: str
+) -> str | None:
+    """Warn, naming it, when the address asks for a ``key`` that is not one of ``options``.
+
+    A filter bound to the URL falls back to its default on a value it does not offer; without
+    this a mistyped link (``?trust=XYZ``) would silently show every trust. ``instead`` says what
+    is shown. Returns the unknown value, or None when the address is fine.
+    """
+    asked = st.query_params.get(key)
+    if asked is None or asked in set(options):
+        return None
+    where.warning(
+        f"The link asks for the {what} **{plain(asked)}**, which is not in the data: showing "
+        f"{instead} instead. Check the address, or choose from the filters.",
+        icon=":material/link_off:",
+    )
+    return str(asked)
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)

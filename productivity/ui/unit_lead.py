@@ -81,7 +81,8 @@ def trend_section(
     note = measures.trend_note(measure, benchmarks(), weekly=over is weekly)
     grain = "monthly" if over is not weekly else "weekly"
     shown = measures.whole_periods(over)  # the table has the chart's points, no partial weeks
-    chart_with_table(chart, shown, f"trend-{grain}", columns=columns, caption=note)
+    title = f"{name}, {grain}"
+    chart_with_table(chart, shown, f"trend-{grain}", columns=columns, caption=note, title=title)
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner="Ranking the trust's theatres and lists…")
@@ -108,19 +109,23 @@ def ranking_section(unit: Unit, period: marts.Period, target: float) -> None:
     st.caption(ranking.rank_note(name))
     theatres_tab, specialties_tab, lists_tab = st.tabs(["Theatres", "Specialties", "Lists"])
     with theatres_tab:
-        show_table(ranking.rank(lists, "theatre", name, period), "ranking-theatres")
+        theatres = ranking.rank(lists, "theatre", name, period)
+        show_table(theatres, "ranking-theatres", title=f"Theatres ranked by {name.lower()}")
     with specialties_tab:
-        show_table(ranking.rank(lists, "specialty", name, period), "ranking-specialties")
+        specialties = ranking.rank(lists, "specialty", name, period)
+        show_table(specialties, "ranking-specialties", title=f"Specialties by {name.lower()}")
     with lists_tab:
         st.caption(f"The {ranking.LIST_LIMIT} lists that rank first; *Open* shows the theatre in "
                    "the list's month.")  # fmt: skip
-        show_table(ranking.rank_lists(lists, name), "ranking-lists")
+        show_table(
+            ranking.rank_lists(lists, name), "ranking-lists", title=f"Lists by {name.lower()}"
+        )
     chosen = ranking.RANK_MEASURES[name]
     st.markdown(f"**{name} by day of week and session**")
     heat = ranking.heatmap(lists, name)
     value = ranking.heat_column(name)
     chart = charts.heatmap(heat, "weekday", "session", value, chosen.heat_label, chosen.heat_fmt)
-    chart_with_table(chart, heat, "heatmap")
+    chart_with_table(chart, heat, "heatmap", title=f"{name} by day of week and session")
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
@@ -151,8 +156,9 @@ def daycase_section(unit: Unit, period: marts.Period) -> None:
     name = f"daycase-{breakdown.lower()}"
     columns = [*daycase.BREAKDOWNS[breakdown], *daycase.SHOWN]
     chart_with_table(
-        chart, table, name, columns=columns, caption=daycase.daycase_note(unit), widths=(1, 1)
-    )
+        chart, table, name, columns=columns, caption=daycase.daycase_note(unit), widths=(1, 1),
+        title="Day-case rate of each BADS procedure against its target",
+    )  # fmt: skip
 
 
 def change_in_words(

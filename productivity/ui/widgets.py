@@ -17,9 +17,16 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from productivity.benchmarks import Benchmarks
 from productivity.columns import COLUMNS
 from productivity.errors import InputError
-from productivity.export import suppress_small_numbers, to_csv
+from productivity.export import (
+    SUPPRESS_BELOW,
+    SUPPRESSED,
+    hide_small_numbers,
+    suppress_small_numbers,
+    to_csv,
+)
 
 # Every ASCII punctuation mark that Markdown or Streamlit's directives (:material/x:, :red[x],
 # $math$) give a meaning; CommonMark lets any of them be escaped with a backslash.
@@ -44,8 +51,9 @@ def empty_state(message: str) -> None:
 
 
 def download(frame: pd.DataFrame, name: str, label: str = "Download CSV") -> None:
-    """A CSV download of a chart's table, with small-number suppression applied and text that a
-    spreadsheet would run as a formula neutralised (:func:`productivity.export.to_csv`)."""
+    """A CSV download of a chart's table, with counts of 1 to 4 patients shown as ``*``
+    (:func:`productivity.export.suppress_small_numbers`) and text that a spreadsheet would run
+    as a formula neutralised (:func:`productivity.export.to_csv`)."""
     st.download_button(
         label,
         to_csv(suppress_small_numbers(frame)).encode(),
@@ -91,57 +99,136 @@ RATIO_SUFFIXES = ("utilisation", "share", "of_planned", "within_6_weeks", "_rate
 # A column named ``…link`` holds a relative URL (``Theatres?trust=RBL&site=RBL01``): a table
 # shows it as a link that opens that view; downloads leave it out.
 LINK_SUFFIX, LINK_TEXT = "link", "Open ›"
+# A text column named ``<catalogue key>_meets`` (or ``meets_…``) holds ✓, ✗ or – for the value
+# column beside it: the value stays a number (so it sorts), the judgement is text of its own.
+JUDGED_SUFFIX, JUDGED_PREFIX, JUDGED_HEADING = "_meets", "meets_", "✓/✗"
+# A table with more shown columns than this goes under its chart at full width, not beside it,
+# so that no column has to scroll out of view.
+BESIDE_MAX_COLUMNS = 4
+LARGE = 1000  # from here a fraction's second decimal no longer matters; separators do
+MISSING_TEXT = "–"  # what a table shows for a value that is not there
 
 
 def number_format(fmt: str) -> str | None:
     """A catalogue format spec as ``st.column_config.NumberColumn`` takes it.
 
-    ``".1%"`` → ``"percent"``, ``",.0f"`` → ``"%,.0f"``, ``"d"`` → ``"%d"``; None for any other.
+    ``".1%"`` → ``"percent"``, ``",.0f"`` → ``"%,.0f"``, ``"d"`` → ``"%,d"``; None for any other.
     """
     if fmt.endswith("%"):
         return "percent"
     found = _PRINTF.fullmatch(fmt)
     if found:
         return f"%{found.group(1)}.{found.group(2)}f"
-    return "%d" if fmt == "d" else None
+    return "%,d" if fmt == "d" else None
 
 
-def column_config(frame: pd.DataFrame) -> dict[str, Any]:
-    """Headings and number formats for report-style columns (``planned_minutes``).
+def inferred_format(series: pd.Series) -> str | None:
+    """A format for a numeric column the catalogue does not know: thousands separators for
+    whole numbers (``6,027``) and for large ones (``1,234.5``); None (Streamlit's own) for
+    small fractions, whose digits matter."""
+    if pd.api.types.is_integer_dtype(series):
+        return "%,d"
+    values = series.dropna()
+    if not pd.api.types.is_float_dtype(series) or values.empty:
+        return None
+    if (values % 1 == 0).all():
+        return "%,.0f"
+    return "%,.1f" if values.abs().max() >= LARGE else None
 
-    A column in the catalogue (:mod:`productivity.columns`) gets its short heading, its full
-    heading as help, and its format; another lower-case name is headed in words, and shown as a
-    percentage when its name says it is a fraction; a ``…link`` column is a link. Headings
-    already in words are left alone.
+
+def _is_number(series: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+
+
+def _judged_key(name: str) -> str | None:
+    """The catalogue key a ✓/✗ column judges (``capped_utilisation_meets``), else None."""
+    if name.endswith(JUDGED_SUFFIX) and name.removesuffix(JUDGED_SUFFIX) in COLUMNS:
+        return name.removesuffix(JUDGED_SUFFIX)
+    return None
+
+
+def _heading(name: str, benchmarks: Benchmarks | None) -> tuple[str | None, str | None]:
+    """A column's label and help: the catalogue's (with its benchmark when it has one), words
+    for another report-style name, or None to keep a heading already in words."""
+    column = COLUMNS.get(name)
+    if column is not None:
+        help_text = column.heading if column.heading != column.short else None
+        if column.benchmark and benchmarks is not None:
+            return column.heading_against(benchmarks), column.heading
+        return column.short, help_text
+    judged = _judged_key(name)
+    if judged is not None:
+        return JUDGED_HEADING, f"✓ {COLUMNS[judged].heading} meets its benchmark, ✗ falls short."
+    if name.startswith(JUDGED_PREFIX) and name.islower():
+        return name.replace("_", " ").capitalize(), "✓ meets the benchmark, ✗ falls short."
+    if name.isidentifier() and name.islower():
+        return name.replace("_", " ").capitalize(), None
+    return None, None
+
+
+def _fraction(name: str, series: pd.Series) -> bool:
+    column = COLUMNS.get(name)
+    if column is not None:
+        return column.fmt.endswith("%")
+    return name.endswith(RATIO_SUFFIXES) and pd.api.types.is_float_dtype(series)
+
+
+def column_config(
+    frame: pd.DataFrame,
+    shown: list[str] | None = None,
+    benchmarks: Benchmarks | None = None,
+) -> dict[str, Any]:
+    """Headings and number formats for a table, and its first shown column pinned.
+
+    Numbers stay numbers, so a column sorts as numbers; only the display is formatted. A column
+    in the catalogue (:mod:`productivity.columns`) gets its short heading (with its benchmark,
+    given ``benchmarks``), its full heading as help, and its format: counts with thousands
+    separators, fractions as percentages (a progress bar for a fraction judged against a
+    benchmark that stays within 0–100%). Another numeric column gets thousands separators when it
+    holds whole numbers. A lower-case name is headed in words; a ``…link`` column is a link; a
+    ``<key>_meets`` column is the ✓/✗ of its value column. The first column of ``shown`` (or of
+    the frame) is pinned, so the row's name stays in view however far a wide table scrolls.
     """
     config: dict[str, Any] = {}
+    order = shown or [str(c) for c in frame.columns]
+    first = order[0] if order else None
     for name in map(str, frame.columns):
+        pinned = True if name == first else None
         if name.endswith(LINK_SUFFIX) and name.islower():  # a relative URL into the row's unit
             config[name] = st.column_config.LinkColumn(
-                name.replace("_", " ").capitalize(), display_text=LINK_TEXT
+                name.replace("_", " ").capitalize(), display_text=LINK_TEXT, pinned=pinned
             )
             continue
-        numeric = pd.api.types.is_numeric_dtype(frame[name]) and not (
-            pd.api.types.is_bool_dtype(frame[name])
-        )
+        series = frame[name]
+        label, help_text = _heading(name, benchmarks)
+        if not _is_number(series):
+            if label is not None or pinned:
+                config[name] = st.column_config.Column(label, help=help_text, pinned=pinned)
+            continue
         column = COLUMNS.get(name)
-        if column is not None:
-            help_text = column.heading if column.heading != column.short else None
-            fmt = number_format(column.fmt) if numeric else None
-            config[name] = (
-                st.column_config.NumberColumn(column.short, help=help_text, format=fmt)
-                if fmt
-                else st.column_config.Column(column.short, help=help_text)
-            )
-        elif name.isidentifier() and name.islower():
-            heading = name.replace("_", " ").capitalize()
-            ratio = name.endswith(RATIO_SUFFIXES) and pd.api.types.is_float_dtype(frame[name])
-            config[name] = (
-                st.column_config.NumberColumn(heading, format="percent")
-                if ratio
-                else st.column_config.Column(heading)
-            )
+        fraction = _fraction(name, series)
+        within = series.dropna().between(0, 1).all()
+        if fraction and column is not None and column.benchmark and within:
+            config[name] = st.column_config.ProgressColumn(
+                label, help=help_text, format="percent", min_value=0.0, max_value=1.0,
+                pinned=pinned,
+            )  # fmt: skip
+            continue
+        fmt = "percent" if fraction else None
+        if column is not None and not fraction:
+            fmt = number_format(column.fmt)
+        config[name] = st.column_config.NumberColumn(
+            label, help=help_text, format=fmt or inferred_format(series), pinned=pinned
+        )
     return config
+
+
+def _benchmarks() -> Benchmarks:
+    """The benchmark set in force (the frame's cached copy; imported here, as frame imports
+    this module)."""
+    from productivity.ui.frame import benchmarks
+
+    return benchmarks()
 
 
 def show_table(
@@ -150,26 +237,59 @@ def show_table(
     *,
     raw: pd.DataFrame | None = None,
     columns: list[str] | None = None,
+    title: str | None = None,
 ) -> None:
     """A sortable table and, given a ``name``, its CSV download (of ``raw`` when given).
 
     Report-style column names (``planned_minutes``) are headed and formatted from the column
     catalogue (:func:`column_config`); the data, and so the download, keep the names (the CSV
-    header is the catalogue key) and the fractions. ``columns`` picks the columns shown (the
-    download keeps them all but the links).
+    header is the catalogue key) and the numbers. ``columns`` picks the columns shown (the
+    download keeps them all but the links). Counts of 1 to 4 patients are hidden, the same
+    cells the download shows as ``*`` (:mod:`productivity.export`); a note under the table says
+    so. ``title`` is the table's accessible name (its ``name`` in words when not given).
     """
+    shown, hidden = hide_small_numbers(frame)
+    visible = columns or [str(c) for c in frame.columns]
+    # A hidden count shows as *, unless the table has values that are simply missing: then
+    # both show as – and the note says so, rather than a * that could be mistaken for one.
+    gaps = frame[[c for c in visible if c in frame.columns]].isna().to_numpy().any()
+    placeholder = SUPPRESSED if hidden and not gaps else MISSING_TEXT
+    label = title or (name.replace("-", " ").capitalize() if name else None)
     st.dataframe(
-        frame,
+        shown,
         hide_index=True,
         width="stretch",
-        column_config=column_config(frame),
+        column_config=column_config(frame, visible, _benchmarks()),
         column_order=columns,
+        placeholder=placeholder,
+        alt=label,
     )
-    if name:
-        shown = frame if raw is None else raw
-        download(
-            shown.drop(columns=[c for c in shown.columns if str(c).endswith(LINK_SUFFIX)]), name
+    if hidden:
+        st.caption(
+            f"{plain(placeholder)}: a count of 1 to {SUPPRESS_BELOW - 1} patients, hidden "
+            f"({hidden:,} {'cell' if hidden == 1 else 'cells'}; the rule is on the "
+            "Methodology page)."
+            + (" – also marks a value that is not there." if placeholder == MISSING_TEXT else "")
         )
+    if name:
+        kept = frame if raw is None else raw
+        download(kept.drop(columns=[c for c in kept.columns if str(c).endswith(LINK_SUFFIX)]), name)
+
+
+def describe(chart: Chart, title: str, caption: str | None = None) -> Chart:
+    """The chart with an accessible description (Vega-Lite ``description``, which becomes the
+    chart's ``aria-label``): its title, what it shows and where its numbers are. A chart that
+    has a description of its own keeps it."""
+    if chart.to_dict(validate=False).get("description"):
+        return chart
+    words = f"{title}." if not caption else f"{title}: {re.sub(r'[*_`]', '', caption)}"
+    text = f"{words} Chart; its numbers are in the table with it."
+    return chart.properties(description=text)
+
+
+def show_chart(chart: Chart, title: str, caption: str | None = None) -> None:
+    """Draw a chart (full width) with its accessible description (:func:`describe`)."""
+    st.altair_chart(describe(chart, title, caption), width="stretch")
 
 
 def chart_with_table(
@@ -182,27 +302,38 @@ def chart_with_table(
     caption: str | None = None,
     below: bool = False,
     widths: tuple[int, int] = (3, 2),
+    title: str | None = None,
 ) -> None:
     """A chart with its table and CSV download beside it (every chart has one, SPEC §6).
 
     ``raw`` is what the download holds when ``table`` is formatted for reading; ``caption``
-    goes under the chart. ``widths`` share the row between chart and table; ``below`` gives a
-    long chart (an SPC chart) the full width and folds its table, with the download, into an
-    expander under it.
+    goes under the chart. ``widths`` share the row between chart and table; a table of more
+    than :data:`BESIDE_MAX_COLUMNS` columns goes under the chart at full width instead, so none
+    scrolls out of view. ``below`` gives a long chart (an SPC chart) the full width and folds
+    its table, with the download, into an expander under it. ``title`` names the chart for a
+    screen reader (its ``name`` in words when not given; see :func:`describe`).
     """
+    label = title or name.replace("-", " ").capitalize()
+    chart = describe(chart, label, caption)
     if below:
         st.altair_chart(chart, width="stretch")
         if caption:
             st.caption(caption)
         with st.expander("The chart's table"):
-            show_table(table, name, raw=raw, columns=columns)
+            show_table(table, name, raw=raw, columns=columns, title=label)
+        return
+    if len(columns or table.columns) > BESIDE_MAX_COLUMNS:
+        st.altair_chart(chart, width="stretch")
+        if caption:
+            st.caption(caption)
+        show_table(table, name, raw=raw, columns=columns, title=label)
         return
     left, right = st.columns(list(widths))
     left.altair_chart(chart, width="stretch")
     if caption:
         left.caption(caption)
     with right:
-        show_table(table, name, raw=raw, columns=columns)
+        show_table(table, name, raw=raw, columns=columns, title=label)
 
 
 def problems_table(error: InputError) -> pd.DataFrame:

@@ -24,13 +24,15 @@ from dataclasses import dataclass
 import pandas as pd
 
 from productivity.benchmarks import Benchmark, Benchmarks
-from productivity.columns import AREAS, CATALOGUE, Column, Term
+from productivity.columns import AREAS, CATALOGUE, COLUMNS, Column, Term
+from productivity.export import PATIENT_COUNTS, SUPPRESSION_RULE
+from productivity.schema import DM01_BANDS
 from productivity.stats import spc
 
 __all__ = [
     "AREAS", "DEFINITIONS", "STATISTICS", "Definition", "benchmark_table", "benchmark_words",
     "definitions", "definitions_table", "documented_columns", "format_benchmark", "notes",
-    "placeholders",
+    "placeholders", "small_number_rule",
 ]  # fmt: skip
 
 
@@ -94,6 +96,24 @@ STATISTICS: tuple[tuple[str, str], ...] = (
      "short of the benchmark. A trust can have a large opportunity and be no outlier (every "
      "trust is short), or be an outlier and meet the benchmark. The app keeps the two apart."),
 )  # fmt: skip
+
+
+def small_number_rule() -> str:
+    """The small-number rule in words (:data:`productivity.export.SUPPRESSION_RULE`) and the
+    columns it applies to, by heading: the same rule the tables, CSVs and board pack apply.
+
+    >>> "Waiting 13+ weeks" in small_number_rule() and "Completed cases" not in small_number_rule()
+    True
+    """
+    named = sorted(
+        {COLUMNS[key].heading for key in PATIENT_COUNTS if key in COLUMNS and not
+         COLUMNS[key].alias_of}
+    )  # fmt: skip
+    others = {"patients": "patients in a DM01 waiting-time band",
+              "patients_per_week": "patients a week proposed for mutual aid"}  # fmt: skip
+    extra = [words for key, words in others.items() if key in PATIENT_COUNTS]
+    bands = ["each DM01 waiting-time band"] if set(DM01_BANDS) <= PATIENT_COUNTS else []
+    return f"{SUPPRESSION_RULE} The patient counts: {', '.join([*named, *bands, *extra])}."
 
 
 def format_benchmark(value: float, unit: str) -> str:

@@ -64,6 +64,7 @@ UNIT_VIEW_COLUMNS: tuple[str, ...] = (
 # The columns the page's tables show beside a chart (their downloads keep every column).
 TREND_COLUMNS = ["period", *MEASURES]
 HEATMAP_COLUMNS = ["weekday", "session", "lists", "capped_utilisation"]
+BAND_COLUMNS = ["measure", "band", "share", "lists"]
 COMPARISON_COLUMNS = ["trust", "lists", *MEASURES, "meets_target"]
 LIST_TABLE_COLUMNS = (
     "session_date", "weekday", "session", "site", "theatre", "specialty", "planned_start",
