@@ -282,7 +282,9 @@ def describe(chart: Chart, title: str, caption: str | None = None) -> Chart:
     has a description of its own keeps it."""
     if chart.to_dict(validate=False).get("description"):
         return chart
-    words = f"{title}." if not caption else f"{title}: {re.sub(r'[*_`]', '', caption)}"
+    # The caption's first sentence says what the chart shows; the rest is read under it.
+    first = re.split(r"(?<=[.!?])\s", re.sub(r"[*_`]", "", caption or ""), maxsplit=1)[0]
+    words = f"{title}: {first}" if first else f"{title}."
     text = f"{words} Chart; its numbers are in the table with it."
     return chart.properties(description=text)
 
