@@ -32,7 +32,8 @@ SUPPRESSED = "*"
 # lists and minutes are not here: they identify nobody.
 PATIENT_COUNTS: frozenset[str] = frozenset(
     {
-        "total_waiting", "waiting_6_plus", "waiting_13_plus", "dm01_13_plus_weeks", *DM01_BANDS,
+        "total_waiting", "waiting_6_plus", "waiting_13_plus", *DM01_BANDS,
+        "dm01_13_plus_weeks", "dm01_waiting_6_plus", "dm01_waiting_13_plus",  # the scorecard's
         "patients", "dnas", "patients_per_week",
     }
 )  # fmt: skip

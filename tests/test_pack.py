@@ -106,8 +106,10 @@ def test_pack_table_shows_counts_from_one_to_four_as_a_star():
 
 
 def test_pack_table_shows_missing_values_as_a_dash():
-    frame = pd.DataFrame({"scans": [float("nan"), 4.0], "rate": [None, 0.5]})
-    table = pack.pack_table(frame, [pack.Column("scans", "Scans"), pack.Column("rate", "Rate")])
+    frame = pd.DataFrame({"total_waiting": [float("nan"), 4.0], "rate": [None, 0.5]})
+    table = pack.pack_table(
+        frame, [pack.Column("total_waiting", "Waiting"), pack.Column("rate", "Rate")]
+    )
     assert table.rows == ((pack.MISSING, pack.MISSING), (SUPPRESSED, "0.5"))
 
 
