@@ -33,7 +33,9 @@ def test_the_page_shows_proposals_a_chart_the_projection_and_downloads(page):
     shown = metrics(at)
     assert {f"6+ week waiters after {w} weeks" for w in (4, 8, 12)} <= set(shown)
     moved = int(shown["Patients moved a week"])
-    assert moved == table["Patients a week"].sum()
+    # A transfer of 1 to 4 patients a week is hidden on screen (the small-number rule).
+    each, hidden = table["Patients a week"], table["Patients a week"].isna().sum()
+    assert each.sum() + hidden <= moved <= each.sum() + 4 * hidden
     assert len(at.get("download_button")) == 2  # proposals and trusts
     assert any(h.value == "What limits the plan" for h in at.subheader)
 
