@@ -112,14 +112,14 @@ MISSING_TEXT = "–"  # what a table shows for a value that is not there
 def number_format(fmt: str) -> str | None:
     """A catalogue format spec as ``st.column_config.NumberColumn`` takes it.
 
-    ``".1%"`` → ``"percent"``, ``",.0f"`` → ``"%,.0f"``, ``"d"`` → ``"%,d"``; None for any other.
+    ``".1%"`` → ``"percent"``, ``",.0f"`` → ``"%,.0f"``, ``"d"`` → ``"%d"``; None for any other.
     """
     if fmt.endswith("%"):
         return "percent"
     found = _PRINTF.fullmatch(fmt)
     if found:
         return f"%{found.group(1)}.{found.group(2)}f"
-    return "%,d" if fmt == "d" else None
+    return "%d" if fmt == "d" else None
 
 
 def inferred_format(series: pd.Series) -> str | None:
