@@ -57,7 +57,7 @@ for tile, row in zip(tiles[1:], plan.projection.itertuples(index=False), strict=
     tile.metric(
         f"6+ week waiters after {row.weeks} weeks",
         mad.count_text(row.waiting_6_plus_after),
-        delta=f"{-row.reduction:,} with mutual aid" if row.reduction else None,
+        delta=f"-{mad.count_text(row.reduction)} with mutual aid" if row.reduction else None,
         delta_color="inverse",
         help=(
             f"{mad.count_text(row.waiting_6_plus_without_aid)} if each trust cleared its own "
@@ -103,10 +103,10 @@ st.caption(
     f"last {mad.RECENT_WEEKS} whole weeks of the period. Each trust's spare capacity goes to "
     "its own longest waiters first. A trust takes patients only with the spare capacity left "
     f"after what it needs to clear its own 6+ week backlog in {horizon} weeks, so its own "
-    "waiters still fall; a trust that sends patients clears its own spare capacity plus what "
-    "it sends a week. The projection compares that with each trust clearing its own list "
-    "alone, and assumes each list would otherwise hold steady and that transferred patients "
-    "are the longest waiters, seen within the week. Transfers are whole patients a week, "
-    "rounded down from the optimum of a linear programme (HiGHS). Counts of patients from 1 "
-    "to 4 are shown as *."
+    "waiters still fall; a trust that sends patients sees as many of its own 6+ week waiters "
+    "as its spare capacity allows, and sends more. The projection compares that with each "
+    "trust clearing its own list alone, and assumes each list would otherwise hold steady "
+    "and that transferred patients are the longest waiters, seen within the week. Transfers "
+    "are whole patients a week, rounded down from the optimum of a linear programme (HiGHS). "
+    "Counts of patients from 1 to 4 are shown as *."
 )

@@ -296,3 +296,12 @@ def test_the_tables_say_sends_and_takes_patients_and_name_the_trusts():
         "Alder Hey Children's (RBS)",
         "XYZ",
     ]
+
+
+def test_a_board_pack_sees_only_its_trusts_transfers():
+    plan = small_plan()
+    assert mad.proposal_table(plan, "RWW")["Sends patients"].tolist() == ["East Cheshire (RJN)"]
+    assert mad.proposal_table(plan, "RBL")["Takes patients"].tolist() == [
+        "Liverpool University Hospitals (REM)"
+    ]
+    assert mad.proposal_table(plan, "RBN").empty

@@ -27,6 +27,7 @@ import pandas as pd
 from productivity import settings
 from productivity.modalities import BY_TEST, KEYS as MODALITY_KEYS
 from productivity.peers import PEER_GROUPS
+from productivity.planning.aid_constraints import SENDS
 
 ELIGIBILITY_FILE = settings.DATA_DIR / "mutual_aid_eligibility.toml"
 SECTIONS: tuple[str, ...] = ("default", "modality", "test")
@@ -102,6 +103,27 @@ def load_eligibility(path: Path | None = None) -> AidEligibility:
         by_modality=_overrides(name, "modality", raw.get("modality", {}), MODALITY_KEYS),
         by_test=_overrides(name, "test", raw.get("test", {}), tuple(BY_TEST)),
     )
+
+
+def with_eligibility(
+    roles: pd.DataFrame, pairs: pd.DataFrame, rules: AidEligibility, test_code: str
+) -> pd.DataFrame:
+    """``roles`` plus ``eligibility``: in words, where a sending trust's patients may go.
+
+    A trust that needs to send patients, when no trust with spare capacity may take them, has
+    that added to its ``reason``. ``pairs`` has ``from_trust`` and ``eligible`` for every
+    sending → taking pair.
+    """
+    senders = roles["role"] == SENDS
+    described = roles["peer_group"].map(lambda g: rules.describe(test_code, g))
+    eligibility = described.where(senders)
+    allowed = pairs.loc[pairs["eligible"], "from_trust"].unique()
+    shut_out = senders & ~roles["trust_code"].isin(allowed)
+    reason = roles["reason"].where(
+        ~shut_out, roles["reason"] + "; no trust with spare capacity may take its patients ("
+        + eligibility + ")"
+    )  # fmt: skip
+    return roles.assign(eligibility=eligibility, reason=reason)
 
 
 def _read(path: Path) -> dict[str, Any]:

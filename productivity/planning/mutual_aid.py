@@ -27,12 +27,11 @@ Over a horizon of ``H`` weeks (12 by default):
 - and the two trusts' nearest sites within ``max_distance_km`` (haversine).
 
 The programme maximises Σ (1 − penalty × km) × patients a week: each patient moved a week is one
-fewer 6+ week waiter a week, and the distance penalty makes nearer takers win a tie. At the
-default penalty (0.1% per km) it never gives up a patient for distance; a larger penalty trades
-patients against travel, and a pair whose weight is not positive is never used. The answer is
-rounded down to whole patients a week; ``lp_patients_per_week`` keeps the unrounded total.
-The projection's flow model is in :mod:`~productivity.planning.aid_projection`, the
-constraints as a table in :mod:`~productivity.planning.aid_constraints` and distances in
+fewer 6+ week waiter a week, and the distance penalty (0.1% per km by default) makes nearer
+takers win a tie; a pair whose weight is not positive is never used. The answer is rounded
+down to whole patients a week (``lp_patients_per_week`` keeps the unrounded total). The
+projection's flow model is in :mod:`~productivity.planning.aid_projection`, the constraints as a
+table in :mod:`~productivity.planning.aid_constraints`, distances in
 :mod:`~productivity.planning.distances`; their public names are re-exported here. Pure: numpy,
 pandas and scipy; no Streamlit, no database.
 """
@@ -65,6 +64,7 @@ from productivity.planning.aid_eligibility import (
     AidEligibility as AidEligibility,
     EligibilityError as EligibilityError,
     load_eligibility as load_eligibility,
+    with_eligibility,
 )
 from productivity.planning.aid_projection import (
     PROJECTION_COLUMNS as PROJECTION_COLUMNS,
@@ -227,7 +227,7 @@ def match(
     rules = eligibility or load_eligibility()
     roles = trust_roles(trusts, params)
     pairs = _candidate_pairs(roles, distances, params, rules, test_code)
-    roles = _eligibility_reasons(roles, pairs, rules, test_code)
+    roles = with_eligibility(roles, pairs, rules, test_code)
     usable = pairs[pairs["eligible"] & pairs["near"]].reset_index(drop=True)
     x, status = _solve(roles, usable)
     usable["lp_patients_per_week"] = x
@@ -342,23 +342,6 @@ def _candidate_pairs(
     )
     pairs["near"] = (pairs["distance_km"] <= params.max_distance_km) & (pairs["weight"] > 0)
     return pairs
-
-
-def _eligibility_reasons(
-    roles: pd.DataFrame, pairs: pd.DataFrame, rules: AidEligibility, test_code: str
-) -> pd.DataFrame:
-    """Adds ``eligibility`` (where a sender's patients may go) and says so in the ``reason`` of a
-    trust that needs help but that no trust with spare capacity may take patients from."""
-    senders = roles["role"] == SENDS
-    described = roles["peer_group"].map(lambda g: rules.describe(test_code, g))
-    eligibility = described.where(senders)
-    allowed = pairs.loc[pairs["eligible"], "from_trust"].unique()
-    shut_out = senders & ~roles["trust_code"].isin(allowed)
-    reason = roles["reason"].where(
-        ~shut_out, roles["reason"] + "; no trust with spare capacity may take its patients ("
-        + eligibility + ")"
-    )  # fmt: skip
-    return roles.assign(eligibility=eligibility, reason=reason)
 
 
 def _solve(roles: pd.DataFrame, pairs: pd.DataFrame) -> tuple[npt.NDArray[np.float64], str]:

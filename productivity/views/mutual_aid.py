@@ -231,10 +231,13 @@ def count_text(value: float) -> str:
     return SUPPRESSED if 1 <= value < SUPPRESS_BELOW else f"{value:,.0f}"
 
 
-def proposals_export(plan: mutual_aid.MutualAidPlan) -> pd.DataFrame:
+def proposals_export(plan: mutual_aid.MutualAidPlan, trust: str | None = None) -> pd.DataFrame:
     """The proposals for the CSV: codes and names of the trusts that send and take patients,
-    patients a week and over the horizon, and km; patient counts suppressed."""
+    patients a week and over the horizon, and km; patient counts suppressed. Given a ``trust``,
+    only the transfers it sends or takes (a board pack's view)."""
     rows = plan.proposals
+    if trust is not None:
+        rows = rows[(rows["from_trust"] == trust) | (rows["to_trust"] == trust)]
     out = pd.DataFrame(
         {
             "sends_patients_code": rows["from_trust"],
@@ -256,10 +259,12 @@ def proposals_export(plan: mutual_aid.MutualAidPlan) -> pd.DataFrame:
     return out.assign(patients_in_horizon=horizon)
 
 
-def proposal_table(plan: mutual_aid.MutualAidPlan) -> pd.DataFrame:
-    """The proposals with readable headings, and the patients each moves over the horizon."""
+def proposal_table(plan: mutual_aid.MutualAidPlan, trust: str | None = None) -> pd.DataFrame:
+    """The proposals with readable headings and trust names, and the patients each moves over
+    the horizon; patient counts from 1 to 4 shown as ``*``. Given a ``trust``, only the
+    transfers it sends or takes."""
     weeks = max(plan.parameters.projection_weeks)
-    rows = proposals_export(plan)
+    rows = proposals_export(plan, trust)
     return pd.DataFrame(
         {
             "Sends patients": rows["sends_patients"],
