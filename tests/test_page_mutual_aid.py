@@ -105,3 +105,17 @@ def test_the_page_says_sends_and_takes_patients_and_names_the_trusts(page, test)
     assert rules.set_index("Trusts in the peer group").at[
         "Neurosciences", "May send patients to"
     ] == ("Neurosciences")
+
+
+def test_a_bad_eligibility_file_is_named_on_the_page(page, tmp_path, monkeypatch):
+    from productivity.planning import aid_eligibility
+
+    bad = tmp_path / "mutual_aid_eligibility.toml"
+    bad.write_text('[default]\nacute = ["acute", "dental"]\n', encoding="utf-8")
+    monkeypatch.setattr(aid_eligibility, "ELIGIBILITY_FILE", bad)
+    at = page(test="MRI")
+    assert not at.exception
+    (error,) = at.error
+    shown = error.value.replace("\\", "")  # the message is escaped for Markdown
+    assert "mutual_aid_eligibility.toml: [default] acute: unknown peer group(s) ['dental']" in shown
+    assert not any("Sends patients" in d.value.columns for d in at.dataframe)
