@@ -27,6 +27,7 @@ from productivity.planning.mutual_aid import (
     SHARE_CAP,
     TAKES,
     MatchParameters,
+    count_text,
     haversine_km,
     match,
     trust_distances,
@@ -342,7 +343,7 @@ def test_the_plan_on_the_demo_store_keeps_every_constraint(demo_engine, test):
     reduction = plan.projection["reduction"].tolist()
     assert reduction[-1] == 12 * moved
     assert 0 <= reduction[0] <= 4 * moved and reduction[0] <= reduction[1] <= 8 * moved
-    assert plan.no_transfer or plan.reason.startswith(f"{moved:,} patients a week")
+    assert plan.no_transfer or plan.reason.startswith(f"{count_text(moved)} patients a week")
 
 
 def test_imaging_spare_capacity_is_the_benchmark_gap_over_the_last_whole_weeks(demo_engine):

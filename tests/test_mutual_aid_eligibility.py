@@ -163,9 +163,10 @@ def test_the_rules_are_data_a_new_file_changes_the_answer(tmp_path):
     path = write(tmp_path, f'[default]\n{EVERY_GROUP}\n[test.MRI]\nneuro = ["neuro", "acute"]\n')
     table = trusts(("N", "neuro", 200, 45, 0), ("R", "acute", 500, 0, 40))
     assert match(table, km(N_R=10), "MRI", PARAMS, RULES).no_transfer
-    assert transfers(match(table, km(N_R=10), "MRI", PARAMS, load_eligibility(path))) == {
-        ("N", "R"): 3
-    }
+    plan = match(table, km(N_R=10), "MRI", PARAMS, load_eligibility(path))
+    assert transfers(plan) == {("N", "R"): 3}
+    # 3 patients a week, and 36 fewer after 12 weeks: the count of 1 to 4 is suppressed.
+    assert plan.reason.startswith("* patients a week move in 1 transfer(s); after 12 weeks 36 ")
 
 
 def test_an_unknown_peer_group_in_the_inputs_is_refused():

@@ -46,6 +46,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.optimize import linprog
 
+from productivity.export import SUPPRESS_BELOW, SUPPRESSED
 from productivity.peers import PEER_GROUPS, peer_of
 from productivity.planning.aid_constraints import (
     CONSTRAINT_COLUMNS as CONSTRAINT_COLUMNS,
@@ -272,10 +273,10 @@ def explain(plan: MutualAidPlan, pairs: pd.DataFrame | None = None) -> str:
     if not plan.no_transfer:
         last = plan.projection.iloc[-1]
         return (
-            f"{plan.proposals['patients_per_week'].sum():,} patients a week move in "
+            f"{count_text(plan.proposals['patients_per_week'].sum())} patients a week move in "
             f"{len(plan.proposals)} transfer(s); after {last['weeks']} weeks "
-            f"{last['reduction']:,} fewer people wait 6+ weeks than if each trust cleared "
-            "its own list alone."
+            f"{count_text(last['reduction'])} fewer people wait 6+ weeks than if each trust "
+            "cleared its own list alone."
         )
     if roles["waiting_6_plus"].sum() == 0:
         return "Nobody waits 6+ weeks for this test at any trust, so no one needs to move."
@@ -305,6 +306,12 @@ def explain(plan: MutualAidPlan, pairs: pd.DataFrame | None = None) -> str:
         "The best plan moves less than one patient a week between any two trusts, "
         "so no whole-patient transfer is proposed."
     )
+
+
+def count_text(value: float) -> str:
+    """A patient count as text: ``*`` from 1 to 4 (the small-number rule of
+    :mod:`productivity.export`), else with thousands separators (``1,234``)."""
+    return SUPPRESSED if 1 <= value < SUPPRESS_BELOW else f"{value:,.0f}"
 
 
 def _check_trusts(trusts: pd.DataFrame) -> None:

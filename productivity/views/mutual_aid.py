@@ -31,6 +31,7 @@ from productivity.metrics import waits
 from productivity.modalities import BY_TEST, for_test
 from productivity.peers import PEER_GROUPS, peer_of, trust_names
 from productivity.planning import mutual_aid
+from productivity.planning.mutual_aid import count_text as count_text  # the page's tiles
 from productivity.schema import DM01_TESTS
 from productivity.store import marts, readers, reports
 from productivity.views.diagnostics import whole_weeks
@@ -224,11 +225,6 @@ def _shown(column: pd.Series) -> pd.Series:
     if pd.api.types.is_numeric_dtype(column):
         return column
     return column.map(lambda v: v if isinstance(v, str) else count_text(v))
-
-
-def count_text(value: float) -> str:
-    """One patient count as text: ``*`` from 1 to 4 (as :func:`suppress_patients`), else 1,234."""
-    return SUPPRESSED if 1 <= value < SUPPRESS_BELOW else f"{value:,.0f}"
 
 
 def proposals_export(plan: mutual_aid.MutualAidPlan, trust: str | None = None) -> pd.DataFrame:
