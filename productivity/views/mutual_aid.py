@@ -15,9 +15,16 @@ and the spare capacity a week at benchmark productivity over the last whole week
   test's DM01 activity at the trust, then turned into procedures at the point table;
 - echocardiography: the tests the scheduled minutes would hold at the benchmark slot length.
 
-Which modality serves a test is the registry's (:mod:`productivity.modalities`). Distances come
-from the site coordinates in the store (``data/sites.csv`` when it has none). Metric arithmetic
-stays in ``metrics/`` and the matcher in :mod:`productivity.planning.mutual_aid`.
+Which modality serves a test is the registry's (:mod:`productivity.modalities`); each trust's
+peer group, which decides who may take its patients (``data/mutual_aid_eligibility.toml``), and
+its name are :mod:`productivity.peers`'. Distances come from the site coordinates in the store
+(``data/sites.csv`` when it has none). Metric arithmetic stays in ``metrics/`` and the matcher
+in :mod:`productivity.planning.mutual_aid`.
+
+The tables (:func:`proposal_table`, :func:`trust_table`, :func:`projection_table`), their CSVs
+(:func:`proposals_export`, :func:`trusts_export`) and the board pack name trusts and say
+"sends patients" / "takes patients"; each count of patients from 1 to 4 is ``*`` in all of them
+(:func:`suppress_patients`).
 """
 
 from __future__ import annotations
