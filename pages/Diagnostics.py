@@ -61,19 +61,14 @@ tests = list(schema.DM01_TESTS)
 asked = st.query_params.get("dm01_test")
 if asked is not None and asked not in tests:
     st.warning(f"The link asks for DM01 test {ui.plain(asked)}, which is not a DM01 test.")
-# Bound to the URL (?dm01_test=MRI). A new modality chooses its own test again.
+# Bound to the URL by code (?dm01_test=MRI), its name in a caption as ui.choose does; a new
+# modality chooses its own test again.
 default = tests.index(dv.default_test(view.modality))
 if st.session_state.get("dm01_modality", view.modality) != view.modality:
     st.session_state["dm01_test"] = tests[default]
 st.session_state["dm01_modality"] = view.modality
-test = st.selectbox(
-    "DM01 test",
-    tests,
-    index=default,
-    key="dm01_test",
-    bind="query-params",
-    format_func=schema.DM01_TESTS.get,
-)
+test = st.selectbox("DM01 test", tests, index=default, key="dm01_test", bind="query-params")
+st.caption(schema.DM01_TESTS[test])
 waits = waits_view(test, view.trust, view.period.start, view.period.end)
 within, constitutional = bench["dm01_within_6_weeks"], bench.constitutional_within_6_weeks()
 title = f"DM01 waits: {schema.DM01_TESTS[test]}, {waits.month or 'no return'}"
