@@ -124,3 +124,25 @@ def test_agreeing_format_for_a_lower_is_better_benchmark(bench):
     echo = bench["echo_minutes_per_test"]  # 45 minutes, lower is better
     assert agreeing_format([45.04], ".1f", echo) == ".2f"  # "45.0" would read as meeting
     assert agreeing_format([44.96], ".1f", echo) == ".1f"  # meets it: "45.0" is true enough
+
+
+def test_the_what_if_table_keeps_numbers_and_says_why_there_is_no_figure(bench):
+    from productivity.views.whatif import scenario_table
+
+    what_if = pd.DataFrame(
+        {
+            "trust_code": ["RBL", "RBN", "RWW"],
+            "additional_cases_per_week": [69.04, 17.0, 31.2],
+            "additional_ct_per_week": [158.4877, 0.0, 0.0],
+            "weeks_to_clear_ct": [0.6436, math.inf, math.inf],
+            "clearance_ct": [waits.CLEARS, waits.MEETS_AMBITION, waits.NEVER],
+        }
+    )
+    table = scenario_table(what_if, bench).set_index("Trust")
+    assert table.loc["RBL", "CT extra a week"] == 158.5
+    weeks = table["CT weeks to clear the 6-week backlog"]
+    assert weeks["RBL"] == 0.6 and weeks[["RBN", "RWW"]].isna().all()  # no inf shown
+    why = table["No weeks-to-clear figure because"]
+    assert why["RBL"] == ""
+    assert why["RBN"] == "CT: meets the 95% ambition: no extra capacity needed"
+    assert why["RWW"] == "CT: never at this rate: below 95%, no extra capacity at benchmark"
