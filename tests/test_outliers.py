@@ -181,3 +181,18 @@ def test_ratio_funnels_are_per_peer_group_and_one_trust_has_none():
     # upper = χ²⁻¹(0.999; 202) / 200 = 1.3492, so 125 / 100 = 1.25 is above 95%, inside 99.8%
     assert trusts.loc["C", "upper_95"] == pytest.approx(1.2163, abs=1e-4)
     assert trusts.loc["C", "flag"] == "above_95"
+
+
+def test_short_labels_keep_the_three_judgements_apart_for_narrow_tables():
+    trust = row(
+        flag="below_998",
+        spc_variation="improvement",
+        spc_assurance="consistent_fail",
+        below_benchmark=True,
+    )
+    assert labels(trust, short=True) == [
+        "▼▼ below 99.8%: outlier",
+        "I: improving · F",
+        "✗ short of 85%",
+    ]
+    assert labels(row(flag=NO_PEERS, spc_variation=None), short=True)[:2] == ["○ no peers", "–"]

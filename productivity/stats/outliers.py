@@ -249,6 +249,7 @@ def judgements(
     direction: str = "higher",
     benchmark_fmt: str = ".0%",
     benchmark_words: str | None = None,
+    short: bool = False,
 ) -> pd.DataFrame:
     """The three judgements in words, one column each (:data:`JUDGEMENT_COLUMNS`), same index.
 
@@ -264,6 +265,9 @@ def judgements(
       against the benchmark where there is one), "common cause", or no chart;
     - ``benchmark_gap``: "✓ meets 85%" or "✗ short of 85%: opportunity" (judged on the exact
       value), "– no benchmark" or "–" with no value.
+
+    ``short`` gives the same judgements tersely, for narrow tables (the board pack): "▼▼ below
+    99.8%: outlier", "I: improving · F", "✗ short of 85%".
     """
     better = {"above": "better", "below": "worse"}
     if direction != "higher":
@@ -271,27 +275,38 @@ def judgements(
 
     def position(flag: object) -> str:
         if flag == NO_PEERS:
-            return NO_PEERS_TEXT
+            return "○ no peers" if short else NO_PEERS_TEXT
         if flag not in _POSITIONS:
             return WITHIN_TEXT if flag == "within" else MISSING
         arrow, side, level, what = _POSITIONS[str(flag)]
+        if short:
+            return f"{arrow} {side} {level}: {what}"
         return f"{arrow} {side} {level} limit: {what}, {better[side]} than peers"
 
     charted = "spc_variation" in trusts
 
     def signal(variation: object, assurance: object) -> str:
         if not isinstance(variation, str):
-            return NO_SPC_TEXT if charted else NOT_CHARTED_TEXT
+            return MISSING if short else NO_SPC_TEXT if charted else NOT_CHARTED_TEXT
         words = VARIATION_WORDS.get(variation, variation.replace("_", " "))
+        if short:  # "I: special cause improving" -> "I: improving"; the assurance letter only
+            words = words.replace("special cause ", "").replace("special cause, ", "")
+            return (
+                f"{words} · {ASSURANCE_WORDS[assurance][0]}"
+                if assurance in ASSURANCE_WORDS
+                else words
+            )
         return f"{words} · {ASSURANCE_WORDS[assurance]}" if assurance in ASSURANCE_WORDS else words
 
-    def gap(short: Any, target: Any) -> str:
+    def gap(below: Any, target: Any) -> str:
         if pd.isna(target):
             return "– no benchmark"
-        if pd.isna(short):
+        if pd.isna(below):
             return MISSING
         shown = benchmark_words or benchmark_text(float(target), benchmark_fmt)
-        return f"✓ meets {shown}" if not short else f"✗ short of {shown}: opportunity"
+        if not below:
+            return f"✓ meets {shown}"
+        return f"✗ short of {shown}" + ("" if short else ": opportunity")
 
     none = pd.Series(None, index=trusts.index, dtype=object)
     variation, assurance = trusts.get("spc_variation", none), trusts.get("spc_assurance", none)

@@ -157,7 +157,7 @@ def outlier_flags(table: pd.DataFrame) -> pd.DataFrame:
     ``funnel_flag`` (funnel position among peers), ``spc`` (SPC variation and assurance),
     ``benchmark_text`` (meets the benchmark, or short of it: an opportunity), and
     ``outlier_text``, which is the funnel position alone (outside 99.8%), never SPC."""
-    judged = judgements(table)
+    judged = judgements(table, short=True)
     return table.assign(
         funnel_flag=judged["funnel_position"],
         spc=judged["spc_signal"],
