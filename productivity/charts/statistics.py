@@ -253,13 +253,14 @@ def _centre_line(value: float, label: str) -> alt.LayerChart:
     return as_layer(rule + text)
 
 
-# A ratio funnel's positions (stats.ratio_funnel.POSITIONS) -> colour and shape, never colour alone.
-RATIO_POSITION_STYLES: dict[str, tuple[str, str]] = {
-    "above 99.8%": (NHS_RED, "triangle-up"),
-    "above 95%": (NHS_ORANGE, "triangle-up"),
-    "within": (NHS_GREY, "circle"),
-    "below 95%": (NHS_BLUE, "triangle-down"),
-    "below 99.8%": (NHS_PURPLE, "triangle-down"),
+# A ratio funnel's positions (stats.ratio_funnel.POSITIONS) -> legend text (the funnel's own
+# words: outlier, warning), colour and shape, never colour alone.
+RATIO_POSITION_STYLES: dict[str, tuple[str, str, str]] = {
+    "above 99.8%": (FUNNEL_FLAG_TEXT["above_998"], NHS_RED, "triangle-up"),
+    "above 95%": (FUNNEL_FLAG_TEXT["above_95"], NHS_ORANGE, "triangle-up"),
+    "within": (FUNNEL_FLAG_TEXT["within"], NHS_GREY, "circle"),
+    "below 95%": (FUNNEL_FLAG_TEXT["below_95"], NHS_BLUE, "triangle-down"),
+    "below 99.8%": (FUNNEL_FLAG_TEXT["below_998"], NHS_PURPLE, "triangle-down"),
 }
 
 
@@ -279,6 +280,7 @@ def ratio_funnel_chart(
     funnel's (a trust with no peers) has no limits here and is left out.
     """
     units = units[units["position"].isin(list(RATIO_POSITION_STYLES))]
+    units = units.assign(position_text=units["position"].map(lambda p: RATIO_POSITION_STYLES[p][0]))
     long = curve.melt("expected", var_name="limit", value_name="ratio")
     long = long[long["ratio"].notna() & (long["ratio"] < float("inf"))]
     long["level"] = long["limit"].map(lambda c: "99.8%" if c.endswith("998") else "95%")
@@ -298,7 +300,7 @@ def ratio_funnel_chart(
             color=alt.value(NHS_DARK_BLUE),
         )
     )
-    domain = list(RATIO_POSITION_STYLES)
+    domain = [text for text, _, _ in RATIO_POSITION_STYLES.values()]
     dots = (
         alt.Chart(units)
         .mark_point(filled=True, size=90)
@@ -306,25 +308,25 @@ def ratio_funnel_chart(
             x="expected:Q",
             y="ratio:Q",
             color=alt.Color(
-                "position:N",
+                "position_text:N",
                 title=None,
                 legend=alt.Legend(orient="bottom", columns=1, labelLimit=0),
                 scale=alt.Scale(
-                    domain=domain, range=[c for c, _ in RATIO_POSITION_STYLES.values()]
+                    domain=domain, range=[c for _, c, _ in RATIO_POSITION_STYLES.values()]
                 ),
             ),
             shape=alt.Shape(
-                "position:N",
+                "position_text:N",
                 scale=alt.Scale(
-                    domain=domain, range=[s for _, s in RATIO_POSITION_STYLES.values()]
+                    domain=domain, range=[s for _, _, s in RATIO_POSITION_STYLES.values()]
                 ),
             ),
             tooltip=[
                 alt.Tooltip(f"{name}:N", title="Trust"),
                 alt.Tooltip("observed:Q", format=",.0f"),
                 alt.Tooltip("expected:Q", format=",.1f"),
-                alt.Tooltip("ratio:Q", format=".2f"),
-                "position:N",
+                alt.Tooltip("ratio:Q", format=".3f"),
+                alt.Tooltip("position_text:N", title="Funnel position"),
             ],
         )
     )
