@@ -62,7 +62,11 @@ card = ov.peer_ranking(card, peer, measure, ranking)
 if view.trust:
     card = card[card["trust_code"] == view.trust]
 if card.empty:
-    ui.empty_state("No trust has data for the chosen filters. Widen the period or pick all trusts.")
+    ui.empty_state(
+        f"{view.trust} is not in the {peer_label} peer group: choose {oo.ALL_PEERS} or its own."
+        if peer and view.trust
+        else "No trust has data for the chosen filters. Widen the period or pick all trusts."
+    )
     st.stop()
 
 # Period totals, like the table beside them; each tile says which months it covers.

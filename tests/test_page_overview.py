@@ -162,3 +162,9 @@ def test_headline_tiles_cover_the_same_period_as_the_ranking_table(page):
     assert scans.value == f"{ranking['Additional scans'].sum():,.0f}"
     assert "(1 month)" in waiting.label  # a snapshot at the latest month
     assert any(months in s.value for s in at.subheader)
+
+
+def test_a_trust_outside_the_chosen_peer_group_is_told_so(page):
+    at = page(trust="RBS", peer="Acute")
+    assert not at.exception
+    assert any("RBS is not in the Acute peer group" in i.value for i in at.info)
