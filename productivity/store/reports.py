@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from productivity import settings
+from productivity import peers, settings
 from productivity.benchmarks import Benchmarks, load_benchmarks
 from productivity.columns import SCORECARD
 from productivity.metrics import diagnostics, theatre, waits
@@ -255,23 +255,27 @@ def trust_weekly_utilisation(engine: Engine, period: marts.Period) -> pd.DataFra
 def trust_theatre_outliers(
     engine: Engine, period: marts.Period, benchmarks: Benchmarks, *, overdispersion: bool = True
 ) -> outliers.OutlierResult:
-    """Funnel (capped touch ÷ planned minutes) and SPC flags for every trust's theatres."""
+    """Funnel (capped touch ÷ planned minutes) among each trust's peer group, SPC flags and
+    the gap to its peer group's benchmark, for every trust's theatres."""
     totals = marts.theatre_report(engine, by="trust", period=period, benchmarks=benchmarks)
+    codes = totals["trust_code"]
     return outliers.trust_outliers(
         totals,
         trust_weekly_utilisation(engine, period),
         numerator="capped_touch_minutes",
         denominator="planned_minutes",
         value="value",
-        target=benchmarks.value("theatre_capped_utilisation"),
+        target=benchmarks.for_trusts("theatre_capped_utilisation", codes),
         overdispersion=overdispersion,
+        groups=peers.peer_of(codes).set_axis(codes),
     )
 
 
 def trust_dm01_outliers(
     engine: Engine, period: marts.Period, benchmarks: Benchmarks, *, overdispersion: bool = True
 ) -> outliers.OutlierResult:
-    """Funnel (waiting under 6 weeks ÷ total waiting) and monthly SPC flags per provider."""
+    """Funnel (waiting under 6 weeks ÷ total waiting) among each provider's peer group, and
+    monthly SPC flags, per provider."""
     latest = waits.dm01_waits(latest_dm01(engine, period), ["provider_code"])
     latest = latest.rename(columns={"provider_code": "trust_code"})
     latest["under_6_weeks"] = latest["total_waiting"] - latest["waiting_6_plus"]
@@ -285,8 +289,9 @@ def trust_dm01_outliers(
         numerator="under_6_weeks",
         denominator="total_waiting",
         value="value",
-        target=benchmarks.value("dm01_within_6_weeks"),
+        target=benchmarks.for_trusts("dm01_within_6_weeks", latest["trust_code"]),
         overdispersion=overdispersion,
+        groups=peers.peer_of(latest["trust_code"]).set_axis(latest["trust_code"]),
     )
 
 
