@@ -107,26 +107,32 @@ outlier_measure = OUTLIER_MEASURES[outlier_label or "Theatre utilisation"]
 found = load_outliers(
     view.period.start, view.period.end, outlier_measure, overdispersion, peer, view.trust
 )
-axis, volume = oo.OUTLIER_AXES[outlier_measure]
-name, caption = f"outliers-{outlier_measure}", oo.funnel_caption(found)
-if found.curve is None:
-    st.info(f":material/group_off: {oo.no_funnel_text(found)}")
-    ui.show_table(oo.outlier_table(found), name, raw=found.trusts)
-else:
-    chart = (
-        charts.ratio_funnel_chart(
-            found.drawn, found.curve, label=axis, volume_label=volume, name="trust_name"
-        )
-        if outlier_measure in oo.RATIO_MEASURES
-        else charts.funnel_chart(
-            found.drawn, found.curve, target=found.centre or 0.0, label=axis,
-            volume_label=volume, unit="trust_code", name="trust_name",
-            benchmark=found.benchmark, centre_label="peer centre",
-        )
-    )  # fmt: skip
-    ui.chart_with_table(
-        chart, oo.outlier_table(found), name, raw=found.trusts, caption=caption, widths=(1, 1)
+if found is None:
+    ui.empty_state(
+        f"No trust has {oo.OUTLIER_SOURCES[outlier_measure]} data in the chosen period, so there "
+        "is nothing to judge on this measure: load it on the Data page or choose another measure."
     )
+else:
+    axis, volume = oo.OUTLIER_AXES[outlier_measure]
+    name, caption = f"outliers-{outlier_measure}", oo.funnel_caption(found)
+    if found.curve is None:
+        st.info(f":material/group_off: {oo.no_funnel_text(found)}")
+        ui.show_table(oo.outlier_table(found), name, raw=found.trusts)
+    else:
+        chart = (
+            charts.ratio_funnel_chart(
+                found.drawn, found.curve, label=axis, volume_label=volume, name="trust_name"
+            )
+            if outlier_measure in oo.RATIO_MEASURES
+            else charts.funnel_chart(
+                found.drawn, found.curve, target=found.centre or 0.0, label=axis,
+                volume_label=volume, unit="trust_code", name="trust_name",
+                benchmark=found.benchmark, centre_label="peer centre",
+            )
+        )  # fmt: skip
+        ui.chart_with_table(
+            chart, oo.outlier_table(found), name, raw=found.trusts, caption=caption, widths=(1, 1)
+        )
 
 st.subheader("Every trust against the national benchmarks")
 st.caption("✓ meets the benchmark · ✗ short of it · – no data. Colour only repeats the mark.")

@@ -196,3 +196,16 @@ def test_short_labels_keep_the_three_judgements_apart_for_narrow_tables():
         "✗ short of 85%",
     ]
     assert labels(row(flag=NO_PEERS, spc_variation=None), short=True)[:2] == ["○ no peers", "–"]
+
+
+def test_no_trust_with_data_is_a_named_refusal_not_a_pandas_error():
+    from productivity.stats.outliers import NoTrusts, trust_outliers, trust_ratio_outliers
+
+    totals = pd.DataFrame({"trust_code": ["A"], "touch": [0.0], "planned": [0.0]})
+    weekly = pd.DataFrame(columns=["trust_code", "week", "value"])
+    with pytest.raises(NoTrusts, match="planned"):
+        trust_outliers(totals, weekly, numerator="touch", denominator="planned", value="value",
+                       target=0.85)  # fmt: skip
+    empty = pd.DataFrame(columns=["trust_code", "scans", "expected"])
+    with pytest.raises(NoTrusts, match="expected"):
+        trust_ratio_outliers(empty, observed="scans", expected="expected")

@@ -42,6 +42,13 @@ OUTLIER_FLAGS = ("above_998", "below_998")
 NO_PEERS = "no_peers"  # the trust is the only one in its peer group: no funnel to sit on
 ALL_TRUSTS = "all"  # the peer group when none is given: every trust compared with every other
 MIN_PEERS = 2  # a funnel needs at least two trusts to compare
+
+
+class NoTrusts(ValueError):
+    """No trust has data for the measure (a store holding other sources only, or an empty
+    period): there is nothing to judge, which a page says rather than fails on."""
+
+
 # The three judgements: column -> heading (the Overview's and the pack's tables).
 JUDGEMENT_COLUMNS: dict[str, str] = {
     "funnel_position": "Funnel position (vs peer group)",
@@ -119,6 +126,8 @@ def trust_outliers(
         ValueError: no trust has a denominator above 0 (see :func:`funnel.funnel`).
     """
     usable = totals[totals[denominator] > 0].reset_index(drop=True)
+    if usable.empty:
+        raise NoTrusts(f"no trust has {denominator} above 0")
     codes = usable["trust_code"].astype(str)
     benchmark = _per_trust(target, codes)
     peer = (
@@ -189,6 +198,8 @@ def trust_ratio_outliers(
     ``per_trust`` has one row per ``trust_code``; ``expected`` should already use each trust's
     peer-group benchmark, so 1 means "at its benchmark". ``groups`` as :func:`trust_outliers`.
     """
+    if per_trust.empty:
+        raise NoTrusts(f"no trust has {expected}")
     codes = per_trust["trust_code"].astype(str).reset_index(drop=True)
     rows = per_trust.reset_index(drop=True)
     peer = codes.map(groups) if groups is not None else pd.Series(index=codes.index, dtype=str)

@@ -25,6 +25,7 @@ from productivity.stats.outliers import (
     JUDGEMENT_COLUMNS,
     MISSING,
     NO_PEERS,
+    NoTrusts,
     OutlierResult,
     RatioOutlierResult,
     judgements,
@@ -43,6 +44,8 @@ OUTLIER_AXES = {  # measure -> (proportion or ratio label, volume label)
     "dm01": ("% within 6 weeks", "patients waiting"),
     "scans": ("scans ÷ expected at benchmark", "scans expected at the benchmark rate (log axis)"),
 }
+# measure -> the source it needs, named as the Data page names it
+OUTLIER_SOURCES = {"theatre": "theatre", "dm01": "DM01", "scans": "imaging"}
 RATIO_MEASURES = frozenset({"scans"})  # drawn on a ratio funnel (observed ÷ expected)
 CURVE_POINTS = 200
 ALL_PEERS = "All trusts"  # the peer-group control's first option
@@ -109,19 +112,27 @@ def outliers(
     overdispersion: bool,
     peer: str | None = None,
     trust: str | None = None,
-) -> OutlierView:
-    """Every trust judged among its peers on ``measure``, and the funnel of one peer group.
+) -> OutlierView | None:
+    """Every trust judged among its peers on ``measure``, and the funnel of one peer group;
+    None when no trust has data for the measure in the period.
 
     The funnel drawn is ``peer``'s; else the chosen ``trust``'s group; else the largest group
     with a funnel. With ``peer`` the table keeps that group's trusts only.
     """
     found: OutlierResult | RatioOutlierResult
-    if measure in RATIO_MEASURES:
-        found = scan_ratio_outliers(engine, period, bench, overdispersion)
-    elif measure == "theatre":
-        found = reports.trust_theatre_outliers(engine, period, bench, overdispersion=overdispersion)
-    else:
-        found = reports.trust_dm01_outliers(engine, period, bench, overdispersion=overdispersion)
+    try:
+        if measure in RATIO_MEASURES:
+            found = scan_ratio_outliers(engine, period, bench, overdispersion)
+        elif measure == "theatre":
+            found = reports.trust_theatre_outliers(
+                engine, period, bench, overdispersion=overdispersion
+            )
+        else:
+            found = reports.trust_dm01_outliers(
+                engine, period, bench, overdispersion=overdispersion
+            )
+    except NoTrusts:
+        return None
     return _view(measure, found.trusts, found.funnels, peer, trust)
 
 
