@@ -17,8 +17,10 @@ def test_the_national_file_holds_specialist_trusts_to_their_own_assumed_values()
     rates = bench.for_trusts("ct_scans_per_hour", ["RBL", "RBS", "RBQ", "XXX"])
     assert rates.to_dict() == {"RBL": 4.0, "RBS": 2.5, "RBQ": 2.5, "XXX": 4.0}
     assert rates.index.name == "trust_code"
+    # GIRFT's 85% is national for every trust: theatres have no peer values, peers only decide
+    # who is compared with whom
     utilisation = bench.for_trusts("theatre_capped_utilisation", ["REP", "REN", "RWW"])
-    assert utilisation.tolist() == [0.80, 0.80, 0.85]
+    assert utilisation.tolist() == [0.85, 0.85, 0.85]
     # dm01 has no peer values: every trust is held to the national 95%
     assert set(bench.for_trusts("dm01_within_6_weeks", ["RBS", "RBL"])) == {0.95}
     children = bench["ct_scans_per_hour"].peer_values["children"]
@@ -32,7 +34,7 @@ def test_the_methodology_table_lists_peer_values_with_their_status():
     table = bench.table().set_index("key")
     assert table.loc["ct_scans_per_hour", "peer_groups"].startswith("Children's 2.5 (assumed)")
     assert table.loc["dm01_within_6_weeks", "peer_groups"] == ""
-    assert "Women's 80% (assumed)" in table.loc["theatre_capped_utilisation", "peer_groups"]
+    assert table.loc["theatre_capped_utilisation", "peer_groups"] == ""
     notes = methodology.benchmark_table(bench).set_index("Key").loc["mri_scans_per_hour", "Notes"]
     assert "peer groups: Children's 1.5 (assumed)" in notes
 
