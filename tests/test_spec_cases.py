@@ -717,3 +717,48 @@ def test_other_failures_exit_1(tmp_path: Path):
         patch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}")
         code, _, err = run("report", "theatre")
     assert code == 1 and err.startswith("error:")
+
+
+def test_dm01_totals_that_do_not_add_up_exit_2(tmp_path: Path):
+    for folder in new_store(tmp_path, "spec_dm01_bad.db"):
+        lines = dm01_text().splitlines()
+        cells = lines[2].split(",")
+        cells[25] = str(int(cells[25]) + 1)  # Total WL of the 12F MRI row, on row 3
+        path = folder / "DM01-MAY-2026-full-extract.csv"
+        path.write_text("\n".join([*lines[:2], ",".join(cells), *lines[3:]]) + "\n")
+        code, _, err = run("import", str(path))
+        assert code == 2 and "row 3, column 'Total WL'" in err
+        assert report("dm01").empty
+
+
+def test_identifiers_are_refused_without_repeating_them(tmp_path: Path):
+    for folder in new_store(tmp_path, "spec_pid.db"):
+        lines = (THEATRE_HEADER + THEATRE_ROWS).strip().splitlines()
+        text = "\n".join([lines[0] + ",NHS Number", *(f"{r},4010232137" for r in lines[1:])])
+        path = folder / "theatre-with-nhs-number.csv"
+        path.write_text(text + "\n")
+        code, _, err = run("import", str(path))
+        assert code == 2 and "column 'NHS Number'" in err and "4010232137" not in err
+        assert report("theatre").empty
+
+
+def test_reloading_is_idempotent_and_a_corrected_file_replaces_its_trust_months(tmp_path: Path):
+    for folder in new_store(tmp_path, "spec_reload.db"):
+        path = folder / "theatre-extract.csv"
+        path.write_text(THEATRE_HEADER + THEATRE_ROWS)
+        load(path)
+        before = report("theatre", "--by", "trust")
+        load(path)
+        pd.testing.assert_frame_equal(report("theatre", "--by", "trust"), before)
+        # REM's May again, K2 now out at 17:00: touch 300 + 220 = 520 of 600.
+        rem_rows = [r for r in THEATRE_ROWS.strip().splitlines() if r.startswith("REM")]
+        rem_rows[1] = rem_rows[1].replace("2026-05-04T16:00", "2026-05-04T17:00")
+        corrected = folder / "theatre-extract-rem.csv"
+        corrected.write_text("\n".join([THEATRE_HEADER, *rem_rows]) + "\n")
+        load(corrected)
+        after = report("theatre", "--by", "trust")
+        assert row_of(after, trust_code="REM")["capped_utilisation"] == pytest.approx(520 / 600)
+        assert row_of(after, trust_code="REM")["lists"] == 1
+        pd.testing.assert_series_equal(
+            row_of(after, trust_code="RBL"), row_of(before, trust_code="RBL")
+        )
