@@ -250,12 +250,18 @@ def test_theatre_by_month_is_a_ratio_of_sums(theatre_store: Path):
     assert june["capped_utilisation"] == pytest.approx(0.5)
     assert june["uncapped_utilisation"] == pytest.approx(260 / 480)
     assert june["cases_per_list"] == 0.5 and math.isnan(june["median_gap_minutes"])
-    # Realisable: D is May's only whole case (204 // 116); June has none. Pooled per month ×
-    # trust × specialty, at the period's mean case lengths: May RBL GS 0.85 × 1320 − 820 = 302
-    # -> 302 / 116, Orthopaedics 24 / 180, REM 50 / 230; June GS 204 − 240 < 0 -> 0.
-    assert may["realisable_additional_cases"] == 1 and june["realisable_additional_cases"] == 0
-    assert may["pooled_additional_cases"] == pytest.approx(302 / 116 + 24 / 180 + 50 / 230)
+    # Opportunity: each month is its own period, so its mean case minutes are that month's.
+    # May RBL × General Surgery: (210 + 245 + 325 + 120) / 9 = 100 min (116 over both months).
+    # Realisable: D holds floor(204 / 100) = 2 whole cases; A 4, C 11, E 84, F 24 and K 50
+    # minutes hold none. Pooled: RBL GS (0.85 × 1320 − 820) / 100 = 3.02, Orthopaedics
+    # 24 / 180, REM 50 / 230. June: H is over 85% (204 − 240 < 0) and G has no case length.
+    assert may["realisable_additional_cases"] == 2 and june["realisable_additional_cases"] == 0
+    assert may["pooled_additional_cases"] == pytest.approx(3.02 + 24 / 180 + 50 / 230)
     assert june["pooled_additional_cases"] == 0
+    # A month's row is what a report of that month alone gives, summed over trusts.
+    may_alone = report("theatre", "--by", "trust", "--from", "2026-05", "--to", "2026-05")
+    for column in ("pooled_additional_cases", "realisable_additional_cases", "planned_minutes"):
+        assert may[column] == pytest.approx(may_alone[column].sum()), column
 
 
 def test_theatre_by_specialty_sums_trust_specialty_opportunity(theatre_store: Path):
