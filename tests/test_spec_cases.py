@@ -390,8 +390,15 @@ def diagnostics_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
         yield folder
 
 
+IMAGING_COLUMNS = [
+    "trust_code", "modality", "scans", "operational_hours", "scans_per_hour",
+    "benchmark_scans_per_hour", "additional_scans",
+]  # fmt: skip
+
+
 def test_scans_per_hour_and_additional_scans(diagnostics_store: Path):
     frame = report("imaging", "--by", "trust")
+    assert list(frame.columns) == IMAGING_COLUMNS
     ct, mri = row_of(frame, modality="CT"), row_of(frame, modality="MRI")
     # CT: 121 scans in 30 h = 4.033/h (benchmark 4): additional max(0, 4 × 30 − 121) = 0.
     assert ct["scans_per_hour"] == pytest.approx(121 / 30) and ct["additional_scans"] == 0
@@ -768,3 +775,26 @@ def test_reloading_is_idempotent_and_a_corrected_file_replaces_its_trust_months(
         pd.testing.assert_series_equal(
             row_of(after, trust_code="RBL"), row_of(before, trust_code="RBL")
         )
+
+
+def test_an_empty_store_gives_the_same_headers(tmp_path: Path):
+    """A report with no rows still has its columns, the same as one with rows."""
+    for _ in new_store(tmp_path, "spec_empty.db"):
+        expected = {
+            ("theatre", "trust"): ["trust_code", *THEATRE_COLUMNS],
+            ("theatre", "month"): ["month", *THEATRE_COLUMNS],
+            ("imaging", "trust"): IMAGING_COLUMNS,
+            ("reporting", "trust"): TURNAROUND_COLUMNS,
+            ("pathology", "trust"): TURNAROUND_COLUMNS,
+            ("attendance", "trust"): [
+                "trust_code", "appointments", "dnas", "dna_rate", "expected_dnas",
+                "standardised_ratio",
+            ],
+            ("attendance", "quintile"): [
+                "trust_code", "imd_quintile", "appointments", "dnas", "dna_rate",
+            ],
+        }  # fmt: skip
+        for (kind, by), columns in expected.items():
+            frame = report(kind, "--by", by)
+            assert frame.empty and list(frame.columns) == columns, (kind, by)
+            assert report_json(kind, "--by", by) == []
