@@ -722,6 +722,8 @@ def test_bad_input_exits_2_naming_file_row_and_column(tmp_path: Path):
         assert report("theatre").empty
         assert run("report", "theatre", "--by", "ward")[0] == 2
         assert run("report", "theatre", "--from", "2026-13")[0] == 2
+        code, _, err = run("report", "theatre", "--from", "2026-06", "--to", "2026-05")
+        assert code == 2 and "after --to" in err  # not an empty report that looks fine
 
 
 def test_other_failures_exit_1(tmp_path: Path):
