@@ -214,6 +214,9 @@ def test_theatre_by_site_keeps_an_all_unused_site(theatre_store: Path):
     for column in ("late_start_share", "mean_late_start_minutes", "early_finish_share"):
         assert math.isnan(rbl02[column]), column
     assert math.isnan(rbl02["median_gap_minutes"])
+    records = report_json("theatre", "--by", "site")
+    empty_site = next(r for r in records if r["site"] == "RBL02")
+    assert empty_site["late_start_share"] is None and empty_site["median_gap_minutes"] is None
     rbl01 = row_of(frame, trust_code="RBL", site="RBL01")
     # All RBL lists but G: 1800 planned, capped 1240.
     assert rbl01["planned_minutes"] == 1800
@@ -272,6 +275,8 @@ def test_theatre_by_specialty_sums_trust_specialty_opportunity(theatre_store: Pa
     assert general["capped_utilisation"] == pytest.approx(1520 / 2160)
     # Pooled per trust × specialty, then summed: RBL 266 / 116 + REM 50 / 230.
     assert general["pooled_additional_cases"] == pytest.approx(266 / 116 + 50 / 230)
+    # Gaps A 0 and 15, B 20, C 30, E 10, K 20 -> 0 10 15 20 20 30 -> 17.5.
+    assert general["median_gap_minutes"] == 17.5
     urology = row_of(frame, specialty="Urology")
     assert urology["completed_cases"] == 0 and urology["realisable_additional_cases"] == 0
 
