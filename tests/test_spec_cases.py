@@ -805,3 +805,19 @@ def test_an_empty_store_gives_the_same_headers(tmp_path: Path):
             frame = report(kind, "--by", by)
             assert frame.empty and list(frame.columns) == columns, (kind, by)
             assert report_json(kind, "--by", by) == []
+
+
+def test_excel_with_typed_cells_gives_the_same_report(tmp_path: Path, theatre_store: Path):
+    """The theatre extract as .xlsx with real date, time and date-time cells."""
+    expected = report("theatre", "--by", "trust")
+    frame = pd.read_csv(io.StringIO(THEATRE_HEADER + THEATRE_ROWS), dtype=str)
+    for column in ("anaesthetic_start", "into_theatre", "knife_to_skin", "out_of_theatre"):
+        frame[column] = pd.to_datetime(frame[column])
+    frame["session_date"] = pd.to_datetime(frame["session_date"])
+    for column in ("planned_start", "planned_end"):
+        frame[column] = pd.to_datetime(frame[column], format="%H:%M").dt.time
+    for folder in new_store(tmp_path, "spec_excel.db"):
+        path = folder / "theatre-extract.xlsx"
+        frame.to_excel(path, index=False)
+        load(path)
+        pd.testing.assert_frame_equal(report("theatre", "--by", "trust"), expected)
