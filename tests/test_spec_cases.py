@@ -126,13 +126,20 @@ def new_store(tmp: Path, name: str) -> Iterator[Path]:
 
 
 @pytest.fixture(scope="module")
-def theatre_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def theatre_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     tmp = tmp_path_factory.mktemp("spec_theatre")
     for folder in new_store(tmp, "spec_theatre.db"):
         path = folder / "theatre-extract.csv"
         path.write_text(THEATRE_HEADER + THEATRE_ROWS)
         load(path)
-        yield folder
+    return store_url(tmp, "spec_theatre.db")
+
+
+@pytest.fixture
+def theatre_store(theatre_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """DATABASE_URL names the theatre store for one test (module fixtures must not leak it)."""
+    monkeypatch.setenv("DATABASE_URL", theatre_url)
+    return theatre_url
 
 
 def row_of(frame: pd.DataFrame, **keys: object) -> pd.Series:
@@ -146,7 +153,7 @@ def row_of(frame: pd.DataFrame, **keys: object) -> pd.Series:
 # --- theatres ---------------------------------------------------------------------------------
 
 
-def test_theatre_by_trust_columns_and_values(theatre_store: Path):
+def test_theatre_by_trust_columns_and_values(theatre_store: str):
     frame = report("theatre", "--by", "trust")
     assert list(frame.columns) == ["trust_code", *THEATRE_COLUMNS]
     rbl = row_of(frame, trust_code="RBL")
@@ -195,7 +202,7 @@ def test_theatre_by_trust_columns_and_values(theatre_store: Path):
     assert rjr["pooled_additional_cases"] == 0 and rjr["realisable_additional_cases"] == 0
 
 
-def test_theatre_json_has_the_same_fractions(theatre_store: Path):
+def test_theatre_json_has_the_same_fractions(theatre_store: str):
     records = report_json("theatre", "--by", "trust")
     assert list(records[0]) == ["trust_code", *THEATRE_COLUMNS]
     rbl = next(r for r in records if r["trust_code"] == "RBL")
@@ -203,7 +210,7 @@ def test_theatre_json_has_the_same_fractions(theatre_store: Path):
     assert rbl["otd_cancellation_rate"] == pytest.approx(1 / 13)
 
 
-def test_theatre_by_site_keeps_an_all_unused_site(theatre_store: Path):
+def test_theatre_by_site_keeps_an_all_unused_site(theatre_store: str):
     frame = report("theatre", "--by", "site")
     assert list(frame.columns) == ["trust_code", "site", *THEATRE_COLUMNS]
     rbl02 = row_of(frame, trust_code="RBL", site="RBL02")
@@ -223,7 +230,7 @@ def test_theatre_by_site_keeps_an_all_unused_site(theatre_store: Path):
     assert rbl01["capped_utilisation"] == pytest.approx(1240 / 1800)
 
 
-def test_theatre_by_theatre(theatre_store: Path):
+def test_theatre_by_theatre(theatre_store: str):
     frame = report("theatre", "--by", "theatre")
     assert list(frame.columns) == ["trust_code", "site", "theatre", *THEATRE_COLUMNS]
     th2 = row_of(frame, trust_code="RBL", site="RBL01", theatre="Theatre 2")
@@ -236,7 +243,7 @@ def test_theatre_by_theatre(theatre_store: Path):
     assert th2["median_gap_minutes"] == 30
 
 
-def test_theatre_by_month_is_a_ratio_of_sums(theatre_store: Path):
+def test_theatre_by_month_is_a_ratio_of_sums(theatre_store: str):
     frame = report("theatre", "--by", "month")
     assert list(frame.columns) == ["month", *THEATRE_COLUMNS]
     may, june = row_of(frame, month="2026-05"), row_of(frame, month="2026-06")
@@ -267,7 +274,7 @@ def test_theatre_by_month_is_a_ratio_of_sums(theatre_store: Path):
         assert may[column] == pytest.approx(may_alone[column].sum()), column
 
 
-def test_theatre_by_specialty_sums_trust_specialty_opportunity(theatre_store: Path):
+def test_theatre_by_specialty_sums_trust_specialty_opportunity(theatre_store: str):
     frame = report("theatre", "--by", "specialty")
     assert list(frame.columns) == ["specialty", *THEATRE_COLUMNS]
     general = row_of(frame, specialty="General Surgery")
@@ -281,7 +288,7 @@ def test_theatre_by_specialty_sums_trust_specialty_opportunity(theatre_store: Pa
     assert urology["completed_cases"] == 0 and urology["realisable_additional_cases"] == 0
 
 
-def test_theatre_period_filter(theatre_store: Path):
+def test_theatre_period_filter(theatre_store: str):
     frame = report("theatre", "--by", "trust", "--from", "2026-06", "--to", "2026-06")
     rbl = row_of(frame, trust_code="RBL")
     # June alone: G and H. Mean case minutes over June only: H 260 / 1. Gap minutes of H:
@@ -314,7 +321,7 @@ BAND_COLUMNS = [
 ]
 
 
-def test_list_level_thresholds_and_bands(theatre_store: Path):
+def test_list_level_thresholds_and_bands(theatre_store: str):
     """Thresholds are "more than" (15 late is on time, 30 early is not early, 30 over is not an
     overrun); bands are > 10, > 15 and >= 30; unused sessions are in none of them."""
     lists = marts.read_mart(get_engine(), marts.THEATRE_LIST)
@@ -333,7 +340,7 @@ def test_list_level_thresholds_and_bands(theatre_store: Path):
 
 
 def test_quality_counts_the_anaesthetic_fallback_and_the_list_without_case_length(
-    theatre_store: Path,
+    theatre_store: str,
 ):
     frame = report("quality")
     may = row_of(frame, trust_code="RBL", month="2026-05-01")
@@ -344,7 +351,7 @@ def test_quality_counts_the_anaesthetic_fallback_and_the_list_without_case_lengt
     assert july["missing_timestamps"] == 1 and july["lists_without_cases"] == 1  # J3, J
 
 
-def test_daycase_rate(theatre_store: Path):
+def test_daycase_rate(theatre_store: str):
     frame = report("daycase", "--by", "trust")
     assert list(frame.columns) == [
         "trust_code", "procedure_group", "elective_cases", "daycase_cases", "daycase_rate",
@@ -362,7 +369,7 @@ def test_daycase_rate(theatre_store: Path):
 
 
 @pytest.fixture(scope="module")
-def diagnostics_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def diagnostics_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     tmp = tmp_path_factory.mktemp("spec_diagnostics")
     for folder in new_store(tmp, "spec_diagnostics.db"):
         files = {
@@ -392,7 +399,14 @@ def diagnostics_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
         for name, text in files.items():
             (folder / name).write_text(text)
             load(folder / name)
-        yield folder
+    return store_url(tmp, "spec_diagnostics.db")
+
+
+@pytest.fixture
+def diagnostics_store(diagnostics_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """DATABASE_URL names the diagnostics store for one test (module fixtures must not leak it)."""
+    monkeypatch.setenv("DATABASE_URL", diagnostics_url)
+    return diagnostics_url
 
 
 IMAGING_COLUMNS = [
@@ -401,7 +415,7 @@ IMAGING_COLUMNS = [
 ]  # fmt: skip
 
 
-def test_scans_per_hour_and_additional_scans(diagnostics_store: Path):
+def test_scans_per_hour_and_additional_scans(diagnostics_store: str):
     frame = report("imaging", "--by", "trust")
     assert list(frame.columns) == IMAGING_COLUMNS
     ct, mri = row_of(frame, modality="CT"), row_of(frame, modality="MRI")
@@ -415,7 +429,7 @@ def test_scans_per_hour_and_additional_scans(diagnostics_store: Path):
     assert ct1["scans_per_hour"] == pytest.approx(71 / 18) and ct1["additional_scans"] == 1
 
 
-def test_endoscopy_points(diagnostics_store: Path):
+def test_endoscopy_points(diagnostics_store: str):
     frame = report("endoscopy", "--by", "trust")
     row = row_of(frame, trust_code="RBL")
     # 30 used of 36 planned; additional points 0.95 × 36 − 30 = 4.2; 30 points over 16
@@ -431,7 +445,7 @@ def test_endoscopy_points(diagnostics_store: Path):
     assert rem["additional_procedures"] == pytest.approx(13.8 / 1.8)
 
 
-def test_echo_minutes_per_test(diagnostics_store: Path):
+def test_echo_minutes_per_test(diagnostics_store: str):
     row = row_of(report("echo", "--by", "trust"), trust_code="RBL")
     # 2400 min over 50 tests = 48 min a test; at 45 min: 2400 / 45 − 50 = 3.33 tests released.
     assert row["minutes_per_test"] == pytest.approx(48)
@@ -553,7 +567,7 @@ REM,Lab,Q1,biopsy,Y,2022-12-23T10:00,2022-12-28T10:00
 
 
 @pytest.fixture(scope="module")
-def turnaround_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def turnaround_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     tmp = tmp_path_factory.mktemp("spec_turnaround")
     for folder in new_store(tmp, "spec_turnaround.db"):
         for name, text, kind in (
@@ -564,10 +578,17 @@ def turnaround_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
         ):
             (folder / name).write_text(text)
             load(folder / name, "--kind", kind)
-        yield folder
+    return store_url(tmp, "spec_turnaround.db")
 
 
-def test_reporting_turnaround(turnaround_store: Path):
+@pytest.fixture
+def turnaround_store(turnaround_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """DATABASE_URL names the turnaround store for one test (module fixtures must not leak it)."""
+    monkeypatch.setenv("DATABASE_URL", turnaround_url)
+    return turnaround_url
+
+
+def test_reporting_turnaround(turnaround_store: str):
     frame = report("reporting")
     assert list(frame.columns) == TURNAROUND_COLUMNS
     ct = row_of(frame, trust_code="RBL", measure="reporting_ct_urgent")
@@ -582,7 +603,7 @@ def test_reporting_turnaround(turnaround_store: Path):
     assert mri["within_target"] == 1 and mri["target_share"] == 0.9  # M2 7 days, within
 
 
-def test_reporting_as_at_is_the_stores_latest_timestamp(turnaround_store: Path):
+def test_reporting_as_at_is_the_stores_latest_timestamp(turnaround_store: str):
     frame = report("reporting", "--from", "2026-05", "--to", "2026-05")
     ct = row_of(frame, trust_code="REM", measure="reporting_ct_urgent")
     assert (ct["events"], ct["within_target"], ct["breaches"], ct["pending"]) == (3, 2, 1, 0)
@@ -596,7 +617,7 @@ def test_reporting_as_at_is_the_stores_latest_timestamp(turnaround_store: Path):
     assert row_of(june, trust_code="REM", measure="reporting_all_28_days")["events"] == 1
 
 
-def test_pathology_turnaround_in_working_days(turnaround_store: Path):
+def test_pathology_turnaround_in_working_days(turnaround_store: str):
     frame = report("pathology")
     assert list(frame.columns) == TURNAROUND_COLUMNS
     rbl = row_of(frame, trust_code="RBL", measure="pathology_cancer_10_days")
@@ -807,7 +828,7 @@ def test_an_empty_store_gives_the_same_headers(tmp_path: Path):
             assert report_json(kind, "--by", by) == []
 
 
-def test_excel_with_typed_cells_gives_the_same_report(tmp_path: Path, theatre_store: Path):
+def test_excel_with_typed_cells_gives_the_same_report(tmp_path: Path, theatre_store: str):
     """The theatre extract as .xlsx with real date, time and date-time cells."""
     expected = report("theatre", "--by", "trust")
     frame = pd.read_csv(io.StringIO(THEATRE_HEADER + THEATRE_ROWS), dtype=str)
