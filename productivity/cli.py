@@ -188,6 +188,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
         raise InputError.single(
             "--by", f"report {args.kind} takes --by {' or '.join(allowed)}, not {args.by!r}"
         )
+    if args.start and args.end and args.start > args.end:
+        raise InputError.single(
+            "--from", f"{args.start} is after --to {args.end}", value=args.start
+        )
     marts.ensure_marts()
     if args.kind == "clearance":  # the Diagnostics page's own figure, so it is the view's
         from productivity.store.db import get_engine

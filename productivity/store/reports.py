@@ -49,7 +49,9 @@ def imaging_report(
     rows = marts.read_mart(engine, marts.IMAGING, period)
     keys = IMAGING_LEVELS[by]
     if rows.empty:
-        return pd.DataFrame(columns=[*keys, "scans", "operational_hours", "scans_per_hour"])
+        # The same columns as a report with rows, so a script reading it need not special-case.
+        columns = [*keys, "scans", "operational_hours", "scans_per_hour"]
+        return pd.DataFrame(columns=[*columns, "benchmark_scans_per_hour", "additional_scans"])
     return diagnostics.scans_per_hour(rows, keys, benchmark_rates=benchmarks.scan_rates())
 
 
