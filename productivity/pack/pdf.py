@@ -75,6 +75,14 @@ class _PackPdf(FPDF):
         self.viewer_preferences = ViewerPreferences(display_doc_title=True)
         self.open_role: str | None = None  # the role of the tagged content being drawn
 
+    def discard(self) -> None:
+        """Close the font files of a document that is never written (fpdf2 closes them only
+        in ``output``)."""
+        for font in self.fonts.values():
+            close = getattr(font, "close", None)
+            if close is not None:
+                close()
+
     def t(self, text: str) -> str:
         """Text the font can draw: as it is in DejaVu, else Latin-1 with ASCII stand-ins."""
         if self.unicode:
@@ -141,7 +149,8 @@ ASCII_ITEMS = tuple(ASCII.items())
 
 def render_pdf(cover: Cover, sections: Sequence[Section]) -> bytes:
     """The cover and a page (or more, for a long table) per section, as tagged PDF bytes."""
-    _, starts = _layout(cover, sections, None)  # the first pass finds each section's page
+    first, starts = _layout(cover, sections, None)  # the first pass finds each section's page
+    first.discard()
     pdf, _ = _layout(cover, sections, starts)
     return bytes(pdf.output())
 
@@ -158,6 +167,7 @@ def _layout(
         pdf.start_section(_plain(section.heading))  # a bookmark, for navigation
         found.append(pdf.page_no())
         _pdf_section(pdf, section, scratch)
+    scratch.discard()
     return pdf, found
 
 
