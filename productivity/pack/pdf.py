@@ -74,6 +74,7 @@ class _PackPdf(FPDF):
         # A screen reader announces the title, not the file name.
         self.viewer_preferences = ViewerPreferences(display_doc_title=True)
         self.open_role: str | None = None  # the role of the tagged content being drawn
+        self.contents_top = 90.0  # mm: where the cover's contents start
 
     def discard(self) -> None:
         """Close the font files of a document that is never written (fpdf2 closes them only
@@ -149,29 +150,32 @@ ASCII_ITEMS = tuple(ASCII.items())
 
 def render_pdf(cover: Cover, sections: Sequence[Section]) -> bytes:
     """The cover and a page (or more, for a long table) per section, as tagged PDF bytes."""
-    first, starts = _layout(cover, sections, None)  # the first pass finds each section's page
-    first.discard()
-    pdf, _ = _layout(cover, sections, starts)
-    return bytes(pdf.output())
-
-
-def _layout(
-    cover: Cover, sections: Sequence[Section], starts: Sequence[int] | None
-) -> tuple[_PackPdf, list[int]]:
     pdf, scratch = _PackPdf(cover), _PackPdf(cover)
     pdf.add_page()
-    _pdf_cover(pdf, cover, starts or [0] * len(sections))
-    found = []
+    _pdf_cover(pdf, cover)
+    cover_elements = len(pdf.struct_builder.doc_struct_elem.k) - 1  # before "Data as of"
+    starts = []
     for section in sections:
         pdf.add_page()
         pdf.start_section(_plain(section.heading))  # a bookmark, for navigation
-        found.append(pdf.page_no())
+        starts.append(pdf.page_no())
         _pdf_section(pdf, section, scratch)
     scratch.discard()
-    return pdf, found
+    # The contents go on the cover last, when each section's first page is known (a long table
+    # moves the rest); their structure elements then move back to the cover's place, so a
+    # screen reader reads them after the title, not at the end of the pack.
+    last, pdf.page = pdf.page, 1
+    before = len(pdf.struct_builder.doc_struct_elem.k)
+    _pdf_contents(pdf, cover, starts)
+    elements = pdf.struct_builder.doc_struct_elem.k
+    added = elements[before:]
+    del elements[before:]
+    elements[cover_elements:cover_elements] = added
+    pdf.page = last
+    return bytes(pdf.output())
 
 
-def _pdf_cover(pdf: _PackPdf, cover: Cover, starts: Sequence[int]) -> None:
+def _pdf_cover(pdf: _PackPdf, cover: Cover) -> None:
     pdf.set_fill_color(*BLUE)
     pdf.rect(0, 0, PAGE_W, 78, style="F")
     for top, size, style, text, role in (
@@ -197,6 +201,16 @@ def _pdf_cover(pdf: _PackPdf, cover: Cover, starts: Sequence[int]) -> None:
                 0, 5, pdf.t("Every figure comes from generated data, not any trust's records.")
             )
         y += 27
+    pdf.contents_top = y
+    with pdf.tagged("P"):
+        pdf.set_xy(MARGIN + 4, BOTTOM - 8)
+        pdf.font(8, "", GREY)
+        pdf.cell(0, 5, pdf.t(f"Data as of {cover.built_at} · produced {dt.date.today():%d %b %Y}"))
+
+
+def _pdf_contents(pdf: _PackPdf, cover: Cover, starts: Sequence[int]) -> None:
+    """The cover's list of sections with their first pages."""
+    y = pdf.contents_top
     with pdf.tagged("H2"):
         pdf.set_xy(MARGIN + 4, y)
         pdf.font(11, "B")
@@ -209,10 +223,6 @@ def _pdf_cover(pdf: _PackPdf, cover: Cover, starts: Sequence[int]) -> None:
         with pdf.tagged("P"):
             pdf.set_xy(MARGIN + 8 + column * CONTENT_W / 2, y + 8 + row * 5.6)
             pdf.cell(CONTENT_W / 2 - 8, 5.6, pdf.t(f"{heading}  ·  page {page}"))
-    with pdf.tagged("P"):
-        pdf.set_xy(MARGIN + 4, BOTTOM - 8)
-        pdf.font(8, "", GREY)
-        pdf.cell(0, 5, pdf.t(f"Data as of {cover.built_at} · produced {dt.date.today():%d %b %Y}"))
 
 
 def _heading(pdf: _PackPdf, text: str) -> None:
@@ -273,11 +283,31 @@ def _pdf_section(pdf: _PackPdf, section: Section, scratch: _PackPdf) -> None:
             x, width, y = MARGIN, CONTENT_W, 24.0
 
 
+def _surely_fits(table: PackTable, width: float, height: float, size: float) -> bool:
+    """True when even a generous estimate of the table's height (every cell's text wrapped at
+    a wide average character) leaves room: drawing a table to measure it is slow."""
+    char_mm = size * 0.3528 * 0.62  # points to mm, times a wide average character
+    shares = [w / sum(table.widths) for w in table.widths]
+
+    def row_height(cells: Sequence[str]) -> float:
+        lines = max(
+            -(-len(text) * char_mm // max(1.0, width * share - 2.4))
+            for text, share in zip(cells, shares, strict=True)
+        )
+        return max(1.0, lines) * size * 0.5 + 2.0  # line height and padding, as drawn
+
+    total = sum(row_height(cells) for cells in (table.headings, *table.rows))
+    return total * 1.2 <= height
+
+
 def _rows_that_fit(
     scratch: _PackPdf, table: PackTable, x: float, width: float, y: float, size: float
 ) -> int:
     """How many of the table's rows fit above the footer from ``y`` (at least one), found by
     drawing them on a scratch document: wrapped cells make a row's height unknowable before."""
+
+    if _surely_fits(table, width, BOTTOM - y, size):
+        return len(table.rows)
 
     def fits(rows: int) -> bool:
         scratch.add_page()
