@@ -293,30 +293,24 @@ def trust_dm01_outliers(
 def scenario_report(
     engine: Engine, period: marts.Period, scenario: scenarios.Scenario
 ) -> pd.DataFrame:
-    """Per trust: additional activity a week and weeks to clear the 6-week backlog (what-if)."""
+    """Per trust: additional activity a week and weeks to clear the 6-week backlog (what-if).
+
+    Each rate a week is over the weeks of the calendar months its rows cover
+    (:func:`productivity.planning.opportunity.weeks_covered`), as on the Diagnostics page.
+    """
     columns = [
         *marts.OPPORTUNITY_COLUMNS,
         "list_id",
-        "week",
+        "month",
         "scheduled_cases",
         "cancelled_non_clinical",
     ]
     per_list = marts.read_mart(engine, marts.THEATRE_LIST, period, columns=columns)
     imaging = marts.read_mart(engine, marts.IMAGING, period)
     echo = marts.read_mart(engine, marts.ECHO, period)
-    weeks = {
-        "theatre": _weeks_covered(per_list),
-        "imaging": _weeks_covered(imaging),
-        "echo": _weeks_covered(echo),
-    }
     return scenarios.scenario_opportunity(
-        per_list, imaging, echo, latest_dm01(engine, period), scenario, weeks=weeks
+        per_list, imaging, echo, latest_dm01(engine, period), scenario
     )
-
-
-def _weeks_covered(frame: pd.DataFrame) -> float:
-    """Distinct weeks in a mart's ``week`` column (at least one), to turn totals into rates."""
-    return float(max(1, frame["week"].nunique() if "week" in frame else 0))
 
 
 def import_history(engine: Engine, limit: int = 200) -> pd.DataFrame:
