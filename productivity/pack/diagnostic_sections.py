@@ -30,9 +30,6 @@ from productivity.views import dna, inequalities as ineq, mutual_aid as aid
 
 INEQUALITY_TESTS = ("MRI", "CT", "NON_OBSTETRIC_ULTRASOUND")  # the imaging tests, largest lists
 AID_TESTS = ("MRI", "CT")
-# The plan's roles in the words a board uses: the trust that sends patients, the one that takes.
-ROLE_WORDS = {"donor": "sends patients", "receiver": "takes patients", "neither": "neither"}
-AID_HEADINGS = {"From trust": "Sends patients", "To trust": "Takes patients"}
 
 
 def _targets(scope: Scope) -> dict[str, float]:
@@ -214,7 +211,7 @@ def mutual_aid(scope: Scope) -> list[Section]:
             found.append(Section(heading, (f"No trust reports {name} waits in {scope.span}.",)))
             continue
         weeks = max(plan.parameters.projection_weeks)
-        roles = plan.trusts.set_index("trust_code")["role"].map(ROLE_WORDS)
+        roles = plan.trusts.set_index("trust_code")["role"]  # sends / takes patients, or neither
         notes = [plan.reason]
         if scope.trust and scope.trust in roles.index:
             notes.append(f"{scope.trust}'s role: {roles[scope.trust]}.")
@@ -228,16 +225,21 @@ def mutual_aid(scope: Scope) -> list[Section]:
         if plan.no_transfer:
             table = None
         else:
-            proposals = aid.proposal_table(plan).rename(columns=AID_HEADINGS)
+            proposals = aid.proposal_table(plan)  # "Sends patients", "Takes patients"; * for 1-4
             table = pack_table(
                 proposals,
                 [
-                    Column(str(c), str(c), ",.0f" if is_numeric_dtype(proposals[c]) else "")
+                    Column(
+                        str(c),
+                        str(c),
+                        ",.0f" if is_numeric_dtype(proposals[c]) else "",
+                        width=1.8 if c in ("Sends patients", "Takes patients") else 0.8,
+                    )
                     for c in proposals.columns
                     if c != "Test"
                 ],
                 highlight=[scope.trust in (a, b) for a, b in zip(
-                    proposals["Sends patients"], proposals["Takes patients"], strict=True)],
+                    plan.proposals["from_trust"], plan.proposals["to_trust"], strict=True)],
             )  # fmt: skip
         moved = plan.proposals["patients_per_week"].sum() if len(plan.proposals) else 0
         alt_text = (
