@@ -89,7 +89,9 @@ def _parser() -> argparse.ArgumentParser:
 
     pack = commands.add_parser("pack", help="write a board pack (PDF or slides)")
     pack.add_argument("--trust", help="ODS code; the whole collaborative when omitted")
-    pack.add_argument("--period", type=_month, required=True, help="the month reported, YYYY-MM")
+    pack.add_argument("--period", type=_month, help="the month reported, YYYY-MM (as --to)")
+    pack.add_argument("--from", dest="start", type=_month, help="first month (default: 12 back)")
+    pack.add_argument("--to", dest="end", type=_month, help="last month, YYYY-MM")
     pack.add_argument("--format", choices=("pdf", "pptx"), default="pdf")
     pack.add_argument("--output", type=Path, help="file to write (default: a name in the cwd)")
 
@@ -216,10 +218,15 @@ def _cmd_pack(args: argparse.Namespace) -> int:
     from productivity.store import marts
     from productivity.store.db import get_engine
 
+    end = args.end or args.period
+    if end is None or (args.end and args.period and args.end != args.period):
+        raise InputError.single("--to", "give the last month once, as --to or --period")
     marts.ensure_marts()
-    content = pack.build_pack(get_engine(), trust=args.trust, period=args.period, fmt=args.format)
+    content = pack.build_pack(
+        get_engine(), trust=args.trust, period=end, fmt=args.format, start=args.start
+    )
     output = args.output or Path(
-        pack.pack_filename(trust=args.trust, period=args.period, fmt=args.format)
+        pack.pack_filename(trust=args.trust, period=end, fmt=args.format, start=args.start)
     )
     output.write_bytes(content)
     print(f"Board pack written to {output} ({len(content):,} bytes)")
