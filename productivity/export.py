@@ -64,6 +64,8 @@ def is_patient_count(name: str) -> bool:
 
     >>> is_patient_count("waiting_13_plus"), is_patient_count("13+ weeks")
     (True, True)
+    >>> is_patient_count("waiting_13_plus_2026-08"), is_patient_count("within_6_weeks_2026-08")
+    (True, False)
     >>> is_patient_count("completed_cases"), is_patient_count("planned_minutes")
     (False, False)
     """
@@ -73,6 +75,8 @@ def is_patient_count(name: str) -> bool:
         or lowered in _PATIENT_HEADINGS
         or lowered.startswith("patients")
         or lowered.replace(" ", "_") in PATIENT_COUNTS
+        # one slice of a patient count: waiting_13_plus_2026-08 (a month of a wide table)
+        or any(lowered.startswith(f"{key}_") for key in PATIENT_COUNTS)
     )
 
 

@@ -60,6 +60,7 @@ def test_the_screen_hides_the_same_cells_and_keeps_the_column_numeric():
         ("weeks_06", True), ("Patients a week", True), ("patients_per_week", True),
         ("dm01_waiting_13_plus", True), ("dm01_waiting_6_plus", True), ("DM01 13+ wks", True),
         ("waiting_list_activity", False), ("additional_scans", False),
+        ("waiting_13_plus_2026-08", True), ("within_6_weeks_2026-08", False),
         ("completed_cases", False), ("scans", False), ("tests", False), ("lists", False),
         ("weeks_to_clear_backlog", False), ("planned_minutes", False), ("cases_per_list", False),
     ],
