@@ -246,13 +246,13 @@ def test_funnel_tables_keep_the_three_judgements_apart(trust_pdf: bytes, tmp_pat
     assert len(funnels) == 2
     for page in funnels:
         flat = " ".join(page.split())
-        for heading in ("Funnel position", "SPC variation", "SPC assurance", "Benchmark gap"):
+        for heading in ("Funnel position", "SPC variation", "assurance", "Benchmark gap"):
             assert heading in flat
     assert not any("⚠" in page for page in pages)  # no merged "⚠ outlier" flag anywhere
 
 
-def test_judgements_name_each_one_in_words():
-    from productivity.pack.judgements import judgements
+def test_the_pack_words_each_judgement_as_the_overview_does():
+    from productivity.stats.outliers import judgements
 
     table = pd.DataFrame(
         {
@@ -261,18 +261,17 @@ def test_judgements_name_each_one_in_words():
             # RBL improves by special cause: good news, never an "outlier" warning
             "spc_variation": ["improvement", "concern", None],
             "spc_assurance": ["consistent_fail", None, None],
+            "benchmark": [0.85, 0.85, 0.85],
             "below_benchmark": [True, False, True],
         }
     )
-    shown = judgements(table)
+    shown = judgements(table, short=True)
     assert shown["funnel_position"].tolist() == [
-        "● within limits", "▲▲ above 99.8% (outlier)", "▼ below 95%"
+        "● within limits", "▲▲ above 99.8%: outlier", "▼ below 95%: warning"
     ]  # fmt: skip
-    assert shown["spc_variation_text"].tolist() == [
-        "special cause improvement (I)", "special cause concern (C)", "– too few points"
-    ]  # fmt: skip
-    assert shown["spc_assurance_text"].tolist() == ["consistently failing (F)", "no target", "–"]
-    assert shown["benchmark_gap"].tolist() == ["✗ falls short", "✓ meets", "✗ falls short"]
+    assert shown["spc_signal"].str.startswith(("I:", "C:", "–")).all()
+    assert shown["benchmark_gap"].str.startswith(("✗ short of 85%", "✓ meets 85%")).all()
+    assert not shown.apply(lambda c: c.str.contains("⚠")).any().any()
 
 
 @pytest.mark.parametrize(

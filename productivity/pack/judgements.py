@@ -12,13 +12,11 @@ from __future__ import annotations
 import pandas as pd
 
 from productivity import charts
-from productivity.charts import ASSURANCE_TEXT, FUNNEL_FLAG_TEXT, VARIATION_TEXT
-from productivity.columns import MEETS, MISSES, MISSING
 from productivity.pack.content import Column, Section, pack_table
 from productivity.pack.labels import point_labels
 from productivity.pack.scope import Scope, png
 from productivity.stats import funnel
-from productivity.stats.outliers import OUTLIER_FLAGS
+from productivity.stats.outliers import OUTLIER_FLAGS, judgements
 from productivity.views.overview import OUTLIER_AXES, OUTLIER_MEASURES
 
 FUNNEL_WIDTH = 330  # px: the funnel plot beside its table
@@ -39,31 +37,6 @@ def funnels(scope: Scope) -> list[Section]:
         outliers = scope.theatre_outliers if measure == "theatre" else scope.dm01_outliers
         found.append(_funnel(scope, outliers.trusts, outliers.funnel, title, label, volume))
     return found
-
-
-def judgements(table: pd.DataFrame) -> pd.DataFrame:
-    """The three judgements of SPEC §5 in words, each in its own column and never merged:
-    ``funnel_position``, ``spc_variation_text``, ``spc_assurance_text`` and ``benchmark_gap``.
-
-    >>> row = pd.DataFrame({"flag": ["within"], "spc_variation": ["improvement"],
-    ...     "spc_assurance": ["consistent_fail"], "below_benchmark": [True]})
-    >>> judgements(row).iloc[0, -4:].tolist()  # doctest: +NORMALIZE_WHITESPACE
-    ['● within limits', 'special cause improvement (I)', 'consistently failing (F)',
-     '✗ falls short']
-    """
-    variation = table["spc_variation"].map(VARIATION_TEXT)
-    assurance = table["spc_assurance"].map(lambda a: ASSURANCE_TEXT.get(a if pd.notna(a) else None))
-    return table.assign(
-        funnel_position=table["flag"].map(FUNNEL_FLAG_TEXT).fillna(MISSING),
-        spc_variation_text=variation.str.removeprefix("Variation: ")
-        .str.replace(" (no signal)", "", regex=False)
-        .fillna("– too few points"),
-        spc_assurance_text=assurance.str.removeprefix("Assurance: ").where(
-            table["spc_variation"].notna(), MISSING
-        ),
-        benchmark_gap=table["below_benchmark"].map({True: f"{MISSES} falls short",
-                                                    False: f"{MEETS} meets"}).fillna(MISSING),
-    )  # fmt: skip
 
 
 def _funnel(
@@ -90,15 +63,15 @@ def _funnel(
         labelled, curve, target=result.target, label=label, volume_label=volume,
         unit="point_label",
     )  # fmt: skip
-    shown = judgements(table)
+    # The Overview's labeller, in its terse form: one wording of each judgement everywhere.
+    shown = table.join(judgements(table, short=True))
     spread = f"τ² = {result.tau2:.5f}" if result.tau2 is not None else "no overdispersion"
     columns = [
         Column("trust_code", "Trust", width=0.5),
         Column("proportion", "Value", ".1%", width=0.6),
-        Column("funnel_position", "Funnel position", width=1.25),
-        Column("spc_variation_text", "SPC variation", width=1.6),
-        Column("spc_assurance_text", "SPC assurance", width=1.2),
-        Column("benchmark_gap", "Benchmark gap", width=0.95),
+        Column("funnel_position", "Funnel position", width=1.4),
+        Column("spc_signal", "SPC variation · assurance", width=1.9),
+        Column("benchmark_gap", "Benchmark gap", width=1.25),
     ]
     outside = table[table["flag"].isin(OUTLIER_FLAGS)]["trust_code"].tolist()
     special = table[table["spc_special_cause"]]["trust_code"].tolist()
@@ -111,7 +84,8 @@ def _funnel(
     return Section(
         f"Funnel, SPC and benchmark: {title}",
         (
-            f"Three separate judgements. Funnel position: centre the system's {result.target:.1%};"
+            "Three separate judgements. Funnel position among the trust's peer group (the plot "
+            f"shows the largest group, centre {result.target:.1%});"
             f" 95% and 99.8% limits widened for overdispersion (DerSimonian–Laird, {spread}); "
             "outside 99.8% is an outlier, outside 95% a warning. SPC variation (Making Data "
             "Count): special cause improving or concerning, or common cause, with assurance "
