@@ -67,7 +67,7 @@ from productivity.ingest.store import (
 )
 from productivity.ingest.tabular import ProblemLog, max_bytes
 from productivity.ingest.theatre import parse_theatre
-from productivity.store import db, reference
+from productivity.store import db, mart_refresh, marts, reference
 
 __all__ = [
     "KINDS",
@@ -238,6 +238,7 @@ def import_file(
     sessions_path: Path | None = None,
     period: str | MonthSpan | None = None,
     drop_identifiers: bool = False,
+    refresh_marts: bool = False,
 ) -> ImportResult:
     """Validate and store one file in one transaction, recording an ``import_run``.
 
@@ -247,6 +248,10 @@ def import_file(
     from the bulk of its rows is refused.
     ``drop_identifiers`` removes patient-identifiable columns before anything is read (see
     :func:`read_file`); the run's message says which were dropped.
+    ``refresh_marts``: when the marts were current before the file, refresh what it touched
+    (its trust-months) in the same transaction, so they stay current (see
+    :mod:`productivity.store.mart_refresh`); otherwise leave them to the next
+    :func:`~productivity.store.marts.ensure_marts`.
 
     Raises:
         InputError: the file has problems; nothing is stored, a ``failed`` run is recorded.
@@ -290,6 +295,7 @@ def import_file(
         earlier = loaded_run(conn, file_hash)  # another worker may have won the race
         if earlier is not None:
             return duplicate(conn, earlier, path, file_hash, source)
+        fresh = refresh_marts and marts.marts_current(conn)  # before the file's rows go in
         run_id = start_run(
             conn,
             kind=parsed.kind,
@@ -321,6 +327,11 @@ def import_file(
             message=message,
             finished_at=dt.datetime.now(dt.UTC),
         )
+        if fresh:
+            touched: dict[str, set[str]] = {}
+            for change in changes:
+                touched.setdefault(change.trust_code, set()).add(f"{change.month:%Y-%m}")
+            mart_refresh.refresh_marts(conn, parsed.kind, touched)
     report(1.0)
     return ImportResult(
         run_id,
