@@ -125,7 +125,8 @@ def theatre_frames(
     bind: Bind, benchmarks: Benchmarks, scope: Mapping[str, Collection[str]] | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, pd.DataFrame]]:
     """The list mart, the gap histograms and the marts read from the cases
-    (:mod:`~productivity.store.mart_cases`), from one read of each month.
+    (:mod:`~productivity.store.mart_cases`), from one read of each month (memory stays
+    bounded by a month).
 
     ``scope`` (trust -> ``YYYY-MM`` months) limits them to those trusts: the list-level marts
     and day cases to those trust-months, the look-ahead history to those trusts' windows (what
@@ -136,17 +137,26 @@ def theatre_frames(
     gap_parts: list[pd.DataFrame] = []
     trusts = None if scope is None else set(scope)
     from_cases = CaseMarts(bind, trusts)
-    for start, end in _month_bounds(bind, trusts):
-        month_text = f"{start:%Y-%m}"
-        counted = None if scope is None else {t for t, ms in scope.items() if month_text in ms}
-        if counted is not None and not counted and not from_cases.in_window(start, end):
-            continue  # a month neither refreshed nor in a look-ahead window
+    chunks = _month_bounds(bind, trusts)
+    if scope is not None:
+        # A refresh reads a few trusts: from the first month it needs (refreshed, or in a
+        # look-ahead window) to the last, in one read.
+        touched = {m for months in scope.values() for m in months}
+        needed = [
+            (start, end)
+            for start, end in chunks
+            if f"{start:%Y-%m}" in touched or from_cases.in_window(start, end)
+        ]
+        chunks = [(needed[0][0], needed[-1][1])] if needed else []
+        pairs = {f"{t}|{m}" for t, months in scope.items() for m in months}
+    for start, end in chunks:
         lists, cases = _read_theatre_month(bind, start, end, trusts)
         if lists.empty:
             continue
         from_cases.add_history(lists, cases)
-        if counted is not None:
-            lists = lists[lists["trust_code"].isin(counted).to_numpy()]
+        if scope is not None:
+            key = lists["trust_code"] + "|" + lists["session_date"].dt.strftime("%Y-%m")
+            lists = lists[key.isin(pairs).to_numpy()]
             cases = cases[cases["list_id"].isin(lists["list_id"]).to_numpy()]
             if lists.empty:
                 continue
