@@ -58,13 +58,17 @@ if ui.section(f"Weekly {spec.label} {where}: SPC", points, empty_spc) and data.s
 
 st.divider()
 tests = list(schema.DM01_TESTS)
-test = st.selectbox(
-    "DM01 test",
-    tests,
-    index=tests.index(dv.default_test(view.modality)),
-    key=f"dm01-test-{view.modality}",
-    format_func=schema.DM01_TESTS.get,
-)
+asked = st.query_params.get("dm01_test")
+if asked is not None and asked not in tests:
+    st.warning(f"The link asks for DM01 test {ui.plain(asked)}, which is not a DM01 test.")
+# Bound to the URL by code (?dm01_test=MRI), its name in a caption as ui.choose does; a new
+# modality chooses its own test again.
+default = tests.index(dv.default_test(view.modality))
+if st.session_state.get("dm01_modality", view.modality) != view.modality:
+    st.session_state["dm01_test"] = tests[default]
+st.session_state["dm01_modality"] = view.modality
+test = st.selectbox("DM01 test", tests, index=default, key="dm01_test", bind="query-params")
+st.caption(schema.DM01_TESTS[test])
 waits = waits_view(test, view.trust, view.period.start, view.period.end)
 within, constitutional = bench["dm01_within_6_weeks"], bench.constitutional_within_6_weeks()
 title = f"DM01 waits: {schema.DM01_TESTS[test]}, {waits.month or 'no return'}"
@@ -75,11 +79,24 @@ if ui.section(title, waits.per_trust, "No DM01 return for this test in the chose
     )
     chart = charts.metric_vs_benchmark(
         waits.per_trust, "trust", "within_6_weeks", "% waiting under 6 weeks", within.value,
-        fmt=".0%", benchmark_label="interim ambition",
+        fmt=waits.label_format(bench), benchmark_label="interim ambition",
         also={f"constitutional standard {constitutional.value:.0%}": constitutional.value},
     )  # fmt: skip
     table = dm01.dm01_table(waits.per_trust, bench)
     ui.chart_with_table(chart, table, f"dm01-{test.lower()}", raw=waits.per_trust)
+
+empty = f"No monthly DM01 return for this test {where} in the chosen period."
+if ui.section(f"DM01 trend by month {where}", waits.trend, empty):
+    nobody = bench.value("dm01_13_plus_weeks")
+    for column, label, target, fmt in (
+        ("within_6_weeks", "% under 6 weeks at each month end", within.value, ".1%"),
+        ("waiting_13_plus", "Waiting 13+ weeks at each month end", nobody, ",.0f"),
+    ):
+        chart = charts.trend(
+            waits.trend, "month", column, label, benchmark=target, colour="trust", fmt=fmt
+        )
+        table = dm01.trend_table(waits.trend, column)
+        ui.chart_with_table(chart, table, f"dm01-{test.lower()}-{column}", raw=waits.trend)
 
 empty = f"Nobody is recorded as waiting for this test {where} in the chosen period."
 if ui.section(f"Waiting-time distribution {where}", waits.bands, empty):
@@ -96,6 +113,6 @@ st.caption(dv.backlog_caption(spec))
 if data.backlog.empty:
     ui.empty_state("No DM01 waits and activity to set against each other in the chosen period.")
 else:
-    ui.show_table(dv.backlog_table(data.backlog, spec), f"{slug}-backlog", raw=data.backlog)
+    ui.show_table(dv.backlog_table(data.backlog, bench), f"{slug}-backlog", raw=data.backlog)
 
 ui.what_if_section(view)

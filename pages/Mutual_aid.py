@@ -1,4 +1,5 @@
-"""Mutual aid for diagnostics programme leads: who could send how many patients a week to whom."""
+"""Mutual aid for diagnostics programme leads: which trust could send how many patients a week
+to which trust that can take them."""
 
 import streamlit as st
 
@@ -40,34 +41,49 @@ share = controls[2].slider(
     key="share",
     bind="query-params",
 )
-plan = load_plan(test, view.period.start, view.period.end, float(max_km), share / 100)
+try:
+    plan = load_plan(test, view.period.start, view.period.end, float(max_km), share / 100)
+except mutual_aid.EligibilityError as error:
+    st.error(f"The mutual-aid eligibility rules cannot be read: {ui.plain(error)}")
+    st.stop()
 if plan.trusts.empty:
     ui.empty_state(f"No trust reports {mad.test_label(test)} waits in the chosen period.")
     st.stop()
 
 horizon = max(plan.parameters.projection_weeks)
 tiles = st.columns(1 + len(plan.projection))
-tiles[0].metric("Patients moved a week", f"{plan.proposals['patients_per_week'].sum():,}")
+tiles[0].metric("Patients moved a week", mad.count_text(plan.proposals["patients_per_week"].sum()))
 for tile, row in zip(tiles[1:], plan.projection.itertuples(index=False), strict=True):
     tile.metric(
         f"6+ week waiters after {row.weeks} weeks",
-        f"{row.waiting_6_plus_after:,}",
-        delta=f"{-row.reduction:,} with mutual aid" if row.reduction else None,
+        mad.count_text(row.waiting_6_plus_after),
+        delta=f"-{mad.count_text(row.reduction)} with mutual aid" if row.reduction else None,
         delta_color="inverse",
-        help=f"{row.waiting_6_plus_before:,} without mutual aid (the list held steady).",
+        help=(
+            f"{mad.count_text(row.waiting_6_plus_without_aid)} if each trust cleared its own "
+            f"list alone; {mad.count_text(row.waiting_6_plus_before)} wait 6+ weeks now."
+        ),
     )
+ui.show_table(mad.projection_table(plan))
 
 st.subheader(f"Proposed transfers: {mad.test_label(test)}")
 if plan.no_transfer:
     ui.empty_state(f"No transfer is proposed. {plan.reason}")
 else:
     st.caption(plan.reason)
-    ui.show_table(mad.proposal_table(plan), f"mutual-aid-{test.lower()}", raw=plan.proposals)
+    ui.show_table(
+        mad.proposal_table(plan), f"mutual-aid-{test.lower()}", raw=mad.proposals_export(plan)
+    )
 
-st.subheader(f"6+ week waiters per trust, now and after {horizon} weeks")
+st.subheader(f"6+ week waiters per trust, now and after {horizon} weeks with mutual aid")
 chart = charts.before_after(mad.before_after(plan), f"After {horizon} weeks")
-trusts = plan.trusts[list(mad.TRUST_EXPORT_COLUMNS)]
-ui.chart_with_table(chart, mad.trust_table(plan), f"mutual-aid-{test.lower()}-trusts", raw=trusts)
+ui.chart_with_table(
+    chart,
+    mad.trust_table(plan),
+    f"mutual-aid-{test.lower()}-trusts",
+    raw=mad.trusts_export(plan),
+    caption="A count from 1 to 4 is shown as * and not drawn.",
+)
 
 st.subheader("What limits the plan")
 binding = mad.constraint_table(plan)
@@ -75,11 +91,22 @@ if binding.empty:
     st.caption("No constraint binds: every transfer that helps is made.")
 else:
     ui.show_table(binding)
+with st.expander("Who may take whose patients"):
+    ui.show_table(mad.eligibility_table(test))
+    st.caption(
+        "Rules by peer group, read from data/mutual_aid_eligibility.toml (its comments say why): "
+        "a children's trust takes only children, and a specialist centre's patients stay with "
+        "centres like it."
+    )
 st.caption(
     f"Spare capacity is activity at the benchmark rate beyond what was done, a week, over the "
-    f"last {mad.RECENT_WEEKS} whole weeks of the period. A receiver keeps what it needs to clear "
-    f"its own 6+ week backlog in {horizon} weeks, so its own 6-week performance never falls. "
-    "The projection assumes each list would otherwise hold steady and that transferred "
-    "patients are the longest waiters, seen within the week. Transfers are whole patients a "
-    "week, rounded down from the optimum of a linear programme (HiGHS)."
+    f"last {mad.RECENT_WEEKS} whole weeks of the period. Each trust's spare capacity goes to "
+    "its own longest waiters first. A trust takes patients only with the spare capacity left "
+    f"after what it needs to clear its own 6+ week backlog in {horizon} weeks, so its own "
+    "waiters still fall; a trust that sends patients sees as many of its own 6+ week waiters "
+    "as its spare capacity allows, and sends more. The projection compares that with each "
+    "trust clearing its own list alone, and assumes each list would otherwise hold steady "
+    "and that transferred patients are the longest waiters, seen within the week. Transfers "
+    "are whole patients a week, rounded down from the optimum of a linear programme (HiGHS). "
+    "Counts of patients from 1 to 4 are shown as *."
 )

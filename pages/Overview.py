@@ -4,21 +4,22 @@ import streamlit as st
 
 from productivity import charts, ui
 from productivity.store import marts, reports
-from productivity.views import overview as ov, reporting as rv
+from productivity.views import overview as ov, overview_outliers as oo, reporting as rv
 
 view = ui.frame("Overview")
 
 
 @st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
-def load_outliers(start: str | None, end: str | None, measure: str, overdispersion: bool):
+def load_outliers(
+    start: str | None,
+    end: str | None,
+    measure: str,
+    overdispersion: bool,
+    peer: str | None,
+    trust: str | None,
+):
     period = marts.Period(start, end)
-    return ov.outliers(ui.engine(), period, ui.benchmarks(), measure, overdispersion)
-
-
-@st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
-def load_ratio_outliers(start: str | None, end: str | None, overdispersion: bool):
-    period = marts.Period(start, end)
-    return ov.scan_ratio_outliers(ui.engine(), period, ui.benchmarks(), overdispersion)
+    return oo.outliers(ui.engine(), period, ui.benchmarks(), measure, overdispersion, peer, trust)
 
 
 @st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
@@ -30,7 +31,8 @@ def load_turnaround(start: str | None, end: str | None):
 # Plain option labels (no format_func), so the URL holds what the user sees: ?ranking=Share.
 MEASURES = {"Theatre cases": "theatre", "Imaging scans": "scans"}
 RANKINGS = {"Count": "absolute", "Share of current activity": "percent"}
-controls = st.columns(2)
+OUTLIER_MEASURES = {"Theatre utilisation": "theatre", "DM01": "dm01", "Imaging scan rate": "scans"}
+controls = st.columns(3)
 measure = MEASURES[
     controls[0].segmented_control(
         "Opportunity in",
@@ -48,72 +50,89 @@ ranking = RANKINGS[
     or "Count"
 ]
 card = ui.trust_scorecard(view.period.start, view.period.end, ranking, measure)
+peer_label = controls[2].selectbox(
+    "Peer group",
+    oo.peer_options(card["trust_code"]),
+    key="peer",
+    bind="query-params",
+    help="Rank and compare trusts only with others of the same type (data/trusts.csv).",
+)
+peer = oo.peer_key(peer_label)
+card = ov.peer_ranking(card, peer, measure, ranking)
 if view.trust:
     card = card[card["trust_code"] == view.trust]
 if card.empty:
-    ui.empty_state("No trust has data for the chosen filters. Widen the period or pick all trusts.")
+    ui.empty_state(
+        f"{view.trust} is not in the {peer_label} peer group: choose {oo.ALL_PEERS} or its own."
+        if peer and view.trust
+        else "No trust has data for the chosen filters. Widen the period or pick all trusts."
+    )
     st.stop()
 
-per_year = 12 / max(1, len(ov.months_between(view.period, view.months)))
-target = ui.benchmarks().value("theatre_capped_utilisation")
-tiles = st.columns(3)
-tiles[0].metric(
-    "Additional theatre cases a year (realisable)",
-    f"{card['realisable_additional_cases'].sum() * per_year:,.0f}",
-    help=f"Whole cases that fit inside a list at the {target:.0%} benchmark, annualised.",
-)
-tiles[1].metric(
-    "Additional scans a year (CT, MRI, NOUS)",
-    f"{card['additional_scans'].sum() * per_year:,.0f}",
-    help="Scans at the benchmark rate in the hours already run, annualised.",
-)
-tiles[2].metric(
-    "People waiting 6+ weeks for a diagnostic test",
-    f"{card['dm01_waiting_6_plus'].sum():,.0f}",
-    help="DM01, latest month in the period.",
-)
+# Period totals, like the table beside them; each tile says which months it covers.
+period = ov.period_text(view.period, view.months)
+for tile, shown in zip(
+    st.columns(3), ov.headline_tiles(card, view.period, view.months, ui.benchmarks()), strict=True
+):
+    tile.metric(shown.label, shown.value, help=shown.help)
 
 what = reports.OPPORTUNITY_MEASURES[measure][2]
-st.subheader(f"Trusts ranked by {what} ({card['ranking'].iloc[0]})")
+within = f" within the {peer_label} peer group" if peer else ""
+st.subheader(f"Trusts ranked by {what}{within} ({card['ranking'].iloc[0]}), {period}")
 value, label, fmt = ov.ranking_axis(ranking, what)
 card = card.assign(label=ov.gap_labels(card, measure, ui.benchmarks()))
-chart = charts.ranking_bars(card, value, label, fmt=fmt)
+chart = charts.ranking_bars(card, value, label, fmt=fmt, name="trust_label")
 ui.chart_with_table(chart, ov.ranking_table(card), "trust-ranking", raw=card, widths=(1, 1))
 
-st.subheader("Outlier or opportunity?")
+st.subheader("Outlier, warning or opportunity?")
 st.markdown(
-    "A trust is an **outlier** only if it is outside the 99.8% funnel limits or its SPC "
-    "chart shows special cause; it is an **opportunity** if it is short of the benchmark. "
-    "Most trusts below the benchmark are typical of the system, not outliers."
+    "Three separate judgements, never one flag. **Funnel position** among the trust's peer "
+    "group: outside the 99.8% limits is an *outlier*, outside 95% a *warning*. **SPC "
+    "variation** of its own series (NHS Making Data Count): special cause improving (I) is good "
+    "news, concerning (C) is not, common cause is no signal; the assurance letter says whether "
+    "it reliably meets its benchmark. **Benchmark**: short of it is an *opportunity*. Most "
+    "trusts short of a benchmark are typical of their peers, not outliers."
 )
-measure = st.radio(
-    "Measure", list(ov.OUTLIER_MEASURES), horizontal=True, key="measure",
-    format_func=ov.OUTLIER_MEASURES.get,
-)  # fmt: skip
-overdispersion = st.toggle(
-    "Adjust for overdispersion (DerSimonian–Laird)", value=True, key="overdispersion"
+outlier_controls = st.columns(2)
+outlier_label = outlier_controls[0].radio(
+    "Measure", list(OUTLIER_MEASURES), horizontal=True, key="measure", bind="query-params"
 )
-label, volume = ov.OUTLIER_AXES[measure]
-if measure in ov.RATIO_MEASURES:
-    units, ratio_curve, ratios = load_ratio_outliers(
-        view.period.start, view.period.end, overdispersion
-    )
-    chart = charts.ratio_funnel_chart(units, ratio_curve, label=label, volume_label=volume)
-    table, caption = ov.ratio_outlier_table(units), ov.ratio_caption(ratios)
-    ui.chart_with_table(
-        chart, table, f"outliers-{measure}", raw=units, caption=caption, widths=(1, 1)
+overdispersion = outlier_controls[1].toggle(
+    "Adjust for overdispersion (DerSimonian–Laird)",
+    value=True,
+    key="overdispersion",
+    bind="query-params",
+)
+outlier_measure = OUTLIER_MEASURES[outlier_label or "Theatre utilisation"]
+found = load_outliers(
+    view.period.start, view.period.end, outlier_measure, overdispersion, peer, view.trust
+)
+if found is None:
+    ui.empty_state(
+        f"No trust has {oo.OUTLIER_SOURCES[outlier_measure]} data in the chosen period, so there "
+        "is nothing to judge on this measure: load it on the Data page or choose another measure."
     )
 else:
-    table, curve, result = load_outliers(
-        view.period.start, view.period.end, measure, overdispersion
-    )
-    chart = charts.funnel_chart(
-        table, curve, target=result.target, label=label, volume_label=volume, unit="trust_code"
-    )
-    name, caption = f"outliers-{measure}", ov.funnel_caption(result)
-    ui.chart_with_table(
-        chart, ov.outlier_table(table), name, raw=table, caption=caption, widths=(1, 1)
-    )
+    axis, volume = oo.OUTLIER_AXES[outlier_measure]
+    name, caption = f"outliers-{outlier_measure}", oo.funnel_caption(found)
+    if found.curve is None:
+        st.info(f":material/group_off: {oo.no_funnel_text(found)}")
+        ui.show_table(oo.outlier_table(found), name, raw=found.trusts)
+    else:
+        chart = (
+            charts.ratio_funnel_chart(
+                found.drawn, found.curve, label=axis, volume_label=volume, name="trust_name"
+            )
+            if outlier_measure in oo.RATIO_MEASURES
+            else charts.funnel_chart(
+                found.drawn, found.curve, target=found.centre or 0.0, label=axis,
+                volume_label=volume, unit="trust_code", name="trust_name",
+                benchmark=found.benchmark, centre_label="peer centre",
+            )
+        )  # fmt: skip
+        ui.chart_with_table(
+            chart, oo.outlier_table(found), name, raw=found.trusts, caption=caption, widths=(1, 1)
+        )
 
 st.subheader("Every trust against the national benchmarks")
 st.caption("✓ meets the benchmark · ✗ short of it · – no data. Colour only repeats the mark.")

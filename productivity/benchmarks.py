@@ -7,9 +7,15 @@
 (False, 0.99)
 
 Every benchmark is data (SPEC §2). A value of ``nan`` means the measure has no target (the DNA
-rate); turnaround entries add ``days`` and ``day_kind``. An override file
-(``PRODUCTIVITY_BENCHMARKS=path``) has the same shape and needs only the keys and fields it
-changes; the result records which values it replaced.
+rate); turnaround entries add ``days`` and ``day_kind``. An entry may add a ``peer_groups``
+table: a value for each peer group (:mod:`productivity.peers`) that should not be held to the
+national one, e.g. ``children = { value = 2.5, status = "assumed", source = "…" }`` (a bare
+number is an ``assumed`` value); :meth:`Benchmarks.for_trusts` gives each trust its group's.
+An override file (``PRODUCTIVITY_BENCHMARKS=path``) has the same shape and needs only the keys,
+fields and peer groups it changes; the result records which values it replaced.
+
+>>> benchmarks.for_trusts("ct_scans_per_hour", ["RBL", "RBS"]).to_dict()
+{'RBL': 4.0, 'RBS': 2.5}
 """
 
 from __future__ import annotations
@@ -17,14 +23,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from productivity import settings
+from productivity import peers, settings
 
 REQUIRED_KEYS: tuple[str, ...] = (
     "theatre_capped_utilisation", "ct_scans_per_hour", "mri_scans_per_hour",
@@ -36,6 +42,8 @@ STATUSES = ("programme", "national", "assumed")
 DIRECTIONS = ("higher", "lower")
 DAY_KINDS = ("calendar", "working")  # of a turnaround benchmark's ``days``
 FIELDS = ("label", "value", "unit", "direction", "source", "status", "effective")
+PEER_TABLE = "peer_groups"  # an entry's per-peer-group values
+PEER_FIELDS = ("value", "status", "source")
 # Modality → benchmark key, so callers never spell the key themselves.
 SCAN_RATE_KEYS: dict[str, str] = {
     "CT": "ct_scans_per_hour",
@@ -52,6 +60,18 @@ class BenchmarkError(ValueError):
 
 
 @dataclass(frozen=True)
+class PeerValue:
+    """A peer group's own value of a benchmark, with its status and source."""
+
+    group: str
+    value: float
+    status: str
+    source: str
+    overridden: bool = False
+    national_value: float | None = None  # the file's value before a local override
+
+
+@dataclass(frozen=True)
 class Benchmark:
     key: str
     label: str
@@ -64,10 +84,46 @@ class Benchmark:
     extra: Mapping[str, Any] = field(default_factory=dict)
     overridden: bool = False
     national_value: float | None = None  # the value before a local override
+    peer_values: Mapping[str, PeerValue] = field(default_factory=dict)
 
     @property
     def higher_is_better(self) -> bool:
         return self.direction == "higher"
+
+    def for_group(self, group: str) -> float:
+        """The value a trust of peer ``group`` is held to: its group's, else the national one."""
+        own = self.peer_values.get(group)
+        return self.value if own is None else own.value
+
+    def peer_text(self) -> str:
+        """The peer groups' own values in words, e.g. "Children's 80% (assumed)"; "" if none."""
+        return "; ".join(
+            f"{'✎ ' if v.overridden else ''}{peers.PEER_GROUPS[g]} "
+            f"{_in_words(v.value, self.unit)} ({v.status})"
+            for g, v in self.peer_values.items()
+        )
+
+    def as_peer(self, group: str) -> Benchmark:
+        """This benchmark as peer ``group`` is held to it (key ``key.peer_groups.group``)."""
+        own = self.peer_values[group]
+        return replace(
+            self,
+            key=f"{self.key}.{PEER_TABLE}.{group}",
+            label=f"{self.label}: {peers.PEER_GROUPS[group]} peer group",
+            value=own.value,
+            status=own.status,
+            source=own.source,
+            overridden=own.overridden,
+            national_value=own.national_value,
+            # The national entry's notes and peer-group list describe it, not this group.
+            extra={k: v for k, v in self.extra.items() if k not in ("notes", PEER_TABLE)},
+            peer_values={},
+        )
+
+    def for_groups(self, groups: pd.Series) -> pd.Series:
+        """:meth:`for_group` for each peer-group key in ``groups`` (same index), as floats."""
+        values = {g: v.value for g, v in self.peer_values.items()}
+        return groups.map(values).astype("float64").fillna(self.value).rename(self.key)
 
     def meets(self, value: object) -> bool | None:
         """Whether ``value`` meets the benchmark: at or above it when higher is better, at or
@@ -94,6 +150,11 @@ class Benchmarks:
     sources: tuple[Path, ...]
 
     def __getitem__(self, key: str) -> Benchmark:
+        """A benchmark by key; ``key.peer_groups.group`` (a :meth:`table` row) gives the
+        peer group's value as a benchmark of its own, so every row can be looked up."""
+        base, _, group = key.partition(f".{PEER_TABLE}.")
+        if group and base in self.items and group in self.items[base].peer_values:
+            return self.items[base].as_peer(group)
         return self.items[key]
 
     def __iter__(self) -> Iterator[Benchmark]:
@@ -129,11 +190,33 @@ class Benchmarks:
         points = self.items["endoscopy_list_utilisation"].extra.get("points", {})
         return {str(k): float(v) for k, v in points.items()}
 
+    def for_trusts(
+        self, key: str, trust_codes: Iterable[str], trusts_file: Path | None = None
+    ) -> pd.Series:
+        """The value of benchmark ``key`` each trust is held to, indexed by ``trust_code``.
+
+        A trust gets its peer group's value (``data/trusts.csv`` says which group) where the
+        entry has one, else the national value; a trust not in the file counts as acute.
+        """
+        codes = pd.Index(list(trust_codes), dtype="str", name="trust_code")
+        groups = peers.peer_of(codes, trusts_file).set_axis(codes)
+        return self.items[key].for_groups(groups)
+
     def overridden(self) -> list[str]:
-        return [b.key for b in self if b.overridden]
+        """Keys whose value was overridden, and ``key.peer_groups.group`` for a peer value."""
+        found = []
+        for b in self:
+            if b.overridden:
+                found.append(b.key)
+            found += [b.as_peer(g).key for g, v in b.peer_values.items() if v.overridden]
+        return found
 
     def table(self) -> pd.DataFrame:
-        """One row per benchmark, for the Methodology page and ``benchmarks`` CLI."""
+        """One row per benchmark, for the Methodology page and ``benchmarks`` CLI.
+
+        ``peer_groups`` lists the peer groups held to their own value, in words with each
+        value's status ("Children's 2.5 (assumed)"); ✎ marks one a local file overrode.
+        """
         rows = [
             {
                 "key": b.key,
@@ -146,6 +229,7 @@ class Benchmarks:
                 "source": b.source,
                 "overridden": b.overridden,
                 "national_value": b.national_value if b.overridden else None,
+                "peer_groups": b.peer_text(),
             }
             for b in self
         ]
@@ -169,8 +253,6 @@ def _parse_entry(path: Path, key: str, raw: Any) -> Benchmark:
     if missing:
         raise BenchmarkError(f"{path}: [{key}] is missing {', '.join(missing)}")
     value = raw["value"]
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise BenchmarkError(f"{path}: [{key}] value must be a number, not {value!r}")
     if raw["direction"] not in DIRECTIONS:
         raise BenchmarkError(
             f"{path}: [{key}] direction must be one of {DIRECTIONS}, not {raw['direction']!r}"
@@ -189,11 +271,7 @@ def _parse_entry(path: Path, key: str, raw: Any) -> Benchmark:
             ) from None
     if not isinstance(effective, dt.date):
         raise BenchmarkError(f"{path}: [{key}] effective must be a date, not {effective!r}")
-    # nan (TOML's own spelling) marks a measure with no target, such as dna_rate (SPEC §2).
-    if raw["unit"] == "fraction" and not (0 <= value <= 1 or math.isnan(value)):
-        raise BenchmarkError(f"{path}: [{key}] is a fraction, so value must be 0-1, not {value}")
-    if value < 0:
-        raise BenchmarkError(f"{path}: [{key}] value must not be negative, not {value}")
+    _check_value(path, f"[{key}]", value, str(raw["unit"]))
     if "day_kind" in raw and raw["day_kind"] not in DAY_KINDS:
         raise BenchmarkError(
             f"{path}: [{key}] day_kind must be one of {DAY_KINDS}, not {raw['day_kind']!r}"
@@ -201,19 +279,108 @@ def _parse_entry(path: Path, key: str, raw: Any) -> Benchmark:
     days = raw.get("days", 0)
     if isinstance(days, bool) or not isinstance(days, int) or days < 0:
         raise BenchmarkError(f"{path}: [{key}] days must be a whole number of days, not {days!r}")
-    extra = {k: v for k, v in raw.items() if k not in FIELDS and k != "notes"}
+    extra = {k: v for k, v in raw.items() if k not in (*FIELDS, "notes", PEER_TABLE)}
     if "notes" in raw:
         extra["notes"] = raw["notes"]
-    return Benchmark(
-        key=key,
-        label=str(raw["label"]),
-        value=float(value),
-        unit=str(raw["unit"]),
-        direction=str(raw["direction"]),
-        source=str(raw["source"]),
-        status=str(raw["status"]),
-        effective=effective,
-        extra=extra,
+    peer_values = _parse_peers(path, key, raw.get(PEER_TABLE, {}), str(raw["unit"]))
+    return _with_peer_words(
+        Benchmark(
+            key=key,
+            label=str(raw["label"]),
+            value=float(value),
+            unit=str(raw["unit"]),
+            direction=str(raw["direction"]),
+            source=str(raw["source"]),
+            status=str(raw["status"]),
+            effective=effective,
+            extra=extra,
+            peer_values=peer_values,
+        )
+    )
+
+
+def _check_value(path: Path, where: str, value: Any, unit: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise BenchmarkError(f"{path}: {where} value must be a number, not {value!r}")
+    # nan (TOML's own spelling) marks a measure with no target, such as dna_rate (SPEC §2).
+    if unit == "fraction" and not (0 <= value <= 1 or math.isnan(value)):
+        raise BenchmarkError(f"{path}: {where} is a fraction, so value must be 0-1, not {value}")
+    if value < 0:
+        raise BenchmarkError(f"{path}: {where} value must not be negative, not {value}")
+
+
+def _parse_peers(path: Path, key: str, raw: Any, unit: str) -> dict[str, PeerValue]:
+    """An entry's ``peer_groups`` table: group -> a number, or a table of value/status/source."""
+    where = f"[{key}.{PEER_TABLE}]"
+    if not isinstance(raw, dict):
+        raise BenchmarkError(f"{path}: {where} must be a table of peer groups")
+    found: dict[str, PeerValue] = {}
+    for group, entry in raw.items():
+        if group not in peers.PEER_GROUPS:
+            raise BenchmarkError(
+                f"{path}: {where} {group!r} is not a peer group; use one of "
+                f"{sorted(peers.PEER_GROUPS)}"
+            )
+        # A bare number has no published source: it is a working (assumed) value.
+        fields = entry if isinstance(entry, dict) else {"value": entry}
+        unknown = sorted(set(fields) - set(PEER_FIELDS))
+        if unknown or "value" not in fields:
+            raise BenchmarkError(
+                f"{path}: {where} {group} needs a value (and may give status and source), "
+                f"not {sorted(fields)}"
+            )
+        _check_value(path, f"{where} {group}", fields["value"], unit)
+        status = fields.get("status", "assumed")
+        if status not in STATUSES:
+            raise BenchmarkError(
+                f"{path}: {where} {group} status must be one of {STATUSES}, not {status!r}"
+            )
+        source = fields.get("source", "Working value for this peer group: no published source")
+        found[group] = PeerValue(group, float(fields["value"]), str(status), str(source))
+    return found
+
+
+def _override(path: Path, base: Benchmark, changes: dict[str, Any]) -> Benchmark:
+    """``base`` with an override file's fields and peer values applied, each marked overridden.
+
+    Peer groups merge one by one: the override names only the groups it changes.
+    """
+    peer_changes = changes.get(PEER_TABLE, {})
+    if not isinstance(peer_changes, dict):
+        raise BenchmarkError(f"{path}: [{base.key}.{PEER_TABLE}] must be a table of peer groups")
+    kept = {
+        g: {"value": v.value, "status": v.status, "source": v.source}
+        for g, v in base.peer_values.items()
+    }
+    for group, entry in peer_changes.items():
+        if not isinstance(entry, dict) and group in kept:  # a bare number keeps status, source
+            entry = kept[group] | {"value": entry}
+        kept[group] = entry
+    merged = {f: getattr(base, f) for f in FIELDS} | dict(base.extra) | changes | {PEER_TABLE: kept}
+    parsed = _parse_entry(path, base.key, merged)
+    peer_values = {
+        g: replace(v, overridden=True, national_value=base.for_group(g)) if g in peer_changes else v
+        for g, v in parsed.peer_values.items()
+    }
+    if set(changes) - {PEER_TABLE}:
+        parsed = replace(parsed, overridden=True, national_value=base.value)
+    return _with_peer_words(replace(parsed, peer_values=peer_values))
+
+
+def _with_peer_words(benchmark: Benchmark) -> Benchmark:
+    """The peer-group values in words among the entry's extra fields, so that whatever lists
+    an entry's notes (the Methodology page) lists them too."""
+    extra = {k: v for k, v in benchmark.extra.items() if k != PEER_TABLE}
+    if benchmark.peer_values:
+        extra[PEER_TABLE] = benchmark.peer_text()
+    return replace(benchmark, extra=extra)
+
+
+def _in_words(value: float, unit: str) -> str:
+    return (
+        f"{value:.0%}"
+        if unit == "fraction" and round(value * 100, 6).is_integer()
+        else (f"{value:.1%}" if unit == "fraction" else f"{value:g}")
     )
 
 
@@ -238,8 +405,6 @@ def load_benchmarks(path: Path | None = None, override: Path | None = None) -> B
             if not isinstance(changes, dict):
                 raise BenchmarkError(f"{override}: [{key}] must be a table of fields")
             base = items[key]
-            merged = {f: getattr(base, f) for f in FIELDS} | dict(base.extra) | changes
-            parsed = _parse_entry(override, key, merged)
-            items[key] = replace(parsed, overridden=True, national_value=base.value)
+            items[key] = _override(override, base, changes)
         sources = (path, override)
     return Benchmarks(items=items, sources=sources)

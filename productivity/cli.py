@@ -23,7 +23,7 @@ from productivity.errors import InputError
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
 REPORT_KINDS = (
     "theatre", "imaging", "endoscopy", "echo", "dm01", "daycase", "quality", "reporting",
-    "pathology", "attendance",
+    "pathology", "attendance", "clearance",
 )  # fmt: skip
 IMPORT_KINDS = (
     "theatre", "imaging", "endoscopy", "echo", "dm01", "reporting", "pathology", "appointments",
@@ -35,6 +35,7 @@ REPORT_LEVELS = {
     "pathology": ("trust",),
     "attendance": ("trust", "quintile"),
     "daycase": ("trust", "site", "specialty", "month"),
+    "clearance": ("trust",),
 }
 
 
@@ -88,7 +89,9 @@ def _parser() -> argparse.ArgumentParser:
 
     pack = commands.add_parser("pack", help="write a board pack (PDF or slides)")
     pack.add_argument("--trust", help="ODS code; the whole collaborative when omitted")
-    pack.add_argument("--period", type=_month, required=True, help="the month reported, YYYY-MM")
+    pack.add_argument("--period", type=_month, help="the month reported, YYYY-MM (as --to)")
+    pack.add_argument("--from", dest="start", type=_month, help="first month (default: 12 back)")
+    pack.add_argument("--to", dest="end", type=_month, help="last month, YYYY-MM")
     pack.add_argument("--format", choices=("pdf", "pptx"), default="pdf")
     pack.add_argument("--output", type=Path, help="file to write (default: a name in the cwd)")
 
@@ -187,8 +190,19 @@ def _cmd_report(args: argparse.Namespace) -> int:
         raise InputError.single(
             "--by", f"report {args.kind} takes --by {' or '.join(allowed)}, not {args.by!r}"
         )
+    if args.start and args.end and args.start > args.end:
+        raise InputError.single(
+            "--from", f"{args.start} is after --to {args.end}", value=args.start
+        )
     marts.ensure_marts()
-    frame = reports.report(args.kind, by=args.by, start=args.start, end=args.end)
+    if args.kind == "clearance":  # the Diagnostics page's own figure, so it is the view's
+        from productivity.store.db import get_engine
+        from productivity.views import diagnostics
+
+        period = marts.Period(args.start, args.end)
+        frame = diagnostics.clearance_report(get_engine(), period, load_benchmarks())
+    else:
+        frame = reports.report(args.kind, by=args.by, start=args.start, end=args.end)
     _print_frame(frame, args.format)
     return EXIT_OK
 
@@ -204,10 +218,15 @@ def _cmd_pack(args: argparse.Namespace) -> int:
     from productivity.store import marts
     from productivity.store.db import get_engine
 
+    end = args.end or args.period
+    if end is None or (args.end and args.period and args.end != args.period):
+        raise InputError.single("--to", "give the last month once, as --to or --period")
     marts.ensure_marts()
-    content = pack.build_pack(get_engine(), trust=args.trust, period=args.period, fmt=args.format)
+    content = pack.build_pack(
+        get_engine(), trust=args.trust, period=end, fmt=args.format, start=args.start
+    )
     output = args.output or Path(
-        pack.pack_filename(trust=args.trust, period=args.period, fmt=args.format)
+        pack.pack_filename(trust=args.trust, period=end, fmt=args.format, start=args.start)
     )
     output.write_bytes(content)
     print(f"Board pack written to {output} ({len(content):,} bytes)")

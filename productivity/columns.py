@@ -289,15 +289,32 @@ CATALOGUE: tuple[Column | Term, ...] = (
     Column("weekly_activity", "Weekly activity", "Activity a week", _WT, PER_WEEK,
            "The month's activity spread evenly over its days, as tests a week.",
            "total activity × 7 ÷ days in the month"),
-    Column("backlog_weeks", "Backlog (weeks)", "Backlog (weeks)", _WT, WEEKS,
-           "How many weeks of current activity the 6-week backlog represents.",
-           "waiting 6+ weeks ÷ weekly activity", better="lower"),
-    Column("weeks_to_clear_backlog", "Weeks to clear the 6-week backlog", "Weeks to clear",
+    Column("backlog_weeks", "Backlog in weeks of current activity", "Backlog (weeks of activity)",
            _WT, WEEKS,
-           "Opportunity set against waits: the additional scans or tests a week a trust would do "
-           "at benchmark productivity, against the number waiting 6+ weeks for that test at that "
-           "trust. 0 when nobody waits 6+ weeks; no figure when there is no additional capacity.",
+           "The number waiting 6+ weeks as weeks of the test's current activity: its size, not a "
+           "forecast. It is not the time to clear the backlog (that is weeks to clear the 6-week "
+           "backlog at benchmark, which counts only the extra capacity).",
+           "waiting 6+ weeks ÷ weekly activity", better="lower"),
+    Column("additional_per_week", "Additional scans (tests) a week at benchmark",
+           "Extra a week at benchmark", _WT, PER_WEEK,
+           "The additional scans, procedures or tests the period's capacity would hold at the "
+           "benchmark, a week: the period's total ÷ the weeks of its calendar months (days ÷ 7: "
+           "12 months are 52.1 weeks, not the 53 ISO weeks they touch). The Diagnostics page, the "
+           "what-if panel and report clearance share this one figure.",
+           "additional at benchmark ÷ (Σ days of the period's months ÷ 7)"),
+    Column("weeks_to_clear_backlog", "Weeks to clear the 6-week backlog at benchmark",
+           "Weeks to clear (at benchmark)", _WT, WEEKS,
+           "Opportunity set against waits: the number waiting 6+ weeks for a test at a trust "
+           "(latest month) ÷ the additional scans or tests a week the trust would do at "
+           "benchmark productivity. 0 when nobody waits 6+ weeks. With no additional capacity "
+           "there is no figure: see backlog clearance.",
            "waiting 6+ weeks ÷ additional scans (tests) a week at benchmark", better="lower"),
+    Column("clearance", "Backlog clearance", "Clearance", _WT, LABEL,
+           "What a weeks-to-clear figure means: no 6-week backlog (nobody waits 6+ weeks); clears "
+           "(there is extra capacity at the benchmark); meets the ambition (no extra capacity, "
+           "but {dm01_within_6_weeks} or more already wait under 6 weeks); never at this rate "
+           "(no extra capacity and short of {dm01_within_6_weeks}); no data.",
+           "no_backlog | clears | meets_ambition | never | no_data"),
     # Turnaround and attendance (SPEC §4)
     Column("measure", "Turnaround measure", "Measure", _TA, LABEL,
            "Which turnaround target a row is judged against: CT urgent ({reporting_ct_urgent}) "
@@ -473,6 +490,34 @@ def _apart(value: object, benchmark: float, fmt: str) -> str:
             break
         text = format(value, f"{head}{digits + extra}{kind}")
     return text
+
+
+def agreeing_format(values: Iterable[object], fmt: str, benchmark: Benchmark) -> str:
+    """``fmt`` with the fewest extra digits that keep every value's label on its side of the
+    benchmark, for a chart whose labels share one format (a bar labelled ✗ never reads 95%).
+
+    A value short of the benchmark must be more than half a shown unit from it, so that no
+    rounding (Python's, or Vega's half-up) lifts it to the benchmark: 84.5% against 85% is
+    "84.5%" in ``".0%"`` plus a digit, never "85%". Values that meet it cannot round below a
+    benchmark of fewer digits. At most :data:`MAX_EXTRA_DIGITS` are added.
+
+    >>> from productivity.benchmarks import load_benchmarks
+    >>> ambition = load_benchmarks(override=None)["dm01_within_6_weeks"]
+    >>> agreeing_format([0.80, 0.949], ".0%", ambition), agreeing_format([0.9496], ".1%", ambition)
+    ('.1%', '.2%')
+    """
+    found = re.fullmatch(r"(.*\.)(\d+)([f%])", fmt)
+    if found is None:
+        return fmt
+    head, digits, kind = found.group(1), int(found.group(2)), found.group(3)
+    scale = 100.0 if kind == "%" else 1.0
+    gaps = [abs(float(v) - benchmark.value) for v in values if benchmark.meets(v) is False]  # type: ignore[arg-type]  # meets() is False only for a number
+    for extra in range(MAX_EXTRA_DIGITS + 1):
+        # A margin over exactly half a unit: 0.85 − 0.845 is 0.0050000000000000044 in floats.
+        half = 0.5 * 10 ** -(digits + extra) / scale * (1 + 1e-6)
+        if all(gap > half for gap in gaps):
+            return f"{head}{digits + extra}{kind}"
+    return f"{head}{digits + MAX_EXTRA_DIGITS}{kind}"
 
 
 def marked(values: Iterable[object], fmt: str, benchmark: Benchmark) -> list[str]:

@@ -235,23 +235,29 @@ def test_dm01_table_checks_both_standards_and_13_weeks(bench):
     assert table["Within 6 weeks (≥95%)"].tolist() == ["✓ 96.0%", "✓ 99.5%"]
     assert table["Within 6 weeks (≥99%)"].tolist() == ["✗ 96.0%", "✓ 99.5%"]
     assert table["13+ weeks (≤0)"].tolist() == ["✗ 3", "✓ 0"]
-    assert table["Backlog (weeks)"].tolist() == ["0.5", "–"]
+    assert table["Backlog (weeks of activity)"].tolist() == ["0.5", "–"]
 
 
-def test_backlog_table_says_when_there_is_no_extra_capacity(bench):
-    spec = dv.metric_spec("CT", bench)
+def test_backlog_table_says_why_there_is_no_figure(bench):
     frame = pd.DataFrame(
         {
-            "trust_code": ["A", "B", "C"],
-            "waiting_6_plus": [100, 0, 50],
-            "additional_per_week": [25.0, 10.0, 0.0],
-            "weeks_to_clear_backlog": [4.0, 0.0, math.inf],
+            "trust_code": ["A", "B", "C", "D"],
+            "waiting_6_plus": [100, 0, 50, 25],
+            "within_6_weeks": [0.90, 1.0, 0.90, 0.986],
+            "additional_per_week": [25.0, 10.0, 0.0, 0.0],
+            "weeks_to_clear_backlog": [4.0, 0.0, math.inf, math.inf],
+            "clearance": ["clears", "no_backlog", "never", "meets_ambition"],
         }
     )
-    table = dv.backlog_table(frame, spec)
-    assert table["Weeks to clear the 6-week backlog"].tolist() == [
-        "4.0", "0.0", "no extra capacity at benchmark",
-    ]  # fmt: skip
+    table = dv.backlog_table(frame, bench)
+    weeks = table["weeks_to_clear_backlog"]
+    assert weeks.tolist()[:2] == [4.0, 0.0] and weeks.iloc[2:].isna().all()  # numbers, no inf
+    assert table["clearance"].tolist() == [
+        "clears with the extra capacity",
+        "nobody waits 6+ weeks",
+        "never at this rate: below 95%, no extra capacity at benchmark",
+        "meets the 95% ambition: no extra capacity needed",
+    ]
 
 
 def test_trend_and_spc_tables_are_formatted(demo_engine, bench):

@@ -124,6 +124,19 @@ def test_the_kind_is_sniffed_and_a_theatre_extract_stays_a_theatre_extract(tmp_p
     assert ingest.sniff_kind(extract) == "theatre"
 
 
+def test_a_theatre_extract_missing_out_of_theatre_is_not_taken_for_bookings(tmp_path: Path):
+    extract = ROOT / "data" / "samples" / "theatre-extract-RBL-May-2026.csv"
+    frame = pd.read_csv(extract, dtype=str, keep_default_na=False)
+    path = tmp_path / "extract.csv"
+    frame.drop(columns="out_of_theatre").to_csv(path, index=False)
+    with pytest.raises(InputError) as caught:
+        ingest.sniff_kind(path)
+    message = str(caught.value)
+    assert "extract.csv" in message and "'out_of_theatre'" in message and "theatre" in message
+    # Named explicitly, it is still a bookings file (booked cases carry no times at all).
+    assert ingest.sniff_kind(write(tmp_path, GOOD)) == "bookings"
+
+
 def test_a_newer_file_for_the_same_trust_and_dates_replaces_the_older(engine, tmp_path: Path):
     first = ingest.import_file(write(tmp_path, GOOD, "week-1.csv"), engine=engine)
     assert (first.kind, first.rows, first.replaced_rows) == ("bookings", 3, 0)

@@ -336,9 +336,8 @@ def _months(frame: pd.DataFrame, date: str, key: str) -> pd.Series:
 
 
 def _touched(stored: pd.DataFrame, frame: pd.DataFrame, scope) -> pd.Series:
-    """Stored rows a file of ``frame`` replaces: its trust-months, or (a bookings plan, which a
-    theatre extract without out_of_theatre is sniffed as) each trust's rows between the file's
-    first and last date."""
+    """Stored rows a file of ``frame`` replaces: its trust-months, or (a bookings plan) each
+    trust's rows between the file's first and last date."""
     if scope.by_month:
         touched = set(_months(frame, scope.date, scope.key))
         return _months(stored, scope.date, scope.key).isin(touched)

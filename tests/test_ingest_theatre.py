@@ -76,6 +76,19 @@ def test_canonical_sample_loads_into_lists_and_cases():
     assert timed["anaesthetic_start"].isna().sum() == 3  # not recorded: into_theatre fallback
 
 
+def test_times_with_a_utc_offset_are_read_as_london_wall_clock(tmp_path):
+    # 07:40Z is 08:40 BST; +01:00 is London's own offset in May; a naive time stays as it is.
+    path = write(tmp_path, [{"anaesthetic_start": "2026-05-04T07:40:00Z",
+                             "into_theatre": "2026-05-04T08:50:00+01:00"}])  # fmt: skip
+    cases = ingest.read_file(path, "theatre").frames["cases"]
+    row = cases.iloc[0]
+    assert (row["anaesthetic_start"], row["into_theatre"], row["knife_to_skin"]) == (
+        pd.Timestamp("2026-05-04 08:40"),
+        pd.Timestamp("2026-05-04 08:50"),
+        pd.Timestamp("2026-05-04 09:00"),
+    )
+
+
 def test_cerner_export_through_the_shipped_map_matches_the_canonical_extract():
     canonical = ingest.read_file(CANONICAL)
     cerner = ingest.read_file(CERNER, map_path=CERNER_MAP)

@@ -95,6 +95,14 @@ def test_a_cancelled_case_is_not_missing_its_times():
     assert only_row(quality.quality_report(lists, cases))[list(quality.QUALITY_CHECKS)].sum() == 0
 
 
+def test_a_case_over_12_hours_is_counted_but_12_hours_exactly_is_not():
+    long = {"out_of_theatre": T("2026-05-04 20:41")}  # 12 h 01 min from 08:40
+    exactly = {"list_id": 2, "out_of_theatre": T("2026-05-04 20:40")}  # 12 h 00 min
+    lists, cases = frames([long, exactly], [{}, {"theatre": "T2"}])
+    row = only_row(quality.quality_report(lists, cases))
+    assert (row["cases"], row["long_cases"]) == (2, 1)
+
+
 def test_list_level_checks():
     lists, cases = frames(
         [{"list_id": 1}],

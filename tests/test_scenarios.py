@@ -87,3 +87,52 @@ def test_scenario_opportunity_by_hand():
     assert row["additional_echo_per_week"] == pytest.approx(10.0)
     assert row["weeks_to_clear_echo"] == pytest.approx(25 / 10)
     assert row["additional_mri_per_week"] == 0
+
+
+def test_weeks_come_from_the_months_of_each_figure_and_never_is_only_said_when_true():
+    # CT for two trusts over February 2026 (28 days = 4 weeks), at the benchmark 4 an hour:
+    # A: 100 hours, 300 scans -> 100 extra = 25 a week; B: 100 hours, 450 scans -> none.
+    imaging = pd.DataFrame(
+        {
+            "trust_code": ["A", "B"],
+            "site": ["A1", "B1"],
+            "scanner_id": ["CT1", "CT2"],
+            "modality": ["CT", "CT"],
+            "month": ["2026-02", "2026-02"],
+            "operational_hours": [100.0, 100.0],
+            "scans": [300, 450],
+        }
+    )
+    # A: 50 waiting 6+ -> 2 weeks; B at 100/(100+50) = 66.7% within 6 weeks -> never clears;
+    # C (no CT activity) at 100/101 = 99.0% within 6 weeks -> meets the 95% ambition.
+    dm01 = pd.DataFrame([dm01_row("A", "CT", 50), dm01_row("B", "CT", 50), dm01_row("C", "CT", 1)])
+    base = Scenario.from_benchmarks(load_benchmarks(override=None))
+    assert base.within_6_weeks_target == 0.95
+    empty = pd.DataFrame()
+    out = scenario_opportunity(empty, imaging, empty, dm01, base).set_index("trust_code")
+    assert out.loc["A", "additional_ct_per_week"] == pytest.approx(100 / 4)
+    assert out.loc["A", "weeks_to_clear_ct"] == pytest.approx(2.0)
+    assert out.loc["A", "clearance_ct"] == "clears"
+    assert out.loc["B", "additional_ct_per_week"] == 0
+    assert out.loc["B", "clearance_ct"] == "never"
+    assert "C" not in out.index  # a trust with no capacity data is not in the what-if
+
+
+def test_a_trust_that_meets_the_ambition_is_never_told_never():
+    imaging = pd.DataFrame(
+        {
+            "trust_code": ["RBN"],
+            "site": ["RBN1"],
+            "scanner_id": ["CT1"],
+            "modality": ["CT"],
+            "month": ["2026-03"],
+            "operational_hours": [100.0],
+            "scans": [415],  # 4.15 an hour: faster than the benchmark, so no extra capacity
+        }
+    )
+    # 25 of 1,732 waiting 6+ weeks: 98.6% within 6 weeks, as RBN's demo CT in issue 15.
+    row = dm01_row("RBN", "CT", 25) | {"total_waiting": 1732, "weeks_00": 1707}
+    base = Scenario.from_benchmarks(load_benchmarks(override=None))
+    out = scenario_opportunity(pd.DataFrame(), imaging, pd.DataFrame(), pd.DataFrame([row]), base)
+    assert out["within_6_weeks_ct"].item() == pytest.approx(1707 / 1732)
+    assert out["clearance_ct"].item() == "meets_ambition"

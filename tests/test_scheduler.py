@@ -316,6 +316,24 @@ def test_links_are_quarantined_and_never_read(store, tmp_path, caplog):
     assert "symbolic link" in problem["message"]
 
 
+def test_a_hard_link_is_quarantined_and_its_other_name_untouched(store, tmp_path):
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    secret = tmp_path / "secret.csv"
+    secret.write_text(GOOD_ECHO)
+    os.link(secret, drop / "echo.csv")
+    summary = scheduler.scan(drop, store, settle=0)
+    assert _runs(store) == [] and summary.loaded == []
+    assert sorted(p.name for p in (drop / "failed").iterdir()) == [
+        "echo.csv",
+        "echo.csv.errors.csv",
+    ]
+    assert secret.read_text() == GOOD_ECHO
+    with (drop / "failed" / "echo.csv.errors.csv").open(newline="") as handle:
+        [problem] = list(csv.DictReader(handle))
+    assert "hard link" in problem["message"]
+
+
 def test_unsafe_names_are_quarantined_under_a_safe_name(store, tmp_path, caplog):
     drop = tmp_path / "drop"
     drop.mkdir()

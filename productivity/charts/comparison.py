@@ -39,16 +39,21 @@ MEETS, MISSES = "✓ meets", "✗ misses"
 
 
 def ranking_bars(
-    frame: pd.DataFrame, value: str, label: str, *, fmt: str = ",.0f"
+    frame: pd.DataFrame, value: str, label: str, *, fmt: str = ",.0f", name: str = "trust_code"
 ) -> alt.LayerChart:
-    """Trusts ranked by an opportunity value; each bar carries its ``label`` text (the gap)."""
-    order = frame.sort_values(value, ascending=False)["trust_code"].tolist()
+    """Trusts ranked by an opportunity value; each bar carries its ``label`` text (the gap).
+
+    Bars are named by the ``name`` column (a trust's name and code, where the caller has it).
+    """
+    order = frame.sort_values(value, ascending=False)[name].tolist()
     data = frame.assign(label=frame["label"]) if "label" in frame else frame.assign(label="")
     base = alt.Chart(data).encode(
-        y=alt.Y("trust_code:N", sort=order, title=None, axis=alt.Axis(labelOverlap=False)),
+        y=alt.Y(
+            f"{name}:N", sort=order, title=None, axis=alt.Axis(labelOverlap=False, labelLimit=320)
+        ),
         x=alt.X(f"{value}:Q", title=label, axis=alt.Axis(format=axis_format(fmt))),
         tooltip=[
-            alt.Tooltip("trust_code:N", title="Trust"),
+            alt.Tooltip(f"{name}:N", title="Trust"),
             alt.Tooltip(f"{value}:Q", title=label, format=fmt),
             alt.Tooltip("label:N", title="Gap"),
         ],

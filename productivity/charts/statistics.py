@@ -16,6 +16,7 @@ from productivity.charts.theme import (
     as_layer,
     benchmark_rule,
 )
+from productivity.stats.outliers import WITHIN_TEXT, benchmark_text
 from productivity.stats.spc import SPCResult
 
 __all__ = [
@@ -137,12 +138,14 @@ def spc_chart(
     return chart.properties(title=title, height=400, padding={"top": 16, "left": 5})
 
 
+# Funnel flags -> legend text: the position's words, as stats.outliers.judgements names it
+# (outside 99.8% an outlier, outside 95% a warning); a trust with no peers is not drawn.
 FUNNEL_FLAG_TEXT = {
-    "above_998": "▲▲ above 99.8% (outlier)",
-    "above_95": "▲ above 95%",
-    "within": "● within limits",
-    "below_95": "▼ below 95%",
-    "below_998": "▼▼ below 99.8% (outlier)",
+    "above_998": "▲▲ above 99.8% limit: outlier",
+    "above_95": "▲ above 95% limit: warning",
+    "within": WITHIN_TEXT,
+    "below_95": "▼ below 95% limit: warning",
+    "below_998": "▼▼ below 99.8% limit: outlier",
 }
 
 
@@ -155,8 +158,19 @@ def funnel_chart(
     volume_label: str,
     fmt: str = ".0%",
     unit: str = "unit",
+    name: str | None = None,
+    benchmark: float | None = None,
+    centre_label: str = "centre",
 ) -> alt.LayerChart:
-    """A funnel plot: units' proportions against volume, with 95% and 99.8% limits."""
+    """A funnel plot: units' proportions against volume, with 95% and 99.8% limits.
+
+    ``target`` is the funnel's centre (a solid line); ``benchmark``, when given, is drawn as
+    the dashed benchmark line, so "typical of the peers" and "meets the benchmark" are apart.
+    Points are labelled with the ``name`` column (default ``unit``). Units whose flag is not a
+    funnel position (a trust with no peers) have no limits here and are left out.
+    """
+    name = name or unit
+    units = units[units["flag"].isin(list(FUNNEL_FLAG_TEXT))]
     long = curve.melt("denominator", var_name="limit", value_name="proportion")
     long["level"] = long["limit"].map(lambda c: "99.8%" if c.endswith("998") else "95%")
     long["side"] = long["limit"].str.split("_").str[0]
@@ -208,8 +222,8 @@ def funnel_chart(
                 ),
             ),
             tooltip=[
-                f"{unit}:N",
-                alt.Tooltip("proportion:Q", format=".1%"),
+                alt.Tooltip(f"{name}:N", title="Trust"),
+                alt.Tooltip("proportion:Q", format=".2%"),
                 alt.Tooltip("denominator:Q", format=",.0f"),
                 "flag_text:N",
             ],
@@ -217,21 +231,36 @@ def funnel_chart(
     )
     names = (
         alt.Chart(data)
-        .mark_text(align="left", dx=7, color=TEXT)
-        .encode(x="denominator:Q", y="proportion:Q", text=f"{unit}:N")
+        .mark_text(align="left", dx=7, color=TEXT, limit=220)
+        .encode(x="denominator:Q", y="proportion:Q", text=f"{name}:N")
     )
-    centre = benchmark_rule(target, f"centre {target:{fmt}}")
-    chart: alt.LayerChart = (lines + dots + names + centre).properties(height=440)
+    layers = [lines, dots, names, _centre_line(target, f"{centre_label} {target:.1%}")]
+    if benchmark is not None:
+        layers.append(benchmark_rule(benchmark, f"benchmark {benchmark_text(benchmark, fmt)}"))
+    chart = as_layer(alt.layer(*layers)).properties(height=440)
     return chart
 
 
-# A ratio funnel's positions (stats.ratio_funnel.POSITIONS) -> colour and shape, never colour alone.
-RATIO_POSITION_STYLES: dict[str, tuple[str, str]] = {
-    "above 99.8%": (NHS_RED, "triangle-up"),
-    "above 95%": (NHS_ORANGE, "triangle-up"),
-    "within": (NHS_GREY, "circle"),
-    "below 95%": (NHS_BLUE, "triangle-down"),
-    "below 99.8%": (NHS_PURPLE, "triangle-down"),
+def _centre_line(value: float, label: str) -> alt.LayerChart:
+    """The funnel's centre: a solid line, labelled at its right end (the benchmark's is left)."""
+    frame = pd.DataFrame({"value": [value], "label": [label]})
+    rule = alt.Chart(frame).mark_rule(color=TEXT, size=1).encode(y="value:Q")
+    text = (
+        alt.Chart(frame)
+        .mark_text(align="right", dy=-6, color=TEXT)
+        .encode(y="value:Q", x=alt.value("width"), text="label:N")
+    )
+    return as_layer(rule + text)
+
+
+# A ratio funnel's positions (stats.ratio_funnel.POSITIONS) -> legend text (the funnel's own
+# words: outlier, warning), colour and shape, never colour alone.
+RATIO_POSITION_STYLES: dict[str, tuple[str, str, str]] = {
+    "above 99.8%": (FUNNEL_FLAG_TEXT["above_998"], NHS_RED, "triangle-up"),
+    "above 95%": (FUNNEL_FLAG_TEXT["above_95"], NHS_ORANGE, "triangle-up"),
+    "within": (FUNNEL_FLAG_TEXT["within"], NHS_GREY, "circle"),
+    "below 95%": (FUNNEL_FLAG_TEXT["below_95"], NHS_BLUE, "triangle-down"),
+    "below 99.8%": (FUNNEL_FLAG_TEXT["below_998"], NHS_PURPLE, "triangle-down"),
 }
 
 
@@ -242,9 +271,16 @@ def ratio_funnel_chart(
     label: str,
     volume_label: str,
     target: float = 1.0,
+    name: str = "unit",
 ) -> alt.LayerChart:
     """A ratio funnel (``stats.ratio_funnel``): observed ÷ expected against expected, with the
-    95% and 99.8% limits from ``RatioFunnel.curve`` and the benchmark line at ``target``."""
+    95% and 99.8% limits from ``RatioFunnel.curve`` and the benchmark line at ``target``.
+
+    Points are labelled with the ``name`` column; a unit whose position is not one of the
+    funnel's (a trust with no peers) has no limits here and is left out.
+    """
+    units = units[units["position"].isin(list(RATIO_POSITION_STYLES))]
+    units = units.assign(position_text=units["position"].map(lambda p: RATIO_POSITION_STYLES[p][0]))
     long = curve.melt("expected", var_name="limit", value_name="ratio")
     long = long[long["ratio"].notna() & (long["ratio"] < float("inf"))]
     long["level"] = long["limit"].map(lambda c: "99.8%" if c.endswith("998") else "95%")
@@ -264,7 +300,7 @@ def ratio_funnel_chart(
             color=alt.value(NHS_DARK_BLUE),
         )
     )
-    domain = list(RATIO_POSITION_STYLES)
+    domain = [text for text, _, _ in RATIO_POSITION_STYLES.values()]
     dots = (
         alt.Chart(units)
         .mark_point(filled=True, size=90)
@@ -272,32 +308,32 @@ def ratio_funnel_chart(
             x="expected:Q",
             y="ratio:Q",
             color=alt.Color(
-                "position:N",
+                "position_text:N",
                 title=None,
                 legend=alt.Legend(orient="bottom", columns=1, labelLimit=0),
                 scale=alt.Scale(
-                    domain=domain, range=[c for c, _ in RATIO_POSITION_STYLES.values()]
+                    domain=domain, range=[c for _, c, _ in RATIO_POSITION_STYLES.values()]
                 ),
             ),
             shape=alt.Shape(
-                "position:N",
+                "position_text:N",
                 scale=alt.Scale(
-                    domain=domain, range=[s for _, s in RATIO_POSITION_STYLES.values()]
+                    domain=domain, range=[s for _, _, s in RATIO_POSITION_STYLES.values()]
                 ),
             ),
             tooltip=[
-                "unit:N",
+                alt.Tooltip(f"{name}:N", title="Trust"),
                 alt.Tooltip("observed:Q", format=",.0f"),
                 alt.Tooltip("expected:Q", format=",.1f"),
-                alt.Tooltip("ratio:Q", format=".2f"),
-                "position:N",
+                alt.Tooltip("ratio:Q", format=".3f"),
+                alt.Tooltip("position_text:N", title="Funnel position"),
             ],
         )
     )
     names = (
         alt.Chart(units)
-        .mark_text(align="left", dx=7, color=TEXT)
-        .encode(x="expected:Q", y="ratio:Q", text="unit:N")
+        .mark_text(align="left", dx=7, color=TEXT, limit=220)
+        .encode(x="expected:Q", y="ratio:Q", text=f"{name}:N")
     )
     centre = benchmark_rule(target, f"benchmark {target:g}")
     chart: alt.LayerChart = (lines + dots + names + centre).properties(height=440)

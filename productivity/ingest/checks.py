@@ -34,12 +34,10 @@ from productivity.ingest.tabular import (
 )
 from productivity.ingest.values import (
     DATE_EXPECTED,
-    DATETIME_EXPECTED,
     LOCAL_DATETIME_EXPECTED,
     map_values,
     outside_window,
     parse_dates,
-    parse_datetimes,
     parse_local_datetimes,
     parse_numbers,
     window_text,
@@ -252,8 +250,11 @@ def dates(
     ``today`` the import's day) or, when required, empty cells are problems. Out-of-window values
     come back as NaT (nothing outside the window is ever stored)."""
     text = frame[name]
-    values, bad = (parse_datetimes if with_time else parse_dates)(text, window=False)
-    expected = DATETIME_EXPECTED if with_time else DATE_EXPECTED
+    if with_time:  # ISO instants with an offset or Z become London wall-clock, as SPEC §3 allows
+        values, bad = parse_local_datetimes(text)
+    else:
+        values, bad = parse_dates(text, window=False)
+    expected = LOCAL_DATETIME_EXPECTED if with_time else DATE_EXPECTED
     what = "a date-time" if with_time else "a date"
     log.add_mask(bad, label, text, f"not {what}: expected {expected}")
     outside = check_date_window(values, text, log, label, today)

@@ -122,6 +122,13 @@ def unsafe_reason(path: Path) -> str | None:
             "a symbolic link: the drop folder takes only files written into it, since a link "
             "could point anywhere"
         )
+    # A second name for a file kept elsewhere (a hard link) could expose that file just as a
+    # symbolic link would, and importing it would hand its contents to whoever made the link.
+    if path.is_file() and path.stat().st_nlink > 1:
+        return (
+            "a hard link (the same file has another name outside the drop folder): copy the "
+            "file into the folder instead of linking it"
+        )
     return None
 
 

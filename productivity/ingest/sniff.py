@@ -34,6 +34,7 @@ from productivity.ingest.reading import (
 from productivity.ingest.reporting import SPEC as REPORTING_SPEC
 from productivity.ingest.tabular import ColumnSpec, Table, norm
 from productivity.ingest.theatre import SPEC as THEATRE_SPEC, milestone_code
+from productivity.ingest.theatre_columns import MILESTONES
 
 KINDS: tuple[str, ...] = (
     "theatre", "imaging", "endoscopy", "echo", "dm01", "reporting", "pathology", "appointments",
@@ -112,6 +113,17 @@ def sniff(source: Source) -> str:
     complete = [kind for kind, (missing, _) in scored.items() if not missing]
     if "theatre" in complete:  # an extract has every bookings column too: its times decide
         complete = [kind for kind in complete if kind != "bookings"]
+    elif "bookings" in complete and scored["theatre"][1] & set(MILESTONES):
+        # Bookings carry no milestone times: a file with some is a theatre extract missing a
+        # column, and importing it as a plan would silently replace the look-ahead.
+        missing = ", ".join(repr(c) for c in scored["theatre"][0])
+        raise InputError.single(
+            source.path.name,
+            f"cannot tell which kind of file this is: it has theatre milestone times, so it looks "
+            f"like a theatre extract, but it lacks the column(s) {missing}; add them, or give "
+            "the kind (--kind bookings) if it really is a bookings file",
+            row=table.header_row,
+        )
     if len(complete) == 1:
         return complete[0]
     if complete:

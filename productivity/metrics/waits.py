@@ -159,6 +159,8 @@ def weeks_to_clear_backlog(
     = patients waiting 6+ weeks for a test at a trust ÷ the additional scans or tests a week that
     trust would do at the benchmark. It is 0 where nobody waits 6+ weeks, ``inf`` where people
     wait but there is no additional capacity (0 or less), and NaN where an input is missing.
+    Not :func:`dm01_waits`' ``backlog_weeks`` (the same patients in weeks of *current* activity).
+    What an ``inf`` means depends on the trust's waits: :func:`backlog_clearance` says which.
 
     Two Series are aligned on their index; the result is then a Series named
     ``weeks_to_clear_backlog`` on the index of ``waiting_6_plus``. Arrays and scalars broadcast
@@ -176,6 +178,57 @@ def weeks_to_clear_backlog(
     if isinstance(waiting_6_plus, pd.Series):
         return pd.Series(weeks, index=waiting_6_plus.index, name="weeks_to_clear_backlog")
     return weeks
+
+
+# What a weeks-to-clear figure means. "Never" is said only of a trust that falls short of the
+# interim ambition and has no extra capacity at the benchmark: a trust at 98.6% within 6 weeks
+# with a scanner already faster than the benchmark has nothing to clear, not a hopeless backlog.
+NO_BACKLOG, CLEARS, MEETS_AMBITION, NEVER, NO_DATA = (
+    "no_backlog", "clears", "meets_ambition", "never", "no_data",
+)  # fmt: skip
+
+
+def backlog_clearance(
+    waiting_6_plus: pd.Series,
+    additional_per_week: pd.Series,
+    within_6_weeks: pd.Series,
+    within_6_weeks_target: float,
+) -> pd.DataFrame:
+    """Weeks to clear the 6-week backlog at benchmark, and what the figure means (``clearance``).
+
+    ``weeks_to_clear_backlog`` is :func:`weeks_to_clear_backlog`. ``clearance`` is, in order:
+
+    - ``no_data``: the waits or the capacity are missing (weeks NaN);
+    - ``no_backlog``: nobody waits 6+ weeks (weeks 0);
+    - ``clears``: there is additional capacity at the benchmark (weeks finite);
+    - ``meets_ambition``: no additional capacity, but % within 6 weeks already reaches
+      ``within_6_weeks_target`` (the interim ambition ``dm01_within_6_weeks``): nothing needs
+      clearing (weeks ``inf``);
+    - ``never``: no additional capacity and short of the ambition: at this rate the backlog
+      never clears (weeks ``inf``).
+
+    The three Series are aligned on the index of ``waiting_6_plus``.
+
+    Raises:
+        ValueError: the target is not a fraction in (0, 1].
+    """
+    check_fraction(within_6_weeks_target, "within_6_weeks_target")
+    additional = additional_per_week.reindex(waiting_6_plus.index).astype(float)
+    within = within_6_weeks.reindex(waiting_6_plus.index).astype(float)
+    weeks = weeks_to_clear_backlog(waiting_6_plus, additional)
+    clearance = np.select(
+        [
+            weeks.isna().to_numpy(),
+            (waiting_6_plus == 0).to_numpy(),
+            (additional > 0).to_numpy(),
+            (within >= within_6_weeks_target).to_numpy(),
+        ],
+        [NO_DATA, NO_BACKLOG, CLEARS, MEETS_AMBITION],
+        NEVER,
+    )
+    return pd.DataFrame(
+        {"weeks_to_clear_backlog": weeks, "clearance": clearance}, index=waiting_6_plus.index
+    )
 
 
 def check_dm01_totals(df: pd.DataFrame) -> pd.DataFrame:

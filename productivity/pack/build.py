@@ -3,10 +3,12 @@
 >>> pack_filename(trust="rbl", period="2026-03", fmt="pdf")
 'board-pack-RBL-2026-03.pdf'
 
-A pack covers the 12 months to ``period``: a title page, then the sections of
-:mod:`productivity.pack.sections` (headline tiles with the scorecard, the ranking, SPC charts of
-weekly capped utilisation, the two funnel plots, DM01 waits, and the methodology with every
-benchmark's source). Every table and tile goes through
+A pack covers the months ``start`` to ``period`` (the 12 months to ``period`` when no start is
+given; the Overview passes its chosen months, so the pack shows the page's figures): a title
+page, then the sections of :mod:`productivity.pack.sections` (the executive summary, headline
+tiles with the scorecard, the ranking, SPC charts of weekly capped utilisation, the funnel plots,
+theatre lost time, DM01 waits and trends, the inequalities gap, the mutual-aid proposal, and the
+methodology with every benchmark's source). Every table and tile goes through
 :func:`productivity.export.suppress_small_numbers` (counts from 1 to 4 are shown as ``*``). This
 module owns the arguments and the scope; the sections are built once as data
 (:mod:`productivity.pack.content`), then drawn by :mod:`productivity.pack.pdf` (fpdf2, a page
@@ -39,15 +41,20 @@ COLLABORATIVE = "Cheshire & Merseyside trust collaborative"
 FORMATS = ("pdf", "pptx")
 
 
-def pack_filename(*, trust: str | None, period: str, fmt: str) -> str:
-    """``board-pack-RBL-2026-03.pdf``; ``board-pack-collaborative-2026-03.pptx`` for all trusts.
+def pack_filename(*, trust: str | None, period: str, fmt: str, start: str | None = None) -> str:
+    """``board-pack-RBL-2026-03.pdf``; ``board-pack-collaborative-2026-03.pptx`` for all trusts;
+    ``board-pack-RBL-2026-01-to-2026-03.pdf`` when the first month is chosen.
 
     Raises:
-        InputError: a bad ``--period`` or ``--format``.
+        InputError: a bad ``--period``, ``--from`` or ``--format``.
     """
     _check_period(period)
     _check_format(fmt)
-    return f"board-pack-{trust.strip().upper() if trust else 'collaborative'}-{period}.{fmt}"
+    months = period
+    if start is not None:
+        _check_period(start, "--from")
+        months = f"{start}-to-{period}"
+    return f"board-pack-{trust.strip().upper() if trust else 'collaborative'}-{months}.{fmt}"
 
 
 def build_pack(
@@ -57,29 +64,38 @@ def build_pack(
     period: str,
     fmt: str,
     benchmarks: Benchmarks | None = None,
+    start: str | None = None,
 ) -> bytes:
     """The board pack for one trust (or the whole collaborative) as PDF or PPTX bytes.
 
-    ``period`` (``YYYY-MM``) is the month the pack reports; it covers the 12 months to it.
-    ``fmt`` is ``pdf`` (A4 landscape, a page per section) or ``pptx`` (a slide per section).
+    ``period`` (``YYYY-MM``) is the month the pack reports, the last of the months it covers;
+    ``start`` is the first (default: the 12 months to ``period``). Every figure is for those
+    months, as the pages show them for the same filters. ``fmt`` is ``pdf`` (A4 landscape, a
+    page per section) or ``pptx`` (a slide per section).
 
     Raises:
-        InputError: a bad ``--period`` or ``--format``, a ``--trust`` with no data in the
-            store, or no data at all in the 12 months; each names the argument.
+        InputError: a bad ``--period``/``--to``, ``--from`` or ``--format``, a ``--from`` after
+            the ``--to``, a ``--trust`` with no data in the store, or no data at all in the
+            months; each names the argument.
     """
     _check_period(period)
     _check_format(fmt)
+    if start is None:
+        start = str(pd.Period(period, freq="M") - (MONTHS_COVERED - 1))
+    else:
+        _check_period(start, "--from")
+        if start > period:
+            raise InputError.single("--from", f"is after the last month {period}", value=start)
     bench = benchmarks or load_benchmarks()
     facts = store_facts(engine)
     held, trusts = facts.months, facts.trusts
-    start = str(pd.Period(period, freq="M") - (MONTHS_COVERED - 1))
     window = marts.Period(start, period)
     months = [m for m in held if start <= m <= period]
     if not months:
         span = f"{held[0]} to {held[-1]}" if held else "no data"
         raise InputError.single(
             "--period",
-            f"no data in the {MONTHS_COVERED} months to it; the store holds {span}",
+            f"no data in {start} to {period}; the store holds {span}",
             value=period,
         )
     if trust is not None:
@@ -99,8 +115,7 @@ def build_pack(
     parts = sections(scope)
     cover = Cover(
         title=f"{trust} · {facts.trust_names.get(trust, trust)}" if trust else COLLABORATIVE,
-        period_text=f"{MONTHS_COVERED} months to {month_name(period)} "
-        f"({month_name(start)} – {month_name(period)})",
+        period_text=period_text(start, period),
         synthetic=facts.synthetic,
         built_at=facts.built_at,
         contents=tuple(s.heading for s in parts),
@@ -108,9 +123,17 @@ def build_pack(
     return render_pdf(cover, parts) if fmt == "pdf" else render_pptx(cover, parts)
 
 
-def _check_period(period: str) -> None:
+def period_text(start: str, end: str) -> str:
+    """``3 months to October 2026 (August 2026 – October 2026)``; one month is named alone."""
+    count = (pd.Period(end, freq="M") - pd.Period(start, freq="M")).n + 1
+    if count == 1:
+        return f"1 month: {month_name(end)}"
+    return f"{count} months to {month_name(end)} ({month_name(start)} – {month_name(end)})"
+
+
+def _check_period(period: str, argument: str = "--period") -> None:
     if not isinstance(period, str) or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
-        raise InputError.single("--period", "expected a month as YYYY-MM", value=period)
+        raise InputError.single(argument, "expected a month as YYYY-MM", value=period)
 
 
 def _check_format(fmt: str) -> None:

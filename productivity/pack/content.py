@@ -17,7 +17,7 @@ pandas: it must not import Streamlit, the store, or either renderer's library.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -25,7 +25,7 @@ from productivity import columns
 from productivity.columns import MEETS, MISSES, MISSING, is_missing, mark
 from productivity.export import SUPPRESSED, suppress_small_numbers
 
-__all__ = ["MISSING", "Column", "Cover", "PackTable", "Section", "pack_table"]
+__all__ = ["MISSING", "Column", "Cover", "PackTable", "Section", "count_text", "pack_table"]
 
 
 @dataclass(frozen=True)
@@ -64,12 +64,23 @@ class PackTable:
     widths: tuple[float, ...]
     highlight: frozenset[int] = frozenset()
 
+    def split(self, shown: int) -> tuple[PackTable, PackTable | None]:
+        """The first ``shown`` rows, and the rest (None when none are left) for a page of
+        their own; bold rows stay bold."""
+        first = replace(self, rows=self.rows[:shown])
+        if shown >= len(self.rows):
+            return first, None
+        rest = frozenset(i - shown for i in self.highlight if i >= shown)
+        return first, replace(self, rows=self.rows[shown:], highlight=rest)
+
 
 @dataclass(frozen=True)
 class Section:
     """One page or slide: a heading, notes, and a chart, a table and/or tiles (value, label).
 
     Notes of a section with nothing else are paragraphs that may open with a ``**bold**`` lead.
+    ``alt`` is the chart's alternative text, read out by a screen reader in its place: what the
+    chart shows and its main finding, in words.
     """
 
     heading: str
@@ -77,6 +88,11 @@ class Section:
     chart: bytes | None = None
     table: PackTable | None = None
     tiles: tuple[tuple[str, str], ...] = ()
+    alt: str = ""
+
+    def __post_init__(self) -> None:
+        if self.chart is not None and not self.alt.strip():
+            raise ValueError(f"section {self.heading!r}: a chart needs alternative text")
 
 
 @dataclass(frozen=True)
@@ -115,3 +131,9 @@ def pack_table(
         tuple(c.width for c in columns),
         frozenset(i for i, marked in enumerate(highlight) if marked),
     )
+
+
+def count_text(value: float, key: str, fmt: str = ",.0f") -> str:
+    """One figure as a pack table shows it: a count named by ``key`` (``waiting_13_plus``)
+    from 1 to 4 becomes ``*``, a missing value –."""
+    return pack_table(pd.DataFrame({key: [value]}), [Column(key, key, fmt)]).rows[0][0]

@@ -1,9 +1,13 @@
 """The board pack's sections, built as data from the readers the pages use.
 
-Each function takes the :class:`Scope` of a pack (store, trust, window, benchmarks and what every
-section reads) and returns :class:`~productivity.pack.content.Section` values: the headline tiles
-over the benchmark scorecard, the ranking, SPC charts of weekly capped utilisation, the two
-funnel plots, DM01 waits, and the methodology with every benchmark's source. Headings, formats
+Each function takes the :class:`~productivity.pack.scope.Scope` of a pack (store, trust, months,
+benchmarks and what every section reads) and returns
+:class:`~productivity.pack.content.Section` values. :func:`sections` puts them in order: the
+executive summary (:mod:`.summary`), the headline tiles over the benchmark scorecard, the
+ranking, SPC charts of weekly capped utilisation, the funnel plots with the three judgements
+(:mod:`.judgements`), theatre lost time (:mod:`.theatre_sections`), DM01 waits, DM01 trends, the
+inequalities gap and the mutual-aid proposal (:mod:`.diagnostic_sections`), reporting and
+missed appointments, and the methodology with every benchmark's source. Headings, formats
 and benchmarks come from the column catalogue (:mod:`productivity.columns`), numbers from
 :mod:`productivity.store.reports` and :mod:`productivity.views`; charts are the app's own
 :mod:`productivity.charts`, rendered to PNG by vl-convert. No Streamlit, and no drawing of pages:
@@ -12,86 +16,63 @@ and benchmarks come from the column catalogue (:mod:`productivity.columns`), num
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from typing import cast
-
-import altair as alt
 import pandas as pd
-import vl_convert
-from sqlalchemy import Engine
 
 from productivity import charts
 from productivity.benchmarks import Benchmarks
 from productivity.columns import COLUMNS, SCORECARD, against
 from productivity.metrics import waits
+from productivity.pack import diagnostic_sections, theatre_sections
 from productivity.pack.content import Column, Section, pack_table
+from productivity.pack.judgements import funnels
+from productivity.pack.scope import MONTHS_COVERED, Scope, month_name, png
+from productivity.pack.summary import executive_summary
 from productivity.schema import DM01_TESTS
-from productivity.stats import funnel
-from productivity.store import marts, readers, rebase, reports
+from productivity.store import readers, rebase
 from productivity.views import methodology, reporting, theatres as drilldown
-from productivity.views.overview import OUTLIER_AXES, OUTLIER_MEASURES, outlier_flags
 
-MONTHS_COVERED = 12  # a pack reports the 12 months to its period
-PNG_SCALE = 2
-# The theme asks for Arial, which a server often lacks, and vl-convert then draws no text at
-# all; a CSS fallback list keeps the same chart readable wherever it is rendered.
-_THEME_FONT = cast(dict[str, str], charts.nhs_theme()["config"])["font"]
-CHART_FONT = f"{_THEME_FONT}, DejaVu Sans, Liberation Sans, sans-serif"
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What every section reads: the store, the trust (None = all), the window, the benchmarks."""
-
-    engine: Engine
-    trust: str | None
-    window: marts.Period
-    bench: Benchmarks
-    months: int
-    card: pd.DataFrame
-    dm01: pd.DataFrame  # the latest DM01 month in the window
-
-    def mine(self, codes: pd.Series) -> list[bool]:
-        return [code == self.trust for code in codes]
-
-
-def month_name(month: str) -> str:
-    """``2026-03`` → ``March 2026``."""
-    return f"{pd.Timestamp(month + '-01'):%B %Y}"
+__all__ = ["MONTHS_COVERED", "Scope", "month_name", "sections"]
 
 
 def sections(scope: Scope) -> list[Section]:
     """Every section of the pack, in order."""
     return [
+        executive_summary(scope),
         _headlines(scope),
         _ranking(scope),
         *_spc(scope),
-        *_funnels(scope),
+        *funnels(scope),
+        *theatre_sections.lost_time(scope),
         _dm01(scope),
+        *diagnostic_sections.dm01_trends(scope),
+        *diagnostic_sections.inequalities(scope),
+        *diagnostic_sections.mutual_aid(scope),
         _turnaround(scope),
         *_methodology(scope.bench),
     ]
 
 
 def _headlines(scope: Scope) -> Section:
-    """Three annualised tiles (as the Overview's) over the benchmark scorecard of every trust."""
+    """Three tiles over the benchmark scorecard of every trust, all for the pack's months.
+
+    The tiles are totals over the months, as the scorecard beside them (never annualised), so a
+    3-month pack shows 3-month figures.
+    """
     card, bench = scope.card, scope.bench
     mine = card[card["trust_code"] == scope.trust] if scope.trust else card
-    per_year = MONTHS_COVERED / max(1, scope.months)
     totals = pd.DataFrame(
         {
-            "realisable_additional_cases": [mine["realisable_additional_cases"].sum() * per_year],
-            "additional_scans": [mine["additional_scans"].sum() * per_year],
+            "realisable_additional_cases": [mine["realisable_additional_cases"].sum()],
+            "additional_scans": [mine["additional_scans"].sum()],
             "patients_waiting_6_plus": [mine["dm01_waiting_6_plus"].sum()],
         }
     )
     values = pack_table(totals, [Column(c, c, ",.0f") for c in totals.columns]).rows[0]
     month = month_name(scope.dm01["month"].max()) if len(scope.dm01) else "no DM01 month"
     labels = (
-        "Additional theatre cases a year (realisable, at "
+        f"Additional theatre cases in {scope.span} (realisable, at "
         f"{bench.value('theatre_capped_utilisation'):.0%} capped utilisation)",
-        "Additional CT, MRI and NOUS scans a year (at the benchmark scans per hour)",
+        f"Additional CT, MRI and NOUS scans in {scope.span} (at the benchmark scans per hour)",
         f"People waiting 6+ weeks for a diagnostic test (DM01, {month})",
     )
     columns = [Column("trust_code", "Trust", width=0.7)]
@@ -109,8 +90,8 @@ def _headlines(scope: Scope) -> Section:
     # The scorecard names the 13+ week count after weeks: renamed so suppression sees patients.
     rows = card.assign(dm01_waiting_13_plus=card["dm01_13_plus_weeks"])
     note = (
-        f"Tiles: period totals annualised over {scope.months} month(s) with data. Scorecard: ✓ "
-        "meets the benchmark, ✗ short of it, – no data."
+        f"Tiles and scorecard: {scope.span} ({scope.months} month(s) with data); waiting lists "
+        "at the latest month. Scorecard: ✓ meets the benchmark, ✗ short of it, – no data."
     )
     if scope.trust:
         note += f" {scope.trust} is in bold among the collaborative's trusts."
@@ -130,7 +111,7 @@ def _ranking(scope: Scope) -> Section:
         f"{count[0]} · {u:.0%} vs {target:.0%}" if pd.notna(u) else count[0]
         for count, u in zip(counts, card["capped_utilisation"], strict=True)
     ]
-    label = f"Realisable additional theatre cases in the {MONTHS_COVERED} months"
+    label = f"Realisable additional theatre cases in {scope.span}"
     chart = charts.ranking_bars(card.assign(label=labels), "opportunity", label)
     table = pack_table(
         card.fillna({"pooled_additional_cases": 0.0, "additional_scans": 0.0}),
@@ -159,7 +140,10 @@ def _ranking(scope: Scope) -> Section:
         ),
         chart=png(chart, 340),
         table=table,
-    )
+        alt=f"Bar chart: {label}, {len(card)} trusts, largest first: "
+        + "; ".join(f"{code} {text}" for code, text in zip(card["trust_code"], labels,
+                                                            strict=True)),
+    )  # fmt: skip
 
 
 def _spc(scope: Scope) -> list[Section]:
@@ -167,8 +151,8 @@ def _spc(scope: Scope) -> list[Section]:
     if scope.trust:
         return [_spc_section(scope, scope.trust)]
     if scope.card["capped_utilisation"].notna().any():
-        found = reports.trust_theatre_outliers(scope.engine, scope.window, scope.bench)
-        special = found.trusts.loc[found.trusts["spc_special_cause"], "trust_code"].tolist()
+        found = scope.theatre_outliers.trusts
+        special = found.loc[found["spc_special_cause"], "trust_code"].tolist()
     else:
         special = []
     return [_spc_section(scope, code) for code in special] or [
@@ -201,59 +185,16 @@ def _spc_section(scope: Scope, code: str) -> Section:
         f"Rebased from {d}: {why}"
         for d, why in zip(markers["date"], markers["reason"], strict=True)
     ]
-    return Section(heading, tuple(notes), chart=png(chart, 860))
-
-
-def _funnels(scope: Scope) -> list[Section]:
-    """The Overview's two funnel plots (95% and 99.8% limits), each with its outlier table."""
-    outlier_readers = {
-        "theatre": (reports.trust_theatre_outliers, scope.card["capped_utilisation"].notna()),
-        "dm01": (reports.trust_dm01_outliers, scope.card["dm01_within_6_weeks"].notna()),
-    }
-    found: list[Section] = []
-    for measure, (reader, present) in outlier_readers.items():
-        title, (label, volume) = OUTLIER_MEASURES[measure], OUTLIER_AXES[measure]
-        if not present.any():
-            found.append(Section(f"Outlier or opportunity? {title}", ("No data.",)))
-            continue
-        outliers = reader(scope.engine, scope.window, scope.bench)
-        found.append(_funnel(scope, outliers.trusts, outliers.funnel, title, label, volume))
-    return found
-
-
-def _funnel(
-    scope: Scope,
-    table: pd.DataFrame,
-    result: funnel.FunnelResult,
-    title: str,
-    label: str,
-    volume: str,
-) -> Section:
-    low, high = max(1.0, table["denominator"].min() / 2), table["denominator"].max() * 2
-    curve = funnel.funnel_curve(result.target, low, high, tau2=result.tau2)
-    chart = charts.funnel_chart(
-        table, curve, target=result.target, label=label, volume_label=volume, unit="trust_code"
+    points = result.points
+    alt_text = (
+        f"SPC chart of {code}'s weekly capped utilisation, {len(points)} weeks from "
+        f"{points['date'].min():%d %b %Y} to {points['date'].max():%d %b %Y}: mean "
+        f"{points['mean'].iloc[-1]:.1%}, limits {points['lower_limit'].iloc[-1]:.1%} to "
+        f"{points['upper_limit'].iloc[-1]:.1%}, latest week {points['value'].iloc[-1]:.1%}. "
+        f"{charts.VARIATION_TEXT.get(result.variation, result.variation)}; "
+        f"{charts.ASSURANCE_TEXT.get(result.assurance)}; target {benchmark.value:.0%}."
     )
-    shown = outlier_flags(table)
-    spread = f"τ² = {result.tau2:.5f}" if result.tau2 is not None else "no overdispersion"
-    columns = [
-        Column("trust_code", "Trust", width=0.55),
-        Column("proportion", "Value", ".1%", width=0.65),
-        Column("funnel_flag", "Funnel", width=1.5),
-        Column("spc", "SPC", width=1.1),
-        Column("outlier_text", "Outlier", width=0.8),
-        Column("benchmark_text", "Benchmark", width=0.95),
-    ]
-    return Section(
-        f"Outlier or opportunity? {title}",
-        (
-            f"Centre: the system's {result.target:.1%}; 95% and 99.8% limits, widened for "
-            f"overdispersion (DerSimonian–Laird, {spread}). An outlier is outside 99.8% or shows "
-            "SPC special cause; below the benchmark is an opportunity, not an outlier.",
-        ),
-        chart=png(chart, 330),
-        table=pack_table(shown, columns, highlight=scope.mine(table["trust_code"])),
-    )
+    return Section(heading, tuple(notes), chart=png(chart, 860), alt=alt_text)
 
 
 def _dm01(scope: Scope) -> Section:
@@ -369,12 +310,3 @@ def _methodology(bench: Benchmarks) -> list[Section]:
         ),
         Section("Methodology: how the figures are made", tuple(reading)),
     ]
-
-
-def png(chart: alt.TopLevelMixin, width: int) -> bytes:
-    """The app's chart as a PNG ``width`` px wide; its only change is the font fallback list."""
-    sized = chart.properties(width=width).configure(font=CHART_FONT)
-    # Altair leaves NaN in an all-empty text column (a source the store lacks, an SPC flag a
-    # lone trust cannot have), which is not JSON: make every NaN a null.
-    spec = json.dumps(json.loads(sized.to_json(), parse_constant=lambda _name: None))
-    return bytes(vl_convert.vegalite_to_png(spec, scale=PNG_SCALE))

@@ -5,42 +5,35 @@ Example::
     distances = trust_distances(sites)                    # km between the trusts' nearest sites
     plan = match(trusts, distances, "MRI", MatchParameters(within_6_weeks_target=0.95))
     plan.proposals      # from_trust, to_trust, test_code, patients_per_week, distance_km
-    plan.projection     # weeks, waiting_6_plus_before, waiting_6_plus_after, reduction
+    plan.projection     # weeks, 6+ week waiters now, without aid, with aid, reduction
 
 The matcher is a linear programme solved by HiGHS (:func:`scipy.optimize.linprog`). Each trust
-brings, for one DM01 test, its waiting list, the number waiting 6+ weeks (``B``), its weekly
-activity and its spare capacity a week at benchmark productivity (``S``). Over a horizon of
-``H`` weeks (12 by default):
+brings, for one DM01 test, its peer group, its waiting list, the number waiting 6+ weeks
+(``B``), its weekly activity and its spare capacity a week at benchmark productivity (``S``).
+Over a horizon of ``H`` weeks (12 by default):
 
-- a **donor** cannot clear its own 6+ week backlog with its own spare capacity; it may send up
-  to ``need = B ÷ H − S`` patients a week (the backlog rate its own capacity leaves over);
-- a **receiver** has spare capacity beyond what its own 6+ week backlog needs, ``S − B ÷ H``,
-  so taking patients never costs it its own 6-week performance. A trust below the interim
-  ambition (``dm01_within_6_weeks``, 95%) with a backlog its spare capacity cannot clear is
-  never a receiver (it has no such surplus). A receiver offers at most ``capacity_share`` (50%)
-  of its spare capacity;
-- a transfer needs the two trusts' nearest sites within ``max_distance_km`` (haversine).
+- a trust **sends patients** when its own spare capacity cannot clear its 6+ week backlog; it
+  may send up to ``need = B ÷ H − S`` patients a week (the backlog rate its own capacity leaves
+  over);
+- a trust **takes patients** only with spare capacity beyond what its own 6+ week backlog needs,
+  ``S − B ÷ H``: its own waiters come first, so taking patients never costs it its own 6-week
+  performance. A trust below the interim ambition (``dm01_within_6_weeks``, 95%) with a backlog
+  its spare capacity cannot clear never takes patients. It offers at most ``capacity_share``
+  (50%) of its spare capacity;
+- a transfer needs the taking trust's peer group to be allowed to take the sending trust's
+  patients for this test (:mod:`~productivity.planning.aid_eligibility`, rules in
+  ``data/mutual_aid_eligibility.toml``): a children's trust takes no adults, and a
+  neurosciences centre's MRI patients go to no general list;
+- and the two trusts' nearest sites within ``max_distance_km`` (haversine).
 
 The programme maximises Σ (1 − penalty × km) × patients a week: each patient moved a week is one
-fewer 6+ week waiter a week, and the distance penalty makes nearer receivers win a tie. At the
-default penalty (0.1% per km) it never gives up a patient for distance; a larger penalty trades
-patients against travel, and a pair whose weight is not positive is never used. The answer is
-rounded down to whole patients a week; ``lp_patients_per_week`` keeps the unrounded total.
-
-Flow model of the projection (stated assumptions):
-
-1. Without mutual aid each trust's 6+ week backlog stays as it is: the DM01 list is taken to be
-   in steady state, patients crossing 6 weeks balanced by those seen.
-2. With it, each week a donor's 6+ backlog falls by the patients it sends (the longest waiters
-   go first), never below 0: after ``t`` weeks it is max(0, B − t × sent a week).
-3. A receiver sees transferred patients in the same week within its spare capacity and does not
-   add them to its own list, so its own backlog is unchanged.
-4. Spare capacity and the donor's own activity stay as measured over the horizon.
-
-Distances between trusts are in :mod:`~productivity.planning.distances`, and the programme's
-constraints as a table (limit, use, binding) in :mod:`~productivity.planning.aid_constraints`;
-their public names are re-exported here. Pure: numpy, pandas and scipy; no Streamlit, no
-database.
+fewer 6+ week waiter a week, and the distance penalty (0.1% per km by default) makes nearer
+takers win a tie; a pair whose weight is not positive is never used. The answer is rounded
+down to whole patients a week (``lp_patients_per_week`` keeps the unrounded total). The
+projection's flow model is in :mod:`~productivity.planning.aid_projection`, the constraints as a
+table in :mod:`~productivity.planning.aid_constraints`, distances in
+:mod:`~productivity.planning.distances`; their public names are re-exported here. Pure: numpy,
+pandas and scipy; no Streamlit, no database.
 """
 
 from __future__ import annotations
@@ -53,14 +46,31 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.optimize import linprog
 
+from productivity.export import SUPPRESS_BELOW, SUPPRESSED
+from productivity.peers import PEER_GROUPS, peer_of
 from productivity.planning.aid_constraints import (
     CONSTRAINT_COLUMNS as CONSTRAINT_COLUMNS,
-    DONOR_LIMIT as DONOR_LIMIT,
     MAX_DISTANCE as MAX_DISTANCE,
+    NEITHER as NEITHER,
     OWN_PERFORMANCE as OWN_PERFORMANCE,
+    PEER_GROUP as PEER_GROUP,
+    SENDER_LIMIT as SENDER_LIMIT,
+    SENDS as SENDS,
     SHARE_CAP as SHARE_CAP,
+    TAKES as TAKES,
     TOLERANCE,
     binding_constraints,
+)
+from productivity.planning.aid_eligibility import (
+    AidEligibility as AidEligibility,
+    EligibilityError as EligibilityError,
+    load_eligibility as load_eligibility,
+    with_eligibility,
+)
+from productivity.planning.aid_projection import (
+    PROJECTION_COLUMNS as PROJECTION_COLUMNS,
+    backlog_after,
+    project,
 )
 from productivity.planning.distances import (
     distance_between,
@@ -80,9 +90,6 @@ TRUST_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 PROPOSAL_COLUMNS: tuple[str, ...] = (
     "from_trust", "to_trust", "test_code", "patients_per_week", "distance_km",
-)  # fmt: skip
-PROJECTION_COLUMNS: tuple[str, ...] = (
-    "weeks", "waiting_6_plus_before", "waiting_6_plus_after", "reduction",
 )  # fmt: skip
 
 
@@ -118,9 +125,11 @@ class MutualAidPlan:
     """The matcher's answer for one test.
 
     ``proposals``: one row per transfer (:data:`PROPOSAL_COLUMNS`), whole patients a week.
-    ``projection``: system 6+ week waiters at each projection week, without and with the plan.
-    ``trusts``: each trust's inputs, role (donor / receiver / neither) and the reason, what it
-    sends and receives a week, and its 6+ week waiters before and after the last projection week.
+    ``projection``: system 6+ week waiters at each projection week, now, without and with the
+    plan (:data:`PROJECTION_COLUMNS`).
+    ``trusts``: each trust's inputs, peer group, role (:data:`SENDS` / :data:`TAKES` /
+    :data:`NEITHER`) and the reason, what it sends and takes a week, and its 6+ week waiters now
+    and, without and with the plan, after the last projection week.
     ``constraints``: every constraint of the programme, its limit, what the optimum uses and
     whether it binds (:data:`CONSTRAINT_COLUMNS`).
     """
@@ -146,18 +155,24 @@ class MutualAidPlan:
 
 
 def trust_roles(trusts: pd.DataFrame, params: MatchParameters) -> pd.DataFrame:
-    """Each trust's need (donor) or offer (receiver) a week, and why, before any matching.
+    """Each trust's need (sends) or offer (takes) a week, and why, before any matching.
 
-    Adds ``within_6_weeks`` (NaN with nobody waiting), ``backlog_weeks`` (B ÷ weekly activity),
+    Adds ``peer_group`` (from :func:`productivity.peers.peer_of` unless given),
+    ``within_6_weeks`` (NaN with nobody waiting), ``backlog_weeks`` (B ÷ weekly activity),
     ``own_backlog_per_week`` (B ÷ H), ``need_per_week`` = max(0, B ÷ H − S),
     ``share_cap_per_week`` = share × S, ``surplus_per_week`` = max(0, S − B ÷ H),
-    ``offer_per_week`` = min(share cap, surplus) for an eligible receiver, ``role`` and ``reason``.
+    ``offer_per_week`` = min(share cap, surplus) for an eligible taker, ``role`` and ``reason``.
 
     Raises:
-        ValueError: a column is missing, a trust appears twice, or a count is negative.
+        ValueError: a column is missing, a trust appears twice, a count is negative, or a peer
+            group is unknown.
     """
     _check_trusts(trusts)
     out = trusts.loc[:, list(TRUST_COLUMNS)].copy()
+    given = trusts["peer_group"] if "peer_group" in trusts.columns else None
+    out["peer_group"] = (
+        given.to_numpy() if given is not None else peer_of(out["trust_code"]).to_numpy()
+    )
     out["spare_per_week"] = out["spare_per_week"].fillna(0.0).astype(float)
     waiting, backlog = out["total_waiting"].astype(float), out["waiting_6_plus"].astype(float)
     activity = out["weekly_activity"].astype(float)
@@ -174,18 +189,12 @@ def trust_roles(trusts: pd.DataFrame, params: MatchParameters) -> pd.DataFrame:
     # numpy's ufuncs return a Series for Series (pandas-stubs types them as arrays).
     offer = cast(pd.Series, np.minimum(out["share_cap_per_week"], out["surplus_per_week"]))
     out["offer_per_week"] = offer.where(eligible, 0.0)
-    donor = out["need_per_week"] > TOLERANCE
-    receiver = ~donor & (out["offer_per_week"] > TOLERANCE)
-    out["role"] = np.select([donor, receiver], ["donor", "receiver"], "neither")
+    sends = out["need_per_week"] > TOLERANCE
+    takes = ~sends & (out["offer_per_week"] > TOLERANCE)
+    out["role"] = np.select([sends, takes], [SENDS, TAKES], NEITHER)
     h = params.horizon_weeks
     out["reason"] = np.select(
-        [
-            donor & (spare <= TOLERANCE),
-            donor,
-            receiver,
-            backlog <= 0,
-            spare <= TOLERANCE,
-        ],
+        [sends & (spare <= TOLERANCE), sends, takes, backlog <= 0, spare <= TOLERANCE],
         [
             f"waits 6+ weeks and has no spare capacity: clears nothing in {h} weeks",
             f"its own spare capacity cannot clear its 6+ week backlog in {h} weeks",
@@ -199,23 +208,32 @@ def trust_roles(trusts: pd.DataFrame, params: MatchParameters) -> pd.DataFrame:
 
 
 def match(
-    trusts: pd.DataFrame, distances: pd.DataFrame, test_code: str, params: MatchParameters
+    trusts: pd.DataFrame,
+    distances: pd.DataFrame,
+    test_code: str,
+    params: MatchParameters,
+    eligibility: AidEligibility | None = None,
 ) -> MutualAidPlan:
     """Propose transfers for one test that minimise the system's 6+ week waiters (see module).
 
-    ``trusts`` has :data:`TRUST_COLUMNS`, one row per trust; ``distances`` is
-    :func:`trust_distances` (a trust missing from it is never paired).
+    ``trusts`` has :data:`TRUST_COLUMNS`, one row per trust, and may have ``peer_group``;
+    ``distances`` is :func:`trust_distances` (a trust missing from it is never paired);
+    ``eligibility`` defaults to the rules in ``data/mutual_aid_eligibility.toml``.
 
     Raises:
         ValueError: invalid trust inputs, or the solver fails (which a feasible, bounded
             programme like this one should never do).
+        EligibilityError: the eligibility file is missing or invalid.
     """
+    rules = eligibility or load_eligibility()
     roles = trust_roles(trusts, params)
-    pairs = _candidate_pairs(roles, distances, params)
-    x, status = _solve(roles, pairs)
-    pairs["lp_patients_per_week"] = x
-    pairs["patients_per_week"] = np.floor(x + TOLERANCE).astype(int)
-    moved = pairs[pairs["patients_per_week"] >= 1]
+    pairs = _candidate_pairs(roles, distances, params, rules, test_code)
+    roles = with_eligibility(roles, pairs, rules, test_code)
+    usable = pairs[pairs["eligible"] & pairs["near"]].reset_index(drop=True)
+    x, status = _solve(roles, usable)
+    usable["lp_patients_per_week"] = x
+    usable["patients_per_week"] = np.floor(x + TOLERANCE).astype(int)
+    moved = usable[usable["patients_per_week"] >= 1]
     proposals = pd.DataFrame(
         {
             "from_trust": moved["from_trust"],
@@ -230,7 +248,7 @@ def match(
         ["patients_per_week", "from_trust", "distance_km"], ascending=[False, True, True]
     ).reset_index(drop=True)
     by_trust = _flows(roles, proposals, params)
-    constraints = binding_constraints(roles, pairs, distances, params)
+    constraints = binding_constraints(roles, usable, pairs, params)
     plan = MutualAidPlan(
         test_code=test_code,
         parameters=params,
@@ -241,58 +259,59 @@ def match(
         lp_patients_per_week=float(x.sum()),
         solver_status=status,
     )
-    return replace(plan, reason=explain(plan))
+    return replace(plan, reason=explain(plan, pairs))
 
 
-def project(by_trust: pd.DataFrame, weeks: tuple[int, ...] = PROJECTION_WEEKS) -> pd.DataFrame:
-    """System 6+ week waiters after each number of ``weeks``, without and with the transfers.
+def explain(plan: MutualAidPlan, pairs: pd.DataFrame | None = None) -> str:
+    """One plain sentence: why there is no transfer, or what the plan achieves.
 
-    Flow model (module docstring): before = Σ B; after = Σ max(0, B − weeks × sent a week).
-    ``by_trust`` has ``waiting_6_plus`` and ``sends_per_week``.
+    ``pairs`` (every sending → taking pair, with ``eligible`` and ``near``) lets it say that
+    the peer-group rules, not distance, stand in the way.
     """
-    backlog = by_trust["waiting_6_plus"].to_numpy(float)
-    sent = by_trust["sends_per_week"].to_numpy(float)
-    rows = []
-    for week in weeks:
-        before = backlog.sum()
-        after = np.clip(backlog - week * sent, 0, None).sum()
-        rows.append((week, before, after, before - after))
-    out = pd.DataFrame(rows, columns=list(PROJECTION_COLUMNS))
-    return out.astype(dict.fromkeys(PROJECTION_COLUMNS, "int64"))
-
-
-def explain(plan: MutualAidPlan) -> str:
-    """One plain sentence: why there is no transfer, or what the plan achieves."""
     roles, params = plan.trusts, plan.parameters
     h, km = params.horizon_weeks, f"{params.max_distance_km:g} km"
     if not plan.no_transfer:
         last = plan.projection.iloc[-1]
         return (
-            f"{plan.proposals['patients_per_week'].sum():,} patients a week move in "
+            f"{count_text(plan.proposals['patients_per_week'].sum())} patients a week move in "
             f"{len(plan.proposals)} transfer(s); after {last['weeks']} weeks "
-            f"{last['reduction']:,} fewer people wait 6+ weeks."
+            f"{count_text(last['reduction'])} fewer people wait 6+ weeks than if each trust "
+            "cleared its own list alone."
         )
     if roles["waiting_6_plus"].sum() == 0:
         return "Nobody waits 6+ weeks for this test at any trust, so no one needs to move."
-    if not (roles["role"] == "donor").any():
+    if not (roles["role"] == SENDS).any():
         return (
             f"Every trust with 6+ week waiters could clear them within {h} weeks with its own "
             "spare capacity at the benchmark rate, so no one needs to move."
         )
-    if not (roles["role"] == "receiver").any():
+    if not (roles["role"] == TAKES).any():
         return (
             "No trust has spare capacity beyond what it needs for its own 6+ week backlog "
             f"over {h} weeks, so there is nowhere to send patients."
         )
+    if pairs is not None and not pairs.empty and not pairs["eligible"].any():
+        senders = roles[roles["role"] == SENDS]
+        rules = sorted(set(senders["eligibility"].dropna()))
+        return (
+            "Every trust with spare capacity is in a peer group that may not take these "
+            f"patients ({'; '.join(rules)}), so no transfer is proposed."
+        )
     if plan.lp_patients_per_week < TOLERANCE:
         return (
-            f"No trust with spare capacity to offer is within {km} of a trust that needs help "
-            "(or the distance penalty outweighs the benefit)."
+            f"No trust with spare capacity that may take the patients is within {km} of a "
+            "trust that needs help (or the distance penalty outweighs the benefit)."
         )
     return (
         "The best plan moves less than one patient a week between any two trusts, "
         "so no whole-patient transfer is proposed."
     )
+
+
+def count_text(value: float) -> str:
+    """A patient count as text: ``*`` from 1 to 4 (the small-number rule of
+    :mod:`productivity.export`), else with thousands separators (``1,234``)."""
+    return SUPPRESSED if 1 <= value < SUPPRESS_BELOW else f"{value:,.0f}"
 
 
 def _check_trusts(trusts: pd.DataFrame) -> None:
@@ -305,24 +324,37 @@ def _check_trusts(trusts: pd.DataFrame) -> None:
     counts = trusts[list(TRUST_COLUMNS[1:])]
     if (counts < 0).any().any():
         raise ValueError("waiting lists, activity and spare capacity must not be negative")
+    if "peer_group" in trusts.columns:
+        unknown = sorted(set(trusts["peer_group"]) - set(PEER_GROUPS))
+        if unknown:
+            raise ValueError(f"unknown peer group(s) {unknown}; use one of {list(PEER_GROUPS)}")
 
 
 def _candidate_pairs(
-    roles: pd.DataFrame, distances: pd.DataFrame, params: MatchParameters
+    roles: pd.DataFrame,
+    distances: pd.DataFrame,
+    params: MatchParameters,
+    rules: AidEligibility,
+    test_code: str,
 ) -> pd.DataFrame:
-    donors = roles.loc[roles["role"] == "donor", "trust_code"]
-    receivers = roles.loc[roles["role"] == "receiver", "trust_code"]
-    rows = [(i, j, distance_between(distances, i, j)) for i in donors for j in receivers if i != j]
+    """Every sending → taking pair: its km, weight, and whether it is ``eligible`` and ``near``."""
+    group = roles.set_index("trust_code")["peer_group"]
+    senders = roles.loc[roles["role"] == SENDS, "trust_code"]
+    takers = roles.loc[roles["role"] == TAKES, "trust_code"]
+    rows = [(i, j, distance_between(distances, i, j)) for i in senders for j in takers if i != j]
     pairs = pd.DataFrame(rows, columns=["from_trust", "to_trust", "distance_km"])
     pairs["weight"] = 1 - params.distance_penalty_per_km * pairs["distance_km"]
-    usable = (pairs["distance_km"] <= params.max_distance_km) & (pairs["weight"] > 0)
-    return pairs[usable].reset_index(drop=True)
+    pairs["eligible"] = rules.allows_each(
+        test_code, pairs["from_trust"].map(group), pairs["to_trust"].map(group)
+    )
+    pairs["near"] = (pairs["distance_km"] <= params.max_distance_km) & (pairs["weight"] > 0)
+    return pairs
 
 
 def _solve(roles: pd.DataFrame, pairs: pd.DataFrame) -> tuple[npt.NDArray[np.float64], str]:
-    """Maximise Σ weight × x subject to each donor's need and each receiver's two limits."""
+    """Maximise Σ weight × x subject to each sender's need and each taker's two limits."""
     if pairs.empty:
-        return np.zeros(0), "no pair of a donor and a receiver to match"
+        return np.zeros(0), "no eligible pair of a sending and a taking trust within reach"
     indexed = roles.set_index("trust_code")
     rows: list[npt.NDArray[np.float64]] = []
     limits: list[float] = []
@@ -350,14 +382,14 @@ def _solve(roles: pd.DataFrame, pairs: pd.DataFrame) -> tuple[npt.NDArray[np.flo
 
 def _flows(roles: pd.DataFrame, proposals: pd.DataFrame, params: MatchParameters) -> pd.DataFrame:
     sends = proposals.groupby("from_trust")["patients_per_week"].sum()
-    receives = proposals.groupby("to_trust")["patients_per_week"].sum()
+    takes = proposals.groupby("to_trust")["patients_per_week"].sum()
     out = roles.assign(
         sends_per_week=roles["trust_code"].map(sends).fillna(0).astype(int),
-        receives_per_week=roles["trust_code"].map(receives).fillna(0).astype(int),
+        takes_per_week=roles["trust_code"].map(takes).fillna(0).astype(int),
     )
-    last = max(params.projection_weeks)
-    after = (out["waiting_6_plus"] - last * out["sends_per_week"]).clip(lower=0)
+    without, with_aid = backlog_after(out, (max(params.projection_weeks),))
     return out.assign(
         waiting_6_plus_before=out["waiting_6_plus"].astype(int),
-        waiting_6_plus_after=after.astype(int),
+        waiting_6_plus_without_aid=without[:, 0],
+        waiting_6_plus_after=with_aid[:, 0],
     )

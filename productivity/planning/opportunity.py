@@ -13,13 +13,14 @@ computed per trust × specialty, then summed to the level shown. Pure: numpy and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import cast
 
 import numpy as np
 import pandas as pd
 
 GROUP: tuple[str, ...] = ("trust_code", "specialty")
+DAYS_PER_WEEK = 7
 # Float noise such as 0.85 × 240 = 203.99999999999997 must not lose a whole case to floor().
 _EPSILON = 1e-9
 
@@ -91,6 +92,30 @@ def additional_activity(
     """max(0, benchmark × capacity − activity): scans from hours, points from planned points."""
     # numpy's ufuncs return a Series for a Series (pandas-stubs types them as arrays).
     return cast(pd.Series, np.maximum(0.0, benchmark_rate * capacity - activity))
+
+
+def weeks_covered(months: Iterable[str]) -> float:
+    """The length in weeks of the calendar months a figure covers: Σ days of each month ÷ 7.
+
+    ``months`` are ``YYYY-MM`` strings (repeats count once), e.g. a mart's ``month`` column.
+    Whole months, not the ISO weeks they touch: 12 months are 365 ÷ 7 = 52.1 weeks, while
+    their rows fall in 53 distinct ISO weeks, and dividing by 53 would understate every rate a
+    week by 1.6% (by 6% for 3 months: 92 days touch 14 ISO weeks). NaN for no month.
+    """
+    days = sum(pd.Period(month, "M").days_in_month for month in set(months))
+    return days / DAYS_PER_WEEK if days else float("nan")
+
+
+def additional_per_week(additional: pd.Series, weeks: float) -> pd.Series:
+    """Additional scans (procedures, tests) a week at the benchmark: the period's total ÷ weeks.
+
+    ``additional`` is the period's ``additional_scans`` (``additional_procedures``,
+    ``additional_tests``) from the modality's metric function, ``weeks`` the period's length
+    from :func:`weeks_covered`. A group with no figure has no extra capacity (0). The one
+    definition the Diagnostics page, the what-if panel and ``report clearance`` use.
+    """
+    per_week = additional.astype(float).fillna(0.0) / weeks
+    return per_week.rename("additional_per_week")
 
 
 def rank_trusts(

@@ -4,7 +4,7 @@ Example::
 
     base = Scenario.from_benchmarks(benchmarks)
     what_if = replace(base, echo_minutes_per_test=20)      # AI-assisted echo
-    result = scenario_opportunity(per_list, imaging, echo, waits6, what_if, weeks=52)
+    result = scenario_opportunity(per_list, imaging, echo, dm01_latest, what_if)
 
 A scenario is never a benchmark: :meth:`Scenario.changes` lists every value that differs from
 the benchmark file, so pages can label them as scenario values. Pure: pandas and numpy.
@@ -31,6 +31,8 @@ class Scenario:
     echo_minutes_per_test: float = 45.0
     extra_sessions_per_week: float = 0.0  # per trust, each a planned list of average length
     cancellation_rate: float | None = None  # on-the-day non-clinical rate; None = as now
+    # The DM01 interim ambition: says whether "no extra capacity" means "never clears".
+    within_6_weeks_target: float = 0.95
 
     @classmethod
     def from_benchmarks(cls, benchmarks: Benchmarks) -> Scenario:
@@ -39,6 +41,7 @@ class Scenario:
             target_utilisation=benchmarks.value("theatre_capped_utilisation"),
             scan_rates=benchmarks.scan_rates(),
             echo_minutes_per_test=benchmarks.value("echo_minutes_per_test"),
+            within_6_weeks_target=benchmarks.value("dm01_within_6_weeks"),
         )
 
     def changes(self, base: Scenario) -> dict[str, tuple[object, object]]:
@@ -62,7 +65,7 @@ def scenario_opportunity(
     dm01_latest: pd.DataFrame,
     scenario: Scenario,
     *,
-    weeks: float | Mapping[str, float],
+    weeks: float | Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """Per trust: extra theatre cases and scans/tests a week, and weeks to clear the backlog.
 
@@ -70,22 +73,30 @@ def scenario_opportunity(
       filled at the trust's current cases per list), plus cases no longer cancelled on the day
       when the cancellation rate falls to the scenario's;
     - imaging: additional scans at the scenario rates; echo: Σ minutes ÷ scenario minutes − tests;
-    - weeks to clear the 6-week backlog = waiting 6+ weeks for the matching DM01 test ÷ the
-      additional tests a week (inf where there are none).
+      each a week by :func:`~productivity.planning.opportunity.additional_per_week`, as the
+      Diagnostics page shows them;
+    - ``weeks_to_clear_<modality>`` and ``clearance_<modality>``: the waiting 6+ weeks for the
+      matching DM01 test against the additional tests a week
+      (:func:`~productivity.metrics.waits.backlog_clearance`).
+
     ``weeks`` is the length of the period the frames cover, to turn totals into weekly rates:
-    one number, or one per source (``theatre``, ``imaging``, ``echo``) when they differ.
+    one number, or one per source (``theatre``, ``imaging``, ``echo``). Left out, each figure's
+    weeks are :func:`~productivity.planning.opportunity.weeks_covered` by the ``month`` column of
+    the rows it comes from (for imaging, the modality's own rows), as on the Diagnostics page.
     """
-    span = (
-        weeks
-        if isinstance(weeks, Mapping)
-        else dict.fromkeys(("theatre", "imaging", "echo"), weeks)
-    )
+
+    def span(source: str, rows: pd.DataFrame) -> float:
+        if weeks is None:
+            return opportunity.weeks_covered(rows["month"])
+        return float(weeks[source]) if isinstance(weeks, Mapping) else float(weeks)
+
     trusts = sorted(
         set(per_list.get("trust_code", pd.Series(dtype=str)))
         | set(imaging.get("trust_code", pd.Series(dtype=str)))
     )
     out = pd.DataFrame({"trust_code": trusts})
     if not per_list.empty:
+        theatre_weeks = span("theatre", per_list)
         theatre = opportunity.theatre_opportunity(
             per_list, scenario.target_utilisation, ["trust_code"]
         )
@@ -105,10 +116,10 @@ def scenario_opportunity(
             saved = (
                 np.maximum(0.0, rate_now - scenario.cancellation_rate)
                 * theatre["scheduled"]
-                / span["theatre"]
+                / theatre_weeks
             )
         theatre["additional_cases_per_week"] = (
-            theatre["realisable_additional_cases"] / span["theatre"]
+            theatre["realisable_additional_cases"] / theatre_weeks
             + extra_sessions.fillna(0)
             + saved
         )
@@ -128,37 +139,60 @@ def scenario_opportunity(
         else:
             rates = {modality: scenario.scan_rates.get(modality, 0.0)}
             scans = diagnostics.scans_per_hour(rows, ["trust_code"], benchmark_rates=rates)
-            scans[column] = scans["additional_scans"] / span["imaging"]
+            scans[column] = opportunity.additional_per_week(
+                scans["additional_scans"], span("imaging", rows)
+            )
             out = out.merge(scans[["trust_code", column]], on="trust_code", how="left")
-        out = _weeks_to_clear(out, waiting, MODALITY_DM01_TEST[modality], column, modality.lower())
+        out = _weeks_to_clear(
+            out, waiting, MODALITY_DM01_TEST[modality], column, modality.lower(), scenario
+        )
     if not echo.empty:
         released = diagnostics.echo_minutes_per_test(
             echo, ["trust_code"], benchmark_minutes=scenario.echo_minutes_per_test
         )
-        released["additional_echo_per_week"] = released["additional_tests"] / span["echo"]
+        released["additional_echo_per_week"] = opportunity.additional_per_week(
+            released["additional_tests"], span("echo", echo)
+        )
         out = out.merge(
             released[["trust_code", "additional_echo_per_week"]], on="trust_code", how="left"
         )
     else:
         out["additional_echo_per_week"] = 0.0
     out = _weeks_to_clear(
-        out, waiting, MODALITY_DM01_TEST["echo"], "additional_echo_per_week", "echo"
+        out, waiting, MODALITY_DM01_TEST["echo"], "additional_echo_per_week", "echo", scenario
     )
     return out
 
 
 def _weeks_to_clear(
-    out: pd.DataFrame, waiting: pd.DataFrame | None, test: str, column: str, name: str
+    out: pd.DataFrame,
+    waiting: pd.DataFrame | None,
+    test: str,
+    column: str,
+    name: str,
+    scenario: Scenario,
 ) -> pd.DataFrame:
-    target = f"weeks_to_clear_{name}"
+    target, clearance = f"weeks_to_clear_{name}", f"clearance_{name}"
     if waiting is None:
-        out[target] = np.nan
+        out[target], out[clearance] = np.nan, waits.NO_DATA
         return out
-    rows = waiting[waiting["test_code"] == test][["provider_code", "waiting_6_plus"]]
+    rows = waiting[waiting["test_code"] == test][
+        ["provider_code", "waiting_6_plus", "within_6_weeks"]
+    ]
     rows = rows.rename(
-        columns={"provider_code": "trust_code", "waiting_6_plus": f"waiting_6_plus_{name}"}
+        columns={
+            "provider_code": "trust_code",
+            "waiting_6_plus": f"waiting_6_plus_{name}",
+            "within_6_weeks": f"within_6_weeks_{name}",
+        }
     )
     out = out.merge(rows, on="trust_code", how="left")
     out[column] = out[column].fillna(0.0)
-    out[target] = waits.weeks_to_clear_backlog(out[f"waiting_6_plus_{name}"], out[column])
+    cleared = waits.backlog_clearance(
+        out[f"waiting_6_plus_{name}"],
+        out[column],
+        out[f"within_6_weeks_{name}"],
+        scenario.within_6_weeks_target,
+    )
+    out[target], out[clearance] = cleared["weeks_to_clear_backlog"], cleared["clearance"]
     return out

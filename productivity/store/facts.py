@@ -36,11 +36,20 @@ class StoreFacts:
 
 
 def store_is_empty(engine: Engine) -> bool:
-    """True when the store holds no theatre lists and no DM01 returns."""
+    """True when nothing was ever loaded: no theatre lists, no DM01 returns, no loaded import.
+
+    Only then does the app generate the demo: a store holding just imaging (or any one source)
+    is a trust's real data, and synthetic rows must never be mixed into it.
+    """
     with engine.connect() as conn:
         lists = conn.execute(select(func.count()).select_from(models.TheatreList)).scalar()
         returns = conn.execute(select(func.count()).select_from(models.DM01Return)).scalar()
-    return not lists and not returns
+        loaded = conn.execute(
+            select(func.count())
+            .select_from(models.ImportRun)
+            .where(col(models.ImportRun.status) == "loaded")
+        ).scalar()
+    return not lists and not returns and not loaded
 
 
 def store_facts(engine: Engine) -> StoreFacts:

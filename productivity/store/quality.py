@@ -35,6 +35,8 @@ QUALITY_CHECKS: Mapping[str, str] = {
     "theatre, knife to skin, out of theatre)",
     "lists_without_cases": "Lists on which no case was completed (unused sessions)",
     "cases_outside_list": "Completed cases whose touch time does not overlap their planned session",
+    "long_cases": "Completed cases with a touch time over 12 hours (possible, but often a mistyped "
+    "date or time: the importer refuses only cases over 24 hours)",
     "duplicates_dropped": "Exact duplicate rows dropped on import",
     "unmapped_specialties": "Lists whose specialty is not a known specialty name",
     "lists_without_specialty_cases": "Lists whose trust and specialty have no completed case "
@@ -43,6 +45,8 @@ QUALITY_CHECKS: Mapping[str, str] = {
 REPORT_COLUMNS: tuple[str, ...] = ("trust_code", "month", "lists", "cases", *QUALITY_CHECKS)
 ISSUE_COLUMNS: tuple[str, ...] = ("trust_code", "month", "issue", "count")
 _ORDER = ("anaesthetic_start", "into_theatre", "knife_to_skin", "out_of_theatre")
+# Longer than any planned list: worth a look, though a free flap or transplant can run so long.
+LONG_CASE = np.timedelta64(12, "h")
 
 
 def _month(values: pd.Series) -> pd.Series:
@@ -84,6 +88,7 @@ def quality_report(
     starts = lists["planned_start"].to_numpy()[position[on_list]]
     ends = lists["planned_end"].to_numpy()[position[on_list]]
     completed = p["completed"].to_numpy()
+    touch = p["touch_end"].to_numpy() - p["touch_start"].to_numpy()
     outside = completed & (
         (p["touch_end"].to_numpy() <= starts) | (p["touch_start"].to_numpy() >= ends)
     )
@@ -93,6 +98,7 @@ def quality_report(
         missing_timestamps=(live & missing).astype(int),
         impossible_sequences=(p["has_case"].to_numpy() & out_of_order).astype(int),
         cases_outside_list=outside.astype(int),
+        long_cases=(completed & (touch > LONG_CASE)).astype(int),
     )
     done = np.bincount(position[on_list][completed], minlength=len(lists)) > 0
     specialty = lists["specialty"].fillna("").astype("str")

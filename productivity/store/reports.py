@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from productivity import settings
+from productivity import peers, settings
 from productivity.benchmarks import Benchmarks, load_benchmarks
 from productivity.columns import SCORECARD
 from productivity.metrics import diagnostics, theatre, waits
@@ -49,7 +49,9 @@ def imaging_report(
     rows = marts.read_mart(engine, marts.IMAGING, period)
     keys = IMAGING_LEVELS[by]
     if rows.empty:
-        return pd.DataFrame(columns=[*keys, "scans", "operational_hours", "scans_per_hour"])
+        # The same columns as a report with rows, so a script reading it need not special-case.
+        columns = [*keys, "scans", "operational_hours", "scans_per_hour"]
+        return pd.DataFrame(columns=[*columns, "benchmark_scans_per_hour", "additional_scans"])
     return diagnostics.scans_per_hour(rows, keys, benchmark_rates=benchmarks.scan_rates())
 
 
@@ -255,23 +257,27 @@ def trust_weekly_utilisation(engine: Engine, period: marts.Period) -> pd.DataFra
 def trust_theatre_outliers(
     engine: Engine, period: marts.Period, benchmarks: Benchmarks, *, overdispersion: bool = True
 ) -> outliers.OutlierResult:
-    """Funnel (capped touch ÷ planned minutes) and SPC flags for every trust's theatres."""
+    """Funnel (capped touch ÷ planned minutes) among each trust's peer group, SPC flags and
+    the gap to its peer group's benchmark, for every trust's theatres."""
     totals = marts.theatre_report(engine, by="trust", period=period, benchmarks=benchmarks)
+    codes = totals["trust_code"]
     return outliers.trust_outliers(
         totals,
         trust_weekly_utilisation(engine, period),
         numerator="capped_touch_minutes",
         denominator="planned_minutes",
         value="value",
-        target=benchmarks.value("theatre_capped_utilisation"),
+        target=benchmarks.for_trusts("theatre_capped_utilisation", codes),
         overdispersion=overdispersion,
+        groups=peers.peer_of(codes).set_axis(codes),
     )
 
 
 def trust_dm01_outliers(
     engine: Engine, period: marts.Period, benchmarks: Benchmarks, *, overdispersion: bool = True
 ) -> outliers.OutlierResult:
-    """Funnel (waiting under 6 weeks ÷ total waiting) and monthly SPC flags per provider."""
+    """Funnel (waiting under 6 weeks ÷ total waiting) among each provider's peer group, and
+    monthly SPC flags, per provider."""
     latest = waits.dm01_waits(latest_dm01(engine, period), ["provider_code"])
     latest = latest.rename(columns={"provider_code": "trust_code"})
     latest["under_6_weeks"] = latest["total_waiting"] - latest["waiting_6_plus"]
@@ -285,38 +291,33 @@ def trust_dm01_outliers(
         numerator="under_6_weeks",
         denominator="total_waiting",
         value="value",
-        target=benchmarks.value("dm01_within_6_weeks"),
+        target=benchmarks.for_trusts("dm01_within_6_weeks", latest["trust_code"]),
         overdispersion=overdispersion,
+        groups=peers.peer_of(latest["trust_code"]).set_axis(latest["trust_code"]),
     )
 
 
 def scenario_report(
     engine: Engine, period: marts.Period, scenario: scenarios.Scenario
 ) -> pd.DataFrame:
-    """Per trust: additional activity a week and weeks to clear the 6-week backlog (what-if)."""
+    """Per trust: additional activity a week and weeks to clear the 6-week backlog (what-if).
+
+    Each rate a week is over the weeks of the calendar months its rows cover
+    (:func:`productivity.planning.opportunity.weeks_covered`), as on the Diagnostics page.
+    """
     columns = [
         *marts.OPPORTUNITY_COLUMNS,
         "list_id",
-        "week",
+        "month",
         "scheduled_cases",
         "cancelled_non_clinical",
     ]
     per_list = marts.read_mart(engine, marts.THEATRE_LIST, period, columns=columns)
     imaging = marts.read_mart(engine, marts.IMAGING, period)
     echo = marts.read_mart(engine, marts.ECHO, period)
-    weeks = {
-        "theatre": _weeks_covered(per_list),
-        "imaging": _weeks_covered(imaging),
-        "echo": _weeks_covered(echo),
-    }
     return scenarios.scenario_opportunity(
-        per_list, imaging, echo, latest_dm01(engine, period), scenario, weeks=weeks
+        per_list, imaging, echo, latest_dm01(engine, period), scenario
     )
-
-
-def _weeks_covered(frame: pd.DataFrame) -> float:
-    """Distinct weeks in a mart's ``week`` column (at least one), to turn totals into rates."""
-    return float(max(1, frame["week"].nunique() if "week" in frame else 0))
 
 
 def import_history(engine: Engine, limit: int = 200) -> pd.DataFrame:

@@ -76,7 +76,7 @@ def theatre_summary(
     summary = theatre.ratios(theatre.sum_lists(per_list, keys))
     if keys:
         summary = summary.merge(_group_medians(gaps, keys), on=keys, how="left")
-        extra = opportunity.theatre_opportunity(per_list, target, keys)
+        extra = _opportunity(per_list, target, keys)
         summary = summary.merge(extra.drop(columns=["completed_cases"]), on=keys, how="left")
     else:
         summary["median_gap_minutes"] = _median(gaps)
@@ -112,7 +112,7 @@ def summary_from_aggregates(
         trusts,
         columns=list(dict.fromkeys([*keys, *OPPORTUNITY_COLUMNS])),
     )
-    extra = opportunity.theatre_opportunity(lists, target, keys).drop(columns=["completed_cases"])
+    extra = _opportunity(lists, target, keys).drop(columns=["completed_cases"])
     if keys:
         summary = summary.merge(_group_medians(gaps, keys), on=keys, how="left")
         return summary.merge(extra, on=keys, how="left")
@@ -120,6 +120,22 @@ def summary_from_aggregates(
     for column in extra.columns:
         summary[column] = extra[column].iloc[0]
     return summary
+
+
+def _opportunity(lists: pd.DataFrame, target: float, keys: Sequence[str]) -> pd.DataFrame:
+    """Pooled and realisable additional cases summed to ``keys``.
+
+    By month, each month is its own period (SPEC §4: mean case minutes "for the same trust and
+    specialty over the period"), so a month's row is what a report of that month alone gives,
+    and does not move when later months are loaded.
+    """
+    if "month" not in keys or lists.empty:
+        return opportunity.theatre_opportunity(lists, target, keys)
+    months = [
+        opportunity.theatre_opportunity(month_lists, target, keys)
+        for _, month_lists in lists.groupby("month", sort=True)
+    ]
+    return pd.concat(months, ignore_index=True)
 
 
 def _median(gaps: pd.DataFrame) -> float:

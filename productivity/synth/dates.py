@@ -1,10 +1,10 @@
 """The synthetic demo's calendar and random streams: when the data happens, and from which seed.
 
 Owns the anchor month (:data:`DEMO_END_MONTH`), the window of whole calendar months, its days,
-weekdays, working days and England & Wales bank holidays, and :func:`source_rng`, which gives one
-independent generator per source and trust keyed by name, so adding a source or trust never shifts
-the others. Pure numpy and the stdlib: it must not import pandas, the database, SQLModel or
-Streamlit, nor any other ``synth_*`` module.
+weekdays, working days and England bank holidays (from :mod:`productivity.metrics.dates`), and
+:func:`source_rng`, which gives one independent generator per source and trust keyed by name, so
+adding a source or trust never shifts the others. Numpy over int day numbers: it must not import
+the database, SQLModel or Streamlit, nor any other ``synth`` module.
 """
 
 from __future__ import annotations
@@ -13,17 +13,20 @@ import zlib
 
 import numpy as np
 
+from productivity.metrics.dates import england_bank_holidays
+
 DEMO_END_MONTH = "2026-10"  # fixed anchor: the same seed always gives an identical store
 
-# England & Wales bank holidays: no elective lists, no routine diagnostics.
-BANK_HOLIDAYS = np.array([
-    "2024-01-01", "2024-03-29", "2024-04-01", "2024-05-06", "2024-05-27", "2024-08-26",
-    "2024-12-25", "2024-12-26", "2025-01-01", "2025-04-18", "2025-04-21", "2025-05-05",
-    "2025-05-26", "2025-08-25", "2025-12-25", "2025-12-26", "2026-01-01", "2026-04-03",
-    "2026-04-06", "2026-05-04", "2026-05-25", "2026-08-31", "2026-12-25", "2026-12-28",
-    "2027-01-01", "2027-03-26", "2027-03-29", "2027-05-03", "2027-05-31", "2027-08-30",
-    "2027-12-27", "2027-12-28",
-], dtype="datetime64[D]").astype(np.int64)  # fmt: skip
+
+def bank_holidays(days: np.ndarray) -> np.ndarray:
+    """England bank holidays (int days since 1970) in the years ``days`` spans: no elective
+    lists, no routine diagnostics. From the maintained calendar turnaround uses, so a demo of
+    any window has them, not just the years someone typed in."""
+    if days.size == 0:
+        return np.array([], dtype=np.int64)
+    years = days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+    found = england_bank_holidays(int(years.min()), int(years.max()))
+    return np.array(found, dtype="datetime64[D]").astype(np.int64)
 
 
 def source_rng(seed: int, *names: str) -> np.random.Generator:
@@ -64,4 +67,4 @@ def weekday_of(days: np.ndarray) -> np.ndarray:
 
 def is_working_day(days: np.ndarray) -> np.ndarray:
     """True for Monday to Friday, bank holidays excepted."""
-    return (weekday_of(days) < 5) & ~np.isin(days, BANK_HOLIDAYS)
+    return (weekday_of(days) < 5) & ~np.isin(days, bank_holidays(days))

@@ -18,7 +18,7 @@ from productivity import schema, settings
 from productivity.benchmarks import SCAN_RATE_KEYS, load_benchmarks
 from productivity.synth.columns import text_array, to_datetimes
 from productivity.synth.dates import (
-    BANK_HOLIDAYS,
+    bank_holidays,
     is_working_day,
     month_window,
     source_rng,
@@ -88,7 +88,7 @@ def _imaging_trust(
     sat = np.where(mod == 1, rng.random(n_s) < 0.4, (mod == 0) & (rng.random(n_s) < 0.3)) * 8.0
     sun = ((mod == 1) & (rng.random(n_s) < 0.15)) * 8.0
     weekday = weekday_of(days)
-    holiday = np.isin(days, BANK_HOLIDAYS)
+    holiday = np.isin(days, bank_holidays(days))
     hours = np.where(
         holiday[None, :],
         0.0,

@@ -24,7 +24,7 @@ from productivity.synth.columns import (
     to_datetimes,
 )
 from productivity.synth.dates import (
-    BANK_HOLIDAYS,
+    bank_holidays,
     is_working_day,
     month_window,
     source_rng,
@@ -187,7 +187,7 @@ def _sessions(
     open_ = work & (u >= 0.06) & ~day_all
     w = rng.random((n_th, days.size))
     weekend = ((weekday == 5) & (w < 0.03)) | ((weekday == 6) & (w < 0.005))
-    weekend &= ~np.isin(days, BANK_HOLIDAYS)[None, :]
+    weekend &= ~np.isin(days, bank_holidays(days))[None, :]
     masks = {
         "AM": (open_ & ~pm_only) | (weekend & ~long),
         "PM": open_ & ~am_only,

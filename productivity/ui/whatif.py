@@ -10,7 +10,7 @@ from productivity.planning import scenarios
 from productivity.store import marts, reports
 from productivity.ui.frame import CACHE_TTL, View, benchmarks, engine
 from productivity.ui.widgets import show_table
-from productivity.views.overview import scenario_table
+from productivity.views.whatif import scenario_table
 
 
 def scenario_controls(
@@ -74,6 +74,7 @@ def scenario_controls(
         echo_minutes_per_test=echo_minutes,
         extra_sessions_per_week=extra,
         cancellation_rate=cancel / 100,
+        within_6_weeks_target=base.within_6_weeks_target,
     )
     reference = scenarios.Scenario(
         target_utilisation=base.target_utilisation,
@@ -81,6 +82,7 @@ def scenario_controls(
         echo_minutes_per_test=base.echo_minutes_per_test,
         extra_sessions_per_week=0,
         cancellation_rate=bench.value("otd_cancellation_rate"),
+        within_6_weeks_target=base.within_6_weeks_target,
     )
     return scenario, scenario.changes(reference)
 
@@ -117,4 +119,8 @@ def what_if_section(view: View) -> None:
         what_if = scenario_report(view.period.start, view.period.end, scenario)
         if view.trust:
             what_if = what_if[what_if["trust_code"] == view.trust]
-        show_table(scenario_table(what_if), "what-if", raw=what_if)
+        st.caption(
+            "Extra activity a week over the period's weeks, at the scenario's values (the "
+            "benchmarks unless changed above), as on the Diagnostics page."
+        )
+        show_table(scenario_table(what_if, benchmarks()), "what-if", raw=what_if)

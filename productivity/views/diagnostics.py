@@ -17,18 +17,19 @@ No Streamlit import.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
 from productivity.benchmarks import Benchmark, Benchmarks
 from productivity.charts import ASSURANCE_TEXT, VARIATION_TEXT
-from productivity.columns import COLUMNS, against, format_value, marked
+from productivity.columns import COLUMNS, MISSING, against, benchmark_text, format_value, marked
 from productivity.metrics import diagnostics, waits
-from productivity.modalities import ECHO, Modality, modality
+from productivity.modalities import ECHO, MODALITIES, Modality, modality
+from productivity.planning import opportunity
 from productivity.schema import DM01_TESTS
 from productivity.stats import spc
 from productivity.store import marts, readers, rebase, reports
@@ -224,43 +225,66 @@ def default_test(key: str) -> str:
     return (modality(key).dm01_tests or tuple(DM01_TESTS))[0]
 
 
+BACKLOG_COLUMNS = [
+    "trust_code", "total_waiting", "waiting_6_plus", "within_6_weeks", "additional_per_week",
+    "weeks_to_clear_backlog", "clearance",
+]  # fmt: skip
+
+
 def backlog_clearance(
     engine: Engine, key: str, period: marts.Period, benchmarks: Benchmarks
 ) -> pd.DataFrame:
     """Weeks to clear the 6-week backlog at benchmark productivity, per trust and for the system.
 
     SPEC §4 "Opportunity → waits": the trust's additional scans (procedures, tests) at the
-    benchmark over the period, spread over the weeks of the period's months, set against the
-    number waiting 6+ weeks for the modality's DM01 test(s) at the latest month. The system row
-    sums both across trusts.
+    benchmark over the period, a week by :func:`opportunity.additional_per_week` over the weeks
+    of the period's months (:func:`opportunity.weeks_covered`), set against the number waiting
+    6+ weeks for the modality's DM01 test(s) at the latest month, by
+    :func:`waits.backlog_clearance` (whose ``clearance`` says when "never" is true). The system
+    row sums the counts across trusts. The what-if panel and ``report clearance`` use the same
+    functions, so the figures agree.
     """
-    columns = ["trust_code", "waiting_6_plus", "additional_per_week", "weeks_to_clear_backlog"]
     found = modality(key)
     latest = reports.latest_dm01(engine, period)
     rows = readers.modality_rows(engine, found, period)
     if not found.dm01_tests or latest.empty or rows.empty:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=BACKLOG_COLUMNS)
     extra = found.summarise(rows, ["trust_code"], benchmarks)
-    weeks = sum(pd.Period(m, "M").days_in_month for m in rows["month"].unique()) / DAYS_PER_WEEK
-    extra["additional_per_week"] = extra[found.additional].fillna(0) / weeks
-    waiting = (
-        waits.dm01_waits(latest[latest["test_code"].isin(found.dm01_tests)], ["provider_code"])
-        .rename(columns={"provider_code": "trust_code"})
-        .loc[:, ["trust_code", "waiting_6_plus"]]
+    weeks = opportunity.weeks_covered(rows["month"])
+    extra["additional_per_week"] = opportunity.additional_per_week(extra[found.additional], weeks)
+    extra = extra[["trust_code", "additional_per_week"]]
+    extra = pd.concat(
+        [pd.DataFrame({"trust_code": [SYSTEM], "additional_per_week": [extra.iloc[:, 1].sum()]})]
+        + [extra],
+        ignore_index=True,
     )
-    out = waiting.merge(extra[["trust_code", "additional_per_week"]], on="trust_code", how="inner")
-    system = pd.DataFrame(
-        {
-            "trust_code": [SYSTEM],
-            "waiting_6_plus": [out["waiting_6_plus"].sum()],
-            "additional_per_week": [out["additional_per_week"].sum()],
-        }
+    # The system is one more unit of the same DM01 rows: waits of trusts with capacity data.
+    tests = latest[
+        latest["test_code"].isin(found.dm01_tests)
+        & latest["provider_code"].isin(extra["trust_code"])
+    ]
+    units = pd.concat(
+        [tests.assign(trust_code=tests["provider_code"]), tests.assign(trust_code=SYSTEM)]
     )
-    out = pd.concat([system, out], ignore_index=True)
-    out["weeks_to_clear_backlog"] = waits.weeks_to_clear_backlog(
-        out["waiting_6_plus"], out["additional_per_week"]
+    waiting = waits.dm01_waits(units, ["trust_code"])
+    out = extra.merge(waiting, on="trust_code", how="inner")
+    cleared = waits.backlog_clearance(
+        out["waiting_6_plus"],
+        out["additional_per_week"],
+        out["within_6_weeks"],
+        benchmarks.value("dm01_within_6_weeks"),
     )
-    return out[columns]
+    return out.join(cleared)[BACKLOG_COLUMNS]
+
+
+def clearance_report(engine: Engine, period: marts.Period, benchmarks: Benchmarks) -> pd.DataFrame:
+    """``report clearance``: :func:`backlog_clearance` of every modality, one row per trust."""
+    parts = [
+        backlog_clearance(engine, found.key, period, benchmarks).assign(modality=found.key)
+        for found in MODALITIES
+    ]
+    out = pd.concat([p for p in parts if not p.empty] or parts[:1], ignore_index=True)
+    return out[["modality", *BACKLOG_COLUMNS]]
 
 
 def rate_table(frame: pd.DataFrame, spec: MetricSpec, keys: Sequence[str]) -> pd.DataFrame:
@@ -275,22 +299,31 @@ def rate_table(frame: pd.DataFrame, spec: MetricSpec, keys: Sequence[str]) -> pd
     return out
 
 
-def backlog_table(frame: pd.DataFrame, spec: MetricSpec) -> pd.DataFrame:
-    """The weeks-to-clear table in words: ∞ where there is no additional capacity."""
+def clearance_words(clearance: pd.Series, benchmarks: Benchmarks) -> pd.Series:
+    """:func:`waits.backlog_clearance`'s ``clearance`` in words, for tables and the what-if."""
+    ambition = benchmark_text(benchmarks["dm01_within_6_weeks"])
+    words = {
+        waits.NO_BACKLOG: "nobody waits 6+ weeks",
+        waits.CLEARS: "clears with the extra capacity",
+        waits.MEETS_AMBITION: f"meets the {ambition} ambition: no extra capacity needed",
+        waits.NEVER: f"never at this rate: below {ambition}, no extra capacity at benchmark",
+        waits.NO_DATA: MISSING,
+    }
+    return clearance.map(words).fillna(MISSING)
 
-    def weeks(value: float) -> str:
-        if pd.isna(value):
-            return "–"
-        return "no extra capacity at benchmark" if math.isinf(value) else f"{value:,.1f}"
 
+def backlog_table(frame: pd.DataFrame, benchmarks: Benchmarks) -> pd.DataFrame:
+    """The weeks-to-clear table: numbers stay numbers (headed and formatted from the column
+    catalogue by ``ui.show_table``); a week count only where it is finite, the reason in words."""
+    weeks = frame["weeks_to_clear_backlog"].astype(float)
     return pd.DataFrame(
         {
             "Trust": frame["trust_code"],
-            "Waiting 6+ weeks": frame["waiting_6_plus"].map("{:,.0f}".format),
-            f"{spec.modality.additional_label} a week": frame["additional_per_week"].map(
-                "{:,.1f}".format
-            ),
-            "Weeks to clear the 6-week backlog": frame["weeks_to_clear_backlog"].map(weeks),
+            "waiting_6_plus": frame["waiting_6_plus"],
+            "within_6_weeks": frame["within_6_weeks"],
+            "additional_per_week": frame["additional_per_week"],
+            "weeks_to_clear_backlog": weeks.where(np.isfinite(weeks)),
+            "clearance": clearance_words(frame["clearance"], benchmarks),
         }
     )
 
@@ -400,8 +433,8 @@ def ai_note(scenario: tuple[float, float], where: str) -> str:
 def backlog_caption(spec: MetricSpec) -> str:
     names = ", ".join(DM01_TESTS[t] for t in spec.modality.dm01_tests) or "no DM01 test"
     return (
-        f"{spec.modality.additional_label} a week over the period, set against the number waiting "
-        "6+ weeks "
-        f"for {names} at the latest month. A trust that already meets the benchmark has no "
-        "extra capacity to offer."
+        f"{spec.modality.additional_label} a week over the period (its total ÷ the weeks of its "
+        f"months), set against the number waiting 6+ weeks for {names} at the latest month. "
+        "A trust that already meets the benchmark has no extra capacity to offer: it either meets "
+        "the interim ambition already, or never clears its backlog at this rate."
     )

@@ -8,8 +8,9 @@
 ['RBL', '200', '9', '✓ 95.5%', '✗ 95.5%', '✓ 0', '0.4']
 
 Waits are ``report dm01 --by trust`` (:func:`productivity.store.reports.dm01_report`) at the
-latest month in the period: a waiting list is a snapshot, not a sum. Each ✓/✗ is against the
-interim ambition, the constitutional standard (one reading:
+latest month in the period: a waiting list is a snapshot, not a sum. The monthly trend of one
+test (:func:`monthly_waits`) is ``report dm01 --by month``: a snapshot at each month end.
+Each ✓/✗ is against the interim ambition, the constitutional standard (one reading:
 :meth:`~productivity.benchmarks.Benchmarks.constitutional_within_6_weeks`) and nobody waiting
 13+ weeks; headings and formats are the column catalogue's. No Streamlit import.
 """
@@ -23,8 +24,9 @@ from sqlalchemy import Engine
 
 from productivity import schema
 from productivity.benchmarks import Benchmarks
-from productivity.columns import COLUMNS, against, format_value, marked
+from productivity.columns import COLUMNS, against, agreeing_format, format_value, marked
 from productivity.metrics import waits
+from productivity.peers import trust_names
 from productivity.store import marts, reports
 from productivity.views.diagnostics import trust_label
 
@@ -40,6 +42,56 @@ class WaitsView:
     per_trust: pd.DataFrame  # the chosen test, every trust, with a ``trust`` label
     all_tests: pd.DataFrame  # every test, at the chosen trust (or every trust)
     bands: pd.DataFrame
+    trend: pd.DataFrame  # the chosen test per trust and month (:func:`monthly_waits`)
+
+    def label_format(self, benchmarks: Benchmarks) -> str:
+        """The chart's % label format: a bar marked ✗ never reads as the interim ambition."""
+        within = COLUMNS["within_6_weeks"]
+        values = self.per_trust.get(within.key, pd.Series(dtype=float))
+        return agreeing_format(values, within.fmt, within.judged_by(benchmarks))
+
+
+TREND_COLUMNS = [
+    "month", "trust_code", "trust", "test_code", "total_waiting", "waiting_6_plus",
+    "within_6_weeks", "waiting_13_plus",
+]  # fmt: skip
+
+
+def monthly_waits(
+    engine: Engine, period: marts.Period, test: str, trust: str | None, benchmarks: Benchmarks
+) -> pd.DataFrame:
+    """% within 6 weeks and 13+ week waiters of one test at each month end, per trust.
+
+    A tidy frame (:data:`TREND_COLUMNS`), one row per trust and month (the chosen trust only,
+    when one is chosen): the rows of ``report dm01 --by month``, so the latest month equals
+    the per-trust table. ``month`` is the month's first day; ``trust`` is the code and name
+    for a chart's legend.
+    """
+    rows = reports.dm01_report(engine, "month", period, benchmarks)
+    if rows.empty:
+        return pd.DataFrame(columns=TREND_COLUMNS)
+    rows = rows[rows["test_code"] == test]
+    if trust:
+        rows = rows[rows["provider_code"] == trust]
+    rows = rows[rows["total_waiting"] > 0].rename(columns={"provider_code": "trust_code"})
+    rows = rows.assign(
+        month=pd.to_datetime(rows["month"] + "-01"),
+        trust=rows["trust_code"] + " · " + trust_names(rows["trust_code"]).to_numpy(),
+    )
+    return rows.sort_values(["trust_code", "month"])[TREND_COLUMNS].reset_index(drop=True)
+
+
+def trend_table(trend: pd.DataFrame, column: str) -> pd.DataFrame:
+    """One measure of the trend by month and trust, newest first; numbers stay numbers (the
+    catalogue key heads and formats the column in ``ui.show_table``)."""
+    out = pd.DataFrame(
+        {
+            "Month": trend["month"].dt.strftime("%Y-%m"),
+            "Trust": trend["trust_code"],
+            column: trend[column],
+        }
+    )
+    return out.sort_values(["Month", "Trust"], ascending=[False, True]).reset_index(drop=True)
 
 
 def waiting_bands(
@@ -70,7 +122,10 @@ def waits_view(
     """DM01 waits per trust and test (``report dm01 --by trust``) at the latest month."""
     latest = reports.latest_dm01(engine, period)
     if latest.empty:
-        return WaitsView(None, test, pd.DataFrame(), pd.DataFrame(), pd.DataFrame())
+        empty = pd.DataFrame()
+        return WaitsView(
+            None, test, empty, empty, empty, monthly_waits(engine, period, test, trust, benchmarks)
+        )
     month = str(latest["month"].iloc[0])
     table = reports.dm01_report(engine, "trust", period, benchmarks)
     table.insert(2, "test_name", table["test_code"].map(schema.DM01_TESTS))
@@ -82,6 +137,7 @@ def waits_view(
         per_trust=per_trust.assign(trust=trust_label(per_trust["provider_code"], trust)),
         all_tests=all_tests.reset_index(drop=True),
         bands=waiting_bands(engine, period, test, trust),
+        trend=monthly_waits(engine, period, test, trust, benchmarks),
     )
 
 

@@ -15,9 +15,16 @@ and the spare capacity a week at benchmark productivity over the last whole week
   test's DM01 activity at the trust, then turned into procedures at the point table;
 - echocardiography: the tests the scheduled minutes would hold at the benchmark slot length.
 
-Which modality serves a test is the registry's (:mod:`productivity.modalities`). Distances come
-from the site coordinates in the store (``data/sites.csv`` when it has none). Metric arithmetic
-stays in ``metrics/`` and the matcher in :mod:`productivity.planning.mutual_aid`.
+Which modality serves a test is the registry's (:mod:`productivity.modalities`); each trust's
+peer group, which decides who may take its patients (``data/mutual_aid_eligibility.toml``), and
+its name are :mod:`productivity.peers`'. Distances come from the site coordinates in the store
+(``data/sites.csv`` when it has none). Metric arithmetic stays in ``metrics/`` and the matcher
+in :mod:`productivity.planning.mutual_aid`.
+
+The tables (:func:`proposal_table`, :func:`trust_table`, :func:`projection_table`), their CSVs
+(:func:`proposals_export`, :func:`trusts_export`) and the board pack name trusts and say
+"sends patients" / "takes patients"; each count of patients from 1 to 4 is ``*`` in all of them
+(:func:`suppress_patients`).
 """
 
 from __future__ import annotations
@@ -26,20 +33,31 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from productivity.benchmarks import Benchmarks
+from productivity.export import SUPPRESS_BELOW, SUPPRESSED
 from productivity.metrics import waits
 from productivity.modalities import BY_TEST, for_test
+from productivity.peers import PEER_GROUPS, peer_of, trust_names
 from productivity.planning import mutual_aid
+from productivity.planning.mutual_aid import count_text as count_text  # the page's tiles
 from productivity.schema import DM01_TESTS
 from productivity.store import marts, readers, reports
 from productivity.views.diagnostics import whole_weeks
 
 # DM01 test -> the modality whose capacity serves it (the page's options, in this order).
 TESTS: dict[str, str] = {test: serving.key for test, serving in BY_TEST.items()}
-# The per-trust CSV: raw column names, so the export's small-number suppression recognises counts.
+# The per-trust CSV: raw column names (the catalogue's style for downloads).
 TRUST_EXPORT_COLUMNS: tuple[str, ...] = (
-    "trust_code", "role", "total_waiting", "waiting_6_plus_before", "waiting_6_plus_after",
-    "within_6_weeks", "weekly_activity", "spare_per_week", "need_per_week", "offer_per_week",
-    "sends_per_week", "receives_per_week", "reason",
+    "trust_code", "trust_name", "peer_group", "role", "total_waiting", "waiting_6_plus_before",
+    "waiting_6_plus_without_aid", "waiting_6_plus_after", "within_6_weeks", "weekly_activity",
+    "spare_per_week", "need_per_week", "offer_per_week", "sends_per_week", "takes_per_week",
+    "reason",
+)  # fmt: skip
+# Columns that count patients (waiting, tested or moved), suppressed from 1 to 4 on screen, in
+# the CSVs and in the pack alike. Spare capacity, need and offer count slots, not patients.
+PATIENT_COUNTS: tuple[str, ...] = (
+    "total_waiting", "waiting_6_plus_before", "waiting_6_plus_without_aid",
+    "waiting_6_plus_after", "weekly_activity", "sends_per_week", "takes_per_week",
+    "patients_per_week", "patients_in_horizon",
 )  # fmt: skip
 RECENT_WEEKS = 4  # spare capacity is the mean over this many whole weeks at the period's end
 
@@ -51,7 +69,8 @@ def trust_inputs(
     benchmarks: Benchmarks,
     recent_weeks: int = RECENT_WEEKS,
 ) -> pd.DataFrame:
-    """One row per trust that reports ``test`` to DM01: :data:`mutual_aid.TRUST_COLUMNS`.
+    """One row per trust that reports ``test`` to DM01: :data:`mutual_aid.TRUST_COLUMNS` and
+    ``peer_group`` (:func:`productivity.peers.peer_of`).
 
     A trust with nobody waiting and no activity for the test is left out; a trust without
     capacity data has no spare capacity (0).
@@ -65,13 +84,14 @@ def trust_inputs(
     columns = list(mutual_aid.TRUST_COLUMNS)
     rows = latest[latest["test_code"] == test]
     if rows.empty:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=[*columns, "peer_group"])
     dm01 = waits.dm01_waits(rows, ["provider_code"]).rename(columns={"provider_code": "trust_code"})
     dm01 = dm01[(dm01["total_waiting"] > 0) | (dm01["weekly_activity"] > 0)]
     spare = spare_capacity(engine, test, period, benchmarks, latest, recent_weeks)
     out = dm01.merge(spare, on="trust_code", how="left")
     out["spare_per_week"] = out["spare_per_week"].fillna(0.0)
-    return out[columns].reset_index(drop=True)
+    out["peer_group"] = peer_of(out["trust_code"]).to_numpy()
+    return out[[*columns, "peer_group"]].reset_index(drop=True)
 
 
 def spare_capacity(
@@ -149,15 +169,23 @@ def propose(
     max_distance_km: float = mutual_aid.DEFAULT_MAX_DISTANCE_KM,
     capacity_share: float = mutual_aid.DEFAULT_CAPACITY_SHARE,
     recent_weeks: int = RECENT_WEEKS,
+    eligibility: mutual_aid.AidEligibility | None = None,
 ) -> mutual_aid.MutualAidPlan:
-    """The mutual-aid plan for ``test`` over ``period`` (see :func:`mutual_aid.match`)."""
+    """The mutual-aid plan for ``test`` over ``period`` (see :func:`mutual_aid.match`).
+
+    ``eligibility`` defaults to the peer-group rules in ``data/mutual_aid_eligibility.toml``.
+
+    Raises:
+        ValueError: ``test`` is not a mutual-aid test.
+        EligibilityError: the eligibility file is missing or invalid.
+    """
     params = mutual_aid.MatchParameters(
         within_6_weeks_target=benchmarks.value("dm01_within_6_weeks"),
         max_distance_km=max_distance_km,
         capacity_share=capacity_share,
     )
     inputs = trust_inputs(engine, test, period, benchmarks, recent_weeks)
-    return mutual_aid.match(inputs, distances(engine), test, params)
+    return mutual_aid.match(inputs, distances(engine), test, params, eligibility)
 
 
 def test_label(test: str) -> str:
@@ -165,38 +193,129 @@ def test_label(test: str) -> str:
     return DM01_TESTS.get(test, test)
 
 
-def proposal_table(plan: mutual_aid.MutualAidPlan) -> pd.DataFrame:
-    """The proposals with readable headings, and the patients each moves over the horizon."""
-    weeks = max(plan.parameters.projection_weeks)
+def trust_label(codes: pd.Series) -> pd.Series:
+    """A short name and the code of each trust: ``Walton Centre (RET)``.
+
+    The name from :func:`productivity.peers.trust_names` without "The" and "NHS (Foundation)
+    Trust", which every name shares; a code the trusts file does not name stays a code.
+    """
+    codes = codes.astype(str).reset_index(drop=True)
+    names = trust_names(codes)
+    short = names.str.replace(r"^The\s+", "", regex=True).str.replace(
+        r"\s+NHS(\s+Foundation)?\s+Trust$", "", regex=True
+    )
+    return short.where(names == codes, short + " (" + codes + ")").rename("trust")
+
+
+def suppress_patients(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with each :data:`PATIENT_COUNTS` value from 1 to 4 shown as ``*``.
+
+    The rule and symbol of :mod:`productivity.export` (``SUPPRESS_BELOW``), applied by name to
+    the columns that count patients, so the screen, the CSVs and the pack hide the same cells.
+    """
+    out = frame.copy()
+    for column in (c for c in PATIENT_COUNTS if c in out.columns):
+        values = out[column]
+        if not pd.api.types.is_numeric_dtype(values):
+            continue  # already suppressed
+        small = values.notna() & (values >= 1) & (values < SUPPRESS_BELOW)
+        if small.any():
+            shown = values.astype(object)
+            shown[small] = SUPPRESSED
+            out[column] = shown
+    return out
+
+
+def _shown(column: pd.Series) -> pd.Series:
+    """A count column for the screen: numbers stay numbers (they sort as numbers) unless some are
+    suppressed, when the whole column is text (``*``, ``1,234``) as Arrow needs one type."""
+    if pd.api.types.is_numeric_dtype(column):
+        return column
+    return column.map(lambda v: v if isinstance(v, str) else count_text(v))
+
+
+def proposals_export(plan: mutual_aid.MutualAidPlan, trust: str | None = None) -> pd.DataFrame:
+    """The proposals for the CSV: codes and names of the trusts that send and take patients,
+    patients a week and over the horizon, and km; patient counts suppressed. Given a ``trust``,
+    only the transfers it sends or takes (a board pack's view)."""
     rows = plan.proposals
+    if trust is not None:
+        rows = rows[(rows["from_trust"] == trust) | (rows["to_trust"] == trust)]
+    out = pd.DataFrame(
+        {
+            "sends_patients_code": rows["from_trust"],
+            "sends_patients": trust_label(rows["from_trust"]).to_numpy(),
+            "takes_patients_code": rows["to_trust"],
+            "takes_patients": trust_label(rows["to_trust"]).to_numpy(),
+            "test_code": rows["test_code"],
+            "patients_per_week": rows["patients_per_week"],
+            "patients_in_horizon": rows["patients_per_week"]
+            * max(plan.parameters.projection_weeks),
+            "distance_km": rows["distance_km"],
+        }
+    )
+    hidden = out["patients_per_week"].between(1, SUPPRESS_BELOW - 1)
+    out = suppress_patients(out)
+    # The horizon's total would give a suppressed weekly count away (12 = 1 a week).
+    horizon = out["patients_in_horizon"].astype(object)
+    horizon[hidden] = SUPPRESSED
+    return out.assign(patients_in_horizon=horizon)
+
+
+def proposal_table(plan: mutual_aid.MutualAidPlan, trust: str | None = None) -> pd.DataFrame:
+    """The proposals with readable headings and trust names, and the patients each moves over
+    the horizon; patient counts from 1 to 4 shown as ``*``. Given a ``trust``, only the
+    transfers it sends or takes."""
+    weeks = max(plan.parameters.projection_weeks)
+    rows = proposals_export(plan, trust)
     return pd.DataFrame(
         {
-            "From trust": rows["from_trust"],
-            "To trust": rows["to_trust"],
+            "Sends patients": rows["sends_patients"],
+            "Takes patients": rows["takes_patients"],
             "Test": rows["test_code"].map(test_label),
-            "Patients a week": rows["patients_per_week"],
-            f"Patients in {weeks} weeks": rows["patients_per_week"] * weeks,
+            "Patients a week": _shown(rows["patients_per_week"]),
+            f"Patients in {weeks} weeks": _shown(rows["patients_in_horizon"]),
             "Distance (km)": rows["distance_km"],
         }
     )
 
 
+def trusts_export(plan: mutual_aid.MutualAidPlan) -> pd.DataFrame:
+    """Each trust's inputs, role, flows and 6+ week waiters for the CSV, counts suppressed."""
+    rows = plan.trusts.assign(trust_name=trust_label(plan.trusts["trust_code"]).to_numpy())
+    return suppress_patients(rows.loc[:, list(TRUST_EXPORT_COLUMNS)])
+
+
 def trust_table(plan: mutual_aid.MutualAidPlan) -> pd.DataFrame:
-    """Each trust's role and why, its flows, and its 6+ week waiters before and after."""
-    rows, weeks = plan.trusts, max(plan.parameters.projection_weeks)
+    """Each trust's role and why, its flows, and its 6+ week waiters now and after the plan."""
+    rows, weeks = trusts_export(plan), max(plan.parameters.projection_weeks)
     return pd.DataFrame(
         {
-            "Trust": rows["trust_code"],
+            "Trust": rows["trust_name"],
+            "Peer group": rows["peer_group"].map(PEER_GROUPS),
             "Role": rows["role"],
-            "Waiting 6+ weeks": rows["waiting_6_plus_before"],
-            f"After {weeks} weeks": rows["waiting_6_plus_after"],
-            "Sends a week": rows["sends_per_week"],
-            "Receives a week": rows["receives_per_week"],
+            "Waiting 6+ weeks": _shown(rows["waiting_6_plus_before"]),
+            f"After {weeks} weeks on its own": _shown(rows["waiting_6_plus_without_aid"]),
+            f"After {weeks} weeks with mutual aid": _shown(rows["waiting_6_plus_after"]),
+            "Sends a week": _shown(rows["sends_per_week"]),
+            "Takes a week": _shown(rows["takes_per_week"]),
             "Spare a week": rows["spare_per_week"].round(1),
-            "Within 6 weeks": rows["within_6_weeks"].map(
-                lambda v: f"{v:.1%}" if pd.notna(v) else "–"
-            ),
+            "within_6_weeks": rows["within_6_weeks"],  # a fraction, shown as a percentage
             "Why": rows["reason"],
+        }
+    )
+
+
+def projection_table(plan: mutual_aid.MutualAidPlan) -> pd.DataFrame:
+    """The system's 6+ week waiters at each projection week: now, on their own, with aid."""
+    rows = plan.projection
+    return pd.DataFrame(
+        {
+            "Weeks": rows["weeks"],
+            "Waiting 6+ weeks now": rows["waiting_6_plus_before"].map(count_text),
+            "Each trust on its own": rows["waiting_6_plus_without_aid"].map(count_text),
+            "With mutual aid": rows["waiting_6_plus_after"].map(count_text),
+            "Fewer with mutual aid": rows["reduction"].map(count_text),
         }
     )
 
@@ -207,12 +326,17 @@ def constraint_table(plan: mutual_aid.MutualAidPlan) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Constraint": rows["constraint"],
-            "Trust": rows["trust_code"],
+            "Trust": rows["trust_code"].map(_pair_label),
             "Limit": rows["limit"].map(_tenths),
             "Used": rows["used"].map(_tenths),
             "Why": rows["note"],
         }
     )
+
+
+def _pair_label(codes: str) -> str:
+    # "RBT → RWW" for a distance limit, one code otherwise.
+    return " → ".join(trust_label(pd.Series(codes.split(" → "))))
 
 
 def _tenths(value: float) -> str:
@@ -221,11 +345,30 @@ def _tenths(value: float) -> str:
 
 
 def before_after(plan: mutual_aid.MutualAidPlan) -> pd.DataFrame:
-    """Long frame for the chart: ``trust_code``, ``when`` (before / after N weeks), ``waiting``."""
+    """Long frame for the chart: ``trust_code`` (the trust's name and code), ``when`` (now, or
+    after N weeks with mutual aid) and ``waiting``; a suppressed count (1 to 4) is left out."""
     weeks = max(plan.parameters.projection_weeks)
-    rows = plan.trusts
+    rows = plan.trusts.assign(trust_code=trust_label(plan.trusts["trust_code"]).to_numpy())
     labels = {"waiting_6_plus_before": "Now", "waiting_6_plus_after": f"After {weeks} weeks"}
     long = rows.melt(
         id_vars=["trust_code"], value_vars=list(labels), var_name="when", value_name="waiting"
     )
-    return long.assign(when=long["when"].map(labels))
+    small = long["waiting"].between(1, SUPPRESS_BELOW - 1)
+    return long.assign(when=long["when"].map(labels), waiting=long["waiting"].where(~small))
+
+
+def eligibility_table(
+    test: str, eligibility: mutual_aid.AidEligibility | None = None
+) -> pd.DataFrame:
+    """For ``test``: each peer group and the peer groups that may take its patients."""
+    rules = eligibility or mutual_aid.load_eligibility()
+    return pd.DataFrame(
+        {
+            "Trusts in the peer group": list(PEER_GROUPS.values()),
+            "May send patients to": [
+                ", ".join(PEER_GROUPS[g] for g in PEER_GROUPS if g in rules.takers(test, key))
+                or "no trust"
+                for key in PEER_GROUPS
+            ],
+        }
+    )

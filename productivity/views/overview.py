@@ -12,99 +12,26 @@ import: the page wraps the readers in ``st.cache_data``.
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import dataclass
+
 import pandas as pd
-from sqlalchemy import Engine
 
+from productivity import peers
 from productivity.benchmarks import Benchmarks
-from productivity.charts import FUNNEL_FLAG_TEXT
-from productivity.columns import COLUMNS, MEETS, MISSES, MISSING, SCORECARD, mark, marked
+from productivity.columns import COLUMNS, SCORECARD, marked
 from productivity.modalities import MODALITIES
-from productivity.stats import funnel
-from productivity.stats.ratio_funnel import RatioFunnel, ratio_funnel
+from productivity.stats.outliers import OUTLIER_FLAGS, judgements
 from productivity.store import marts, reports
+from productivity.views.overview_outliers import (
+    OUTLIER_AXES,
+    OUTLIER_MEASURES,
+    RATIO_MEASURES,
+    shown_percent,
+    trust_label,
+)
 
-OUTLIER_MEASURES = {
-    "theatre": "Theatre capped utilisation",
-    "dm01": "DM01 % within 6 weeks",
-    "scans": "Imaging scans ÷ scans at the benchmark rate",
-}
-OUTLIER_AXES = {  # measure -> (proportion or ratio label, volume label)
-    "theatre": ("capped utilisation", "planned minutes"),
-    "dm01": ("% within 6 weeks", "patients waiting"),
-    "scans": ("scans ÷ expected at benchmark", "scans expected at the benchmark rate (log axis)"),
-}
-RATIO_MEASURES = frozenset({"scans"})  # drawn on a ratio funnel (observed ÷ expected)
-CURVE_POINTS = 200
-
-
-def outliers(
-    engine: Engine, period: marts.Period, bench: Benchmarks, measure: str, overdispersion: bool
-) -> tuple[pd.DataFrame, pd.DataFrame, funnel.FunnelResult]:
-    """Each trust's funnel flag and SPC signal, the funnel's limit curves and its result.
-
-    The curves run from half the smallest volume to twice the largest, so every trust sits
-    inside the drawn funnel.
-    """
-    reader = reports.trust_theatre_outliers if measure == "theatre" else reports.trust_dm01_outliers
-    found = reader(engine, period, bench, overdispersion=overdispersion)
-    table, result = found.trusts, found.funnel
-    low, high = max(1.0, table["denominator"].min() / 2), table["denominator"].max() * 2
-    return table, funnel.funnel_curve(result.target, low, high, tau2=result.tau2), result
-
-
-def scan_ratio_outliers(
-    engine: Engine, period: marts.Period, bench: Benchmarks, overdispersion: bool
-) -> tuple[pd.DataFrame, pd.DataFrame, RatioFunnel]:
-    """Each trust's scans ÷ the scans its operational hours would hold at the benchmark rates
-    (CT, MRI and NOUS each at its own), on a ratio funnel; with the funnel's limit curves.
-
-    Expected = Σ over the trust's modalities of benchmark scans per hour × operational hours, so
-    1 is exactly the benchmark; the curves run from half the smallest expected to twice the
-    largest.
-    """
-    rows = reports.imaging_report(engine, "trust", period, bench)
-    rows = rows.assign(expected_scans=rows["benchmark_scans_per_hour"] * rows["operational_hours"])
-    per_trust = rows.groupby("trust_code", sort=True)[["scans", "expected_scans"]].sum()
-    per_trust = per_trust[per_trust["expected_scans"] > 0].reset_index()
-    result = ratio_funnel(per_trust, "trust_code", "scans", "expected_scans", overdispersion)
-    low, high = per_trust["expected_scans"].min() / 2, per_trust["expected_scans"].max() * 2
-    curve = result.curve(np.geomspace(max(1.0, low), high, CURVE_POINTS))
-    return result.units, curve, result
-
-
-def ratio_outlier_table(units: pd.DataFrame) -> pd.DataFrame:
-    """A ratio funnel's units in words: observed, expected, the ratio and where it falls."""
-    return pd.DataFrame(
-        {
-            "Trust": units["unit"],
-            "Scans": units["observed"].map("{:,.0f}".format),
-            "Expected at benchmark": units["expected"].map("{:,.0f}".format),
-            "Funnel": units["position"],
-            "Outlier?": units["outlier_998"].map({True: "⚠ outlier", False: "no"}),
-            # ✓/✗ with digits enough that 0.999 never reads as the benchmark 1.00
-            "Ratio": [mark(r, r >= 1, ".2f", benchmark=1.0) for r in units["ratio"]],
-        }
-    )
-
-
-def ratio_caption(result: RatioFunnel) -> str:
-    spread = (
-        f"limits widened for overdispersion (φ = {result.phi:.1f}, τ² = {result.tau2:.4f})"
-        if result.adjusted
-        else "exact Poisson limits"
-    )
-    return (
-        "Ratio = scans ÷ the scans the same operational hours would hold at the benchmark rate of "
-        f"each modality; 1 is the benchmark. {spread.capitalize()}; an outlier is outside 99.8%."
-    )
-
-
-def funnel_caption(result: funnel.FunnelResult) -> str:
-    tau2 = (
-        f"τ² = {result.tau2:.5f}." if result.tau2 is not None else "No overdispersion adjustment."
-    )
-    return f"Centre: system {result.target:.1%}. {tau2}"
+# Re-exported: the pack draws the same funnels with the same headings.
+__all__ = ["OUTLIER_AXES", "OUTLIER_MEASURES", "RATIO_MEASURES", "outlier_flags"]
 
 
 def ranking_axis(ranking: str | None, what: str) -> tuple[str, str, str]:
@@ -136,11 +63,86 @@ def scorecard_table(card: pd.DataFrame, bench: Benchmarks) -> pd.DataFrame:
     return out
 
 
+def peer_ranking(card: pd.DataFrame, peer: str | None, measure: str, ranking: str) -> pd.DataFrame:
+    """The scorecard ranked within one peer group (all trusts when ``peer`` is None), with
+    ``trust_label`` (name and code) and ``peer_label`` for charts and tables."""
+    groups = peers.peer_of(card["trust_code"]).set_axis(card.index)
+    if peer is not None:
+        card = card[groups == peer]
+        card = reports.rank_opportunity(card, measure, ranking) if len(card) else card
+        groups = peers.peer_of(card["trust_code"]).set_axis(card.index)
+    return card.assign(
+        trust_label=trust_label(card["trust_code"]),
+        peer_label=groups.map(peers.PEER_GROUPS),
+    )
+
+
+def period_text(period: marts.Period, months: tuple[str, ...]) -> str:
+    """The months a period total covers, e.g. 'Mar 2026 – May 2026 (3 months)'."""
+    chosen = months_between(period, months)
+    if not chosen:
+        return "no months"
+    first, last = (pd.Timestamp(f"{m}-01").strftime("%b %Y") for m in (chosen[0], chosen[-1]))
+    span = first if first == last else f"{first} – {last}"
+    return f"{span} ({len(chosen)} month{'s' if len(chosen) != 1 else ''})"
+
+
+@dataclass(frozen=True)
+class Tile:
+    """A headline number with a label that says which months it covers."""
+
+    label: str
+    value: str
+    help: str
+
+
+def headline_tiles(
+    card: pd.DataFrame, period: marts.Period, store_months: tuple[str, ...], bench: Benchmarks
+) -> list[Tile]:
+    """The Overview's three headline numbers, over the same period as the ranking table.
+
+    Opportunity tiles are totals for the chosen months (the sum of the table's column), their
+    help giving the annual rate; the DM01 tile is a snapshot at the latest month.
+    """
+    months = months_between(period, store_months)
+    covers = period_text(period, store_months)
+    per_year = 12 / max(1, len(months))
+    target = bench.value("theatre_capped_utilisation")
+    tiles = []
+    for title, column, what in (
+        ("Additional theatre cases (realisable)", "realisable_additional_cases",
+         f"Whole cases that fit inside a list at the {target:.0%} benchmark"),
+        ("Additional scans (CT, MRI, NOUS)", "additional_scans",
+         "Scans at the benchmark rate in the hours already run"),
+    ):  # fmt: skip
+        total = float(card[column].fillna(0).sum()) if column in card else 0.0
+        tiles.append(
+            Tile(
+                f"{title}, {covers}",
+                f"{total:,.0f}",
+                f"{what}, in {covers}: about {total * per_year:,.0f} a year at this rate.",
+            )
+        )
+    latest = period_text(marts.Period(months[-1], months[-1]), store_months) if months else "–"
+    waiting = card["dm01_waiting_6_plus"].sum() if "dm01_waiting_6_plus" in card else 0
+    tiles.append(
+        Tile(
+            f"People waiting 6+ weeks for a diagnostic test, {latest}",
+            f"{waiting:,.0f}",
+            "DM01 at the latest month in the period: a snapshot, not a total.",
+        )
+    )
+    return tiles
+
+
 def ranking_table(card: pd.DataFrame) -> pd.DataFrame:
-    """The ranking beside its chart: extra cases (whole and pooled) and scans, and the share."""
+    """The ranking beside its chart: extra cases (whole and pooled) and scans in the period,
+    and the share, with each trust's name and peer group."""
     counts = ["realisable_additional_cases", "pooled_additional_cases", "additional_scans"]
-    table = card[["rank", "trust_code", *counts, "opportunity_share"]].rename(
-        columns={"trust_code": "Trust"}
+    named = card.assign(Trust=card.get("trust_label", card["trust_code"]))
+    peer = ["peer_label"] if "peer_label" in card else []
+    table = named[["rank", "Trust", *peer, *counts, "opportunity_share"]].rename(
+        columns={"peer_label": "Peer group"}
     )
     # Whole cases and scans, and the share as a percentage, so the table sorts by number.
     table[counts] = table[counts].fillna(0).round(0)
@@ -151,44 +153,31 @@ def ranking_table(card: pd.DataFrame) -> pd.DataFrame:
 
 
 def outlier_flags(table: pd.DataFrame) -> pd.DataFrame:
-    """An outlier table's flags as text: ``funnel_flag``, ``spc``, ``outlier_text`` and
-    ``benchmark_text`` (✓ meets, ✗ below), beside its columns (the pack's table too)."""
+    """An outlier table's three judgements as text beside its columns (the pack's table too):
+    ``funnel_flag`` (funnel position among peers), ``spc`` (SPC variation and assurance),
+    ``benchmark_text`` (meets the benchmark, or short of it: an opportunity), and
+    ``outlier_text``, which is the funnel position alone (outside 99.8%), never SPC."""
+    judged = judgements(table, short=True)
     return table.assign(
-        funnel_flag=table["flag"].map(FUNNEL_FLAG_TEXT),
-        spc=table["spc_variation"].fillna(MISSING).str.replace("_", " "),
-        outlier_text=table["outlier"].map({True: "⚠ outlier", False: "no"}),
-        benchmark_text=table["below_benchmark"].map(
-            {True: f"{MISSES} below", False: f"{MEETS} meets"}
-        ),
-    )
-
-
-def outlier_table(table: pd.DataFrame) -> pd.DataFrame:
-    """Outlier (statistics) and below-benchmark (opportunity) flags side by side, as text.
-
-    "Outlier?" is outside the 99.8% funnel limits or special cause on SPC; "Benchmark" says
-    whether the trust meets it (short of it is an opportunity, not an outlier).
-    """
-    shown = outlier_flags(table)
-    return pd.DataFrame(
-        {
-            "Trust": shown["trust_code"],
-            "Value": (shown["proportion"] * 100).round(1).astype(str) + "%",
-            "Funnel": shown["funnel_flag"],
-            "SPC": shown["spc"],
-            "Outlier?": shown["outlier_text"],
-            "Benchmark": shown["benchmark_text"],
-        }
+        funnel_flag=judged["funnel_position"],
+        spc=judged["spc_signal"],
+        outlier_text=table["flag"]
+        .isin(OUTLIER_FLAGS)
+        .map({True: "outside 99.8% limits", False: "no"}),
+        benchmark_text=judged["benchmark_gap"],
     )
 
 
 def gap_labels(card: pd.DataFrame, measure: str, bench: Benchmarks) -> pd.Series:
     """Bar labels that name the benchmark gap, e.g. '6,019 · 62% vs 85%'."""
     if measure == "theatre":
+        # The opportunity is counted at the national benchmark, so the label names that one;
+        # the value keeps digits enough not to read as it (84.5% is never "85%").
         target = bench.value("theatre_capped_utilisation")
-        return card["opportunity"].map("{:,.0f}".format) + card["capped_utilisation"].map(
-            lambda u: f" · {u:.0%} vs {target:.0%}" if pd.notna(u) else ""
-        )
+        utilisation = card["capped_utilisation"]
+        shown = shown_percent(utilisation, pd.Series(target, index=card.index))
+        text = shown.map(lambda u: f" · {u:g}% vs {target:.0%}")
+        return card["opportunity"].map("{:,.0f}".format) + text.where(utilisation.notna(), "")
     # The imaging modalities each trust is short of its scans-per-hour benchmark on.
     below = pd.Series("", index=card.index, dtype=object)
     for m in (m for m in MODALITIES if m.imaging and m.scorecard in card):

@@ -1,0 +1,162 @@
+"""One figure, one value: each figure rendered from every place it appears agrees (issue 15).
+
+On the 3-month demo store: the Diagnostics page (AppTest), its what-if panel, the board pack
+(its public ``build_pack``, read back from the slides) and the CLI (``report clearance``,
+``report dm01``). Covered: the extra scans (tests) a week at the benchmark per modality, the
+weeks to clear the 6-week backlog and what they mean, and DM01's % within 6 weeks and the
+number waiting 13+ weeks.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from contextlib import redirect_stdout
+
+import pandas as pd
+import pytest
+from pptx import Presentation
+
+from productivity import cli, pack
+from productivity.benchmarks import load_benchmarks
+from productivity.columns import COLUMNS, marked
+from productivity.schema import DM01_TESTS
+from productivity.store import db
+from tests.conftest import app_page, chart_specs, table_with
+
+TRUST = "RBL"
+MONTH = "2026-10"  # the demo store's last month: the page's latest DM01 month and the pack's
+WHAT_IF_MODALITIES = ("CT", "MRI", "NOUS", "Echo")  # those the what-if panel covers
+
+
+@pytest.fixture
+def page(demo_url, monkeypatch):
+    return app_page(monkeypatch, demo_url, "Diagnostics.py")
+
+
+@pytest.fixture
+def cli_report(demo_url, monkeypatch):
+    """``python -m productivity report …`` on the demo store, as a frame."""
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    monkeypatch.delenv("PRODUCTIVITY_BENCHMARKS", raising=False)
+
+    def run(*args: str) -> pd.DataFrame:
+        out = io.StringIO()
+        with redirect_stdout(out):
+            assert cli.main(["report", *args, "--format", "json"]) == cli.EXIT_OK
+        return pd.DataFrame(json.loads(out.getvalue()))
+
+    return run
+
+
+def same(a: float, b: float) -> bool:
+    """Equal numbers, or both without a figure (NaN, None or inf: no finite weeks)."""
+    finite_a = a is not None and not pd.isna(a) and math.isfinite(a)
+    finite_b = b is not None and not pd.isna(b) and math.isfinite(b)
+    return (not finite_a and not finite_b) or (finite_a and finite_b and a == pytest.approx(b))
+
+
+@pytest.mark.parametrize("modality", WHAT_IF_MODALITIES)
+def test_extra_a_week_and_weeks_to_clear_agree_everywhere(page, cli_report, modality):
+    at = page(modality=modality, what_if="true")
+    assert not at.exception
+    shown = table_with(at, "additional_per_week").set_index("Trust").drop(index="System")
+    what_if = table_with(at, f"{modality} extra a week").set_index("Trust")
+    report = cli_report("clearance")
+    report = report[report["modality"] == modality].set_index("trust_code")
+    trusts = shown.index.intersection(what_if.index)
+    assert len(trusts) >= 5  # the same trusts in all three, most of the system
+    assert set(shown.index) == set(report.index.drop("System"))
+    weeks_heading = f"{modality} weeks to clear the 6-week backlog"
+    notes = what_if["No weeks-to-clear figure because"]
+    for trust in trusts:
+        extra = shown.loc[trust, "additional_per_week"]
+        assert report.loc[trust, "additional_per_week"] == pytest.approx(extra), trust
+        assert what_if.loc[trust, f"{modality} extra a week"] == round(extra, 1), trust
+        weeks = shown.loc[trust, "weeks_to_clear_backlog"]
+        assert same(report.loc[trust, "weeks_to_clear_backlog"], weeks), trust
+        rounded = weeks if pd.isna(weeks) else round(weeks, 1)
+        assert same(what_if.loc[trust, weeks_heading], rounded), trust
+        # The reason for no figure is the same words on the page and in the what-if panel.
+        reason = shown.loc[trust, "clearance"]
+        if pd.isna(weeks) and reason != "–":
+            assert f"{modality}: {reason}" in notes[trust], trust
+        else:
+            assert f"{modality}:" not in notes[trust], trust
+
+
+def test_the_demo_discrepancy_is_gone(page):
+    # Issue 15 saw RBL's CT at 158.5 a week on Diagnostics and 155.9 in the what-if panel.
+    at = page(modality="CT", what_if="true", trust=TRUST)
+    shown = table_with(at, "additional_per_week").set_index("Trust")
+    what_if = table_with(at, "CT extra a week").set_index("Trust")
+    assert list(what_if.index) == [TRUST]
+    assert what_if.loc[TRUST, "CT extra a week"] == round(
+        shown.loc[TRUST, "additional_per_week"], 1
+    )
+
+
+def pack_dm01_rows(engine, trust: str) -> dict[str, dict[str, str]]:
+    """The pack's DM01 table for ``trust``, read back from its slides: test name -> cells."""
+    deck = Presentation(io.BytesIO(pack.build_pack(engine, trust=trust, period=MONTH, fmt="pptx")))
+    rows: dict[str, dict[str, str]] = {}
+    for slide in deck.slides:
+        for shape in slide.shapes:
+            if not shape.has_table:
+                continue
+            cells = [[c.text for c in row.cells] for row in shape.table.rows]
+            headings = cells[0]
+            if headings[0] == "Test" and any(h.startswith("Within 6 weeks") for h in headings):
+                rows |= {r[0]: dict(zip(headings, r, strict=True)) for r in cells[1:]}
+    return rows
+
+
+@pytest.mark.parametrize("test", ["CT", "MRI", "NON_OBSTETRIC_ULTRASOUND", "ECHOCARDIOGRAPHY"])
+def test_dm01_within_6_weeks_and_13_plus_agree_everywhere(page, cli_report, demo_url, test):
+    bench = load_benchmarks(override=None)
+    report = cli_report("dm01", "--by", "trust")
+    report = report[report["test_code"] == test].set_index("provider_code")
+    at = page(dm01_test=test)
+    assert not at.exception
+    assert at.selectbox(key="dm01_test").value == test
+    # The bars' data are the page's numbers; the table beside them is the same rows in words.
+    (bars,) = [
+        f
+        for s in chart_specs(at)
+        for f in s["frames"].values()
+        if {"within_6_weeks", "provider_code"} <= set(f)
+    ]
+    bars = bars.set_index("provider_code")
+    for trust in bars.index:
+        assert bars.loc[trust, "within_6_weeks"] == pytest.approx(
+            report.loc[trust, "within_6_weeks"]
+        )
+        assert bars.loc[trust, "waiting_13_plus"] == report.loc[trust, "waiting_13_plus"]
+    # The monthly trend's latest month is the same snapshot (both trend charts hold the frame).
+    trend = next(
+        f
+        for s in chart_specs(at)
+        for f in s["frames"].values()
+        if {"within_6_weeks", "month", "trust"} <= set(f)
+    )
+    last = trend[trend["month"] == trend["month"].max()].set_index("trust_code")
+    for trust in last.index:
+        assert last.loc[trust, "within_6_weeks"] == pytest.approx(bars.loc[trust, "within_6_weeks"])
+    # The page's table and the pack say the same thing in the same words for the trust.
+    within, over_13 = COLUMNS["within_6_weeks"], COLUMNS["waiting_13_plus"]
+    within_heading = within.heading_against(bench)
+    over_13_heading = over_13.heading_against(bench)
+    table = table_with(at, within_heading).set_index("Trust")
+    row = report.loc[TRUST]
+    expected_within = marked([row["within_6_weeks"]], within.fmt, within.judged_by(bench))[0]
+    expected_13 = marked([row["waiting_13_plus"]], over_13.fmt, over_13.judged_by(bench))[0]
+    assert table.loc[TRUST, within_heading] == expected_within
+    assert table.loc[TRUST, over_13_heading] == expected_13
+    pack_row = pack_dm01_rows(db.get_engine(demo_url), TRUST)[DM01_TESTS[test]]
+    assert pack_row[within_heading] == expected_within
+    count = int(row["waiting_13_plus"])
+    if 1 <= count <= 4:  # the pack suppresses small counts of patients
+        assert pack_row[over_13_heading] == expected_13.replace(str(count), "*")
+    else:
+        assert pack_row[over_13_heading] == expected_13
