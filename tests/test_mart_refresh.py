@@ -176,3 +176,16 @@ def test_a_failed_import_leaves_the_refreshed_marts_as_they_were(base_store, tmp
     after = mart_tables(base_store)
     for name in marts.MARTS:
         pd.testing.assert_frame_equal(after[name], before[name], obj=name)
+
+
+def test_an_unreadable_benchmark_file_skips_the_refresh_not_the_import(
+    base_store, frames, tmp_path, monkeypatch
+):
+    broken = tmp_path / "local.toml"
+    broken.write_text("[late_start_minutes\n")  # a local override with a typo
+    monkeypatch.setenv("PRODUCTIVITY_BENCHMARKS", str(broken))
+    lists, cases = month_of(frames, {"RBN"}, "2026-09")
+    import_theatre(base_store, tmp_path / "rbn.csv", lists, cases, "2026-09", refresh=True)
+    monkeypatch.delenv("PRODUCTIVITY_BENCHMARKS")
+    assert not marts.marts_current(base_store)  # left for the next ensure_marts
+    assert marts.ensure_marts(base_store) is True

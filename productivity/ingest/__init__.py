@@ -34,6 +34,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Connection, Engine, select
 
+from productivity.benchmarks import BenchmarkError, Benchmarks, load_benchmarks
 from productivity.errors import InputError
 from productivity.ingest import dm01, dm01_workbook
 from productivity.ingest.appointments import parse_appointments
@@ -227,6 +228,16 @@ def _store_trusts(engine: Engine) -> frozenset[str]:
         return frozenset(conn.execute(select(meta_table("trust").c.trust_code)).scalars())
 
 
+def _refresh_benchmarks() -> Benchmarks | None:
+    """The benchmarks a mart refresh counts flags with, or None (no refresh) when the file
+    cannot be read: a typo in a local override never refuses an import; the next
+    ``ensure_marts`` finds the marts stale and reports it."""
+    try:
+        return load_benchmarks()
+    except BenchmarkError:
+        return None
+
+
 def import_file(
     path: Path,
     *,
@@ -291,11 +302,13 @@ def import_file(
         record_failed(engine, kind, map_path, path, file_hash, exc, started, source)
         raise
     report(0.4)
+    benchmarks = _refresh_benchmarks() if refresh_marts else None
     with db.write_transaction(engine) as conn:
         earlier = loaded_run(conn, file_hash)  # another worker may have won the race
         if earlier is not None:
             return duplicate(conn, earlier, path, file_hash, source)
-        fresh = refresh_marts and marts.marts_current(conn)  # before the file's rows go in
+        # Before the file's rows go in: only marts current until now can be patched.
+        fresh = benchmarks is not None and marts.marts_current(conn)
         run_id = start_run(
             conn,
             kind=parsed.kind,
@@ -331,7 +344,7 @@ def import_file(
             touched: dict[str, set[str]] = {}
             for change in changes:
                 touched.setdefault(change.trust_code, set()).add(f"{change.month:%Y-%m}")
-            mart_refresh.refresh_marts(conn, parsed.kind, touched)
+            mart_refresh.refresh_marts(conn, parsed.kind, touched, benchmarks)
     report(1.0)
     return ImportResult(
         run_id,
