@@ -82,41 +82,50 @@ if ui.section(f"Is the gap widening? Monthly Q1:Q5 ratio {where}: SPC", points, 
 
 st.divider()
 st.header("Missed appointments (DNAs) by deprivation")
-names = ui.store_facts().trust_names
-services = load_dna(None, None, None, None, True).services
-controls = st.columns(2)
-service = ui.choose(controls[0], "Service", services)
-adjust = controls[1].toggle(
-    "Adjust the funnel for overdispersion", value=True, key="dna_overdispersion",
-    bind="query-params",
-)  # fmt: skip
-dnas = load_dna(view.trust, view.period.start, view.period.end, service, adjust)
-what = f"{service} appointments" if service else "CT, MRI and endoscopy appointments"
-st.caption(
-    f"{what}: DNA rate = did not attend (codes 3 and 7) ÷ appointments that were due (codes 5, "
-    "6, 7 and 3). Q1 is the most deprived fifth of neighbourhoods, Q5 the least."
-)
-empty = f"No {what} {where} in the chosen period."
-if ui.section(f"DNA rate by IMD quintile {where}", dnas.unit_quintiles, empty):
-    shown = dnas.unit_quintiles.assign(quintile=dnas.unit_quintiles["imd_quintile"].map(
-        dna.QUINTILE_NAMES).fillna("unknown"))  # fmt: skip
-    chart = charts.ordered_bars(shown, "quintile", "dna_rate", "DNA rate", colour="quintile",
-                                fmt=".1%")  # fmt: skip
-    table = dna.quintile_table(dnas.by_quintile, names)
-    ui.chart_with_table(chart, table, "dna-by-quintile", raw=dnas.by_quintile)
 
-if ui.section("Standardised DNA ratio by trust: funnel", dnas.ratios, empty) and dnas.funnel:
-    chart = charts.ratio_funnel_chart(
-        dnas.funnel.units, dnas.curve, label="Standardised DNA ratio",
-        volume_label="Expected DNAs (log axis)",
+
+@st.fragment
+def dna_sections(trust: str | None, start: str | None, end: str | None, where: str) -> None:
+    """The service and overdispersion controls change only these sections: a fragment reruns
+    them alone."""
+    names = ui.store_facts().trust_names
+    services = load_dna(None, None, None, None, True).services
+    controls = st.columns(2)
+    service = ui.choose(controls[0], "Service", services)
+    adjust = controls[1].toggle(
+        "Adjust the funnel for overdispersion", value=True, key="dna_overdispersion",
+        bind="query-params",
     )  # fmt: skip
-    table, caption = dna.funnel_table(dnas.funnel, names), dna.funnel_caption(dnas.funnel)
-    ui.chart_with_table(chart, table, "dna-ratio-funnel", raw=dnas.ratios, caption=caption)
+    dnas = load_dna(trust, start, end, service, adjust)
+    what = f"{service} appointments" if service else "CT, MRI and endoscopy appointments"
+    st.caption(
+        f"{what}: DNA rate = did not attend (codes 3 and 7) ÷ appointments that were due (codes 5, "
+        "6, 7 and 3). Q1 is the most deprived fifth of neighbourhoods, Q5 the least."
+    )
+    empty = f"No {what} {where} in the chosen period."
+    if ui.section(f"DNA rate by IMD quintile {where}", dnas.unit_quintiles, empty):
+        shown = dnas.unit_quintiles.assign(quintile=dnas.unit_quintiles["imd_quintile"].map(
+            dna.QUINTILE_NAMES).fillna("unknown"))  # fmt: skip
+        chart = charts.ordered_bars(shown, "quintile", "dna_rate", "DNA rate", colour="quintile",
+                                    fmt=".1%")  # fmt: skip
+        table = dna.quintile_table(dnas.by_quintile, names)
+        ui.chart_with_table(chart, table, "dna-by-quintile", raw=dnas.by_quintile)
 
-empty = f"Fewer than {dna.MIN_SPC_MONTHS} months with Q1 and Q5 appointments {where}."
-points = dnas.spc.points if dnas.spc else None
-if ui.section(f"Is the DNA gap widening? Q1 − Q5 DNA rate {where}: SPC", points, empty):
-    assert dnas.spc is not None
-    chart = charts.spc_chart(dnas.spc, label="Q1 − Q5 DNA rate (points)", fmt=".1%")
-    caption = charts.VARIATION_TEXT.get(dnas.spc.variation, dnas.spc.variation)
-    ui.chart_with_table(chart, dnas.gap, "dna-gap-spc", caption=caption, below=True)
+    if ui.section("Standardised DNA ratio by trust: funnel", dnas.ratios, empty) and dnas.funnel:
+        chart = charts.ratio_funnel_chart(
+            dnas.funnel.units, dnas.curve, label="Standardised DNA ratio",
+            volume_label="Expected DNAs (log axis)",
+        )  # fmt: skip
+        table, caption = dna.funnel_table(dnas.funnel, names), dna.funnel_caption(dnas.funnel)
+        ui.chart_with_table(chart, table, "dna-ratio-funnel", raw=dnas.ratios, caption=caption)
+
+    empty = f"Fewer than {dna.MIN_SPC_MONTHS} months with Q1 and Q5 appointments {where}."
+    points = dnas.spc.points if dnas.spc else None
+    if ui.section(f"Is the DNA gap widening? Q1 − Q5 DNA rate {where}: SPC", points, empty):
+        assert dnas.spc is not None
+        chart = charts.spc_chart(dnas.spc, label="Q1 − Q5 DNA rate (points)", fmt=".1%")
+        caption = charts.VARIATION_TEXT.get(dnas.spc.variation, dnas.spc.variation)
+        ui.chart_with_table(chart, dnas.gap, "dna-gap-spc", caption=caption, below=True)
+
+
+dna_sections(view.trust, view.period.start, view.period.end, where)

@@ -66,22 +66,29 @@ for tile, weeks in zip(tiles[1:4], (6, 4, 2), strict=True):
 tiles[4].metric("Cases in the history", f"{data.history.cases:,}", help=la.history_note(data))
 st.caption(la.history_note(data))
 
-controls = st.columns([2, 1])
-window = controls[0].segmented_control(
-    "Window", list(la.WINDOW_CHOICES), default="All six weeks", key="window",
-    bind="query-params",
-)  # fmt: skip
-flagged_only = controls[1].toggle("Only flagged lists", key="flagged", bind="query-params")
-shown = la.filter_lists(data.lists, la.WINDOW_CHOICES[window or "All six weeks"], flagged_only)
 
-st.subheader("Expected utilisation of each booked list")
-chart = charts.lookahead_chart(shown, bench.value, as_of=as_of.isoformat())
-ui.chart_with_table(chart, summary.reset_index(), "lookahead-windows", widths=(3, 2))
+@st.fragment
+def booked_lists(lists, summary, as_of: dt.date, trust: str) -> None:
+    """The window and flag controls change only this section: a fragment reruns it alone."""
+    controls = st.columns([2, 1])
+    window = controls[0].segmented_control(
+        "Window", list(la.WINDOW_CHOICES), default="All six weeks", key="window",
+        bind="query-params",
+    )  # fmt: skip
+    flagged_only = controls[1].toggle("Only flagged lists", key="flagged", bind="query-params")
+    shown = la.filter_lists(lists, la.WINDOW_CHOICES[window or "All six weeks"], flagged_only)
 
-st.subheader("The lists, for the scheduling meeting")
-st.caption(
-    "In date order. *Fill with* says how many cases of the specialty's median length fit the "
-    "unfilled minutes; *check* marks lists with a case the history cannot estimate."
-)
-table = la.meeting_table(shown)
-ui.show_table(table, f"lookahead-{view.trust}-{as_of:%Y-%m-%d}")
+    st.subheader("Expected utilisation of each booked list")
+    chart = charts.lookahead_chart(shown, bench.value, as_of=as_of.isoformat())
+    ui.chart_with_table(chart, summary.reset_index(), "lookahead-windows", widths=(3, 2))
+
+    st.subheader("The lists, for the scheduling meeting")
+    st.caption(
+        "In date order. *Fill with* says how many cases of the specialty's median length fit "
+        "the unfilled minutes; *check* marks lists with a case the history cannot estimate."
+    )
+    table = la.meeting_table(shown)
+    ui.show_table(table, f"lookahead-{trust}-{as_of:%Y-%m-%d}")
+
+
+booked_lists(data.lists, summary, as_of, view.trust)

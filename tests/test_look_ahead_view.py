@@ -148,3 +148,21 @@ def test_trust_overview_and_default_as_of(store: Engine):
     assert row["as_of"] == dt.date(2026, 6, 2)  # the first booked day
     assert row["lists"] == 3 and row["link"] == "Look_ahead?trust=RBL"
     assert la.default_as_of(None, dt.date(2026, 12, 3)) == dt.date(2026, 12, 3)
+
+
+def test_fill_with_a_list_without_history_says_so():
+    """Nullable counts with a missing value (a trust with bookings and no case history)."""
+    lists = pd.DataFrame(
+        {
+            "cases_to_fill": pd.array([pd.NA, 1, 0, 3], dtype="Int64"),
+            "specialty_median_minutes": [None, 65.0, 40.0, 30.4],
+            "typical_procedure": [None, "T20.1", None, None],
+            "flagged": [True, True, True, False],
+        }
+    )
+    assert la.fill_with(lists).tolist() == [
+        "no history for the specialty: fill by hand",
+        "1 case of about 65 min (most often T20.1)",
+        "less than one typical case",
+        "",
+    ]

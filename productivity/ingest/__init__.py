@@ -34,6 +34,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Connection, Engine, select
 
+from productivity.benchmarks import BenchmarkError, Benchmarks, load_benchmarks
 from productivity.errors import InputError
 from productivity.ingest import dm01, dm01_workbook
 from productivity.ingest.appointments import parse_appointments
@@ -67,7 +68,7 @@ from productivity.ingest.store import (
 )
 from productivity.ingest.tabular import ProblemLog, max_bytes
 from productivity.ingest.theatre import parse_theatre
-from productivity.store import db, reference
+from productivity.store import db, mart_refresh, marts, reference
 
 __all__ = [
     "KINDS",
@@ -227,6 +228,16 @@ def _store_trusts(engine: Engine) -> frozenset[str]:
         return frozenset(conn.execute(select(meta_table("trust").c.trust_code)).scalars())
 
 
+def _refresh_benchmarks() -> Benchmarks | None:
+    """The benchmarks a mart refresh counts flags with, or None (no refresh) when the file
+    cannot be read: a typo in a local override never refuses an import; the next
+    ``ensure_marts`` finds the marts stale and reports it."""
+    try:
+        return load_benchmarks()
+    except BenchmarkError:
+        return None
+
+
 def import_file(
     path: Path,
     *,
@@ -238,6 +249,7 @@ def import_file(
     sessions_path: Path | None = None,
     period: str | MonthSpan | None = None,
     drop_identifiers: bool = False,
+    refresh_marts: bool = False,
 ) -> ImportResult:
     """Validate and store one file in one transaction, recording an ``import_run``.
 
@@ -247,6 +259,10 @@ def import_file(
     from the bulk of its rows is refused.
     ``drop_identifiers`` removes patient-identifiable columns before anything is read (see
     :func:`read_file`); the run's message says which were dropped.
+    ``refresh_marts``: when the marts were current before the file, refresh what it touched
+    (its trust-months) in the same transaction, so they stay current (see
+    :mod:`productivity.store.mart_refresh`); otherwise leave them to the next
+    :func:`~productivity.store.marts.ensure_marts`.
 
     Raises:
         InputError: the file has problems; nothing is stored, a ``failed`` run is recorded.
@@ -286,10 +302,13 @@ def import_file(
         record_failed(engine, kind, map_path, path, file_hash, exc, started, source)
         raise
     report(0.4)
+    benchmarks = _refresh_benchmarks() if refresh_marts else None
     with db.write_transaction(engine) as conn:
         earlier = loaded_run(conn, file_hash)  # another worker may have won the race
         if earlier is not None:
             return duplicate(conn, earlier, path, file_hash, source)
+        # Before the file's rows go in: only marts current until now can be patched.
+        fresh = benchmarks is not None and marts.marts_current(conn)
         run_id = start_run(
             conn,
             kind=parsed.kind,
@@ -321,6 +340,11 @@ def import_file(
             message=message,
             finished_at=dt.datetime.now(dt.UTC),
         )
+        if fresh:
+            touched: dict[str, set[str]] = {}
+            for change in changes:
+                touched.setdefault(change.trust_code, set()).add(f"{change.month:%Y-%m}")
+            mart_refresh.refresh_marts(conn, parsed.kind, touched, benchmarks)
     report(1.0)
     return ImportResult(
         run_id,

@@ -143,7 +143,14 @@ def check_pid(table: Table, log: ProblemLog) -> None:
         filled = text != ""
         if not filled.any():
             continue
-        nhs = valid_nhs_numbers(text)
+        # Lengths first: a shape can only reach its share when that many values have its length
+        # (NHS numbers 10-12 characters, postcodes 5-8), and most columns have none.
+        length = text.str.len()
+        nhs = (
+            valid_nhs_numbers(text)
+            if _share(length.between(10, 12), filled) >= VALUE_SHARE
+            else filled & False
+        )
         if nhs.any() and _share(nhs, filled) >= VALUE_SHARE:
             row = int(nhs[nhs].index[0])
             log.add(
@@ -153,6 +160,8 @@ def check_pid(table: Table, log: ProblemLog) -> None:
                 "column refused: its values look like NHS numbers (10 digits passing the "
                 "modulus-11 check); patient-identifiable data must not be loaded",
             )
+            continue
+        if _share(length.between(5, 8), filled) < VALUE_SHARE:
             continue
         postcode = text.str.fullmatch(POSTCODE_SHAPE)
         if postcode.any() and _share(postcode, filled) >= VALUE_SHARE:

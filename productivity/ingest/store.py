@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import (
     Connection,
@@ -85,11 +86,14 @@ def store_theatre(
         )
         conn.execute(delete(lst).where(scoped))
     offset = conn.execute(select(func.coalesce(func.max(lst.c.list_id), 0))).scalar_one()
-    new_id = {old: offset + i + 1 for i, old in enumerate(lists["list_id"])}
+    # The n-th list gets offset + n; a case finds its list's position (ids are unique per file).
+    new_ids = np.arange(offset + 1, offset + len(lists) + 1, dtype=np.int64)
+    position = pd.Index(lists["list_id"]).get_indexer(cases["list_id"])
     lists_out = _as_dates(lists[list(LIST_COLUMNS)], ("session_date",)).assign(
-        list_id=lists["list_id"].map(new_id).to_numpy(), import_run_id=run_id
+        list_id=new_ids, import_run_id=run_id
     )
-    cases_out = cases[list(CASE_COLUMNS)].assign(list_id=cases["list_id"].map(new_id))
+    case_ids = pd.Series(new_ids.take(position), index=cases.index, dtype="Int64")
+    cases_out = cases[list(CASE_COLUMNS)].assign(list_id=case_ids.mask(position < 0))
     half = (lambda f: progress(f / 2)) if progress else None
     rest = (lambda f: progress(0.5 + f / 2)) if progress else None
     db.bulk_insert(conn, "theatre_list", lists_out, half)

@@ -192,8 +192,13 @@ def check_headers(header: Sequence[str], file: str, row: int) -> None:
 def drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
         return frame
-    blank = (frame.apply(lambda col: col.str.strip()) == "").all(axis=1)
-    kept: pd.DataFrame = frame.loc[~blank]
+    # Only rows whose first cell is blank can be blank: the rest are checked on those alone.
+    maybe = (frame.iloc[:, 0].str.strip() == "").to_numpy()
+    if not maybe.any():
+        return frame
+    candidates = frame.loc[maybe]
+    blank = (candidates.apply(lambda col: col.str.strip()) == "").all(axis=1)
+    kept: pd.DataFrame = frame.drop(index=candidates.index[blank.to_numpy()])
     return kept
 
 

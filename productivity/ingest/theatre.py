@@ -260,6 +260,8 @@ def check_duplicate_cases(
     exact_dup = f.duplicated(keep="first")
     key = f["trust_code"] + "\x1f" + f["case_id"]
     case_dup = has_case & ~exact_dup & key.where(~exact_dup).duplicated(keep="first")
+    if not case_dup.any():
+        return exact_dup
     first_row = pd.Series(f.index, index=f.index).groupby(key).transform("first")
     log.add_mask(
         case_dup,

@@ -95,8 +95,7 @@ def _column_values(values: pd.Series, column: Column[Any], sqlite: bool) -> list
         if kind is dt.date:
             return _dates(stamps, sqlite)
         if sqlite:
-            iso = stamps.dt.strftime("%Y-%m-%d %H:%M:%S.%f")
-            return iso.astype(object).where(stamps.notna(), None).tolist()
+            return _iso_datetimes(stamps)
         zone = dt.UTC if getattr(_storage_type(column), "timezone", False) else None
         return [None if pd.isna(v) else v.to_pydatetime().replace(tzinfo=zone) for v in stamps]
     if kind is dt.date:
@@ -106,15 +105,39 @@ def _column_values(values: pd.Series, column: Column[Any], sqlite: bool) -> list
     elif kind is bool and pd.api.types.is_numeric_dtype(values):
         values = values.astype("boolean")
     plain = values.astype(object).where(values.notna(), None)
-    if values.dtype == object:  # numpy scalars inside object columns: neither driver binds them
+    if values.dtype == object and any(isinstance(v, np.generic) for v in plain.unique()):
+        # numpy scalars inside object columns: neither driver binds them
         plain = plain.map(lambda v: v.item() if isinstance(v, np.generic) else v)
     out: list[Any] = plain.tolist()
     return out
 
 
+def _iso_datetimes(stamps: pd.Series) -> list[Any]:
+    """``YYYY-MM-DD HH:MM:SS.ffffff`` text (as SQLAlchemy writes SQLite date-times), None for NaT.
+
+    numpy formats the whole column in C (``strftime`` goes value by value); its ``T`` between
+    date and time becomes a space in the text's fixed-width buffer.
+    """
+    values = stamps.to_numpy("datetime64[us]")
+    text = np.datetime_as_string(values, unit="us")  # fixed width: 26 characters, or "NaT"
+    if text.dtype.itemsize // 4 >= 26:
+        chars = text.view(np.uint32).reshape(len(text), -1)
+        chars[:, 10] = np.where(chars[:, 10] == ord("T"), ord(" "), chars[:, 10])
+    return _text_or_none(text, np.isnat(values))
+
+
+def _text_or_none(text: np.ndarray, missing: np.ndarray) -> list[Any]:
+    out = text.astype(object)
+    out[missing] = None
+    values: list[Any] = out.tolist()
+    return values
+
+
 def _dates(days: pd.Series, sqlite: bool) -> list[Any]:
-    shown = days.dt.strftime("%Y-%m-%d") if sqlite else days.dt.date
-    out: list[Any] = shown.astype(object).where(days.notna(), None).tolist()
+    if sqlite:
+        values = days.to_numpy("datetime64[D]")
+        return _text_or_none(np.datetime_as_string(values, unit="D"), np.isnat(values))
+    out: list[Any] = days.dt.date.astype(object).where(days.notna(), None).tolist()
     return out
 
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
@@ -26,7 +27,7 @@ from productivity.metrics import theatre
 from productivity.schema import CASE_COLUMNS, LIST_COLUMNS
 from productivity.store import models
 from productivity.store.attendance import build_attendance_mart
-from productivity.store.db import get_engine, has_table, init_db, write_transaction
+from productivity.store.db import get_engine, init_db, write_transaction
 from productivity.store.mart_cases import CaseMarts
 from productivity.store.mart_tables import (
     BUILD_TABLE,
@@ -48,11 +49,29 @@ from productivity.store.mart_tables import (
 )
 from productivity.store.turnaround import build_turnaround_marts
 
+Bind = Engine | Connection
 
-def _month_bounds(engine: Engine) -> list[tuple[dt.date, dt.date]]:
-    session_date = models.table_of(models.TheatreList).c.session_date
-    with engine.connect() as conn:
-        low, high = conn.execute(select(func.min(session_date), func.max(session_date))).one()
+
+@contextmanager
+def connected(bind: Bind) -> Iterator[Connection]:
+    """A connection of an engine, or the caller's own (inside its transaction, so the reads
+    see what the transaction wrote)."""
+    if isinstance(bind, Connection):
+        yield bind
+    else:
+        with bind.connect() as conn:
+            yield conn
+
+
+def _month_bounds(
+    bind: Bind, trusts: Collection[str] | None = None
+) -> list[tuple[dt.date, dt.date]]:
+    lists_table = models.table_of(models.TheatreList)
+    query = select(func.min(lists_table.c.session_date), func.max(lists_table.c.session_date))
+    if trusts is not None:
+        query = query.where(lists_table.c.trust_code.in_(sorted(trusts)))
+    with connected(bind) as conn:
+        low, high = conn.execute(query).one()
     if low is None:
         return []
     months = pd.date_range(pd.Timestamp(low).replace(day=1), pd.Timestamp(high), freq="MS")
@@ -60,18 +79,20 @@ def _month_bounds(engine: Engine) -> list[tuple[dt.date, dt.date]]:
 
 
 def _read_theatre_month(
-    engine: Engine, start: dt.date, end: dt.date
+    bind: Bind, start: dt.date, end: dt.date, trusts: Collection[str] | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     lists_table = models.table_of(models.TheatreList)
     cases_table = models.table_of(models.TheatreCase)
     in_month = (lists_table.c.session_date >= start) & (lists_table.c.session_date < end)
+    if trusts is not None:
+        in_month = in_month & lists_table.c.trust_code.in_(sorted(trusts))
     list_query = select(*[lists_table.c[c] for c in LIST_COLUMNS]).where(in_month)
     case_query = (
         select(*[cases_table.c[c] for c in CASE_COLUMNS])
         .join(lists_table, lists_table.c.list_id == cases_table.c.list_id)
         .where(in_month)
     )
-    with engine.connect() as conn:
+    with connected(bind) as conn:
         lists = pd.read_sql_query(list_query, conn)
         cases = pd.read_sql_query(case_query, conn)
     for frame, columns in (
@@ -96,23 +117,49 @@ def build_theatre_marts(
     engine: Engine, benchmarks: Benchmarks
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """List-level metrics and gap histograms for every list in the store, a month at a time."""
-    per_list, gaps, _ = _theatre_frames(engine, benchmarks)
+    per_list, gaps, _ = theatre_frames(engine, benchmarks)
     return per_list, gaps
 
 
-def _theatre_frames(
-    engine: Engine, benchmarks: Benchmarks
+def theatre_frames(
+    bind: Bind, benchmarks: Benchmarks, scope: Mapping[str, Collection[str]] | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, pd.DataFrame]]:
     """The list mart, the gap histograms and the marts read from the cases
-    (:mod:`~productivity.store.mart_cases`), from one read of each month."""
+    (:mod:`~productivity.store.mart_cases`), from one read of each month (memory stays
+    bounded by a month).
+
+    ``scope`` (trust -> ``YYYY-MM`` months) limits them to those trusts: the list-level marts
+    and day cases to those trust-months, the look-ahead history to those trusts' windows (what
+    :mod:`~productivity.store.mart_refresh` swaps in after an import).
+    """
     thresholds = thresholds_from(benchmarks)
     per_list_parts: list[pd.DataFrame] = []
     gap_parts: list[pd.DataFrame] = []
-    from_cases = CaseMarts(engine)
-    for start, end in _month_bounds(engine):
-        lists, cases = _read_theatre_month(engine, start, end)
+    trusts = None if scope is None else set(scope)
+    from_cases = CaseMarts(bind, trusts)
+    chunks = _month_bounds(bind, trusts)
+    if scope is not None:
+        # A refresh reads a few trusts: from the first month it needs (refreshed, or in a
+        # look-ahead window) to the last, in one read.
+        touched = {m for months in scope.values() for m in months}
+        needed = [
+            (start, end)
+            for start, end in chunks
+            if f"{start:%Y-%m}" in touched or from_cases.in_window(start, end)
+        ]
+        chunks = [(needed[0][0], needed[-1][1])] if needed else []
+        pairs = {f"{t}|{m}" for t, months in scope.items() for m in months}
+    for start, end in chunks:
+        lists, cases = _read_theatre_month(bind, start, end, trusts)
         if lists.empty:
             continue
+        from_cases.add_history(lists, cases)
+        if scope is not None:
+            key = lists["trust_code"] + "|" + lists["session_date"].dt.strftime("%Y-%m")
+            lists = lists[key.isin(pairs).to_numpy()]
+            cases = cases[cases["list_id"].isin(lists["list_id"]).to_numpy()]
+            if lists.empty:
+                continue
         per_list = theatre.list_metrics(lists, cases, thresholds)
         per_list["month"], per_list["week"] = _period_text(per_list["session_date"])
         per_list["weekday"] = pd.to_datetime(per_list["session_date"]).dt.day_name()
@@ -129,7 +176,7 @@ def _theatre_frames(
                 planned_end=per_list["planned_end"].dt.strftime("%H:%M"),
             )
         )
-        from_cases.add_month(lists, cases, per_list["month"])
+        from_cases.add_counts(lists, cases, per_list["month"])
     empty_gaps = pd.DataFrame(columns=[*GAP_KEYS, "gap_minutes", "gaps"])
     if not per_list_parts:  # an empty store still gets a mart with the right columns
         per_list_parts.append(_empty_list_mart(thresholds))
@@ -154,9 +201,9 @@ def _empty_list_mart(thresholds: theatre.Thresholds) -> pd.DataFrame:
     )
 
 
-def _read_table(engine: Engine, model: type[SQLModel], columns: Sequence[str]) -> pd.DataFrame:
+def _read_table(bind: Bind, model: type[SQLModel], columns: Sequence[str]) -> pd.DataFrame:
     table = models.table_of(model)
-    with engine.connect() as conn:
+    with connected(bind) as conn:
         return pd.read_sql_query(select(*[table.c[c] for c in columns]), conn)
 
 
@@ -165,7 +212,7 @@ def _with_period_text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(month=month, week=week)
 
 
-def build_diagnostic_marts(engine: Engine) -> dict[str, pd.DataFrame]:
+def build_diagnostic_marts(engine: Bind) -> dict[str, pd.DataFrame]:
     """Scanner × week × month, and site × week × month sums for endoscopy and echo."""
     imaging = _with_period_text(
         _read_table(
@@ -206,7 +253,7 @@ def build_diagnostic_marts(engine: Engine) -> dict[str, pd.DataFrame]:
     return {IMAGING: imaging_mart, ENDOSCOPY: endoscopy_mart, ECHO: echo_mart}
 
 
-def data_stamp(engine: Engine) -> str:
+def data_stamp(engine: Bind) -> str:
     """What the case-level data is now, as the loaded import runs say.
 
     Every write of case-level rows (an import, the demo) records a ``loaded`` import run in the
@@ -215,11 +262,12 @@ def data_stamp(engine: Engine) -> str:
     deleted rows: a second demo replaces the first with run id 1 again. ``""`` when nothing was
     ever loaded (or before the schema).
     """
-    if not has_table("import_run", engine):
-        return ""
+    with connected(engine) as conn:
+        if not inspect(conn).has_table("import_run"):
+            return ""
     run = models.table_of(models.ImportRun)
     loaded = run.c.status == "loaded"
-    with engine.connect() as conn:
+    with connected(engine) as conn:
         count = conn.execute(select(func.count()).select_from(run).where(loaded)).scalar_one()
         newest = conn.execute(
             select(run.c.id, run.c.file_hash, run.c.finished_at)
@@ -232,6 +280,20 @@ def data_stamp(engine: Engine) -> str:
     return f"{count} {newest.id} {newest.file_hash} {newest.finished_at}"
 
 
+def theatre_marts(bind: Bind, benchmarks: Benchmarks) -> dict[str, pd.DataFrame]:
+    """Every mart read from the theatre lists and cases, by name."""
+    per_list, gaps, from_cases = theatre_frames(bind, benchmarks)
+    trust_gaps = gaps.groupby([*TRUST_GAP_KEYS, "gap_minutes"], as_index=False)[["gaps"]].sum()
+    return {
+        THEATRE_LIST: per_list,
+        THEATRE_GAP: gaps,
+        **from_cases,
+        THEATRE_MONTH: theatre.sum_lists(per_list, MONTH_KEYS),
+        THEATRE_WEEK: theatre.sum_lists(per_list, WEEK_KEYS),
+        THEATRE_GAP_TRUST: trust_gaps.astype({"gaps": "int64"}),
+    }
+
+
 def rebuild_marts(
     engine: Engine | None = None, benchmarks: Benchmarks | None = None
 ) -> dict[str, int]:
@@ -241,15 +303,8 @@ def rebuild_marts(
     # Stamped before reading: an import committed while the marts are built leaves them older
     # than the data, so the next check rebuilds them, rather than marking them current.
     stamp = data_stamp(engine)
-    per_list, gaps, from_cases = _theatre_frames(engine, benchmarks)
-    trust_gaps = gaps.groupby([*TRUST_GAP_KEYS, "gap_minutes"], as_index=False)[["gaps"]].sum()
     frames = {
-        THEATRE_LIST: per_list,
-        THEATRE_GAP: gaps,
-        **from_cases,
-        THEATRE_MONTH: theatre.sum_lists(per_list, MONTH_KEYS),
-        THEATRE_WEEK: theatre.sum_lists(per_list, WEEK_KEYS),
-        THEATRE_GAP_TRUST: trust_gaps.astype({"gaps": "int64"}),
+        **theatre_marts(engine, benchmarks),
         **build_diagnostic_marts(engine),
         **build_turnaround_marts(engine, benchmarks),
         **build_attendance_mart(engine),
@@ -257,37 +312,48 @@ def rebuild_marts(
     with write_transaction(engine) as conn:
         for name, frame in frames.items():
             conn.execute(text(f'DROP TABLE IF EXISTS "{name}__new"'))
-            frame.to_sql(f"{name}__new", conn, index=False, chunksize=100_000, method=_insert_rows)
+            write_mart(conn, f"{name}__new", frame)
         existing = set(inspect(conn).get_table_names())
         for name in frames:
             if name in existing:
                 conn.execute(text(f'DROP TABLE "{name}"'))
             conn.execute(text(f'ALTER TABLE "{name}__new" RENAME TO "{name}"'))
-        # The build stamp keys the readers' cache (a new build is never served stale rows); the
-        # thresholds say which benchmark values the summed flags were counted with, and the data
-        # stamp which import runs the marts hold.
-        conn.execute(text(f'DROP TABLE IF EXISTS "{BUILD_TABLE}"'))
-        conn.execute(
-            text(
-                f'CREATE TABLE "{BUILD_TABLE}" '
-                "(built_at VARCHAR(100), thresholds VARCHAR(100), data_stamp TEXT)"
-            )
-        )
-        conn.execute(
-            text(
-                f'INSERT INTO "{BUILD_TABLE}" (built_at, thresholds, data_stamp) '
-                "VALUES (:built, :used, :data)"
-            ),
-            {
-                "built": f"{dt.datetime.now(dt.UTC).isoformat()} {uuid.uuid4().hex}",
-                "used": thresholds_text(benchmarks),
-                "data": stamp,
-            },
-        )
+        write_build_row(conn, benchmarks, stamp)
     return {name: len(frame) for name, frame in frames.items()}
 
 
-def _insert_rows(
+def write_build_row(conn: Connection, benchmarks: Benchmarks, stamp: str) -> None:
+    """Record a new build (inside the caller's transaction): a fresh build stamp, the thresholds
+    and the data stamp of the marts now."""
+    # The build stamp keys the readers' cache (a new build is never served stale rows); the
+    # thresholds say which benchmark values the summed flags were counted with, and the data
+    # stamp which import runs the marts hold.
+    conn.execute(text(f'DROP TABLE IF EXISTS "{BUILD_TABLE}"'))
+    conn.execute(
+        text(
+            f'CREATE TABLE "{BUILD_TABLE}" '
+            "(built_at VARCHAR(100), thresholds VARCHAR(100), data_stamp TEXT)"
+        )
+    )
+    conn.execute(
+        text(
+            f'INSERT INTO "{BUILD_TABLE}" (built_at, thresholds, data_stamp) '
+            "VALUES (:built, :used, :data)"
+        ),
+        {
+            "built": f"{dt.datetime.now(dt.UTC).isoformat()} {uuid.uuid4().hex}",
+            "used": thresholds_text(benchmarks),
+            "data": stamp,
+        },
+    )
+
+
+def write_mart(conn: Connection, name: str, frame: pd.DataFrame) -> None:
+    """Write ``frame`` as table ``name`` (created from its columns) inside the transaction."""
+    frame.to_sql(name, conn, index=False, chunksize=100_000, method=insert_rows)
+
+
+def insert_rows(
     table: Any, conn: Connection, keys: list[str], rows: Iterable[tuple[Any, ...]]
 ) -> int:
     """pandas ``to_sql`` insert method: the driver's executemany with plain tuples.
@@ -307,13 +373,14 @@ def _insert_rows(
     return len(data)
 
 
-def marts_exist(engine: Engine | None = None) -> bool:
+def marts_exist(engine: Bind | None = None) -> bool:
     """True when every mart table exists (whatever it was built from)."""
-    names = set(inspect(engine or get_engine()).get_table_names())
+    with connected(engine or get_engine()) as conn:
+        names = set(inspect(conn).get_table_names())
     return all(m in names for m in MARTS)
 
 
-def marts_current(engine: Engine | None = None) -> bool:
+def marts_current(engine: Bind | None = None) -> bool:
     """True when the marts are what a rebuild now would write.
 
     Every mart exists with the columns this version of the code writes, the flags were counted
@@ -324,10 +391,11 @@ def marts_current(engine: Engine | None = None) -> bool:
     engine = engine or get_engine()
     if not marts_exist(engine):
         return False
-    columns = {c["name"] for c in inspect(engine).get_columns(THEATRE_LIST)}
+    with connected(engine) as conn:
+        columns = {c["name"] for c in inspect(conn).get_columns(THEATRE_LIST)}
     if not (set(theatre.SUM_COLUMNS) <= columns and set(theatre.FLAG_COLUMNS) <= columns):
         return False
-    with engine.connect() as conn:
+    with connected(engine) as conn:
         if not inspect(conn).has_table(BUILD_TABLE):
             return False
         names = {c["name"] for c in inspect(conn).get_columns(BUILD_TABLE)}

@@ -17,8 +17,11 @@ a year of cases. Arithmetic lives in ``metrics/``. Imports no Streamlit.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Collection
+
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from productivity.metrics import daycase, lookahead
 from productivity.store import models
@@ -31,28 +34,50 @@ from productivity.store.mart_tables import (
 )
 
 
-def latest_list_dates(engine: Engine) -> dict[str, pd.Timestamp]:
+def latest_list_dates(bind: Engine | Connection) -> dict[str, pd.Timestamp]:
     """Each trust's latest list date: where its look-ahead history window ends."""
     table = models.table_of(models.TheatreList)
     query = select(table.c.trust_code, func.max(table.c.session_date)).group_by(table.c.trust_code)
-    with engine.connect() as conn:
+    if isinstance(bind, Connection):
+        return {str(code): pd.Timestamp(day) for code, day in bind.execute(query).all()}
+    with bind.connect() as conn:
         return {str(code): pd.Timestamp(day) for code, day in conn.execute(query).all()}
 
 
 class CaseMarts:
-    """Collects a month at a time, then gives the day-case and look-ahead marts."""
+    """Collects a month at a time, then gives the day-case and look-ahead marts.
 
-    def __init__(self, engine: Engine) -> None:
+    ``trusts`` limits the look-ahead history to those trusts (a refresh after an import).
+    """
+
+    def __init__(self, bind: Engine | Connection, trusts: Collection[str] | None = None) -> None:
         self.groups = daycase.load_bads()
-        self.ends = latest_list_dates(engine)
+        ends = latest_list_dates(bind)
+        self.ends = ends if trusts is None else {t: d for t, d in ends.items() if t in trusts}
         self.counts: list[pd.DataFrame] = []
         self.history: list[pd.DataFrame] = []
 
+    def in_window(self, start: dt.date, end: dt.date) -> bool:
+        """Whether the month [start, end) overlaps any trust's look-ahead history window."""
+        return any(
+            pd.Timestamp(start) <= day
+            and pd.Timestamp(end) > day - pd.DateOffset(months=lookahead.HISTORY_MONTHS)
+            for day in self.ends.values()
+        )
+
     def add_month(self, lists: pd.DataFrame, cases: pd.DataFrame, month: pd.Series) -> None:
         """One month's normalised lists and cases; ``month`` is each list's ``YYYY-MM``."""
+        self.add_counts(lists, cases, month)
+        self.add_history(lists, cases)
+
+    def add_counts(self, lists: pd.DataFrame, cases: pd.DataFrame, month: pd.Series) -> None:
+        """The day-case counts of a month's lists and cases."""
         keyed = lists.assign(month=month.to_numpy())
         rates = daycase.daycase_rates(cases, self.groups, DAYCASE_KEYS, lists=keyed)
         self.counts.append(rates[[*DAYCASE_KEYS, *DAYCASE_COUNTS]])
+
+    def add_history(self, lists: pd.DataFrame, cases: pd.DataFrame) -> None:
+        """The look-ahead history of a month's lists and cases (within each trust's window)."""
         history = lookahead.history_from_cases(lists, cases)
         self.history.append(lookahead.history_window(history, self.ends)[list(history.columns)])
 

@@ -42,9 +42,15 @@ def read_mart(
     Raises:
         ValueError: an unknown mart, filter column or column.
     """
+    asked = None if columns is None else list(columns)
     if mart not in MARTS:
         raise ValueError(f"unknown mart {mart!r}")
-    clause, params = (period or Period()).where()
+    # The period is applied in memory to the rows cached for this build (every period, every
+    # filter change, reads SQL once per build); every other filter stays in the SQL.
+    clause, params = "1=1", dict[str, str]()
+    limited = period is not None and bool(period.start or period.end)
+    if limited and columns and "month" not in columns:
+        columns = [*columns, "month"]
     if trusts:
         names = [f":trust_{i}" for i in range(len(trusts))]
         clause += f" AND trust_code IN ({', '.join(names)})"
@@ -57,9 +63,12 @@ def read_mart(
     stamp = build_stamp(engine)
     # Marts built before stamps existed are read afresh every time rather than cached.
     reader = _cached_read if stamp else _cached_read.__wrapped__
-    rows = reader(
-        engine, stamp, mart, clause, tuple(sorted(params.items())), tuple(columns or ())
-    ).copy()  # callers may add columns
+    rows = reader(engine, stamp, mart, clause, tuple(sorted(params.items())), tuple(columns or ()))
+    if limited and period is not None:
+        rows = in_period(rows, period)
+        if asked is not None and "month" not in asked:
+            rows = rows.drop(columns="month")
+    rows = rows.copy()  # callers may add columns
     if mart != THEATRE_LIST:  # the summed marts hold counts of these flags, not flags
         return rows
     flags = [c for c in theatre.FLAG_COLUMNS if c in rows.columns]
@@ -68,6 +77,19 @@ def read_mart(
         # Thresholds come from the benchmark file in force now, not when the mart was built.
         rows = theatre.apply_thresholds(rows, thresholds_from(load_benchmarks()))
     return rows
+
+
+def in_period(rows: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """The rows whose ``month`` (``YYYY-MM`` text) is within ``period``, as the SQL condition of
+    :meth:`Period.where` would select them, index renumbered."""
+    month = rows["month"]
+    keep = month.notna().to_numpy().copy()
+    text = month.where(month.notna(), "").astype(str)
+    if period.start:
+        keep &= (text >= period.start).to_numpy()
+    if period.end:
+        keep &= (text <= period.end).to_numpy()
+    return rows.loc[keep].reset_index(drop=True)
 
 
 def build_stamp(engine: Engine) -> str:

@@ -134,13 +134,15 @@ def fill_with(lists: pd.DataFrame) -> pd.Series:
     cases = lists["cases_to_fill"]
     median = lists["specialty_median_minutes"]
     typical = lists.get("typical_procedure", pd.Series(pd.NA, index=lists.index))
+    # A trust with bookings but no case history has no cases to fill (NA): compare as False.
+    one, none_fit = cases.eq(1).fillna(False), cases.eq(0).fillna(False)
     words = (
-        cases.astype("string") + np.where(cases == 1, " case", " cases") + " of about "
+        cases.astype("string") + np.where(one.to_numpy(bool), " case", " cases") + " of about "
         + median.round().astype("Int64").astype("string") + " min"
         + (" (most often " + typical.astype("string") + ")").fillna("")
     )  # fmt: skip
     none = "no history for the specialty: fill by hand"
-    words = words.mask(cases.isna(), none).mask(cases == 0, "less than one typical case")
+    words = words.mask(cases.isna(), none).mask(none_fit, "less than one typical case")
     return words.where(lists["flagged"], "")
 
 
