@@ -65,6 +65,7 @@ if auth.require_data_manager(user):
                     source="upload",
                     progress=lambda done: bar.progress(min(1.0, done), text="Importing…"),
                     drop_identifiers=drop_identifiers,
+                    refresh_marts=True,  # only the trust-months the file touched
                 )
             except InputError as problems:
                 bar.empty()
@@ -75,9 +76,10 @@ if auth.require_data_manager(user):
                 )
                 ui.show_table(ui.problems_table(problems))
             else:
-                bar.progress(1.0, text="Rebuilding the aggregates…")
-                if result.status == "loaded":
-                    marts.rebuild_marts(ui.engine())
+                bar.progress(1.0, text="Updating the aggregates…")
+                # A no-op when the import refreshed its trust-months; a full rebuild only when
+                # the marts were stale before it (or a duplicate's earlier load never got them).
+                marts.ensure_marts(ui.engine())
                 st.cache_data.clear()
                 bar.empty()
                 lines = result.report().splitlines()
