@@ -4,8 +4,8 @@
 >>> frame = pd.DataFrame({"provider_code": ["RBL"], "test_code": ["MRI"], "total_waiting": [200],
 ...     "waiting_6_plus": [9], "waiting_13_plus": [0], "within_6_weeks": [0.955],
 ...     "backlog_weeks": [0.4]})
->>> dm01_table(frame, load_benchmarks(override=None)).iloc[0].tolist()
-['RBL', '200', '9', '✓ 95.5%', '✗ 95.5%', '✓ 0', '0.4']
+>>> dm01_table(frame, load_benchmarks(override=None)).iloc[0].astype(str).tolist()
+['RBL', '200', '9', '0.955', '✓', '✗', '0', '✓', '0.4']
 
 Waits are ``report dm01 --by trust`` (:func:`productivity.store.reports.dm01_report`) at the
 latest month in the period: a waiting list is a snapshot, not a sum. The monthly trend of one
@@ -23,8 +23,15 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from productivity import schema
-from productivity.benchmarks import Benchmarks
-from productivity.columns import COLUMNS, against, agreeing_format, format_value, marked
+from productivity.benchmarks import Benchmark, Benchmarks
+from productivity.columns import (
+    COLUMNS,
+    MEETS,
+    MISSES,
+    MISSING,
+    agreeing_format,
+    format_value,
+)
 from productivity.metrics import waits
 from productivity.peers import trust_names
 from productivity.store import marts, reports
@@ -141,26 +148,38 @@ def waits_view(
     )
 
 
+def _marks(values: pd.Series, benchmark: Benchmark) -> pd.Series:
+    """✓ / ✗ / – for each value against ``benchmark`` (a column of its own, so the number beside
+    it stays a number and sorts as one)."""
+    judged = benchmark.meets_each(values.astype("float64"))
+    return judged.map({True: MEETS, False: MISSES}).astype("object").fillna(MISSING)
+
+
 def dm01_table(table: pd.DataFrame, benchmarks: Benchmarks) -> pd.DataFrame:
-    """DM01 waits with ✓/✗ against the interim ambition, the constitutional standard and 13+.
+    """DM01 waits, numbers kept numeric under their catalogue keys (the table widgets head and
+    format them), each judged value followed by its ✓/✗: against the interim ambition, the
+    constitutional standard and nobody waiting 13+ weeks.
 
     One test's table names the test in its heading, so it has no column of one repeated name.
     """
     within, over_13 = COLUMNS["within_6_weeks"], COLUMNS["waiting_13_plus"]
+    constitutional = benchmarks.constitutional_within_6_weeks()
     out = pd.DataFrame(
         {
             "Trust": table["provider_code"],
             "Test": table.get("test_name", table["test_code"]).fillna(table["test_code"]),
+            "total_waiting": table["total_waiting"],
+            "waiting_6_plus": table["waiting_6_plus"],
+            within.key: table[within.key],
+            f"{within.key}_meets": _marks(table[within.key], within.judged_by(benchmarks)),
+            f"meets_constitutional_{constitutional.value:.0%}": _marks(
+                table[within.key], constitutional
+            ),
+            over_13.key: table[over_13.key],
+            f"{over_13.key}_meets": _marks(table[over_13.key], over_13.judged_by(benchmarks)),
+            "backlog_weeks": table["backlog_weeks"],
         }
     )
-    for key in ("total_waiting", "waiting_6_plus"):
-        out[COLUMNS[key].short] = table[key].map(COLUMNS[key].format)
-    for judged in (within.judged_by(benchmarks), benchmarks.constitutional_within_6_weeks()):
-        out[against(within.short, judged)] = marked(table[within.key], within.fmt, judged)
-    zero = over_13.judged_by(benchmarks)
-    out[over_13.heading_against(benchmarks)] = marked(table[over_13.key], over_13.fmt, zero)
-    backlog = COLUMNS["backlog_weeks"]
-    out[backlog.short] = table[backlog.key].map(backlog.format)
     return out if table["test_code"].nunique() > 1 else out.drop(columns="Test")
 
 
