@@ -189,3 +189,18 @@ def test_an_unreadable_benchmark_file_skips_the_refresh_not_the_import(
     monkeypatch.delenv("PRODUCTIVITY_BENCHMARKS")
     assert not marts.marts_current(base_store)  # left for the next ensure_marts
     assert marts.ensure_marts(base_store) is True
+
+
+def test_theatres_refreshed_into_a_store_that_had_none_equal_a_full_rebuild(engine: Engine):
+    # The marts were first written empty (an imaging-only store): their columns must still be
+    # numeric, or PostgreSQL makes them TEXT and SUM(gaps), or appending the new rows, fails.
+    ingest.import_file(SAMPLES / "imaging-scanner-days-May-2026.csv", engine=engine)
+    marts.rebuild_marts(engine)
+    with engine.connect() as conn:
+        empty = conn.execute(text(f'SELECT SUM(gaps) FROM "{marts.THEATRE_GAP}"')).scalar()
+    assert empty is None
+    ingest.import_file(
+        SAMPLES / "theatre-extract-RBL-May-2026.csv", engine=engine, refresh_marts=True
+    )
+    assert marts.marts_current(engine)
+    assert_equals_full_rebuild(engine)

@@ -177,7 +177,12 @@ def theatre_frames(
             )
         )
         from_cases.add_counts(lists, cases, per_list["month"])
-    empty_gaps = pd.DataFrame(columns=[*GAP_KEYS, "gap_minutes", "gaps"])
+    # Typed, so that a mart first written empty gets numeric columns (PostgreSQL would make
+    # object columns TEXT, and SUM(gaps) or a later append of numbers then fails).
+    empty_gaps = pd.DataFrame(
+        {**{k: pd.Series(dtype=object) for k in GAP_KEYS},
+         "gap_minutes": pd.Series(dtype="float64"), "gaps": pd.Series(dtype="int64")}
+    )  # fmt: skip
     if not per_list_parts:  # an empty store still gets a mart with the right columns
         per_list_parts.append(_empty_list_mart(thresholds))
     per_list_all = pd.concat(per_list_parts, ignore_index=True)
@@ -185,14 +190,19 @@ def theatre_frames(
     return per_list_all, gaps_all, from_cases.frames()
 
 
+_EMPTY_TYPES = {"list_id": "int64"}  # numeric columns of an empty store's frames
+
+
 def _empty_list_mart(thresholds: theatre.Thresholds) -> pd.DataFrame:
     lists = pd.DataFrame(
         {
-            c: pd.Series(dtype="datetime64[us]" if c.startswith("planned") else object)
+            c: pd.Series(
+                dtype=_EMPTY_TYPES.get(c, "datetime64[us]" if c.startswith("planned") else object)
+            )
             for c in LIST_COLUMNS
         }
     )
-    cases = pd.DataFrame({c: pd.Series(dtype=object) for c in CASE_COLUMNS})
+    cases = pd.DataFrame({c: pd.Series(dtype=_EMPTY_TYPES.get(c, object)) for c in CASE_COLUMNS})
     for column in ("anaesthetic_start", "into_theatre", "knife_to_skin", "out_of_theatre"):
         cases[column] = cases[column].astype("datetime64[us]")
     per_list = theatre.list_metrics(lists, cases, thresholds)
