@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (tests take the shared fixtures browser and server, imported by name)
 """Tables, links and charts as a user meets them, in a real headless Chromium (marker
 ``browser``): a numeric column sorts as numbers, the first column stays in view when a wide
 table scrolls, a URL reproduces the filters, a bad link says so, every chart has an accessible
@@ -10,18 +11,15 @@ the canvas (``role=grid``, one ``td`` per visible cell, ``aria-colindex`` from 1
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 
-from tests.test_browser import (
-    CHROMIUM_ARGS,
+from tests.test_browser import (  # noqa: F401  (fixtures: browser, server)
     SHOTS,
     assert_no_exception,
-    chromium_path,
+    browser,
     open_page,
-    start_server,
-    stop_server,
+    server,
     wait_until_idle,
 )
 
@@ -29,23 +27,6 @@ pytestmark = pytest.mark.browser
 
 HEADER_HEIGHT, ROW_HEIGHT = 35, 35  # the grid's header and row heights, in CSS pixels
 WCAG_AA_SMALL_TEXT = 4.5
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    executable = chromium_path()
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
-@pytest.fixture(scope="module")
-def server(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    process, url = start_server(demo_url, tmp_path_factory.mktemp("server") / "streamlit.log")
-    yield url
-    stop_server(process)
 
 
 def grid_with(page, *texts: str):
