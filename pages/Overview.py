@@ -4,22 +4,10 @@ import streamlit as st
 
 from productivity import charts, ui
 from productivity.store import marts, reports
+from productivity.ui import outliers
 from productivity.views import overview as ov, overview_outliers as oo, reporting as rv
 
 view = ui.frame("Overview")
-
-
-@st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
-def load_outliers(
-    start: str | None,
-    end: str | None,
-    measure: str,
-    overdispersion: bool,
-    peer: str | None,
-    trust: str | None,
-):
-    period = marts.Period(start, end)
-    return oo.outliers(ui.engine(), period, ui.benchmarks(), measure, overdispersion, peer, trust)
 
 
 @st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
@@ -31,7 +19,6 @@ def load_turnaround(start: str | None, end: str | None):
 # Plain option labels (no format_func), so the URL holds what the user sees: ?ranking=Share.
 MEASURES = {"Theatre cases": "theatre", "Imaging scans": "scans"}
 RANKINGS = {"Count": "absolute", "Share of current activity": "percent"}
-OUTLIER_MEASURES = {"Theatre utilisation": "theatre", "DM01": "dm01", "Imaging scan rate": "scans"}
 controls = st.columns(3)
 measure = MEASURES[
     controls[0].segmented_control(
@@ -84,55 +71,7 @@ card = card.assign(label=ov.gap_labels(card, measure, ui.benchmarks()))
 chart = charts.ranking_bars(card, value, label, fmt=fmt, name="trust_label")
 ui.chart_with_table(chart, ov.ranking_table(card), "trust-ranking", raw=card, widths=(1, 1))
 
-st.subheader("Outlier, warning or opportunity?")
-st.markdown(
-    "Three separate judgements, never one flag. **Funnel position** among the trust's peer "
-    "group: outside the 99.8% limits is an *outlier*, outside 95% a *warning*. **SPC "
-    "variation** of its own series (NHS Making Data Count): special cause improving (I) is good "
-    "news, concerning (C) is not, common cause is no signal; the assurance letter says whether "
-    "it reliably meets its benchmark. **Benchmark**: short of it is an *opportunity*. Most "
-    "trusts short of a benchmark are typical of their peers, not outliers."
-)
-outlier_controls = st.columns(2)
-outlier_label = outlier_controls[0].radio(
-    "Measure", list(OUTLIER_MEASURES), horizontal=True, key="measure", bind="query-params"
-)
-overdispersion = outlier_controls[1].toggle(
-    "Adjust for overdispersion (DerSimonian–Laird)",
-    value=True,
-    key="overdispersion",
-    bind="query-params",
-)
-outlier_measure = OUTLIER_MEASURES[outlier_label or "Theatre utilisation"]
-found = load_outliers(
-    view.period.start, view.period.end, outlier_measure, overdispersion, peer, view.trust
-)
-if found is None:
-    ui.empty_state(
-        f"No trust has {oo.OUTLIER_SOURCES[outlier_measure]} data in the chosen period, so there "
-        "is nothing to judge on this measure: load it on the Data page or choose another measure."
-    )
-else:
-    axis, volume = oo.OUTLIER_AXES[outlier_measure]
-    name, caption = f"outliers-{outlier_measure}", oo.funnel_caption(found)
-    if found.curve is None:
-        st.info(f":material/group_off: {oo.no_funnel_text(found)}")
-        ui.show_table(oo.outlier_table(found), name, raw=found.trusts)
-    else:
-        chart = (
-            charts.ratio_funnel_chart(
-                found.drawn, found.curve, label=axis, volume_label=volume, name="trust_name"
-            )
-            if outlier_measure in oo.RATIO_MEASURES
-            else charts.funnel_chart(
-                found.drawn, found.curve, target=found.centre or 0.0, label=axis,
-                volume_label=volume, unit="trust_code", name="trust_name",
-                benchmark=found.benchmark, centre_label="peer centre",
-            )
-        )  # fmt: skip
-        ui.chart_with_table(
-            chart, oo.outlier_table(found), name, raw=found.trusts, caption=caption, widths=(1, 1)
-        )
+outliers.outlier_section(view, peer)
 
 st.subheader("Every trust against the national benchmarks")
 st.caption("✓ meets the benchmark · ✗ short of it · – no data. Colour only repeats the mark.")

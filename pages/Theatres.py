@@ -5,10 +5,8 @@ import streamlit as st
 
 from productivity import charts, ui
 from productivity.columns import COLUMNS
-from productivity.errors import InputError
-from productivity.store import rebase
 from productivity.store.marts import Period
-from productivity.ui import auth, unit_lead
+from productivity.ui import unit_lead, unit_spc
 from productivity.views import theatre_measures as measures, theatres as drilldown
 from productivity.views.theatres import Unit
 
@@ -38,29 +36,6 @@ def load_comparison(start, end, trust, specialty, benchmark):
 @st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
 def options(trust):
     return drilldown.unit_options(ui.engine(), trust)
-
-
-@st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
-def rebases(unit_key, metric):
-    return rebase.list_rebases(ui.engine(), unit_key, metric)
-
-
-def rebase_form(unit):
-    """Data managers add a rebase (date + reason); everyone else is told why they cannot."""
-    st.markdown("**Rebase the limits** at the date of a change")
-    user = auth.current_user()
-    if not auth.require_data_manager(user):
-        return
-    with st.form("rebase", clear_on_submit=True, border=False):
-        day = st.date_input("Date of the change", value=None, max_value=ui.today())
-        reason = st.text_input("Reason", placeholder="e.g. new start-time huddle")
-        if st.form_submit_button("Add rebase", icon=":material/add:"):
-            try:
-                rebase.add_rebase(ui.engine(), unit.key, bench.key, day, reason, user.name)
-                rebases.clear()
-                st.success(f"Rebase from {day} stored: everyone now sees it.")
-            except InputError as error:
-                st.error("\n\n".join(ui.plain(p.message) for p in error.problems))
 
 
 site = theatre = None
@@ -124,29 +99,7 @@ ui.chart_with_table(
     title=f"Capped utilisation of every trust against the {bench.value:.0%} benchmark",
 )  # fmt: skip
 
-st.subheader("Has a change worked? Weekly capped utilisation (SPC)")
-chart_col, form_col = st.columns([3, 1])
-shift_box = form_col.container()
-with form_col:
-    rebase_form(unit)
-stored = rebases(unit.key, bench.key)
-series = drilldown.spc_series(data.weekly)
-with chart_col:
-    if len(series) < 2:
-        ui.empty_state("An SPC chart needs at least 2 weeks of lists: widen the period.")
-    else:
-        result = drilldown.unit_spc(series, stored["date"], bench)
-        if unit_lead.change_in_words(shift_box, chart_col, unit, result, data.weekly, bench):
-            rebases.clear()
-            st.rerun()
-        markers = drilldown.rebase_markers(stored, series)
-        chart = charts.spc_chart(result, label=capped.heading, rebases=markers)
-        note = drilldown.spc_note(result, bench.value)
-        ui.show_chart(chart, "Weekly capped utilisation, SPC chart", note)
-        st.caption(note)
-        with st.expander("SPC points and rebases"):
-            ui.show_table(result.points, "spc-weekly-capped-utilisation", title="SPC points")
-            ui.show_table(stored, title="Rebases")
+unit_spc.spc_section(unit, data.weekly, bench)
 
 if view.trust:
     st.subheader("The lists")
