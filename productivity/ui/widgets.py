@@ -8,6 +8,7 @@ those as Markdown: a site named ``[click me](http://…)`` must show as text, no
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -280,7 +281,8 @@ def describe(chart: Chart, title: str, caption: str | None = None) -> Chart:
     """The chart with an accessible description (Vega-Lite ``description``, which becomes the
     chart's ``aria-label``): its title, what it shows and where its numbers are. A chart that
     has a description of its own keeps it."""
-    if chart.to_dict(validate=False).get("description"):
+    # Read the property, not to_dict(): that would serialise the chart's data on every rerun.
+    if getattr(chart, "description", alt.Undefined) is not alt.Undefined:
         return chart
     # The caption's first sentence says what the chart shows; the rest is read under it.
     first = re.split(r"(?<=[.!?])\s", re.sub(r"[*_`]", "", caption or ""), maxsplit=1)[0]
@@ -289,9 +291,25 @@ def describe(chart: Chart, title: str, caption: str | None = None) -> Chart:
     return chart.properties(description=text)
 
 
+def draw(chart: Chart, where: DeltaGenerator | None = None) -> None:
+    """Draw a chart at full width, in ``where`` (the page's main body when None).
+
+    Streamlit turns an Altair chart into Vega-Lite with ``chart.to_dict()``, which checks the
+    whole spec against the Vega-Lite JSON schema on every rerun: more than half of a page's
+    redraw time when this was profiled. The specs are checked once, by the tests
+    (``tests/test_chart_specs.py`` checks every chart of every page), so drawing skips it.
+    """
+    # SchemaBase.__setattr__ would store the partial as a chart property, hence object's.
+    object.__setattr__(chart, "to_dict", functools.partial(chart.to_dict, validate=False))
+    if where is None:
+        st.altair_chart(chart, width="stretch")
+    else:
+        where.altair_chart(chart, width="stretch")
+
+
 def show_chart(chart: Chart, title: str, caption: str | None = None) -> None:
     """Draw a chart (full width) with its accessible description (:func:`describe`)."""
-    st.altair_chart(describe(chart, title, caption), width="stretch")
+    draw(describe(chart, title, caption))
 
 
 def chart_with_table(
@@ -318,20 +336,20 @@ def chart_with_table(
     label = title or name.replace("-", " ").capitalize()
     chart = describe(chart, label, caption)
     if below:
-        st.altair_chart(chart, width="stretch")
+        draw(chart)
         if caption:
             st.caption(caption)
         with st.expander("The chart's table"):
             show_table(table, name, raw=raw, columns=columns, title=label)
         return
     if len(columns or table.columns) > BESIDE_MAX_COLUMNS:
-        st.altair_chart(chart, width="stretch")
+        draw(chart)
         if caption:
             st.caption(caption)
         show_table(table, name, raw=raw, columns=columns, title=label)
         return
     left, right = st.columns(list(widths))
-    left.altair_chart(chart, width="stretch")
+    draw(chart, left)
     if caption:
         left.caption(caption)
     with right:
