@@ -52,27 +52,20 @@ if plan.trusts.empty:
 
 horizon = max(plan.parameters.projection_weeks)
 tiles = st.columns(1 + len(plan.projection))
-tiles[0].metric("Patients moved a week", mad.count_text(plan.proposals["patients_per_week"].sum()))
-for tile, row in zip(tiles[1:], plan.projection.itertuples(index=False), strict=True):
-    tile.metric(
-        f"6+ week waiters after {row.weeks} weeks",
-        mad.count_text(row.waiting_6_plus_after),
-        delta=f"-{mad.count_text(row.reduction)} with mutual aid" if row.reduction else None,
-        delta_color="inverse",
-        help=(
-            f"{mad.count_text(row.waiting_6_plus_without_aid)} if each trust cleared its own "
-            f"list alone; {mad.count_text(row.waiting_6_plus_before)} wait 6+ weeks now."
-        ),
-    )
-ui.show_table(mad.projection_table(plan))
+for tile, (label, value, delta, help_text) in zip(tiles, mad.tiles(plan), strict=True):
+    tile.metric(label, value, delta=delta, delta_color="inverse", help=help_text or None)
+ui.show_table(mad.projection_table(plan), withheld=mad.projection_withheld(plan))
 
 st.subheader(f"Proposed transfers: {mad.test_label(test)}")
 if plan.no_transfer:
     ui.empty_state(f"No transfer is proposed. {plan.reason}")
 else:
-    st.caption(plan.reason)
+    st.caption(mad.reason(plan))
     ui.show_table(
-        mad.proposal_table(plan), f"mutual-aid-{test.lower()}", raw=mad.proposals_export(plan)
+        mad.proposal_table(plan),
+        f"mutual-aid-{test.lower()}",
+        raw=mad.proposals_export(plan),
+        withheld=mad.proposal_withheld(plan),
     )
 
 st.subheader(f"6+ week waiters per trust, now and after {horizon} weeks with mutual aid")
@@ -82,7 +75,8 @@ ui.chart_with_table(
     mad.trust_table(plan),
     f"mutual-aid-{test.lower()}-trusts",
     raw=mad.trusts_export(plan),
-    caption="A count from 1 to 4 is shown as * and not drawn.",
+    caption="A count from 1 to 4, or one that would give such a count away, is not drawn.",
+    withheld=mad.trust_withheld(plan),
 )
 
 st.subheader("What limits the plan")
@@ -90,7 +84,7 @@ binding = mad.constraint_table(plan)
 if binding.empty:
     st.caption("No constraint binds: every transfer that helps is made.")
 else:
-    ui.show_table(binding)
+    ui.show_table(binding, withheld=mad.constraint_withheld(plan))
 with st.expander("Who may take whose patients"):
     ui.show_table(mad.eligibility_table(test))
     st.caption(
@@ -108,5 +102,5 @@ st.caption(
     "trust clearing its own list alone, and assumes each list would otherwise hold steady "
     "and that transferred patients are the longest waiters, seen within the week. Transfers "
     "are whole patients a week, rounded down from the optimum of a linear programme (HiGHS). "
-    "Counts of patients from 1 to 4 are shown as *."
+    "Counts of patients from 1 to 4 are shown as *, and so is a total that would give one away."
 )

@@ -56,6 +56,7 @@ FLAG = Unit("flag", "")  # True/False: the reports' meets_* columns
 RANK = Unit("rank", "d")
 DAYS = Unit("days", ".1f")
 WHOLE_DAYS = Unit("days", ",.0f")
+KM = Unit("km", ",.1f")
 LABEL = Unit("label", "")  # a key in words (a measure, a day kind, a quintile)
 
 
@@ -315,6 +316,42 @@ CATALOGUE: tuple[Column | Term, ...] = (
            "but {dm01_within_6_weeks} or more already wait under 6 weeks); never at this rate "
            "(no extra capacity and short of {dm01_within_6_weeks}); no data.",
            "no_backlog | clears | meets_ambition | never | no_data"),
+    # Mutual aid (the Mutual aid page and the board pack): patients moved, and the projection
+    Column("patients_per_week", "Patients moved a week", "Patients a week", _WT, COUNT,
+           "Whole patients a week that a trust which sends patients would send to a trust which "
+           "takes them, in the mutual-aid plan for one test.",
+           "⌊optimum of the mutual-aid linear programme⌋ for the pair"),
+    Column("patients_in_horizon", "Patients moved over the projection",
+           "Patients over the projection", _WT, COUNT,
+           "The patients a transfer moves over the projection's last week (12 weeks).",
+           "patients a week × weeks"),
+    Column("distance_km", "Distance between the nearest sites", "Distance (km)", _WT, KM,
+           "Kilometres between the two trusts' nearest sites, as the crow flies.",
+           "haversine distance, nearest pair of sites"),
+    Column("patients_sent_per_week", "Patients sent a week", "Sends a week", _WT, COUNT,
+           "Patients a week the trust sends to others in the mutual-aid plan.",
+           "Σ patients a week of its transfers out"),
+    Column("patients_taken_per_week", "Patients taken a week", "Takes a week", _WT, COUNT,
+           "Patients a week the trust takes from others in the mutual-aid plan.",
+           "Σ patients a week of its transfers in"),
+    Column("spare_per_week", "Spare capacity a week", "Spare a week", _WT, PER_WEEK,
+           "Tests a week the trust's capacity would hold at the benchmark rate beyond those done, "
+           "over the last whole weeks of the period.",
+           "(capacity at benchmark − activity) ÷ weeks"),
+    Column("waiting_6_plus_without_aid", "Waiting 6+ weeks, each trust on its own",
+           "6+ weeks, on its own", _WT, COUNT,
+           "Patients projected to wait 6+ weeks if each trust cleared its own list alone with its "
+           "spare capacity (by the end of the projection in a trust's row).",
+           "max(0, waiting 6+ weeks − weeks × spare a week), rounded up"),
+    Column("waiting_6_plus_after", "Waiting 6+ weeks with mutual aid",
+           "6+ weeks, with mutual aid", _WT, COUNT,
+           "Patients projected to wait 6+ weeks with the mutual-aid plan (by the end of the "
+           "projection in a trust's row).",
+           "max(0, waiting 6+ weeks − weeks × (spare + sent − taken a week)), rounded up"),
+    Column("waiting_6_plus_reduction", "Fewer waiting 6+ weeks with mutual aid",
+           "Fewer with mutual aid", _WT, COUNT,
+           "How many fewer patients wait 6+ weeks with the plan than with each trust on its own.",
+           "waiting 6+ weeks on its own − with mutual aid"),
     # Turnaround and attendance (SPEC §4)
     Column("measure", "Turnaround measure", "Measure", _TA, LABEL,
            "Which turnaround target a row is judged against: CT urgent ({reporting_ct_urgent}) "

@@ -16,13 +16,12 @@ and the mutual-aid proposal.
 from __future__ import annotations
 
 import pandas as pd
-from pandas.api.types import is_numeric_dtype
 
 from productivity import charts, peers
 from productivity.charts import EVIDENCE_TEXT, ratio_text
 from productivity.columns import COLUMNS, MISSING
 from productivity.metrics import waits
-from productivity.pack.content import Column, Section, count_text, pack_table
+from productivity.pack.content import Column, Section, pack_table
 from productivity.pack.scope import Scope, png
 from productivity.stats.ratio_funnel import RatioFunnel
 from productivity.store import reports
@@ -212,7 +211,7 @@ def mutual_aid(scope: Scope) -> list[Section]:
             continue
         weeks = max(plan.parameters.projection_weeks)
         roles = plan.trusts.set_index("trust_code")["role"]  # sends / takes patients, or neither
-        notes = [plan.reason]
+        notes = [aid.reason(plan)]  # no total that would give a hidden count away
         if scope.trust and scope.trust in roles.index:
             notes.append(f"{scope.trust}'s role: {roles[scope.trust]}.")
         notes.append(
@@ -225,26 +224,24 @@ def mutual_aid(scope: Scope) -> list[Section]:
         if plan.no_transfer:
             table = None
         else:
-            proposals = aid.proposal_table(plan)  # "Sends patients", "Takes patients"; * for 1-4
+            # The CSV's cells: * for a count of 1 to 4 and for one a total would give away.
+            proposals = aid.proposals_export(plan)
             table = pack_table(
                 proposals,
                 [
-                    Column(
-                        str(c),
-                        str(c),
-                        ",.0f" if is_numeric_dtype(proposals[c]) else "",
-                        width=1.8 if c in ("Sends patients", "Takes patients") else 0.8,
-                    )
-                    for c in proposals.columns
-                    if c != "Test"
+                    Column("sends_patients", "Sends patients", width=1.8),
+                    Column("takes_patients", "Takes patients", width=1.8),
+                    Column.of(COLUMNS["patients_per_week"], width=0.8),
+                    Column.of(COLUMNS["patients_in_horizon"], f"Patients in {weeks} weeks",
+                              width=0.8),
+                    Column.of(COLUMNS["distance_km"], width=0.8),
                 ],
                 highlight=[scope.trust in (a, b) for a, b in zip(
                     plan.proposals["from_trust"], plan.proposals["to_trust"], strict=True)],
             )  # fmt: skip
-        moved = plan.proposals["patients_per_week"].sum() if len(plan.proposals) else 0
         alt_text = (
             f"Bar chart of people waiting 6+ weeks for {name} at each trust, now and after "
-            f"{weeks} weeks of the plan; {count_text(moved, 'patients')} patients a week move "
+            f"{weeks} weeks of the plan; {aid.moved_text(plan)} patients a week move "
             "between trusts."
         )
         found.append(

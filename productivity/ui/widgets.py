@@ -239,6 +239,7 @@ def show_table(
     raw: pd.DataFrame | None = None,
     columns: list[str] | None = None,
     title: str | None = None,
+    withheld: pd.DataFrame | None = None,
 ) -> None:
     """A sortable table and, given a ``name``, its CSV download (of ``raw`` when given).
 
@@ -248,13 +249,18 @@ def show_table(
     download keeps them all but the links). Counts of 1 to 4 patients are hidden, the same
     cells the download shows as ``*`` (:mod:`productivity.export`); a note under the table says
     so. ``title`` is the table's accessible name (its ``name`` in words when not given).
+    ``withheld`` (True by cell, same index and columns) hides more cells alike: a total that
+    would give a hidden count away (secondary suppression); ``raw`` should show them as ``*``.
     """
     shown, hidden = hide_small_numbers(frame)
+    extra = 0
+    if withheld is not None:
+        shown, extra = _withhold(shown, withheld)
     visible = columns or [str(c) for c in frame.columns]
     # A hidden count shows as *, unless the table has values that are simply missing: then
     # both show as – and the note says so, rather than a * that could be mistaken for one.
     gaps = frame[[c for c in visible if c in frame.columns]].isna().to_numpy().any()
-    placeholder = SUPPRESSED if hidden and not gaps else MISSING_TEXT
+    placeholder = SUPPRESSED if (hidden or extra) and not gaps else MISSING_TEXT
     label = title or (name.replace("-", " ").capitalize() if name else None)
     st.dataframe(
         shown,
@@ -265,16 +271,36 @@ def show_table(
         placeholder=placeholder,
         alt=label,
     )
-    if hidden:
+    if hidden or extra:
+        cells = hidden + extra
         st.caption(
-            f"{plain(placeholder)}: a count of 1 to {SUPPRESS_BELOW - 1} patients, hidden "
-            f"({hidden:,} {'cell' if hidden == 1 else 'cells'}; the rule is on the "
+            f"{plain(placeholder)}: a count of 1 to {SUPPRESS_BELOW - 1} patients"
+            + (", or a figure that would give one away," if extra else "")
+            + f" hidden ({cells:,} {'cell' if cells == 1 else 'cells'}; the rule is on the "
             "Methodology page)."
             + (" – also marks a value that is not there." if placeholder == MISSING_TEXT else "")
         )
     if name:
         kept = frame if raw is None else raw
         download(kept.drop(columns=[c for c in kept.columns if str(c).endswith(LINK_SUFFIX)]), name)
+
+
+def _withhold(shown: pd.DataFrame, withheld: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """``shown`` with the ``withheld`` cells not yet hidden made missing (``*`` in text), and
+    how many that was."""
+    mask = withheld.reindex(index=shown.index, columns=shown.columns, fill_value=False)
+    mask = mask.astype(bool) & shown.notna() & (shown.astype(object) != SUPPRESSED)
+    count = int(mask.to_numpy().sum())
+    if not count:
+        return shown, 0
+    out = shown.copy()
+    for column in (c for c in mask.columns if mask[c].any()):
+        series: pd.Series = out[column]
+        if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+            out[column] = series.astype("float64").mask(mask[column])
+        else:
+            out[column] = series.astype(object).mask(mask[column], SUPPRESSED)
+    return out, count
 
 
 def describe(chart: Chart, title: str, caption: str | None = None) -> Chart:
@@ -323,6 +349,7 @@ def chart_with_table(
     below: bool = False,
     widths: tuple[int, int] = (3, 2),
     title: str | None = None,
+    withheld: pd.DataFrame | None = None,
 ) -> None:
     """A chart with its table and CSV download beside it (every chart has one, SPEC §6).
 
@@ -331,7 +358,8 @@ def chart_with_table(
     than :data:`BESIDE_MAX_COLUMNS` columns goes under the chart at full width instead, so none
     scrolls out of view. ``below`` gives a long chart (an SPC chart) the full width and folds
     its table, with the download, into an expander under it. ``title`` names the chart for a
-    screen reader (its ``name`` in words when not given; see :func:`describe`).
+    screen reader (its ``name`` in words when not given; see :func:`describe`). ``withheld``
+    is :func:`show_table`'s.
     """
     label = title or name.replace("-", " ").capitalize()
     chart = describe(chart, label, caption)
@@ -340,20 +368,20 @@ def chart_with_table(
         if caption:
             st.caption(caption)
         with st.expander("The chart's table"):
-            show_table(table, name, raw=raw, columns=columns, title=label)
+            show_table(table, name, raw=raw, columns=columns, title=label, withheld=withheld)
         return
     if len(columns or table.columns) > BESIDE_MAX_COLUMNS:
         draw(chart)
         if caption:
             st.caption(caption)
-        show_table(table, name, raw=raw, columns=columns, title=label)
+        show_table(table, name, raw=raw, columns=columns, title=label, withheld=withheld)
         return
     left, right = st.columns(list(widths))
     draw(chart, left)
     if caption:
         left.caption(caption)
     with right:
-        show_table(table, name, raw=raw, columns=columns, title=label)
+        show_table(table, name, raw=raw, columns=columns, title=label, withheld=withheld)
 
 
 def problems_table(error: InputError) -> pd.DataFrame:

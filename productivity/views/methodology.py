@@ -26,6 +26,7 @@ import pandas as pd
 from productivity.benchmarks import Benchmark, Benchmarks
 from productivity.columns import AREAS, CATALOGUE, COLUMNS, Column, Term
 from productivity.export import PATIENT_COUNTS, SUPPRESSION_RULE
+from productivity.planning.aid_disclosure import RULE as AID_TOTALS_RULE
 from productivity.schema import DM01_BANDS
 from productivity.stats import spc
 
@@ -98,6 +99,13 @@ STATISTICS: tuple[tuple[str, str], ...] = (
 )  # fmt: skip
 
 
+# Secondary suppression of the mutual-aid totals, which sit beside counts that may be hidden.
+TOTALS_RULE = (
+    f"On the Mutual aid page, in its downloads and in the board pack's mutual-aid section: "
+    f"{AID_TOTALS_RULE}"
+)
+
+
 def small_number_rule() -> str:
     """The small-number rule in words (:data:`productivity.export.SUPPRESSION_RULE`) and the
     columns it applies to, by heading: the same rule the tables, CSVs and board pack apply.
@@ -111,9 +119,12 @@ def small_number_rule() -> str:
     )  # fmt: skip
     others = {"patients": "patients in a DM01 waiting-time band",
               "patients_per_week": "patients a week proposed for mutual aid"}  # fmt: skip
-    extra = [words for key, words in others.items() if key in PATIENT_COUNTS]
+    extra = [w for key, w in others.items() if key in PATIENT_COUNTS and key not in COLUMNS]
     bands = ["each DM01 waiting-time band"] if set(DM01_BANDS) <= PATIENT_COUNTS else []
-    return f"{SUPPRESSION_RULE} The patient counts: {', '.join([*named, *bands, *extra])}."
+    return (
+        f"{SUPPRESSION_RULE} The patient counts: {', '.join([*named, *bands, *extra])}. "
+        f"{TOTALS_RULE}"
+    )
 
 
 def format_benchmark(value: float, unit: str) -> str:

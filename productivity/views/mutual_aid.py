@@ -22,9 +22,10 @@ its name are :mod:`productivity.peers`'. Distances come from the site coordinate
 in :mod:`productivity.planning.mutual_aid`.
 
 The tables (:func:`proposal_table`, :func:`trust_table`, :func:`projection_table`), their CSVs
-(:func:`proposals_export`, :func:`trusts_export`) and the board pack name trusts and say
-"sends patients" / "takes patients"; each count of patients from 1 to 4 is ``*`` in all of them
-(:func:`suppress_patients`).
+(:func:`proposals_export`, :func:`trusts_export`) and the pack's are in
+:mod:`productivity.views.aid_tables` (re-exported here): numeric, headed and formatted from the
+column catalogue, with the project's one small-number rule (:mod:`productivity.export`) and the
+totals that would give a hidden count away withheld (:mod:`productivity.planning.aid_disclosure`).
 """
 
 from __future__ import annotations
@@ -33,32 +34,34 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from productivity.benchmarks import Benchmarks
-from productivity.export import SUPPRESS_BELOW, SUPPRESSED
 from productivity.metrics import waits
 from productivity.modalities import BY_TEST, for_test
-from productivity.peers import PEER_GROUPS, peer_of, trust_names
+from productivity.peers import PEER_GROUPS, peer_of
 from productivity.planning import mutual_aid
 from productivity.planning.mutual_aid import count_text as count_text  # the page's tiles
-from productivity.schema import DM01_TESTS
 from productivity.store import marts, readers, reports
+from productivity.views.aid_tables import (  # the tables, re-exported for the page and pack
+    TRUST_EXPORT_COLUMNS as TRUST_EXPORT_COLUMNS,
+    before_after as before_after,
+    moved_text as moved_text,
+    projection_table as projection_table,
+    projection_withheld as projection_withheld,
+    proposal_table as proposal_table,
+    proposal_withheld as proposal_withheld,
+    proposals_export as proposals_export,
+    reason as reason,
+    test_label as test_label,
+    tiles as tiles,
+    trust_label as trust_label,
+    trust_table as trust_table,
+    trust_withheld as trust_withheld,
+    trusts_export as trusts_export,
+    withheld as withheld,
+)
 from productivity.views.diagnostics import whole_weeks
 
 # DM01 test -> the modality whose capacity serves it (the page's options, in this order).
 TESTS: dict[str, str] = {test: serving.key for test, serving in BY_TEST.items()}
-# The per-trust CSV: raw column names (the catalogue's style for downloads).
-TRUST_EXPORT_COLUMNS: tuple[str, ...] = (
-    "trust_code", "trust_name", "peer_group", "role", "total_waiting", "waiting_6_plus_before",
-    "waiting_6_plus_without_aid", "waiting_6_plus_after", "within_6_weeks", "weekly_activity",
-    "spare_per_week", "need_per_week", "offer_per_week", "sends_per_week", "takes_per_week",
-    "reason",
-)  # fmt: skip
-# Columns that count patients (waiting, tested or moved), suppressed from 1 to 4 on screen, in
-# the CSVs and in the pack alike. Spare capacity, need and offer count slots, not patients.
-PATIENT_COUNTS: tuple[str, ...] = (
-    "total_waiting", "waiting_6_plus_before", "waiting_6_plus_without_aid",
-    "waiting_6_plus_after", "weekly_activity", "sends_per_week", "takes_per_week",
-    "patients_per_week", "patients_in_horizon",
-)  # fmt: skip
 RECENT_WEEKS = 4  # spare capacity is the mean over this many whole weeks at the period's end
 
 
@@ -188,173 +191,39 @@ def propose(
     return mutual_aid.match(inputs, distances(engine), test, params, eligibility)
 
 
-def test_label(test: str) -> str:
-    """The DM01 name of a test, e.g. ``Magnetic Resonance Imaging``."""
-    return DM01_TESTS.get(test, test)
-
-
-def trust_label(codes: pd.Series) -> pd.Series:
-    """A short name and the code of each trust: ``Walton Centre (RET)``.
-
-    The name from :func:`productivity.peers.trust_names` without "The" and "NHS (Foundation)
-    Trust", which every name shares; a code the trusts file does not name stays a code.
-    """
-    codes = codes.astype(str).reset_index(drop=True)
-    names = trust_names(codes)
-    short = names.str.replace(r"^The\s+", "", regex=True).str.replace(
-        r"\s+NHS(\s+Foundation)?\s+Trust$", "", regex=True
-    )
-    return short.where(names == codes, short + " (" + codes + ")").rename("trust")
-
-
-def suppress_patients(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy with each :data:`PATIENT_COUNTS` value from 1 to 4 shown as ``*``.
-
-    The rule and symbol of :mod:`productivity.export` (``SUPPRESS_BELOW``), applied by name to
-    the columns that count patients, so the screen, the CSVs and the pack hide the same cells.
-    """
-    out = frame.copy()
-    for column in (c for c in PATIENT_COUNTS if c in out.columns):
-        values = out[column]
-        if not pd.api.types.is_numeric_dtype(values):
-            continue  # already suppressed
-        small = values.notna() & (values >= 1) & (values < SUPPRESS_BELOW)
-        if small.any():
-            shown = values.astype(object)
-            shown[small] = SUPPRESSED
-            out[column] = shown
-    return out
-
-
-def _shown(column: pd.Series) -> pd.Series:
-    """A count column for the screen: numbers stay numbers (they sort as numbers) unless some are
-    suppressed, when the whole column is text (``*``, ``1,234``) as Arrow needs one type."""
-    if pd.api.types.is_numeric_dtype(column):
-        return column
-    return column.map(lambda v: v if isinstance(v, str) else count_text(v))
-
-
-def proposals_export(plan: mutual_aid.MutualAidPlan, trust: str | None = None) -> pd.DataFrame:
-    """The proposals for the CSV: codes and names of the trusts that send and take patients,
-    patients a week and over the horizon, and km; patient counts suppressed. Given a ``trust``,
-    only the transfers it sends or takes (a board pack's view)."""
-    rows = plan.proposals
-    if trust is not None:
-        rows = rows[(rows["from_trust"] == trust) | (rows["to_trust"] == trust)]
-    out = pd.DataFrame(
-        {
-            "sends_patients_code": rows["from_trust"],
-            "sends_patients": trust_label(rows["from_trust"]).to_numpy(),
-            "takes_patients_code": rows["to_trust"],
-            "takes_patients": trust_label(rows["to_trust"]).to_numpy(),
-            "test_code": rows["test_code"],
-            "patients_per_week": rows["patients_per_week"],
-            "patients_in_horizon": rows["patients_per_week"]
-            * max(plan.parameters.projection_weeks),
-            "distance_km": rows["distance_km"],
-        }
-    )
-    hidden = out["patients_per_week"].between(1, SUPPRESS_BELOW - 1)
-    out = suppress_patients(out)
-    # The horizon's total would give a suppressed weekly count away (12 = 1 a week).
-    horizon = out["patients_in_horizon"].astype(object)
-    horizon[hidden] = SUPPRESSED
-    return out.assign(patients_in_horizon=horizon)
-
-
-def proposal_table(plan: mutual_aid.MutualAidPlan, trust: str | None = None) -> pd.DataFrame:
-    """The proposals with readable headings and trust names, and the patients each moves over
-    the horizon; patient counts from 1 to 4 shown as ``*``. Given a ``trust``, only the
-    transfers it sends or takes."""
-    weeks = max(plan.parameters.projection_weeks)
-    rows = proposals_export(plan, trust)
-    return pd.DataFrame(
-        {
-            "Sends patients": rows["sends_patients"],
-            "Takes patients": rows["takes_patients"],
-            "Test": rows["test_code"].map(test_label),
-            "Patients a week": _shown(rows["patients_per_week"]),
-            f"Patients in {weeks} weeks": _shown(rows["patients_in_horizon"]),
-            "Distance (km)": rows["distance_km"],
-        }
-    )
-
-
-def trusts_export(plan: mutual_aid.MutualAidPlan) -> pd.DataFrame:
-    """Each trust's inputs, role, flows and 6+ week waiters for the CSV, counts suppressed."""
-    rows = plan.trusts.assign(trust_name=trust_label(plan.trusts["trust_code"]).to_numpy())
-    return suppress_patients(rows.loc[:, list(TRUST_EXPORT_COLUMNS)])
-
-
-def trust_table(plan: mutual_aid.MutualAidPlan) -> pd.DataFrame:
-    """Each trust's role and why, its flows, and its 6+ week waiters now and after the plan."""
-    rows, weeks = trusts_export(plan), max(plan.parameters.projection_weeks)
-    return pd.DataFrame(
-        {
-            "Trust": rows["trust_name"],
-            "Peer group": rows["peer_group"].map(PEER_GROUPS),
-            "Role": rows["role"],
-            "Waiting 6+ weeks": _shown(rows["waiting_6_plus_before"]),
-            f"After {weeks} weeks on its own": _shown(rows["waiting_6_plus_without_aid"]),
-            f"After {weeks} weeks with mutual aid": _shown(rows["waiting_6_plus_after"]),
-            "Sends a week": _shown(rows["sends_per_week"]),
-            "Takes a week": _shown(rows["takes_per_week"]),
-            "Spare a week": rows["spare_per_week"].round(1),
-            "within_6_weeks": rows["within_6_weeks"],  # a fraction, shown as a percentage
-            "Why": rows["reason"],
-        }
-    )
-
-
-def projection_table(plan: mutual_aid.MutualAidPlan) -> pd.DataFrame:
-    """The system's 6+ week waiters at each projection week: now, on their own, with aid."""
-    rows = plan.projection
-    return pd.DataFrame(
-        {
-            "Weeks": rows["weeks"],
-            "Waiting 6+ weeks now": rows["waiting_6_plus_before"].map(count_text),
-            "Each trust on its own": rows["waiting_6_plus_without_aid"].map(count_text),
-            "With mutual aid": rows["waiting_6_plus_after"].map(count_text),
-            "Fewer with mutual aid": rows["reduction"].map(count_text),
-        }
-    )
-
-
 def constraint_table(plan: mutual_aid.MutualAidPlan) -> pd.DataFrame:
     """The constraints that bound the optimum: limit and use a week (km for distance)."""
     rows = plan.binding
     return pd.DataFrame(
         {
-            "Constraint": rows["constraint"],
-            "Trust": rows["trust_code"].map(_pair_label),
-            "Limit": rows["limit"].map(_tenths),
-            "Used": rows["used"].map(_tenths),
-            "Why": rows["note"],
+            "constraint": rows["constraint"],
+            "trust": rows["trust_code"].map(_pair_label),
+            "limit": rows["limit"].astype(float),
+            "used": rows["used"].astype(float),
+            "why": rows["note"],
         }
     )
+
+
+def constraint_withheld(plan: mutual_aid.MutualAidPlan) -> pd.DataFrame:
+    """The cells of :func:`constraint_table` to hide: what a trust whose patients sent or taken
+    are withheld uses (its flow), and a limit worked out from withheld 6+ week waiters."""
+    rows, hide = plan.binding, withheld(plan)
+    trusts = hide.trusts.set_index(plan.trusts["trust_code"])
+    flow = trusts["sends_per_week"] | trusts["takes_per_week"]
+    backlog = trusts["waiting_6_plus_before"]
+    mask = pd.DataFrame(
+        False, index=rows.index, columns=["constraint", "trust", "limit", "used", "why"]
+    )
+    mask["used"] = rows["trust_code"].isin(flow.index[flow.to_numpy()])
+    from_backlog = rows["constraint"].isin([mutual_aid.SENDER_LIMIT, mutual_aid.OWN_PERFORMANCE])
+    mask["limit"] = from_backlog & rows["trust_code"].isin(backlog.index[backlog.to_numpy()])
+    return mask
 
 
 def _pair_label(codes: str) -> str:
     # "RBT → RWW" for a distance limit, one code otherwise.
     return " → ".join(trust_label(pd.Series(codes.split(" → "))))
-
-
-def _tenths(value: float) -> str:
-    # A limit of 0.03 a week printed as "0.0" would read as no limit at all.
-    return f"{value:,.1f}" if value >= 0.05 or value == 0 else "<0.1"
-
-
-def before_after(plan: mutual_aid.MutualAidPlan) -> pd.DataFrame:
-    """Long frame for the chart: ``trust_code`` (the trust's name and code), ``when`` (now, or
-    after N weeks with mutual aid) and ``waiting``; a suppressed count (1 to 4) is left out."""
-    weeks = max(plan.parameters.projection_weeks)
-    rows = plan.trusts.assign(trust_code=trust_label(plan.trusts["trust_code"]).to_numpy())
-    labels = {"waiting_6_plus_before": "Now", "waiting_6_plus_after": f"After {weeks} weeks"}
-    long = rows.melt(
-        id_vars=["trust_code"], value_vars=list(labels), var_name="when", value_name="waiting"
-    )
-    small = long["waiting"].between(1, SUPPRESS_BELOW - 1)
-    return long.assign(when=long["when"].map(labels), waiting=long["waiting"].where(~small))
 
 
 def eligibility_table(

@@ -1,0 +1,142 @@
+"""Which figures of a mutual-aid plan are withheld, so that no hidden count can be worked out.
+
+The small-number rule (:mod:`productivity.export`) hides a count of 1 to 4 patients. A total shown
+beside its parts would give a hidden part back by subtraction: 12 patients moved a week beside
+transfers of * and 10 says the * is 2. So, for each total the plan shows (the patients moved a
+week, each trust's patients sent and taken a week, the system's 6+ week waiters now and at the
+projection's last week), the counts that add up to it are treated as one line:
+
+1. the line's counts from 1 to 4 are hidden (the rule itself);
+2. while what the hidden counts must add up to (the total less the counts shown) would pin any
+   of them down (one hidden count, or a sum only one split explains), the smallest count shown
+   is hidden too (*secondary suppression*);
+3. when no count is left to hide, the total is withheld instead.
+
+A figure worked out from a hidden count is hidden with it: a transfer's patients over the
+projection, the patients sent and taken a week by each trust in a hidden transfer (and its
+waiters with mutual aid, which follow from them), a trust's % within 6 weeks, need and offer a
+week when its 6+ week waiters are hidden (each follows from them and figures shown beside it),
+and, in the projection, a figure that the two shown beside it would give back
+(on its own − with mutual aid = fewer). Pure: pandas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from productivity.export import SUPPRESS_BELOW
+
+SMALL = SUPPRESS_BELOW - 1  # the largest hidden count (4)
+# The trust columns whose system totals the projection shows.
+TRUST_TOTALS: tuple[str, ...] = (
+    "waiting_6_plus_before", "waiting_6_plus_without_aid", "waiting_6_plus_after",
+)  # fmt: skip
+# Worked out from a trust's 6+ week waiters (with the list or spare capacity shown beside them).
+FROM_BACKLOG: tuple[str, ...] = ("within_6_weeks", "need_per_week", "offer_per_week")
+RULE = (
+    "A total is never shown beside its parts in a way that would give a hidden count back: "
+    "when subtracting the counts shown from a total would reveal a hidden one, the next smallest "
+    "count is hidden too (shown as *), or, when none is left, the total itself. A figure worked "
+    "out from a hidden count (patients over the projection, a trust's patients sent or taken, "
+    "its % within 6 weeks) is hidden with it."
+)
+
+
+def small(values: pd.Series) -> pd.Series:
+    """True where a value is a count the small-number rule hides (1 to 4)."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    return numbers.notna() & (numbers >= 1) & (numbers <= SMALL)
+
+
+def pinned(values: pd.Series, hidden: pd.Series, floor: int = 0) -> bool:
+    """Whether the total of ``values`` would pin a hidden count from 1 to 4 down.
+
+    A reader who subtracts the counts shown knows what the ``hidden`` ones add up to. Each
+    other hidden count is at least ``floor`` (1 for a transfer, which exists only from 1, else
+    0) and, when every hidden count is one from 1 to 4, at most 4. A hidden small count is safe
+    when at least two values from 1 to 4 fit.
+    """
+    if not hidden.any():
+        return False
+    parts = values[hidden].astype(float)
+    smalls = small(parts)
+    if not smalls.any():
+        return False
+    total, count = float(parts.sum()), len(parts)
+    # The least the other hidden counts add up to: 1 for each other small one, floor for the rest.
+    others_least = int(smalls.sum()) - 1 + (count - int(smalls.sum())) * floor
+    highest = min(SMALL, total - others_least)
+    lowest = max(1.0, total - SMALL * (count - 1)) if smalls.all() else 1.0
+    return highest - lowest < 1
+
+
+def protect(
+    values: pd.Series, extra: pd.Series | None = None, floor: int = 0
+) -> tuple[pd.Series, bool]:
+    """The cells of one line to hide, and whether its total may be shown (see the module)."""
+    hidden = small(values)
+    if extra is not None:
+        hidden |= extra.reindex(values.index, fill_value=False).astype(bool)
+    while pinned(values, hidden, floor):
+        shown = values[~hidden & (values > SMALL)]
+        if shown.empty:
+            return hidden, False
+        hidden.loc[shown.astype(float).idxmin()] = True
+    return hidden, True
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """What to hide: ``transfers`` (a row of the proposals), ``trusts`` (a cell of the trusts'
+    frame, by column), ``projection`` (a cell of the projection), ``moved`` (the patients moved
+    a week in all)."""
+
+    transfers: pd.Series
+    trusts: pd.DataFrame
+    projection: pd.DataFrame
+    moved: bool
+
+    @property
+    def any(self) -> bool:
+        return bool(
+            self.moved or self.transfers.any() or self.trusts.to_numpy().any()
+            or self.projection.to_numpy().any()
+        )  # fmt: skip
+
+
+def withheld(proposals: pd.DataFrame, trusts: pd.DataFrame, projection: pd.DataFrame) -> Withheld:
+    """What a plan's tables, tiles, chart, CSVs and pack withhold (see the module).
+
+    ``proposals``, ``trusts`` and ``projection`` are a :class:`MutualAidPlan`'s frames.
+    """
+    transfers, moved_shown = protect(proposals["patients_per_week"], floor=1)
+    codes = trusts["trust_code"]
+    sends = small(trusts["sends_per_week"]) | codes.isin(proposals["from_trust"][transfers])
+    takes = small(trusts["takes_per_week"]) | codes.isin(proposals["to_trust"][transfers])
+    mask = pd.DataFrame(False, index=trusts.index, columns=trusts.columns)
+    mask["sends_per_week"], mask["takes_per_week"] = sends, takes
+    mask["total_waiting"] = small(trusts["total_waiting"])
+    totals: dict[str, bool] = {}
+    for column in TRUST_TOTALS:
+        derived = sends | takes if column == "waiting_6_plus_after" else None
+        mask[column], totals[column] = protect(trusts[column], derived)
+    for column in (c for c in FROM_BACKLOG if c in mask.columns):
+        mask[column] = mask["waiting_6_plus_before"]
+    # The 12-week fewer is 12 × the patients moved: withholding one withholds the other.
+    moved_shown &= totals["waiting_6_plus_after"]
+    grid = pd.DataFrame(False, index=projection.index, columns=projection.columns)
+    last = projection["weeks"] == projection["weeks"].max()
+    grid["waiting_6_plus_before"] = not totals["waiting_6_plus_before"]
+    grid["waiting_6_plus_without_aid"] = last & (not totals["waiting_6_plus_without_aid"])
+    grid["waiting_6_plus_after"] = not moved_shown
+    grid["reduction"] = not moved_shown
+    for column in (c for c in grid.columns if c != "weeks"):
+        grid[column] |= small(projection[column])
+    # Of on its own, with mutual aid and fewer, never one alone hidden: the two others give it.
+    trio = grid[["waiting_6_plus_without_aid", "waiting_6_plus_after", "reduction"]]
+    alone = trio.sum(axis=1) == 1
+    grid["waiting_6_plus_after"] |= alone & grid["reduction"]
+    grid["reduction"] |= alone & ~grid["reduction"]
+    return Withheld(transfers, mask, grid, not moved_shown)
