@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from productivity.pack.diagnostic_sections import aid_table
 from productivity.peers import PEER_GROUPS, peer_of
 from productivity.planning.mutual_aid import (
     PEER_GROUP,
@@ -256,22 +257,21 @@ def test_patient_counts_from_1_to_4_are_suppressed_alike_on_screen_and_in_the_cs
     plan = small_plan()
     assert transfers(plan) == {("RBL", "REM"): 15, ("RJN", "RWW"): 3}
     csv = mad.proposals_export(plan).set_index("sends_patients_code")
-    shown = mad.proposal_table(plan).set_index("Sends patients")
-    assert csv.at["RBL", "patients_per_week"] == 15 and csv.at["RBL", "patients_in_horizon"] == 180
     # 3 a week is suppressed, and so is 36 in 12 weeks, which would give the 3 away.
     assert csv.at["RJN", "patients_per_week"] == "*" and csv.at["RJN", "patients_in_horizon"] == "*"
-    assert shown.at["East Cheshire (RJN)", "Patients a week"] == "*"
-    assert shown.at["East Cheshire (RJN)", "Patients in 12 weeks"] == "*"
-    assert shown.at["Wirral University Teaching Hospital (RBL)", "Patients a week"] == "15"
     trusts_csv = mad.trusts_export(plan).set_index("trust_code")
-    table = mad.trust_table(plan).set_index("Trust")
-    # RWW: 3 waiting 6+ weeks now and takes 3 a week (patients); its 20 spare is capacity.
-    assert trusts_csv.at["RWW", "waiting_6_plus_before"] == "*"
-    assert trusts_csv.at["RWW", "takes_per_week"] == "*"
+    # RWW: 3 waiting 6+ weeks now and takes 3 a week (patients); its 20 spare is capacity, and
+    # its % within 6 weeks would give the 3 waiting back (with the list of 300 beside it).
+    assert trusts_csv.at["RWW", "waiting_6_plus"] == "*"
+    assert trusts_csv.at["RWW", "patients_taken_per_week"] == "*"
+    assert trusts_csv.at["RWW", "within_6_weeks"] == "*"
     assert trusts_csv.at["RWW", "spare_per_week"] == 20
-    row = table.loc["Warrington and Halton Teaching Hospitals (RWW)"]
-    assert (row["Waiting 6+ weeks"], row["Takes a week"], row["Spare a week"]) == ("*", "*", 20)
-    assert table.at["Wirral University Teaching Hospital (RBL)", "Waiting 6+ weeks"] == "240"
+    assert trusts_csv.at["RBL", "waiting_6_plus"] == 240
+    table = mad.trust_table(plan).set_index("trust")
+    hidden = mad.trust_withheld(plan).set_axis(table.index)
+    rww = "Warrington and Halton Teaching Hospitals (RWW)"
+    assert table.at[rww, "spare_per_week"] == 20 and not hidden.at[rww, "spare_per_week"]
+    assert hidden.at[rww, "patients_taken_per_week"] and hidden.at[rww, "within_6_weeks"]
     assert mad.count_text(4) == "*" and mad.count_text(0) == "0" and mad.count_text(1234) == "1,234"
     chart = mad.before_after(plan)
     assert (
@@ -279,6 +279,88 @@ def test_patient_counts_from_1_to_4_are_suppressed_alike_on_screen_and_in_the_cs
         .isna()
         .all()
     )
+
+
+def test_no_total_gives_a_hidden_transfer_away_on_screen_in_the_csv_or_in_the_pack():
+    # RJN sends 3 a week and RBL 15: 18 a week in all beside 15 shown would say the * is 3. The
+    # 15 is hidden too (secondary suppression), and so is what RBL sends and REM takes.
+    plan = small_plan()
+    moved = plan.proposals["patients_per_week"].sum()
+    assert moved == 18 and mad.moved_text(plan) == "18"
+    csv = mad.proposals_export(plan)
+    assert (csv["patients_per_week"] == "*").all() and (csv["patients_in_horizon"] == "*").all()
+    shown = pd.to_numeric(csv["patients_per_week"], errors="coerce")
+    assert shown.notna().sum() == 0  # 18 less what is shown pins nothing down
+    trusts_csv = mad.trusts_export(plan).set_index("trust_code")
+    for code, column in [
+        ("RBL", "patients_sent_per_week"),
+        ("RJN", "patients_sent_per_week"),
+        ("REM", "patients_taken_per_week"),
+        ("RWW", "patients_taken_per_week"),
+    ]:
+        assert trusts_csv.at[code, column] == "*", (code, column)  # fmt: skip
+    # RBL's waiters with mutual aid would give what it sends back (240 − 12 × 15 = 60).
+    assert trusts_csv.at["RBL", "waiting_6_plus_after"] == "*"
+    assert trusts_csv.at["RBL", "waiting_6_plus_without_aid"] == 240
+    # On screen: numbers stay numbers, and the same cells are hidden.
+    table, hidden = mad.proposal_table(plan), mad.proposal_withheld(plan)
+    for column in ("patients_per_week", "patients_in_horizon", "distance_km"):
+        assert pd.api.types.is_numeric_dtype(table[column]), column
+    assert hidden["patients_per_week"].all() and hidden["patients_in_horizon"].all()
+    assert not hidden["distance_km"].any()
+    trust_table = mad.trust_table(plan)
+    for column in (
+        "waiting_6_plus",
+        "waiting_6_plus_after",
+        "patients_sent_per_week",
+        "patients_taken_per_week",
+        "spare_per_week",
+        "within_6_weeks",
+    ):
+        assert pd.api.types.is_numeric_dtype(trust_table[column]), column  # fmt: skip
+    assert list(mad.trust_withheld(plan).columns) == list(trust_table.columns)
+    projection = mad.projection_table(plan)
+    assert all(pd.api.types.is_numeric_dtype(projection[c]) for c in projection.columns)
+    # In the pack: the same * in both transfers' rows.
+    pack = aid_table(plan, None)
+    assert [row[2:4] for row in pack.rows] == [("*", "*"), ("*", "*")]
+
+
+@pytest.mark.parametrize(
+    ("counts", "hidden"),
+    [
+        ([15, 3], [True, True]),  # one hidden: the total gives it back, so 15 goes too
+        ([15, 12, 3], [False, True, True]),  # the smallest shown count hides it
+        ([10, 2, 2], [False, True, True]),  # 4 in two: 1 + 3, 2 + 2 or 3 + 1
+        ([10, 1, 1], [True, True, True]),  # 2 in two says both are 1: 10 goes too
+        ([10, 4, 4], [True, True, True]),  # 8 in two says both are 4
+        ([9, 4, 1], [False, True, True]),  # 5 in two: 1 + 4, 2 + 3, 3 + 2 or 4 + 1
+        ([20, 30], [False, False]),  # nothing hidden, nothing to protect
+    ],
+)
+def test_secondary_suppression_hides_the_smallest_counts_until_none_is_pinned(counts, hidden):
+    from productivity.planning import aid_disclosure
+
+    mask, total_shown = aid_disclosure.protect(pd.Series(counts), floor=1)
+    assert mask.tolist() == hidden and total_shown
+
+
+def test_a_total_with_nothing_left_to_hide_is_withheld():
+    from productivity.planning import aid_disclosure
+
+    mask, total_shown = aid_disclosure.protect(pd.Series([3]), floor=1)
+    assert mask.tolist() == [True] and not total_shown
+    plan = match(
+        trusts(("RJN", "acute", 300, 36, 0), ("RWW", "acute", 300, 3, 20)),
+        km(RJN_RWW=10), "MRI", PARAMS, RULES,
+    )  # fmt: skip
+    assert transfers(plan) == {("RJN", "RWW"): 3}
+    assert mad.moved_text(plan) == "*" and "3" not in mad.reason(plan)
+    hidden = mad.projection_withheld(plan)
+    # 12 weeks of 3 a week is 36 fewer: the fewer and the waiters with aid go with it.
+    assert hidden["waiting_6_plus_reduction"].all() and hidden["waiting_6_plus_after"].all()
+    assert not hidden["waiting_6_plus_without_aid"].any()
+    assert all(value == "*" for _, value, _, _ in mad.tiles(plan))
 
 
 def test_the_tables_say_sends_and_takes_patients_and_name_the_trusts():
@@ -290,7 +372,7 @@ def test_the_tables_say_sends_and_takes_patients_and_name_the_trusts():
     for frame in frames:
         text = " ".join(map(str, frame.columns)) + " " + frame.astype(str).to_string()
         assert "donor" not in text.lower() and "receiv" not in text.lower()
-    assert list(mad.proposal_table(plan).columns[:2]) == ["Sends patients", "Takes patients"]
+    assert list(mad.proposal_table(plan).columns[:2]) == ["sends_patients", "takes_patients"]
     assert set(mad.trusts_export(plan)["role"]) == {SENDS, TAKES}
     assert mad.trust_label(pd.Series(["RET", "RBS", "XYZ"])).tolist() == [
         "Walton Centre (RET)",
@@ -301,8 +383,8 @@ def test_the_tables_say_sends_and_takes_patients_and_name_the_trusts():
 
 def test_a_board_pack_sees_only_its_trusts_transfers():
     plan = small_plan()
-    assert mad.proposal_table(plan, "RWW")["Sends patients"].tolist() == ["East Cheshire (RJN)"]
-    assert mad.proposal_table(plan, "RBL")["Takes patients"].tolist() == [
+    assert mad.proposal_table(plan, "RWW")["sends_patients"].tolist() == ["East Cheshire (RJN)"]
+    assert mad.proposal_table(plan, "RBL")["takes_patients"].tolist() == [
         "Liverpool University Hospitals (REM)"
     ]
     assert mad.proposal_table(plan, "RBN").empty

@@ -21,8 +21,9 @@ from productivity import charts, peers
 from productivity.charts import EVIDENCE_TEXT, ratio_text
 from productivity.columns import COLUMNS, MISSING
 from productivity.metrics import waits
-from productivity.pack.content import Column, Section, pack_table
+from productivity.pack.content import Column, PackTable, Section, pack_table
 from productivity.pack.scope import Scope, png
+from productivity.planning.mutual_aid import MutualAidPlan
 from productivity.stats.ratio_funnel import RatioFunnel
 from productivity.store import reports
 from productivity.views import dna, inequalities as ineq, mutual_aid as aid
@@ -221,24 +222,7 @@ def mutual_aid(scope: Scope) -> list[Section]:
             "offered. A trust that takes patients keeps what it needs to clear its own backlog."
         )
         chart = charts.before_after(aid.before_after(plan), f"After {weeks} weeks")
-        if plan.no_transfer:
-            table = None
-        else:
-            # The CSV's cells: * for a count of 1 to 4 and for one a total would give away.
-            proposals = aid.proposals_export(plan)
-            table = pack_table(
-                proposals,
-                [
-                    Column("sends_patients", "Sends patients", width=1.8),
-                    Column("takes_patients", "Takes patients", width=1.8),
-                    Column.of(COLUMNS["patients_per_week"], width=0.8),
-                    Column.of(COLUMNS["patients_in_horizon"], f"Patients in {weeks} weeks",
-                              width=0.8),
-                    Column.of(COLUMNS["distance_km"], width=0.8),
-                ],
-                highlight=[scope.trust in (a, b) for a, b in zip(
-                    plan.proposals["from_trust"], plan.proposals["to_trust"], strict=True)],
-            )  # fmt: skip
+        table = None if plan.no_transfer else aid_table(plan, scope.trust)
         alt_text = (
             f"Bar chart of people waiting 6+ weeks for {name} at each trust, now and after "
             f"{weeks} weeks of the plan; {aid.moved_text(plan)} patients a week move "
@@ -248,3 +232,23 @@ def mutual_aid(scope: Scope) -> list[Section]:
             Section(heading, tuple(notes), chart=png(chart, 420), table=table, alt=alt_text)
         )
     return found
+
+
+def aid_table(plan: MutualAidPlan, trust: str | None) -> PackTable:
+    """The proposals as the pack shows them: the CSV's cells, so ``*`` for a count of 1 to 4
+    and for one that a total would give away; ``trust``'s transfers in bold."""
+    weeks = max(plan.parameters.projection_weeks)
+    return pack_table(
+        aid.proposals_export(plan),
+        [
+            Column("sends_patients", "Sends patients", width=1.8),
+            Column("takes_patients", "Takes patients", width=1.8),
+            Column.of(COLUMNS["patients_per_week"], width=0.8),
+            Column.of(COLUMNS["patients_in_horizon"], f"Patients in {weeks} weeks", width=0.8),
+            Column.of(COLUMNS["distance_km"], width=0.8),
+        ],
+        highlight=[
+            trust in (a, b)
+            for a, b in zip(plan.proposals["from_trust"], plan.proposals["to_trust"], strict=True)
+        ],
+    )
