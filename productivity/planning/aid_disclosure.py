@@ -83,7 +83,7 @@ def protect(
         shown = values[~hidden & (values > SMALL)]
         if shown.empty:
             return hidden, False
-        hidden.loc[shown.astype(float).idxmin()] = True
+        hidden[hidden.index == shown.astype(float).idxmin()] = True
     return hidden, True
 
 

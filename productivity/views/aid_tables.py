@@ -198,8 +198,8 @@ def tiles(plan: MutualAidPlan) -> list[tuple[str, str, str | None, str]]:
     found: list[tuple[str, str, str | None, str]] = [
         ("Patients moved a week", shown_count(moved, hide.moved), None, "")
     ]
-    for i, row in plan.projection.iterrows():
-        cells = hide.projection.loc[i]
+    rows = zip(plan.projection.iterrows(), hide.projection.iterrows(), strict=True)
+    for (_, row), (_, cells) in rows:
 
         def text(column: str, row: pd.Series = row, cells: pd.Series = cells) -> str:
             return shown_count(row[column], bool(cells[column]))
