@@ -11,6 +11,9 @@ and "takes patients", and name trusts (:func:`trust_label`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar, cast
+
 import pandas as pd
 
 from productivity.export import SUPPRESSED, suppress_small_numbers
@@ -19,6 +22,7 @@ from productivity.planning import aid_disclosure
 from productivity.planning.mutual_aid import MutualAidPlan, count_text
 from productivity.schema import DM01_TESTS
 
+T = TypeVar("T")
 # The per-trust CSV: catalogue keys and raw names (the style of downloads).
 TRUST_EXPORT_COLUMNS: tuple[str, ...] = (
     "trust_code", "trust_name", "peer_group", "role", "total_waiting", "waiting_6_plus",
@@ -61,9 +65,29 @@ def trust_label(codes: pd.Series) -> pd.Series:
     return short.where(names == codes, short + " (" + codes + ")").rename("trust")
 
 
+# What has been worked out for the last plan: the page asks for each piece several times a
+# rerun (a table, its mask, its CSV), and each costs pandas work. One plan at a time, by
+# identity; callers never change the frames in place.
+_MEMO: list[tuple[MutualAidPlan, dict[tuple[str, str | None], object]]] = []
+
+
+def _cached(plan: MutualAidPlan, key: tuple[str, str | None], make: Callable[[], T]) -> T:
+    last = _MEMO[-1] if _MEMO else None  # one read: another session may replace it meanwhile
+    if last is None or last[0] is not plan:
+        last = (plan, {})
+        _MEMO[:] = [last]
+    if key not in last[1]:
+        last[1][key] = make()
+    return cast(T, last[1][key])
+
+
 def withheld(plan: MutualAidPlan) -> aid_disclosure.Withheld:
     """The plan's cells withheld beyond the counts of 1 to 4 (:mod:`~.aid_disclosure`)."""
-    return aid_disclosure.withheld(plan.proposals, plan.trusts, plan.projection)
+    return _cached(
+        plan,
+        ("withheld", None),
+        lambda: aid_disclosure.withheld(plan.proposals, plan.trusts, plan.projection),
+    )
 
 
 def _starred(frame: pd.DataFrame, mask: pd.DataFrame) -> pd.DataFrame:
@@ -80,6 +104,10 @@ def _starred(frame: pd.DataFrame, mask: pd.DataFrame) -> pd.DataFrame:
 
 
 def _proposals(plan: MutualAidPlan, trust: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return _cached(plan, ("proposals", trust), lambda: _make_proposals(plan, trust))
+
+
+def _make_proposals(plan: MutualAidPlan, trust: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows, hidden = plan.proposals, withheld(plan).transfers
     if trust is not None:
         mine = (rows["from_trust"] == trust) | (rows["to_trust"] == trust)
@@ -134,6 +162,10 @@ def proposal_withheld(plan: MutualAidPlan, trust: str | None = None) -> pd.DataF
 
 
 def _trusts(plan: MutualAidPlan) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return _cached(plan, ("trusts", None), lambda: _make_trusts(plan))
+
+
+def _make_trusts(plan: MutualAidPlan) -> tuple[pd.DataFrame, pd.DataFrame]:
     # The plan's waiting_6_plus is waiting_6_plus_before's input: the same figure, once.
     rows = plan.trusts.drop(columns="waiting_6_plus").assign(
         trust_name=trust_label(plan.trusts["trust_code"]).to_numpy()

@@ -158,9 +158,25 @@ def last_whole_weeks(rows: pd.DataFrame, count: int) -> list[str]:
     return chosen[-count:]
 
 
+# The last sites read and their distances: the sites rarely change, so a page's rerun reads
+# them (a small query) and reuses the distances while they are the same.
+_DISTANCES: list[tuple[pd.DataFrame, pd.DataFrame]] = []
+
+
 def distances(engine: Engine) -> pd.DataFrame:
     """Km between the trusts' nearest sites, from the store's sites (or ``data/sites.csv``)."""
-    return mutual_aid.trust_distances(readers.site_locations(engine))
+    sites = readers.site_locations(engine)
+    last = _DISTANCES[-1] if _DISTANCES else None  # one read: another session may replace it
+    if last is not None and last[0].equals(sites):
+        return last[1].copy()
+    found = mutual_aid.trust_distances(sites)
+    _DISTANCES[:] = [(sites, found)]
+    return found.copy()
+
+
+def clear_read_cache() -> None:
+    """Forget the distances kept between reruns (for measurements of a cold first render)."""
+    _DISTANCES.clear()
 
 
 def propose(
@@ -197,7 +213,7 @@ def constraint_table(plan: mutual_aid.MutualAidPlan) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "constraint": rows["constraint"],
-            "trust": rows["trust_code"].map(_pair_label),
+            "trust": _pair_label(rows["trust_code"]),
             "limit": rows["limit"].astype(float),
             "used": rows["used"].astype(float),
             "why": rows["note"],
@@ -221,9 +237,16 @@ def constraint_withheld(plan: mutual_aid.MutualAidPlan) -> pd.DataFrame:
     return mask
 
 
-def _pair_label(codes: str) -> str:
-    # "RBT → RWW" for a distance limit, one code otherwise.
-    return " → ".join(trust_label(pd.Series(codes.split(" → "))))
+def _pair_label(codes: pd.Series) -> pd.Series:
+    """ "RBT → RWW" (a distance limit) or one code, as trust names with their codes."""
+    if codes.empty:
+        return codes.astype(object)
+    parts = codes.astype(str).str.split(" → ", expand=True)
+    labels = [trust_label(parts[c].fillna("")) for c in parts.columns]
+    joined = labels[0]
+    for label, column in zip(labels[1:], parts.columns[1:], strict=True):
+        joined = joined.where(parts[column].isna().to_numpy(), joined + " → " + label)
+    return joined.set_axis(codes.index)
 
 
 def eligibility_table(
