@@ -93,13 +93,22 @@ def trust_pdf(demo_url: str, latest: str, small_count: tuple[str, str]) -> bytes
     """A 3-month pack (the demo's three months) of the trust with a small 13+ week count."""
     from productivity.store import db
 
-    return pack.build_pack(
-        db.get_engine(demo_url),
-        trust=small_count[0],
-        period=latest,
-        fmt="pdf",
-        start=months_before(latest, 2),
-    )
+    def keep(cover, sections):  # the sections as data, for checking the PDF's tables
+        DRAWN[:] = sections
+        return pack_pdf.render_pdf(cover, sections)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pack, "render_pdf", keep)
+        return pack.build_pack(
+            db.get_engine(demo_url),
+            trust=small_count[0],
+            period=latest,
+            fmt="pdf",
+            start=months_before(latest, 2),
+        )
+
+
+DRAWN: list = []  # the sections trust_pdf drew
 
 
 def test_pack_table_shows_counts_from_one_to_four_as_a_star():
@@ -320,8 +329,34 @@ def test_pdf_is_tagged_for_screen_readers(trust_pdf: bytes):
     assert images > 0 and len(figures) == images  # every chart is a figure ...
     assert all(len(str(f["/Alt"])) > 40 for f in figures)  # ... with words for what it shows
     assert roles.count("/H1") >= SECTIONS + 1  # the cover's title and every section's heading
-    assert {"/P", "/Div"} <= set(roles)
+    assert {"/P", "/Table"} <= set(roles)
     assert len(reader.outline) == SECTIONS  # a bookmark per section
+    # Each table is a Table of rows: a header row of TH (column headings), then a TR of TD
+    # cells per row of the table; a table carried on onto another page is a Table there too.
+    tables = [e for e in elements if e["/S"] == "/Table"]
+    expected = [len(s.table.rows) for s in DRAWN if s.table is not None]
+    assert expected and len(tables) >= len(expected)
+    found = iter(tables)
+    for rows in expected:
+        drawn = 0
+        while drawn < rows:  # the Tables one table was drawn as, page by page
+            body = table_rows(next(found))
+            assert len(body) >= 1
+            drawn += len(body)
+        assert drawn == rows
+    assert next(found, None) is None
+
+
+def table_rows(table) -> list[list[str]]:
+    """A /Table element's rows below its header row (checked: every TH has /Scope /Column, no
+    TH below it, every cell holds marked content on a page)."""
+    rows = [row.get_object() for row in table["/K"]]
+    assert all(row["/S"] == "/TR" for row in rows)
+    cells = [[cell.get_object() for cell in row["/K"]] for row in rows]
+    assert cells[0] and all(c["/S"] == "/TH" and c["/A"]["/Scope"] == "/Column" for c in cells[0])
+    assert all(c["/S"] == "/TD" for row in cells[1:] for c in row)
+    assert all("/Pg" in c and len(c["/K"]) == 1 for row in cells for c in row)
+    return [[str(c["/S"]) for c in row] for row in cells[1:]]
 
 
 def test_pdf_pages_render_to_png(trust_pdf: bytes, tmp_path: Path):
@@ -344,6 +379,16 @@ def test_a_long_table_carries_on_onto_a_new_page(tmp_path: Path):
     assert len(pages) >= 3 and all(CONTINUED in page for page in pages[2:])
     text = "\n".join(pages)
     assert all(text.count(f"row {i:03d}") == 1 for i in range(90))
+    # Tagged page by page: a Table per page, its rows + 1 TRs (the headings' row).
+    from pypdf import PdfReader
+
+    tree = PdfReader(io.BytesIO(data)).trailer["/Root"]["/StructTreeRoot"].get_object()
+    document = tree["/K"][0].get_object() if isinstance(tree["/K"], list) else tree["/K"]
+    tables = [k.get_object() for k in document.get_object()["/K"]]
+    tables = [t for t in tables if t["/S"] == "/Table"]
+    assert len(tables) == len(pages) - 1  # the cover has none
+    assert sum(len(table_rows(t)) for t in tables) == 90
+    assert all(len(t["/K"]) == len(table_rows(t)) + 1 for t in tables)
 
 
 def test_collaborative_pptx_fits_every_table_on_its_slide_and_describes_charts(
