@@ -79,7 +79,8 @@ class _Tree(StructureTreeBuilder):
         spid = self.spid_per_page_number.get(page_number)
         if spid is None:
             return 0
-        return sum(1 for elem in self.struct_tree_root.parent_tree.nums[spid] if elem.k)
+        marked = self.struct_tree_root.parent_tree.nums[spid]
+        return sum(1 for elem in marked if isinstance(elem, StructElem) and elem.k)
 
     def register(self, page_number: int, elem: StructElem) -> int:
         """Put a nested element with marked content in the page's parent tree; its id."""
@@ -195,7 +196,8 @@ class _PackPdf(FPDF):
         assert self.row_elem is not None, "a cell outside a row"
         mcid = self.struct_builder.next_mcid_for_page(self.page)
         cell = _Cell(role, self.row_elem, mcid, self.page)
-        cell.pg = self.pages[self.page]  # fpdf2 sets it only on the document's children
+        # fpdf2 sets /Pg only on the document's children (StructElem types it as None).
+        cell.pg = self.pages[self.page]  # type: ignore[assignment]
         self.row_elem.k.append(cell)
         self.pages[self.page].struct_parents = self.struct_builder.register(self.page, cell)
         self._out(f"/{role} <</MCID {mcid}>> BDC")
