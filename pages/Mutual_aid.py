@@ -66,6 +66,7 @@ else:
         f"mutual-aid-{test.lower()}",
         raw=mad.proposals_export(plan),
         withheld=mad.proposal_withheld(plan),
+        deferred=True,
     )
 
 st.subheader(f"6+ week waiters per trust, now and after {horizon} weeks with mutual aid")
@@ -77,6 +78,7 @@ ui.chart_with_table(
     raw=mad.trusts_export(plan),
     caption="A count from 1 to 4, or one that would give such a count away, is not drawn.",
     withheld=mad.trust_withheld(plan),
+    deferred=True,
 )
 
 st.subheader("What limits the plan")

@@ -51,13 +51,20 @@ def empty_state(message: str) -> None:
     st.info(f":material/filter_alt_off: {message}")
 
 
-def download(frame: pd.DataFrame, name: str, label: str = "Download CSV") -> None:
+def download(
+    frame: pd.DataFrame, name: str, label: str = "Download CSV", *, deferred: bool = False
+) -> None:
     """A CSV download of a chart's table, with counts of 1 to 4 patients shown as ``*``
     (:func:`productivity.export.suppress_small_numbers`) and text that a spreadsheet would run
-    as a formula neutralised (:func:`productivity.export.to_csv`)."""
+    as a formula neutralised (:func:`productivity.export.to_csv`). ``deferred`` writes the CSV
+    only when the button is clicked, not on every rerun (Streamlit calls a callable then)."""
+
+    def csv() -> bytes:
+        return to_csv(suppress_small_numbers(frame)).encode()
+
     st.download_button(
         label,
-        to_csv(suppress_small_numbers(frame)).encode(),
+        csv if deferred else csv(),
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"download-{name}",
@@ -240,6 +247,7 @@ def show_table(
     columns: list[str] | None = None,
     title: str | None = None,
     withheld: pd.DataFrame | None = None,
+    deferred: bool = False,
 ) -> None:
     """A sortable table and, given a ``name``, its CSV download (of ``raw`` when given).
 
@@ -251,6 +259,7 @@ def show_table(
     so. ``title`` is the table's accessible name (its ``name`` in words when not given).
     ``withheld`` (True by cell, same index and columns) hides more cells alike: a total that
     would give a hidden count away (secondary suppression); ``raw`` should show them as ``*``.
+    ``deferred``: the CSV is written when its button is clicked (:func:`download`).
     """
     shown, hidden = hide_small_numbers(frame)
     extra = 0
@@ -282,7 +291,8 @@ def show_table(
         )
     if name:
         kept = frame if raw is None else raw
-        download(kept.drop(columns=[c for c in kept.columns if str(c).endswith(LINK_SUFFIX)]), name)
+        links = [c for c in kept.columns if str(c).endswith(LINK_SUFFIX)]
+        download(kept.drop(columns=links), name, deferred=deferred)
 
 
 def _withhold(shown: pd.DataFrame, withheld: pd.DataFrame) -> tuple[pd.DataFrame, int]:
@@ -350,6 +360,7 @@ def chart_with_table(
     widths: tuple[int, int] = (3, 2),
     title: str | None = None,
     withheld: pd.DataFrame | None = None,
+    deferred: bool = False,
 ) -> None:
     """A chart with its table and CSV download beside it (every chart has one, SPEC §6).
 
@@ -359,7 +370,7 @@ def chart_with_table(
     scrolls out of view. ``below`` gives a long chart (an SPC chart) the full width and folds
     its table, with the download, into an expander under it. ``title`` names the chart for a
     screen reader (its ``name`` in words when not given; see :func:`describe`). ``withheld``
-    is :func:`show_table`'s.
+    and ``deferred`` are :func:`show_table`'s.
     """
     label = title or name.replace("-", " ").capitalize()
     chart = describe(chart, label, caption)
@@ -368,20 +379,32 @@ def chart_with_table(
         if caption:
             st.caption(caption)
         with st.expander("The chart's table"):
-            show_table(table, name, raw=raw, columns=columns, title=label, withheld=withheld)
+            show_table(
+                table,
+                name,
+                raw=raw,
+                columns=columns,
+                title=label,
+                withheld=withheld,
+                deferred=deferred,
+            )
         return
     if len(columns or table.columns) > BESIDE_MAX_COLUMNS:
         draw(chart)
         if caption:
             st.caption(caption)
-        show_table(table, name, raw=raw, columns=columns, title=label, withheld=withheld)
+        show_table(
+            table, name, raw=raw, columns=columns, title=label, withheld=withheld, deferred=deferred
+        )
         return
     left, right = st.columns(list(widths))
     draw(chart, left)
     if caption:
         left.caption(caption)
     with right:
-        show_table(table, name, raw=raw, columns=columns, title=label, withheld=withheld)
+        show_table(
+            table, name, raw=raw, columns=columns, title=label, withheld=withheld, deferred=deferred
+        )
 
 
 def problems_table(error: InputError) -> pd.DataFrame:
