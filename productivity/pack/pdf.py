@@ -9,8 +9,7 @@ The PDF is tagged for screen readers: a document title shown in the window (not 
 the language (``en-GB``), a bookmark per section, and a structure tree in reading order, with
 each heading an ``H1``, each note a ``P``, each chart a ``Figure`` with its alternative text, and
 each table a ``Table`` of ``TR`` rows, its heading cells ``TH`` (scope: column) and the others
-``TD`` (:class:`_TaggedTable` marks each cell as fpdf2 draws it; :class:`_Tree` keeps the
-nested elements, which fpdf2's own tree does not); the running header and footer are marked as
+``TD`` (:mod:`productivity.pack.pdf_tags`); the running header and footer are marked as
 artifacts so they are not read on every page. A table too long for its page
 carries on, under the same heading, on the next; the cover's contents give each section's real
 first page, so the document is laid out twice.
@@ -23,16 +22,12 @@ import io
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
-from fpdf import FPDF
 from fpdf.fonts import FontFace
 from fpdf.prefs import ViewerPreferences
-from fpdf.structure_tree import StructElem, StructureTreeBuilder
-from fpdf.syntax import PDFObject
-from fpdf.table import Table
 
 from productivity.pack.content import Cover, PackTable, Section
+from productivity.pack.pdf_tags import TaggedPdf, TaggedTable
 from productivity.pack.style import (
     BLUE,
     GREY,
@@ -61,70 +56,11 @@ def _plain(text: str) -> str:
     return text.replace("**", "")
 
 
-class _Cell(StructElem):
-    """A table cell's structure element, with an attribute dictionary (a heading's scope)."""
-
-    __slots__ = ("a",)
-
-    def __init__(self, role: str, parent: StructElem, mcid: int, page: int) -> None:
-        super().__init__(f"/{role}", parent, [mcid], page_number=page)
-        self.a = "<</O /Table /Scope /Column>>" if role == "TH" else None
-
-
-class _Tree(StructureTreeBuilder):
-    """fpdf2's structure tree, with elements nested below the document's children (a table's
-    rows and cells): written out with the rest, and their marked content numbered per page."""
-
-    def next_mcid_for_page(self, page_number: int) -> int:
-        spid = self.spid_per_page_number.get(page_number)
-        if spid is None:
-            return 0
-        marked = self.struct_tree_root.parent_tree.nums[spid]
-        return sum(1 for elem in marked if isinstance(elem, StructElem) and elem.k)
-
-    def register(self, page_number: int, elem: StructElem) -> int:
-        """Put a nested element with marked content in the page's parent tree; its id."""
-        spid = self.spid_per_page_number.setdefault(page_number, len(self.spid_per_page_number))
-        self.struct_tree_root.parent_tree.nums[spid].append(elem)
-        return spid
-
-    def __iter__(self) -> Iterator[PDFObject]:
-        yield self.struct_tree_root
-        yield self.doc_struct_elem
-        yield self.struct_tree_root.parent_tree
-        pending = list(reversed(self.doc_struct_elem.k))
-        while pending:  # depth first, in reading order
-            elem = pending.pop()
-            yield elem
-            pending.extend(reversed([k for k in elem.k if isinstance(k, StructElem)]))
-
-
-class _TaggedTable(Table):
-    """fpdf2's table, each row a ``TR`` and each cell's drawing marked as a ``TH`` or ``TD``."""
-
-    def __init__(self, pdf: _PackPdf, **options: Any) -> None:
-        super().__init__(pdf, **options)
-        self.pdf = pdf
-
-    def _render_table_row(self, i: int, *args: Any, **kwargs: Any) -> None:
-        self.pdf.table_row()
-        super()._render_table_row(i, *args, **kwargs)
-
-    def _render_table_cell(self, i: int, j: int, *args: Any, **kwargs: Any) -> Any:
-        if kwargs.get("cell_height_info") is None:
-            return super()._render_table_cell(i, j, *args, **kwargs)  # measuring only
-        with self.pdf.table_cell("TH" if i < self._num_heading_rows else "TD"):
-            return super()._render_table_cell(i, j, *args, **kwargs)
-
-
-class _PackPdf(FPDF):
+class _PackPdf(TaggedPdf):
     """A4 landscape with a blue running header and a footer that repeats the caveats."""
 
     def __init__(self, cover: Cover) -> None:
         super().__init__(orientation="L", unit="mm", format="A4")
-        self.struct_builder: _Tree = _Tree()
-        self.table_elem: StructElem | None = None  # the table being drawn, and its row
-        self.row_elem: StructElem | None = None
         self.cover = cover
         self.unicode = all((FONT_DIR / name).exists() for name in FONT_FILES.values())
         for style, name in FONT_FILES.items() if self.unicode else ():
@@ -177,32 +113,6 @@ class _PackPdf(FPDF):
         mcid = self.struct_builder.next_mcid_for_page(self.page)
         self._add_marked_content(struct_type=f"/{role}", mcid=mcid)
         self._out(f"/{role} <</MCID {mcid}>> BDC")
-
-    def table_start(self) -> None:
-        """A ``Table`` element, in reading order, for the rows drawn next."""
-        tree = self.struct_builder
-        self.table_elem = StructElem("/Table", tree.doc_struct_elem, [], page_number=self.page)
-        tree.doc_struct_elem.k.append(self.table_elem)
-
-    def table_row(self) -> None:
-        """A ``TR`` element of the table, for the cells drawn next."""
-        assert self.table_elem is not None, "a row outside a table"
-        self.row_elem = StructElem("/TR", self.table_elem, [], page_number=self.page)
-        self.table_elem.k.append(self.row_elem)
-
-    @contextmanager
-    def table_cell(self, role: str) -> Iterator[None]:
-        """What is drawn inside is one cell of the row: a ``TH`` or ``TD`` element."""
-        assert self.row_elem is not None, "a cell outside a row"
-        mcid = self.struct_builder.next_mcid_for_page(self.page)
-        cell = _Cell(role, self.row_elem, mcid, self.page)
-        # fpdf2 sets /Pg only on the document's children (StructElem types it as None).
-        cell.pg = self.pages[self.page]  # type: ignore[assignment]
-        self.row_elem.k.append(cell)
-        self.pages[self.page].struct_parents = self.struct_builder.register(self.page, cell)
-        self._out(f"/{role} <</MCID {mcid}>> BDC")
-        yield
-        self._out("EMC")
 
     @contextmanager
     def artifact(self) -> Iterator[None]:
@@ -437,7 +347,7 @@ def _pdf_table(
     pdf.set_line_width(0.2)
     bold = FontFace(emphasis="BOLD", fill_color=(214, 230, 245))
     zebra = (FontFace(fill_color=WHITE), FontFace(fill_color=(244, 246, 247)))
-    grid = _TaggedTable(
+    grid = TaggedTable(
         pdf,
         width=width,
         col_widths=table.widths,
