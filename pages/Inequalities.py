@@ -48,7 +48,7 @@ if ui.section(f"{name}: % within 6 weeks by IMD quintile {where}", data.quintile
     if not data.bands.empty:
         st.markdown("**Waiting-time distribution by quintile**")
         chart, table = charts.band_lines(data.bands), dd.band_table(data.bands)
-        ui.chart_with_table(chart, table, f"{slug}-bands", raw=data.bands)
+        ui.chart_with_table(chart, table, f"{slug}-bands", raw=data.bands, like=dd.BAND_FORMATS)
     else:
         st.caption(
             "The waiting-time distribution by quintile needs the 14 waiting-time bands, and the "
@@ -68,7 +68,7 @@ if not data.forest["ratio"].notna().any():
     ui.empty_state(f"Too few patients by IMD quintile for {name} to compare Q1 with Q5.")
 else:
     chart, table = charts.forest_chart(data.forest), dd.forest_table(data.forest)
-    ui.chart_with_table(chart, table, f"{slug}-ratio", raw=data.forest)
+    ui.chart_with_table(chart, table, f"{slug}-ratio", raw=data.forest, like=dd.FOREST_FORMATS)
 
 empty = (
     f"Fewer than {dd.MIN_SPC_MONTHS} months with a Q1:Q5 ratio for {name} {where}: "
@@ -78,7 +78,10 @@ points = data.spc.points if data.spc else None
 if ui.section(f"Is the gap widening? Monthly Q1:Q5 ratio {where}: SPC", points, empty) and data.spc:
     chart = charts.spc_chart(data.spc, label=charts.RATIO_AXIS, fmt=".2f")
     table, caption = dd.spc_table(data.spc), dd.spc_caption(data.spc)
-    ui.chart_with_table(chart, table, f"{slug}-spc", raw=data.monthly, caption=caption, below=True)
+    ui.chart_with_table(
+        chart, table, f"{slug}-spc", raw=data.monthly, caption=caption, below=True,
+        like=dd.SPC_FORMATS,
+    )  # fmt: skip
 
 st.divider()
 st.header("Missed appointments (DNAs) by deprivation")
@@ -109,15 +112,20 @@ def dna_sections(trust: str | None, start: str | None, end: str | None, where: s
         chart = charts.ordered_bars(shown, "quintile", "dna_rate", "DNA rate", colour="quintile",
                                     fmt=".1%")  # fmt: skip
         table = dna.quintile_table(dnas.by_quintile, names)
-        ui.chart_with_table(chart, table, "dna-by-quintile", raw=dnas.by_quintile)
+        ui.chart_with_table(
+            chart, table, "dna-by-quintile", raw=dnas.by_quintile, like=dna.QUINTILE_FORMATS
+        )
 
     if ui.section("Standardised DNA ratio by trust: funnel", dnas.ratios, empty) and dnas.funnel:
         chart = charts.ratio_funnel_chart(
             dnas.funnel.units, dnas.curve, label="Standardised DNA ratio",
             volume_label="Expected DNAs (log axis)",
         )  # fmt: skip
-        table, caption = dna.funnel_table(dnas.funnel, names), dna.funnel_caption(dnas.funnel)
-        ui.chart_with_table(chart, table, "dna-ratio-funnel", raw=dnas.ratios, caption=caption)
+        table, caption = dna.funnel_numbers(dnas.funnel, names), dna.funnel_caption(dnas.funnel)
+        ui.chart_with_table(
+            chart, table, "dna-ratio-funnel", raw=dnas.ratios, caption=caption,
+            like=dna.FUNNEL_FORMATS,
+        )  # fmt: skip
 
     empty = f"Fewer than {dna.MIN_SPC_MONTHS} months with Q1 and Q5 appointments {where}."
     points = dnas.spc.points if dnas.spc else None
@@ -125,7 +133,10 @@ def dna_sections(trust: str | None, start: str | None, end: str | None, where: s
         assert dnas.spc is not None
         chart = charts.spc_chart(dnas.spc, label="Q1 − Q5 DNA rate (points)", fmt=".1%")
         caption = charts.VARIATION_TEXT.get(dnas.spc.variation, dnas.spc.variation)
-        ui.chart_with_table(chart, dnas.gap, "dna-gap-spc", caption=caption, below=True)
+        ui.chart_with_table(
+            chart, dna.gap_table(dnas.gap), "dna-gap-spc", raw=dnas.gap, caption=caption,
+            below=True, like=dna.QUINTILE_FORMATS,
+        )  # fmt: skip
 
 
 dna_sections(view.trust, view.period.start, view.period.end, where)

@@ -58,15 +58,19 @@ if ui.section(f"{label} {where}: monthly share within target, SPC", points, empt
     chart = charts.spc_chart(data.spc, label="Share within target", fmt=".1%")
     caption = charts.VARIATION_TEXT.get(data.spc.variation, data.spc.variation)
     ui.chart_with_table(
-        chart, rv.spc_table(data.spc), f"{slug}-spc", raw=data.monthly, caption=caption, below=True
-    )
+        chart, rv.spc_table(data.spc), f"{slug}-spc", raw=data.monthly, caption=caption,
+        below=True, like=rv.SPC_FORMATS,
+    )  # fmt: skip
 
 empty = f"Nothing reported for this target {where} in the chosen period."
 if ui.section(f"Turnaround distribution {where}", data.days, empty):
     shown = rv.days_bars(data.days, int(target.extra.get("days", 0)))
     chart = charts.ordered_bars(shown, "turnaround", "events", "reported events", colour="against")
-    st.caption(f"Reported events by whole {target.extra.get('day_kind', 'calendar')} days.")
-    ui.chart_with_table(chart, shown, f"{slug}-days", raw=data.days)
+    st.caption(
+        f"Reported events by whole {target.extra.get('day_kind', 'calendar')} days; the last "
+        "bar (and row) holds every event from its number of days on."
+    )
+    ui.chart_with_table(chart, rv.days_table(shown), f"{slug}-days", raw=data.days)
 
 empty = f"No {kind} event is waiting for a report {where}."
 total = rv.backlog_total(data.backlog)
@@ -78,7 +82,9 @@ if ui.section(f"Unreported backlog by age {where}, now", total, empty):
     )
     chart = charts.ordered_bars(total, "age_band", "unreported", "unreported", colour="age_band")
     wide = rv.backlog_wide(data.backlog, names)
-    ui.chart_with_table(chart, wide, f"turnaround-{kind}-backlog", raw=data.backlog)
+    ui.chart_with_table(
+        chart, wide, f"turnaround-{kind}-backlog", raw=data.backlog, like=rv.BACKLOG_FORMATS
+    )
 
 heading = rv.DRILL_HEADINGS[data.drill_by]
 empty = f"No events for this target {where} in the chosen period."
