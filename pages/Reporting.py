@@ -5,14 +5,17 @@ Its own page rather than a section of Diagnostics: Diagnostics is filtered by mo
 pathology (which has no modality) and is read by reporting and lab managers, not scanning leads.
 """
 
+import pandas as pd
 import streamlit as st
 
 from productivity import charts, ui
+from productivity.charts import schema_memo
 from productivity.metrics.turnaround import MEASURE_FILTERS
 from productivity.store import marts
 from productivity.store.turnaround import DRILL_KEYS
 from productivity.views import reporting as rv
 
+schema_memo.install()  # Altair's schema hashes remembered: charts build faster on every rerun
 view = ui.frame("Reporting and pathology", filters=("trust", "period"))
 bench, names = ui.benchmarks(), ui.store_facts().trust_names
 where = f"at {view.trust}" if view.trust else "across the system"
@@ -24,17 +27,20 @@ def load(measure: str, trust: str | None, start: str | None, end: str | None, by
     return rv.reporting_view(ui.engine(), period, measure, trust, ui.benchmarks(), by)
 
 
+@st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
+def load_drill(
+    measure: str, trust: str | None, start: str | None, end: str | None, by: str | None
+) -> tuple[pd.DataFrame, str]:
+    return rv.drill_view(ui.engine(), marts.Period(start, end), measure, trust, by)
+
+
 controls = st.columns(2)
 measure = controls[0].selectbox(
     "Turnaround target", list(MEASURE_FILTERS), key="measure", bind="query-params",
     format_func=lambda m: bench[m].label,
 )  # fmt: skip
 kind = rv.measure_kind(measure)
-by = controls[1].selectbox(
-    "Drill down by", list(DRILL_KEYS[kind]), index=len(DRILL_KEYS[kind]) - 1,
-    key=f"{kind}_by", bind="query-params", format_func=rv.DRILL_HEADINGS.get,
-)  # fmt: skip
-data = load(measure, view.trust, view.period.start, view.period.end, by)
+data = load(measure, view.trust, view.period.start, view.period.end, None)
 target, label = bench[measure], bench[measure].label.split(":")[0]
 slug = f"turnaround-{measure.replace('_', '-')}"
 st.caption(rv.caption(measure, bench))
@@ -86,12 +92,27 @@ if ui.section(f"Unreported backlog by age {where}, now", total, empty):
         chart, wide, f"turnaround-{kind}-backlog", raw=data.backlog, like=rv.BACKLOG_FORMATS
     )
 
-heading = rv.DRILL_HEADINGS[data.drill_by]
-empty = f"No events for this target {where} in the chosen period."
-if ui.section(f"{label} {where} by {heading.lower()}", data.drill, empty):
-    chart = charts.metric_vs_benchmark(
-        data.drill, "group", "share_within_target", "Share within target", target.value,
-        fmt=".1%", benchmark_label="target",
+
+@st.fragment
+def drill_section(measure: str, trust: str | None, start: str | None, end: str | None) -> None:
+    """The drill-down key changes only this section: a fragment reruns it alone."""
+    kind, target = rv.measure_kind(measure), bench[measure]
+    label = target.label.split(":")[0]
+    by = st.selectbox(
+        "Drill down by", list(DRILL_KEYS[kind]), index=len(DRILL_KEYS[kind]) - 1,
+        key=f"{kind}_by", bind="query-params", format_func=rv.DRILL_HEADINGS.get,
     )  # fmt: skip
-    table = data.drill.rename(columns={"group": heading})
-    ui.chart_with_table(chart, table, f"{slug}-by-{data.drill_by.replace('_', '-')}")
+    drill, drill_by = load_drill(measure, trust, start, end, by)
+    heading = rv.DRILL_HEADINGS[drill_by]
+    empty = f"No events for this target {where} in the chosen period."
+    if ui.section(f"{label} {where} by {heading.lower()}", drill, empty):
+        chart = charts.metric_vs_benchmark(
+            drill, "group", "share_within_target", "Share within target", target.value,
+            fmt=".1%", benchmark_label="target",
+        )  # fmt: skip
+        table = drill.rename(columns={"group": heading})
+        slug = f"turnaround-{measure.replace('_', '-')}"
+        ui.chart_with_table(chart, table, f"{slug}-by-{drill_by.replace('_', '-')}")
+
+
+drill_section(measure, view.trust, view.period.start, view.period.end)

@@ -3,8 +3,8 @@
 >>> from productivity.benchmarks import load_benchmarks
 >>> quintiles = pd.DataFrame({"quintile": ["Q1 most deprived"], "total_waiting": [200],
 ...     "waiting_6_plus": [20], "waiting_13_plus": [2], "within_6_weeks": [0.9]})
->>> quintile_table(quintiles, load_benchmarks(override=None)).iloc[0].tolist()
-['Q1 most deprived', 200, 20, 0.9, '✗', 2, '✗']
+>>> quintile_table(quintiles, load_benchmarks(override=None)).iloc[0].astype(str).tolist()
+['Q1 most deprived', '200', '20', '0.9', '✗', '2', '✗']
 
 It takes the waiting lists split by IMD quintile (:func:`productivity.store.readers.dm01_by_imd`;
 the 14 waiting-time bands too, where the store's table has them), puts them through

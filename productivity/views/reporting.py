@@ -206,6 +206,23 @@ def reporting_view(
     )
 
 
+def drill_view(
+    engine: Engine, period: marts.Period, measure: str, trust: str | None, drill_by: str | None
+) -> tuple[pd.DataFrame, str]:
+    """The chosen measure per value of the drill-down key (:attr:`ReportingView.drill`), and
+    the key used: the page's drill-down section alone, so changing the key redoes only it."""
+    kind = measure_kind(measure)
+    drill = drill_by if drill_by in DRILL_KEYS[kind] else DRILL_KEYS[kind][0]
+    counts = read_mart(engine, TURNAROUND, period)
+    mine = counts[(counts["kind"] == kind) & (counts["measure"] == measure)]
+    if trust:
+        mine = mine[mine["trust_code"] == trust]
+    if mine.empty:
+        return pd.DataFrame(), drill
+    shares = with_share(mine, [drill]).rename(columns={drill: "group"})
+    return shares.assign(group=shares["group"].replace("", "not recorded")), drill
+
+
 def trust_name(codes: pd.Series, names: Mapping[str, str]) -> pd.Series:
     """``RBL · Wirral University Teaching Hospital`` where the name is known, else the code."""
     return codes.map(lambda c: f"{c} · {names[c]}" if c in names else str(c))
