@@ -1,38 +1,55 @@
-"""A faster Altair: its schema hash remembered per schema, so building a chart costs less.
+"""A faster Altair: the class lookup table it builds for every schema conversion, built once.
 
-Building an Altair chart turns every shorthand encoding (``x="date:T"``) and every property
-into schema objects through ``_FromDict.from_dict``, which looks up the class for each
-(sub)schema by hashing it: ``json.dumps(schema, sort_keys=True)`` of the same few hundred
-static schema dicts, about 100,000 times for a page of charts. Profiled on the Health
-inequalities page, that was a third of building its charts on every rerun. :func:`install`
-makes the hash remembered per schema object (by identity, holding a reference so the identity
-cannot be reused), so it is computed once per process. The hash, and so every chart, is the
-same as before: the schemas are Altair's static definitions and are never changed.
+Building an Altair chart turns every shorthand encoding (``x="date:T"``) into schema objects
+through ``SchemaBase.from_dict``, and every call makes a fresh ``_FromDict`` converter: it walks
+all of Altair's ~600 schema classes and hashes each one's schema with ``json.dumps`` to build
+its class lookup table, the same table every time. Profiled on the Health inequalities page,
+that was a third of building its charts on every rerun. :func:`install` keeps one converter per
+set of wrapper classes (Altair has two: every schema class, and every Vega-Lite one), built on
+first use, and remembers each schema's hash by identity (holding a reference, so the identity
+cannot be reused). The table, and so every chart, is the same as before: Altair's schema classes
+are defined when it is imported and their schemas never change.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from altair.utils import schemapi
 
 _hashed: dict[int, tuple[object, int]] = {}
-_original = schemapi._FromDict.hash_schema.__func__  # type: ignore[attr-defined]
+_converters: dict[Callable[..., Any], schemapi._FromDict] = {}
+_original_hash = schemapi._FromDict.hash_schema.__func__  # type: ignore[attr-defined]
 
 
 def _hash_schema(cls: type, schema: dict[str, Any], use_json: bool = True) -> int:
     found = _hashed.get(id(schema))
     if found is not None and found[0] is schema:
         return found[1]
-    value: int = _original(cls, schema, use_json)
+    value: int = _original_hash(cls, schema, use_json)
     _hashed[id(schema)] = (schema, value)
     return value
 
 
+def _from_dict(cls: Any, dct: dict[str, Any], validate: bool = True) -> Any:
+    """``SchemaBase.from_dict`` with its converter built once per set of wrapper classes."""
+    if validate:
+        cls.validate(dct)
+    classes = cls._default_wrapper_classes.__func__
+    converter = _converters.get(classes)
+    if converter is None:
+        converter = _converters[classes] = schemapi._FromDict(cls._default_wrapper_classes())
+    return converter.from_dict(dct, cls)
+
+
 def install() -> None:
-    """Remember Altair's schema hashes from now on in this process (idempotent)."""
+    """Build Altair's converters once and remember its schema hashes, from now on in this
+    process (idempotent)."""
     schemapi._FromDict.hash_schema = classmethod(_hash_schema)  # type: ignore[method-assign,assignment]
+    schemapi.SchemaBase.from_dict = classmethod(_from_dict)  # type: ignore[method-assign,assignment]
 
 
 def installed() -> bool:
-    return schemapi._FromDict.__dict__["hash_schema"].__func__ is _hash_schema
+    """Whether :func:`install` has run in this process."""
+    return schemapi.SchemaBase.__dict__["from_dict"].__func__ is _from_dict
