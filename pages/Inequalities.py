@@ -1,10 +1,11 @@
 """Health inequalities: DM01 waits and missed appointments (DNAs) by IMD quintile, and the gaps."""
 
+import pandas as pd
 import streamlit as st
 
 from productivity import charts, schema, ui
 from productivity.charts import schema_memo
-from productivity.store import marts
+from productivity.store import marts, readers
 from productivity.views import dna, inequalities as dd
 
 schema_memo.install()  # Altair's schema hashes remembered: charts build faster on every rerun
@@ -12,15 +13,41 @@ view = ui.frame("Health inequalities", filters=("trust", "period"))
 
 
 @st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
+def load_rows(test: str, start: str | None, end: str | None) -> pd.DataFrame:
+    return readers.dm01_by_imd(ui.engine(), marts.Period(start, end), test)
+
+
+@st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
+def load_forest(test: str, start: str | None, end: str | None) -> pd.DataFrame:
+    """Every trust's Q1:Q5 ratio: worked out once, whichever trust is chosen."""
+    return dd.forest_rows(load_rows(test, start, end))
+
+
+@st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
 def load(test: str, trust: str | None, start: str | None, end: str | None) -> dd.InequalitiesView:
-    return dd.inequalities_view(ui.engine(), marts.Period(start, end), test, trust)
+    forest = load_forest(test, start, end)
+    return dd.view_from_rows(load_rows(test, start, end), test, trust, forest)
+
+
+@st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
+def load_services() -> list[str]:
+    return dna.services(ui.engine())
 
 
 @st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
 def load_dna(
     trust: str | None, start: str | None, end: str | None, service: str | None, adjust: bool
 ) -> dna.DnaView:
-    return dna.dna_view(ui.engine(), marts.Period(start, end), trust, service, adjust)
+    system = load_every_trust(start, end, service, adjust)
+    return dna.dna_view(ui.engine(), marts.Period(start, end), trust, service, adjust, system)
+
+
+@st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
+def load_every_trust(
+    start: str | None, end: str | None, service: str | None, adjust: bool
+) -> dna.DnaView:
+    """The DNA funnel and rates of every trust: worked out once, whichever trust is chosen."""
+    return dna.every_trust_view(ui.engine(), marts.Period(start, end), service, adjust)
 
 
 where = f"at {ui.plain(view.trust)}" if view.trust else "across the system"
@@ -108,7 +135,7 @@ def dna_sections(trust: str | None, start: str | None, end: str | None, where: s
     """The service and overdispersion controls change only these sections: a fragment reruns
     them alone."""
     names = ui.store_facts().trust_names
-    services = load_dna(None, None, None, None, True).services
+    services = load_services()
     controls = st.columns(2)
     service = ui.choose(controls[0], "Service", services)
     adjust = controls[1].toggle(

@@ -22,9 +22,15 @@ where = f"at {view.trust}" if view.trust else "across the system"
 
 
 @st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
+def load_trusts(kind: str, start: str | None, end: str | None) -> pd.DataFrame:
+    """Every trust against the kind's targets: the same whichever trust or target is chosen."""
+    return rv.kind_trust_shares(ui.engine(), marts.Period(start, end), kind, ui.benchmarks())
+
+
+@st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
 def load(measure: str, trust: str | None, start: str | None, end: str | None, by: str | None):
-    period = marts.Period(start, end)
-    return rv.reporting_view(ui.engine(), period, measure, trust, ui.benchmarks(), by)
+    period, trusts = marts.Period(start, end), load_trusts(rv.measure_kind(measure), start, end)
+    return rv.reporting_view(ui.engine(), period, measure, trust, ui.benchmarks(), by, trusts)
 
 
 @st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)

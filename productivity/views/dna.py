@@ -69,14 +69,26 @@ def quintile_gap(rows: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def services(engine: Engine) -> list[str]:
+    """Every service in the attendance mart, in order (:attr:`DnaView.services`)."""
+    rows = read_mart(engine, ATTENDANCE)
+    return sorted(rows["service"].dropna().unique().tolist())
+
+
 def dna_view(
     engine: Engine,
     period: marts.Period,
     trust: str | None,
     service: str | None,
     overdispersion: bool = True,
+    system: DnaView | None = None,
 ) -> DnaView:
-    """Read the attendance mart once and shape the three DNA sections."""
+    """Read the attendance mart once and shape the three DNA sections.
+
+    ``system``, when given, is :func:`every_trust_view` of the same period, service and
+    overdispersion: its every-trust parts (by quintile, ratios, funnel) are taken from it rather
+    than worked out again, as they do not depend on the trust.
+    """
     rows = read_mart(engine, ATTENDANCE, period)
     services = sorted(rows["service"].dropna().unique().tolist())
     if service:
@@ -86,16 +98,17 @@ def dna_view(
         return DnaView(services, empty, empty, empty, None, empty, empty, None)
     rows = rows.assign(imd_quintile=pd.to_numeric(rows["imd_quintile"], errors="coerce"))
     own = rows[rows["trust_code"] == trust] if trust else rows
-    by_quintile = dna_by_quintile(rows, by=["trust_code"])
+    if system is not None:
+        by_quintile, ratios, funnel, curve = (
+            system.by_quintile,
+            system.ratios,
+            system.funnel,
+            system.curve,
+        )
+    else:
+        by_quintile, ratios, funnel, curve = _every_trust(rows, overdispersion)
     unit_quintiles = dna_by_quintile(own, by=())
     unit_quintiles = unit_quintiles[unit_quintiles["appointments"] > 0].reset_index(drop=True)
-    ratios = standardised_dna_ratio(rows, by=["trust_code"])
-    ratios = ratios[ratios["expected_dnas"] > 0].reset_index(drop=True)
-    funnel, curve = None, pd.DataFrame()
-    if not ratios.empty:
-        funnel = ratio_funnel(ratios, "trust_code", "dnas", "expected_dnas", overdispersion)
-        low, high = ratios["expected_dnas"].min(), ratios["expected_dnas"].max()
-        curve = funnel.curve(np.geomspace(max(1.0, low / 2), high * 2, CURVE_POINTS))
     gap = quintile_gap(own)
     gap = gap[gap["gap"].notna()].reset_index(drop=True)
     result = None
@@ -103,6 +116,38 @@ def dna_view(
         # A wider gap is worse: "lower" makes a rising gap special cause concern.
         result = spc.xmr(gap["gap"], pd.to_datetime(gap["month"] + "-01"), direction="lower")
     return DnaView(services, by_quintile, unit_quintiles, ratios, funnel, curve, gap, result)
+
+
+def every_trust_view(
+    engine: Engine, period: marts.Period, service: str | None, overdispersion: bool = True
+) -> DnaView:
+    """Only the every-trust parts of :func:`dna_view` (by quintile, ratios, funnel): the same
+    whichever trust is chosen, so a page works them out once and passes them as ``system``."""
+    rows = read_mart(engine, ATTENDANCE, period)
+    services = sorted(rows["service"].dropna().unique().tolist())
+    if service:
+        rows = rows[rows["service"] == service]
+    empty = pd.DataFrame()
+    if rows.empty:
+        return DnaView(services, empty, empty, empty, None, empty, empty, None)
+    rows = rows.assign(imd_quintile=pd.to_numeric(rows["imd_quintile"], errors="coerce"))
+    by_quintile, ratios, funnel, curve = _every_trust(rows, overdispersion)
+    return DnaView(services, by_quintile, empty, ratios, funnel, curve, empty, None)
+
+
+def _every_trust(
+    rows: pd.DataFrame, overdispersion: bool
+) -> tuple[pd.DataFrame, pd.DataFrame, RatioFunnel | None, pd.DataFrame]:
+    """The parts of :func:`dna_view` that cover every trust: by quintile, ratios, funnel."""
+    by_quintile = dna_by_quintile(rows, by=["trust_code"])
+    ratios = standardised_dna_ratio(rows, by=["trust_code"])
+    ratios = ratios[ratios["expected_dnas"] > 0].reset_index(drop=True)
+    funnel, curve = None, pd.DataFrame()
+    if not ratios.empty:
+        funnel = ratio_funnel(ratios, "trust_code", "dnas", "expected_dnas", overdispersion)
+        low, high = ratios["expected_dnas"].min(), ratios["expected_dnas"].max()
+        curve = funnel.curve(np.geomspace(max(1.0, low / 2), high * 2, CURVE_POINTS))
+    return by_quintile, ratios, funnel, curve
 
 
 # The tables' columns headed in words, each shown in a catalogue column's format.

@@ -65,19 +65,11 @@ def inequalities_view(
     return view_from_rows(readers.dm01_by_imd(engine, period, test), test, trust)
 
 
-def view_from_rows(rows: pd.DataFrame, test: str, trust: str | None) -> InequalitiesView:
-    """:func:`inequalities_view` over rows already read (one test)."""
-    unit = trust or SYSTEM
-    own = rows[rows["provider_code"] == trust] if trust else rows
+def forest_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """:attr:`InequalitiesView.forest` without the ``trust`` label: the system and every trust at
+    the latest month, in order. It depends on the test and period, not on the trust chosen."""
     month = str(rows["month"].max()) if not rows.empty else None
-    latest, own_latest = rows[rows["month"] == month], own[own["month"] == month]
-    quintiles = dep.within_6_weeks_by_quintile(own_latest, [])
-    quintiles = quintiles[quintiles["total_waiting"] > 0]
-    quintiles = quintiles.assign(quintile=quintiles["imd_quintile"].map(QUINTILE_LABELS))
-    bands = pd.DataFrame()
-    if has_bands(own_latest) and not quintiles.empty:
-        bands = waits.waiting_distribution(own_latest, ["imd_quintile"])
-        bands = bands.assign(quintile=bands["imd_quintile"].map(QUINTILE_LABELS))
+    latest = rows[rows["month"] == month]
     forest = pd.concat(
         [dep.quintile_ratio(latest, []).assign(provider_code=SYSTEM),
          dep.quintile_ratio(latest, ["provider_code"])],
@@ -87,14 +79,32 @@ def view_from_rows(rows: pd.DataFrame, test: str, trust: str | None) -> Inequali
     # The system first, then trusts by the lower end of the interval, so the clearest gaps lead
     # (a point estimate from a handful of patients would otherwise top the list).
     forest = forest.assign(
-        trust=trust_label(forest["provider_code"], trust),
-        _trusts=forest["provider_code"] != SYSTEM,
-        _lower=forest["ratio_lower"].fillna(-1.0),
+        _trusts=forest["provider_code"] != SYSTEM, _lower=forest["ratio_lower"].fillna(-1.0)
     )
     forest = forest.sort_values(
         ["_trusts", "_lower", "provider_code"], ascending=[True, False, True]
     )
-    forest = forest.drop(columns=["_trusts", "_lower"]).reset_index(drop=True)
+    return forest.drop(columns=["_trusts", "_lower"]).reset_index(drop=True)
+
+
+def view_from_rows(
+    rows: pd.DataFrame, test: str, trust: str | None, forest: pd.DataFrame | None = None
+) -> InequalitiesView:
+    """:func:`inequalities_view` over rows already read (one test); ``forest``, when given, is
+    :func:`forest_rows` of the same rows, already worked out."""
+    unit = trust or SYSTEM
+    own = rows[rows["provider_code"] == trust] if trust else rows
+    month = str(rows["month"].max()) if not rows.empty else None
+    own_latest = own[own["month"] == month]
+    quintiles = dep.within_6_weeks_by_quintile(own_latest, [])
+    quintiles = quintiles[quintiles["total_waiting"] > 0]
+    quintiles = quintiles.assign(quintile=quintiles["imd_quintile"].map(QUINTILE_LABELS))
+    bands = pd.DataFrame()
+    if has_bands(own_latest) and not quintiles.empty:
+        bands = waits.waiting_distribution(own_latest, ["imd_quintile"])
+        bands = bands.assign(quintile=bands["imd_quintile"].map(QUINTILE_LABELS))
+    forest = forest_rows(rows) if forest is None else forest
+    forest = forest.assign(trust=trust_label(forest["provider_code"], trust))
     monthly = dep.quintile_ratio(own, ["period"])
     series = dep.spc_input(monthly)
     result = None

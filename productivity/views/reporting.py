@@ -170,8 +170,13 @@ def reporting_view(
     trust: str | None,
     benchmarks: Benchmarks,
     drill_by: str | None = None,
+    trusts: pd.DataFrame | None = None,
 ) -> ReportingView:
-    """Read the marts once for the period and shape every section of the page."""
+    """Read the marts once for the period and shape every section of the page.
+
+    ``trusts``, when given, is :func:`kind_trust_shares` for the measure's kind and the period,
+    already worked out (it depends on neither the measure nor the trust chosen).
+    """
     kind = measure_kind(measure)
     drill = drill_by if drill_by in DRILL_KEYS[kind] else DRILL_KEYS[kind][0]
     counts = read_mart(engine, TURNAROUND, period)
@@ -192,7 +197,7 @@ def reporting_view(
     return ReportingView(
         measure=measure,
         kind=kind,
-        trusts=trust_shares(counts, days, kind, benchmarks),
+        trusts=trust_shares(counts, days, kind, benchmarks) if trusts is None else trusts,
         monthly=monthly,
         spc=share_spc(monthly, target),
         days=chosen_days.groupby("days", sort=True)["events"].sum().reset_index(),
@@ -203,6 +208,17 @@ def reporting_view(
         if not mine.empty
         else pd.DataFrame(),
         drill_by=drill,
+    )
+
+
+def kind_trust_shares(
+    engine: Engine, period: marts.Period, kind: str, benchmarks: Benchmarks
+) -> pd.DataFrame:
+    """:attr:`ReportingView.trusts` on its own: every trust × measure of ``kind``."""
+    counts = read_mart(engine, TURNAROUND, period)
+    days = read_mart(engine, TURNAROUND_DAYS, period)
+    return trust_shares(
+        counts[counts["kind"] == kind], days[days["kind"] == kind], kind, benchmarks
     )
 
 
