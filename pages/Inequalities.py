@@ -1,84 +1,128 @@
 """Health inequalities: DM01 waits and missed appointments (DNAs) by IMD quintile, and the gaps."""
 
+import pandas as pd
 import streamlit as st
 
 from productivity import charts, schema, ui
-from productivity.store import marts
+from productivity.store import marts, readers
 from productivity.views import dna, inequalities as dd
 
 view = ui.frame("Health inequalities", filters=("trust", "period"))
 
 
 @st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
+def load_rows(test: str, start: str | None, end: str | None) -> pd.DataFrame:
+    return readers.dm01_by_imd(ui.engine(), marts.Period(start, end), test)
+
+
+@st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
+def load_forest(test: str, start: str | None, end: str | None) -> pd.DataFrame:
+    """Every trust's Q1:Q5 ratio: worked out once, whichever trust is chosen."""
+    return dd.forest_rows(load_rows(test, start, end))
+
+
+@st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
 def load(test: str, trust: str | None, start: str | None, end: str | None) -> dd.InequalitiesView:
-    return dd.inequalities_view(ui.engine(), marts.Period(start, end), test, trust)
+    forest = load_forest(test, start, end)
+    return dd.view_from_rows(load_rows(test, start, end), test, trust, forest)
+
+
+@st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
+def load_services() -> list[str]:
+    return dna.services(ui.engine())
 
 
 @st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
 def load_dna(
     trust: str | None, start: str | None, end: str | None, service: str | None, adjust: bool
 ) -> dna.DnaView:
-    return dna.dna_view(ui.engine(), marts.Period(start, end), trust, service, adjust)
+    system = load_every_trust(start, end, service, adjust)
+    return dna.dna_view(ui.engine(), marts.Period(start, end), trust, service, adjust, system)
 
 
-test = st.selectbox(
-    "DM01 test", list(schema.DM01_TESTS), key="test", bind="query-params",
-    format_func=schema.DM01_TESTS.get,
-)  # fmt: skip
-data = load(test, view.trust, view.period.start, view.period.end)
-name, where = (
-    schema.DM01_TESTS[test],
-    f"at {ui.plain(view.trust)}" if view.trust else "across the system",
-)
-slug = f"inequalities-{test.lower()}-{data.unit.lower()}"
-st.caption(
-    "Patients on the DM01 waiting list by the IMD 2019 quintile of where they live: Q1 is the "
-    "most deprived fifth of England's neighbourhoods (LSOAs), Q5 the least deprived. Waiting "
-    f"lists are month-end snapshots, so the figures are for the latest month, {data.month or '–'}."
-)
+@st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
+def load_every_trust(
+    start: str | None, end: str | None, service: str | None, adjust: bool
+) -> dna.DnaView:
+    """The DNA funnel and rates of every trust: worked out once, whichever trust is chosen."""
+    return dna.every_trust_view(ui.engine(), marts.Period(start, end), service, adjust)
 
-within = ui.benchmarks()["dm01_within_6_weeks"]
-empty = f"Nobody is recorded by IMD quintile as waiting for {name} {where} in the chosen period."
-if ui.section(f"{name}: % within 6 weeks by IMD quintile {where}", data.quintiles, empty):
-    chart = charts.quintile_bars(
-        data.quintiles, within.value, f"interim ambition {within.value:.0%}"
+
+where = f"at {ui.plain(view.trust)}" if view.trust else "across the system"
+
+
+@st.fragment
+def waits_sections(trust: str | None, start: str | None, end: str | None, where: str) -> None:
+    """The DM01 test changes only the waits sections: a fragment reruns them alone."""
+    test = st.selectbox(
+        "DM01 test", list(schema.DM01_TESTS), key="test", bind="query-params",
+        format_func=schema.DM01_TESTS.get,
+    )  # fmt: skip
+    data = load(test, trust, start, end)
+    name = schema.DM01_TESTS[test]
+    slug = f"inequalities-{test.lower()}-{data.unit.lower()}"
+    st.caption(
+        "Patients on the DM01 waiting list by the IMD 2019 quintile of where they live: Q1 is the "
+        "most deprived fifth of England's neighbourhoods (LSOAs), Q5 the least deprived. Waiting "
+        "lists are month-end snapshots, so the figures are for the latest month, "
+        f"{data.month or '–'}."
     )
-    table = dd.quintile_table(data.quintiles, ui.benchmarks())
-    ui.chart_with_table(chart, table, f"{slug}-quintiles", raw=data.quintiles)
-    if not data.bands.empty:
-        st.markdown("**Waiting-time distribution by quintile**")
-        chart, table = charts.band_lines(data.bands), dd.band_table(data.bands)
-        ui.chart_with_table(chart, table, f"{slug}-bands", raw=data.bands)
-    else:
-        st.caption(
-            "The waiting-time distribution by quintile needs the 14 waiting-time bands, and the "
-            "store holds only totals by quintile for this month."
+
+    within = ui.benchmarks()["dm01_within_6_weeks"]
+    empty = (
+        f"Nobody is recorded by IMD quintile as waiting for {name} {where} in the chosen period."
+    )
+    if ui.section(f"{name}: % within 6 weeks by IMD quintile {where}", data.quintiles, empty):
+        chart = charts.quintile_bars(
+            data.quintiles, within.value, f"interim ambition {within.value:.0%}"
         )
+        table = dd.quintile_table(data.quintiles, ui.benchmarks())
+        ui.chart_with_table(chart, table, f"{slug}-quintiles", raw=data.quintiles)
+        if not data.bands.empty:
+            st.markdown("**Waiting-time distribution by quintile**")
+            chart, table = charts.band_lines(data.bands), dd.band_table(data.bands)
+            ui.chart_with_table(chart, table, f"{slug}-bands", raw=data.bands, like=dd.BAND_FORMATS)
+        else:
+            st.caption(
+                "The waiting-time distribution by quintile needs the 14 waiting-time bands, and "
+                "the store holds only totals by quintile for this month."
+            )
 
-st.subheader(f"Most against least deprived: the Q1:Q5 ratio for every trust, {data.month or '–'}")
-st.caption(
-    "The ratio of the share waiting 6+ weeks in Q1 to that in Q5, with its 95% confidence "
-    "interval (Katz log method); 1 means no gap. ▲ *wider gap*: the whole interval is above 1, "
-    "so the most deprived are more likely to wait 6+ weeks. ● *no evidence of a gap*: it spans "
-    "1. ▼ *reverse gap*: it is below 1, the least deprived wait longer. Gap = Q1's share minus "
-    "Q5's, in percentage points. † ½ added to each count: one quintile had no 6+ week waiter. "
-    "Trusts are in order of the lower end of their interval: the clearest gaps first."
-)
-if not data.forest["ratio"].notna().any():
-    ui.empty_state(f"Too few patients by IMD quintile for {name} to compare Q1 with Q5.")
-else:
-    chart, table = charts.forest_chart(data.forest), dd.forest_table(data.forest)
-    ui.chart_with_table(chart, table, f"{slug}-ratio", raw=data.forest)
+    st.subheader(
+        f"Most against least deprived: the Q1:Q5 ratio for every trust, {data.month or '–'}"
+    )
+    st.caption(
+        "The ratio of the share waiting 6+ weeks in Q1 to that in Q5, with its 95% confidence "
+        "interval (Katz log method); 1 means no gap. ▲ *wider gap*: the whole interval is above 1, "
+        "so the most deprived are more likely to wait 6+ weeks. ● *no evidence of a gap*: it spans "
+        "1. ▼ *reverse gap*: it is below 1, the least deprived wait longer. Gap = Q1's share minus "
+        "Q5's, in percentage points. † ½ added to each count: one quintile had no 6+ week waiter. "
+        "Trusts are in order of the lower end of their interval: the clearest gaps first."
+    )
+    if not data.forest["ratio"].notna().any():
+        ui.empty_state(f"Too few patients by IMD quintile for {name} to compare Q1 with Q5.")
+    else:
+        chart, table = charts.forest_chart(data.forest), dd.forest_table(data.forest)
+        ui.chart_with_table(chart, table, f"{slug}-ratio", raw=data.forest, like=dd.FOREST_FORMATS)
 
-empty = (
-    f"Fewer than {dd.MIN_SPC_MONTHS} months with a Q1:Q5 ratio for {name} {where}: "
-    "widen the period or pick a larger test."
-)
-points = data.spc.points if data.spc else None
-if ui.section(f"Is the gap widening? Monthly Q1:Q5 ratio {where}: SPC", points, empty) and data.spc:
-    chart = charts.spc_chart(data.spc, label=charts.RATIO_AXIS, fmt=".2f")
-    table, caption = dd.spc_table(data.spc), dd.spc_caption(data.spc)
-    ui.chart_with_table(chart, table, f"{slug}-spc", raw=data.monthly, caption=caption, below=True)
+    empty = (
+        f"Fewer than {dd.MIN_SPC_MONTHS} months with a Q1:Q5 ratio for {name} {where}: "
+        "widen the period or pick a larger test."
+    )
+    points = data.spc.points if data.spc else None
+    if (
+        ui.section(f"Is the gap widening? Monthly Q1:Q5 ratio {where}: SPC", points, empty)
+        and data.spc
+    ):
+        chart = charts.spc_chart(data.spc, label=charts.RATIO_AXIS, fmt=".2f")
+        table, caption = dd.spc_table(data.spc), dd.spc_caption(data.spc)
+        ui.chart_with_table(
+            chart, table, f"{slug}-spc", raw=data.monthly, caption=caption, below=True,
+            like=dd.SPC_FORMATS,
+        )  # fmt: skip
+
+
+waits_sections(view.trust, view.period.start, view.period.end, where)
 
 st.divider()
 st.header("Missed appointments (DNAs) by deprivation")
@@ -89,7 +133,7 @@ def dna_sections(trust: str | None, start: str | None, end: str | None, where: s
     """The service and overdispersion controls change only these sections: a fragment reruns
     them alone."""
     names = ui.store_facts().trust_names
-    services = load_dna(None, None, None, None, True).services
+    services = load_services()
     controls = st.columns(2)
     service = ui.choose(controls[0], "Service", services)
     adjust = controls[1].toggle(
@@ -109,15 +153,20 @@ def dna_sections(trust: str | None, start: str | None, end: str | None, where: s
         chart = charts.ordered_bars(shown, "quintile", "dna_rate", "DNA rate", colour="quintile",
                                     fmt=".1%")  # fmt: skip
         table = dna.quintile_table(dnas.by_quintile, names)
-        ui.chart_with_table(chart, table, "dna-by-quintile", raw=dnas.by_quintile)
+        ui.chart_with_table(
+            chart, table, "dna-by-quintile", raw=dnas.by_quintile, like=dna.QUINTILE_FORMATS
+        )
 
     if ui.section("Standardised DNA ratio by trust: funnel", dnas.ratios, empty) and dnas.funnel:
         chart = charts.ratio_funnel_chart(
             dnas.funnel.units, dnas.curve, label="Standardised DNA ratio",
             volume_label="Expected DNAs (log axis)",
         )  # fmt: skip
-        table, caption = dna.funnel_table(dnas.funnel, names), dna.funnel_caption(dnas.funnel)
-        ui.chart_with_table(chart, table, "dna-ratio-funnel", raw=dnas.ratios, caption=caption)
+        table, caption = dna.funnel_numbers(dnas.funnel, names), dna.funnel_caption(dnas.funnel)
+        ui.chart_with_table(
+            chart, table, "dna-ratio-funnel", raw=dnas.ratios, caption=caption,
+            like=dna.FUNNEL_FORMATS,
+        )  # fmt: skip
 
     empty = f"Fewer than {dna.MIN_SPC_MONTHS} months with Q1 and Q5 appointments {where}."
     points = dnas.spc.points if dnas.spc else None
@@ -125,7 +174,10 @@ def dna_sections(trust: str | None, start: str | None, end: str | None, where: s
         assert dnas.spc is not None
         chart = charts.spc_chart(dnas.spc, label="Q1 − Q5 DNA rate (points)", fmt=".1%")
         caption = charts.VARIATION_TEXT.get(dnas.spc.variation, dnas.spc.variation)
-        ui.chart_with_table(chart, dnas.gap, "dna-gap-spc", caption=caption, below=True)
+        ui.chart_with_table(
+            chart, dna.gap_table(dnas.gap), "dna-gap-spc", raw=dnas.gap, caption=caption,
+            below=True, like=dna.QUINTILE_FORMATS,
+        )  # fmt: skip
 
 
 dna_sections(view.trust, view.period.start, view.period.end, where)

@@ -58,6 +58,7 @@ DAYS = Unit("days", ".1f")
 WHOLE_DAYS = Unit("days", ",.0f")
 KM = Unit("km", ",.1f")
 LABEL = Unit("label", "")  # a key in words (a measure, a day kind, a quintile)
+PERCENTAGE_POINTS = Unit("percentage points", ".1f")  # a difference of two percentages
 
 
 @dataclass(frozen=True)
@@ -284,6 +285,30 @@ CATALOGUE: tuple[Column | Term, ...] = (
     Column("meets_13_plus_target", "Meets the 13-week standard", "Meets 13-week", _WT, FLAG,
            "Whether the number waiting 13+ weeks is at most {dm01_13_plus_weeks}.",
            "waiting_13_plus ≤ {dm01_13_plus_weeks}"),
+    # Waits by deprivation (the Health inequalities page): Q1 the most deprived quintile, Q5 the
+    # least
+    Column("total_waiting_most", "Total waiting in Q1", "Q1 waiting", _WT, COUNT,
+           "Patients waiting for the test who live in the most deprived fifth of England's "
+           "neighbourhoods (IMD 2019 quintile 1), at the month end.",
+           "Total WL of IMD quintile 1"),
+    Column("total_waiting_least", "Total waiting in Q5", "Q5 waiting", _WT, COUNT,
+           "Patients waiting for the test who live in the least deprived fifth (quintile 5).",
+           "Total WL of IMD quintile 5"),
+    Column("share_6_plus_most", "Share waiting 6+ weeks in Q1", "Q1 6+ weeks", _WT, FRACTION,
+           "The share of Q1's waiting list waiting 6 weeks or more.",
+           "waiting 6+ in Q1 ÷ Total WL in Q1", better="lower"),
+    Column("share_6_plus_least", "Share waiting 6+ weeks in Q5", "Q5 6+ weeks", _WT, FRACTION,
+           "The share of Q5's waiting list waiting 6 weeks or more.",
+           "waiting 6+ in Q5 ÷ Total WL in Q5", better="lower"),
+    Column("quintile_ratio", "Q1:Q5 ratio of 6+ week waits", "Q1:Q5 ratio", _WT, RATIO,
+           "How much more likely the most deprived are to wait 6+ weeks than the least deprived: "
+           "1 means no gap. Shown with its 95% confidence interval (Katz log method); when one "
+           "quintile has no 6+ week waiter, ½ is added to each count (Haldane-Anscombe).",
+           "share waiting 6+ weeks in Q1 ÷ share in Q5", better="lower"),
+    Column("quintile_gap", "Q1 − Q5 gap in 6+ week waits", "Gap (points)", _WT,
+           PERCENTAGE_POINTS,
+           "The share waiting 6+ weeks in Q1 minus that in Q5, in percentage points: 0 means no "
+           "gap.", "(share 6+ in Q1 − share 6+ in Q5) × 100", better="lower"),
     Column("total_activity", "Total activity", "Activity", _WT, COUNT,
            "Tests done in the month: waiting-list, planned and unscheduled.",
            "waiting list + planned + unscheduled activity"),
@@ -388,6 +413,10 @@ CATALOGUE: tuple[Column | Term, ...] = (
     Column("median_days", "Median turnaround", "Median days", _TA, DAYS,
            "The median turnaround of reported events only, in the measure's day kind.",
            "median of days over reported events", better="lower"),
+    Column("turnaround_days", "Turnaround in whole days", "Turnaround (days)", _TA, WHOLE_DAYS,
+           "How long a reported event took, in whole days of the measure's day kind. In a "
+           "distribution the last row holds every event from its number of days on.",
+           "report date − test (receipt) date, same day 0"),
     Column("unreported", "Unreported backlog", "Unreported", _TA, COUNT,
            "Events with no report at the as-at moment, by calendar age: 0–7, 8–14, 15–28 and 29+ "
            "days since the test (receipt).", "count of unreported events per age band",
@@ -459,8 +488,27 @@ SCORECARD: tuple[Column, ...] = (
     _alias("dm01_13_plus_weeks", "waiting_13_plus", "DM01 waiting 13+ weeks", "DM01 13+ wks",
            "dm01_13_plus_weeks"),
 )  # fmt: skip
-# Every column by key: the catalogue's and the scorecard's names for them.
-COLUMNS: dict[str, Column] = _DEFINED | {c.key: c for c in SCORECARD}
+# Each turnaround target's share within target, under the target's benchmark key: a table of
+# every trust against every target (the Reporting page) heads and judges each by its own target.
+TURNAROUND_TARGETS: tuple[Column, ...] = (
+    _alias("reporting_ct_urgent", "share_within_target", "CT urgent reported in time",
+           "CT urgent", "reporting_ct_urgent"),
+    _alias("reporting_ct_routine", "share_within_target", "CT routine reported in time",
+           "CT routine", "reporting_ct_routine"),
+    _alias("reporting_mri_urgent", "share_within_target", "MRI urgent reported in time",
+           "MRI urgent", "reporting_mri_urgent"),
+    _alias("reporting_mri_routine", "share_within_target", "MRI routine reported in time",
+           "MRI routine", "reporting_mri_routine"),
+    _alias("reporting_all_28_days", "share_within_target", "Every examination in 28 days",
+           "All in 28 days", "reporting_all_28_days"),
+    _alias("pathology_cancer_10_days", "share_within_target",
+           "Cancer histopathology in 10 working days", "Cancer histo. 10 wd",
+           "pathology_cancer_10_days"),
+)  # fmt: skip
+# Every column by key: the catalogue's, the scorecard's and the turnaround targets' names.
+COLUMNS: dict[str, Column] = (
+    _DEFINED | {c.key: c for c in SCORECARD} | {c.key: c for c in TURNAROUND_TARGETS}
+)
 TERMS: tuple[Term, ...] = tuple(t for t in CATALOGUE if isinstance(t, Term))
 
 
@@ -555,6 +603,19 @@ def agreeing_format(values: Iterable[object], fmt: str, benchmark: Benchmark) ->
         if all(gap > half for gap in gaps):
             return f"{head}{digits + extra}{kind}"
     return f"{head}{digits + MAX_EXTRA_DIGITS}{kind}"
+
+
+def judgements(values: pd.Series, benchmark: Benchmark) -> pd.Series:
+    """✓, ✗ or – (no value) for each value against ``benchmark``: a column of its own beside
+    the value, which stays a number (so it sorts as one).
+
+    >>> from productivity.benchmarks import load_benchmarks
+    >>> ambition = load_benchmarks(override=None)["dm01_within_6_weeks"]
+    >>> judgements(pd.Series([0.96, 0.9, None]), ambition).tolist()
+    ['✓', '✗', '–']
+    """
+    judged = benchmark.meets_each(pd.to_numeric(values, errors="coerce").astype("float64"))
+    return judged.map({True: MEETS, False: MISSES}).astype("object").fillna(MISSING)
 
 
 def marked(values: Iterable[object], fmt: str, benchmark: Benchmark) -> list[str]:

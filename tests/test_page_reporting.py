@@ -25,8 +25,9 @@ def test_the_page_draws_every_section_with_a_download(page):
     assert len(at.get("vega_lite_chart")) == 5
     # the every-benchmark table's download, then one beside each chart
     assert len(at.get("download_button")) == 6
-    marks = table(at, "CT urgent")
-    assert marks.iloc[:, 1].str[0].isin(["✓", "✗", "–"]).all()
+    marks = table(at, "reporting_ct_urgent_meets")  # each target's share, then its ✓/✗
+    assert marks["reporting_ct_urgent_meets"].isin(["✓", "✗", "–"]).all()
+    assert pd.api.types.is_float_dtype(marks["reporting_ct_urgent"])
 
 
 def test_the_url_picks_the_target_trust_and_drill_down(page):
@@ -73,5 +74,6 @@ def test_days_bars_fold_the_tail_and_say_within_or_beyond():
     days = pd.DataFrame({"days": [0, 7, 8, 50, 60], "events": [5, 1, 2, 3, 4]})
     bars = rv.days_bars(days, target_days=7, cap=42)
     assert list(bars["turnaround"]) == ["0", "7", "8", "42+"]
+    assert list(rv.days_table(bars)["turnaround_days"]) == [0, 7, 8, 42]  # sorts as numbers
     assert list(bars["events"]) == [5, 1, 2, 7]  # 3 + 4 in the tail
     assert list(bars["against"]) == ["within target"] * 2 + ["beyond target"] * 2

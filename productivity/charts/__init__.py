@@ -114,3 +114,8 @@ __all__ = [
     "trend",
     "waterfall",
 ]
+
+from productivity.charts import schema_memo  # noqa: E402
+
+# Altair's schema converter built once per process, not once per chart (see schema_memo).
+schema_memo.install()

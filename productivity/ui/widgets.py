@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import altair as alt
@@ -185,6 +185,7 @@ def column_config(
     frame: pd.DataFrame,
     shown: list[str] | None = None,
     benchmarks: Benchmarks | None = None,
+    like: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Headings and number formats for a table, and its first shown column pinned.
 
@@ -196,6 +197,8 @@ def column_config(
     holds whole numbers. A lower-case name is headed in words; a ``…link`` column is a link; a
     ``<key>_meets`` column is the ✓/✗ of its value column. The first column of ``shown`` (or of
     the frame) is pinned, so the row's name stays in view however far a wide table scrolls.
+    ``like`` gives a numeric column headed in words the format of a catalogue column (``{"Lower
+    limit": "quintile_ratio"}``: an SPC limit is shown as the value it bounds).
     """
     config: dict[str, Any] = {}
     order = shown or [str(c) for c in frame.columns]
@@ -214,6 +217,13 @@ def column_config(
                 config[name] = st.column_config.Column(label, help=help_text, pinned=pinned)
             continue
         column = COLUMNS.get(name)
+        model = COLUMNS.get((like or {}).get(name, ""))
+        if column is None and model is not None:  # the format of the catalogue column named
+            fmt = "percent" if model.fmt.endswith("%") else number_format(model.fmt)
+            config[name] = st.column_config.NumberColumn(
+                label, help=help_text, format=fmt or inferred_format(series), pinned=pinned
+            )
+            continue
         fraction = _fraction(name, series)
         within = series.dropna().between(0, 1).all()
         if fraction and column is not None and column.benchmark and within:
@@ -248,6 +258,7 @@ def show_table(
     title: str | None = None,
     withheld: pd.DataFrame | None = None,
     deferred: bool = False,
+    like: Mapping[str, str] | None = None,
 ) -> None:
     """A sortable table and, given a ``name``, its CSV download (of ``raw`` when given).
 
@@ -260,6 +271,7 @@ def show_table(
     ``withheld`` (True by cell, same index and columns) hides more cells alike: a total that
     would give a hidden count away (secondary suppression); ``raw`` should show them as ``*``.
     ``deferred``: the CSV is written when its button is clicked (:func:`download`).
+    ``like`` formats columns headed in words as catalogue columns (:func:`column_config`).
     """
     shown, hidden = hide_small_numbers(frame)
     extra = 0
@@ -275,7 +287,7 @@ def show_table(
         shown,
         hide_index=True,
         width="stretch",
-        column_config=column_config(frame, visible, _benchmarks()),
+        column_config=column_config(frame, visible, _benchmarks(), like),
         column_order=columns,
         placeholder=placeholder,
         alt=label,
@@ -361,6 +373,7 @@ def chart_with_table(
     title: str | None = None,
     withheld: pd.DataFrame | None = None,
     deferred: bool = False,
+    like: Mapping[str, str] | None = None,
 ) -> None:
     """A chart with its table and CSV download beside it (every chart has one, SPEC §6).
 
@@ -369,42 +382,37 @@ def chart_with_table(
     than :data:`BESIDE_MAX_COLUMNS` columns goes under the chart at full width instead, so none
     scrolls out of view. ``below`` gives a long chart (an SPC chart) the full width and folds
     its table, with the download, into an expander under it. ``title`` names the chart for a
-    screen reader (its ``name`` in words when not given; see :func:`describe`). ``withheld``
-    and ``deferred`` are :func:`show_table`'s.
+    screen reader (its ``name`` in words when not given; see :func:`describe`). ``withheld``,
+    ``deferred`` and ``like`` are :func:`show_table`'s.
     """
     label = title or name.replace("-", " ").capitalize()
     chart = describe(chart, label, caption)
+
+    def _table() -> None:
+        show_table(
+            table, name, raw=raw, columns=columns, title=label, withheld=withheld,
+            deferred=deferred, like=like,
+        )  # fmt: skip
+
     if below:
         draw(chart)
         if caption:
             st.caption(caption)
         with st.expander("The chart's table"):
-            show_table(
-                table,
-                name,
-                raw=raw,
-                columns=columns,
-                title=label,
-                withheld=withheld,
-                deferred=deferred,
-            )
+            _table()
         return
     if len(columns or table.columns) > BESIDE_MAX_COLUMNS:
         draw(chart)
         if caption:
             st.caption(caption)
-        show_table(
-            table, name, raw=raw, columns=columns, title=label, withheld=withheld, deferred=deferred
-        )
+        _table()
         return
     left, right = st.columns(list(widths))
     draw(chart, left)
     if caption:
         left.caption(caption)
     with right:
-        show_table(
-            table, name, raw=raw, columns=columns, title=label, withheld=withheld, deferred=deferred
-        )
+        _table()
 
 
 def problems_table(error: InputError) -> pd.DataFrame:

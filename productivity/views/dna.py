@@ -22,7 +22,6 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
-from productivity.columns import format_value
 from productivity.metrics.attendance import dna_by_quintile, dna_rate, standardised_dna_ratio
 from productivity.stats import spc
 from productivity.stats.ratio_funnel import RatioFunnel, ratio_funnel
@@ -70,14 +69,26 @@ def quintile_gap(rows: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def services(engine: Engine) -> list[str]:
+    """Every service in the attendance mart, in order (:attr:`DnaView.services`)."""
+    rows = read_mart(engine, ATTENDANCE)
+    return sorted(rows["service"].dropna().unique().tolist())
+
+
 def dna_view(
     engine: Engine,
     period: marts.Period,
     trust: str | None,
     service: str | None,
     overdispersion: bool = True,
+    system: DnaView | None = None,
 ) -> DnaView:
-    """Read the attendance mart once and shape the three DNA sections."""
+    """Read the attendance mart once and shape the three DNA sections.
+
+    ``system``, when given, is :func:`every_trust_view` of the same period, service and
+    overdispersion: its every-trust parts (by quintile, ratios, funnel) are taken from it rather
+    than worked out again, as they do not depend on the trust.
+    """
     rows = read_mart(engine, ATTENDANCE, period)
     services = sorted(rows["service"].dropna().unique().tolist())
     if service:
@@ -87,16 +98,17 @@ def dna_view(
         return DnaView(services, empty, empty, empty, None, empty, empty, None)
     rows = rows.assign(imd_quintile=pd.to_numeric(rows["imd_quintile"], errors="coerce"))
     own = rows[rows["trust_code"] == trust] if trust else rows
-    by_quintile = dna_by_quintile(rows, by=["trust_code"])
+    if system is not None:
+        by_quintile, ratios, funnel, curve = (
+            system.by_quintile,
+            system.ratios,
+            system.funnel,
+            system.curve,
+        )
+    else:
+        by_quintile, ratios, funnel, curve = _every_trust(rows, overdispersion)
     unit_quintiles = dna_by_quintile(own, by=())
     unit_quintiles = unit_quintiles[unit_quintiles["appointments"] > 0].reset_index(drop=True)
-    ratios = standardised_dna_ratio(rows, by=["trust_code"])
-    ratios = ratios[ratios["expected_dnas"] > 0].reset_index(drop=True)
-    funnel, curve = None, pd.DataFrame()
-    if not ratios.empty:
-        funnel = ratio_funnel(ratios, "trust_code", "dnas", "expected_dnas", overdispersion)
-        low, high = ratios["expected_dnas"].min(), ratios["expected_dnas"].max()
-        curve = funnel.curve(np.geomspace(max(1.0, low / 2), high * 2, CURVE_POINTS))
     gap = quintile_gap(own)
     gap = gap[gap["gap"].notna()].reset_index(drop=True)
     result = None
@@ -106,35 +118,94 @@ def dna_view(
     return DnaView(services, by_quintile, unit_quintiles, ratios, funnel, curve, gap, result)
 
 
+def every_trust_view(
+    engine: Engine, period: marts.Period, service: str | None, overdispersion: bool = True
+) -> DnaView:
+    """Only the every-trust parts of :func:`dna_view` (by quintile, ratios, funnel): the same
+    whichever trust is chosen, so a page works them out once and passes them as ``system``."""
+    rows = read_mart(engine, ATTENDANCE, period)
+    services = sorted(rows["service"].dropna().unique().tolist())
+    if service:
+        rows = rows[rows["service"] == service]
+    empty = pd.DataFrame()
+    if rows.empty:
+        return DnaView(services, empty, empty, empty, None, empty, empty, None)
+    rows = rows.assign(imd_quintile=pd.to_numeric(rows["imd_quintile"], errors="coerce"))
+    by_quintile, ratios, funnel, curve = _every_trust(rows, overdispersion)
+    return DnaView(services, by_quintile, empty, ratios, funnel, curve, empty, None)
+
+
+def _every_trust(
+    rows: pd.DataFrame, overdispersion: bool
+) -> tuple[pd.DataFrame, pd.DataFrame, RatioFunnel | None, pd.DataFrame]:
+    """The parts of :func:`dna_view` that cover every trust: by quintile, ratios, funnel."""
+    by_quintile = dna_by_quintile(rows, by=["trust_code"])
+    ratios = standardised_dna_ratio(rows, by=["trust_code"])
+    ratios = ratios[ratios["expected_dnas"] > 0].reset_index(drop=True)
+    funnel, curve = None, pd.DataFrame()
+    if not ratios.empty:
+        funnel = ratio_funnel(ratios, "trust_code", "dnas", "expected_dnas", overdispersion)
+        low, high = ratios["expected_dnas"].min(), ratios["expected_dnas"].max()
+        curve = funnel.curve(np.geomspace(max(1.0, low / 2), high * 2, CURVE_POINTS))
+    return by_quintile, ratios, funnel, curve
+
+
+# The tables' columns headed in words, each shown in a catalogue column's format.
+RATE_COLUMNS: list[str] = [*QUINTILE_NAMES.values(), "Q1 − Q5 gap"]
+QUINTILE_FORMATS: dict[str, str] = dict.fromkeys(RATE_COLUMNS, "dna_rate")
+FUNNEL_FORMATS: dict[str, str] = {
+    "Lower 99.8%": "standardised_ratio", "Upper 99.8%": "standardised_ratio",
+}  # fmt: skip
+GAP_COLUMNS: dict[str, str] = {
+    "month": "Month", "dna_rate_most": QUINTILE_NAMES[MOST],
+    "dna_rate_least": QUINTILE_NAMES[LEAST], "gap": "Q1 − Q5 gap",
+}  # fmt: skip
+
+
 def quintile_table(by_quintile: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
-    """One row per trust, one DNA rate column per quintile (fractions), Q1 first."""
+    """One row per trust, one DNA rate column per quintile (fractions, shown as percentages by
+    :data:`QUINTILE_FORMATS`), Q1 first."""
     known = by_quintile[by_quintile["imd_quintile"].notna() & (by_quintile["appointments"] > 0)]
     wide = known.pivot(index="trust_code", columns="imd_quintile", values="dna_rate")
     wide = wide.reindex(columns=list(QUINTILE_NAMES)).rename(columns=QUINTILE_NAMES)
-    out = wide.reset_index(drop=True).astype(object)
+    out = wide.reset_index(drop=True).astype("float64").rename_axis(columns=None)
     out.insert(0, "Trust", list(wide.index))
     out["Q1 − Q5 gap"] = out[QUINTILE_NAMES[MOST]] - out[QUINTILE_NAMES[LEAST]]
-    rates = [*QUINTILE_NAMES.values(), "Q1 − Q5 gap"]
-    out[rates] = out[rates].map(lambda v: format_value(v, ".1%"))  # the download keeps numbers
     out["Name"] = [names.get(c, "") for c in wide.index]  # last: the rates stay in view
     return out
 
 
-def funnel_table(funnel: RatioFunnel, names: Mapping[str, str]) -> pd.DataFrame:
-    """Each trust's observed and expected DNAs, the ratio, its 99.8% limits and position."""
+def gap_table(gap: pd.DataFrame) -> pd.DataFrame:
+    """The monthly Q1 and Q5 DNA rates and their gap (fractions, :data:`QUINTILE_FORMATS`),
+    headed in words; the download keeps :attr:`DnaView.gap`'s names."""
+    return gap[list(GAP_COLUMNS)].rename(columns=GAP_COLUMNS)
+
+
+def funnel_numbers(funnel: RatioFunnel, names: Mapping[str, str]) -> pd.DataFrame:
+    """Each trust's observed DNAs (patients: small counts are hidden), expected DNAs, the
+    standardised ratio and its 99.8% limits (numbers under catalogue keys or formatted by
+    :data:`FUNNEL_FORMATS`), and its funnel position."""
     units = funnel.units
     return pd.DataFrame(
         {
             "Trust": units["unit"],
-            "Observed DNAs": units["observed"],
-            "Expected DNAs": units["expected"].round(1),
-            "Standardised ratio": units["ratio"].round(3),
-            "Lower 99.8%": units["lower_998"].round(3),
-            "Upper 99.8%": units["upper_998"].round(3),
+            "dnas": units["observed"],
+            "expected_dnas": units["expected"].astype("float64"),
+            "standardised_ratio": units["ratio"].astype("float64"),
+            "Lower 99.8%": units["lower_998"].astype("float64"),
+            "Upper 99.8%": units["upper_998"].astype("float64"),
             "Position": units["position"],
             "Name": [names.get(c, "") for c in units["unit"]],  # last: the numbers stay in view
         }
     )
+
+
+def funnel_table(funnel: RatioFunnel, names: Mapping[str, str]) -> pd.DataFrame:
+    """:func:`funnel_numbers` headed in words and rounded, for the board pack."""
+    words = {"dnas": "Observed DNAs", "expected_dnas": "Expected DNAs",
+             "standardised_ratio": "Standardised ratio"}  # fmt: skip
+    digits = {"Expected DNAs": 1, "Standardised ratio": 3, "Lower 99.8%": 3, "Upper 99.8%": 3}
+    return funnel_numbers(funnel, names).rename(columns=words).round(digits)
 
 
 def funnel_caption(funnel: RatioFunnel) -> str:

@@ -3,8 +3,8 @@
 >>> from productivity.benchmarks import load_benchmarks
 >>> quintiles = pd.DataFrame({"quintile": ["Q1 most deprived"], "total_waiting": [200],
 ...     "waiting_6_plus": [20], "waiting_13_plus": [2], "within_6_weeks": [0.9]})
->>> quintile_table(quintiles, load_benchmarks(override=None)).columns.tolist()
-['Quintile', 'Waiting', 'Waiting 6+ weeks', 'Within 6 weeks (≥95%)', '13+ weeks']
+>>> quintile_table(quintiles, load_benchmarks(override=None)).iloc[0].astype(str).tolist()
+['Q1 most deprived', '200', '20', '0.9', '✗', '2', '✗']
 
 It takes the waiting lists split by IMD quintile (:func:`productivity.store.readers.dm01_by_imd`;
 the 14 waiting-time bands too, where the store's table has them), puts them through
@@ -23,14 +23,8 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from productivity.benchmarks import Benchmarks
-from productivity.charts import (
-    ASSURANCE_TEXT,
-    EVIDENCE_TEXT,
-    QUINTILE_LABELS,
-    VARIATION_TEXT,
-    ratio_text,
-)
-from productivity.columns import COLUMNS, format_value, marked
+from productivity.charts import ASSURANCE_TEXT, EVIDENCE_TEXT, QUINTILE_LABELS, VARIATION_TEXT
+from productivity.columns import COLUMNS, judgements
 from productivity.metrics import deprivation as dep, waits
 from productivity.schema import DM01_BANDS
 from productivity.stats import spc
@@ -71,19 +65,11 @@ def inequalities_view(
     return view_from_rows(readers.dm01_by_imd(engine, period, test), test, trust)
 
 
-def view_from_rows(rows: pd.DataFrame, test: str, trust: str | None) -> InequalitiesView:
-    """:func:`inequalities_view` over rows already read (one test)."""
-    unit = trust or SYSTEM
-    own = rows[rows["provider_code"] == trust] if trust else rows
+def forest_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """:attr:`InequalitiesView.forest` without the ``trust`` label: the system and every trust at
+    the latest month, in order. It depends on the test and period, not on the trust chosen."""
     month = str(rows["month"].max()) if not rows.empty else None
-    latest, own_latest = rows[rows["month"] == month], own[own["month"] == month]
-    quintiles = dep.within_6_weeks_by_quintile(own_latest, [])
-    quintiles = quintiles[quintiles["total_waiting"] > 0]
-    quintiles = quintiles.assign(quintile=quintiles["imd_quintile"].map(QUINTILE_LABELS))
-    bands = pd.DataFrame()
-    if has_bands(own_latest) and not quintiles.empty:
-        bands = waits.waiting_distribution(own_latest, ["imd_quintile"])
-        bands = bands.assign(quintile=bands["imd_quintile"].map(QUINTILE_LABELS))
+    latest = rows[rows["month"] == month]
     forest = pd.concat(
         [dep.quintile_ratio(latest, []).assign(provider_code=SYSTEM),
          dep.quintile_ratio(latest, ["provider_code"])],
@@ -93,14 +79,32 @@ def view_from_rows(rows: pd.DataFrame, test: str, trust: str | None) -> Inequali
     # The system first, then trusts by the lower end of the interval, so the clearest gaps lead
     # (a point estimate from a handful of patients would otherwise top the list).
     forest = forest.assign(
-        trust=trust_label(forest["provider_code"], trust),
-        _trusts=forest["provider_code"] != SYSTEM,
-        _lower=forest["ratio_lower"].fillna(-1.0),
+        _trusts=forest["provider_code"] != SYSTEM, _lower=forest["ratio_lower"].fillna(-1.0)
     )
     forest = forest.sort_values(
         ["_trusts", "_lower", "provider_code"], ascending=[True, False, True]
     )
-    forest = forest.drop(columns=["_trusts", "_lower"]).reset_index(drop=True)
+    return forest.drop(columns=["_trusts", "_lower"]).reset_index(drop=True)
+
+
+def view_from_rows(
+    rows: pd.DataFrame, test: str, trust: str | None, forest: pd.DataFrame | None = None
+) -> InequalitiesView:
+    """:func:`inequalities_view` over rows already read (one test); ``forest``, when given, is
+    :func:`forest_rows` of the same rows, already worked out."""
+    unit = trust or SYSTEM
+    own = rows[rows["provider_code"] == trust] if trust else rows
+    month = str(rows["month"].max()) if not rows.empty else None
+    own_latest = own[own["month"] == month]
+    quintiles = dep.within_6_weeks_by_quintile(own_latest, [])
+    quintiles = quintiles[quintiles["total_waiting"] > 0]
+    quintiles = quintiles.assign(quintile=quintiles["imd_quintile"].map(QUINTILE_LABELS))
+    bands = pd.DataFrame()
+    if has_bands(own_latest) and not quintiles.empty:
+        bands = waits.waiting_distribution(own_latest, ["imd_quintile"])
+        bands = bands.assign(quintile=bands["imd_quintile"].map(QUINTILE_LABELS))
+    forest = forest_rows(rows) if forest is None else forest
+    forest = forest.assign(trust=trust_label(forest["provider_code"], trust))
     monthly = dep.quintile_ratio(own, ["period"])
     series = dep.spc_input(monthly)
     result = None
@@ -117,25 +121,40 @@ def view_from_rows(rows: pd.DataFrame, test: str, trust: str | None) -> Inequali
 
 
 def quintile_table(quintiles: pd.DataFrame, benchmarks: Benchmarks) -> pd.DataFrame:
-    """Per quintile: waiting, 6+ and 13+ weeks, and % within 6 weeks with ✓/✗ against the
-    interim ambition."""
-    out = pd.DataFrame({"Quintile": quintiles["quintile"]})
-    for key in ("total_waiting", "waiting_6_plus", "within_6_weeks", "waiting_13_plus"):
-        column = COLUMNS[key]
-        if key == "within_6_weeks":
-            judged = column.judged_by(benchmarks)
-            out[column.heading_against(benchmarks)] = marked(quintiles[key], column.fmt, judged)
-        else:
-            out[column.short] = quintiles[key].map(column.format)
-    return out
+    """Per quintile: waiting, 6+ weeks, % within 6 weeks and 13+ weeks, numbers under their
+    catalogue keys (the table widgets head and format them), each judged value followed by its
+    ✓/✗ column: % within 6 weeks against the interim ambition, 13+ weeks against none waiting."""
+    within, over_13 = COLUMNS["within_6_weeks"], COLUMNS["waiting_13_plus"]
+    return pd.DataFrame(
+        {
+            "Quintile": quintiles["quintile"],
+            "total_waiting": quintiles["total_waiting"],
+            "waiting_6_plus": quintiles["waiting_6_plus"],
+            within.key: quintiles[within.key],
+            f"{within.key}_meets": judgements(quintiles[within.key], within.judged_by(benchmarks)),
+            over_13.key: quintiles[over_13.key],
+            f"{over_13.key}_meets": judgements(
+                quintiles[over_13.key], over_13.judged_by(benchmarks)
+            ),
+        }
+    )
+
+
+# The band table's and the SPC table's columns, each shown in a catalogue column's format.
+BAND_FORMATS: dict[str, str] = dict.fromkeys(QUINTILE_LABELS.values(), "share_6_plus_most")
+SPC_FORMATS: dict[str, str] = dict.fromkeys(
+    ("Mean", "Lower limit", "Upper limit"), "quintile_ratio"
+)
+FOREST_FORMATS: dict[str, str] = {"Lower 95%": "quintile_ratio", "Upper 95%": "quintile_ratio"}
 
 
 def band_table(bands: pd.DataFrame) -> pd.DataFrame:
-    """The share of each quintile's waiting list in each band: bands down, quintiles across."""
+    """The share of each quintile's waiting list in each band (fractions): bands down, quintiles
+    across, formatted as percentages by :data:`BAND_FORMATS`."""
     wide = bands.pivot(index="band_label", columns="quintile", values="share")
     wide = wide.reindex(index=list(waits.BAND_LABELS.values()))
     return (
-        wide.map(lambda v: format_value(v, ".1%"))
+        wide.astype("float64")
         .reset_index()
         .rename(columns={"band_label": "Weeks waiting"})
         .rename_axis(columns=None)
@@ -143,33 +162,37 @@ def band_table(bands: pd.DataFrame) -> pd.DataFrame:
 
 
 def forest_table(forest: pd.DataFrame) -> pd.DataFrame:
-    """Per trust: each quintile's 6+ week share, the ratio with its 95% CI, the gap and evidence."""
-
-    def share(side: str) -> pd.Series:
-        share, total = forest[f"share_6_plus_{side}"], forest[f"total_waiting_{side}"]
-        return share.map(lambda v: format_value(v, ".1%")) + " of " + total.map("{:,.0f}".format)
-
+    """Per trust: the Q1:Q5 ratio with its 95% CI, the evidence in words, each quintile's share
+    waiting 6+ weeks and its waiting list (patients: small counts are hidden), and the gap in
+    percentage points; numbers stay numbers († is a column of its own)."""
     return pd.DataFrame(
         {
             "Trust": forest["trust"],
-            "Ratio (95% CI)": forest.apply(ratio_text, axis=1),
+            "quintile_ratio": forest["ratio"],
+            "Lower 95%": forest["ratio_lower"],
+            "Upper 95%": forest["ratio_upper"],
             "Evidence": forest["evidence"].map(EVIDENCE_TEXT),
-            "Q1 waiting 6+ weeks": share("most"),
-            "Q5 waiting 6+ weeks": share("least"),
-            "Gap (points)": (forest["gap"] * 100).map(lambda v: format_value(v, "+.1f")),
+            "†": forest["continuity_corrected"].map({True: "†", False: ""}),
+            "share_6_plus_most": forest["share_6_plus_most"],
+            "total_waiting_most": forest["total_waiting_most"],
+            "share_6_plus_least": forest["share_6_plus_least"],
+            "total_waiting_least": forest["total_waiting_least"],
+            "quintile_gap": forest["gap"] * 100,
         }
     )
 
 
 def spc_table(result: spc.SPCResult) -> pd.DataFrame:
+    """The SPC points: month, ratio, mean and limits (numbers, :data:`SPC_FORMATS`), and the
+    point and rule in words."""
     points = result.points
     return pd.DataFrame(
         {
             "Month": points["date"].dt.strftime("%Y-%m"),
-            "Ratio": points["value"].map(lambda v: format_value(v, ".2f")),
-            "Mean": points["mean"].map(lambda v: format_value(v, ".2f")),
-            "Lower limit": points["lower_limit"].map(lambda v: format_value(v, ".2f")),
-            "Upper limit": points["upper_limit"].map(lambda v: format_value(v, ".2f")),
+            "quintile_ratio": points["value"].astype("float64"),
+            "Mean": points["mean"].astype("float64"),
+            "Lower limit": points["lower_limit"].astype("float64"),
+            "Upper limit": points["upper_limit"].astype("float64"),
             "Point": points["point_type"].str.replace("_", " "),
             "Rule": points["rule"].str.replace("_", " "),
         }

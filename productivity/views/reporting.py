@@ -22,7 +22,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from productivity.benchmarks import Benchmarks
-from productivity.columns import COLUMNS, against, marked
+from productivity.columns import COLUMNS, against, judgements, marked
 from productivity.metrics.diagnostics import safe_ratio
 from productivity.metrics.turnaround import AGE_BANDS, MEASURE_FILTERS
 from productivity.stats import spc
@@ -170,8 +170,13 @@ def reporting_view(
     trust: str | None,
     benchmarks: Benchmarks,
     drill_by: str | None = None,
+    trusts: pd.DataFrame | None = None,
 ) -> ReportingView:
-    """Read the marts once for the period and shape every section of the page."""
+    """Read the marts once for the period and shape every section of the page.
+
+    ``trusts``, when given, is :func:`kind_trust_shares` for the measure's kind and the period,
+    already worked out (it depends on neither the measure nor the trust chosen).
+    """
     kind = measure_kind(measure)
     drill = drill_by if drill_by in DRILL_KEYS[kind] else DRILL_KEYS[kind][0]
     counts = read_mart(engine, TURNAROUND, period)
@@ -192,7 +197,7 @@ def reporting_view(
     return ReportingView(
         measure=measure,
         kind=kind,
-        trusts=trust_shares(counts, days, kind, benchmarks),
+        trusts=trust_shares(counts, days, kind, benchmarks) if trusts is None else trusts,
         monthly=monthly,
         spc=share_spc(monthly, target),
         days=chosen_days.groupby("days", sort=True)["events"].sum().reset_index(),
@@ -206,6 +211,34 @@ def reporting_view(
     )
 
 
+def kind_trust_shares(
+    engine: Engine, period: marts.Period, kind: str, benchmarks: Benchmarks
+) -> pd.DataFrame:
+    """:attr:`ReportingView.trusts` on its own: every trust × measure of ``kind``."""
+    counts = read_mart(engine, TURNAROUND, period)
+    days = read_mart(engine, TURNAROUND_DAYS, period)
+    return trust_shares(
+        counts[counts["kind"] == kind], days[days["kind"] == kind], kind, benchmarks
+    )
+
+
+def drill_view(
+    engine: Engine, period: marts.Period, measure: str, trust: str | None, drill_by: str | None
+) -> tuple[pd.DataFrame, str]:
+    """The chosen measure per value of the drill-down key (:attr:`ReportingView.drill`), and
+    the key used: the page's drill-down section alone, so changing the key redoes only it."""
+    kind = measure_kind(measure)
+    drill = drill_by if drill_by in DRILL_KEYS[kind] else DRILL_KEYS[kind][0]
+    counts = read_mart(engine, TURNAROUND, period)
+    mine = counts[(counts["kind"] == kind) & (counts["measure"] == measure)]
+    if trust:
+        mine = mine[mine["trust_code"] == trust]
+    if mine.empty:
+        return pd.DataFrame(), drill
+    shares = with_share(mine, [drill]).rename(columns={drill: "group"})
+    return shares.assign(group=shares["group"].replace("", "not recorded")), drill
+
+
 def trust_name(codes: pd.Series, names: Mapping[str, str]) -> pd.Series:
     """``RBL · Wirral University Teaching Hospital`` where the name is known, else the code."""
     return codes.map(lambda c: f"{c} · {names[c]}" if c in names else str(c))
@@ -214,14 +247,15 @@ def trust_name(codes: pd.Series, names: Mapping[str, str]) -> pd.Series:
 def benchmark_table(
     trusts: pd.DataFrame, benchmarks: Benchmarks, names: Mapping[str, str]
 ) -> pd.DataFrame:
-    """Every trust against every turnaround benchmark of the kind: one ✓/✗ column each."""
+    """Every trust against every turnaround benchmark of the kind: each measure's share within
+    target (a fraction under the measure's key, which the column catalogue heads with its
+    target) followed by its ✓/✗ column."""
     shares = trusts.pivot(index="trust_code", columns="measure", values="share_within_target")
     out = pd.DataFrame({"Trust": trust_name(pd.Series(shares.index), names)})
     for measure in dict.fromkeys(trusts["measure"]):
-        bench = benchmarks[measure]
-        out[against(MEASURE_SHORT[measure], bench)] = marked(
-            shares[measure].to_numpy(), ".1%", bench
-        )
+        values = pd.Series(shares[measure].to_numpy(dtype="float64"))
+        out[measure] = values
+        out[f"{measure}_meets"] = judgements(values, benchmarks[measure])
     return out
 
 
@@ -235,16 +269,22 @@ def measure_table(trusts: pd.DataFrame, measure: str, names: Mapping[str, str]) 
     return out
 
 
+# The SPC table's mean and limits are shown as the share they bound.
+SPC_FORMATS: dict[str, str] = dict.fromkeys(
+    ("Mean", "Lower limit", "Upper limit"), "share_within_target"
+)
+
+
 def spc_table(result: spc.SPCResult) -> pd.DataFrame:
     """The SPC points: month, share, mean, limits (fractions) and the point type in words."""
     points = result.points
     return pd.DataFrame(
         {
             "Month": points["date"].dt.strftime("%Y-%m"),
-            "share_within_target": points["value"],
-            "Mean": points["mean"],
-            "Lower limit": points["lower_limit"],
-            "Upper limit": points["upper_limit"],
+            "share_within_target": points["value"].astype("float64"),
+            "Mean": points["mean"].astype("float64"),
+            "Lower limit": points["lower_limit"].astype("float64"),
+            "Upper limit": points["upper_limit"].astype("float64"),
             "Point": points["point_type"].str.removeprefix("special_cause_").str.replace("_", " "),
         }
     )
@@ -275,25 +315,45 @@ def column_heading(key: str) -> str:
 
 def days_bars(days: pd.DataFrame, target_days: int, cap: int = 42) -> pd.DataFrame:
     """Reported events per whole day, the tail from ``cap`` days folded into one bar, each
-    bar labelled within or beyond the target's days."""
+    bar labelled within or beyond the target's days (``days`` the number, ``turnaround`` the
+    bar's label)."""
     capped = days.assign(days=days["days"].clip(upper=cap))
     out = capped.groupby("days", sort=True)["events"].sum().reset_index()
     out["turnaround"] = out["days"].map(lambda d: f"{d}+" if d >= cap else str(d))
     out["against"] = np.where(out["days"] <= target_days, "within target", "beyond target")
-    return out[["turnaround", "events", "against"]]
+    return out[["days", "turnaround", "events", "against"]]
+
+
+def days_table(bars: pd.DataFrame) -> pd.DataFrame:
+    """:func:`days_bars` as a table: whole days as a number (so it sorts as one; the last row
+    holds every event from its day on), events (examinations, not patients: shown in full)."""
+    return pd.DataFrame(
+        {
+            "turnaround_days": bars["days"].astype("int64"),
+            "events": bars["events"],
+            "Against the target": bars["against"],
+        }
+    )
 
 
 def backlog_wide(backlog: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
-    """One row per trust, one column per age band: unreported events."""
+    """One row per trust, one column per age band (:data:`BACKLOG_FORMATS`): unreported events,
+    and their total (``unreported``)."""
     wide = backlog.pivot_table(
         index="trust_code", columns="age_band", values="unreported", aggfunc="sum", sort=False
     )
     wide = wide.reindex(columns=list(AGE_BANDS), fill_value=0).fillna(0).astype("int64")
-    out = wide.reset_index(drop=True).rename(columns=lambda b: f"{b} days")
+    out = (
+        wide.reset_index(drop=True).rename(columns=lambda b: f"{b} days").rename_axis(columns=None)
+    )
     out.insert(0, "Trust", list(wide.index))
-    out["Total"] = wide.sum(axis=1).to_numpy()
+    out["unreported"] = wide.sum(axis=1).to_numpy()
     out["Name"] = [names.get(c, "") for c in wide.index]  # last: the counts stay in view
     return out
+
+
+# The backlog table's age bands, counted as the unreported backlog is.
+BACKLOG_FORMATS: dict[str, str] = {f"{band} days": "unreported" for band in AGE_BANDS}
 
 
 def turnaround_scorecard(
