@@ -3,8 +3,9 @@
 import streamlit as st
 
 from productivity import charts, schema, ui
+from productivity.benchmarks import BENCHMARK_BASES
 from productivity.store import marts
-from productivity.views import diagnostics as dv, dm01
+from productivity.views import diagnostics as dv, diagnostics_text as dt, dm01
 
 view = ui.frame("Diagnostics", filters=("trust", "period", "modality"))
 where = f"at {ui.plain(view.trust)}" if view.trust else "across the system"
@@ -12,9 +13,9 @@ slug = f"diagnostics-{view.modality.lower()}"
 
 
 @st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
-def modality_view(modality: str, trust: str | None, start: str | None, end: str | None):
+def modality_view(modality: str, trust: str | None, start: str | None, end: str | None, basis: str):
     period = marts.Period(start, end)
-    return dv.modality_view(ui.engine(), modality, period, trust, ui.benchmarks())
+    return dv.modality_view(ui.engine(), modality, period, trust, ui.benchmarks(), basis)
 
 
 @st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
@@ -22,38 +23,57 @@ def waits_view(test: str, trust: str | None, start: str | None, end: str | None)
     return dm01.waits_view(ui.engine(), marts.Period(start, end), test, trust, ui.benchmarks())
 
 
-data = modality_view(view.modality, view.trust, view.period.start, view.period.end)
+# The basis is bound to the URL by its label (?benchmark=national+rates), and a link may name
+# it as the CLI does (?benchmark=national); the peer basis first, as the page's default.
+labels = {BENCHMARK_BASES[b]: b for b in (dv.PEER, dv.NATIONAL)}
+asked = st.query_params.get("benchmark")
+if asked in BENCHMARK_BASES and "benchmark" not in st.session_state:
+    st.session_state["benchmark"] = BENCHMARK_BASES[asked]
+elif asked is not None and asked not in labels and asked not in BENCHMARK_BASES:
+    st.warning(f"The link asks for benchmark {ui.plain(asked)}: showing {list(labels)[0]}.")
+choice = st.radio("Benchmark", list(labels), key="benchmark", bind="query-params", horizontal=True)
+basis = labels[choice]
+data = modality_view(view.modality, view.trust, view.period.start, view.period.end, basis)
 spec, bench = data.spec, ui.benchmarks()
-st.caption(dv.benchmark_caption(spec))
+said = dt.basis_words(spec, basis)
+own = dt.own_rate_args(spec, basis)
+st.caption(dt.benchmark_caption(spec, basis))
 if ui.section(
     f"{view.modality}: each trust against the benchmark",
     data.rates,
     f"No {view.modality} activity in the chosen period. Widen the period.",
 ):
-    chart = charts.metric_vs_benchmark(data.rates, "trust", **spec.bar_args())
-    table = dv.rate_table(data.rates, spec, ["trust"])
-    ui.chart_with_table(chart, table, f"{slug}-trusts", raw=data.rates)
+    chart = charts.metric_vs_benchmark(
+        data.rates, "trust", **spec.bar_args(), benchmark_label="national", **own
+    )
+    table = dt.rate_table(data.rates, spec, ["trust"], basis)
+    ui.chart_with_table(chart, table, f"{slug}-trusts", raw=data.rates, caption=said)
     if data.ai_scenario:
-        st.info(dv.ai_note(data.ai_scenario, where), icon=":material/lightbulb:")
+        st.info(dt.ai_note(data.ai_scenario, where), icon=":material/lightbulb:")
 
 empty = f"No {view.modality} activity {where} in the chosen period."
 if ui.section(f"Distribution per {spec.unit} {where}", data.units, empty):
-    chart = charts.distribution(data.units, spec.column, spec.label, spec.benchmark, fmt=spec.fmt)
-    table = dv.rate_table(data.units, spec, spec.modality.unit_keys)
-    ui.chart_with_table(chart, table, f"{slug}-{spec.unit}s", raw=data.units)
+    chart = charts.distribution(
+        data.units, spec.column, spec.label, spec.benchmark, fmt=spec.fmt,
+        benchmark_label="national", **own,
+    )  # fmt: skip
+    table = dt.rate_table(data.units, spec, spec.modality.unit_keys, basis)
+    ui.chart_with_table(chart, table, f"{slug}-{spec.unit}s", raw=data.units, caption=said)
 
+line = dt.line_words(spec, basis, data.line, view.trust or "the system")
 if ui.section("Monthly trend, with the benchmark", data.trend, empty):
     chart = charts.trend(
-        data.trend, "month", spec.column, spec.label, benchmark=spec.benchmark, colour="series",
+        data.trend, "month", spec.column, spec.label, benchmark=data.line, colour="series",
         fmt=spec.fmt,
     )  # fmt: skip
-    ui.chart_with_table(chart, dv.trend_table(data.trend, spec), f"{slug}-trend", raw=data.trend)
+    table = dt.trend_table(data.trend, spec)
+    ui.chart_with_table(chart, table, f"{slug}-trend", raw=data.trend, caption=line)
 
 empty_spc = f"No whole week of {view.modality} activity {where} in the chosen period."
 points = data.spc.points if data.spc else None
 if ui.section(f"Weekly {spec.label} {where}: SPC", points, empty_spc) and data.spc:
     chart = charts.spc_chart(data.spc, label=spec.label, fmt=spec.fmt, rebases=data.rebases)
-    table, caption = dv.spc_table(data.spc, spec), dv.spc_caption(data.spc)
+    table, caption = dt.spc_table(data.spc, spec), f"{dt.spc_caption(data.spc)} {line}"
     ui.chart_with_table(chart, table, f"{slug}-spc", raw=points, caption=caption, below=True)
 
 st.divider()
@@ -75,7 +95,8 @@ title = f"DM01 waits: {schema.DM01_TESTS[test]}, {waits.month or 'no return'}"
 if ui.section(title, waits.per_trust, "No DM01 return for this test in the chosen period."):
     st.caption(
         f"Dashed lines: the interim ambition {within.value:.0%} and the constitutional standard "
-        f"{constitutional.value:.0%}. ✓/✗ in the chart are against the interim one."
+        f"{constitutional.value:.0%}. ✓/✗ in the chart are against the interim one. DM01 "
+        "standards are national for every trust: the benchmark basis applies to scan rates."
     )
     chart = charts.metric_vs_benchmark(
         waits.per_trust, "trust", "within_6_weeks", "% waiting under 6 weeks", within.value,
@@ -109,10 +130,10 @@ if not waits.all_tests.empty:
         ui.show_table(table, "dm01-all-tests", raw=waits.all_tests)
 
 st.subheader("Weeks to clear the 6-week backlog at benchmark productivity")
-st.caption(dv.backlog_caption(spec))
+st.caption(dt.backlog_caption(spec, basis))
 if data.backlog.empty:
     ui.empty_state("No DM01 waits and activity to set against each other in the chosen period.")
 else:
-    ui.show_table(dv.backlog_table(data.backlog, bench), f"{slug}-backlog", raw=data.backlog)
+    ui.show_table(dt.backlog_table(data.backlog, bench), f"{slug}-backlog", raw=data.backlog)
 
 ui.what_if_section(view)

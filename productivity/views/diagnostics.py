@@ -17,16 +17,13 @@ No Streamlit import.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
-from productivity.benchmarks import Benchmark, Benchmarks
-from productivity.charts import ASSURANCE_TEXT, VARIATION_TEXT
-from productivity.columns import COLUMNS, MISSING, against, benchmark_text, format_value, marked
+from productivity.benchmarks import Benchmark, Benchmarks, check_basis
+from productivity.columns import COLUMNS, MISSING, benchmark_text, format_value
 from productivity.metrics import diagnostics, waits
 from productivity.modalities import ECHO, MODALITIES, Modality, modality
 from productivity.planning import opportunity
@@ -35,14 +32,8 @@ from productivity.stats import spc
 from productivity.store import marts, readers, rebase, reports
 
 DAYS_PER_WEEK = 7
+NATIONAL, PEER = "national", "peer"  # the benchmark bases (:data:`BENCHMARK_BASES`)
 SYSTEM = "System"
-KEY_HEADINGS = {"trust_code": "Trust", "trust": "Trust", "site": "Site", "scanner_id": "Scanner"}
-# The sums a rate table shows beside each productivity column.
-TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "scans_per_hour": ("scans", "operational_hours", "additional_scans"),
-    "utilisation": ("planned_points", "used_points", "additional_points", "additional_procedures"),
-    "minutes_per_test": ("tests", "scheduled_minutes", "capacity_released"),
-}
 
 
 @dataclass(frozen=True)
@@ -108,74 +99,142 @@ def metric_spec(key: str, benchmarks: Benchmarks) -> MetricSpec:
     return MetricSpec(found, benchmarks[found.benchmark])
 
 
-def trust_rates(
-    engine: Engine, key: str, period: marts.Period, benchmarks: Benchmarks
+def _summary(
+    rows: pd.DataFrame, found: Modality, by: list[str], benchmarks: Benchmarks, basis: str
 ) -> pd.DataFrame:
-    """Each trust's rate for the modality over the period: the ``report --by trust`` rows."""
-    found = modality(key)
-    rows = readers.modality_rows(engine, found, period)
-    by = ["trust_code", "modality"] if found.imaging else ["trust_code"]
+    """The modality's summary per group, only the groups with a value."""
     if rows.empty:
         return pd.DataFrame(columns=[*by, found.column])
-    rates = found.summarise(rows, by, benchmarks)
-    return rates[rates[found.column].notna()].reset_index(drop=True)
+    out = found.summarise(rows, by, benchmarks, basis)
+    return out[out[found.column].notna()].reset_index(drop=True)
+
+
+def _own(rows: pd.DataFrame, trust: str | None) -> pd.DataFrame:
+    return rows[rows["trust_code"] == trust] if trust else rows
+
+
+def trust_rates(
+    engine: Engine, key: str, period: marts.Period, benchmarks: Benchmarks, basis: str = NATIONAL
+) -> pd.DataFrame:
+    """Each trust's rate for the modality over the period: the ``report --by trust`` rows
+    (``report imaging --benchmark-basis`` ``basis``)."""
+    found = modality(key)
+    return _trust_rates(readers.modality_rows(engine, found, period), found, benchmarks, basis)
+
+
+def _trust_rates(
+    rows: pd.DataFrame, found: Modality, benchmarks: Benchmarks, basis: str
+) -> pd.DataFrame:
+    by = ["trust_code", "modality"] if found.imaging else ["trust_code"]
+    return _summary(rows, found, by, benchmarks, basis)
 
 
 def unit_rates(
-    engine: Engine, key: str, period: marts.Period, trust: str | None, benchmarks: Benchmarks
+    engine: Engine,
+    key: str,
+    period: marts.Period,
+    trust: str | None,
+    benchmarks: Benchmarks,
+    basis: str = NATIONAL,
 ) -> pd.DataFrame:
     """The rate of each scanner (imaging) or site (endoscopy, echo), for the distribution."""
     found = modality(key)
     rows = readers.modality_rows(engine, found, period, trust)
-    if rows.empty:
-        return pd.DataFrame(columns=[*found.unit_keys, found.column])
-    out = found.summarise(rows, found.unit_keys, benchmarks)
-    return out[out[found.column].notna()].reset_index(drop=True)
+    return _summary(rows, found, found.unit_keys, benchmarks, basis)
 
 
 def monthly_trend(
-    engine: Engine, key: str, period: marts.Period, trust: str | None, benchmarks: Benchmarks
+    engine: Engine,
+    key: str,
+    period: marts.Period,
+    trust: str | None,
+    benchmarks: Benchmarks,
+    basis: str = NATIONAL,
 ) -> pd.DataFrame:
-    """The rate by month for the system and, when one is chosen, the trust (``series``)."""
+    """The rate by month for the system and, when one is chosen, the trust (``series``), with
+    the benchmark each is held to that month on ``basis`` (imaging: hours-weighted over the
+    system's trusts)."""
     found = modality(key)
-    rows = readers.modality_rows(engine, found, period)
-    empty = pd.DataFrame(columns=["month", "series", found.column])
+    return _monthly_trend(
+        readers.modality_rows(engine, found, period), found, trust, benchmarks, basis
+    )
+
+
+def _monthly_trend(
+    rows: pd.DataFrame, found: Modality, trust: str | None, benchmarks: Benchmarks, basis: str
+) -> pd.DataFrame:
+    extra = ["benchmark_scans_per_hour"] if found.imaging else []
+    empty = pd.DataFrame(columns=["month", "series", found.column, *extra])
     if rows.empty:
         return empty
-    parts = [found.summarise(rows, ["month"], benchmarks).assign(series=SYSTEM)]
+    parts = [found.summarise(rows, ["month"], benchmarks, basis).assign(series=SYSTEM)]
     if trust:
-        own = rows[rows["trust_code"] == trust]
+        own = _own(rows, trust)
         if own.empty:
             return empty
-        parts.append(found.summarise(own, ["month"], benchmarks).assign(series=trust))
+        parts.append(found.summarise(own, ["month"], benchmarks, basis).assign(series=trust))
     out = pd.concat(parts, ignore_index=True)
     out["month"] = pd.to_datetime(out["month"] + "-01")
     out = out[out[found.column].notna()]
-    return out[["month", "series", found.column]].reset_index(drop=True)
+    return out[["month", "series", found.column, *extra]].reset_index(drop=True)
+
+
+def benchmark_line(
+    rows: pd.DataFrame, spec: MetricSpec, trust: str | None, benchmarks: Benchmarks, basis: str
+) -> float:
+    """The one benchmark a trend or SPC chart of the trust (or the system) is drawn against.
+
+    The benchmark file's national value, except for a scan rate on the peer basis: the chosen
+    trust's own rate, or for the system the hours-weighted rate of its trusts over the period.
+    """
+    own = _own(rows, trust)
+    if basis == NATIONAL or not spec.modality.imaging or own.empty:
+        return spec.benchmark
+    whole = spec.modality.summarise(own, [], benchmarks, basis)["benchmark_scans_per_hour"]
+    return spec.benchmark if pd.isna(whole.iloc[0]) else float(whole.iloc[0])
 
 
 def spc_series(
-    engine: Engine, key: str, period: marts.Period, trust: str | None, benchmarks: Benchmarks
+    engine: Engine,
+    key: str,
+    period: marts.Period,
+    trust: str | None,
+    benchmarks: Benchmarks,
+    basis: str = NATIONAL,
 ) -> spc.SPCResult | None:
     """The weekly rate of the trust (or the system) as an XmR chart; None with no weeks.
 
-    The direction and the target are the benchmark's; stored rebases for the unit and metric
-    (unit ``trust:<code>`` or ``system``, metric the benchmark key) split the limits.
+    The direction is the benchmark's and the target :func:`benchmark_line`'s; stored rebases
+    for the unit and metric (unit ``trust:<code>`` or ``system``, metric the benchmark key)
+    split the limits.
     """
     spec = metric_spec(key, benchmarks)
-    rows = readers.modality_rows(engine, spec.modality, period, trust)
-    if rows.empty:
+    rows = readers.modality_rows(engine, spec.modality, period)
+    stored = rebases(engine, spc_unit(trust), spec.key)
+    return _spc_series(rows, spec, trust, benchmarks, basis, stored)
+
+
+def _spc_series(
+    rows: pd.DataFrame,
+    spec: MetricSpec,
+    trust: str | None,
+    benchmarks: Benchmarks,
+    basis: str,
+    stored: pd.DataFrame,
+) -> spc.SPCResult | None:
+    own = _own(rows, trust)
+    if own.empty:
         return None
-    weekly = spec.modality.summarise(rows, ["week"], benchmarks)
-    weekly = weekly[weekly[spec.column].notna() & whole_weeks(weekly["week"], rows["month"])]
+    # Scans per hour of a week do not depend on the basis; only the target does.
+    weekly = spec.modality.summarise(own, ["week"], benchmarks)
+    weekly = weekly[weekly[spec.column].notna() & whole_weeks(weekly["week"], own["month"])]
     if weekly.empty:
         return None
-    stored = rebases(engine, spc_unit(trust), spec.key)
     return spc.xmr(
         weekly[spec.column],
         pd.to_datetime(weekly["week"]),
         direction=spec.direction,
-        target=spec.benchmark,
+        target=benchmark_line(rows, spec, trust, benchmarks, basis),
         rebase_dates=list(stored["date"]),
     )
 
@@ -212,8 +271,11 @@ def ai_scenario(
     The slot length is the benchmark file's ``scenario_ai_assisted`` beside
     ``echo_minutes_per_test``; None when the file has none or there is no echo activity.
     """
+    return _ai_scenario(readers.modality_rows(engine, ECHO, period, trust), benchmarks)
+
+
+def _ai_scenario(rows: pd.DataFrame, benchmarks: Benchmarks) -> tuple[float, float] | None:
     minutes = benchmarks[ECHO.benchmark].extra.get("scenario_ai_assisted")
-    rows = readers.modality_rows(engine, ECHO, period, trust)
     if minutes is None or rows.empty:
         return None
     scenario = diagnostics.echo_minutes_per_test(rows, [], benchmark_minutes=float(minutes))
@@ -232,30 +294,49 @@ BACKLOG_COLUMNS = [
 
 
 def backlog_clearance(
-    engine: Engine, key: str, period: marts.Period, benchmarks: Benchmarks
+    engine: Engine,
+    key: str,
+    period: marts.Period,
+    benchmarks: Benchmarks,
+    basis: str = NATIONAL,
 ) -> pd.DataFrame:
     """Weeks to clear the 6-week backlog at benchmark productivity, per trust and for the system.
 
     SPEC §4 "Opportunity → waits": the trust's additional scans (procedures, tests) at the
-    benchmark over the period, a week by :func:`opportunity.additional_per_week` over the weeks
-    of the period's months (:func:`opportunity.weeks_covered`), set against the number waiting
-    6+ weeks for the modality's DM01 test(s) at the latest month, by
-    :func:`waits.backlog_clearance` (whose ``clearance`` says when "never" is true). The system
-    row sums the counts across trusts. The what-if panel and ``report clearance`` use the same
-    functions, so the figures agree.
+    benchmark (on ``basis``: national rates, or each trust's peer-group rate) over the period,
+    a week by :func:`opportunity.additional_per_week` over the weeks of the period's months
+    (:func:`opportunity.weeks_covered`), set against the number waiting 6+ weeks for the
+    modality's DM01 test(s) at the latest month, by :func:`waits.backlog_clearance` (whose
+    ``clearance`` says when "never" is true). The system row sums the counts across trusts.
+    The what-if panel and ``report clearance`` use the same functions, so the figures agree.
+    Imaging adds ``benchmark_scans_per_hour``, the rate each trust is held to (the system's
+    hours-weighted).
     """
     found = modality(key)
     latest = reports.latest_dm01(engine, period)
-    rows = readers.modality_rows(engine, found, period)
+    return _backlog(readers.modality_rows(engine, found, period), found, latest, benchmarks, basis)
+
+
+def _backlog(
+    rows: pd.DataFrame,
+    found: Modality,
+    latest: pd.DataFrame,
+    benchmarks: Benchmarks,
+    basis: str,
+) -> pd.DataFrame:
+    rate = ["benchmark_scans_per_hour"] if found.imaging else []
     if not found.dm01_tests or latest.empty or rows.empty:
-        return pd.DataFrame(columns=BACKLOG_COLUMNS)
-    extra = found.summarise(rows, ["trust_code"], benchmarks)
+        return pd.DataFrame(columns=[*BACKLOG_COLUMNS, *rate])
+    extra = found.summarise(rows, ["trust_code"], benchmarks, basis)
     weeks = opportunity.weeks_covered(rows["month"])
     extra["additional_per_week"] = opportunity.additional_per_week(extra[found.additional], weeks)
-    extra = extra[["trust_code", "additional_per_week"]]
+    system = found.summarise(rows, [], benchmarks, basis).assign(trust_code=SYSTEM)
+    system["additional_per_week"] = extra["additional_per_week"].sum()
     extra = pd.concat(
-        [pd.DataFrame({"trust_code": [SYSTEM], "additional_per_week": [extra.iloc[:, 1].sum()]})]
-        + [extra],
+        [
+            system[["trust_code", "additional_per_week", *rate]],
+            extra[["trust_code", "additional_per_week", *rate]],
+        ],
         ignore_index=True,
     )
     # The system is one more unit of the same DM01 rows: waits of trusts with capacity data.
@@ -274,29 +355,22 @@ def backlog_clearance(
         out["within_6_weeks"],
         benchmarks.value("dm01_within_6_weeks"),
     )
-    return out.join(cleared)[BACKLOG_COLUMNS]
+    return out.join(cleared)[[*BACKLOG_COLUMNS, *rate]]
 
 
-def clearance_report(engine: Engine, period: marts.Period, benchmarks: Benchmarks) -> pd.DataFrame:
-    """``report clearance``: :func:`backlog_clearance` of every modality, one row per trust."""
+def clearance_report(
+    engine: Engine, period: marts.Period, benchmarks: Benchmarks, basis: str = NATIONAL
+) -> pd.DataFrame:
+    """``report clearance [--benchmark-basis]``: :func:`backlog_clearance` of every modality,
+    one row per trust."""
     parts = [
-        backlog_clearance(engine, found.key, period, benchmarks).assign(modality=found.key)
+        backlog_clearance(engine, found.key, period, benchmarks, basis)[BACKLOG_COLUMNS].assign(
+            modality=found.key
+        )
         for found in MODALITIES
     ]
     out = pd.concat([p for p in parts if not p.empty] or parts[:1], ignore_index=True)
     return out[["modality", *BACKLOG_COLUMNS]]
-
-
-def rate_table(frame: pd.DataFrame, spec: MetricSpec, keys: Sequence[str]) -> pd.DataFrame:
-    """A readable table of rates: keys, the rate with ✓/✗ against the benchmark, and the sums."""
-    out = frame[list(keys)].rename(columns=KEY_HEADINGS)
-    heading = against(COLUMNS[spec.column].short, spec.bench)
-    out[heading] = marked(frame[spec.column], spec.fmt, spec.bench)
-    for key in TABLE_COLUMNS[spec.column]:
-        if key in frame.columns:
-            column = COLUMNS[key]
-            out[column.short] = frame[key].map(column.format)
-    return out
 
 
 def clearance_words(clearance: pd.Series, benchmarks: Benchmarks) -> pd.Series:
@@ -312,27 +386,13 @@ def clearance_words(clearance: pd.Series, benchmarks: Benchmarks) -> pd.Series:
     return clearance.map(words).fillna(MISSING)
 
 
-def backlog_table(frame: pd.DataFrame, benchmarks: Benchmarks) -> pd.DataFrame:
-    """The weeks-to-clear table: numbers stay numbers (headed and formatted from the column
-    catalogue by ``ui.show_table``); a week count only where it is finite, the reason in words."""
-    weeks = frame["weeks_to_clear_backlog"].astype(float)
-    return pd.DataFrame(
-        {
-            "Trust": frame["trust_code"],
-            "waiting_6_plus": frame["waiting_6_plus"],
-            "within_6_weeks": frame["within_6_weeks"],
-            "additional_per_week": frame["additional_per_week"],
-            "weeks_to_clear_backlog": weeks.where(np.isfinite(weeks)),
-            "clearance": clearance_words(frame["clearance"], benchmarks),
-        }
-    )
-
-
 @dataclass(frozen=True)
 class ModalityView:
     """Everything the page draws for one modality, trust and period (picklable, for caching)."""
 
     spec: MetricSpec
+    basis: str  # the benchmark basis of the scan rates: national or peer
+    line: float  # the benchmark the trend and SPC charts are drawn against
     rates: pd.DataFrame  # per trust, with a ``trust`` label that marks the chosen one
     units: pd.DataFrame  # per scanner or site
     trend: pd.DataFrame  # per month and series
@@ -348,21 +408,32 @@ def trust_label(codes: pd.Series, chosen: str | None) -> pd.Series:
 
 
 def modality_view(
-    engine: Engine, key: str, period: marts.Period, trust: str | None, benchmarks: Benchmarks
+    engine: Engine,
+    key: str,
+    period: marts.Period,
+    trust: str | None,
+    benchmarks: Benchmarks,
+    basis: str = NATIONAL,
 ) -> ModalityView:
+    """The page's figures for a modality, every one from the same mart rows (read once)."""
+    check_basis(basis)
     spec = metric_spec(key, benchmarks)
-    rates = trust_rates(engine, key, period, benchmarks)
-    backlog = backlog_clearance(engine, key, period, benchmarks)
-    echo = spec.modality == ECHO
+    rows = readers.modality_rows(engine, spec.modality, period)
+    own = _own(rows, trust)
+    rates = _trust_rates(rows, spec.modality, benchmarks, basis)
+    stored = rebases(engine, spc_unit(trust), spec.key)
+    latest = reports.latest_dm01(engine, period)
     return ModalityView(
         spec=spec,
+        basis=basis,
+        line=benchmark_line(rows, spec, trust, benchmarks, basis),
         rates=rates.assign(trust=trust_label(rates["trust_code"], trust)),
-        units=unit_rates(engine, key, period, trust, benchmarks),
-        trend=monthly_trend(engine, key, period, trust, benchmarks),
-        spc=spc_series(engine, key, period, trust, benchmarks),
-        rebases=rebases(engine, spc_unit(trust), spec.key),
-        ai_scenario=ai_scenario(engine, period, trust, benchmarks) if echo else None,
-        backlog=_for_trust(backlog, trust),
+        units=_summary(own, spec.modality, spec.modality.unit_keys, benchmarks, basis),
+        trend=_monthly_trend(rows, spec.modality, trust, benchmarks, basis),
+        spc=_spc_series(rows, spec, trust, benchmarks, basis, stored),
+        rebases=stored,
+        ai_scenario=_ai_scenario(own, benchmarks) if spec.modality == ECHO else None,
+        backlog=_for_trust(_backlog(rows, spec.modality, latest, benchmarks, basis), trust),
     )
 
 
@@ -373,68 +444,3 @@ def _for_trust(backlog: pd.DataFrame, trust: str | None) -> pd.DataFrame:
     if trust not in set(backlog["trust_code"]):
         return backlog.iloc[0:0]
     return backlog[backlog["trust_code"].isin([trust, SYSTEM])].reset_index(drop=True)
-
-
-def trend_table(trend: pd.DataFrame, spec: MetricSpec) -> pd.DataFrame:
-    """The monthly trend as a month × series table of formatted values."""
-    wide = trend.assign(Month=trend["month"].dt.strftime("%Y-%m")).pivot(
-        index="Month", columns="series", values=spec.column
-    )
-    return wide.map(spec.format).reset_index().rename_axis(columns=None)
-
-
-def spc_table(result: spc.SPCResult, spec: MetricSpec) -> pd.DataFrame:
-    """The SPC points in words: week, value, mean, limits, point type and the rule that fired."""
-    points = result.points
-    return pd.DataFrame(
-        {
-            "Week": points["date"].dt.strftime("%Y-%m-%d"),
-            "Value": points["value"].map(spec.format),
-            "Mean": points["mean"].map(spec.format),
-            "Lower limit": points["lower_limit"].map(spec.format),
-            "Upper limit": points["upper_limit"].map(spec.format),
-            "Point": points["point_type"].str.removeprefix("special_cause_").str.replace("_", " "),
-            "Rule": points["rule"].str.replace("_", " "),
-        }
-    )
-
-
-def benchmark_caption(spec: MetricSpec) -> str:
-    better = "higher" if spec.higher_is_better else "lower"
-    return (
-        f"**{spec.bench.label}**: benchmark {spec.format(spec.benchmark)} ({spec.bench.status}; "
-        f"{better} is better). Source: {spec.bench.source}."
-    )
-
-
-def spc_caption(result: spc.SPCResult) -> str:
-    trial = result.points["trial_limits"].iloc[-1]
-    few = (
-        f" Fewer than {spc.MIN_POINTS} weeks since the last rebase: trial limits." if trial else ""
-    )
-    run = spc.RUN_LENGTH
-    return (
-        f"{VARIATION_TEXT.get(result.variation, result.variation)} · "
-        f"{ASSURANCE_TEXT.get(result.assurance)}. Special cause (a point outside the limits, a "
-        f"run of {run} on one side of the mean, a trend of {run}, or 2 of 3 near a limit) is a "
-        "statistical signal; falling short of the benchmark is an opportunity, not an outlier."
-        + few
-    )
-
-
-def ai_note(scenario: tuple[float, float], where: str) -> str:
-    minutes, tests = scenario
-    return (
-        f"AI-assisted scenario: at {minutes:g} minutes a test (the benchmark file's scenario), the "
-        f"same scheduled minutes would hold {tests:,.0f} more tests {where} in the period."
-    )
-
-
-def backlog_caption(spec: MetricSpec) -> str:
-    names = ", ".join(DM01_TESTS[t] for t in spec.modality.dm01_tests) or "no DM01 test"
-    return (
-        f"{spec.modality.additional_label} a week over the period (its total ÷ the weeks of its "
-        f"months), set against the number waiting 6+ weeks for {names} at the latest month. "
-        "A trust that already meets the benchmark has no extra capacity to offer: it either meets "
-        "the interim ambition already, or never clears its backlog at this rate."
-    )
