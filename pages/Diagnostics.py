@@ -47,7 +47,8 @@ if ui.section(
         data.rates, "trust", **spec.bar_args(), benchmark_label="national", **own
     )
     table = dt.rate_table(data.rates, spec, ["trust"], basis)
-    ui.chart_with_table(chart, table, f"{slug}-trusts", raw=data.rates, caption=said)
+    ranks = f"{said} {dt.ranking_words(spec, basis)}"
+    ui.chart_with_table(chart, table, f"{slug}-trusts", raw=data.rates, caption=ranks)
     if data.ai_scenario:
         st.info(dt.ai_note(data.ai_scenario, where), icon=":material/lightbulb:")
 

@@ -193,8 +193,8 @@ class Benchmarks:
             )
             for modality, key in SCAN_RATE_KEYS.items()
         }
-        rates = pd.concat(parts, names=["modality", "trust_code"]).astype("float64")
-        return rates.swaplevel().sort_index().rename("benchmark_scans_per_hour")
+        rates: pd.Series = pd.concat(parts, names=["modality", "trust_code"])
+        return rates.astype("float64").swaplevel().sort_index().rename("benchmark_scans_per_hour")
 
     def constitutional_within_6_weeks(self) -> Benchmark:
         """The DM01 constitutional standard, as a benchmark beside the interim ambition.

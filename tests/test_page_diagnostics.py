@@ -108,7 +108,8 @@ def test_bars_run_best_first_and_the_legend_says_which_way(page):
     at = page(modality="Echo")  # minutes per test: lower is better
     bars = bar_layer(at, "Echo minutes per test")
     shown = table(at, "Minutes/test")
-    values = shown.iloc[:, 1].str.split().str[-1].astype(float)  # "✓ 41.0" -> 41.0
+    rate = next(c for c in shown.columns if c.startswith("Minutes/test"))
+    values = shown[rate].str.split().str[-1].astype(float)  # "✓ 41.0" -> 41.0
     minutes = dict(zip(shown["Trust"], values, strict=True))
     order = bars["encoding"]["x"]["sort"]
     assert order == sorted(order, key=minutes.get)  # ascending: the best first

@@ -126,20 +126,17 @@ def metric_vs_benchmark(
 
 
 def _own_ticks(base: alt.Chart, column: str, label: str, fmt: str) -> alt.Chart:
-    """A dark tick at each unit's own benchmark, named in a legend of its own (shape)."""
-    return (
-        base.mark_tick(color=TEXT, thickness=3, size=26)
-        .encode(
-            y=alt.Y(f"{column}:Q"),
-            shape=alt.Shape(
-                "own:N",
-                scale=alt.Scale(domain=[label], range=["stroke"]),
-                legend=alt.Legend(title=None, orient="top"),
-            ),
-            tooltip=[alt.Tooltip(f"{column}:Q", title=label, format=fmt)],
-        )
-        .transform_calculate(own=f"'{label}'")
-    )
+    """A dark dash at each unit's own benchmark, named in a legend of its own (shape)."""
+    marks: alt.Chart = base.mark_point(color=TEXT, strokeWidth=3, size=500, opacity=1)
+    return marks.encode(
+        y=alt.Y(f"{column}:Q"),
+        shape=alt.Shape(
+            "own:N",
+            scale=alt.Scale(domain=[label], range=["stroke"]),
+            legend=alt.Legend(title=None, orient="top"),
+        ),
+        tooltip=[alt.Tooltip(f"{column}:Q", title=label, format=fmt)],
+    ).transform_calculate(own=f"'{label}'")
 
 
 def distribution(

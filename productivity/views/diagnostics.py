@@ -402,6 +402,18 @@ class ModalityView:
     backlog: pd.DataFrame
 
 
+# The current activity an opportunity is set against, by kind of activity.
+CURRENT = {"imaging": "scans", "endoscopy": "procedures", "echo": "tests"}
+
+
+def ranked(rates: pd.DataFrame, found: Modality) -> pd.DataFrame:
+    """Trusts ranked by the modality's additional activity at benchmark (an absolute count,
+    biggest first: :func:`opportunity.rank_trusts`), on whatever basis ``rates`` were computed."""
+    if rates.empty:
+        return rates.assign(rank=pd.Series(dtype="int64"))
+    return opportunity.rank_trusts(rates, found.additional, CURRENT[found.activity])
+
+
 def trust_label(codes: pd.Series, chosen: str | None) -> pd.Series:
     """Trust codes, with the chosen trust marked by ▶ (a text cue, not colour)."""
     return codes.where(codes != chosen, "▶ " + codes.astype(str))
@@ -420,7 +432,7 @@ def modality_view(
     spec = metric_spec(key, benchmarks)
     rows = readers.modality_rows(engine, spec.modality, period)
     own = _own(rows, trust)
-    rates = _trust_rates(rows, spec.modality, benchmarks, basis)
+    rates = ranked(_trust_rates(rows, spec.modality, benchmarks, basis), spec.modality)
     stored = rebases(engine, spc_unit(trust), spec.key)
     latest = reports.latest_dm01(engine, period)
     return ModalityView(

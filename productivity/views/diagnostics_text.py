@@ -41,6 +41,8 @@ def rate_table(
     shown beside it): the national one, or on the ``peer`` basis the trust's peer-group rate.
     """
     out = frame[list(keys)].rename(columns=KEY_HEADINGS)
+    if "rank" in frame.columns:
+        out.insert(0, COLUMNS["rank"].short, frame["rank"])
     short = COLUMNS[spec.column].short
     if RATE in frame.columns and len(frame):
         rates = frame[RATE].astype(float)
@@ -102,6 +104,15 @@ def spc_table(result: spc.SPCResult, spec: MetricSpec) -> pd.DataFrame:
             "Point": points["point_type"].str.removeprefix("special_cause_").str.replace("_", " "),
             "Rule": points["rule"].str.replace("_", " "),
         }
+    )
+
+
+def ranking_words(spec: MetricSpec, basis: str) -> str:
+    """What the trusts' table is ranked by, on which basis (SPEC §4: say which ranking)."""
+    on = BENCHMARK_BASES[basis] if spec.modality.imaging else "the national benchmark"
+    return (
+        f"The table ranks trusts by {spec.modality.additional_label.lower()} (an absolute count, "
+        f"biggest first) on {on}; the chart orders them by the rate, best first."
     )
 
 
