@@ -13,9 +13,15 @@ slug = f"diagnostics-{view.modality.lower()}"
 
 
 @st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
-def modality_view(modality: str, trust: str | None, start: str | None, end: str | None, basis: str):
+def system_figures(modality: str, start: str | None, end: str | None, basis: str):
     period = marts.Period(start, end)
-    return dv.modality_view(ui.engine(), modality, period, trust, ui.benchmarks(), basis)
+    return dv.system_figures(ui.engine(), modality, period, ui.benchmarks(), basis)
+
+
+@st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
+def modality_view(modality: str, trust: str | None, start: str | None, end: str | None, basis: str):
+    period, system = marts.Period(start, end), system_figures(modality, start, end, basis)
+    return dv.modality_view(ui.engine(), modality, period, trust, ui.benchmarks(), basis, system)
 
 
 @st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)

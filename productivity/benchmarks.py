@@ -185,16 +185,18 @@ class Benchmarks:
         """
         check_basis(basis)
         codes = list(dict.fromkeys(str(c) for c in trust_codes))
-        parts = {
-            modality: (
-                self.for_trusts(key, codes)
-                if basis == "peer"
-                else pd.Series(self.value(key), index=pd.Index(codes, name="trust_code"))
+        # A handful of trusts × three modalities: plain Python, once per trust's group.
+        groups = peers.peer_of(codes).tolist() if basis == "peer" else [None] * len(codes)
+        rates = {
+            (code, modality): (
+                self.items[key].value if group is None else self.items[key].for_group(group)
             )
+            for code, group in zip(codes, groups, strict=True)
             for modality, key in SCAN_RATE_KEYS.items()
         }
-        rates: pd.Series = pd.concat(parts, names=["modality", "trust_code"])
-        return rates.astype("float64").swaplevel().sort_index().rename("benchmark_scans_per_hour")
+        index = pd.MultiIndex.from_tuples(list(rates), names=["trust_code", "modality"])
+        out = pd.Series(list(rates.values()), index=index, dtype="float64")
+        return out.sort_index().rename("benchmark_scans_per_hour")
 
     def constitutional_within_6_weeks(self) -> Benchmark:
         """The DM01 constitutional standard, as a benchmark beside the interim ambition.

@@ -294,14 +294,27 @@ def _trust_rate_per_row(
     """Each row's rate from its (trust, modality) pair, else its modality's national rate."""
     if (trust_rates < 0).any() or any(not rate >= 0 for rate in national.values()):
         raise ValueError("benchmark rates must be non-negative numbers")
-    pairs = pd.MultiIndex.from_arrays([trust.astype("str"), modality.astype("str")])
-    own = trust_rates.reindex(pairs).to_numpy(dtype="float64")
-    per_row = pd.Series(own, index=trust.index).fillna(modality.map(dict(national)))
-    unknown = pairs[per_row.isna().to_numpy()].drop_duplicates()
+    per_row = pd.Series(np.nan, index=trust.index, dtype="float64")
+    own = list(
+        zip(
+            trust_rates.index.get_level_values(0).astype("str"),
+            trust_rates.index.get_level_values(1).astype("str"),
+            trust_rates.to_numpy(dtype="float64"),
+            strict=True,
+        )
+    )
+    # One map per modality over the trust codes: far cheaper than a MultiIndex per row.
+    for name in modality.dropna().unique():
+        rows = (modality == name).to_numpy()
+        codes = {t: float(rate) for t, m, rate in own if m == name}
+        found = trust[rows].map(codes).astype("float64")
+        per_row[rows] = found.fillna(national.get(str(name), np.nan)).to_numpy()
+    missing = per_row.isna().to_numpy()
+    unknown = pd.MultiIndex.from_arrays([trust[missing], modality[missing]]).drop_duplicates()
     if len(unknown):
         named = ", ".join(f"{t} {m}" for t, m in unknown)
         raise ValueError(f"no benchmark scans-per-hour rate for trust and modality {named}")
-    return per_row.astype(float)
+    return per_row
 
 
 def _join(left: pd.DataFrame, right: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:

@@ -23,17 +23,26 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from productivity.benchmarks import Benchmark, Benchmarks, check_basis
-from productivity.columns import COLUMNS, MISSING, benchmark_text, format_value
-from productivity.metrics import diagnostics, waits
-from productivity.modalities import ECHO, MODALITIES, Modality, modality
+from productivity.columns import COLUMNS, format_value
+from productivity.metrics import diagnostics
+from productivity.modalities import ECHO, Modality, modality
 from productivity.planning import opportunity
 from productivity.schema import DM01_TESTS
 from productivity.stats import spc
-from productivity.store import marts, readers, rebase, reports
+from productivity.store import marts, readers, rebase
+from productivity.views import dm01_rows
+from productivity.views.clearance import (
+    BACKLOG_COLUMNS as BACKLOG_COLUMNS,
+    NATIONAL,
+    SYSTEM,
+    _backlog,
+    backlog_clearance as backlog_clearance,
+    clearance_report as clearance_report,
+    clearance_words as clearance_words,
+)
 
 DAYS_PER_WEEK = 7
-NATIONAL, PEER = "national", "peer"  # the benchmark bases (:data:`BENCHMARK_BASES`)
-SYSTEM = "System"
+PEER = "peer"  # the other benchmark basis (:data:`BENCHMARK_BASES`)
 
 
 @dataclass(frozen=True)
@@ -163,20 +172,38 @@ def monthly_trend(
 def _monthly_trend(
     rows: pd.DataFrame, found: Modality, trust: str | None, benchmarks: Benchmarks, basis: str
 ) -> pd.DataFrame:
-    extra = ["benchmark_scans_per_hour"] if found.imaging else []
-    empty = pd.DataFrame(columns=["month", "series", found.column, *extra])
+    system = _trend_part(rows, found, SYSTEM, benchmarks, basis)
+    return _with_trust_trend(system, rows, found, trust, benchmarks, basis)
+
+
+def _trend_part(
+    rows: pd.DataFrame, found: Modality, series: str, benchmarks: Benchmarks, basis: str
+) -> pd.DataFrame:
+    """One series of the monthly trend (the system's, or a trust's own rows)."""
+    columns = ["month", "series", found.column, *(["benchmark_scans_per_hour"] * found.imaging)]
     if rows.empty:
-        return empty
-    parts = [found.summarise(rows, ["month"], benchmarks, basis).assign(series=SYSTEM)]
-    if trust:
-        own = _own(rows, trust)
-        if own.empty:
-            return empty
-        parts.append(found.summarise(own, ["month"], benchmarks, basis).assign(series=trust))
-    out = pd.concat(parts, ignore_index=True)
+        return pd.DataFrame(columns=columns)
+    out = found.summarise(rows, ["month"], benchmarks, basis).assign(series=series)
     out["month"] = pd.to_datetime(out["month"] + "-01")
-    out = out[out[found.column].notna()]
-    return out[["month", "series", found.column, *extra]].reset_index(drop=True)
+    return out.loc[out[found.column].notna(), columns].reset_index(drop=True)
+
+
+def _with_trust_trend(
+    system: pd.DataFrame,
+    rows: pd.DataFrame,
+    found: Modality,
+    trust: str | None,
+    benchmarks: Benchmarks,
+    basis: str,
+) -> pd.DataFrame:
+    """The system's trend and, for a chosen trust, its own after it (none if it has no rows)."""
+    if not trust:
+        return system
+    own = _own(rows, trust)
+    if own.empty or system.empty:
+        return system.iloc[0:0]
+    mine = _trend_part(own, found, trust, benchmarks, basis)
+    return pd.concat([system, mine], ignore_index=True) if len(mine) else system
 
 
 def benchmark_line(
@@ -211,21 +238,20 @@ def spc_series(
     spec = metric_spec(key, benchmarks)
     rows = readers.modality_rows(engine, spec.modality, period)
     stored = rebases(engine, spc_unit(trust), spec.key)
-    return _spc_series(rows, spec, trust, benchmarks, basis, stored)
+    line = benchmark_line(rows, spec, trust, benchmarks, basis)
+    return _spc_series(_own(rows, trust), spec, line, benchmarks, stored)
 
 
 def _spc_series(
-    rows: pd.DataFrame,
+    own: pd.DataFrame,
     spec: MetricSpec,
-    trust: str | None,
+    line: float,
     benchmarks: Benchmarks,
-    basis: str,
     stored: pd.DataFrame,
 ) -> spc.SPCResult | None:
-    own = _own(rows, trust)
     if own.empty:
         return None
-    # Scans per hour of a week do not depend on the basis; only the target does.
+    # Scans per hour of a week do not depend on the basis; only the target (``line``) does.
     weekly = spec.modality.summarise(own, ["week"], benchmarks)
     weekly = weekly[weekly[spec.column].notna() & whole_weeks(weekly["week"], own["month"])]
     if weekly.empty:
@@ -234,7 +260,7 @@ def _spc_series(
         weekly[spec.column],
         pd.to_datetime(weekly["week"]),
         direction=spec.direction,
-        target=benchmark_line(rows, spec, trust, benchmarks, basis),
+        target=line,
         rebase_dates=list(stored["date"]),
     )
 
@@ -287,105 +313,6 @@ def default_test(key: str) -> str:
     return (modality(key).dm01_tests or tuple(DM01_TESTS))[0]
 
 
-BACKLOG_COLUMNS = [
-    "trust_code", "total_waiting", "waiting_6_plus", "within_6_weeks", "additional_per_week",
-    "weeks_to_clear_backlog", "clearance",
-]  # fmt: skip
-
-
-def backlog_clearance(
-    engine: Engine,
-    key: str,
-    period: marts.Period,
-    benchmarks: Benchmarks,
-    basis: str = NATIONAL,
-) -> pd.DataFrame:
-    """Weeks to clear the 6-week backlog at benchmark productivity, per trust and for the system.
-
-    SPEC §4 "Opportunity → waits": the trust's additional scans (procedures, tests) at the
-    benchmark (on ``basis``: national rates, or each trust's peer-group rate) over the period,
-    a week by :func:`opportunity.additional_per_week` over the weeks of the period's months
-    (:func:`opportunity.weeks_covered`), set against the number waiting 6+ weeks for the
-    modality's DM01 test(s) at the latest month, by :func:`waits.backlog_clearance` (whose
-    ``clearance`` says when "never" is true). The system row sums the counts across trusts.
-    The what-if panel and ``report clearance`` use the same functions, so the figures agree.
-    Imaging adds ``benchmark_scans_per_hour``, the rate each trust is held to (the system's
-    hours-weighted).
-    """
-    found = modality(key)
-    latest = reports.latest_dm01(engine, period)
-    return _backlog(readers.modality_rows(engine, found, period), found, latest, benchmarks, basis)
-
-
-def _backlog(
-    rows: pd.DataFrame,
-    found: Modality,
-    latest: pd.DataFrame,
-    benchmarks: Benchmarks,
-    basis: str,
-) -> pd.DataFrame:
-    rate = ["benchmark_scans_per_hour"] if found.imaging else []
-    if not found.dm01_tests or latest.empty or rows.empty:
-        return pd.DataFrame(columns=[*BACKLOG_COLUMNS, *rate])
-    extra = found.summarise(rows, ["trust_code"], benchmarks, basis)
-    weeks = opportunity.weeks_covered(rows["month"])
-    extra["additional_per_week"] = opportunity.additional_per_week(extra[found.additional], weeks)
-    system = found.summarise(rows, [], benchmarks, basis).assign(trust_code=SYSTEM)
-    system["additional_per_week"] = extra["additional_per_week"].sum()
-    extra = pd.concat(
-        [
-            system[["trust_code", "additional_per_week", *rate]],
-            extra[["trust_code", "additional_per_week", *rate]],
-        ],
-        ignore_index=True,
-    )
-    # The system is one more unit of the same DM01 rows: waits of trusts with capacity data.
-    tests = latest[
-        latest["test_code"].isin(found.dm01_tests)
-        & latest["provider_code"].isin(extra["trust_code"])
-    ]
-    units = pd.concat(
-        [tests.assign(trust_code=tests["provider_code"]), tests.assign(trust_code=SYSTEM)]
-    )
-    waiting = waits.dm01_waits(units, ["trust_code"])
-    out = extra.merge(waiting, on="trust_code", how="inner")
-    cleared = waits.backlog_clearance(
-        out["waiting_6_plus"],
-        out["additional_per_week"],
-        out["within_6_weeks"],
-        benchmarks.value("dm01_within_6_weeks"),
-    )
-    return out.join(cleared)[[*BACKLOG_COLUMNS, *rate]]
-
-
-def clearance_report(
-    engine: Engine, period: marts.Period, benchmarks: Benchmarks, basis: str = NATIONAL
-) -> pd.DataFrame:
-    """``report clearance [--benchmark-basis]``: :func:`backlog_clearance` of every modality,
-    one row per trust."""
-    parts = [
-        backlog_clearance(engine, found.key, period, benchmarks, basis)[BACKLOG_COLUMNS].assign(
-            modality=found.key
-        )
-        for found in MODALITIES
-    ]
-    out = pd.concat([p for p in parts if not p.empty] or parts[:1], ignore_index=True)
-    return out[["modality", *BACKLOG_COLUMNS]]
-
-
-def clearance_words(clearance: pd.Series, benchmarks: Benchmarks) -> pd.Series:
-    """:func:`waits.backlog_clearance`'s ``clearance`` in words, for tables and the what-if."""
-    ambition = benchmark_text(benchmarks["dm01_within_6_weeks"])
-    words = {
-        waits.NO_BACKLOG: "nobody waits 6+ weeks",
-        waits.CLEARS: "clears with the extra capacity",
-        waits.MEETS_AMBITION: f"meets the {ambition} ambition: no extra capacity needed",
-        waits.NEVER: f"never at this rate: below {ambition}, no extra capacity at benchmark",
-        waits.NO_DATA: MISSING,
-    }
-    return clearance.map(words).fillna(MISSING)
-
-
 @dataclass(frozen=True)
 class ModalityView:
     """Everything the page draws for one modality, trust and period (picklable, for caching)."""
@@ -419,6 +346,33 @@ def trust_label(codes: pd.Series, chosen: str | None) -> pd.Series:
     return codes.where(codes != chosen, "▶ " + codes.astype(str))
 
 
+@dataclass(frozen=True)
+class SystemFigures:
+    """What the page shows of a modality whatever trust is chosen, so that a change of trust
+    recomputes only the trust's own figures (picklable, for caching)."""
+
+    rates: pd.DataFrame  # every trust, ranked (:func:`ranked`)
+    trend: pd.DataFrame  # the system's monthly series
+    backlog: pd.DataFrame  # every trust and the system
+    line: float  # the system's benchmark line (:func:`benchmark_line`)
+
+
+def system_figures(
+    engine: Engine, key: str, period: marts.Period, benchmarks: Benchmarks, basis: str = NATIONAL
+) -> SystemFigures:
+    """The system-wide part of :func:`modality_view`."""
+    check_basis(basis)
+    spec = metric_spec(key, benchmarks)
+    rows = readers.modality_rows(engine, spec.modality, period)
+    latest = dm01_rows.latest_dm01(engine, period)
+    return SystemFigures(
+        rates=ranked(_trust_rates(rows, spec.modality, benchmarks, basis), spec.modality),
+        trend=_trend_part(rows, spec.modality, SYSTEM, benchmarks, basis),
+        backlog=_backlog(rows, spec.modality, latest, benchmarks, basis),
+        line=benchmark_line(rows, spec, None, benchmarks, basis),
+    )
+
+
 def modality_view(
     engine: Engine,
     key: str,
@@ -426,26 +380,29 @@ def modality_view(
     trust: str | None,
     benchmarks: Benchmarks,
     basis: str = NATIONAL,
+    system: SystemFigures | None = None,
 ) -> ModalityView:
-    """The page's figures for a modality, every one from the same mart rows (read once)."""
+    """The page's figures for a modality, every one from the same mart rows (read once);
+    ``system`` is :func:`system_figures` of the same modality, period and basis when the
+    caller has it."""
     check_basis(basis)
     spec = metric_spec(key, benchmarks)
+    system = system or system_figures(engine, key, period, benchmarks, basis)
     rows = readers.modality_rows(engine, spec.modality, period)
     own = _own(rows, trust)
-    rates = ranked(_trust_rates(rows, spec.modality, benchmarks, basis), spec.modality)
+    line = benchmark_line(rows, spec, trust, benchmarks, basis) if trust else system.line
     stored = rebases(engine, spc_unit(trust), spec.key)
-    latest = reports.latest_dm01(engine, period)
     return ModalityView(
         spec=spec,
         basis=basis,
-        line=benchmark_line(rows, spec, trust, benchmarks, basis),
-        rates=rates.assign(trust=trust_label(rates["trust_code"], trust)),
+        line=line,
+        rates=system.rates.assign(trust=trust_label(system.rates["trust_code"], trust)),
         units=_summary(own, spec.modality, spec.modality.unit_keys, benchmarks, basis),
-        trend=_monthly_trend(rows, spec.modality, trust, benchmarks, basis),
-        spc=_spc_series(rows, spec, trust, benchmarks, basis, stored),
+        trend=_with_trust_trend(system.trend, rows, spec.modality, trust, benchmarks, basis),
+        spc=_spc_series(own, spec, line, benchmarks, stored),
         rebases=stored,
         ai_scenario=_ai_scenario(own, benchmarks) if spec.modality == ECHO else None,
-        backlog=_for_trust(_backlog(rows, spec.modality, latest, benchmarks, basis), trust),
+        backlog=_for_trust(system.backlog, trust),
     )
 
 

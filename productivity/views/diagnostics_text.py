@@ -18,7 +18,8 @@ from productivity.charts import ASSURANCE_TEXT, VARIATION_TEXT
 from productivity.columns import COLUMNS, against, mark, marked
 from productivity.schema import DM01_TESTS
 from productivity.stats import spc
-from productivity.views.diagnostics import NATIONAL, MetricSpec, clearance_words
+from productivity.views.clearance import NATIONAL, clearance_words
+from productivity.views.diagnostics import MetricSpec
 
 KEY_HEADINGS = {"trust_code": "Trust", "trust": "Trust", "site": "Site", "scanner_id": "Scanner"}
 # The sums a rate table shows beside each productivity column.
