@@ -59,14 +59,17 @@ def _backlog(
     latest: pd.DataFrame,
     benchmarks: Benchmarks,
     basis: str,
+    whole: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
+    """The backlog table; ``whole`` is ``found.summarise(rows, [], …)`` when the caller has it."""
     rate = ["benchmark_scans_per_hour"] if found.imaging else []
     if not found.dm01_tests or latest.empty or rows.empty:
         return pd.DataFrame(columns=[*BACKLOG_COLUMNS, *rate])
     extra = found.summarise(rows, ["trust_code"], benchmarks, basis)
     weeks = opportunity.weeks_covered(rows["month"])
     extra["additional_per_week"] = opportunity.additional_per_week(extra[found.additional], weeks)
-    system = found.summarise(rows, [], benchmarks, basis).assign(trust_code=SYSTEM)
+    whole = found.summarise(rows, [], benchmarks, basis) if whole is None else whole
+    system = whole.assign(trust_code=SYSTEM)
     system["additional_per_week"] = extra["additional_per_week"].sum()
     extra = pd.concat(
         [

@@ -207,18 +207,26 @@ def _with_trust_trend(
 
 
 def benchmark_line(
-    rows: pd.DataFrame, spec: MetricSpec, trust: str | None, benchmarks: Benchmarks, basis: str
+    rows: pd.DataFrame,
+    spec: MetricSpec,
+    trust: str | None,
+    benchmarks: Benchmarks,
+    basis: str,
+    whole: pd.DataFrame | None = None,
 ) -> float:
     """The one benchmark a trend or SPC chart of the trust (or the system) is drawn against.
 
     The benchmark file's national value, except for a scan rate on the peer basis: the chosen
     trust's own rate, or for the system the hours-weighted rate of its trusts over the period.
+    ``whole`` is the summary of the trust's (the system's) rows as one group, when the caller
+    has it.
     """
     own = _own(rows, trust)
     if basis == NATIONAL or not spec.modality.imaging or own.empty:
         return spec.benchmark
-    whole = spec.modality.summarise(own, [], benchmarks, basis)["benchmark_scans_per_hour"]
-    return spec.benchmark if pd.isna(whole.iloc[0]) else float(whole.iloc[0])
+    whole = spec.modality.summarise(own, [], benchmarks, basis) if whole is None else whole
+    rate = whole["benchmark_scans_per_hour"].iloc[0]
+    return spec.benchmark if pd.isna(rate) else float(rate)
 
 
 def spc_series(
@@ -365,11 +373,13 @@ def system_figures(
     spec = metric_spec(key, benchmarks)
     rows = readers.modality_rows(engine, spec.modality, period)
     latest = dm01_rows.latest_dm01(engine, period)
+    # The system as one group: the backlog's System row and the system's benchmark line.
+    whole = spec.modality.summarise(rows, [], benchmarks, basis) if len(rows) else None
     return SystemFigures(
         rates=ranked(_trust_rates(rows, spec.modality, benchmarks, basis), spec.modality),
         trend=_trend_part(rows, spec.modality, SYSTEM, benchmarks, basis),
-        backlog=_backlog(rows, spec.modality, latest, benchmarks, basis),
-        line=benchmark_line(rows, spec, None, benchmarks, basis),
+        backlog=_backlog(rows, spec.modality, latest, benchmarks, basis, whole),
+        line=benchmark_line(rows, spec, None, benchmarks, basis, whole),
     )
 
 
