@@ -50,6 +50,12 @@ SCAN_RATE_KEYS: dict[str, str] = {
     "MRI": "mri_scans_per_hour",
     "NOUS": "nous_scans_per_hour",
 }
+# The benchmark basis of a diagnostics rate: ``national`` holds every trust to SPEC §2's value,
+# ``peer`` each trust to its peer group's value where the file sets one (else the national one).
+BENCHMARK_BASES: dict[str, str] = {
+    "national": "national rates",
+    "peer": "each trust's peer-group rate",
+}
 # The NHS Constitution's DM01 standard (SPEC §2: 99% waiting under 6 weeks), used only when the
 # benchmark file gives no ``constitutional`` value beside ``dm01_within_6_weeks``.
 CONSTITUTIONAL_WITHIN_6_WEEKS = 0.99
@@ -167,6 +173,31 @@ class Benchmarks:
         """Benchmark scans per hour by modality (CT, MRI, NOUS)."""
         return {modality: self.value(key) for modality, key in SCAN_RATE_KEYS.items()}
 
+    def trust_scan_rates(self, trust_codes: Iterable[str], basis: str) -> pd.Series:
+        """The scans-per-hour rate each trust is held to for each modality, on ``basis``.
+
+        Indexed by (``trust_code``, ``modality``): under ``national`` every trust gets
+        :meth:`scan_rates`; under ``peer`` each gets :meth:`for_trusts` (its peer group's value
+        where the file sets one, else the national one).
+
+        Raises:
+            ValueError: an unknown basis.
+        """
+        check_basis(basis)
+        codes = list(dict.fromkeys(str(c) for c in trust_codes))
+        # A handful of trusts × three modalities: plain Python, once per trust's group.
+        groups = peers.peer_of(codes).tolist() if basis == "peer" else [None] * len(codes)
+        rates = {
+            (code, modality): (
+                self.items[key].value if group is None else self.items[key].for_group(group)
+            )
+            for code, group in zip(codes, groups, strict=True)
+            for modality, key in SCAN_RATE_KEYS.items()
+        }
+        index = pd.MultiIndex.from_tuples(list(rates), names=["trust_code", "modality"])
+        out = pd.Series(list(rates.values()), index=index, dtype="float64")
+        return out.sort_index().rename("benchmark_scans_per_hour")
+
     def constitutional_within_6_weeks(self) -> Benchmark:
         """The DM01 constitutional standard, as a benchmark beside the interim ambition.
 
@@ -234,6 +265,18 @@ class Benchmarks:
             for b in self
         ]
         return pd.DataFrame(rows)
+
+
+def check_basis(basis: str) -> None:
+    """Check a benchmark basis (:data:`BENCHMARK_BASES`).
+
+    Raises:
+        ValueError: naming the bases there are.
+    """
+    if basis not in BENCHMARK_BASES:
+        raise ValueError(
+            f"benchmark basis must be one of {', '.join(BENCHMARK_BASES)}, not {basis!r}"
+        )
 
 
 def _read(path: Path) -> dict[str, Any]:

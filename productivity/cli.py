@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from productivity import export
-from productivity.benchmarks import BenchmarkError, load_benchmarks
+from productivity.benchmarks import BENCHMARK_BASES, BenchmarkError, load_benchmarks
 from productivity.errors import InputError
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
@@ -37,6 +37,8 @@ REPORT_LEVELS = {
     "daycase": ("trust", "site", "specialty", "month"),
     "clearance": ("trust",),
 }
+# Reports whose scan rates take --benchmark-basis (national by default, as SPEC §7 has them).
+BASIS_KINDS = ("imaging", "clearance")
 
 
 def _month(value: str) -> str:
@@ -84,6 +86,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--from", dest="start", type=_month)
     report.add_argument("--to", dest="end", type=_month)
+    report.add_argument(
+        "--benchmark-basis",
+        choices=tuple(BENCHMARK_BASES),
+        help="imaging and clearance: hold every trust to the national scan rates (the default) "
+        "or each trust to its peer group's rate where the benchmark file sets one",
+    )
 
     commands.add_parser("benchmarks", help="print the benchmark table with sources")
 
@@ -194,15 +202,23 @@ def _cmd_report(args: argparse.Namespace) -> int:
         raise InputError.single(
             "--from", f"{args.start} is after --to {args.end}", value=args.start
         )
+    if args.benchmark_basis and args.kind not in BASIS_KINDS:
+        raise InputError.single(
+            "--benchmark-basis",
+            f"applies to report {' and '.join(BASIS_KINDS)}, not {args.kind}",
+        )
+    basis = args.benchmark_basis or "national"
     marts.ensure_marts()
     if args.kind == "clearance":  # the Diagnostics page's own figure, so it is the view's
         from productivity.store.db import get_engine
         from productivity.views import diagnostics
 
         period = marts.Period(args.start, args.end)
-        frame = diagnostics.clearance_report(get_engine(), period, load_benchmarks())
+        frame = diagnostics.clearance_report(get_engine(), period, load_benchmarks(), basis)
     else:
-        frame = reports.report(args.kind, by=args.by, start=args.start, end=args.end)
+        frame = reports.report(
+            args.kind, by=args.by, start=args.start, end=args.end, benchmark_basis=basis
+        )
     _print_frame(frame, args.format)
     return EXIT_OK
 

@@ -23,21 +23,49 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from productivity.benchmarks import SCAN_RATE_KEYS, Benchmarks
+from productivity.benchmarks import SCAN_RATE_KEYS, Benchmarks, check_basis
 from productivity.metrics import diagnostics
 from productivity.schema import MODALITY_DM01_TEST
 
 
-def _imaging(rows: pd.DataFrame, by: list[str], benchmarks: Benchmarks) -> pd.DataFrame:
-    return diagnostics.scans_per_hour(rows, by, benchmark_rates=benchmarks.scan_rates())
+def scans_at_benchmark(
+    rows: pd.DataFrame, by: Sequence[str], benchmarks: Benchmarks, basis: str = "national"
+) -> pd.DataFrame:
+    """Scans per hour and the additional scans at benchmark per group of imaging rows.
+
+    The one place the benchmark basis is applied (every page, report and the CLI call it):
+    ``national`` holds every trust to the benchmark file's national rate (SPEC §4, pooled
+    within each group and modality); ``peer`` holds each trust to its own peer group's rate
+    where the file sets one (:meth:`Benchmarks.trust_scan_rates`), computing the additional
+    scans per trust × modality (× ``by``'s other keys, such as month) at that trust's rate
+    and summing them to the group, never from a pooled rate. See
+    :func:`productivity.metrics.diagnostics.scans_per_hour`.
+
+    Raises:
+        ValueError: an unknown basis, or a column the metric needs is missing.
+    """
+    check_basis(basis)
+    national = benchmarks.scan_rates()
+    if basis == "national":
+        return diagnostics.scans_per_hour(rows, by, benchmark_rates=national)
+    own = benchmarks.trust_scan_rates(rows["trust_code"].unique(), basis)
+    return diagnostics.scans_per_hour(rows, by, benchmark_rates=national, trust_rates=own)
 
 
-def _endoscopy(rows: pd.DataFrame, by: list[str], benchmarks: Benchmarks) -> pd.DataFrame:
+def _imaging(rows: pd.DataFrame, by: list[str], benchmarks: Benchmarks, basis: str) -> pd.DataFrame:
+    return scans_at_benchmark(rows, by, benchmarks, basis)
+
+
+# The benchmark file sets no peer-group values for endoscopy or echo (their national value
+# holds for every trust), so the basis does not change them.
+def _endoscopy(
+    rows: pd.DataFrame, by: list[str], benchmarks: Benchmarks, basis: str
+) -> pd.DataFrame:
     target = benchmarks.value(ENDOSCOPY.benchmark)
     return diagnostics.endoscopy_utilisation(rows, by, target=target)
 
 
-def _echo(rows: pd.DataFrame, by: list[str], benchmarks: Benchmarks) -> pd.DataFrame:
+def _echo(rows: pd.DataFrame, by: list[str], benchmarks: Benchmarks, basis: str) -> pd.DataFrame:
     minutes = benchmarks.value(ECHO.benchmark)
     return diagnostics.echo_minutes_per_test(rows, by, benchmark_minutes=minutes)
 
@@ -57,7 +85,7 @@ class Modality:
     unit: str  # the finest unit its distribution shows: "scanner" or "site"
     additional: str  # the report column of additional activity at the benchmark
     additional_label: str
-    metric: Callable[[pd.DataFrame, list[str], Benchmarks], pd.DataFrame]
+    metric: Callable[[pd.DataFrame, list[str], Benchmarks, str], pd.DataFrame]
 
     @property
     def unit_keys(self) -> list[str]:
@@ -69,10 +97,19 @@ class Modality:
         return self.activity == "imaging"
 
     def summarise(
-        self, rows: pd.DataFrame, by: Sequence[str], benchmarks: Benchmarks
+        self,
+        rows: pd.DataFrame,
+        by: Sequence[str],
+        benchmarks: Benchmarks,
+        basis: str = "national",
     ) -> pd.DataFrame:
-        """Its productivity per group of activity rows: a ratio of sums, from ``metrics``."""
-        return self.metric(rows, list(by), benchmarks)
+        """Its productivity per group of activity rows: a ratio of sums, from ``metrics``.
+
+        ``basis`` (national or peer) is the benchmark basis of a scan rate
+        (:func:`scans_at_benchmark`).
+        """
+        check_basis(basis)
+        return self.metric(rows, list(by), benchmarks, basis)
 
 
 def _scanner(key: str, name: str) -> Modality:

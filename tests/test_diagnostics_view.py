@@ -13,7 +13,7 @@ from productivity.benchmarks import load_benchmarks
 from productivity.modalities import modality
 from productivity.stats import spc
 from productivity.store import db, marts, models, readers, rebase, reports
-from productivity.views import diagnostics as dv, dm01
+from productivity.views import diagnostics as dv, diagnostics_text as dt, dm01
 
 ALL = marts.Period()
 NOWHERE = marts.Period("2001-01", "2001-02")
@@ -211,7 +211,7 @@ def test_rate_table_marks_echo_lower_is_better(bench):
             "capacity_released": [-2.2, 8.9, 0.0],
         }
     )
-    table = dv.rate_table(frame, spec, ["trust_code"])
+    table = dt.rate_table(frame, spec, ["trust_code"])
     assert table.columns[:2].tolist() == ["Trust", "Minutes/test (≤45)"]
     assert table["Minutes/test (≤45)"].tolist() == ["✓ 44.0", "✗ 50.0", "–"]
     assert table["Capacity released (tests)"].tolist() == ["-2", "9", "0"]
@@ -253,7 +253,7 @@ def test_backlog_table_says_why_there_is_no_figure(bench):
             "clearance": ["clears", "no_backlog", "never", "meets_ambition"],
         }
     )
-    table = dv.backlog_table(frame, bench)
+    table = dt.backlog_table(frame, bench)
     weeks = table["weeks_to_clear_backlog"]
     assert weeks.tolist()[:2] == [4.0, 0.0] and weeks.iloc[2:].isna().all()  # numbers, no inf
     assert table["clearance"].tolist() == [
@@ -267,11 +267,11 @@ def test_backlog_table_says_why_there_is_no_figure(bench):
 def test_trend_and_spc_tables_are_formatted(demo_engine, bench):
     spec = dv.metric_spec("Endoscopy", bench)
     trend = dv.monthly_trend(demo_engine, "Endoscopy", ALL, "RBT", bench)
-    table = dv.trend_table(trend, spec)
+    table = dt.trend_table(trend, spec)
     assert table.columns.tolist() == ["Month", "RBT", dv.SYSTEM]
     assert table["RBT"].str.endswith("%").all()
     result = dv.spc_series(demo_engine, "Endoscopy", ALL, "RBT", bench)
-    spc_table = dv.spc_table(result, spec)
+    spc_table = dt.spc_table(result, spec)
     assert len(spc_table) == len(result.points)
     assert spc_table["Value"].str.endswith("%").all()
-    assert "Variation:" in dv.spc_caption(result) and "Assurance:" in dv.spc_caption(result)
+    assert "Variation:" in dt.spc_caption(result) and "Assurance:" in dt.spc_caption(result)

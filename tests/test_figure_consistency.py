@@ -2,9 +2,12 @@
 
 On the 3-month demo store: the Diagnostics page (AppTest), its what-if panel, the board pack
 (its public ``build_pack``, read back from the slides) and the CLI (``report clearance``,
-``report dm01``). Covered: the extra scans (tests) a week at the benchmark per modality, the
-weeks to clear the 6-week backlog and what they mean, and DM01's % within 6 weeks and the
-number waiting 13+ weeks.
+``report dm01``, ``report imaging``). Covered: the extra scans (tests) a week at the benchmark
+per modality, the weeks to clear the 6-week backlog and what they mean, each trust's additional
+scans and the rate it is held to on either benchmark basis (national, or each trust's
+peer-group rate: the page and the CLI with the same ``--benchmark-basis``), and DM01's % within
+6 weeks and the number waiting 13+ weeks. The what-if panel holds every trust to the national
+rates, so it is compared with the page on the national basis.
 """
 
 from __future__ import annotations
@@ -59,7 +62,7 @@ def same(a: float, b: float) -> bool:
 
 @pytest.mark.parametrize("modality", WHAT_IF_MODALITIES)
 def test_extra_a_week_and_weeks_to_clear_agree_everywhere(page, cli_report, modality):
-    at = page(modality=modality, what_if="true")
+    at = page(modality=modality, what_if="true", benchmark="national")
     assert not at.exception
     shown = table_with(at, "additional_per_week").set_index("Trust").drop(index="System")
     what_if = table_with(at, f"{modality} extra a week").set_index("Trust")
@@ -84,6 +87,57 @@ def test_extra_a_week_and_weeks_to_clear_agree_everywhere(page, cli_report, moda
             assert f"{modality}: {reason}" in notes[trust], trust
         else:
             assert f"{modality}:" not in notes[trust], trust
+
+
+BASES = ("national", "peer")
+SCANNERS = ("CT", "MRI", "NOUS")
+
+
+@pytest.mark.parametrize("basis", BASES)
+@pytest.mark.parametrize("modality", SCANNERS)
+def test_the_page_on_each_basis_equals_the_cli_on_the_same_basis(page, cli_report, modality, basis):
+    at = page(modality=modality, benchmark=basis)
+    assert not at.exception
+    # Each trust's additional scans and its rate: the bars' data against report imaging.
+    (bars,) = [
+        f
+        for s in chart_specs(at)
+        for f in s["frames"].values()
+        if {"trust_code", "additional_scans", "benchmark_scans_per_hour"} <= set(f)
+        and "scanner_id" not in f
+    ]
+    bars = bars.set_index("trust_code")
+    report = cli_report("imaging", "--by", "trust", "--benchmark-basis", basis)
+    report = report[report["modality"] == modality].set_index("trust_code")
+    assert set(bars.index) == set(report.index)
+    for column in ("scans", "operational_hours", "additional_scans", "benchmark_scans_per_hour"):
+        assert bars[column].to_numpy() == pytest.approx(report.loc[bars.index, column].to_numpy())
+    # The table beside the bars shows the same rate each trust is held to.
+    shown = table_with(at, "Benchmark scans/hr").set_index("Trust")
+    for trust in shown.index:
+        rate = report.loc[trust.removeprefix("▶ "), "benchmark_scans_per_hour"]
+        assert shown.loc[trust, "Benchmark scans/hr"] == f"{rate:.2f}", trust
+    # The weeks-to-clear table against report clearance on the same basis, System row too.
+    backlog = table_with(at, "additional_per_week").set_index("Trust")
+    clearance = cli_report("clearance", "--benchmark-basis", basis)
+    clearance = clearance[clearance["modality"] == modality].set_index("trust_code")
+    assert set(backlog.index) == set(clearance.index)
+    for trust in backlog.index:
+        assert backlog.loc[trust, "additional_per_week"] == pytest.approx(
+            clearance.loc[trust, "additional_per_week"]
+        ), trust
+        assert same(
+            backlog.loc[trust, "weeks_to_clear_backlog"],
+            clearance.loc[trust, "weeks_to_clear_backlog"],
+        ), trust
+    # The bases differ where a peer group has its own rate (the children's trust RBS).
+    if basis == "peer":
+        national = cli_report("imaging", "--by", "trust")
+        national = national[national["modality"] == modality].set_index("trust_code")
+        assert (
+            report.loc["RBS", "benchmark_scans_per_hour"]
+            < national.loc["RBS", "benchmark_scans_per_hour"]
+        )
 
 
 def test_the_demo_discrepancy_is_gone(page):

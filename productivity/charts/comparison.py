@@ -75,16 +75,21 @@ def metric_vs_benchmark(
     fmt: str = ".2f",
     benchmark_label: str = "benchmark",
     also: dict[str, float] | None = None,
+    per_unit: str | None = None,
+    per_unit_label: str = "own benchmark",
 ) -> alt.LayerChart:
     """Bars per unit, best first, marked ✓/✗ against the benchmark line.
 
     Each bar is coloured *and* labelled by whether it meets the benchmark (the legend says
     which way: ≥ or ≤); the benchmark and any ``also`` lines (label -> value) are named in
     the legend, so their labels never sit on the bars' own. Units without a value are left
-    out (their tables say "–").
+    out (their tables say "–"). With ``per_unit`` (a column of each unit's own benchmark, e.g.
+    its peer group's rate) each bar is judged against its own value, drawn as a tick on it and
+    named ``per_unit_label`` in the legend; the ``benchmark`` line stays for reference.
     """
     data = frame[frame[value].notna()]
-    meets = data[value] >= benchmark if higher_is_better else data[value] <= benchmark
+    target = data[per_unit] if per_unit else benchmark
+    meets = data[value] >= target if higher_is_better else data[value] <= target
     data = data.assign(status=meets.map({True: MEETS, False: MISSES}))
     order = data.sort_values(value, ascending=not higher_is_better)[category].tolist()
     sign = "≥" if higher_is_better else "≤"
@@ -98,7 +103,11 @@ def metric_vs_benchmark(
             "status:N",
             scale=alt.Scale(domain=[MEETS, MISSES], range=[NHS_BLUE, NHS_ORANGE]),
             legend=alt.Legend(
-                title=f"Against {benchmark_label} ({sign}{benchmark:{fmt}})",
+                title=(
+                    f"Against {per_unit_label} ({sign})"
+                    if per_unit
+                    else f"Against {benchmark_label} ({sign}{benchmark:{fmt}})"
+                ),
                 orient="top",
                 titleLimit=0,
             ),
@@ -110,13 +119,42 @@ def metric_vs_benchmark(
     text = base.mark_text(dy=-6, color=TEXT).encode(text=shown)
     lines = {f"{benchmark_label} {benchmark:{fmt}}": benchmark, **(also or {})}
     rules = benchmark_lines(lines, in_legend=True)
-    return as_layer(alt.layer(bars, rules, halo, text)).properties(height=300)
+    layers = [bars, rules, halo, text]
+    if per_unit:
+        layers.insert(2, _own_ticks(base, per_unit, per_unit_label, fmt))
+    return as_layer(alt.layer(*layers)).properties(height=300)
+
+
+def _own_ticks(base: alt.Chart, column: str, label: str, fmt: str) -> alt.Chart:
+    """A dark dash at each unit's own benchmark, named in a legend of its own (shape)."""
+    marks: alt.Chart = base.mark_point(color=TEXT, strokeWidth=3, size=500, opacity=1)
+    return marks.encode(
+        y=alt.Y(f"{column}:Q"),
+        shape=alt.Shape(
+            "own:N",
+            scale=alt.Scale(domain=[label], range=["stroke"]),
+            legend=alt.Legend(title=None, orient="top"),
+        ),
+        tooltip=[alt.Tooltip(f"{column}:Q", title=label, format=fmt)],
+    ).transform_calculate(own=f"'{label}'")
 
 
 def distribution(
-    frame: pd.DataFrame, value: str, label: str, benchmark: float, *, fmt: str = ".2f"
+    frame: pd.DataFrame,
+    value: str,
+    label: str,
+    benchmark: float,
+    *,
+    fmt: str = ".2f",
+    benchmark_label: str = "benchmark",
+    per_unit: str | None = None,
+    per_unit_label: str = "own benchmark",
 ) -> alt.LayerChart:
-    """A strip of units (e.g. scanners) per trust, with the benchmark line (in the legend)."""
+    """A strip of units (e.g. scanners) per trust, with the benchmark line (in the legend).
+
+    With ``per_unit`` (a column of each unit's own benchmark, e.g. its trust's peer-group
+    rate) a tick marks each trust's own value too, named ``per_unit_label`` in the legend.
+    """
     points = (
         alt.Chart(frame)
         .mark_circle(size=70, opacity=0.75)
@@ -126,8 +164,13 @@ def distribution(
             tooltip=list(frame.columns),
         )
     )
-    rule = benchmark_rule(benchmark, f"benchmark {benchmark:{fmt}}", in_legend=True)
-    return as_layer(alt.layer(points, rule)).properties(height=300)
+    rule = benchmark_rule(benchmark, f"{benchmark_label} {benchmark:{fmt}}", in_legend=True)
+    if not per_unit:
+        return as_layer(alt.layer(points, rule)).properties(height=300)
+    own = frame[["trust_code", per_unit]].drop_duplicates("trust_code")
+    base = alt.Chart(own).encode(x=alt.X("trust_code:N"))
+    ticks = _own_ticks(base, per_unit, per_unit_label, fmt)
+    return as_layer(alt.layer(points, rule, ticks)).properties(height=300)
 
 
 def ordered_bars(

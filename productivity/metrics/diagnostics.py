@@ -85,6 +85,7 @@ def scans_per_hour(
     by: Sequence[str],
     *,
     benchmark_rates: Mapping[str, float] | None = None,
+    trust_rates: pd.Series | None = None,
     date_col: str = "date",
 ) -> pd.DataFrame:
     """Imaging scans per operational hour for each group, and the additional scans at benchmark.
@@ -100,41 +101,59 @@ def scans_per_hour(
       modality and then summed over the group's modalities, so a fast CT scanner can offset a
       slow CT scanner in the same group but never a slow MRI scanner.
 
+    ``trust_rates`` (a rate for each (``trust_code``, ``modality``) pair, e.g. each trust's peer
+    group's, from :meth:`productivity.benchmarks.Benchmarks.trust_scan_rates`) holds each trust
+    to its own rate instead; a pair it does not list takes ``benchmark_rates``. Then the
+    additional scans are computed per trust × modality within the group (with ``by``'s other
+    keys, such as ``month``) at that trust's rate and summed, never from a pooled rate, so one
+    trust's fast scanners never offset another's slow ones. ``benchmark_scans_per_hour`` is the
+    trust's rate for a group of one trust and modality, else hours-weighted as above.
+
     ``by`` names any columns of the imaging frame (``trust_code``, ``modality``, ``scanner_id``,
     ...) and may include ``month`` or ``week``, derived from ``date_col`` by
     :func:`add_period_columns`.
 
     Returns:
         The group keys, ``scans``, ``operational_hours``, ``scans_per_hour`` and, with
-        ``benchmark_rates``, ``benchmark_scans_per_hour`` and ``additional_scans``.
+        ``benchmark_rates`` or ``trust_rates``, ``benchmark_scans_per_hour`` and
+        ``additional_scans``.
 
     Raises:
-        ValueError: a column is missing, a rate is negative, or a modality has no rate.
+        ValueError: a column is missing, a rate is negative, or a row has no rate.
     """
     keys = as_keys(by)
     frame = _with_periods(imaging, keys, date_col)
     require_columns(frame, [*keys, "operational_hours", "scans"], "imaging")
     out = group_sums(frame, keys, ["scans", "operational_hours"])
     out["scans_per_hour"] = safe_ratio(out["scans"], out["operational_hours"])
-    if benchmark_rates is None:
+    if benchmark_rates is None and trust_rates is None:
         return out
 
-    require_columns(frame, ["modality"], "imaging")
-    rates = _rate_per_row(frame["modality"], benchmark_rates)
-    modality_keys = keys if "modality" in keys else [*keys, "modality"]
-    per_modality = group_sums(
+    national = dict(benchmark_rates or {})
+    require_columns(
+        frame, ["modality", *(["trust_code"] if trust_rates is not None else [])], "imaging"
+    )
+    if trust_rates is None:
+        rates = _rate_per_row(frame["modality"], national)
+        pool = keys if "modality" in keys else [*keys, "modality"]
+    else:
+        rates = _trust_rate_per_row(frame["trust_code"], frame["modality"], trust_rates, national)
+        pool = [*keys, *(k for k in ("trust_code", "modality") if k not in keys)]
+    per_pool = group_sums(
         frame.assign(benchmark_scans=rates * frame["operational_hours"]),
-        modality_keys,
+        pool,
         ["scans", "benchmark_scans"],
     )
-    per_modality["additional_scans"] = (
-        per_modality["benchmark_scans"] - per_modality["scans"]
-    ).clip(lower=0)
-    opportunity = group_sums(per_modality, keys, ["benchmark_scans", "additional_scans"])
+    per_pool["additional_scans"] = (per_pool["benchmark_scans"] - per_pool["scans"]).clip(lower=0)
+    opportunity = group_sums(per_pool, keys, ["benchmark_scans", "additional_scans"])
     out = _join(out, opportunity, keys)
-    if "modality" in keys:
-        # A group of one modality keeps its rate even with no hours, for the benchmark line.
-        out["benchmark_scans_per_hour"] = out["modality"].map(dict(benchmark_rates)).astype(float)
+    # A group of one rate keeps it even with no hours, for the benchmark line.
+    if trust_rates is None and "modality" in keys:
+        out["benchmark_scans_per_hour"] = out["modality"].map(national).astype(float)
+    elif trust_rates is not None and {"trust_code", "modality"} <= set(keys):
+        out["benchmark_scans_per_hour"] = _trust_rate_per_row(
+            out["trust_code"], out["modality"], trust_rates, national
+        )
     else:
         out["benchmark_scans_per_hour"] = safe_ratio(
             out["benchmark_scans"], out["operational_hours"]
@@ -266,6 +285,35 @@ def _rate_per_row(modality: pd.Series, rates: Mapping[str, float]) -> pd.Series:
     if len(unknown):
         named = ", ".join(sorted("<missing>" if pd.isna(v) else repr(v) for v in unknown))
         raise ValueError(f"no benchmark scans-per-hour rate for modality {named}")
+    return per_row
+
+
+def _trust_rate_per_row(
+    trust: pd.Series, modality: pd.Series, trust_rates: pd.Series, national: Mapping[str, float]
+) -> pd.Series:
+    """Each row's rate from its (trust, modality) pair, else its modality's national rate."""
+    if (trust_rates < 0).any() or any(not rate >= 0 for rate in national.values()):
+        raise ValueError("benchmark rates must be non-negative numbers")
+    per_row = pd.Series(np.nan, index=trust.index, dtype="float64")
+    own = list(
+        zip(
+            trust_rates.index.get_level_values(0).astype("str"),
+            trust_rates.index.get_level_values(1).astype("str"),
+            trust_rates.to_numpy(dtype="float64"),
+            strict=True,
+        )
+    )
+    # One map per modality over the trust codes: far cheaper than a MultiIndex per row.
+    for name in modality.dropna().unique():
+        rows = (modality == name).to_numpy()
+        codes = {t: float(rate) for t, m, rate in own if m == name}
+        found = trust[rows].map(codes).astype("float64")
+        per_row[rows] = found.fillna(national.get(str(name), np.nan)).to_numpy()
+    missing = per_row.isna().to_numpy()
+    unknown = pd.MultiIndex.from_arrays([trust[missing], modality[missing]]).drop_duplicates()
+    if len(unknown):
+        named = ", ".join(f"{t} {m}" for t, m in unknown)
+        raise ValueError(f"no benchmark scans-per-hour rate for trust and modality {named}")
     return per_row
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from productivity import peers, settings
+from productivity import modalities, peers, settings
 from productivity.benchmarks import Benchmarks, load_benchmarks
 from productivity.columns import SCORECARD
 from productivity.metrics import diagnostics, theatre, waits
@@ -44,15 +44,16 @@ DM01_LEVELS = {
 
 
 def imaging_report(
-    engine: Engine, by: str, period: marts.Period, benchmarks: Benchmarks
+    engine: Engine, by: str, period: marts.Period, benchmarks: Benchmarks, basis: str = "national"
 ) -> pd.DataFrame:
+    """``report imaging`` on the benchmark ``basis`` (:func:`modalities.scans_at_benchmark`)."""
     rows = marts.read_mart(engine, marts.IMAGING, period)
     keys = IMAGING_LEVELS[by]
     if rows.empty:
         # The same columns as a report with rows, so a script reading it need not special-case.
         columns = [*keys, "scans", "operational_hours", "scans_per_hour"]
         return pd.DataFrame(columns=[*columns, "benchmark_scans_per_hour", "additional_scans"])
-    return diagnostics.scans_per_hour(rows, keys, benchmark_rates=benchmarks.scan_rates())
+    return modalities.scans_at_benchmark(rows, keys, benchmarks, basis)
 
 
 def endoscopy_report(
@@ -121,9 +122,11 @@ def report(
     start: str | None = None,
     end: str | None = None,
     engine: Engine | None = None,
+    benchmark_basis: str = "national",
 ) -> pd.DataFrame:
     """The report table for ``kind`` (theatre, imaging, endoscopy, echo, dm01, daycase, quality,
-    reporting, pathology, attendance)."""
+    reporting, pathology, attendance). ``benchmark_basis`` (national or peer) applies to
+    ``imaging``'s benchmark rates."""
     engine = engine or get_engine()
     benchmarks = load_benchmarks()
     period = marts.Period(start, end)
@@ -151,6 +154,8 @@ def report(
     }
     if kind not in readers:
         raise ValueError(f"unknown report {kind!r}")
+    if kind == "imaging":
+        return imaging_report(engine, by, period, benchmarks, benchmark_basis)
     return readers[kind](engine, by, period, benchmarks)
 
 

@@ -17,32 +17,32 @@ No Streamlit import.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
-from productivity.benchmarks import Benchmark, Benchmarks
-from productivity.charts import ASSURANCE_TEXT, VARIATION_TEXT
-from productivity.columns import COLUMNS, MISSING, against, benchmark_text, format_value, marked
-from productivity.metrics import diagnostics, waits
-from productivity.modalities import ECHO, MODALITIES, Modality, modality
+from productivity.benchmarks import Benchmark, Benchmarks, check_basis
+from productivity.columns import COLUMNS, format_value
+from productivity.metrics import diagnostics
+from productivity.modalities import ECHO, Modality, modality
 from productivity.planning import opportunity
 from productivity.schema import DM01_TESTS
 from productivity.stats import spc
-from productivity.store import marts, readers, rebase, reports
+from productivity.store import marts, readers, rebase
+from productivity.views import dm01_rows
+from productivity.views.clearance import (
+    BACKLOG_COLUMNS as BACKLOG_COLUMNS,
+    NATIONAL,
+    SYSTEM,
+    _backlog,
+    backlog_clearance as backlog_clearance,
+    clearance_report as clearance_report,
+    clearance_words as clearance_words,
+)
 
 DAYS_PER_WEEK = 7
-SYSTEM = "System"
-KEY_HEADINGS = {"trust_code": "Trust", "trust": "Trust", "site": "Site", "scanner_id": "Scanner"}
-# The sums a rate table shows beside each productivity column.
-TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "scans_per_hour": ("scans", "operational_hours", "additional_scans"),
-    "utilisation": ("planned_points", "used_points", "additional_points", "additional_procedures"),
-    "minutes_per_test": ("tests", "scheduled_minutes", "capacity_released"),
-}
+PEER = "peer"  # the other benchmark basis (:data:`BENCHMARK_BASES`)
 
 
 @dataclass(frozen=True)
@@ -108,74 +108,167 @@ def metric_spec(key: str, benchmarks: Benchmarks) -> MetricSpec:
     return MetricSpec(found, benchmarks[found.benchmark])
 
 
-def trust_rates(
-    engine: Engine, key: str, period: marts.Period, benchmarks: Benchmarks
+def _summary(
+    rows: pd.DataFrame, found: Modality, by: list[str], benchmarks: Benchmarks, basis: str
 ) -> pd.DataFrame:
-    """Each trust's rate for the modality over the period: the ``report --by trust`` rows."""
-    found = modality(key)
-    rows = readers.modality_rows(engine, found, period)
-    by = ["trust_code", "modality"] if found.imaging else ["trust_code"]
+    """The modality's summary per group, only the groups with a value."""
     if rows.empty:
         return pd.DataFrame(columns=[*by, found.column])
-    rates = found.summarise(rows, by, benchmarks)
-    return rates[rates[found.column].notna()].reset_index(drop=True)
+    out = found.summarise(rows, by, benchmarks, basis)
+    return out[out[found.column].notna()].reset_index(drop=True)
+
+
+def _own(rows: pd.DataFrame, trust: str | None) -> pd.DataFrame:
+    return rows[rows["trust_code"] == trust] if trust else rows
+
+
+def trust_rates(
+    engine: Engine, key: str, period: marts.Period, benchmarks: Benchmarks, basis: str = NATIONAL
+) -> pd.DataFrame:
+    """Each trust's rate for the modality over the period: the ``report --by trust`` rows
+    (``report imaging --benchmark-basis`` ``basis``)."""
+    found = modality(key)
+    return _trust_rates(readers.modality_rows(engine, found, period), found, benchmarks, basis)
+
+
+def _trust_rates(
+    rows: pd.DataFrame, found: Modality, benchmarks: Benchmarks, basis: str
+) -> pd.DataFrame:
+    by = ["trust_code", "modality"] if found.imaging else ["trust_code"]
+    return _summary(rows, found, by, benchmarks, basis)
 
 
 def unit_rates(
-    engine: Engine, key: str, period: marts.Period, trust: str | None, benchmarks: Benchmarks
+    engine: Engine,
+    key: str,
+    period: marts.Period,
+    trust: str | None,
+    benchmarks: Benchmarks,
+    basis: str = NATIONAL,
 ) -> pd.DataFrame:
     """The rate of each scanner (imaging) or site (endoscopy, echo), for the distribution."""
     found = modality(key)
     rows = readers.modality_rows(engine, found, period, trust)
-    if rows.empty:
-        return pd.DataFrame(columns=[*found.unit_keys, found.column])
-    out = found.summarise(rows, found.unit_keys, benchmarks)
-    return out[out[found.column].notna()].reset_index(drop=True)
+    return _summary(rows, found, found.unit_keys, benchmarks, basis)
 
 
 def monthly_trend(
-    engine: Engine, key: str, period: marts.Period, trust: str | None, benchmarks: Benchmarks
+    engine: Engine,
+    key: str,
+    period: marts.Period,
+    trust: str | None,
+    benchmarks: Benchmarks,
+    basis: str = NATIONAL,
 ) -> pd.DataFrame:
-    """The rate by month for the system and, when one is chosen, the trust (``series``)."""
+    """The rate by month for the system and, when one is chosen, the trust (``series``), with
+    the benchmark each is held to that month on ``basis`` (imaging: hours-weighted over the
+    system's trusts)."""
     found = modality(key)
-    rows = readers.modality_rows(engine, found, period)
-    empty = pd.DataFrame(columns=["month", "series", found.column])
+    return _monthly_trend(
+        readers.modality_rows(engine, found, period), found, trust, benchmarks, basis
+    )
+
+
+def _monthly_trend(
+    rows: pd.DataFrame, found: Modality, trust: str | None, benchmarks: Benchmarks, basis: str
+) -> pd.DataFrame:
+    system = _trend_part(rows, found, SYSTEM, benchmarks, basis)
+    return _with_trust_trend(system, rows, found, trust, benchmarks, basis)
+
+
+def _trend_part(
+    rows: pd.DataFrame, found: Modality, series: str, benchmarks: Benchmarks, basis: str
+) -> pd.DataFrame:
+    """One series of the monthly trend (the system's, or a trust's own rows)."""
+    columns = ["month", "series", found.column, *(["benchmark_scans_per_hour"] * found.imaging)]
     if rows.empty:
-        return empty
-    parts = [found.summarise(rows, ["month"], benchmarks).assign(series=SYSTEM)]
-    if trust:
-        own = rows[rows["trust_code"] == trust]
-        if own.empty:
-            return empty
-        parts.append(found.summarise(own, ["month"], benchmarks).assign(series=trust))
-    out = pd.concat(parts, ignore_index=True)
+        return pd.DataFrame(columns=columns)
+    out = found.summarise(rows, ["month"], benchmarks, basis).assign(series=series)
     out["month"] = pd.to_datetime(out["month"] + "-01")
-    out = out[out[found.column].notna()]
-    return out[["month", "series", found.column]].reset_index(drop=True)
+    return out.loc[out[found.column].notna(), columns].reset_index(drop=True)
+
+
+def _with_trust_trend(
+    system: pd.DataFrame,
+    rows: pd.DataFrame,
+    found: Modality,
+    trust: str | None,
+    benchmarks: Benchmarks,
+    basis: str,
+) -> pd.DataFrame:
+    """The system's trend and, for a chosen trust, its own after it (none if it has no rows)."""
+    if not trust:
+        return system
+    own = _own(rows, trust)
+    if own.empty or system.empty:
+        return system.iloc[0:0]
+    mine = _trend_part(own, found, trust, benchmarks, basis)
+    return pd.concat([system, mine], ignore_index=True) if len(mine) else system
+
+
+def benchmark_line(
+    rows: pd.DataFrame,
+    spec: MetricSpec,
+    trust: str | None,
+    benchmarks: Benchmarks,
+    basis: str,
+    whole: pd.DataFrame | None = None,
+) -> float:
+    """The one benchmark a trend or SPC chart of the trust (or the system) is drawn against.
+
+    The benchmark file's national value, except for a scan rate on the peer basis: the chosen
+    trust's own rate, or for the system the hours-weighted rate of its trusts over the period.
+    ``whole`` is the summary of the trust's (the system's) rows as one group, when the caller
+    has it.
+    """
+    own = _own(rows, trust)
+    if basis == NATIONAL or not spec.modality.imaging or own.empty:
+        return spec.benchmark
+    whole = spec.modality.summarise(own, [], benchmarks, basis) if whole is None else whole
+    rate = whole["benchmark_scans_per_hour"].iloc[0]
+    return spec.benchmark if pd.isna(rate) else float(rate)
 
 
 def spc_series(
-    engine: Engine, key: str, period: marts.Period, trust: str | None, benchmarks: Benchmarks
+    engine: Engine,
+    key: str,
+    period: marts.Period,
+    trust: str | None,
+    benchmarks: Benchmarks,
+    basis: str = NATIONAL,
 ) -> spc.SPCResult | None:
     """The weekly rate of the trust (or the system) as an XmR chart; None with no weeks.
 
-    The direction and the target are the benchmark's; stored rebases for the unit and metric
-    (unit ``trust:<code>`` or ``system``, metric the benchmark key) split the limits.
+    The direction is the benchmark's and the target :func:`benchmark_line`'s; stored rebases
+    for the unit and metric (unit ``trust:<code>`` or ``system``, metric the benchmark key)
+    split the limits.
     """
     spec = metric_spec(key, benchmarks)
-    rows = readers.modality_rows(engine, spec.modality, period, trust)
-    if rows.empty:
+    rows = readers.modality_rows(engine, spec.modality, period)
+    stored = rebases(engine, spc_unit(trust), spec.key)
+    line = benchmark_line(rows, spec, trust, benchmarks, basis)
+    return _spc_series(_own(rows, trust), spec, line, benchmarks, stored)
+
+
+def _spc_series(
+    own: pd.DataFrame,
+    spec: MetricSpec,
+    line: float,
+    benchmarks: Benchmarks,
+    stored: pd.DataFrame,
+) -> spc.SPCResult | None:
+    if own.empty:
         return None
-    weekly = spec.modality.summarise(rows, ["week"], benchmarks)
-    weekly = weekly[weekly[spec.column].notna() & whole_weeks(weekly["week"], rows["month"])]
+    # Scans per hour of a week do not depend on the basis; only the target (``line``) does.
+    weekly = spec.modality.summarise(own, ["week"], benchmarks)
+    weekly = weekly[weekly[spec.column].notna() & whole_weeks(weekly["week"], own["month"])]
     if weekly.empty:
         return None
-    stored = rebases(engine, spc_unit(trust), spec.key)
     return spc.xmr(
         weekly[spec.column],
         pd.to_datetime(weekly["week"]),
         direction=spec.direction,
-        target=spec.benchmark,
+        target=line,
         rebase_dates=list(stored["date"]),
     )
 
@@ -212,8 +305,11 @@ def ai_scenario(
     The slot length is the benchmark file's ``scenario_ai_assisted`` beside
     ``echo_minutes_per_test``; None when the file has none or there is no echo activity.
     """
+    return _ai_scenario(readers.modality_rows(engine, ECHO, period, trust), benchmarks)
+
+
+def _ai_scenario(rows: pd.DataFrame, benchmarks: Benchmarks) -> tuple[float, float] | None:
     minutes = benchmarks[ECHO.benchmark].extra.get("scenario_ai_assisted")
-    rows = readers.modality_rows(engine, ECHO, period, trust)
     if minutes is None or rows.empty:
         return None
     scenario = diagnostics.echo_minutes_per_test(rows, [], benchmark_minutes=float(minutes))
@@ -225,114 +321,13 @@ def default_test(key: str) -> str:
     return (modality(key).dm01_tests or tuple(DM01_TESTS))[0]
 
 
-BACKLOG_COLUMNS = [
-    "trust_code", "total_waiting", "waiting_6_plus", "within_6_weeks", "additional_per_week",
-    "weeks_to_clear_backlog", "clearance",
-]  # fmt: skip
-
-
-def backlog_clearance(
-    engine: Engine, key: str, period: marts.Period, benchmarks: Benchmarks
-) -> pd.DataFrame:
-    """Weeks to clear the 6-week backlog at benchmark productivity, per trust and for the system.
-
-    SPEC §4 "Opportunity → waits": the trust's additional scans (procedures, tests) at the
-    benchmark over the period, a week by :func:`opportunity.additional_per_week` over the weeks
-    of the period's months (:func:`opportunity.weeks_covered`), set against the number waiting
-    6+ weeks for the modality's DM01 test(s) at the latest month, by
-    :func:`waits.backlog_clearance` (whose ``clearance`` says when "never" is true). The system
-    row sums the counts across trusts. The what-if panel and ``report clearance`` use the same
-    functions, so the figures agree.
-    """
-    found = modality(key)
-    latest = reports.latest_dm01(engine, period)
-    rows = readers.modality_rows(engine, found, period)
-    if not found.dm01_tests or latest.empty or rows.empty:
-        return pd.DataFrame(columns=BACKLOG_COLUMNS)
-    extra = found.summarise(rows, ["trust_code"], benchmarks)
-    weeks = opportunity.weeks_covered(rows["month"])
-    extra["additional_per_week"] = opportunity.additional_per_week(extra[found.additional], weeks)
-    extra = extra[["trust_code", "additional_per_week"]]
-    extra = pd.concat(
-        [pd.DataFrame({"trust_code": [SYSTEM], "additional_per_week": [extra.iloc[:, 1].sum()]})]
-        + [extra],
-        ignore_index=True,
-    )
-    # The system is one more unit of the same DM01 rows: waits of trusts with capacity data.
-    tests = latest[
-        latest["test_code"].isin(found.dm01_tests)
-        & latest["provider_code"].isin(extra["trust_code"])
-    ]
-    units = pd.concat(
-        [tests.assign(trust_code=tests["provider_code"]), tests.assign(trust_code=SYSTEM)]
-    )
-    waiting = waits.dm01_waits(units, ["trust_code"])
-    out = extra.merge(waiting, on="trust_code", how="inner")
-    cleared = waits.backlog_clearance(
-        out["waiting_6_plus"],
-        out["additional_per_week"],
-        out["within_6_weeks"],
-        benchmarks.value("dm01_within_6_weeks"),
-    )
-    return out.join(cleared)[BACKLOG_COLUMNS]
-
-
-def clearance_report(engine: Engine, period: marts.Period, benchmarks: Benchmarks) -> pd.DataFrame:
-    """``report clearance``: :func:`backlog_clearance` of every modality, one row per trust."""
-    parts = [
-        backlog_clearance(engine, found.key, period, benchmarks).assign(modality=found.key)
-        for found in MODALITIES
-    ]
-    out = pd.concat([p for p in parts if not p.empty] or parts[:1], ignore_index=True)
-    return out[["modality", *BACKLOG_COLUMNS]]
-
-
-def rate_table(frame: pd.DataFrame, spec: MetricSpec, keys: Sequence[str]) -> pd.DataFrame:
-    """A readable table of rates: keys, the rate with ✓/✗ against the benchmark, and the sums."""
-    out = frame[list(keys)].rename(columns=KEY_HEADINGS)
-    heading = against(COLUMNS[spec.column].short, spec.bench)
-    out[heading] = marked(frame[spec.column], spec.fmt, spec.bench)
-    for key in TABLE_COLUMNS[spec.column]:
-        if key in frame.columns:
-            column = COLUMNS[key]
-            out[column.short] = frame[key].map(column.format)
-    return out
-
-
-def clearance_words(clearance: pd.Series, benchmarks: Benchmarks) -> pd.Series:
-    """:func:`waits.backlog_clearance`'s ``clearance`` in words, for tables and the what-if."""
-    ambition = benchmark_text(benchmarks["dm01_within_6_weeks"])
-    words = {
-        waits.NO_BACKLOG: "nobody waits 6+ weeks",
-        waits.CLEARS: "clears with the extra capacity",
-        waits.MEETS_AMBITION: f"meets the {ambition} ambition: no extra capacity needed",
-        waits.NEVER: f"never at this rate: below {ambition}, no extra capacity at benchmark",
-        waits.NO_DATA: MISSING,
-    }
-    return clearance.map(words).fillna(MISSING)
-
-
-def backlog_table(frame: pd.DataFrame, benchmarks: Benchmarks) -> pd.DataFrame:
-    """The weeks-to-clear table: numbers stay numbers (headed and formatted from the column
-    catalogue by ``ui.show_table``); a week count only where it is finite, the reason in words."""
-    weeks = frame["weeks_to_clear_backlog"].astype(float)
-    return pd.DataFrame(
-        {
-            "Trust": frame["trust_code"],
-            "waiting_6_plus": frame["waiting_6_plus"],
-            "within_6_weeks": frame["within_6_weeks"],
-            "additional_per_week": frame["additional_per_week"],
-            "weeks_to_clear_backlog": weeks.where(np.isfinite(weeks)),
-            "clearance": clearance_words(frame["clearance"], benchmarks),
-        }
-    )
-
-
 @dataclass(frozen=True)
 class ModalityView:
     """Everything the page draws for one modality, trust and period (picklable, for caching)."""
 
     spec: MetricSpec
+    basis: str  # the benchmark basis of the scan rates: national or peer
+    line: float  # the benchmark the trend and SPC charts are drawn against
     rates: pd.DataFrame  # per trust, with a ``trust`` label that marks the chosen one
     units: pd.DataFrame  # per scanner or site
     trend: pd.DataFrame  # per month and series
@@ -342,27 +337,82 @@ class ModalityView:
     backlog: pd.DataFrame
 
 
+# The current activity an opportunity is set against, by kind of activity.
+CURRENT = {"imaging": "scans", "endoscopy": "procedures", "echo": "tests"}
+
+
+def ranked(rates: pd.DataFrame, found: Modality) -> pd.DataFrame:
+    """Trusts ranked by the modality's additional activity at benchmark (an absolute count,
+    biggest first: :func:`opportunity.rank_trusts`), on whatever basis ``rates`` were computed."""
+    if rates.empty:
+        return rates.assign(rank=pd.Series(dtype="int64"))
+    return opportunity.rank_trusts(rates, found.additional, CURRENT[found.activity])
+
+
 def trust_label(codes: pd.Series, chosen: str | None) -> pd.Series:
     """Trust codes, with the chosen trust marked by ▶ (a text cue, not colour)."""
     return codes.where(codes != chosen, "▶ " + codes.astype(str))
 
 
-def modality_view(
-    engine: Engine, key: str, period: marts.Period, trust: str | None, benchmarks: Benchmarks
-) -> ModalityView:
+@dataclass(frozen=True)
+class SystemFigures:
+    """What the page shows of a modality whatever trust is chosen, so that a change of trust
+    recomputes only the trust's own figures (picklable, for caching)."""
+
+    rates: pd.DataFrame  # every trust, ranked (:func:`ranked`)
+    trend: pd.DataFrame  # the system's monthly series
+    backlog: pd.DataFrame  # every trust and the system
+    line: float  # the system's benchmark line (:func:`benchmark_line`)
+
+
+def system_figures(
+    engine: Engine, key: str, period: marts.Period, benchmarks: Benchmarks, basis: str = NATIONAL
+) -> SystemFigures:
+    """The system-wide part of :func:`modality_view`."""
+    check_basis(basis)
     spec = metric_spec(key, benchmarks)
-    rates = trust_rates(engine, key, period, benchmarks)
-    backlog = backlog_clearance(engine, key, period, benchmarks)
-    echo = spec.modality == ECHO
+    rows = readers.modality_rows(engine, spec.modality, period)
+    latest = dm01_rows.latest_dm01(engine, period)
+    # The system as one group: the backlog's System row and the system's benchmark line.
+    whole = spec.modality.summarise(rows, [], benchmarks, basis) if len(rows) else None
+    return SystemFigures(
+        rates=ranked(_trust_rates(rows, spec.modality, benchmarks, basis), spec.modality),
+        trend=_trend_part(rows, spec.modality, SYSTEM, benchmarks, basis),
+        backlog=_backlog(rows, spec.modality, latest, benchmarks, basis, whole),
+        line=benchmark_line(rows, spec, None, benchmarks, basis, whole),
+    )
+
+
+def modality_view(
+    engine: Engine,
+    key: str,
+    period: marts.Period,
+    trust: str | None,
+    benchmarks: Benchmarks,
+    basis: str = NATIONAL,
+    system: SystemFigures | None = None,
+) -> ModalityView:
+    """The page's figures for a modality, every one from the same mart rows (read once);
+    ``system`` is :func:`system_figures` of the same modality, period and basis when the
+    caller has it."""
+    check_basis(basis)
+    spec = metric_spec(key, benchmarks)
+    system = system or system_figures(engine, key, period, benchmarks, basis)
+    rows = readers.modality_rows(engine, spec.modality, period)
+    own = _own(rows, trust)
+    line = benchmark_line(rows, spec, trust, benchmarks, basis) if trust else system.line
+    stored = rebases(engine, spc_unit(trust), spec.key)
     return ModalityView(
         spec=spec,
-        rates=rates.assign(trust=trust_label(rates["trust_code"], trust)),
-        units=unit_rates(engine, key, period, trust, benchmarks),
-        trend=monthly_trend(engine, key, period, trust, benchmarks),
-        spc=spc_series(engine, key, period, trust, benchmarks),
-        rebases=rebases(engine, spc_unit(trust), spec.key),
-        ai_scenario=ai_scenario(engine, period, trust, benchmarks) if echo else None,
-        backlog=_for_trust(backlog, trust),
+        basis=basis,
+        line=line,
+        rates=system.rates.assign(trust=trust_label(system.rates["trust_code"], trust)),
+        units=_summary(own, spec.modality, spec.modality.unit_keys, benchmarks, basis),
+        trend=_with_trust_trend(system.trend, rows, spec.modality, trust, benchmarks, basis),
+        spc=_spc_series(own, spec, line, benchmarks, stored),
+        rebases=stored,
+        ai_scenario=_ai_scenario(own, benchmarks) if spec.modality == ECHO else None,
+        backlog=_for_trust(system.backlog, trust),
     )
 
 
@@ -373,68 +423,3 @@ def _for_trust(backlog: pd.DataFrame, trust: str | None) -> pd.DataFrame:
     if trust not in set(backlog["trust_code"]):
         return backlog.iloc[0:0]
     return backlog[backlog["trust_code"].isin([trust, SYSTEM])].reset_index(drop=True)
-
-
-def trend_table(trend: pd.DataFrame, spec: MetricSpec) -> pd.DataFrame:
-    """The monthly trend as a month × series table of formatted values."""
-    wide = trend.assign(Month=trend["month"].dt.strftime("%Y-%m")).pivot(
-        index="Month", columns="series", values=spec.column
-    )
-    return wide.map(spec.format).reset_index().rename_axis(columns=None)
-
-
-def spc_table(result: spc.SPCResult, spec: MetricSpec) -> pd.DataFrame:
-    """The SPC points in words: week, value, mean, limits, point type and the rule that fired."""
-    points = result.points
-    return pd.DataFrame(
-        {
-            "Week": points["date"].dt.strftime("%Y-%m-%d"),
-            "Value": points["value"].map(spec.format),
-            "Mean": points["mean"].map(spec.format),
-            "Lower limit": points["lower_limit"].map(spec.format),
-            "Upper limit": points["upper_limit"].map(spec.format),
-            "Point": points["point_type"].str.removeprefix("special_cause_").str.replace("_", " "),
-            "Rule": points["rule"].str.replace("_", " "),
-        }
-    )
-
-
-def benchmark_caption(spec: MetricSpec) -> str:
-    better = "higher" if spec.higher_is_better else "lower"
-    return (
-        f"**{spec.bench.label}**: benchmark {spec.format(spec.benchmark)} ({spec.bench.status}; "
-        f"{better} is better). Source: {spec.bench.source}."
-    )
-
-
-def spc_caption(result: spc.SPCResult) -> str:
-    trial = result.points["trial_limits"].iloc[-1]
-    few = (
-        f" Fewer than {spc.MIN_POINTS} weeks since the last rebase: trial limits." if trial else ""
-    )
-    run = spc.RUN_LENGTH
-    return (
-        f"{VARIATION_TEXT.get(result.variation, result.variation)} · "
-        f"{ASSURANCE_TEXT.get(result.assurance)}. Special cause (a point outside the limits, a "
-        f"run of {run} on one side of the mean, a trend of {run}, or 2 of 3 near a limit) is a "
-        "statistical signal; falling short of the benchmark is an opportunity, not an outlier."
-        + few
-    )
-
-
-def ai_note(scenario: tuple[float, float], where: str) -> str:
-    minutes, tests = scenario
-    return (
-        f"AI-assisted scenario: at {minutes:g} minutes a test (the benchmark file's scenario), the "
-        f"same scheduled minutes would hold {tests:,.0f} more tests {where} in the period."
-    )
-
-
-def backlog_caption(spec: MetricSpec) -> str:
-    names = ", ".join(DM01_TESTS[t] for t in spec.modality.dm01_tests) or "no DM01 test"
-    return (
-        f"{spec.modality.additional_label} a week over the period (its total ÷ the weeks of its "
-        f"months), set against the number waiting 6+ weeks for {names} at the latest month. "
-        "A trust that already meets the benchmark has no extra capacity to offer: it either meets "
-        "the interim ambition already, or never clears its backlog at this rate."
-    )

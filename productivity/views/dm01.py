@@ -35,6 +35,7 @@ from productivity.columns import (
 from productivity.metrics import waits
 from productivity.peers import trust_names
 from productivity.store import marts, reports
+from productivity.views import dm01_rows
 from productivity.views.diagnostics import trust_label
 
 WAITS: tuple[str, ...] = ("under 6 weeks", "6 to under 13 weeks", "13 weeks or more")
@@ -74,12 +75,14 @@ def monthly_waits(
     the per-trust table. ``month`` is the month's first day; ``trust`` is the code and name
     for a chart's legend.
     """
-    rows = reports.dm01_report(engine, "month", period, benchmarks)
-    if rows.empty:
-        return pd.DataFrame(columns=TREND_COLUMNS)
+    rows = dm01_rows.read_dm01(engine, period)
     rows = rows[rows["test_code"] == test]
     if trust:
         rows = rows[rows["provider_code"] == trust]
+    if rows.empty:
+        return pd.DataFrame(columns=TREND_COLUMNS)
+    # Each group is one provider, test and month, so choosing them first changes no figure.
+    rows = dm01_waits(rows, reports.DM01_LEVELS["month"], benchmarks)
     rows = rows[rows["total_waiting"] > 0].rename(columns={"provider_code": "trust_code"})
     rows = rows.assign(
         month=pd.to_datetime(rows["month"] + "-01"),
@@ -101,14 +104,32 @@ def trend_table(trend: pd.DataFrame, column: str) -> pd.DataFrame:
     return out.sort_values(["Month", "Trust"], ascending=[False, True]).reset_index(drop=True)
 
 
+def dm01_waits(rows: pd.DataFrame, keys: list[str], benchmarks: Benchmarks) -> pd.DataFrame:
+    """DM01 waits per group of ``keys`` against the benchmark file's standards: the call
+    :func:`productivity.store.reports.dm01_report` makes, on rows read from memory."""
+    within = benchmarks["dm01_within_6_weeks"]
+    return waits.dm01_waits(
+        rows,
+        keys,
+        within_6_weeks_target=within.value,
+        constitutional_target=benchmarks.constitutional_within_6_weeks().value,
+        waiting_13_plus_target=benchmarks.value("dm01_13_plus_weeks"),
+    )
+
+
 def waiting_bands(
-    engine: Engine, period: marts.Period, test: str, trust: str | None
+    engine: Engine,
+    period: marts.Period,
+    test: str,
+    trust: str | None,
+    latest: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Patients in each waiting-time band for one test at the trust (or the whole system).
 
-    At the latest month in the period; empty when nobody is recorded as waiting.
+    At the latest month in the period (``latest``: those rows, when the caller has them);
+    empty when nobody is recorded as waiting.
     """
-    latest = reports.latest_dm01(engine, period)
+    latest = dm01_rows.latest_dm01(engine, period) if latest is None else latest
     latest = latest[latest["test_code"] == test]
     if trust:
         latest = latest[latest["provider_code"] == trust]
@@ -127,14 +148,14 @@ def waits_view(
     engine: Engine, period: marts.Period, test: str, trust: str | None, benchmarks: Benchmarks
 ) -> WaitsView:
     """DM01 waits per trust and test (``report dm01 --by trust``) at the latest month."""
-    latest = reports.latest_dm01(engine, period)
+    latest = dm01_rows.latest_dm01(engine, period)
     if latest.empty:
         empty = pd.DataFrame()
         return WaitsView(
             None, test, empty, empty, empty, monthly_waits(engine, period, test, trust, benchmarks)
         )
     month = str(latest["month"].iloc[0])
-    table = reports.dm01_report(engine, "trust", period, benchmarks)
+    table = dm01_waits(latest, reports.DM01_LEVELS["trust"], benchmarks)
     table.insert(2, "test_name", table["test_code"].map(schema.DM01_TESTS))
     per_trust = table[table["test_code"] == test].reset_index(drop=True)
     all_tests = table[table["provider_code"] == trust] if trust else table
@@ -143,7 +164,7 @@ def waits_view(
         test=test,
         per_trust=per_trust.assign(trust=trust_label(per_trust["provider_code"], trust)),
         all_tests=all_tests.reset_index(drop=True),
-        bands=waiting_bands(engine, period, test, trust),
+        bands=waiting_bands(engine, period, test, trust, latest),
         trend=monthly_waits(engine, period, test, trust, benchmarks),
     )
 
