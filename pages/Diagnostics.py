@@ -89,6 +89,4 @@ if data.backlog.empty:
 else:
     ui.show_table(dt.backlog_table(data.backlog, bench), f"{slug}-backlog", raw=data.backlog)
 
-if basis != dv.NATIONAL:
-    st.caption(dt.what_if_note())
-ui.what_if_section(view)
+ui.what_if_section(view, basis)

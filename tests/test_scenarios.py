@@ -136,3 +136,28 @@ def test_a_trust_that_meets_the_ambition_is_never_told_never():
     out = scenario_opportunity(pd.DataFrame(), imaging, pd.DataFrame(), pd.DataFrame([row]), base)
     assert out["within_6_weeks_ct"].item() == pytest.approx(1707 / 1732)
     assert out["clearance_ct"].item() == "meets_ambition"
+
+
+def test_a_trusts_own_rate_replaces_the_scenario_rate_for_that_trust_only():
+    # Two trusts, CT, February 2026 (4 weeks), 100 hours and 300 scans each. At the scenario's
+    # 4 an hour each has 100 extra scans (25 a week). Trust B is held to its own 3 an hour
+    # (its peer group's rate): 300 - 300 = 0 extra.
+    imaging = pd.DataFrame(
+        {
+            "trust_code": ["A", "B"],
+            "site": ["A1", "B1"],
+            "scanner_id": ["CT1", "CT2"],
+            "modality": ["CT", "CT"],
+            "month": ["2026-02", "2026-02"],
+            "operational_hours": [100.0, 100.0],
+            "scans": [300, 300],
+        }
+    )
+    base = Scenario.from_benchmarks(load_benchmarks(override=None))
+    own = replace(base, trust_scan_rates=(("B", "CT", 3.0), ("B", "MRI", 1.0)))
+    empty = pd.DataFrame()
+    national = scenario_opportunity(empty, imaging, empty, empty, base).set_index("trust_code")
+    peer = scenario_opportunity(empty, imaging, empty, empty, own).set_index("trust_code")
+    assert national["additional_ct_per_week"].tolist() == pytest.approx([25.0, 25.0])
+    assert peer["additional_ct_per_week"].tolist() == pytest.approx([25.0, 0.0])
+    assert own.changes(base) == {}  # the basis is the page's, not a scenario value

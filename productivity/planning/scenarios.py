@@ -33,6 +33,9 @@ class Scenario:
     cancellation_rate: float | None = None  # on-the-day non-clinical rate; None = as now
     # The DM01 interim ambition: says whether "no extra capacity" means "never clears".
     within_6_weeks_target: float = 0.95
+    # Per (trust, modality): a rate that replaces ``scan_rates`` for that trust, such as its
+    # peer group's benchmark (a tuple, so that a scenario stays hashable for caching).
+    trust_scan_rates: tuple[tuple[str, str, float], ...] = ()
 
     @classmethod
     def from_benchmarks(cls, benchmarks: Benchmarks) -> Scenario:
@@ -53,6 +56,8 @@ class Scenario:
                 for modality, rate in dict(mine).items():
                     if dict(theirs).get(modality) != rate:
                         out[f"{modality} scans per hour"] = (dict(theirs).get(modality), rate)
+            elif item.name == "trust_scan_rates":
+                continue  # the basis the page chose, said by the page, not a scenario value
             elif mine != theirs:
                 out[item.name.replace("_", " ")] = (theirs, mine)
         return out
@@ -138,7 +143,10 @@ def scenario_opportunity(
             out[column] = 0.0
         else:
             rates = {modality: scenario.scan_rates.get(modality, 0.0)}
-            scans = diagnostics.scans_per_hour(rows, ["trust_code"], benchmark_rates=rates)
+            own = _own_rates(scenario, modality)
+            scans = diagnostics.scans_per_hour(
+                rows, ["trust_code"], benchmark_rates=rates, trust_rates=own
+            )
             scans[column] = opportunity.additional_per_week(
                 scans["additional_scans"], span("imaging", rows)
             )
@@ -196,3 +204,13 @@ def _weeks_to_clear(
     )
     out[target], out[clearance] = cleared["weeks_to_clear_backlog"], cleared["clearance"]
     return out
+
+
+def _own_rates(scenario: Scenario, modality: str) -> pd.Series | None:
+    """The trusts' own rates for ``modality`` (indexed by trust and modality, as
+    :func:`~productivity.metrics.diagnostics.scans_per_hour` takes them), or None."""
+    own = [(trust, mod, rate) for trust, mod, rate in scenario.trust_scan_rates if mod == modality]
+    if not own:
+        return None
+    frame = pd.DataFrame(own, columns=["trust_code", "modality", "rate"])
+    return frame.set_index(["trust_code", "modality"])["rate"].astype("float64")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from productivity import peers
 from productivity.benchmarks import Benchmarks
 from productivity.planning import scenarios
 from productivity.store import marts, reports
@@ -14,9 +15,13 @@ from productivity.views.whatif import scenario_table
 
 
 def scenario_controls(
-    bench: Benchmarks,
+    bench: Benchmarks, basis: str = "national"
 ) -> tuple[scenarios.Scenario, dict[str, tuple[object, object]]]:
-    """What-if sliders, bound to the URL so a scenario can be shared; defaults = benchmarks."""
+    """What-if sliders, bound to the URL so a scenario can be shared; defaults = benchmarks.
+
+    On the ``peer`` basis a scan-rate slider left at the national rate holds each trust to its
+    own peer group's rate, as the Diagnostics tables do; a slider moved sets that rate for
+    every trust."""
     base = scenarios.Scenario.from_benchmarks(bench)
     echo = bench["echo_minutes_per_test"]
     cols = st.columns(3)
@@ -68,9 +73,23 @@ def scenario_controls(
         help=f"{echo.value:g} is the benchmark; "
         f"{float(echo.extra.get('scenario_ai_assisted', 20)):g} is the AI-assisted scenario.",
     )
+    unmoved = [m for m, rate in rates.items() if rate == base.scan_rates.get(m)]
+    trust_rates: tuple[tuple[str, str, float], ...] = ()
+    if basis != "national":
+        own = bench.trust_scan_rates(peers.peer_groups().index, basis).reset_index()
+        own = own[own["modality"].isin(unmoved)]
+        trust_rates = tuple(
+            zip(
+                own["trust_code"].astype(str),
+                own["modality"].astype(str),
+                own["benchmark_scans_per_hour"].astype(float),
+                strict=True,
+            )
+        )
     scenario = scenarios.Scenario(
         target_utilisation=target / 100,
         scan_rates=rates,
+        trust_scan_rates=trust_rates,
         echo_minutes_per_test=echo_minutes,
         extra_sessions_per_week=extra,
         cancellation_rate=cancel / 100,
@@ -102,8 +121,10 @@ def scenario_report(
     return reports.scenario_report(engine(), marts.Period(start, end), scenario)
 
 
-def what_if_section(view: View) -> None:
-    """The what-if scenario (Overview and Diagnostics): sliders in the URL, results per trust."""
+def what_if_section(view: View, basis: str = "national") -> None:
+    """The what-if scenario (Overview and Diagnostics): sliders in the URL, results per trust.
+
+    ``basis``: the scan-rate benchmark basis of the page (``national`` or ``peer``)."""
     st.subheader("What if?")
     # A toggle rather than an always-computed expander: the scenario costs a pass over every
     # list, so a first render does not pay for it; the toggle is in the URL with the sliders.
@@ -114,13 +135,19 @@ def what_if_section(view: View) -> None:
     ):
         return
     with st.container(border=True):
-        scenario, changes = scenario_controls(benchmarks())
+        scenario, changes = scenario_controls(benchmarks(), basis)
         show_scenario_changes(changes)
         what_if = scenario_report(view.period.start, view.period.end, scenario)
         if view.trust:
             what_if = what_if[what_if["trust_code"] == view.trust]
+        own = (
+            " A scan rate left at its national value holds each trust to its own peer group's "
+            "rate, as the tables above do; a rate you change applies to every trust."
+            if basis != "national"
+            else ""
+        )
         st.caption(
             "Extra activity a week over the period's weeks, at the scenario's values (the "
-            "benchmarks unless changed above), as on the Diagnostics page."
+            f"benchmarks unless changed above), as on the Diagnostics page.{own}"
         )
         show_table(scenario_table(what_if, benchmarks()), "what-if", raw=what_if)

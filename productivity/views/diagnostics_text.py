@@ -117,15 +117,6 @@ def ranking_words(spec: MetricSpec, basis: str) -> str:
     )
 
 
-def what_if_note() -> str:
-    """Why the what-if panel's extra scans can differ from the tables above on the peer basis."""
-    return (
-        "The what-if panel below starts from the national scan rates for every trust, so for a "
-        "trust with a peer-group rate of its own its extra scans differ from the tables above "
-        "until you set the rates in the panel (or choose national rates above)."
-    )
-
-
 def own_rate_args(spec: MetricSpec, basis: str) -> dict[str, str]:
     """Keyword arguments of the trusts' and units' charts that mark each trust's own rate (the
     peer basis of a scan rate); none on the national basis, where one line is every trust's."""
