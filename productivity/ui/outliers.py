@@ -83,7 +83,7 @@ def outlier_section(view: View, peer: str | None) -> None:
     name, caption = f"outliers-{outlier_measure}", oo.funnel_caption(found)
     if found.curve is None:
         st.info(f":material/group_off: {oo.no_funnel_text(found)}")
-        show_table(oo.outlier_table(found), name, raw=found.trusts)
+        show_table(oo.outlier_table(found), name, raw=found.trusts, deferred=True)
         return
     chart = (
         charts.ratio_funnel_chart(
@@ -97,4 +97,6 @@ def outlier_section(view: View, peer: str | None) -> None:
         )
     )  # fmt: skip
     table = oo.outlier_table(found)
-    chart_with_table(chart, table, name, raw=found.trusts, caption=caption, widths=(1, 1))
+    chart_with_table(
+        chart, table, name, raw=found.trusts, caption=caption, widths=(1, 1), deferred=True
+    )

@@ -51,18 +51,28 @@ def empty_state(message: str) -> None:
     st.info(f":material/filter_alt_off: {message}")
 
 
-def download(frame: pd.DataFrame, name: str, label: str = "Download CSV") -> None:
+def download(
+    frame: pd.DataFrame, name: str, label: str = "Download CSV", *, deferred: bool = False
+) -> None:
     """A CSV download of a chart's table, with counts of 1 to 4 patients shown as ``*``
     (:func:`productivity.export.suppress_small_numbers`) and text that a spreadsheet would run
-    as a formula neutralised (:func:`productivity.export.to_csv`)."""
+    as a formula neutralised (:func:`productivity.export.to_csv`).
+
+    ``deferred``: the CSV is written when the button is clicked (Streamlit calls a callable
+    then), not on every rerun of the page; the same bytes either way.
+    """
     st.download_button(
         label,
-        to_csv(suppress_small_numbers(frame)).encode(),
+        functools.partial(_csv_bytes, frame) if deferred else _csv_bytes(frame),
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"download-{name}",
         icon=":material/download:",
     )
+
+
+def _csv_bytes(frame: pd.DataFrame) -> bytes:
+    return to_csv(suppress_small_numbers(frame)).encode()
 
 
 def choose(
@@ -239,8 +249,10 @@ def show_table(
     raw: pd.DataFrame | None = None,
     columns: list[str] | None = None,
     title: str | None = None,
+    deferred: bool = False,
 ) -> None:
-    """A sortable table and, given a ``name``, its CSV download (of ``raw`` when given).
+    """A sortable table and, given a ``name``, its CSV download (of ``raw`` when given;
+    ``deferred``: written on click, see :func:`download`).
 
     Report-style column names (``planned_minutes``) are headed and formatted from the column
     catalogue (:func:`column_config`); the data, and so the download, keep the names (the CSV
@@ -274,7 +286,8 @@ def show_table(
         )
     if name:
         kept = frame if raw is None else raw
-        download(kept.drop(columns=[c for c in kept.columns if str(c).endswith(LINK_SUFFIX)]), name)
+        links = [c for c in kept.columns if str(c).endswith(LINK_SUFFIX)]
+        download(kept.drop(columns=links), name, deferred=deferred)
 
 
 def describe(chart: Chart, title: str, caption: str | None = None) -> Chart:
@@ -323,8 +336,10 @@ def chart_with_table(
     below: bool = False,
     widths: tuple[int, int] = (3, 2),
     title: str | None = None,
+    deferred: bool = False,
 ) -> None:
-    """A chart with its table and CSV download beside it (every chart has one, SPEC §6).
+    """A chart with its table and CSV download beside it (every chart has one, SPEC §6;
+    ``deferred``: written on click, see :func:`download`).
 
     ``raw`` is what the download holds when ``table`` is formatted for reading; ``caption``
     goes under the chart. ``widths`` share the row between chart and table; a table of more
@@ -340,20 +355,20 @@ def chart_with_table(
         if caption:
             st.caption(caption)
         with st.expander("The chart's table"):
-            show_table(table, name, raw=raw, columns=columns, title=label)
+            show_table(table, name, raw=raw, columns=columns, title=label, deferred=deferred)
         return
     if len(columns or table.columns) > BESIDE_MAX_COLUMNS:
         draw(chart)
         if caption:
             st.caption(caption)
-        show_table(table, name, raw=raw, columns=columns, title=label)
+        show_table(table, name, raw=raw, columns=columns, title=label, deferred=deferred)
         return
     left, right = st.columns(list(widths))
     draw(chart, left)
     if caption:
         left.caption(caption)
     with right:
-        show_table(table, name, raw=raw, columns=columns, title=label)
+        show_table(table, name, raw=raw, columns=columns, title=label, deferred=deferred)
 
 
 def problems_table(error: InputError) -> pd.DataFrame:
