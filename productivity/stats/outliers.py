@@ -263,7 +263,7 @@ def _spc_signals(
         dates = when[first:last]
         if (dates[1:] == dates[:-1]).any() or pd.isna(dates).any():
             # a repeated or missing week: xmr says which (it refuses the series)
-            spc.xmr(y[first:last], dates, direction=direction, target=target)
+            spc.xmr(pd.Series(y[first:last]), pd.Series(dates), direction=direction, target=target)
         variation, assurance = spc.signals(y[first:last], direction=direction, target=target)
         found.append((code, variation, assurance))
     return pd.DataFrame(found, columns=columns)
