@@ -43,7 +43,7 @@ if not view.trust:
         ui.empty_state("No bookings in the store: import a bookings file on the Data page.")
         st.stop()
     st.subheader("Every trust's next six weeks")
-    ui.show_table(table, "lookahead-trusts")
+    ui.show_table(table, "lookahead-trusts", deferred=True)
     st.caption("Each trust as of the first day of its bookings. Choose a trust for its lists.")
     st.stop()
 
@@ -80,7 +80,9 @@ def booked_lists(lists, summary, as_of: dt.date, trust: str) -> None:
 
     st.subheader("Expected utilisation of each booked list")
     chart = charts.lookahead_chart(shown, bench.value, as_of=as_of.isoformat())
-    ui.chart_with_table(chart, summary.reset_index(), "lookahead-windows", widths=(3, 2))
+    ui.chart_with_table(
+        chart, summary.reset_index(), "lookahead-windows", widths=(3, 2), deferred=True
+    )
 
     st.subheader("The lists, for the scheduling meeting")
     st.caption(
@@ -88,7 +90,7 @@ def booked_lists(lists, summary, as_of: dt.date, trust: str) -> None:
         "the unfilled minutes; *check* marks lists with a case the history cannot estimate."
     )
     table = la.meeting_table(shown)
-    ui.show_table(table, f"lookahead-{trust}-{as_of:%Y-%m-%d}")
+    ui.show_table(table, f"lookahead-{trust}-{as_of:%Y-%m-%d}", deferred=True)
 
 
 booked_lists(data.lists, summary, as_of, view.trust)

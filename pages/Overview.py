@@ -69,7 +69,9 @@ st.subheader(f"Trusts ranked by {what}{within} ({card['ranking'].iloc[0]}), {per
 value, label, fmt = ov.ranking_axis(ranking, what)
 card = card.assign(label=ov.gap_labels(card, measure, ui.benchmarks()))
 chart = charts.ranking_bars(card, value, label, fmt=fmt, name="trust_label")
-ui.chart_with_table(chart, ov.ranking_table(card), "trust-ranking", raw=card, widths=(1, 1))
+ui.chart_with_table(
+    chart, ov.ranking_table(card), "trust-ranking", raw=card, widths=(1, 1), deferred=True
+)
 
 outliers.outlier_section(view, peer)
 
@@ -86,7 +88,7 @@ st.caption(
 turnaround = load_turnaround(view.period.start, view.period.end)
 if view.trust:
     turnaround = turnaround[turnaround["Trust"].str.startswith(view.trust)]
-ui.show_table(turnaround, "turnaround-scorecard")
+ui.show_table(turnaround, "turnaround-scorecard", deferred=True)
 
 ui.what_if_section(view)
 ui.board_pack_button(view)

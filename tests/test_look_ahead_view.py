@@ -166,3 +166,15 @@ def test_fill_with_a_list_without_history_says_so():
         "less than one typical case",
         "",
     ]
+
+
+def test_bookings_read_again_after_a_newer_file_replaces_them(store: Engine, tmp_path: Path):
+    from productivity.store import bookings
+
+    before = bookings.read_bookings(store, "RBL")
+    assert len(before) == 6 and bookings.read_bookings(store, "RWW").empty
+    path = tmp_path / "newer.csv"  # the same dates, one case fewer: replaces the trust's rows
+    path.write_text("\n".join(line for line in BOOKINGS.splitlines() if ",A4," not in line))
+    ingest.import_file(path, engine=store)
+    after = bookings.read_bookings(store, "RBL")
+    assert len(after) == 5 and after.equals(bookings._read_bookings(store, "RBL"))

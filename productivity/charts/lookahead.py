@@ -19,10 +19,18 @@ LOOKAHEAD_STATUS: dict[bool, tuple[str, str, str]] = {
 def lookahead_chart(lists: pd.DataFrame, target: float, *, as_of: str) -> alt.LayerChart:
     """One point per list: its date and expected utilisation, flagged lists marked by colour
     *and* shape; the benchmark line, and the 2-, 4- and 6-week boundaries from ``as_of``."""
-    data = lists.assign(
-        status=lists["flagged"].map({k: v[0] for k, v in LOOKAHEAD_STATUS.items()}),
-        list=lists["site"] + " " + lists["theatre"] + " " + lists["session"],
-        session_date=pd.to_datetime(lists["session_date"]).dt.strftime("%Y-%m-%d"),
+    # Only the fields the chart encodes: the lists carry some 30 columns, which the page would
+    # otherwise serialise into the chart on every rerun.
+    data = pd.DataFrame(
+        {
+            "session_date": pd.to_datetime(lists["session_date"]).dt.strftime("%Y-%m-%d"),
+            "expected_utilisation": lists["expected_utilisation"],
+            "status": lists["flagged"].map({k: v[0] for k, v in LOOKAHEAD_STATUS.items()}),
+            "list": lists["site"] + " " + lists["theatre"] + " " + lists["session"],
+            "specialty": lists["specialty"],
+            "unfilled_minutes": lists["unfilled_minutes"],
+            "weeks_out": lists["weeks_out"],
+        }
     )
     domain = [v[0] for v in LOOKAHEAD_STATUS.values()]
     points = (

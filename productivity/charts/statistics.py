@@ -192,7 +192,10 @@ def funnel_chart(
             color=alt.value(NHS_DARK_BLUE),
         )
     )
-    data = units.assign(flag_text=units["flag"].map(FUNNEL_FLAG_TEXT))
+    # Only the fields drawn: a trust's row carries every statistic and judgement besides.
+    data = units[list(dict.fromkeys([name, "denominator", "proportion"]))].assign(
+        flag_text=units["flag"].map(FUNNEL_FLAG_TEXT)
+    )
     dots = (
         alt.Chart(data)
         .mark_point(filled=True, size=90)
@@ -280,7 +283,10 @@ def ratio_funnel_chart(
     funnel's (a trust with no peers) has no limits here and is left out.
     """
     units = units[units["position"].isin(list(RATIO_POSITION_STYLES))]
-    units = units.assign(position_text=units["position"].map(lambda p: RATIO_POSITION_STYLES[p][0]))
+    # Only the fields drawn: a trust's row carries every statistic and judgement besides.
+    units = units[list(dict.fromkeys([name, "observed", "expected", "ratio"]))].assign(
+        position_text=units["position"].map(lambda p: RATIO_POSITION_STYLES[p][0])
+    )
     long = curve.melt("expected", var_name="limit", value_name="ratio")
     long = long[long["ratio"].notna() & (long["ratio"] < float("inf"))]
     long["level"] = long["limit"].map(lambda c: "99.8%" if c.endswith("998") else "95%")

@@ -32,6 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from productivity.stats import funnel, spc
@@ -235,23 +236,37 @@ def _per_trust(target: float | pd.Series, codes: pd.Series) -> pd.Series:
 def _spc_signals(
     weekly: pd.DataFrame, value: str, direction: str, benchmark: pd.Series
 ) -> pd.DataFrame:
-    """Each trust's SPC variation and assurance (against its own benchmark)."""
+    """Each trust's SPC variation and assurance (against its own benchmark).
+
+    One chart per trust, as :func:`spc.xmr` draws it, but only its two icons are computed
+    (:func:`spc.signals`): the weeks are parsed and sorted once for every trust, not per trust.
+    """
+    columns = ["trust_code", "spc_variation", "spc_assurance"]
+    rows = weekly.loc[weekly[value].notna() & weekly["trust_code"].notna()]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    rows = pd.DataFrame(
+        {"trust_code": rows["trust_code"], "when": pd.to_datetime(rows["week"]), "y": rows[value]}
+    ).sort_values(["trust_code", "when"], kind="stable")
+    codes = rows["trust_code"].to_numpy()
+    when = rows["when"].to_numpy()
+    y = rows["y"].to_numpy(dtype=float, na_value=np.nan)
+    starts = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
+    ends = np.append(starts[1:], len(codes))
     found = []
-    for code, series in weekly.groupby("trust_code", sort=True):  # one chart per trust
-        series = series.dropna(subset=[value]).sort_values("week")
-        if len(series) < 2:
+    for first, last in zip(starts.tolist(), ends.tolist(), strict=True):
+        if last - first < 2:
             continue
+        code = codes[first]
         target = benchmark.get(code)
-        chart = spc.xmr(
-            series[value],
-            pd.to_datetime(series["week"]),
-            direction=direction,
-            target=None if target is None or pd.isna(target) else float(target),
-        )
-        found.append(
-            {"trust_code": code, "spc_variation": chart.variation, "spc_assurance": chart.assurance}
-        )
-    return pd.DataFrame(found, columns=["trust_code", "spc_variation", "spc_assurance"])
+        target = None if target is None or pd.isna(target) else float(target)
+        dates = when[first:last]
+        if (dates[1:] == dates[:-1]).any() or pd.isna(dates).any():
+            # a repeated or missing week: xmr says which (it refuses the series)
+            spc.xmr(pd.Series(y[first:last]), pd.Series(dates), direction=direction, target=target)
+        variation, assurance = spc.signals(y[first:last], direction=direction, target=target)
+        found.append((code, variation, assurance))
+    return pd.DataFrame(found, columns=columns)
 
 
 def judgements(

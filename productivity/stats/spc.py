@@ -156,6 +156,34 @@ def xmr(
     return SPCResult(points=points, periods=periods, variation=variation, assurance=assurance)
 
 
+def signals(
+    values: np.ndarray, *, direction: str = "higher", target: float | None = None
+) -> tuple[str, str | None]:
+    """The variation and assurance icons of one series already in date order, with distinct
+    dates and no rebase: exactly ``xmr(values, dates, direction=..., target=...)``'s
+    ``variation`` and ``assurance``, without building its tables (the Overview judges every
+    trust's series on each change of period).
+
+    Raises:
+        ValueError: as :func:`xmr` for no values, a missing or infinite value, an unknown
+            direction or a non-finite target.
+    """
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction must be one of {DIRECTIONS}, not {direction!r}")
+    if target is not None and not math.isfinite(target):
+        raise ValueError(f"target must be a finite number, not {target!r}")
+    y = np.asarray(values, dtype=float)
+    if y.size == 0:
+        raise ValueError("xmr needs at least one value")
+    bad = np.flatnonzero(~np.isfinite(y))
+    if bad.size:
+        raise ValueError(f"value at position {bad[0]} is {y[bad[0]]}: SPC needs every value")
+    calc = _period_arrays(y, None, True, direction)
+    variation = str(calc["point_type"][-1]).removeprefix("special_cause_")
+    lower, upper = float(calc["lower_limit"][-1]), float(calc["upper_limit"][-1])
+    return variation, _assurance(direction, target, lower, upper)
+
+
 def to_records(result: SPCResult) -> dict[str, Any]:
     """Turn a result into JSON-safe values for ``--format json``.
 
@@ -229,6 +257,13 @@ def _period_points(
     y: np.ndarray, fix_after_n_points: int | None, screen: bool, direction: str
 ) -> pd.DataFrame:
     """Limits, rules and point types of one rebase period (``y`` sorted by date)."""
+    return pd.DataFrame(_period_arrays(y, fix_after_n_points, screen, direction))
+
+
+def _period_arrays(
+    y: np.ndarray, fix_after_n_points: int | None, screen: bool, direction: str
+) -> dict[str, np.ndarray]:
+    """:func:`_period_points`' columns as arrays (what :func:`signals` reads without a frame)."""
     n = y.size
     centre = float(y[:fix_after_n_points].mean())
     amr = _mean_moving_range(y, fix_after_n_points, screen)
@@ -253,20 +288,18 @@ def _period_points(
     else:
         good = high if direction == "higher" else ~high
         kind = np.where(good, "special_cause_improvement", "special_cause_concern")
-    return pd.DataFrame(
-        {
-            "mean": np.full(n, centre),
-            "mean_moving_range": np.full(n, amr),
-            "lower_limit": np.full(n, lower),
-            "upper_limit": np.full(n, upper),
-            "lower_2sigma": np.full(n, lower_close),
-            "upper_2sigma": np.full(n, upper_close),
-            "moving_range": np.concatenate(([math.nan], np.abs(np.diff(y)))),
-            "special_cause": special,
-            "point_type": np.where(special, kind, "common_cause"),
-            "rule": rule,
-        }
-    )
+    return {
+        "mean": np.full(n, centre),
+        "mean_moving_range": np.full(n, amr),
+        "lower_limit": np.full(n, lower),
+        "upper_limit": np.full(n, upper),
+        "lower_2sigma": np.full(n, lower_close),
+        "upper_2sigma": np.full(n, upper_close),
+        "moving_range": np.concatenate(([math.nan], np.abs(np.diff(y)))),
+        "special_cause": special,
+        "point_type": np.where(special, kind, "common_cause"),
+        "rule": rule,
+    }
 
 
 def _runs_flag(a: np.ndarray, min_length: int) -> np.ndarray:

@@ -9,10 +9,15 @@ Bookings are a small planning table (six weeks of future cases), read per trust 
 the history behind the expected case minutes is never read case by case here: the marts hold its
 medians (:data:`productivity.store.marts.EXPECTED_PROCEDURE` and ``EXPECTED_SPECIALTY``), built
 with every other mart after each import. No Streamlit import.
+
+Every trust's bookings are read once and kept in this process while the table is unchanged (its
+row count, last id and last import run), and each mart once per build (``marts.read_mart``), so
+choosing another trust filters in memory instead of reading SQL again.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import pandas as pd
@@ -44,6 +49,35 @@ def read_bookings(engine: Engine, trust: str | None = None) -> pd.DataFrame:
     ``session_date`` is a datetime at midnight, ``planned_start``/``planned_end`` datetimes,
     ``booked_minutes`` float.
     """
+    every = _every_booking(engine, _bookings_stamp(engine))
+    if not trust:
+        return every.copy()
+    rows = every[(every["trust_code"] == trust).to_numpy()]
+    if rows.empty:  # as SQL gives it: the empty frame's types are the query's own
+        return _read_bookings(engine, trust)
+    return _as_read(rows)
+
+
+def clear_read_cache() -> None:
+    """Forget the bookings kept in this process (for measurements of a cold first render)."""
+    _every_booking.cache_clear()
+
+
+def _bookings_stamp(engine: Engine) -> tuple[int, int, int]:
+    """What changes whenever bookings are replaced: rows, the last id and the last import run."""
+    query = select(func.count(), func.max(_TABLE.c.id), func.max(_TABLE.c.import_run_id))
+    with engine.connect() as conn:
+        count, last_id, last_run = conn.execute(query).one()
+    return int(count), int(last_id or 0), int(last_run or 0)
+
+
+@functools.lru_cache(maxsize=2)
+def _every_booking(engine: Engine, stamp: tuple[int, int, int]) -> pd.DataFrame:
+    """Every trust's bookings; ``stamp`` only keys the cache."""
+    return _read_bookings(engine, None)
+
+
+def _read_bookings(engine: Engine, trust: str | None) -> pd.DataFrame:
     query = select(*[_TABLE.c[c] for c in BOOKING_COLUMNS])
     if trust:
         query = query.where(_TABLE.c.trust_code == trust)
@@ -75,10 +109,31 @@ def booking_dates(engine: Engine) -> pd.DataFrame:
 
 def read_medians(engine: Engine, trust: str | None = None) -> tuple[Medians, History]:
     """A trust's (or every trust's) look-ahead medians from the marts, and its history's size."""
-    trusts = [trust] if trust else None
-    by_procedure = marts.read_mart(engine, marts.EXPECTED_PROCEDURE, trusts=trusts)
-    by_specialty = marts.read_mart(engine, marts.EXPECTED_SPECIALTY, trusts=trusts)
+    by_procedure = _mart_rows(engine, marts.EXPECTED_PROCEDURE, trust)
+    by_specialty = _mart_rows(engine, marts.EXPECTED_SPECIALTY, trust)
     cases = int(by_specialty["specialty_history_cases"].sum()) if len(by_specialty) else 0
     first = by_specialty["history_from"].min() if len(by_specialty) else None
     last = by_specialty["history_to"].max() if len(by_specialty) else None
     return (by_procedure, by_specialty), History(cases, first, last)
+
+
+def _mart_rows(engine: Engine, mart: str, trust: str | None) -> pd.DataFrame:
+    """A mart's rows of one trust (or all), taken from the whole mart read once per build."""
+    every = marts.read_mart(engine, mart)
+    if not trust:
+        return every
+    rows = every[(every["trust_code"] == trust).to_numpy()]
+    if rows.empty:  # as SQL gives it: the empty frame's types are the query's own
+        return marts.read_mart(engine, mart, trusts=[trust])
+    return _as_read(rows)
+
+
+def _as_read(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows taken from a larger read, typed as a query of them alone would type them: a text
+    column with no value in these rows holds ``None`` (object), as ``read_sql`` gives it."""
+    out = rows.reset_index(drop=True)
+    for column in out.columns:
+        values = out[column]
+        if pd.api.types.is_string_dtype(values.dtype) and values.isna().all():
+            out[column] = pd.Series([None] * len(out), dtype=object)
+    return out

@@ -2,7 +2,9 @@
 among its peer group, its SPC variation and its gap to the benchmark, three judgements kept
 apart (SPEC §5), on the funnel of one peer group with the table beside it.
 
-The measure and the overdispersion switch are bound to the URL, so a link reproduces them.
+The measure and the overdispersion switch are bound to the URL, so a link reproduces them; the
+section is a fragment, so changing them reruns it alone. The statistics of every trust are
+cached per period, measure and switch, so a change of trust or peer group only redraws.
 """
 
 from __future__ import annotations
@@ -20,6 +22,14 @@ OUTLIER_MEASURES = {"Theatre utilisation": "theatre", "DM01": "dm01", "Imaging s
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _judged(
+    start: str | None, end: str | None, measure: str, overdispersion: bool
+) -> oo.Judged | None:
+    """Every trust judged (funnels, SPC, benchmark gap): the same for any peer group or trust."""
+    return oo.judged(engine(), marts.Period(start, end), benchmarks(), measure, overdispersion)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _outliers(
     start: str | None,
     end: str | None,
@@ -28,12 +38,16 @@ def _outliers(
     peer: str | None,
     trust: str | None,
 ) -> oo.OutlierView | None:
-    period = marts.Period(start, end)
-    return oo.outliers(engine(), period, benchmarks(), measure, overdispersion, peer, trust)
+    found = _judged(start, end, measure, overdispersion)
+    return None if found is None else oo.view_of(found, peer, trust)
 
 
+@st.fragment
 def outlier_section(view: View, peer: str | None) -> None:
-    """The section for the page's filters and chosen ``peer`` group (None: every trust)."""
+    """The section for the page's filters and chosen ``peer`` group (None: every trust).
+
+    A fragment: its own controls (measure, overdispersion) rerun this section alone.
+    """
     st.subheader("Outlier, warning or opportunity?")
     st.markdown(
         "Three separate judgements, never one flag. **Funnel position** among the trust's "
@@ -69,7 +83,7 @@ def outlier_section(view: View, peer: str | None) -> None:
     name, caption = f"outliers-{outlier_measure}", oo.funnel_caption(found)
     if found.curve is None:
         st.info(f":material/group_off: {oo.no_funnel_text(found)}")
-        show_table(oo.outlier_table(found), name, raw=found.trusts)
+        show_table(oo.outlier_table(found), name, raw=found.trusts, deferred=True)
         return
     chart = (
         charts.ratio_funnel_chart(
@@ -83,4 +97,6 @@ def outlier_section(view: View, peer: str | None) -> None:
         )
     )  # fmt: skip
     table = oo.outlier_table(found)
-    chart_with_table(chart, table, name, raw=found.trusts, caption=caption, widths=(1, 1))
+    chart_with_table(
+        chart, table, name, raw=found.trusts, caption=caption, widths=(1, 1), deferred=True
+    )

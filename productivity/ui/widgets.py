@@ -260,7 +260,8 @@ def show_table(
     deferred: bool = False,
     like: Mapping[str, str] | None = None,
 ) -> None:
-    """A sortable table and, given a ``name``, its CSV download (of ``raw`` when given).
+    """A sortable table and, given a ``name``, its CSV download (of ``raw`` when given;
+    ``deferred``: written on click, see :func:`download`).
 
     Report-style column names (``planned_minutes``) are headed and formatted from the column
     catalogue (:func:`column_config`); the data, and so the download, keep the names (the CSV
@@ -375,7 +376,8 @@ def chart_with_table(
     deferred: bool = False,
     like: Mapping[str, str] | None = None,
 ) -> None:
-    """A chart with its table and CSV download beside it (every chart has one, SPEC §6).
+    """A chart with its table and CSV download beside it (every chart has one, SPEC §6;
+    ``deferred``: written on click, see :func:`download`).
 
     ``raw`` is what the download holds when ``table`` is formatted for reading; ``caption``
     goes under the chart. ``widths`` share the row between chart and table; a table of more

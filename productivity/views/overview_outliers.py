@@ -104,6 +104,20 @@ def trust_label(codes: pd.Series) -> pd.Series:
     return names.where(names == codes, names + " (" + codes + ")")
 
 
+@dataclass(frozen=True)
+class Judged:
+    """Every trust judged on one measure in one period: what does not depend on the chosen
+    peer group or trust, so a page computes it once and draws any group's funnel from it.
+
+    ``trusts``: the statistics, the three judgements in words, ``trust_name`` and
+    ``peer_label``; ``funnels``: each peer group with a funnel -> its funnel.
+    """
+
+    measure: str
+    trusts: pd.DataFrame
+    funnels: Mapping[str, funnel.FunnelResult | RatioFunnel]
+
+
 def outliers(
     engine: Engine,
     period: marts.Period,
@@ -119,6 +133,14 @@ def outliers(
     The funnel drawn is ``peer``'s; else the chosen ``trust``'s group; else the largest group
     with a funnel. With ``peer`` the table keeps that group's trusts only.
     """
+    found = judged(engine, period, bench, measure, overdispersion)
+    return None if found is None else view_of(found, peer, trust)
+
+
+def judged(
+    engine: Engine, period: marts.Period, bench: Benchmarks, measure: str, overdispersion: bool
+) -> Judged | None:
+    """Every trust's statistics and judgements on ``measure`` (None: no trust has data)."""
     found: OutlierResult | RatioOutlierResult
     try:
         if measure in RATIO_MEASURES:
@@ -133,7 +155,16 @@ def outliers(
             )
     except NoTrusts:
         return None
-    return _view(measure, found.trusts, found.funnels, peer, trust)
+    trusts = found.trusts
+    codes = trusts["trust_code"]
+    words = judgements(
+        trusts, benchmark_words="its benchmark rate" if measure in RATIO_MEASURES else None
+    )
+    trusts = pd.concat([trusts, words], axis=1).assign(
+        trust_name=trust_label(codes),
+        peer_label=trusts["peer_group"].map(peers.PEER_GROUPS).fillna(trusts["peer_group"]),
+    )
+    return Judged(measure, trusts, found.funnels)
 
 
 def scan_ratio_outliers(
@@ -163,20 +194,11 @@ def scan_ratio_outliers(
     )
 
 
-def _view(
-    measure: str,
-    trusts: pd.DataFrame,
-    funnels: Mapping[str, funnel.FunnelResult | RatioFunnel],
-    peer: str | None,
-    trust: str | None,
-) -> OutlierView:
+def view_of(found: Judged, peer: str | None, trust: str | None) -> OutlierView:
+    """What the section draws of ``found`` for the chosen ``peer`` group and ``trust``
+    (see :func:`outliers`)."""
+    trusts, funnels = found.trusts, found.funnels
     codes = trusts["trust_code"]
-    ratio = measure in RATIO_MEASURES
-    judged = judgements(trusts, benchmark_words="its benchmark rate" if ratio else None)
-    trusts = pd.concat([trusts, judged], axis=1).assign(
-        trust_name=trust_label(codes),
-        peer_label=trusts["peer_group"].map(peers.PEER_GROUPS).fillna(trusts["peer_group"]),
-    )
     group = peer or (
         str(trusts.loc[codes == trust, "peer_group"].iloc[0])
         if trust in set(codes)
@@ -199,7 +221,7 @@ def _view(
         curve = result.curve(np.geomspace(max(1.0, low), high, CURVE_POINTS))
         centre, tau2 = result.target, result.tau2
     return OutlierView(
-        measure=measure,
+        measure=found.measure,
         trusts=trusts.reset_index(drop=True),
         group=group,
         curve=curve,
