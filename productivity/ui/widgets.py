@@ -51,13 +51,24 @@ def empty_state(message: str) -> None:
     st.info(f":material/filter_alt_off: {message}")
 
 
-def download(frame: pd.DataFrame, name: str, label: str = "Download CSV") -> None:
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """What a table's download holds: :func:`download`'s CSV, as bytes."""
+    return to_csv(suppress_small_numbers(frame)).encode()
+
+
+def download(
+    frame: pd.DataFrame, name: str, label: str = "Download CSV", *, deferred: bool = False
+) -> None:
     """A CSV download of a chart's table, with counts of 1 to 4 patients shown as ``*``
     (:func:`productivity.export.suppress_small_numbers`) and text that a spreadsheet would run
-    as a formula neutralised (:func:`productivity.export.to_csv`)."""
+    as a formula neutralised (:func:`productivity.export.to_csv`).
+
+    ``deferred`` makes the CSV when the button is clicked, not on every rerun: a page with many
+    tables otherwise writes every CSV each time a filter changes.
+    """
     st.download_button(
         label,
-        to_csv(suppress_small_numbers(frame)).encode(),
+        functools.partial(csv_bytes, frame) if deferred else csv_bytes(frame),
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"download-{name}",
@@ -239,6 +250,7 @@ def show_table(
     raw: pd.DataFrame | None = None,
     columns: list[str] | None = None,
     title: str | None = None,
+    deferred: bool = False,
 ) -> None:
     """A sortable table and, given a ``name``, its CSV download (of ``raw`` when given).
 
@@ -248,6 +260,7 @@ def show_table(
     download keeps them all but the links). Counts of 1 to 4 patients are hidden, the same
     cells the download shows as ``*`` (:mod:`productivity.export`); a note under the table says
     so. ``title`` is the table's accessible name (its ``name`` in words when not given).
+    ``deferred``: the download's CSV is made when it is clicked (:func:`download`).
     """
     shown, hidden = hide_small_numbers(frame)
     visible = columns or [str(c) for c in frame.columns]
@@ -274,7 +287,8 @@ def show_table(
         )
     if name:
         kept = frame if raw is None else raw
-        download(kept.drop(columns=[c for c in kept.columns if str(c).endswith(LINK_SUFFIX)]), name)
+        links = [c for c in kept.columns if str(c).endswith(LINK_SUFFIX)]
+        download(kept.drop(columns=links), name, deferred=deferred)
 
 
 def describe(chart: Chart, title: str, caption: str | None = None) -> Chart:
@@ -323,6 +337,7 @@ def chart_with_table(
     below: bool = False,
     widths: tuple[int, int] = (3, 2),
     title: str | None = None,
+    deferred: bool = False,
 ) -> None:
     """A chart with its table and CSV download beside it (every chart has one, SPEC §6).
 
@@ -332,6 +347,7 @@ def chart_with_table(
     scrolls out of view. ``below`` gives a long chart (an SPC chart) the full width and folds
     its table, with the download, into an expander under it. ``title`` names the chart for a
     screen reader (its ``name`` in words when not given; see :func:`describe`).
+    ``deferred``: the download's CSV is made when it is clicked (:func:`download`).
     """
     label = title or name.replace("-", " ").capitalize()
     chart = describe(chart, label, caption)
@@ -340,20 +356,20 @@ def chart_with_table(
         if caption:
             st.caption(caption)
         with st.expander("The chart's table"):
-            show_table(table, name, raw=raw, columns=columns, title=label)
+            show_table(table, name, raw=raw, columns=columns, title=label, deferred=deferred)
         return
     if len(columns or table.columns) > BESIDE_MAX_COLUMNS:
         draw(chart)
         if caption:
             st.caption(caption)
-        show_table(table, name, raw=raw, columns=columns, title=label)
+        show_table(table, name, raw=raw, columns=columns, title=label, deferred=deferred)
         return
     left, right = st.columns(list(widths))
     draw(chart, left)
     if caption:
         left.caption(caption)
     with right:
-        show_table(table, name, raw=raw, columns=columns, title=label)
+        show_table(table, name, raw=raw, columns=columns, title=label, deferred=deferred)
 
 
 def problems_table(error: InputError) -> pd.DataFrame:
