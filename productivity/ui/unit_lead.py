@@ -82,7 +82,9 @@ def trend_section(
     grain = "monthly" if over is not weekly else "weekly"
     shown = measures.whole_periods(over)  # the table has the chart's points, no partial weeks
     title = f"{name}, {grain}"
-    chart_with_table(chart, shown, f"trend-{grain}", columns=columns, caption=note, title=title)
+    chart_with_table(
+        chart, shown, f"trend-{grain}", columns=columns, caption=note, title=title, deferred=True
+    )
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner="Ranking the trust's theatres and lists…")
@@ -110,22 +112,34 @@ def ranking_section(unit: Unit, period: marts.Period, target: float) -> None:
     theatres_tab, specialties_tab, lists_tab = st.tabs(["Theatres", "Specialties", "Lists"])
     with theatres_tab:
         theatres = ranking.rank(lists, "theatre", name, period)
-        show_table(theatres, "ranking-theatres", title=f"Theatres ranked by {name.lower()}")
+        show_table(
+            theatres, "ranking-theatres", title=f"Theatres ranked by {name.lower()}", deferred=True
+        )
     with specialties_tab:
         specialties = ranking.rank(lists, "specialty", name, period)
-        show_table(specialties, "ranking-specialties", title=f"Specialties by {name.lower()}")
+        show_table(
+            specialties,
+            "ranking-specialties",
+            title=f"Specialties by {name.lower()}",
+            deferred=True,
+        )
     with lists_tab:
         st.caption(f"The {ranking.LIST_LIMIT} lists that rank first; *Open* shows the theatre in "
                    "the list's month.")  # fmt: skip
         show_table(
-            ranking.rank_lists(lists, name), "ranking-lists", title=f"Lists by {name.lower()}"
+            ranking.rank_lists(lists, name),
+            "ranking-lists",
+            title=f"Lists by {name.lower()}",
+            deferred=True,
         )
     chosen = ranking.RANK_MEASURES[name]
     st.markdown(f"**{name} by day of week and session**")
     heat = ranking.heatmap(lists, name)
     value = ranking.heat_column(name)
     chart = charts.heatmap(heat, "weekday", "session", value, chosen.heat_label, chosen.heat_fmt)
-    chart_with_table(chart, heat, "heatmap", title=f"{name} by day of week and session")
+    chart_with_table(
+        chart, heat, "heatmap", title=f"{name} by day of week and session", deferred=True
+    )
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
@@ -157,7 +171,7 @@ def daycase_section(unit: Unit, period: marts.Period) -> None:
     columns = [*daycase.BREAKDOWNS[breakdown], *daycase.SHOWN]
     chart_with_table(
         chart, table, name, columns=columns, caption=daycase.daycase_note(unit), widths=(1, 1),
-        title="Day-case rate of each BADS procedure against its target",
+        title="Day-case rate of each BADS procedure against its target", deferred=True,
     )  # fmt: skip
 
 
