@@ -158,7 +158,8 @@ def daycase_section(unit: Unit, period: marts.Period) -> None:
         "Rates by", list(daycase.BREAKDOWNS), default="Procedure", key="daycase_by",
         bind="query-params",
     ) or "Procedure"  # fmt: skip
-    args = (unit.trust, unit.site, unit.theatre, unit.specialty, period.start, period.end)
+    # Day cases are counted by site (the mart has no theatre): a theatre reads its site's.
+    args = (unit.trust, unit.site, None, unit.specialty, period.start, period.end)
     overall = _daycase(*args, "Procedure")
     if overall.empty:
         empty_state("No procedures on the BADS list in the period for these filters.")

@@ -29,6 +29,7 @@ from sqlalchemy import Engine
 from productivity.metrics import lost_time, theatre
 from productivity.planning import opportunity
 from productivity.store import marts, readers
+from productivity.views import theatre_rows
 from productivity.views.theatres import SESSIONS, WEEKDAYS, Unit
 
 PAGE = "Theatres"  # the page's URL path: a link keeps the reader on it
@@ -93,7 +94,8 @@ def trust_lists(engine: Engine, unit: Unit, period: marts.Period, target: float)
     use the trust's mean case length; then the unit's site and theatre are kept.
     """
     scope = Unit(unit.trust, specialty=unit.specialty)
-    rows = readers.theatre_lists(engine, period, scope.filters, READ_COLUMNS)
+    source = theatre_rows if scope.trust else readers  # a trust's rows are held in memory
+    rows = source.theatre_lists(engine, period, scope.filters, READ_COLUMNS)
     if rows.empty:
         return pd.DataFrame(columns=[*READ_COLUMNS, *SUMMED])
     causes = lost_time.lost_minutes_by_cause(rows)

@@ -28,6 +28,7 @@ from productivity.columns import COLUMNS, MEETS, MISSES, MISSING, mark
 from productivity.metrics import lost_time, theatre
 from productivity.stats import spc
 from productivity.store import marts, readers
+from productivity.views import theatre_rows
 
 UTILISATION_METRIC = "theatre_capped_utilisation"  # benchmark key, and the rebase table's metric
 GRAINS = {"week": "Weekly", "month": "Monthly"}
@@ -244,8 +245,10 @@ def heatmap(per_list: pd.DataFrame) -> pd.DataFrame:
 
 def unit_view(engine: Engine, unit: Unit, period: marts.Period, target: float) -> UnitView:
     """Read the unit's list and gap rows once and shape every frame the page draws."""
-    per_list = readers.theatre_lists(engine, period, unit.filters, UNIT_VIEW_COLUMNS)
-    gaps = readers.theatre_gaps(engine, period, unit.filters)
+    # A trust's rows are held in memory (theatre_rows); every trust's are summed in SQL.
+    source = theatre_rows if unit.trust else readers
+    per_list = source.theatre_lists(engine, period, unit.filters, UNIT_VIEW_COLUMNS)
+    gaps = source.theatre_gaps(engine, period, unit.filters)
     summary = marts.theatre_summary(per_list, gaps, [], target) if len(per_list) else per_list
     return UnitView(
         summary=summary,
@@ -270,7 +273,8 @@ def list_table(
 
     ``meets_target`` marks each list ✓ or ✗ against the capped-utilisation ``benchmark``.
     """
-    per_list = readers.theatre_lists(engine, period, unit.filters)
+    source = theatre_rows if unit.trust else readers
+    per_list = source.theatre_lists(engine, period, unit.filters)
     if per_list.empty:
         return pd.DataFrame(columns=list(LIST_TABLE_COLUMNS))
     per_list["capped_utilisation"] = theatre.capped_utilisation(
@@ -295,13 +299,13 @@ def specialty_comparison(
 ) -> pd.DataFrame:
     """Capped and uncapped utilisation of the unit's specialty (or all) at every trust.
 
-    The minutes are summed per trust in SQL (:func:`readers.theatre_sums_by_trust`); the ratios
+    The minutes are summed per trust in SQL (:func:`theatre_rows.theatre_sums_by_trust`); the ratios
     are then formed by :mod:`productivity.metrics.theatre`. ``trust`` is the code, marked ``▶``
     for the unit's trust so it stands out on the chart; rows run from the highest capped
     utilisation down, and ``meets_target`` marks each ✓ or ✗ against the ``benchmark``.
     """
     columns = ["trust", "trust_code", "lists", "planned_minutes", *MEASURES, "meets_target"]
-    sums = readers.theatre_sums_by_trust(engine, period, unit.specialty)
+    sums = theatre_rows.theatre_sums_by_trust(engine, period, unit.specialty)
     if sums.empty:
         return pd.DataFrame(columns=columns)
     sums["capped_utilisation"] = theatre.capped_utilisation(
