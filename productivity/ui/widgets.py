@@ -219,8 +219,9 @@ def column_config(
             continue
         column = COLUMNS.get(name)
         fraction = _fraction(name, series)
-        within = series.dropna().between(0, 1).all()
-        if fraction and column is not None and column.benchmark and within:
+        judged = fraction and column is not None and column.benchmark
+        # Checked only for a judged fraction: it costs a pass over the column.
+        if judged and series.dropna().between(0, 1).all():
             config[name] = st.column_config.ProgressColumn(
                 label, help=help_text, format="percent", min_value=0.0, max_value=1.0,
                 pinned=pinned,
