@@ -94,8 +94,9 @@ def trust_lists(engine: Engine, unit: Unit, period: marts.Period, target: float)
     use the trust's mean case length; then the unit's site and theatre are kept.
     """
     scope = Unit(unit.trust, specialty=unit.specialty)
-    source = theatre_rows if scope.trust else readers  # a trust's rows are held in memory
-    rows = source.theatre_lists(engine, period, scope.filters, READ_COLUMNS)
+    # A trust's rows are held in memory (theatre_rows); every trust's are read in SQL.
+    lists = theatre_rows.theatre_lists if scope.trust else readers.theatre_lists
+    rows = lists(engine, period, scope.filters, READ_COLUMNS)
     if rows.empty:
         return pd.DataFrame(columns=[*READ_COLUMNS, *SUMMED])
     causes = lost_time.lost_minutes_by_cause(rows)

@@ -246,9 +246,12 @@ def heatmap(per_list: pd.DataFrame) -> pd.DataFrame:
 def unit_view(engine: Engine, unit: Unit, period: marts.Period, target: float) -> UnitView:
     """Read the unit's list and gap rows once and shape every frame the page draws."""
     # A trust's rows are held in memory (theatre_rows); every trust's are summed in SQL.
-    source = theatre_rows if unit.trust else readers
-    per_list = source.theatre_lists(engine, period, unit.filters, UNIT_VIEW_COLUMNS)
-    gaps = source.theatre_gaps(engine, period, unit.filters)
+    held = bool(unit.trust)
+    lists = theatre_rows.theatre_lists if held else readers.theatre_lists
+    per_list = lists(engine, period, unit.filters, UNIT_VIEW_COLUMNS)
+    gaps = (theatre_rows.theatre_gaps if held else readers.theatre_gaps)(
+        engine, period, unit.filters
+    )
     summary = marts.theatre_summary(per_list, gaps, [], target) if len(per_list) else per_list
     return UnitView(
         summary=summary,
@@ -273,8 +276,8 @@ def list_table(
 
     ``meets_target`` marks each list ✓ or ✗ against the capped-utilisation ``benchmark``.
     """
-    source = theatre_rows if unit.trust else readers
-    per_list = source.theatre_lists(engine, period, unit.filters)
+    lists = theatre_rows.theatre_lists if unit.trust else readers.theatre_lists
+    per_list = lists(engine, period, unit.filters)
     if per_list.empty:
         return pd.DataFrame(columns=list(LIST_TABLE_COLUMNS))
     per_list["capped_utilisation"] = theatre.capped_utilisation(
