@@ -303,7 +303,10 @@ def describe(chart: Chart, title: str, caption: str | None = None) -> Chart:
     first = re.split(r"(?<=[.!?])\s", re.sub(r"[*_`]", "", caption or ""), maxsplit=1)[0]
     words = f"{title}: {first}" if first else f"{title}."
     text = f"{words} Chart; its numbers are in the table with it."
-    return chart.properties(description=text)
+    # Set on the chart itself, as draw() sets its to_dict: .properties() would deep-copy every
+    # layer (and its data) on every rerun. Charts are built afresh for each draw.
+    chart.description = text
+    return chart
 
 
 def draw(chart: Chart, where: DeltaGenerator | None = None) -> None:
