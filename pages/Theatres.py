@@ -18,7 +18,8 @@ bench = ui.benchmarks()[drilldown.UTILISATION_METRIC]
 @st.cache_data(ttl=ui.CACHE_TTL, show_spinner="Reading the unit's lists…")
 def load_unit(start, end, trust, site, theatre, specialty, target):
     unit, period = Unit(trust, site, theatre, specialty), Period(start, end)
-    return drilldown.unit_view(ui.engine(), unit, period, target)
+    # With a trust chosen the page draws the ranking's heatmap, not the unit view's.
+    return drilldown.unit_view(ui.engine(), unit, period, target, with_heatmap=not trust)
 
 
 @st.cache_data(ttl=ui.CACHE_TTL, show_spinner="Reading the unit's lists…")

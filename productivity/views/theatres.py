@@ -219,7 +219,12 @@ def bands(per_list: pd.DataFrame) -> pd.DataFrame:
     """Shares of used lists starting late / finishing early by >10, >15 and ≥30 minutes."""
     if per_list.empty:
         return pd.DataFrame(columns=["measure", "band", "share", "lists", "used_lists"])
-    sums = theatre.ratios(theatre.sum_lists(per_list, [])).iloc[0]
+    return bands_of(theatre.ratios(theatre.sum_lists(per_list, [])))
+
+
+def bands_of(summary: pd.DataFrame) -> pd.DataFrame:
+    """:func:`bands` from the unit's one-row sums and ratios (e.g. its theatre summary)."""
+    sums = summary.iloc[0]
     rows = [
         (measure, BAND_LABELS[suffix], sums[f"{prefix}_{suffix}_share"],
          int(sums[f"{prefix}_{suffix}"]), int(sums["used_lists"]))
@@ -243,8 +248,13 @@ def heatmap(per_list: pd.DataFrame) -> pd.DataFrame:
     return sums[columns].astype({"lists": "int64"}).reset_index(drop=True)
 
 
-def unit_view(engine: Engine, unit: Unit, period: marts.Period, target: float) -> UnitView:
-    """Read the unit's list and gap rows once and shape every frame the page draws."""
+def unit_view(
+    engine: Engine, unit: Unit, period: marts.Period, target: float, *, with_heatmap: bool = True
+) -> UnitView:
+    """Read the unit's list and gap rows once and shape every frame the page draws.
+
+    ``with_heatmap=False`` leaves the weekday × session heatmap empty (the page draws the
+    ranking's own heatmap once a trust is chosen)."""
     # A trust's rows are held in memory (theatre_rows); every trust's are summed in SQL.
     held = bool(unit.trust)
     lists = theatre_rows.theatre_lists if held else readers.theatre_lists
@@ -258,8 +268,8 @@ def unit_view(engine: Engine, unit: Unit, period: marts.Period, target: float) -
         weekly=utilisation_over_time(per_list, "week"),
         monthly=utilisation_over_time(per_list, "month"),
         waterfall=lost_time.lost_time_steps(per_list, lost_time.histogram_total(gaps)),
-        bands=bands(per_list),
-        heatmap=heatmap(per_list),
+        bands=bands_of(summary) if len(per_list) else bands(per_list),
+        heatmap=heatmap(per_list if with_heatmap else per_list.iloc[:0]),
     )
 
 
