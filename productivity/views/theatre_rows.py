@@ -21,7 +21,7 @@ from sqlalchemy import Engine, text
 from productivity.benchmarks import load_benchmarks
 from productivity.metrics import theatre
 from productivity.store import marts, readers
-from productivity.store.mart_reads import build_stamp, in_period
+from productivity.store.mart_reads import build_stamp
 
 CACHED_TRUSTS = 8  # trusts kept in memory per process (a few thousand lists each)
 
@@ -41,20 +41,30 @@ def _trust_rows(engine: Engine, stamp: str, mart: str, trust: str) -> pd.DataFra
 
 
 def _unit_rows(
-    engine: Engine, mart: str, period: marts.Period, filters: Mapping[str, str | None]
+    engine: Engine,
+    mart: str,
+    period: marts.Period,
+    filters: Mapping[str, str | None],
+    columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """The rows of the unit (``filters``, a trust among them) in the period, index renumbered."""
+    """The rows of the unit (``filters``, a trust among them) in the period, index renumbered:
+    only ``columns`` (all when None) are copied out of the trust's rows."""
     trust = filters.get("trust_code")
     assert trust, "rows are held in memory per trust"
     rows = _trust_rows(engine, build_stamp(engine), mart, trust)
-    rows = in_period(rows, period)
-    keep = np.ones(len(rows), dtype=bool)
+    month = rows["month"]
+    keep = month.notna().to_numpy(dtype=bool).copy()  # as in_period and Period.where
+    if period.start:
+        keep &= (month >= period.start).to_numpy(dtype=bool, na_value=False)
+    if period.end:
+        keep &= (month <= period.end).to_numpy(dtype=bool, na_value=False)
     for column, value in filters.items():
         if column not in readers.UNIT_FILTERS:
             raise ValueError(f"cannot filter theatre lists on {column!r}")
         if value and column != "trust_code":
             keep &= (rows[column] == value).to_numpy(dtype=bool, na_value=False)
-    return rows.loc[keep].reset_index(drop=True)
+    chosen = rows.columns if columns is None else [c for c in columns if c in rows.columns]
+    return rows.loc[keep, chosen].reset_index(drop=True)
 
 
 def theatre_lists(
@@ -66,9 +76,8 @@ def theatre_lists(
     """:func:`readers.theatre_lists` of a unit within a trust: with ``columns``, those columns
     as stored (flags as booleans); without, every column with the flags re-derived from the
     benchmark file's thresholds, as :func:`marts.read_mart` gives them."""
-    rows = _unit_rows(engine, marts.THEATRE_LIST, period, filters)
-    if columns is not None:
-        rows = rows[[c for c in dict.fromkeys(columns) if c in rows.columns]]
+    chosen = None if columns is None else list(dict.fromkeys(columns))
+    rows = _unit_rows(engine, marts.THEATRE_LIST, period, filters, chosen)
     flags = [c for c in theatre.FLAG_COLUMNS if c in rows.columns]
     rows = rows.astype(dict.fromkeys(flags, "bool")) if flags else rows.copy()
     if columns is None and {"starts_late", "late_start_minutes"} <= set(rows.columns):
@@ -81,7 +90,7 @@ def theatre_gaps(
 ) -> pd.DataFrame:
     """:func:`readers.theatre_gaps` of a unit within a trust: ``gap_minutes, gaps`` summed
     over equal gaps, in order of the gap."""
-    rows = _unit_rows(engine, marts.THEATRE_GAP, period, filters)
+    rows = _unit_rows(engine, marts.THEATRE_GAP, period, filters, ["gap_minutes", "gaps"])
     sums = rows.groupby("gap_minutes", sort=True)["gaps"].sum()
     return pd.DataFrame(
         {"gap_minutes": sums.index.to_numpy(dtype=float), "gaps": sums.to_numpy(dtype=np.int64)}
