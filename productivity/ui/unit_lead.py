@@ -89,10 +89,11 @@ def trend_section(
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner="Ranking the trust's theatres and lists…")
 def _trust_lists(
-    trust: str, site: str | None, theatre: str | None, specialty: str | None,
-    start: str | None, end: str | None, target: float,
-) -> pd.DataFrame:  # fmt: skip
-    unit = Unit(trust, site, theatre, specialty)
+    trust: str, specialty: str | None, start: str | None, end: str | None, target: float
+) -> pd.DataFrame:
+    """Every list of the trust (and specialty): a site or theatre chosen within the trust is
+    then kept from these (ranking.within), so changing it reads and shapes nothing again."""
+    unit = Unit(trust, specialty=specialty)
     return ranking.trust_lists(engine(), unit, marts.Period(start, end), target)
 
 
@@ -102,9 +103,8 @@ def ranking_section(unit: Unit, period: marts.Period, target: float) -> None:
     assert unit.trust, "the ranking is within a chosen trust"
     st.subheader("Rank within the trust: where the minutes go")
     name = st.selectbox("Rank by", list(ranking.RANK_MEASURES), key="rank", bind="query-params")
-    lists = _trust_lists(
-        unit.trust, unit.site, unit.theatre, unit.specialty, period.start, period.end, target
-    )  # fmt: skip
+    scope = _trust_lists(unit.trust, unit.specialty, period.start, period.end, target)
+    lists = ranking.within(scope, unit)
     if lists.empty:
         empty_state("No lists to rank for these filters.")
         return

@@ -106,9 +106,15 @@ def trust_lists(engine: Engine, unit: Unit, period: marts.Period, target: float)
          causes, whole.fillna(0.0).rename("realisable_additional_cases")],
         axis=1,
     )  # fmt: skip
+    return within(out, unit)
+
+
+def within(lists: pd.DataFrame, unit: Unit) -> pd.DataFrame:
+    """The lists of :func:`trust_lists` (of the unit's whole trust) at the unit's site and
+    theatre, index renumbered."""
     for column, value in zip(("site", "theatre"), unit.path[1:], strict=False):
-        out = out[out[column] == value]
-    return out.reset_index(drop=True)
+        lists = lists[lists[column] == value]
+    return lists.reset_index(drop=True)
 
 
 def link(params: dict[str, object], period: marts.Period) -> str:
