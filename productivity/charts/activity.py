@@ -20,7 +20,6 @@ from productivity.charts.theme import (
     NHS_RED,
     SERIES_STYLES,
     TEXT,
-    as_layer,
     axis_format,
 )
 
@@ -89,7 +88,7 @@ def trend(
         .mark_rule(size=2)
         .encode(y=alt.Y("value:Q"), **styled(f"{name}:N"))
     )
-    return as_layer(alt.layer(line, rule)).properties(height=300)
+    return alt.LayerChart(layer=[line, rule], height=300)  # as alt.layer(…).properties(…)
 
 
 def layered(data: pd.DataFrame, layers: list[alt.Chart], height: int) -> alt.LayerChart:
