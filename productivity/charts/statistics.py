@@ -136,8 +136,8 @@ def spc_chart(
         lineHeight=18,
         offset=10,
     )
-    chart = as_layer(alt.layer(*layers))
-    return chart.properties(title=title, height=400, padding={"top": 16, "left": 5})
+    # As as_layer(alt.layer(*layers)).properties(...) gives it, without copying every layer again.
+    return alt.LayerChart(layer=layers, title=title, height=400, padding={"top": 16, "left": 5})
 
 
 # Funnel flags -> legend text: the position's words, as stats.outliers.judgements names it
