@@ -114,7 +114,8 @@ def metric_vs_benchmark(
     text = base.mark_text(dy=-6, color=TEXT).encode(text=shown)
     lines = {f"{benchmark_label} {benchmark:{fmt}}": benchmark, **(also or {})}
     rules = benchmark_lines(lines, in_legend=True)
-    return as_layer(alt.layer(bars, rules, halo, text)).properties(height=300)
+    # As as_layer(alt.layer(...)).properties(height=300) gives it, without copying the layers.
+    return alt.LayerChart(layer=[bars, rules, halo, text], height=300)
 
 
 def distribution(
