@@ -50,7 +50,8 @@ def _unit_rows(
     """The rows of the unit (``filters``, a trust among them) in the period, index renumbered:
     only ``columns`` (all when None) are copied out of the trust's rows."""
     trust = filters.get("trust_code")
-    assert trust, "rows are held in memory per trust"
+    if not trust:
+        raise ValueError("rows are held in memory per trust: choose one")
     rows = _trust_rows(engine, build_stamp(engine), mart, trust)
     month = rows["month"]
     keep = month.notna().to_numpy(dtype=bool).copy()  # as in_period and Period.where
