@@ -18,7 +18,8 @@ bench = ui.benchmarks()[drilldown.UTILISATION_METRIC]
 @st.cache_data(ttl=ui.CACHE_TTL, show_spinner="Reading the unit's lists…")
 def load_unit(start, end, trust, site, theatre, specialty, target):
     unit, period = Unit(trust, site, theatre, specialty), Period(start, end)
-    return drilldown.unit_view(ui.engine(), unit, period, target)
+    # With a trust chosen the page draws the ranking's heatmap, not the unit view's.
+    return drilldown.unit_view(ui.engine(), unit, period, target, with_heatmap=not trust)
 
 
 @st.cache_data(ttl=ui.CACHE_TTL, show_spinner="Reading the unit's lists…")
@@ -65,14 +66,14 @@ waterfall = charts.waterfall(steps, "hours", "hours")
 columns = measures.WATERFALL_COLUMNS
 ui.chart_with_table(
     waterfall, steps, "lost-time", columns=columns, caption=drilldown.WATERFALL_NOTE,
-    title="Lost time: planned minutes down to capped touch time, in hours",
+    title="Lost time: planned minutes down to capped touch time, in hours", deferred=True,
 )  # fmt: skip
 
 st.subheader("Late starts and early finishes (share of lists with a case)")
 bands = charts.bands(data.bands, "measure", "share", "band")
 ui.chart_with_table(
     bands, data.bands, "bands", columns=drilldown.BAND_COLUMNS,
-    title="Share of lists starting late and finishing early, by minutes",
+    title="Share of lists starting late and finishing early, by minutes", deferred=True,
 )  # fmt: skip
 
 capped = COLUMNS["capped_utilisation"]
@@ -83,7 +84,7 @@ else:
     heat = charts.heatmap(data.heatmap, "weekday", "session", capped.key, capped.short)
     ui.chart_with_table(
         heat, data.heatmap, "heatmap", columns=drilldown.HEATMAP_COLUMNS,
-        title="Capped utilisation by day of week and session",
+        title="Capped utilisation by day of week and session", deferred=True,
     )  # fmt: skip
     st.caption("Choose a trust to rank its theatres, specialties and lists by lost time.")
 unit_lead.daycase_section(unit, view.period)
@@ -97,6 +98,7 @@ bars = charts.metric_vs_benchmark(
 ui.chart_with_table(
     bars, compare, "trust-comparison", columns=drilldown.COMPARISON_COLUMNS,
     title=f"Capped utilisation of every trust against the {bench.value:.0%} benchmark",
+    deferred=True,
 )  # fmt: skip
 
 unit_spc.spc_section(unit, data.weekly, bench)
@@ -104,6 +106,6 @@ unit_spc.spc_section(unit, data.weekly, bench)
 if view.trust:
     st.subheader("The lists")
     st.caption("Every list of the unit in the period, newest first. Sort by any column.")
-    ui.show_table(load_lists(*args, bench), "lists", title="Every list of the unit")
+    ui.show_table(load_lists(*args, bench), "lists", title="Every list of the unit", deferred=True)
 else:
     st.caption("Choose a trust to see its individual lists.")

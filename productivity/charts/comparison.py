@@ -96,7 +96,11 @@ def metric_vs_benchmark(
     base = alt.Chart(data).encode(
         x=alt.X(f"{category}:N", sort=order, title=None, axis=category_axis(data[category])),
         y=alt.Y(f"{value}:Q", title=label, axis=alt.Axis(format=axis_format(fmt))),
-        tooltip=[category, alt.Tooltip(f"{value}:Q", format=fmt), "status"],
+        tooltip=[
+            alt.Tooltip(category),
+            alt.Tooltip(f"{value}:Q", format=fmt),
+            alt.Tooltip("status"),
+        ],
     )
     bars = base.mark_bar().encode(
         color=alt.Color(
@@ -122,7 +126,8 @@ def metric_vs_benchmark(
     layers = [bars, rules, halo, text]
     if per_unit:
         layers.insert(2, _own_ticks(base, per_unit, per_unit_label, fmt))
-    return as_layer(alt.layer(*layers)).properties(height=300)
+    # As as_layer(alt.layer(...)).properties(height=300) gives it, without copying the layers.
+    return alt.LayerChart(layer=layers, height=300)
 
 
 def _own_ticks(base: alt.Chart, column: str, label: str, fmt: str) -> alt.Chart:
@@ -282,11 +287,11 @@ def rates_against_targets(
     ticks = (
         alt.Chart(data)
         .mark_tick(color=TEXT, thickness=3, size=22)
-        .encode(y=y, x=f"{target}:Q", tooltip=[alt.Tooltip(f"{target}:Q", format=fmt)])
+        .encode(y=y, x=alt.X(f"{target}:Q"), tooltip=[alt.Tooltip(f"{target}:Q", format=fmt)])
     )
     text = (
         alt.Chart(data)
         .mark_text(align="left", dx=6, color=TEXT)
-        .encode(y=y, x="text_at:Q", text="text:N")
+        .encode(y=y, x=alt.X("text_at:Q"), text=alt.Text("text:N"))
     )
     return alt.LayerChart(layer=[bars, ticks, text], height=max(120, 30 * len(data)))

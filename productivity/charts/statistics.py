@@ -78,16 +78,18 @@ def spc_chart(
     line = base.mark_line(color=NHS_GREY, strokeWidth=1.5).encode(
         x=x, y=alt.Y("value:Q", title=label, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=False))
     )
-    mean = base.mark_line(color=TEXT, strokeWidth=1.5).encode(x=x, y="mean:Q", detail="period:N")
+    mean = base.mark_line(color=TEXT, strokeWidth=1.5).encode(
+        x=x, y=alt.Y("mean:Q"), detail=alt.Detail("period:N")
+    )
     upper = base.mark_line(color=NHS_DARK_BLUE, strokeDash=[4, 3]).encode(
-        x=x, y="upper_limit:Q", detail="period:N"
+        x=x, y=alt.Y("upper_limit:Q"), detail=alt.Detail("period:N")
     )
     lower = base.mark_line(color=NHS_DARK_BLUE, strokeDash=[4, 3]).encode(
-        x=x, y="lower_limit:Q", detail="period:N"
+        x=x, y=alt.Y("lower_limit:Q"), detail=alt.Detail("period:N")
     )
     dots = base.mark_point(filled=True, size=80, opacity=1).encode(
         x=x,
-        y="value:Q",
+        y=alt.Y("value:Q"),
         color=alt.Color(
             "type:N",
             title=None,
@@ -103,9 +105,9 @@ def spc_chart(
             alt.Tooltip("mean:Q", format=fmt),
             alt.Tooltip("lower_limit:Q", format=fmt),
             alt.Tooltip("upper_limit:Q", format=fmt),
-            "type:N",
-            "rule:N",
-            "limits:N",
+            alt.Tooltip("type:N"),
+            alt.Tooltip("rule:N"),
+            alt.Tooltip("limits:N"),
         ],
     )
     # The icon letter on each special-cause point (I, C, H or L), as the legend names it.
@@ -113,18 +115,18 @@ def spc_chart(
         alt.Chart(data[data["special_cause"].astype(bool)].assign(icon=lambda f: f["type"].str[0]))
         # A serif face, so that "I" reads as a letter and not as a tick mark.
         .mark_text(dy=-13, fontSize=12, fontWeight="bold", color=TEXT, font="Georgia, serif")
-        .encode(x=x, y="value:Q", text="icon:N")
+        .encode(x=x, y=alt.Y("value:Q"), text=alt.Text("icon:N"))
     )
     layers: list[alt.Chart | alt.LayerChart] = [line, mean, upper, lower, dots, letters]
     target = data["target"].dropna()
     if not target.empty:
         layers.append(benchmark_rule(float(target.iloc[0]), f"target {target.iloc[0]:{fmt}}"))
     if rebases is not None and not rebases.empty:
-        marks = alt.Chart(rebases).encode(x="date:T")
+        marks = alt.Chart(rebases).encode(x=alt.X("date:T"))
         layers.append(marks.mark_rule(color=NHS_PURPLE, strokeDash=[2, 2], size=2))
         layers.append(
             marks.mark_text(color=NHS_PURPLE, align="left", dx=3, dy=8, y=0).encode(
-                text="label:N", tooltip=["date:T", "reason:N"]
+                text=alt.Text("label:N"), tooltip=[alt.Tooltip("date:T"), alt.Tooltip("reason:N")]
             )
         )
     # Two short lines, not one long one: a long title is cut at the chart's width.
@@ -134,8 +136,8 @@ def spc_chart(
         lineHeight=18,
         offset=10,
     )
-    chart = as_layer(alt.layer(*layers))
-    return chart.properties(title=title, height=400, padding={"top": 16, "left": 5})
+    # As as_layer(alt.layer(*layers)).properties(...) gives it, without copying every layer again.
+    return alt.LayerChart(layer=layers, title=title, height=400, padding={"top": 16, "left": 5})
 
 
 # Funnel flags -> legend text: the position's words, as stats.outliers.judgements names it

@@ -82,15 +82,18 @@ def trend_section(
     grain = "monthly" if over is not weekly else "weekly"
     shown = measures.whole_periods(over)  # the table has the chart's points, no partial weeks
     title = f"{name}, {grain}"
-    chart_with_table(chart, shown, f"trend-{grain}", columns=columns, caption=note, title=title)
+    chart_with_table(
+        chart, shown, f"trend-{grain}", columns=columns, caption=note, title=title, deferred=True
+    )
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner="Ranking the trust's theatres and lists…")
 def _trust_lists(
-    trust: str, site: str | None, theatre: str | None, specialty: str | None,
-    start: str | None, end: str | None, target: float,
-) -> pd.DataFrame:  # fmt: skip
-    unit = Unit(trust, site, theatre, specialty)
+    trust: str, specialty: str | None, start: str | None, end: str | None, target: float
+) -> pd.DataFrame:
+    """Every list of the trust (and specialty): a site or theatre chosen within the trust is
+    then kept from these (ranking.within), so changing it reads and shapes nothing again."""
+    unit = Unit(trust, specialty=specialty)
     return ranking.trust_lists(engine(), unit, marts.Period(start, end), target)
 
 
@@ -100,9 +103,8 @@ def ranking_section(unit: Unit, period: marts.Period, target: float) -> None:
     assert unit.trust, "the ranking is within a chosen trust"
     st.subheader("Rank within the trust: where the minutes go")
     name = st.selectbox("Rank by", list(ranking.RANK_MEASURES), key="rank", bind="query-params")
-    lists = _trust_lists(
-        unit.trust, unit.site, unit.theatre, unit.specialty, period.start, period.end, target
-    )  # fmt: skip
+    scope = _trust_lists(unit.trust, unit.specialty, period.start, period.end, target)
+    lists = ranking.within(scope, unit)
     if lists.empty:
         empty_state("No lists to rank for these filters.")
         return
@@ -110,22 +112,34 @@ def ranking_section(unit: Unit, period: marts.Period, target: float) -> None:
     theatres_tab, specialties_tab, lists_tab = st.tabs(["Theatres", "Specialties", "Lists"])
     with theatres_tab:
         theatres = ranking.rank(lists, "theatre", name, period)
-        show_table(theatres, "ranking-theatres", title=f"Theatres ranked by {name.lower()}")
+        show_table(
+            theatres, "ranking-theatres", title=f"Theatres ranked by {name.lower()}", deferred=True
+        )
     with specialties_tab:
         specialties = ranking.rank(lists, "specialty", name, period)
-        show_table(specialties, "ranking-specialties", title=f"Specialties by {name.lower()}")
+        show_table(
+            specialties,
+            "ranking-specialties",
+            title=f"Specialties by {name.lower()}",
+            deferred=True,
+        )
     with lists_tab:
         st.caption(f"The {ranking.LIST_LIMIT} lists that rank first; *Open* shows the theatre in "
                    "the list's month.")  # fmt: skip
         show_table(
-            ranking.rank_lists(lists, name), "ranking-lists", title=f"Lists by {name.lower()}"
+            ranking.rank_lists(lists, name),
+            "ranking-lists",
+            title=f"Lists by {name.lower()}",
+            deferred=True,
         )
     chosen = ranking.RANK_MEASURES[name]
     st.markdown(f"**{name} by day of week and session**")
     heat = ranking.heatmap(lists, name)
     value = ranking.heat_column(name)
     chart = charts.heatmap(heat, "weekday", "session", value, chosen.heat_label, chosen.heat_fmt)
-    chart_with_table(chart, heat, "heatmap", title=f"{name} by day of week and session")
+    chart_with_table(
+        chart, heat, "heatmap", title=f"{name} by day of week and session", deferred=True
+    )
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
@@ -144,7 +158,8 @@ def daycase_section(unit: Unit, period: marts.Period) -> None:
         "Rates by", list(daycase.BREAKDOWNS), default="Procedure", key="daycase_by",
         bind="query-params",
     ) or "Procedure"  # fmt: skip
-    args = (unit.trust, unit.site, unit.theatre, unit.specialty, period.start, period.end)
+    # Day cases are counted by site (the mart has no theatre): a theatre reads its site's.
+    args = (unit.trust, unit.site, None, unit.specialty, period.start, period.end)
     overall = _daycase(*args, "Procedure")
     if overall.empty:
         empty_state("No procedures on the BADS list in the period for these filters.")
@@ -157,7 +172,7 @@ def daycase_section(unit: Unit, period: marts.Period) -> None:
     columns = [*daycase.BREAKDOWNS[breakdown], *daycase.SHOWN]
     chart_with_table(
         chart, table, name, columns=columns, caption=daycase.daycase_note(unit), widths=(1, 1),
-        title="Day-case rate of each BADS procedure against its target",
+        title="Day-case rate of each BADS procedure against its target", deferred=True,
     )  # fmt: skip
 
 

@@ -71,5 +71,7 @@ def spc_section(unit: Unit, weekly: pd.DataFrame, bench: Benchmark) -> None:
         show_chart(chart, "Weekly capped utilisation, SPC chart", note)
         st.caption(note)
         with st.expander("SPC points and rebases"):
-            show_table(result.points, "spc-weekly-capped-utilisation", title="SPC points")
+            show_table(
+                result.points, "spc-weekly-capped-utilisation", title="SPC points", deferred=True
+            )
             show_table(stored, title="Rebases")

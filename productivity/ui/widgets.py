@@ -51,20 +51,24 @@ def empty_state(message: str) -> None:
     st.info(f":material/filter_alt_off: {message}")
 
 
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """What a table's download holds: :func:`download`'s CSV, as bytes."""
+    return to_csv(suppress_small_numbers(frame)).encode()
+
+
 def download(
     frame: pd.DataFrame, name: str, label: str = "Download CSV", *, deferred: bool = False
 ) -> None:
     """A CSV download of a chart's table, with counts of 1 to 4 patients shown as ``*``
     (:func:`productivity.export.suppress_small_numbers`) and text that a spreadsheet would run
-    as a formula neutralised (:func:`productivity.export.to_csv`). ``deferred`` writes the CSV
-    only when the button is clicked, not on every rerun (Streamlit calls a callable then)."""
+    as a formula neutralised (:func:`productivity.export.to_csv`).
 
-    def csv() -> bytes:
-        return to_csv(suppress_small_numbers(frame)).encode()
-
+    ``deferred`` makes the CSV when the button is clicked, not on every rerun: a page with many
+    tables otherwise writes every CSV each time a filter changes.
+    """
     st.download_button(
         label,
-        csv if deferred else csv(),
+        functools.partial(csv_bytes, frame) if deferred else csv_bytes(frame),
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"download-{name}",
@@ -225,8 +229,9 @@ def column_config(
             )
             continue
         fraction = _fraction(name, series)
-        within = series.dropna().between(0, 1).all()
-        if fraction and column is not None and column.benchmark and within:
+        judged = fraction and column is not None and column.benchmark
+        # Checked only for a judged fraction: it costs a pass over the column.
+        if judged and series.dropna().between(0, 1).all():
             config[name] = st.column_config.ProgressColumn(
                 label, help=help_text, format="percent", min_value=0.0, max_value=1.0,
                 pinned=pinned,
@@ -337,7 +342,10 @@ def describe(chart: Chart, title: str, caption: str | None = None) -> Chart:
     first = re.split(r"(?<=[.!?])\s", re.sub(r"[*_`]", "", caption or ""), maxsplit=1)[0]
     words = f"{title}: {first}" if first else f"{title}."
     text = f"{words} Chart; its numbers are in the table with it."
-    return chart.properties(description=text)
+    # Set on the chart itself, as draw() sets its to_dict: .properties() would deep-copy every
+    # layer (and its data) on every rerun. Charts are built afresh for each draw.
+    chart.description = text
+    return chart
 
 
 def draw(chart: Chart, where: DeltaGenerator | None = None) -> None:

@@ -29,6 +29,7 @@ from sqlalchemy import Engine
 from productivity.metrics import lost_time, theatre
 from productivity.planning import opportunity
 from productivity.store import marts, readers
+from productivity.views import theatre_rows
 from productivity.views.theatres import SESSIONS, WEEKDAYS, Unit
 
 PAGE = "Theatres"  # the page's URL path: a link keeps the reader on it
@@ -93,7 +94,9 @@ def trust_lists(engine: Engine, unit: Unit, period: marts.Period, target: float)
     use the trust's mean case length; then the unit's site and theatre are kept.
     """
     scope = Unit(unit.trust, specialty=unit.specialty)
-    rows = readers.theatre_lists(engine, period, scope.filters, READ_COLUMNS)
+    # A trust's rows are held in memory (theatre_rows); every trust's are read in SQL.
+    lists = theatre_rows.theatre_lists if scope.trust else readers.theatre_lists
+    rows = lists(engine, period, scope.filters, READ_COLUMNS)
     if rows.empty:
         return pd.DataFrame(columns=[*READ_COLUMNS, *SUMMED])
     causes = lost_time.lost_minutes_by_cause(rows)
@@ -103,9 +106,15 @@ def trust_lists(engine: Engine, unit: Unit, period: marts.Period, target: float)
          causes, whole.fillna(0.0).rename("realisable_additional_cases")],
         axis=1,
     )  # fmt: skip
+    return within(out, unit)
+
+
+def within(lists: pd.DataFrame, unit: Unit) -> pd.DataFrame:
+    """The lists of :func:`trust_lists` (of the unit's whole trust) at the unit's site and
+    theatre, index renumbered."""
     for column, value in zip(("site", "theatre"), unit.path[1:], strict=False):
-        out = out[out[column] == value]
-    return out.reset_index(drop=True)
+        lists = lists[lists[column] == value]
+    return lists.reset_index(drop=True)
 
 
 def link(params: dict[str, object], period: marts.Period) -> str:

@@ -28,6 +28,7 @@ from productivity.columns import COLUMNS, MEETS, MISSES, MISSING, mark
 from productivity.metrics import lost_time, theatre
 from productivity.stats import spc
 from productivity.store import marts, readers
+from productivity.views import theatre_rows
 
 UTILISATION_METRIC = "theatre_capped_utilisation"  # benchmark key, and the rebase table's metric
 GRAINS = {"week": "Weekly", "month": "Monthly"}
@@ -218,7 +219,12 @@ def bands(per_list: pd.DataFrame) -> pd.DataFrame:
     """Shares of used lists starting late / finishing early by >10, >15 and ≥30 minutes."""
     if per_list.empty:
         return pd.DataFrame(columns=["measure", "band", "share", "lists", "used_lists"])
-    sums = theatre.ratios(theatre.sum_lists(per_list, [])).iloc[0]
+    return bands_of(theatre.ratios(theatre.sum_lists(per_list, [])))
+
+
+def bands_of(summary: pd.DataFrame) -> pd.DataFrame:
+    """:func:`bands` from the unit's one-row sums and ratios (e.g. its theatre summary)."""
+    sums = summary.iloc[0]
     rows = [
         (measure, BAND_LABELS[suffix], sums[f"{prefix}_{suffix}_share"],
          int(sums[f"{prefix}_{suffix}"]), int(sums["used_lists"]))
@@ -242,18 +248,28 @@ def heatmap(per_list: pd.DataFrame) -> pd.DataFrame:
     return sums[columns].astype({"lists": "int64"}).reset_index(drop=True)
 
 
-def unit_view(engine: Engine, unit: Unit, period: marts.Period, target: float) -> UnitView:
-    """Read the unit's list and gap rows once and shape every frame the page draws."""
-    per_list = readers.theatre_lists(engine, period, unit.filters, UNIT_VIEW_COLUMNS)
-    gaps = readers.theatre_gaps(engine, period, unit.filters)
+def unit_view(
+    engine: Engine, unit: Unit, period: marts.Period, target: float, *, with_heatmap: bool = True
+) -> UnitView:
+    """Read the unit's list and gap rows once and shape every frame the page draws.
+
+    ``with_heatmap=False`` leaves the weekday × session heatmap empty (the page draws the
+    ranking's own heatmap once a trust is chosen)."""
+    # A trust's rows are held in memory (theatre_rows); every trust's are summed in SQL.
+    held = bool(unit.trust)
+    lists = theatre_rows.theatre_lists if held else readers.theatre_lists
+    per_list = lists(engine, period, unit.filters, UNIT_VIEW_COLUMNS)
+    gaps = (theatre_rows.theatre_gaps if held else readers.theatre_gaps)(
+        engine, period, unit.filters
+    )
     summary = marts.theatre_summary(per_list, gaps, [], target) if len(per_list) else per_list
     return UnitView(
         summary=summary,
         weekly=utilisation_over_time(per_list, "week"),
         monthly=utilisation_over_time(per_list, "month"),
         waterfall=lost_time.lost_time_steps(per_list, lost_time.histogram_total(gaps)),
-        bands=bands(per_list),
-        heatmap=heatmap(per_list),
+        bands=bands_of(summary) if len(per_list) else bands(per_list),
+        heatmap=heatmap(per_list if with_heatmap else per_list.iloc[:0]),
     )
 
 
@@ -270,7 +286,8 @@ def list_table(
 
     ``meets_target`` marks each list ✓ or ✗ against the capped-utilisation ``benchmark``.
     """
-    per_list = readers.theatre_lists(engine, period, unit.filters)
+    lists = theatre_rows.theatre_lists if unit.trust else readers.theatre_lists
+    per_list = lists(engine, period, unit.filters)
     if per_list.empty:
         return pd.DataFrame(columns=list(LIST_TABLE_COLUMNS))
     per_list["capped_utilisation"] = theatre.capped_utilisation(
@@ -295,13 +312,13 @@ def specialty_comparison(
 ) -> pd.DataFrame:
     """Capped and uncapped utilisation of the unit's specialty (or all) at every trust.
 
-    The minutes are summed per trust in SQL (:func:`readers.theatre_sums_by_trust`); the ratios
+    The minutes are summed per trust in SQL (:func:`theatre_rows.theatre_sums_by_trust`); the ratios
     are then formed by :mod:`productivity.metrics.theatre`. ``trust`` is the code, marked ``▶``
     for the unit's trust so it stands out on the chart; rows run from the highest capped
     utilisation down, and ``meets_target`` marks each ✓ or ✗ against the ``benchmark``.
     """
     columns = ["trust", "trust_code", "lists", "planned_minutes", *MEASURES, "meets_target"]
-    sums = readers.theatre_sums_by_trust(engine, period, unit.specialty)
+    sums = theatre_rows.theatre_sums_by_trust(engine, period, unit.specialty)
     if sums.empty:
         return pd.DataFrame(columns=columns)
     sums["capped_utilisation"] = theatre.capped_utilisation(
