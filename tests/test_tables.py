@@ -22,8 +22,18 @@ def downloads(monkeypatch) -> dict[str, bytes]:
     """Every file a page offers for download in an AppTest run, by file name.
 
     AppTest keeps downloads in a media store of its own; this one also keeps a copy to read.
+    A download written on click (``deferred``, a callable) is written at once here, as the
+    click would write it.
     """
+    import streamlit as st
+
     kept: dict[str, bytes] = {}
+    button = st.download_button
+
+    def eager(label, data, *args, **kwargs):
+        return button(label, data() if callable(data) else data, *args, **kwargs)
+
+    monkeypatch.setattr(st, "download_button", eager)
 
     class Keeping(MemoryMediaFileStorage):
         def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):
