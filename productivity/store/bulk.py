@@ -115,19 +115,21 @@ def _column_values(values: pd.Series, column: Column[Any], sqlite: bool) -> list
 def _iso_datetimes(stamps: pd.Series) -> list[Any]:
     """``YYYY-MM-DD HH:MM:SS.ffffff`` text (as SQLAlchemy writes SQLite date-times), None for NaT.
 
-    numpy formats the whole column in C (``strftime`` goes value by value); its ``T`` between
-    date and time becomes a space in the text's fixed-width buffer.
+    Each distinct value is formatted once (case times repeat: a year has half a million
+    minutes) by numpy in C (``strftime`` goes value by value); its ``T`` between date and time
+    becomes a space in the text's fixed-width buffer.
     """
     values = stamps.to_numpy("datetime64[us]")
-    text = np.datetime_as_string(values, unit="us")  # fixed width: 26 characters, or "NaT"
+    codes, uniques = pd.factorize(values.view("int64"))
+    text = np.datetime_as_string(uniques.view("datetime64[us]"), unit="us")  # 26 chars or "NaT"
     if text.dtype.itemsize // 4 >= 26:
         chars = text.view(np.uint32).reshape(len(text), -1)
         chars[:, 10] = np.where(chars[:, 10] == ord("T"), ord(" "), chars[:, 10])
-    return _text_or_none(text, np.isnat(values))
+    return _text_or_none(text.astype(object).take(codes), np.isnat(values))
 
 
 def _text_or_none(text: np.ndarray, missing: np.ndarray) -> list[Any]:
-    out = text.astype(object)
+    out = text.astype(object, copy=False)  # no copy when it is one already
     out[missing] = None
     values: list[Any] = out.tolist()
     return values
