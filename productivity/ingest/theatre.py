@@ -133,7 +133,9 @@ def parse_theatre(
             "cancel_clinical": flags["cancel_clinical"],
             "has_case": has_case,
         }
-    )[~exact_dup.to_numpy()]
+    )
+    if exact_dup.any():
+        norm = norm[~exact_dup.to_numpy()]
     list_ids = list_numbers(norm)
     check_list_consistency(norm, log, label, list_ids)
     log.raise_if_any()
@@ -324,11 +326,11 @@ def check_list_consistency(
         first = np.full(int(ids.max()) + 1, np.datetime64("NaT"), dtype="datetime64[us]")
         first[found] = values[rows]
         mine = first[ids]
-        differs = known & ~np.isnat(mine) & (values != mine)
+        differs = pd.Series(known & ~np.isnat(mine) & (values != mine), index=norm.index)
         log.add_mask(
-            pd.Series(differs, index=norm.index),
+            differs,
             label(name),
-            norm[name].astype("str"),
+            norm[name].astype("str") if differs.any() else None,  # text only when shown
             f"{name} differs from the first row of the same list (trust, site, theatre, "
             "date, session): expected one planned time per list",
         )
@@ -346,16 +348,14 @@ def _split(
     list_specialty = specialty[first_rows]
     with_case, first_case_rows = _first_each(ids, has_case)
     list_specialty[with_case] = specialty[first_case_rows]
-    lists = norm.iloc[first_rows].assign(
-        list_id=lists_at + 1, specialty=pd.Series(list_specialty, dtype="str").to_numpy()
-    )
-    lists = lists[list(LIST_COLUMNS)].reset_index(drop=True)
-    lists["specialty"] = lists["specialty"].astype("str")
+    list_columns = [c for c in LIST_COLUMNS if c not in ("list_id", "specialty")]
+    lists = norm[list_columns].iloc[first_rows].reset_index(drop=True)
+    lists["list_id"] = lists_at + 1
+    lists["specialty"] = pd.Series(list_specialty, dtype="str")
     case_ids = ids[has_case]
     own = specialty[has_case]
-    cases = norm[has_case].assign(
-        list_id=case_ids + 1,
-        specialty=np.where(own == "", list_specialty[case_ids], own),
-    )[list(CASE_COLUMNS)].reset_index(drop=True)
-    cases["specialty"] = cases["specialty"].astype("str")
-    return lists, cases
+    case_columns = [c for c in CASE_COLUMNS if c not in ("list_id", "specialty")]
+    cases = norm[case_columns][has_case].reset_index(drop=True)
+    cases["list_id"] = case_ids + 1
+    cases["specialty"] = pd.Series(np.where(own == "", list_specialty[case_ids], own), dtype="str")
+    return lists[list(LIST_COLUMNS)], cases[list(CASE_COLUMNS)]

@@ -10,6 +10,7 @@ module may import pandas, SQLAlchemy and SQLModel, never Streamlit.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -165,17 +166,25 @@ def _executemany(
 ) -> None:
     quote = conn.dialect.identifier_preparer.quote
     # Identifiers come from the schema; every value is a bound parameter (qmark on SQLite).
-    # Plain tuples through the driver's executemany skip SQLAlchemy's per-row processing,
-    # which is most of the cost of a large import; values are already converted per column.
+    # Rows go straight to the driver's executemany, zipped as it reads them: SQLAlchemy's
+    # per-row processing (and a list of every row) would be most of the cost of a large import;
+    # values are already converted per column. The cursor is the connection's own, so the rows
+    # belong to the caller's transaction.
     statement = (
         f"INSERT INTO {quote(meta.name)} ({', '.join(quote(n) for n in names)}) "
         f"VALUES ({', '.join(_placeholder(conn, i) for i in range(len(names)))})"
     )
-    for start in range(0, total, CHUNK_ROWS):
-        rows = list(zip(*(column[start : start + CHUNK_ROWS] for column in values), strict=True))
-        conn.exec_driver_sql(statement, rows)
-        if progress is not None:
-            progress(min(start + CHUNK_ROWS, total) / total)
+    if not conn.in_transaction():
+        conn.begin()  # as conn.execute would
+    rows = zip(*values, strict=True)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        for start in range(0, total, CHUNK_ROWS):
+            cursor.executemany(statement, itertools.islice(rows, CHUNK_ROWS))
+            if progress is not None:
+                progress(min(start + CHUNK_ROWS, total) / total)
+    finally:
+        cursor.close()
 
 
 def _placeholder(conn: Connection, position: int) -> str:
