@@ -139,7 +139,7 @@ def check_pid(table: Table, log: ProblemLog) -> None:
                 "--drop-identifiers; the store never holds such data",
             )
             continue
-        text = frame[header].astype("str").str.strip()
+        text = table.stripped(header)
         filled = text != ""
         if not filled.any():
             continue

@@ -106,7 +106,8 @@ def _no_nul(text: str, file: str) -> str:
 
 def sniff_delimiter(text: str) -> str:
     """``,`` unless the header line holds more of ``;``, tab or ``|``."""
-    first = text.split("\n", 1)[0]
+    end = text.find("\n")  # not split: that would copy the whole text
+    first = text if end < 0 else text[:end]
     counts = {sep: first.count(sep) for sep in (",", ";", "\t", "|")}
     best = max(counts, key=lambda sep: counts[sep])
     return best if counts[best] > counts[","] else ","

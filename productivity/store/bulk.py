@@ -22,6 +22,7 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 from sqlmodel import SQLModel
 
 CHUNK_ROWS = 20_000  # rows per executemany (SQLite) or per progress report (COPY)
+BULK_CACHE_KIB = 256 * 1024  # the most page cache a big SQLite insert asks for
 Progress = Callable[[float], None] | None
 
 
@@ -178,13 +179,29 @@ def _executemany(
         conn.begin()  # as conn.execute would
     rows = zip(*values, strict=True)
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cache = _sqlite_cache(cursor, total) if conn.dialect.name == "sqlite" else None
     try:
         for start in range(0, total, CHUNK_ROWS):
             cursor.executemany(statement, itertools.islice(rows, CHUNK_ROWS))
             if progress is not None:
                 progress(min(start + CHUNK_ROWS, total) / total)
     finally:
+        if cache is not None:
+            cursor.execute(f"PRAGMA cache_size={cache}")
         cursor.close()
+
+
+def _sqlite_cache(cursor: Any, rows: int) -> int | None:
+    """Give SQLite a page cache for a big insert (about 256 bytes a row, at most
+    :data:`BULK_CACHE_KIB`), so the transaction's new pages are not spilled and read back as
+    it grows; returns the setting to restore afterwards (None: the cache was big enough)."""
+    before = int(cursor.execute("PRAGMA cache_size").fetchone()[0])
+    want = min(BULK_CACHE_KIB, rows // 4)
+    have = -before if before < 0 else before * 4  # pages of (at most) 4 KiB
+    if want <= have:
+        return None
+    cursor.execute(f"PRAGMA cache_size={-want}")
+    return before
 
 
 def _placeholder(conn: Connection, position: int) -> str:
