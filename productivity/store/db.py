@@ -185,8 +185,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "baseline: every table and column of models.py", _v1_baseline),
     Migration(2, "dm01_imd: optional weeks_00 ... weeks_13_plus bands", _v2_dm01_imd_week_bands),
     Migration(3, "theatre_booking: booked cases on future lists", _v3_theatre_booking),
-    Migration(4, "theatre_case: drop the list_id index the unique index makes redundant",
-              _v4_drop_case_list_index),
+    Migration(
+        4,
+        "theatre_case: drop the list_id index the unique index makes redundant",
+        _v4_drop_case_list_index,
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
