@@ -130,7 +130,8 @@ def field_counts(
     """
     if '"' not in text and "\r" not in text:
         raw = np.frombuffer(text.encode("utf-8") if encoded is None else encoded, np.uint8)
-        counts = pd.Series(_line_field_counts(raw[:-1] if raw[-1:] == ord("\n") else raw, sep))
+        ends_line = len(raw) > 0 and raw[-1] == ord("\n")
+        counts = pd.Series(_line_field_counts(raw[:-1] if ends_line else raw, sep))
     elif '"' not in text:
         lines = pd.Series(re.split(r"\r\n|\r|\n", text.removesuffix("\n").removesuffix("\r")))
         counts = lines.str.count(re.escape(sep)) + 1
