@@ -164,8 +164,9 @@ def _line_field_counts(raw: np.ndarray, sep: str) -> np.ndarray:
     return counts
 
 
-def csv_table(text: str, file: str) -> Table:
-    """Parse CSV text (header on row 1) into a :class:`Table`.
+def csv_table(text: str, file: str, data: bytes | None = None) -> Table:
+    """Parse CSV text (header on row 1) into a :class:`Table`. ``data``: the bytes ``text`` was
+    decoded from, used as its UTF-8 when they are plain ASCII (no second encoding of a big file).
 
     Raises:
         InputError: empty, a header but no rows, rows with too few or too many fields, or a
@@ -174,7 +175,9 @@ def csv_table(text: str, file: str) -> Table:
     if not text.strip():
         raise InputError.single(file, "the file is empty: expected a header row and data rows")
     sep = sniff_delimiter(text)
-    encoded = text.encode("utf-8")
+    # ASCII bytes of the same length are the text's UTF-8 (UTF-16 is twice as long).
+    plain = data is not None and len(data) == len(text) and data.isascii()
+    encoded = data if plain and data is not None else text.encode("utf-8")
     counts = field_counts(text, sep, file, encoded)
     log = ProblemLog(file)
     width = int(counts.iloc[0])
@@ -283,7 +286,7 @@ def read_table(
         inner, text = unzip_csv(path, data)
         return csv_table(text, f"{path.name}/{inner}")
     if suffix in CSV_SUFFIXES:
-        return csv_table(decode(data, path.name), path.name)
+        return csv_table(decode(data, path.name), path.name, data)
     if suffix in EXCEL_SUFFIXES:
         sheets = read_sheets(data, path.name)
         name, rows = next(iter(sheets.items()), ("", []))

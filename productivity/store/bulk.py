@@ -106,7 +106,10 @@ def _column_values(values: pd.Series, column: Column[Any], sqlite: bool) -> list
         values = values.astype("Int64")
     elif kind is bool and pd.api.types.is_numeric_dtype(values):
         values = values.astype("boolean")
-    plain = values.astype(object).where(values.notna(), None)
+    missing = values.isna()
+    plain = values.astype(object)
+    if missing.any():  # most columns have no gaps: no second pass over them
+        plain = plain.where(~missing, None)
     if values.dtype == object and any(isinstance(v, np.generic) for v in plain.unique()):
         # numpy scalars inside object columns: neither driver binds them
         plain = plain.map(lambda v: v.item() if isinstance(v, np.generic) else v)
