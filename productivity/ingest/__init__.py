@@ -271,8 +271,7 @@ def import_file(
     span = _period(period)
     engine = engine or db.get_engine()
     report = progress or (lambda _fraction: None)
-    if not db.has_table("import_run", engine):
-        db.init_db(engine)
+    db.init_db(engine)  # a new or older store gets the current schema (cheap when it has it)
     report(0.0)
     data = read_bytes(path)
     file_hash = hashlib.sha256(data).hexdigest()

@@ -11,6 +11,7 @@ history.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -114,6 +115,15 @@ def valid_nhs_numbers(values: pd.Series) -> pd.Series:
     return result
 
 
+def _each_distinct(text: pd.Series, test: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """``test`` of each cell, run once per distinct text (codes and times repeat on many rows)."""
+    codes, uniques = pd.factorize(text, use_na_sentinel=False)
+    if len(uniques) * 2 > len(text):
+        return test(text).fillna(False).astype(bool)
+    each = test(pd.Series(uniques, dtype="str")).fillna(False).to_numpy(dtype=bool)
+    return pd.Series(each[codes], index=text.index)
+
+
 def _share(mask: pd.Series, filled: pd.Series) -> float:
     count = int(filled.sum())
     return float(mask.sum()) / count if count else 0.0
@@ -139,7 +149,7 @@ def check_pid(table: Table, log: ProblemLog) -> None:
                 "--drop-identifiers; the store never holds such data",
             )
             continue
-        text = frame[header].astype("str").str.strip()
+        text = table.stripped(header)
         filled = text != ""
         if not filled.any():
             continue
@@ -147,7 +157,7 @@ def check_pid(table: Table, log: ProblemLog) -> None:
         # (NHS numbers 10-12 characters, postcodes 5-8), and most columns have none.
         length = text.str.len()
         nhs = (
-            valid_nhs_numbers(text)
+            _each_distinct(text, valid_nhs_numbers)
             if _share(length.between(10, 12), filled) >= VALUE_SHARE
             else filled & False
         )
@@ -163,7 +173,7 @@ def check_pid(table: Table, log: ProblemLog) -> None:
             continue
         if _share(length.between(5, 8), filled) < VALUE_SHARE:
             continue
-        postcode = text.str.fullmatch(POSTCODE_SHAPE)
+        postcode = _each_distinct(text, lambda cells: cells.str.fullmatch(POSTCODE_SHAPE))
         if postcode.any() and _share(postcode, filled) >= VALUE_SHARE:
             row = int(postcode[postcode].index[0])
             log.add(

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from productivity.errors import InputError
 from productivity.ingest.excel import read_sheets, rows_table
@@ -105,14 +106,20 @@ def _no_nul(text: str, file: str) -> str:
 
 def sniff_delimiter(text: str) -> str:
     """``,`` unless the header line holds more of ``;``, tab or ``|``."""
-    first = text.split("\n", 1)[0]
+    end = text.find("\n")  # not split: that would copy the whole text
+    first = text if end < 0 else text[:end]
     counts = {sep: first.count(sep) for sep in (",", ";", "\t", "|")}
     best = max(counts, key=lambda sep: counts[sep])
     return best if counts[best] > counts[","] else ","
 
 
-def field_counts(text: str, sep: str, file: str = "the file") -> pd.Series:
+def field_counts(
+    text: str, sep: str, file: str = "the file", encoded: bytes | None = None
+) -> pd.Series:
     """Fields on each record (0 for a blank line), indexed by record number from 1.
+
+    ``encoded`` is ``text`` as UTF-8 when the caller has it already (a big file is not encoded
+    twice).
 
     Without quotes a record is a line, so the separators are counted on all lines at once;
     with quotes (a field may then hold a separator or a line break) the csv module decides.
@@ -122,7 +129,9 @@ def field_counts(text: str, sep: str, file: str = "the file") -> pd.Series:
             131,072-character limit), naming the line.
     """
     if '"' not in text and "\r" not in text:
-        counts = pd.Series(_line_field_counts(text.removesuffix("\n"), sep))
+        raw = np.frombuffer(text.encode("utf-8") if encoded is None else encoded, np.uint8)
+        ends_line = len(raw) > 0 and raw[-1] == ord("\n")
+        counts = pd.Series(_line_field_counts(raw[:-1] if ends_line else raw, sep))
     elif '"' not in text:
         lines = pd.Series(re.split(r"\r\n|\r|\n", text.removesuffix("\n").removesuffix("\r")))
         counts = lines.str.count(re.escape(sep)) + 1
@@ -142,10 +151,10 @@ def field_counts(text: str, sep: str, file: str = "the file") -> pd.Series:
     return counts.astype("int64")
 
 
-def _line_field_counts(text: str, sep: str) -> np.ndarray:
-    """Fields on each ``\\n``-separated line (0 for an empty one), counted on the UTF-8 bytes at
-    once: a separator and a line end are single ASCII bytes, never part of a longer character."""
-    raw = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+def _line_field_counts(raw: np.ndarray, sep: str) -> np.ndarray:
+    """Fields on each ``\\n``-separated line (0 for an empty one), counted on the UTF-8 bytes
+    (``raw``, without a final line end) at once: a separator and a line end are single ASCII
+    bytes, never part of a longer character."""
     ends = np.flatnonzero(raw == ord("\n"))
     starts = np.concatenate(([0], ends + 1))
     ends = np.concatenate((ends, [len(raw)]))
@@ -155,8 +164,9 @@ def _line_field_counts(text: str, sep: str) -> np.ndarray:
     return counts
 
 
-def csv_table(text: str, file: str) -> Table:
-    """Parse CSV text (header on row 1) into a :class:`Table`.
+def csv_table(text: str, file: str, data: bytes | None = None) -> Table:
+    """Parse CSV text (header on row 1) into a :class:`Table`. ``data``: the bytes ``text`` was
+    decoded from, used as its UTF-8 when they are plain ASCII (no second encoding of a big file).
 
     Raises:
         InputError: empty, a header but no rows, rows with too few or too many fields, or a
@@ -165,7 +175,10 @@ def csv_table(text: str, file: str) -> Table:
     if not text.strip():
         raise InputError.single(file, "the file is empty: expected a header row and data rows")
     sep = sniff_delimiter(text)
-    counts = field_counts(text, sep, file)
+    # ASCII bytes of the same length are the text's UTF-8 (UTF-16 is twice as long).
+    plain = data is not None and len(data) == len(text) and data.isascii()
+    encoded = data if plain and data is not None else text.encode("utf-8")
+    counts = field_counts(text, sep, file, encoded)
     log = ProblemLog(file)
     width = int(counts.iloc[0])
     if width == 0:
@@ -193,9 +206,12 @@ def csv_table(text: str, file: str) -> Table:
     )
     log.raise_if_any()
     try:
+        # Read as Arrow strings, then to pandas' str dtype: the same frame as ``dtype=str``,
+        # which builds a Python object per cell first (ten times slower on a big extract).
         frame = pd.read_csv(
-            io.StringIO(text),
-            dtype=str,
+            io.BytesIO(encoded),
+            encoding="utf-8",
+            dtype=pd.ArrowDtype(pa.string()),
             keep_default_na=False,
             na_filter=False,
             skip_blank_lines=False,
@@ -210,13 +226,29 @@ def csv_table(text: str, file: str) -> Table:
             "fields on every row",
             row=int(line.group(1)) if line else None,
         ) from None
-    header = next(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+    frame = frame.astype("str")
+    header = _header(text, sep)
     check_headers([h.strip() for h in header], file, 1)
     frame.columns = [str(c).strip() for c in frame.columns]
     frame.index = pd.RangeIndex(2, len(frame) + 2)
     if sep == ";":
         frame = decimal_commas(frame)
     return require_rows(Table(file, drop_blank_rows(frame), header_row=1))
+
+
+def _header(text: str, sep: str) -> list[str]:
+    """The first record's fields, read from the start of the text (a copy of a big file into a
+    StringIO costs a second); the whole text only when the header is not complete there."""
+    cut = 1 << 16
+    if len(text) > cut:
+        reader = csv.reader(io.StringIO(text[:cut], newline=""), delimiter=sep)
+        try:
+            first = next(reader, [])
+            if next(reader, None) is not None:  # a second record began: the first is whole
+                return first
+        except csv.Error:
+            pass  # cut inside a quoted field: read the whole text
+    return next(csv.reader(io.StringIO(text, newline=""), delimiter=sep), [])
 
 
 def decimal_commas(frame: pd.DataFrame) -> pd.DataFrame:
@@ -254,7 +286,7 @@ def read_table(
         inner, text = unzip_csv(path, data)
         return csv_table(text, f"{path.name}/{inner}")
     if suffix in CSV_SUFFIXES:
-        return csv_table(decode(data, path.name), path.name)
+        return csv_table(decode(data, path.name), path.name, data)
     if suffix in EXCEL_SUFFIXES:
         sheets = read_sheets(data, path.name)
         name, rows = next(iter(sheets.items()), ("", []))

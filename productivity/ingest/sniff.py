@@ -77,7 +77,7 @@ def open_source(path: Path, data: bytes | None = None) -> Source:
         inner, text = unzip_csv(path, data)
         return Source(path, data, table=csv_table(text, f"{path.name}/{inner}"))
     if suffix in CSV_SUFFIXES:
-        return Source(path, data, table=csv_table(decode(data, path.name), path.name))
+        return Source(path, data, table=csv_table(decode(data, path.name), path.name, data))
     if suffix in EXCEL_SUFFIXES:
         sheets = read_sheets(data, path.name)
         if not sheets or not any(any(c for c in r) for rows in sheets.values() for r in rows):

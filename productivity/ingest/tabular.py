@@ -78,10 +78,23 @@ class Table:
     frame: pd.DataFrame
     header_row: int = 1
     sheet: str | None = None
+    # Stripped text of the columns read so far (a copy with another frame starts afresh).
+    _stripped: dict[object, pd.Series] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def label(self) -> str:
         return f"{self.file} [{self.sheet}]" if self.sheet else self.file
+
+    def stripped(self, header: object) -> pd.Series:
+        """A column's cells as text without surrounding white space, worked out once: the
+        identifier check and the canonical frame both read every column."""
+        found = self._stripped.get(header)
+        if found is None:
+            found = self.frame[header].astype("str").str.strip()
+            self._stripped[header] = found
+        return found
 
 
 class ProblemLog:
@@ -311,7 +324,7 @@ def canonical_frame(
     empty = pd.Series("", index=table.frame.index, dtype="str")
     for name in names:
         if name in columns.source:
-            data[name] = table.frame[columns.source[name]].astype("str").str.strip()
+            data[name] = table.stripped(columns.source[name])
         elif name in constants:
             data[name] = pd.Series(str(constants[name]), index=table.frame.index, dtype="str")
         else:

@@ -133,10 +133,13 @@ def parse_theatre(
             "cancel_clinical": flags["cancel_clinical"],
             "has_case": has_case,
         }
-    )[~exact_dup]
-    check_list_consistency(norm, log, label)
+    )
+    if exact_dup.any():
+        norm = norm[~exact_dup.to_numpy()]
+    list_ids = list_numbers(norm)
+    check_list_consistency(norm, log, label, list_ids)
     log.raise_if_any()
-    lists, cases = _split(norm)
+    lists, cases = _split(norm, list_ids)
     period_from, period_to = period_bounds(lists["session_date"])
     dropped = issue_counts(
         pd.DataFrame({"trust_code": f["trust_code"], "date": session_date})[exact_dup],
@@ -257,11 +260,21 @@ def check_duplicate_cases(
     """Exact repeats of a row (returned, to be dropped and counted for the quality report); a
     case id that repeats within a trust with different content is a problem, since we cannot
     tell which row is right."""
-    exact_dup = f.duplicated(keep="first")
-    key = f["trust_code"] + "\x1f" + f["case_id"]
-    case_dup = has_case & ~exact_dup & key.where(~exact_dup).duplicated(keep="first")
+    # An exact repeat shares its (trust, case id) with the row it repeats, so rows are compared
+    # whole only where that key is shared (unused sessions, whose case id is empty, and repeats).
+    shared = f.duplicated(["trust_code", "case_id"], keep=False)
+    exact_dup = pd.Series(False, index=f.index)
+    case_dup = pd.Series(False, index=f.index)
+    if not shared.any():
+        return exact_dup
+    rows = f[shared.to_numpy()]
+    exact_dup[shared] = rows.duplicated(keep="first")
+    kept = rows[~exact_dup[shared].to_numpy()]
+    case_dup[kept.index] = kept.duplicated(["trust_code", "case_id"], keep="first")
+    case_dup &= has_case
     if not case_dup.any():
         return exact_dup
+    key = f["trust_code"] + "\x1f" + f["case_id"]
     first_row = pd.Series(f.index, index=f.index).groupby(key).transform("first")
     log.add_mask(
         case_dup,
@@ -282,39 +295,67 @@ def _derive_session(start: pd.Series, end: pd.Series) -> pd.Series:
     return pd.Series(session, index=start.index, dtype="str")
 
 
-def check_list_consistency(norm: pd.DataFrame, log: ProblemLog, label: Label) -> None:
-    """Every row of a list must agree on the planned times."""
-    key = list(THEATRE_LIST_KEY)
+def list_numbers(norm: pd.DataFrame) -> np.ndarray:
+    """Each row's list: 0, 1, ... in order of first appearance of its key (trust, site,
+    theatre, date, session; an empty or invalid date is a key like any other)."""
+    if norm.empty:
+        return np.zeros(0, dtype=np.int64)
+    grouped = norm.groupby(list(THEATRE_LIST_KEY), sort=False, dropna=False)
+    return grouped.ngroup().to_numpy(dtype=np.int64)
+
+
+def _first_each(groups: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each group with a ``valid`` row: the group, and the position of its first such row."""
+    where = np.flatnonzero(valid)
+    found, first = np.unique(groups[where], return_index=True)
+    return found, where[first]
+
+
+def check_list_consistency(
+    norm: pd.DataFrame, log: ProblemLog, label: Label, list_ids: np.ndarray | None = None
+) -> None:
+    """Every row of a list must agree on the planned times (each is compared with the list's
+    first row that has one)."""
     if norm.empty:
         return
-    grouped = norm.groupby(key, sort=False, dropna=False)
+    ids = list_numbers(norm) if list_ids is None else list_ids
     for name in ("planned_start", "planned_end"):
-        first = grouped[name].transform("first")
-        differs = first.notna() & norm[name].notna() & (norm[name] != first)
+        values = norm[name].to_numpy(dtype="datetime64[us]")
+        known = ~np.isnat(values)
+        found, rows = _first_each(ids, known)
+        first = np.full(int(ids.max()) + 1, np.datetime64("NaT"), dtype="datetime64[us]")
+        first[found] = values[rows]
+        mine = first[ids]
+        differs = pd.Series(known & ~np.isnat(mine) & (values != mine), index=norm.index)
         log.add_mask(
             differs,
             label(name),
-            norm[name].astype("str"),
+            norm[name].astype("str") if differs.any() else None,  # text only when shown
             f"{name} differs from the first row of the same list (trust, site, theatre, "
             "date, session): expected one planned time per list",
         )
 
 
-def _split(norm: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Lists (ids 1..n in order of first appearance) and their cases."""
-    key = list(THEATRE_LIST_KEY)
-    list_id = norm.groupby(key, sort=False, dropna=False).ngroup() + 1
-    norm = norm.assign(list_id=list_id.astype("int64"))
-    first = norm.drop_duplicates("list_id", keep="first")
-    first_case = norm[norm["has_case"]].drop_duplicates("list_id", keep="first")
-    specialty = first["list_id"].map(first_case.set_index("list_id")["specialty"])
-    lists = first.assign(specialty=specialty.fillna(first["specialty"]).astype("str"))
-    lists = lists[list(LIST_COLUMNS)].reset_index(drop=True)
-    case_rows = norm[norm["has_case"]]
-    cases = case_rows.assign(
-        specialty=case_rows["specialty"].where(
-            case_rows["specialty"] != "",
-            case_rows["list_id"].map(lists.set_index("list_id")["specialty"]),
-        )
-    )[list(CASE_COLUMNS)].reset_index(drop=True)
-    return lists, cases
+def _split(
+    norm: pd.DataFrame, list_ids: np.ndarray | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Lists (ids 1..n in order of first appearance) and their cases. A list's specialty is
+    that of its first case row, else of its first row; a case without one takes its list's."""
+    ids = list_numbers(norm) if list_ids is None else list_ids
+    has_case = norm["has_case"].to_numpy(dtype=bool)
+    lists_at, first_rows = _first_each(ids, np.ones(len(ids), dtype=bool))
+    specialty = norm["specialty"].to_numpy(dtype=object)
+    list_specialty = specialty[first_rows]
+    with_case, first_case_rows = _first_each(ids, has_case)
+    list_specialty[with_case] = specialty[first_case_rows]
+    list_columns = [c for c in LIST_COLUMNS if c not in ("list_id", "specialty")]
+    lists = norm[list_columns].iloc[first_rows].reset_index(drop=True)
+    lists["list_id"] = lists_at + 1
+    lists["specialty"] = pd.Series(list_specialty, dtype="str")
+    case_ids = ids[has_case]
+    own = specialty[has_case]
+    case_columns = [c for c in CASE_COLUMNS if c not in ("list_id", "specialty")]
+    cases = norm[case_columns][has_case].reset_index(drop=True)
+    cases["list_id"] = case_ids + 1
+    cases["specialty"] = pd.Series(np.where(own == "", list_specialty[case_ids], own), dtype="str")
+    return lists[list(LIST_COLUMNS)], cases[list(CASE_COLUMNS)]

@@ -281,14 +281,17 @@ def cancel_category(reason: pd.Series, clinical_flag: pd.Series) -> pd.Series:
     category (``Hospital - non-clinical``) is that category; otherwise key words decide, and a
     reason that matches none is ``other``. The text itself is never kept.
     """
-    words = reason.astype("str").str.lower().str.replace(r"[^a-z0-9]+", " ", regex=True)
+    # Each distinct text once: most rows have none, and reasons repeat.
+    codes, texts = pd.factorize(reason.astype("str"), use_na_sentinel=False)
+    words = pd.Series(texts, dtype="str").str.lower().str.replace(r"[^a-z0-9]+", " ", regex=True)
     words = words.str.strip()
-    out = pd.Series(None, index=reason.index, dtype="object")
+    each = pd.Series(None, index=words.index, dtype="object")
     todo = words != ""
     for category, pattern in _REASON_PATTERNS:
         hit = todo & words.str.contains(pattern, regex=True)
-        out[hit] = category
+        each[hit] = category
         todo &= ~hit
-    out[todo] = OTHER
+    each[todo] = OTHER
+    out = pd.Series(each.to_numpy(dtype=object).take(codes), index=reason.index, dtype="object")
     out[clinical_flag.astype(bool)] = CLINICAL
     return out

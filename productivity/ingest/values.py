@@ -62,14 +62,14 @@ Parts = tuple[pd.Series, ...]
 
 
 def _by_unique(text: pd.Series, parse: Callable[[pd.Series], Parts]) -> Parts:
-    """Parse each distinct text once: planned times and session dates repeat on every case row."""
-    codes, uniques = pd.factorize(text.astype("str").str.strip())
+    """Parse each distinct text once: codes, flags, planned times and dates repeat on every
+    case row. ``parse`` gets the distinct texts (index 0..n-1) and must strip them itself."""
+    codes, uniques = pd.factorize(text.astype("str"), use_na_sentinel=False)
     if len(uniques) * 2 > len(text):
         return parse(text)
     parsed = parse(pd.Series(uniques, dtype="str"))
     return tuple(
-        pd.Series(part.to_numpy().take(codes), index=text.index, dtype=part.dtype)
-        for part in parsed
+        pd.Series(part.array.take(codes), index=text.index, dtype=part.dtype) for part in parsed
     )
 
 
@@ -168,6 +168,11 @@ FLAG_EXPECTED = "Y or N"
 
 def parse_flags(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Y/N flags as bool (empty = N) and the mask of anything else."""
+    flags, bad = _by_unique(text, _parse_flags)
+    return flags, bad
+
+
+def _parse_flags(text: pd.Series) -> Parts:
     key = text.astype("str").str.strip().str.lower()
     mapped = key.map(FLAG_VALUES)
     bad = mapped.isna()
@@ -183,12 +188,17 @@ def map_values(
     ``keep_unknown`` those keep their original text.
     """
     lookup = {norm(k): v for k, v in mapping.items()}
-    text = text.astype("str").str.strip()
-    key = text.str.lower().str.replace(r"[^a-z0-9+<]+", " ", regex=True).str.strip()
-    mapped = key.map(lookup)
-    bad = mapped.isna() & (text != "")
-    filled = mapped.where(mapped.notna(), text if keep_unknown else "")
-    return filled.astype("str"), bad
+
+    def lookup_each(text: pd.Series) -> Parts:
+        text = text.astype("str").str.strip()
+        key = text.str.lower().str.replace(r"[^a-z0-9+<]+", " ", regex=True).str.strip()
+        mapped = key.map(lookup)
+        bad = mapped.isna() & (text != "")
+        filled = mapped.where(mapped.notna(), text if keep_unknown else "")
+        return filled.astype("str"), bad
+
+    filled, bad = _by_unique(text, lookup_each)
+    return filled, bad
 
 
 # An ISO 8601 date-time with a UTC offset or Z: 2025-04-14T22:00:00+01:00, 2025-04-14 21:00Z.
@@ -205,14 +215,17 @@ def parse_local_datetimes(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     becomes 22:00 (GMT), so every value is the naive Europe/London time the store keeps. A
     column may mix offsets, offsets and naive values, and the other accepted shapes.
     """
+    values, bad = _by_unique(text, _parse_local_datetimes)
+    return values, bad
+
+
+def _parse_local_datetimes(text: pd.Series) -> Parts:
     text = text.astype("str").str.strip()
     offset = text.str.fullmatch(_ISO_OFFSET).fillna(False).astype(bool)
-    values, bad = parse_datetimes(text.where(~offset, ""), window=False)  # checked by the caller
+    values, bad = _parse_datetimes(text.where(~offset, ""))  # the window is the caller's
     if offset.any():
-        # Each distinct text once: a time repeats on many rows of a big extract.
-        codes, uniques = pd.factorize(text[offset])
-        instants = pd.to_datetime(pd.Series(uniques), format="ISO8601", utc=True, errors="coerce")
+        instants = pd.to_datetime(text[offset], format="ISO8601", utc=True, errors="coerce")
         local = instants.dt.tz_convert(settings.TIMEZONE).dt.tz_localize(None)
-        values[offset] = local.astype("datetime64[us]").to_numpy().take(codes)
+        values[offset] = local.astype("datetime64[us]")
         bad = bad | (offset & values.isna())
     return values, bad

@@ -10,6 +10,7 @@ module may import pandas, SQLAlchemy and SQLModel, never Streamlit.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +22,7 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 from sqlmodel import SQLModel
 
 CHUNK_ROWS = 20_000  # rows per executemany (SQLite) or per progress report (COPY)
+BULK_CACHE_KIB = 256 * 1024  # the most page cache a big SQLite insert asks for
 Progress = Callable[[float], None] | None
 
 
@@ -104,7 +106,10 @@ def _column_values(values: pd.Series, column: Column[Any], sqlite: bool) -> list
         values = values.astype("Int64")
     elif kind is bool and pd.api.types.is_numeric_dtype(values):
         values = values.astype("boolean")
-    plain = values.astype(object).where(values.notna(), None)
+    missing = values.isna()
+    plain = values.astype(object)
+    if missing.any():  # most columns have no gaps: no second pass over them
+        plain = plain.where(~missing, None)
     if values.dtype == object and any(isinstance(v, np.generic) for v in plain.unique()):
         # numpy scalars inside object columns: neither driver binds them
         plain = plain.map(lambda v: v.item() if isinstance(v, np.generic) else v)
@@ -115,19 +120,21 @@ def _column_values(values: pd.Series, column: Column[Any], sqlite: bool) -> list
 def _iso_datetimes(stamps: pd.Series) -> list[Any]:
     """``YYYY-MM-DD HH:MM:SS.ffffff`` text (as SQLAlchemy writes SQLite date-times), None for NaT.
 
-    numpy formats the whole column in C (``strftime`` goes value by value); its ``T`` between
-    date and time becomes a space in the text's fixed-width buffer.
+    Each distinct value is formatted once (case times repeat: a year has half a million
+    minutes) by numpy in C (``strftime`` goes value by value); its ``T`` between date and time
+    becomes a space in the text's fixed-width buffer.
     """
     values = stamps.to_numpy("datetime64[us]")
-    text = np.datetime_as_string(values, unit="us")  # fixed width: 26 characters, or "NaT"
+    codes, uniques = pd.factorize(values.view("int64"))
+    text = np.datetime_as_string(uniques.view("datetime64[us]"), unit="us")  # 26 chars or "NaT"
     if text.dtype.itemsize // 4 >= 26:
         chars = text.view(np.uint32).reshape(len(text), -1)
         chars[:, 10] = np.where(chars[:, 10] == ord("T"), ord(" "), chars[:, 10])
-    return _text_or_none(text, np.isnat(values))
+    return _text_or_none(text.astype(object).take(codes), np.isnat(values))
 
 
 def _text_or_none(text: np.ndarray, missing: np.ndarray) -> list[Any]:
-    out = text.astype(object)
+    out = text.astype(object, copy=False)  # no copy when it is one already
     out[missing] = None
     values: list[Any] = out.tolist()
     return values
@@ -163,17 +170,41 @@ def _executemany(
 ) -> None:
     quote = conn.dialect.identifier_preparer.quote
     # Identifiers come from the schema; every value is a bound parameter (qmark on SQLite).
-    # Plain tuples through the driver's executemany skip SQLAlchemy's per-row processing,
-    # which is most of the cost of a large import; values are already converted per column.
+    # Rows go straight to the driver's executemany, zipped as it reads them: SQLAlchemy's
+    # per-row processing (and a list of every row) would be most of the cost of a large import;
+    # values are already converted per column. The cursor is the connection's own, so the rows
+    # belong to the caller's transaction.
     statement = (
         f"INSERT INTO {quote(meta.name)} ({', '.join(quote(n) for n in names)}) "
         f"VALUES ({', '.join(_placeholder(conn, i) for i in range(len(names)))})"
     )
-    for start in range(0, total, CHUNK_ROWS):
-        rows = list(zip(*(column[start : start + CHUNK_ROWS] for column in values), strict=True))
-        conn.exec_driver_sql(statement, rows)
-        if progress is not None:
-            progress(min(start + CHUNK_ROWS, total) / total)
+    if not conn.in_transaction():
+        conn.begin()  # as conn.execute would
+    rows = zip(*values, strict=True)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cache = _sqlite_cache(cursor, total) if conn.dialect.name == "sqlite" else None
+    try:
+        for start in range(0, total, CHUNK_ROWS):
+            cursor.executemany(statement, itertools.islice(rows, CHUNK_ROWS))
+            if progress is not None:
+                progress(min(start + CHUNK_ROWS, total) / total)
+    finally:
+        if cache is not None:
+            cursor.execute(f"PRAGMA cache_size={cache}")
+        cursor.close()
+
+
+def _sqlite_cache(cursor: Any, rows: int) -> int | None:
+    """Give SQLite a page cache for a big insert (about 256 bytes a row, at most
+    :data:`BULK_CACHE_KIB`), so the transaction's new pages are not spilled and read back as
+    it grows; returns the setting to restore afterwards (None: the cache was big enough)."""
+    before = int(cursor.execute("PRAGMA cache_size").fetchone()[0])
+    want = min(BULK_CACHE_KIB, rows // 4)
+    have = -before if before < 0 else before * 4  # pages of (at most) 4 KiB
+    if want <= have:
+        return None
+    cursor.execute(f"PRAGMA cache_size={-want}")
+    return before
 
 
 def _placeholder(conn: Connection, position: int) -> str:

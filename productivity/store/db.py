@@ -13,7 +13,7 @@ change, so an upgrade is all-or-nothing and never deletes rows. To change the sc
 ``models.py``, append a :class:`Migration` and record the new columns in ``tests/test_db.py``
 (a test fails until both are done): a new table needs no code (``create_all`` makes it); a new
 column that is nullable or has a scalar default is added by :func:`add_missing_columns`; a
-rename or a type change needs its own SQL in the migration.
+rename, a type change or a dropped index needs its own SQL in the migration.
 
 Bulk writes live in :mod:`productivity.store.bulk`; :func:`bulk_insert` is re-exported here.
 This module may import pandas, SQLAlchemy and SQLModel, never Streamlit.
@@ -175,10 +175,21 @@ def _v3_theatre_booking(conn: Connection) -> None:
     add_missing_columns(conn, ["theatre_booking"])
 
 
+def _v4_drop_case_list_index(conn: Connection) -> None:
+    """theatre_case lost its index on list_id alone: the unique (list_id, case_id) index
+    answers the same lookups, and the extra one slowed every import. Rows are untouched."""
+    conn.execute(text("DROP INDEX IF EXISTS ix_theatre_case_list_id"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "baseline: every table and column of models.py", _v1_baseline),
     Migration(2, "dm01_imd: optional weeks_00 ... weeks_13_plus bands", _v2_dm01_imd_week_bands),
     Migration(3, "theatre_booking: booked cases on future lists", _v3_theatre_booking),
+    Migration(
+        4,
+        "theatre_case: drop the list_id index the unique index makes redundant",
+        _v4_drop_case_list_index,
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -106,9 +106,11 @@ class TheatreList(SQLModel, table=True):
 
 class TheatreCase(SQLModel, table=True):
     __tablename__ = "theatre_case"
+    # The unique (list_id, case_id) index serves lookups by list_id too (a list's cases, the
+    # cascade from theatre_list): a separate list_id index would only slow every insert.
     __table_args__ = (UniqueConstraint("list_id", "case_id"),)
     id: int | None = Field(default=None, primary_key=True)
-    list_id: int = Field(foreign_key="theatre_list.list_id", index=True, ondelete="CASCADE")
+    list_id: int = Field(foreign_key="theatre_list.list_id", ondelete="CASCADE")
     case_id: str
     specialty: str
     procedure_code: str | None = None
