@@ -302,8 +302,8 @@ def _methodology(bench: Benchmarks, basis: str) -> list[Section]:
         "workplan; assumed = a working value with no published source.",
         f"Benchmark basis of scan rates in this pack: {BENCHMARK_BASES[basis]}, as the app "
         f"shows by default. {basis_caption(bench, basis)} Mutual aid's spare capacity is "
-        "counted on the same basis. The CLI's report imaging keeps the national rates unless "
-        "given --benchmark-basis peer.",
+        "counted on the same basis. The command line's imaging report keeps the national "
+        "rates unless asked for the peer basis; its pack command takes the same choice.",
     )
     wanted = ("capped_utilisation", "realisable_additional_cases", "pooled_additional_cases",
               "additional_scans", "within_6_weeks", "backlog_weeks")  # fmt: skip
