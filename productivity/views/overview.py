@@ -55,8 +55,10 @@ def scorecard_table(card: pd.DataFrame, bench: Benchmarks, basis: str = "nationa
 
     Headings, formats and benchmarks are the column catalogue's scorecard (the pack's too). A
     scan rate is judged against the rate the trust is held to on the benchmark ``basis`` (the
-    scorecard's ``<key>_meets``, :func:`productivity.store.reports.trust_scorecard`): on the
-    ``peer`` basis its own peer-group rate, shown beside it.
+    scorecard's ``<key>_meets`` beside its ``<modality>_benchmark_scans_per_hour``,
+    :func:`productivity.store.reports.trust_scorecard`): on the ``peer`` basis its own
+    peer-group rate, headed ``(≥ own peer rate)`` as in the pack; a value without the rate it
+    is held to is shown unmarked.
     """
     out = pd.DataFrame({"Trust": card["trust_code"] + " · " + card["name"]})
     for column in SCORECARD:
@@ -64,19 +66,18 @@ def scorecard_table(card: pd.DataFrame, bench: Benchmarks, basis: str = "nationa
             continue
         target = column.judged_by(bench)
         own = reports.OWN_SCAN_RATES.get(column.key)
-        if own is None or own not in card or f"{column.key}_meets" not in card:
+        if own is None or (basis == "national" and own not in card):
             out[column.heading_against(bench)] = marked(card[column.key], column.fmt, target)
             continue
         heading = column.heading_against(bench) if basis == "national" else own_heading(column.key)
-        meets = card[f"{column.key}_meets"].astype("object").where(card[column.key].notna())
+        values = card[column.key]
+        rates = card[own] if own in card else pd.Series(float("nan"), index=card.index)
+        judged = card.get(f"{column.key}_meets", pd.Series(pd.NA, index=card.index))
+        meets = judged.astype("object").where(values.notna() & rates.notna())
         out[heading] = [
             mark(v, None if pd.isna(m) else bool(m), column.fmt, r)
-            for v, m, r in zip(card[column.key], meets, card[own], strict=True)
+            for v, m, r in zip(values, meets, rates, strict=True)
         ]
-        if basis != "national":
-            out[f"{COLUMNS[column.key].short.split()[0]} own rate"] = card[own].map(
-                COLUMNS["benchmark_scans_per_hour"].format
-            )
     return out
 
 
