@@ -9,7 +9,8 @@ latest month of the period, the weekly activity (:func:`productivity.metrics.wai
 and the spare capacity a week at benchmark productivity over the last whole weeks of the period:
 
 - CT, MRI, non-obstetric ultrasound: scanner hours at the benchmark scans per hour minus the
-  scans done (``additional_scans`` of :func:`~productivity.metrics.diagnostics.scans_per_hour`);
+  scans done (``additional_scans`` of :func:`productivity.modalities.scans_at_benchmark`, on
+  the benchmark basis asked for: the national rates, or each trust's peer-group rate);
 - colonoscopy, gastroscopy, flexi sigmoidoscopy: the unused points to the 95% list target
   (``additional_points``), shared between the three tests in proportion to the points of each
   test's DM01 activity at the trust, then turned into procedures at the point table;
