@@ -3,9 +3,8 @@
 import streamlit as st
 
 from productivity import charts, ui
-from productivity.benchmarks import BENCHMARK_BASES
 from productivity.store import marts
-from productivity.ui import dm01_section as ui_dm01
+from productivity.ui import basis as ui_basis, dm01_section as ui_dm01
 from productivity.views import diagnostics as dv, diagnostics_text as dt
 
 view = ui.frame("Diagnostics", filters=("trust", "period", "modality"))
@@ -25,16 +24,7 @@ def modality_view(modality: str, trust: str | None, start: str | None, end: str 
     return dv.modality_view(ui.engine(), modality, period, trust, ui.benchmarks(), basis, system)
 
 
-# The basis is bound to the URL by its label (?benchmark=national+rates), and a link may name
-# it as the CLI does (?benchmark=national); the peer basis first, as the page's default.
-labels = {BENCHMARK_BASES[b]: b for b in (dv.PEER, dv.NATIONAL)}
-asked = st.query_params.get("benchmark")
-if asked in BENCHMARK_BASES and "benchmark" not in st.session_state:
-    st.session_state["benchmark"] = BENCHMARK_BASES[asked]
-elif asked is not None and asked not in labels and asked not in BENCHMARK_BASES:
-    st.warning(f"The link asks for benchmark {ui.plain(asked)}: showing {list(labels)[0]}.")
-choice = st.radio("Benchmark", list(labels), key="benchmark", bind="query-params", horizontal=True)
-basis = labels[choice]
+basis = ui_basis.benchmark_basis()
 data = modality_view(view.modality, view.trust, view.period.start, view.period.end, basis)
 spec, bench = data.spec, ui.benchmarks()
 said = dt.basis_words(spec, basis)

@@ -6,16 +6,25 @@ import streamlit as st
 from productivity import charts, ui
 from productivity.planning import mutual_aid
 from productivity.store import marts
+from productivity.ui import basis as ui_basis
 from productivity.views import mutual_aid as mad
 
 view = ui.frame("Mutual aid", filters=("period",))
 
 
 @st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
-def load_plan(test: str, start: str | None, end: str | None, max_km: float, share: float):
+def load_plan(
+    test: str, start: str | None, end: str | None, max_km: float, share: float, basis: str
+):
     period = marts.Period(start, end)
     return mad.propose(
-        ui.engine(), test, period, ui.benchmarks(), max_distance_km=max_km, capacity_share=share
+        ui.engine(),
+        test,
+        period,
+        ui.benchmarks(),
+        max_distance_km=max_km,
+        capacity_share=share,
+        basis=basis,
     )
 
 
@@ -41,8 +50,10 @@ share = controls[2].slider(
     key="share",
     bind="query-params",
 )
+# The scan rate spare capacity is counted at: the same control and ?benchmark= as Diagnostics.
+basis = ui_basis.benchmark_basis()
 try:
-    plan = load_plan(test, view.period.start, view.period.end, float(max_km), share / 100)
+    plan = load_plan(test, view.period.start, view.period.end, float(max_km), share / 100, basis)
 except mutual_aid.EligibilityError as error:
     st.error(f"The mutual-aid eligibility rules cannot be read: {ui.plain(error)}")
     st.stop()
@@ -60,7 +71,7 @@ st.subheader(f"Proposed transfers: {mad.test_label(test)}")
 if plan.no_transfer:
     ui.empty_state(f"No transfer is proposed. {plan.reason}")
 else:
-    st.caption(mad.reason(plan))
+    st.caption(f"{mad.reason(plan)} {mad.basis_caption(test, basis)}")
     ui.show_table(
         mad.proposal_table(plan),
         f"mutual-aid-{test.lower()}",
@@ -76,7 +87,8 @@ ui.chart_with_table(
     mad.trust_table(plan),
     f"mutual-aid-{test.lower()}-trusts",
     raw=mad.trusts_export(plan),
-    caption="A count from 1 to 4, or one that would give such a count away, is not drawn.",
+    caption="A count from 1 to 4, or one that would give such a count away, is not drawn. "
+    + mad.basis_caption(test, basis),
     withheld=mad.trust_withheld(plan),
     deferred=True,
 )
@@ -96,8 +108,9 @@ with st.expander("Who may take whose patients"):
     )
 st.caption(
     f"Spare capacity is activity at the benchmark rate beyond what was done, a week, over the "
-    f"last {mad.RECENT_WEEKS} whole weeks of the period. Each trust's spare capacity goes to "
-    "its own longest waiters first. A trust takes patients only with the spare capacity left "
+    f"last {mad.RECENT_WEEKS} whole weeks of the period. {mad.basis_caption(test, basis)} "
+    "Each trust's spare capacity goes to its own longest waiters first. A trust takes patients "
+    "only with the spare capacity left "
     f"after what it needs to clear its own 6+ week backlog in {horizon} weeks, so its own "
     "waiters still fall; a trust that sends patients sees as many of its own 6+ week waiters "
     "as its spare capacity allows, and sends more. The projection compares that with each "

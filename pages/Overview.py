@@ -4,7 +4,7 @@ import streamlit as st
 
 from productivity import charts, ui
 from productivity.store import marts, reports
-from productivity.ui import outliers
+from productivity.ui import basis as ui_basis, outliers
 from productivity.views import overview as ov, overview_outliers as oo, reporting as rv
 
 view = ui.frame("Overview")
@@ -19,7 +19,7 @@ def load_turnaround(start: str | None, end: str | None):
 # Plain option labels (no format_func), so the URL holds what the user sees: ?ranking=Share.
 MEASURES = {"Theatre cases": "theatre", "Imaging scans": "scans"}
 RANKINGS = {"Count": "absolute", "Share of current activity": "percent"}
-controls = st.columns(3)
+controls = st.columns(4)
 measure = MEASURES[
     controls[0].segmented_control(
         "Opportunity in",
@@ -36,7 +36,9 @@ ranking = RANKINGS[
     )
     or "Count"
 ]
-card = ui.trust_scorecard(view.period.start, view.period.end, ranking, measure)
+# The scan rate each trust is held to: the same control and ?benchmark= as Diagnostics.
+basis = ui_basis.benchmark_basis(controls[3])
+card = ui.trust_scorecard(view.period.start, view.period.end, ranking, measure, basis)
 peer_label = controls[2].selectbox(
     "Peer group",
     oo.peer_options(card["trust_code"]),
@@ -59,7 +61,9 @@ if card.empty:
 # Period totals, like the table beside them; each tile says which months it covers.
 period = ov.period_text(view.period, view.months)
 for tile, shown in zip(
-    st.columns(3), ov.headline_tiles(card, view.period, view.months, ui.benchmarks()), strict=True
+    st.columns(3),
+    ov.headline_tiles(card, view.period, view.months, ui.benchmarks(), basis),
+    strict=True,
 ):
     tile.metric(shown.label, shown.value, help=shown.help)
 
@@ -69,15 +73,28 @@ st.subheader(f"Trusts ranked by {what}{within} ({card['ranking'].iloc[0]}), {per
 value, label, fmt = ov.ranking_axis(ranking, what)
 card = card.assign(label=ov.gap_labels(card, measure, ui.benchmarks()))
 chart = charts.ranking_bars(card, value, label, fmt=fmt, name="trust_label")
+scans_said = ov.basis_caption(ui.benchmarks(), basis)
 ui.chart_with_table(
-    chart, ov.ranking_table(card), "trust-ranking", raw=card, widths=(1, 1), deferred=True
+    chart,
+    ov.ranking_table(card),
+    "trust-ranking",
+    raw=card,
+    widths=(1, 1),
+    deferred=True,
+    caption=scans_said,
 )
 
 outliers.outlier_section(view, peer)
 
-st.subheader("Every trust against the national benchmarks")
-st.caption("✓ meets the benchmark · ✗ short of it · – no data. Colour only repeats the mark.")
-ui.show_table(ov.scorecard_table(card, ui.benchmarks()))
+st.subheader(
+    "Every trust against the national benchmarks"
+    if basis == "national"
+    else "Every trust against its benchmarks"
+)
+st.caption(
+    "✓ meets the benchmark · ✗ short of it · – no data. Colour only repeats the mark. " + scans_said
+)
+ui.show_table(ov.scorecard_table(card, ui.benchmarks(), basis))
 
 st.subheader("Reporting, pathology and missed appointments")
 st.caption(
@@ -90,5 +107,5 @@ if view.trust:
     turnaround = turnaround[turnaround["Trust"].str.startswith(view.trust)]
 ui.show_table(turnaround, "turnaround-scorecard", deferred=True)
 
-ui.what_if_section(view)
+ui.what_if_section(view, basis)
 ui.board_pack_button(view)

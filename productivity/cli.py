@@ -102,6 +102,13 @@ def _parser() -> argparse.ArgumentParser:
     pack.add_argument("--to", dest="end", type=_month, help="last month, YYYY-MM")
     pack.add_argument("--format", choices=("pdf", "pptx"), default="pdf")
     pack.add_argument("--output", type=Path, help="file to write (default: a name in the cwd)")
+    pack.add_argument(
+        "--benchmark-basis",
+        choices=tuple(BENCHMARK_BASES),
+        default="peer",
+        help="scan rates: each trust's peer-group rate where the benchmark file sets one (the "
+        "default, as the app shows) or the national rates for every trust",
+    )
 
     spc = commands.add_parser("spc", help="make-data-count XmR chart of a series in a CSV")
     spc.add_argument("file", type=Path)
@@ -239,7 +246,12 @@ def _cmd_pack(args: argparse.Namespace) -> int:
         raise InputError.single("--to", "give the last month once, as --to or --period")
     marts.ensure_marts()
     content = pack.build_pack(
-        get_engine(), trust=args.trust, period=end, fmt=args.format, start=args.start
+        get_engine(),
+        trust=args.trust,
+        period=end,
+        fmt=args.format,
+        start=args.start,
+        basis=args.benchmark_basis,
     )
     output = args.output or Path(
         pack.pack_filename(trust=args.trust, period=end, fmt=args.format, start=args.start)

@@ -190,3 +190,37 @@ def test_on_the_peer_basis_rbs_is_no_longer_first_in_the_diagnostics_ranking(pag
     assert rates.loc["RBL", "Benchmark scans/hr"] == "2.50"
     captions = " ".join(c.value for c in peer.caption)
     assert "each trust's peer-group rate" in captions
+
+
+@pytest.fixture
+def overview(demo_url, monkeypatch):
+    return app_page(monkeypatch, demo_url, "Overview.py")
+
+
+def test_on_the_peer_basis_rbs_is_no_longer_first_in_the_overview_s_scans_ranking(overview):
+    # September of the 3-month demo, ranked by additional scans as a share of current scans:
+    # held to the adult rates the children's trust tops the ranking; at its own rates it does not.
+    month = {
+        "opportunity": "Imaging scans",
+        "ranking": "Share of current activity",
+        "from": "2026-09",
+        "to": "2026-09",
+    }
+    national = overview(**month, benchmark="national")
+    assert not national.exception
+    assert ranking(national)[0].endswith("(RBS)")
+    peer = overview(**month)  # the page's default, as on Diagnostics
+    assert not peer.exception
+    assert peer.radio(key="benchmark").value == "each trust's peer-group rate"
+    assert not ranking(peer)[0].endswith("(RBS)")
+    captions = " ".join(c.value for c in peer.caption)
+    assert "on each trust's peer-group rate" in captions
+    # The scorecard judges RBS's scan rates against its own rates (MRI 1.78 an hour: short of
+    # the adult 2.5, above the children's 1.5), under the pack's headings.
+    for at, mark in ((national, "✗"), (peer, "✓")):
+        card = table_with(at, "MRI scans/hr").set_index("Trust")
+        rbs = next(t for t in card.index if t.startswith("RBS"))
+        heading = next(c for c in card.columns if c.startswith("MRI scans/hr"))
+        assert card.loc[rbs, heading].startswith(mark), heading
+    assert "MRI scans/hr (≥ own peer rate)" in table_with(peer, "MRI scans/hr").columns
+    assert "MRI scans/hr (≥2.5)" in table_with(national, "MRI scans/hr").columns

@@ -22,7 +22,7 @@ import pytest
 from pptx import Presentation
 
 from productivity import cli, pack
-from productivity.benchmarks import load_benchmarks
+from productivity.benchmarks import BENCHMARK_BASES, load_benchmarks
 from productivity.columns import COLUMNS, marked
 from productivity.schema import DM01_TESTS
 from productivity.store import db
@@ -218,3 +218,58 @@ def test_dm01_within_6_weeks_and_13_plus_agree_everywhere(page, cli_report, demo
         assert pack_row[over_13_heading] == expected_13.replace(str(count), "*")
     else:
         assert pack_row[over_13_heading] == expected_13
+
+
+@pytest.fixture
+def overview(demo_url, monkeypatch):
+    return app_page(monkeypatch, demo_url, "Overview.py")
+
+
+def overview_card(at) -> pd.DataFrame:
+    """The Overview's scorecard as its ranking chart holds it (every trust's row), by trust."""
+    (card,) = [
+        f
+        for s in chart_specs(at)
+        for f in s["frames"].values()
+        if {"trust_code", "additional_scans", "opportunity"} <= set(f)
+    ]
+    return card.set_index("trust_code")
+
+
+@pytest.mark.parametrize("basis", BASES)
+def test_the_overview_s_additional_scans_equal_diagnostics_and_the_cli_on_each_basis(
+    overview, page, cli_report, basis
+):
+    # The Overview takes the same ?benchmark= as Diagnostics (so a link carries it).
+    at = overview(opportunity="Imaging scans", benchmark=basis)
+    assert not at.exception
+    assert at.radio(key="benchmark").value == BENCHMARK_BASES[basis]
+    card = overview_card(at)
+    report = cli_report("imaging", "--by", "trust", "--benchmark-basis", basis)
+    per_trust = report.groupby("trust_code")["additional_scans"].sum()
+    shown = card["additional_scans"].dropna()
+    assert set(shown.index) == set(per_trust.index)
+    assert shown.to_numpy() == pytest.approx(per_trust.loc[shown.index].to_numpy())
+    # The Diagnostics page's bars per modality, summed per trust, are the same figure.
+    diagnostics = pd.Series(0.0, index=shown.index)
+    for modality in SCANNERS:
+        bars = next(
+            f
+            for s in chart_specs(page(modality=modality, benchmark=basis))
+            for f in s["frames"].values()
+            if {"trust_code", "additional_scans", "benchmark_scans_per_hour"} <= set(f)
+            and "scanner_id" not in f
+        )
+        diagnostics = diagnostics.add(
+            bars.set_index("trust_code")["additional_scans"], fill_value=0.0
+        )
+    assert shown.to_numpy() == pytest.approx(diagnostics.loc[shown.index].to_numpy())
+    # Each scan rate is judged against the rate the trust is held to on the same basis.
+    for modality in SCANNERS:
+        rates = report[report["modality"] == modality].set_index("trust_code")
+        held = card[f"{modality.lower()}_benchmark_scans_per_hour"].dropna()
+        assert held.to_numpy() == pytest.approx(
+            rates.loc[held.index, "benchmark_scans_per_hour"].to_numpy()
+        )
+    captions = " ".join(c.value for c in at.caption)
+    assert f"on {BENCHMARK_BASES[basis]}" in captions

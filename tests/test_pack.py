@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
-from productivity.benchmarks import load_benchmarks
+from productivity.benchmarks import BENCHMARK_BASES, load_benchmarks
 from productivity.errors import InputError
 from productivity.export import SUPPRESSED
 from productivity.pack import build as pack, pdf as pack_pdf
@@ -174,14 +174,16 @@ def test_trust_pdf_has_every_section_in_order_and_suppresses_small_counts(
 def test_executive_summary_names_the_biggest_opportunities_and_the_last_month(
     trust_pdf: bytes, demo_engine: Engine, latest: str, small_count: tuple[str, str], tmp_path
 ):
-    """The summary's figures are the Overview's scorecard, for the months and for each month."""
+    """The summary's figures are the Overview's scorecard (on the app's default benchmark basis,
+    each trust's peer-group rate), for the months and for each month."""
     from productivity import peers
 
     summary = " ".join(pdf_pages(trust_pdf, tmp_path)[1].split())
     bench = load_benchmarks()
     card = reports.trust_scorecard(
-        demo_engine, marts.Period(months_before(latest, 2), latest), bench
+        demo_engine, marts.Period(months_before(latest, 2), latest), bench, basis="peer"
     )
+    assert "scans per hour (each trust's peer-group rate)" in summary
     for key in ("realisable_additional_cases", "additional_scans"):
         top = card.sort_values(key, ascending=False).head(3)
         names = peers.trust_names(top["trust_code"])
@@ -191,8 +193,10 @@ def test_executive_summary_names_the_biggest_opportunities_and_the_last_month(
             assert f"{rank}. {name} ({code}): {value:,.0f}" in summary
     trust = small_count[0]
     previous = months_before(latest, 1)
-    month = reports.trust_scorecard(demo_engine, marts.Period(latest, latest), bench)
-    before = reports.trust_scorecard(demo_engine, marts.Period(previous, previous), bench)
+    month = reports.trust_scorecard(demo_engine, marts.Period(latest, latest), bench, basis="peer")
+    before = reports.trust_scorecard(
+        demo_engine, marts.Period(previous, previous), bench, basis="peer"
+    )
     now, then = (c.set_index("trust_code").loc[trust] for c in (month, before))
     assert "What changed since last month" in summary
     change = now["capped_utilisation"] - then["capped_utilisation"]
@@ -224,7 +228,9 @@ def test_a_3_month_pack_shows_3_month_figures_and_a_1_month_pack_1_month_figures
         (trust_pdf, months_before(latest, 2), "the 3 months"),
         (one_month.read_bytes(), latest, month_name(latest)),
     ):
-        card = reports.trust_scorecard(demo_engine, marts.Period(start, latest), bench)
+        card = reports.trust_scorecard(
+            demo_engine, marts.Period(start, latest), bench, basis="peer"
+        )
         mine = card.set_index("trust_code").loc[trust]
         headlines = " ".join(pdf_pages(data, tmp_path)[2].split())
         assert "Headlines and the benchmark scorecard" in headlines
@@ -238,6 +244,33 @@ def test_a_3_month_pack_shows_3_month_figures_and_a_1_month_pack_1_month_figures
         three["realisable_additional_cases"]
         > one.set_index("trust_code").loc[trust, "realisable_additional_cases"]
     )  # the two packs really differ
+
+
+def test_the_pack_is_on_the_peer_basis_unless_told_and_says_so(
+    demo_url: str, demo_engine: Engine, latest: str, tmp_path: Path, monkeypatch
+):
+    """``pack`` holds each trust to its peer-group scan rate, as the app does by default;
+    ``--benchmark-basis national`` gives the national rates. The children's trust (RBS) has a
+    peer-group rate, so its additional scans differ between the two."""
+    from productivity import cli
+
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    bench, shown = load_benchmarks(), {}
+    for basis, flags in (("peer", []), ("national", ["--benchmark-basis", "national"])):
+        out = tmp_path / f"{basis}.pdf"
+        code = cli.main(["pack", "--trust", "RBS", "--from", latest, "--to", latest,
+                         "--output", str(out), *flags])  # fmt: skip
+        assert code == 0
+        pages = [" ".join(page.split()) for page in pdf_pages(out.read_bytes(), tmp_path)]
+        card = reports.trust_scorecard(
+            demo_engine, marts.Period(latest, latest), bench, basis=basis
+        ).set_index("trust_code")
+        shown[basis] = card.loc["RBS", "additional_scans"]
+        said = BENCHMARK_BASES[basis]
+        assert f"{shown[basis]:,.0f} Additional CT, MRI and NOUS scans in" in pages[2]
+        assert f"scans per hour: {said})" in pages[2]
+        assert f"Benchmark basis of scan rates in this pack: {said}" in " ".join(pages)
+    assert shown["peer"] < shown["national"]
 
 
 def test_cli_pack_rejects_a_start_after_the_end(demo_url: str, latest: str, monkeypatch, capsys):

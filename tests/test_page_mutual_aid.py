@@ -73,7 +73,9 @@ def test_choosing_another_test_and_distance_recomputes(page):
 
 
 def test_no_transfer_is_explained_plainly(page):
-    at = page(test="MRI", max_km="5")  # no MRI pair that may trade is within 5 km
+    # No MRI pair that may trade is within 5 km when spare capacity is counted at the national
+    # rates (on the peer basis the specialist trusts have less spare, and the plan is smaller).
+    at = page(test="MRI", max_km="5", benchmark="national")
     assert not at.exception
     messages = [i.value for i in at.info]
     assert any("No transfer is proposed" in m and "within 5 km" in m for m in messages)
@@ -126,3 +128,19 @@ def test_a_bad_eligibility_file_is_named_on_the_page(page, tmp_path, monkeypatch
     shown = error.value.replace("\\", "")  # the message is escaped for Markdown
     assert "mutual_aid_eligibility.toml: [default] acute: unknown peer group(s) ['dental']" in shown
     assert not any("sends_patients" in d.value.columns for d in at.dataframe)
+
+
+def test_spare_capacity_follows_the_benchmark_basis(page):
+    # The same ?benchmark= as Diagnostics and the Overview; the page's default is the peer basis.
+    peer = page(test="MRI")
+    assert not peer.exception
+    assert peer.radio(key="benchmark").value == "each trust's peer-group rate"
+    national = page(test="MRI", benchmark="national")
+    assert not national.exception
+    assert national.radio(key="benchmark").value == "national rates"
+    assert "on each trust's peer-group rate" in page_text(peer)
+    assert "on national rates" in page_text(national)
+    # The children's and specialist trusts have less spare MRI capacity at their own rates.
+    tables = [[d.value for d in at.dataframe] for at in (peer, national)]
+    assert len(tables[0]) == len(tables[1])
+    assert any(not a.equals(b) for a, b in zip(*tables, strict=True))

@@ -23,7 +23,7 @@ import re
 import pandas as pd
 from sqlalchemy import Engine
 
-from productivity.benchmarks import Benchmarks, load_benchmarks
+from productivity.benchmarks import Benchmarks, check_basis, load_benchmarks
 from productivity.errors import InputError
 from productivity.pack.content import MISSING, Column, Cover, PackTable, Section, pack_table
 from productivity.pack.pdf import render_pdf
@@ -65,13 +65,17 @@ def build_pack(
     fmt: str,
     benchmarks: Benchmarks | None = None,
     start: str | None = None,
+    basis: str = "peer",
 ) -> bytes:
     """The board pack for one trust (or the whole collaborative) as PDF or PPTX bytes.
 
     ``period`` (``YYYY-MM``) is the month the pack reports, the last of the months it covers;
     ``start`` is the first (default: the 12 months to ``period``). Every figure is for those
     months, as the pages show them for the same filters. ``fmt`` is ``pdf`` (A4 landscape, a
-    page per section) or ``pptx`` (a slide per section).
+    page per section) or ``pptx`` (a slide per section). ``basis`` is the benchmark basis of the
+    scan rates (additional scans, the scorecard's ✓/✗, mutual aid's spare capacity): ``peer``,
+    the app's default, holds each trust to its peer group's rate where the benchmark file sets
+    one; ``national`` holds every trust to the national rates.
 
     Raises:
         InputError: a bad ``--period``/``--to``, ``--from`` or ``--format``, a ``--from`` after
@@ -86,6 +90,7 @@ def build_pack(
         _check_period(start, "--from")
         if start > period:
             raise InputError.single("--from", f"is after the last month {period}", value=start)
+    check_basis(basis)
     bench = benchmarks or load_benchmarks()
     facts = store_facts(engine)
     held, trusts = facts.months, facts.trusts
@@ -109,8 +114,9 @@ def build_pack(
         window,
         bench,
         len(months),
-        reports.trust_scorecard(engine, window, bench),
+        reports.trust_scorecard(engine, window, bench, basis=basis),
         reports.latest_dm01(engine, window),
+        basis,
     )
     parts = sections(scope)
     cover = Cover(

@@ -204,7 +204,7 @@ def mutual_aid(scope: Scope) -> list[Section]:
     """The Mutual aid page's proposal for MRI and CT: who sends patients to whom, and the effect."""
     found = []
     for test in AID_TESTS:
-        plan = aid.propose(scope.engine, test, scope.window, scope.bench)
+        plan = aid.propose(scope.engine, test, scope.window, scope.bench, basis=scope.basis)
         name = aid.test_label(test)
         heading = f"Mutual aid: {name}"
         if plan.trusts.empty:
@@ -219,7 +219,8 @@ def mutual_aid(scope: Scope) -> list[Section]:
             "Default limits as on the Mutual aid page: at most "
             f"{plan.parameters.max_distance_km:.0f} km between nearest sites, "
             f"{plan.parameters.capacity_share:.0%} of spare capacity "
-            "offered. A trust that takes patients keeps what it needs to clear its own backlog."
+            "offered. A trust that takes patients keeps what it needs to clear its own backlog. "
+            + aid.basis_caption(test, scope.basis)
         )
         chart = charts.before_after(aid.before_after(plan), f"After {weeks} weeks")
         table = None if plan.no_transfer else aid_table(plan, scope.trust)

@@ -19,7 +19,7 @@ import vl_convert
 from sqlalchemy import Engine
 
 from productivity import charts
-from productivity.benchmarks import Benchmarks
+from productivity.benchmarks import BENCHMARK_BASES, Benchmarks
 from productivity.stats.outliers import OutlierResult
 from productivity.store import marts, reports
 
@@ -42,6 +42,12 @@ class Scope:
     months: int
     card: pd.DataFrame
     dm01: pd.DataFrame  # the latest DM01 month in the window
+    basis: str = "peer"  # the benchmark basis of scan rates (the app's default), as ``card``'s
+
+    @property
+    def basis_words(self) -> str:
+        """The scan-rate benchmark basis in words, e.g. ``each trust's peer-group rate``."""
+        return BENCHMARK_BASES[self.basis]
 
     def mine(self, codes: pd.Series) -> list[bool]:
         return [code == self.trust for code in codes]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import pandas as pd
 
 from productivity import charts
-from productivity.benchmarks import Benchmarks
+from productivity.benchmarks import BENCHMARK_BASES, Benchmarks
 from productivity.columns import COLUMNS, SCORECARD, against
 from productivity.metrics import waits
 from productivity.pack import diagnostic_sections, theatre_sections
@@ -28,8 +28,9 @@ from productivity.pack.judgements import funnels
 from productivity.pack.scope import MONTHS_COVERED, Scope, month_name, png
 from productivity.pack.summary import executive_summary
 from productivity.schema import DM01_TESTS
-from productivity.store import readers, rebase
+from productivity.store import readers, rebase, reports
 from productivity.views import methodology, reporting, theatres as drilldown
+from productivity.views.overview import basis_caption, own_heading
 
 __all__ = ["MONTHS_COVERED", "Scope", "month_name", "sections"]
 
@@ -48,7 +49,7 @@ def sections(scope: Scope) -> list[Section]:
         *diagnostic_sections.inequalities(scope),
         *diagnostic_sections.mutual_aid(scope),
         _turnaround(scope),
-        *_methodology(scope.bench),
+        *_methodology(scope.bench, scope.basis),
     ]
 
 
@@ -72,26 +73,30 @@ def _headlines(scope: Scope) -> Section:
     labels = (
         f"Additional theatre cases in {scope.span} (realisable, at "
         f"{bench.value('theatre_capped_utilisation'):.0%} capped utilisation)",
-        f"Additional CT, MRI and NOUS scans in {scope.span} (at the benchmark scans per hour)",
+        f"Additional CT, MRI and NOUS scans in {scope.span} (at the benchmark scans per hour: "
+        f"{scope.basis_words})",
         f"People waiting 6+ weeks for a diagnostic test (DM01, {month})",
     )
     columns = [Column("trust_code", "Trust", width=0.7)]
     for column in SCORECARD:
         target = column.judged_by(bench)
+        # A scan rate on the peer basis is judged against the trust's own rate (``_meets``).
+        own = scope.basis != "national" and column.key in reports.OWN_SCAN_RATES
         columns.append(
             Column.of(
                 column,
-                column.heading_against(bench),
+                own_heading(column.key) if own else column.heading_against(bench),
                 key="dm01_waiting_13_plus" if column.key == "dm01_13_plus_weeks" else None,
                 meets=f"{column.key}_meets",
-                benchmark=target.value,
+                benchmark=None if own else target.value,
             )
         )
     # The scorecard names the 13+ week count after weeks: renamed so suppression sees patients.
     rows = card.assign(dm01_waiting_13_plus=card["dm01_13_plus_weeks"])
     note = (
         f"Tiles and scorecard: {scope.span} ({scope.months} month(s) with data); waiting lists "
-        "at the latest month. Scorecard: ✓ meets the benchmark, ✗ short of it, – no data."
+        "at the latest month. Scorecard: ✓ meets the benchmark, ✗ short of it, – no data. "
+        + basis_caption(bench, scope.basis)
     )
     if scope.trust:
         note += f" {scope.trust} is in bold among the collaborative's trusts."
@@ -136,7 +141,8 @@ def _ranking(scope: Scope) -> Section:
         (
             f"Realisable cases: whole cases that fit inside a list at {target:.0%} capped "
             "utilisation; pooled cases pool the minutes (the Model Health-style figure). Bars "
-            "are labelled with the trust's capped utilisation against the benchmark.",
+            "are labelled with the trust's capped utilisation against the benchmark. Additional "
+            f"scans at the benchmark scans per hour: {scope.basis_words}.",
         ),
         chart=png(chart, 340),
         table=table,
@@ -277,7 +283,7 @@ def _turnaround(scope: Scope) -> Section:
     )
 
 
-def _methodology(bench: Benchmarks) -> list[Section]:
+def _methodology(bench: Benchmarks, basis: str) -> list[Section]:
     """The benchmark table with sources, then how each figure and statistic is made."""
     shown = methodology.benchmark_table(bench).rename(columns=str.lower)
     columns = [
@@ -294,6 +300,10 @@ def _methodology(bench: Benchmarks) -> list[Section]:
         + (f" Local values (✎) replace: {', '.join(overridden)}." if overridden else ""),
         "Status: national = published national guidance; programme = the collaborative's "
         "workplan; assumed = a working value with no published source.",
+        f"Benchmark basis of scan rates in this pack: {BENCHMARK_BASES[basis]}, as the app "
+        f"shows by default. {basis_caption(bench, basis)} Mutual aid's spare capacity is "
+        "counted on the same basis. The command line's imaging report keeps the national "
+        "rates unless asked for the peer basis; its pack command takes the same choice.",
     )
     wanted = ("capped_utilisation", "realisable_additional_cases", "pooled_additional_cases",
               "additional_scans", "within_6_weeks", "backlog_weeks")  # fmt: skip

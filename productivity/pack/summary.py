@@ -61,7 +61,8 @@ def _opportunities(scope: Scope) -> list[str]:
     for key, what in (
         ("realisable_additional_cases", f"additional theatre cases at {target:.0%} capped "
                                         "utilisation (realisable: whole cases that fit a list)"),
-        ("additional_scans", "additional CT, MRI and NOUS scans at the benchmark scans per hour"),
+        ("additional_scans", "additional CT, MRI and NOUS scans at the benchmark scans per hour "
+                             f"({scope.basis_words})"),
     ):  # fmt: skip
         top = card[card[key].fillna(0) > 0].sort_values(key, ascending=False).head(TOP)
         if top.empty:
@@ -108,8 +109,10 @@ def _changes(scope: Scope) -> tuple[PackTable | None, str]:
     """The latest month of the pack beside the month before it, as a table, and a note."""
     end = str(scope.window.end)
     before = str(pd.Period(end, freq="M") - 1)
-    latest = reports.trust_scorecard(scope.engine, marts.Period(end, end), scope.bench)
-    previous = reports.trust_scorecard(scope.engine, marts.Period(before, before), scope.bench)
+    latest, previous = (
+        reports.trust_scorecard(scope.engine, marts.Period(m, m), scope.bench, basis=scope.basis)
+        for m in (end, before)
+    )
     head = f"**What changed since last month ({month_name(before)} → {month_name(end)}).**"
     if previous.empty or latest.empty:
         return None, f"{head} The store holds no {month_name(before)} to compare with."

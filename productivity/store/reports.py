@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from productivity import modalities, peers, settings
-from productivity.benchmarks import Benchmarks, load_benchmarks
+from productivity.benchmarks import BENCHMARK_BASES, Benchmarks, check_basis, load_benchmarks
 from productivity.columns import SCORECARD
 from productivity.metrics import diagnostics, theatre, waits
 from productivity.metrics.turnaround import EventKind
@@ -165,13 +165,18 @@ def trust_scorecard(
     benchmarks: Benchmarks,
     ranking: str = "absolute",
     measure: str = "theatre",
+    basis: str = "national",
 ) -> pd.DataFrame:
     """One row per trust: every headline metric, whether it meets its benchmark, and the rank.
 
     Ranked by one opportunity ``measure`` (realisable additional theatre cases, or additional
     scans), as an absolute count or as a share of current activity (``ranking``); the
-    ``ranking`` column says which ranking is in use.
+    ``ranking`` column says which ranking is in use. Additional scans and each scan rate's
+    ``<key>_meets`` are on the benchmark ``basis`` (:func:`imaging_report`): the rate each trust
+    is held to for each modality is in ``<modality>_benchmark_scans_per_hour`` (its own
+    peer-group rate on the ``peer`` basis), and ``benchmark_basis`` names the basis.
     """
+    check_basis(basis)
     trusts = pd.read_csv(settings.TRUSTS_FILE, dtype="str")[["trust_code", "name", "type"]]
     theatre_rows = marts.theatre_report(engine, by="trust", period=period, benchmarks=benchmarks)
     card = trusts.merge(
@@ -188,12 +193,16 @@ def trust_scorecard(
         on="trust_code",
         how="left",
     )
-    imaging = imaging_report(engine, "trust", period, benchmarks)
+    imaging = imaging_report(engine, "trust", period, benchmarks, basis)
     if not imaging.empty:
         rates = imaging.pivot(index="trust_code", columns="modality", values="scans_per_hour")
         rates.columns = [f"{m.lower()}_scans_per_hour" for m in rates.columns]
+        held = imaging.pivot(
+            index="trust_code", columns="modality", values="benchmark_scans_per_hour"
+        )
+        held.columns = [OWN_SCAN_RATES[f"{m.lower()}_scans_per_hour"] for m in held.columns]
         extra = imaging.groupby("trust_code")[["additional_scans", "scans"]].sum()
-        card = card.merge(rates.join(extra).reset_index(), on="trust_code", how="left")
+        card = card.merge(rates.join(held).join(extra).reset_index(), on="trust_code", how="left")
     endoscopy = endoscopy_report(engine, "trust", period, benchmarks)
     card = card.merge(
         endoscopy[["trust_code", "utilisation"]].rename(
@@ -222,13 +231,31 @@ def trust_scorecard(
     # numeric (an empty source merged in is object dtype, whose all-NaN chart data is not JSON),
     # so the pages and the pack say what is missing instead of failing on a KeyError.
     keys = [column.key for column in SCORECARD]
-    for key in (*keys, *SCORECARD_COUNTS):
+    for key in (*keys, *SCORECARD_COUNTS, *OWN_SCAN_RATES.values()):
         values = card[key] if key in card.columns else pd.Series(float("nan"), index=card.index)
         card[key] = pd.to_numeric(values, errors="coerce").astype("float64")
     for column in SCORECARD:
-        card[f"{column.key}_meets"] = column.judged_by(benchmarks).meets_each(card[column.key])
+        judged = column.judged_by(benchmarks)
+        own = OWN_SCAN_RATES.get(column.key)
+        if own is None:
+            card[f"{column.key}_meets"] = judged.meets_each(card[column.key])
+            continue
+        # A scan rate against the rate the trust is held to on the basis (its own peer rate).
+        rate: pd.Series = card[own]
+        value: pd.Series = card[column.key]
+        meets = value >= rate if judged.higher_is_better else value <= rate
+        card[f"{column.key}_meets"] = meets.astype("boolean").mask(value.isna() | rate.isna())
     card = card[card[keys].notna().any(axis=1)]
+    card = card.assign(benchmark_basis=BENCHMARK_BASES[basis])
     return rank_opportunity(card, measure, ranking)
+
+
+# Scorecard scan rate -> the column of the rate each trust is held to (on the basis in use).
+OWN_SCAN_RATES: dict[str, str] = {
+    m.scorecard: f"{m.key.lower()}_benchmark_scans_per_hour"
+    for m in modalities.MODALITIES
+    if m.imaging
+}
 
 
 # Scorecard counts that come from one source each (absent when the store lacks it).

@@ -262,7 +262,11 @@ def today() -> dt.date:
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def trust_scorecard(
-    start: str | None, end: str | None, ranking: str, measure: str = "theatre"
+    start: str | None,
+    end: str | None,
+    ranking: str,
+    measure: str = "theatre",
+    basis: str = "national",
 ) -> pd.DataFrame:
     period = marts.Period(start, end)
-    return reports.trust_scorecard(engine(), period, benchmarks(), ranking, measure)
+    return reports.trust_scorecard(engine(), period, benchmarks(), ranking, measure, basis)

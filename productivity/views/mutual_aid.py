@@ -9,7 +9,8 @@ latest month of the period, the weekly activity (:func:`productivity.metrics.wai
 and the spare capacity a week at benchmark productivity over the last whole weeks of the period:
 
 - CT, MRI, non-obstetric ultrasound: scanner hours at the benchmark scans per hour minus the
-  scans done (``additional_scans`` of :func:`~productivity.metrics.diagnostics.scans_per_hour`);
+  scans done (``additional_scans`` of :func:`productivity.modalities.scans_at_benchmark`, on
+  the benchmark basis asked for: the national rates, or each trust's peer-group rate);
 - colonoscopy, gastroscopy, flexi sigmoidoscopy: the unused points to the 95% list target
   (``additional_points``), shared between the three tests in proportion to the points of each
   test's DM01 activity at the trust, then turned into procedures at the point table;
@@ -33,7 +34,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine
 
-from productivity.benchmarks import Benchmarks
+from productivity.benchmarks import BENCHMARK_BASES, Benchmarks
 from productivity.metrics import waits
 from productivity.modalities import BY_TEST, for_test
 from productivity.peers import PEER_GROUPS, peer_of
@@ -71,9 +72,11 @@ def trust_inputs(
     period: marts.Period,
     benchmarks: Benchmarks,
     recent_weeks: int = RECENT_WEEKS,
+    basis: str = "national",
 ) -> pd.DataFrame:
     """One row per trust that reports ``test`` to DM01: :data:`mutual_aid.TRUST_COLUMNS` and
-    ``peer_group`` (:func:`productivity.peers.peer_of`).
+    ``peer_group`` (:func:`productivity.peers.peer_of`); spare capacity on the benchmark
+    ``basis`` (:func:`spare_capacity`).
 
     A trust with nobody waiting and no activity for the test is left out; a trust without
     capacity data has no spare capacity (0).
@@ -90,7 +93,7 @@ def trust_inputs(
         return pd.DataFrame(columns=[*columns, "peer_group"])
     dm01 = waits.dm01_waits(rows, ["provider_code"]).rename(columns={"provider_code": "trust_code"})
     dm01 = dm01[(dm01["total_waiting"] > 0) | (dm01["weekly_activity"] > 0)]
-    spare = spare_capacity(engine, test, period, benchmarks, latest, recent_weeks)
+    spare = spare_capacity(engine, test, period, benchmarks, latest, recent_weeks, basis)
     out = dm01.merge(spare, on="trust_code", how="left")
     out["spare_per_week"] = out["spare_per_week"].fillna(0.0)
     out["peer_group"] = peer_of(out["trust_code"]).to_numpy()
@@ -104,15 +107,20 @@ def spare_capacity(
     benchmarks: Benchmarks,
     latest_dm01: pd.DataFrame,
     recent_weeks: int = RECENT_WEEKS,
+    basis: str = "national",
 ) -> pd.DataFrame:
-    """``trust_code`` and ``spare_per_week``: tests a week at benchmark beyond those done."""
+    """``trust_code`` and ``spare_per_week``: tests a week at benchmark beyond those done.
+
+    A scan rate's benchmark is on ``basis`` (:func:`productivity.modalities.scans_at_benchmark`:
+    ``national``, or each trust's own peer-group rate on ``peer``), as on the Diagnostics page.
+    """
     serving = for_test(test)
     rows = readers.modality_rows(engine, serving, period)
     weeks = last_whole_weeks(rows, recent_weeks)
     rows = rows[rows["week"].isin(weeks)] if len(rows) else rows
     if rows.empty:
         return pd.DataFrame(columns=["trust_code", "spare_per_week"])
-    spare = serving.summarise(rows, ["trust_code"], benchmarks)
+    spare = serving.summarise(rows, ["trust_code"], benchmarks, basis)
     if len(serving.dm01_tests) == 1:
         spare["spare"] = spare[serving.additional]
     else:
@@ -189,8 +197,10 @@ def propose(
     capacity_share: float = mutual_aid.DEFAULT_CAPACITY_SHARE,
     recent_weeks: int = RECENT_WEEKS,
     eligibility: mutual_aid.AidEligibility | None = None,
+    basis: str = "national",
 ) -> mutual_aid.MutualAidPlan:
-    """The mutual-aid plan for ``test`` over ``period`` (see :func:`mutual_aid.match`).
+    """The mutual-aid plan for ``test`` over ``period`` (see :func:`mutual_aid.match`), with
+    spare capacity and need at the benchmark on ``basis`` (``national`` or ``peer``).
 
     ``eligibility`` defaults to the peer-group rules in ``data/mutual_aid_eligibility.toml``.
 
@@ -203,8 +213,23 @@ def propose(
         max_distance_km=max_distance_km,
         capacity_share=capacity_share,
     )
-    inputs = trust_inputs(engine, test, period, benchmarks, recent_weeks)
+    inputs = trust_inputs(engine, test, period, benchmarks, recent_weeks, basis)
     return mutual_aid.match(inputs, distances(engine), test, params, eligibility)
+
+
+def basis_caption(test: str, basis: str) -> str:
+    """Which benchmark spare capacity and need are counted at, in words (the basis applies to
+    the scan rates of CT, MRI and non-obstetric ultrasound)."""
+    serving = for_test(test)
+    if not serving.imaging:
+        return (
+            f"Benchmark: the national {serving.name.lower()} benchmark for every trust (the "
+            "benchmark basis applies to scan rates)."
+        )
+    return (
+        f"Benchmark: spare capacity and need at {serving.key} scans per hour on "
+        f"{BENCHMARK_BASES[basis]}."
+    )
 
 
 def constraint_table(plan: mutual_aid.MutualAidPlan) -> pd.DataFrame:

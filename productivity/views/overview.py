@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from productivity import peers
-from productivity.benchmarks import Benchmarks
-from productivity.columns import COLUMNS, SCORECARD, marked
+from productivity.benchmarks import BENCHMARK_BASES, Benchmarks
+from productivity.columns import COLUMNS, SCORECARD, mark, marked
 from productivity.modalities import MODALITIES
 from productivity.stats.outliers import OUTLIER_FLAGS, judgements
 from productivity.store import marts, reports
@@ -50,17 +50,59 @@ def months_between(period: marts.Period, months: tuple[str, ...]) -> list[str]:
     ]
 
 
-def scorecard_table(card: pd.DataFrame, bench: Benchmarks) -> pd.DataFrame:
+def scorecard_table(card: pd.DataFrame, bench: Benchmarks, basis: str = "national") -> pd.DataFrame:
     """The Overview's trust table: each value with ✓/✗ against its benchmark, not colour alone.
 
-    Headings, formats and benchmarks are the column catalogue's scorecard (the pack's too).
+    Headings, formats and benchmarks are the column catalogue's scorecard (the pack's too). A
+    scan rate is judged against the rate the trust is held to on the benchmark ``basis`` (the
+    scorecard's ``<key>_meets`` beside its ``<modality>_benchmark_scans_per_hour``,
+    :func:`productivity.store.reports.trust_scorecard`): on the ``peer`` basis its own
+    peer-group rate, headed ``(≥ own peer rate)`` as in the pack; a value without the rate it
+    is held to is shown unmarked.
     """
     out = pd.DataFrame({"Trust": card["trust_code"] + " · " + card["name"]})
     for column in SCORECARD:
-        if column.key in card:
-            target = column.judged_by(bench)
+        if column.key not in card:
+            continue
+        target = column.judged_by(bench)
+        own = reports.OWN_SCAN_RATES.get(column.key)
+        if own is None or (basis == "national" and own not in card):
             out[column.heading_against(bench)] = marked(card[column.key], column.fmt, target)
+            continue
+        heading = column.heading_against(bench) if basis == "national" else own_heading(column.key)
+        values = card[column.key]
+        rates = card[own] if own in card else pd.Series(float("nan"), index=card.index)
+        judged = card.get(f"{column.key}_meets", pd.Series(pd.NA, index=card.index))
+        meets = judged.astype("object").where(values.notna() & rates.notna())
+        out[heading] = [
+            mark(v, None if pd.isna(m) else bool(m), column.fmt, r)
+            for v, m, r in zip(values, meets, rates, strict=True)
+        ]
     return out
+
+
+def own_heading(key: str) -> str:
+    """A scan rate's heading on the peer basis, e.g. ``CT scans/hr (≥ own peer rate)``."""
+    return f"{COLUMNS[key].short} (≥ own peer rate)"
+
+
+def basis_caption(bench: Benchmarks, basis: str) -> str:
+    """Which benchmark basis the additional scans and the scan-rate ✓/✗ are on, in words."""
+    scanners = [m for m in MODALITIES if m.imaging]
+    national = ", ".join(f"{m.key} {bench.value(m.benchmark):g}" for m in scanners)
+    if basis == "national":
+        return (
+            f"Scans: additional scans and scan-rate ✓/✗ on {BENCHMARK_BASES[basis]} "
+            f"(scans per operational hour: {national}) for every trust."
+        )
+    own = "; ".join(
+        f"{m.key}: {text}" for m in scanners if (text := bench[m.benchmark].peer_text())
+    )
+    return (
+        f"Scans: additional scans and scan-rate ✓/✗ on {BENCHMARK_BASES[basis]} "
+        f"({own or 'none set'}; every other trust the national rate: {national}); "
+        "computed per trust and modality, then summed."
+    )
 
 
 def peer_ranking(card: pd.DataFrame, peer: str | None, measure: str, ranking: str) -> pd.DataFrame:
@@ -97,7 +139,11 @@ class Tile:
 
 
 def headline_tiles(
-    card: pd.DataFrame, period: marts.Period, store_months: tuple[str, ...], bench: Benchmarks
+    card: pd.DataFrame,
+    period: marts.Period,
+    store_months: tuple[str, ...],
+    bench: Benchmarks,
+    basis: str = "national",
 ) -> list[Tile]:
     """The Overview's three headline numbers, over the same period as the ranking table.
 
@@ -113,7 +159,7 @@ def headline_tiles(
         ("Additional theatre cases (realisable)", "realisable_additional_cases",
          f"Whole cases that fit inside a list at the {target:.0%} benchmark"),
         ("Additional scans (CT, MRI, NOUS)", "additional_scans",
-         "Scans at the benchmark rate in the hours already run"),
+         f"Scans at the benchmark rate ({BENCHMARK_BASES[basis]}) in the hours already run"),
     ):  # fmt: skip
         total = float(card[column].fillna(0).sum()) if column in card else 0.0
         tiles.append(
@@ -181,7 +227,11 @@ def gap_labels(card: pd.DataFrame, measure: str, bench: Benchmarks) -> pd.Series
     # The imaging modalities each trust is short of its scans-per-hour benchmark on.
     below = pd.Series("", index=card.index, dtype=object)
     for m in (m for m in MODALITIES if m.imaging and m.scorecard in card):
-        short = bench[m.benchmark].meets_each(card[m.scorecard]).eq(False).fillna(False)
+        # Against the rate the trust is held to on the scorecard's basis, where it says.
+        meets = card.get(f"{m.scorecard}_meets")
+        if meets is None:
+            meets = bench[m.benchmark].meets_each(card[m.scorecard])
+        short = meets.astype("boolean").eq(False).fillna(False)
         below = below.mask(short.astype(bool), below.where(below == "", below + ", ") + m.key)
     suffix = below.map(lambda names: f" · below on {names}" if names else "")
     return card["opportunity"].map("{:,.0f}".format) + suffix
