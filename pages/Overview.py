@@ -108,4 +108,4 @@ if view.trust:
 ui.show_table(turnaround, "turnaround-scorecard", deferred=True)
 
 ui.what_if_section(view, basis)
-ui.board_pack_button(view)
+ui.board_pack_button(view, basis)

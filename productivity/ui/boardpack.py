@@ -21,8 +21,9 @@ def pack_months(view: View) -> tuple[str, str] | None:
     return start, end
 
 
-def board_pack_button(view: View) -> None:
-    """One click for a board pack (PDF) of the chosen trust, or the collaborative."""
+def board_pack_button(view: View, basis: str = "peer") -> None:
+    """One click for a board pack (PDF) of the chosen trust, or the collaborative, on the
+    page's scan-rate benchmark ``basis`` (``national`` or ``peer``)."""
     months = pack_months(view)
     if months is None:
         return
@@ -38,7 +39,7 @@ def board_pack_button(view: View) -> None:
     if st.button("Prepare the board pack", icon=":material/picture_as_pdf:", key="pack"):
         with st.spinner("Building the board pack (charts are drawn at print quality)…"):
             content = pack.build_pack(
-                engine(), trust=view.trust, period=end, fmt="pdf", start=start
+                engine(), trust=view.trust, period=end, fmt="pdf", start=start, basis=basis
             )
         name = pack.pack_filename(trust=view.trust, period=end, fmt="pdf", start=start)
         st.download_button(
