@@ -113,16 +113,25 @@ def hide_small_numbers(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     For a table on screen: a numeric column stays numeric (so it still sorts as numbers) and
     the table shows the missing cell as its placeholder; a text column shows ``*``.
     """
-    mask = small_counts(frame)
+    return hide_cells(frame, small_counts(frame))
+
+
+def hide_cells(frame: pd.DataFrame, mask: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """``frame`` with the cells that ``mask`` marks True hidden as :func:`hide_small_numbers`
+    hides them (missing in a numeric column, ``*`` in any other), and how many it hid.
+
+    ``mask`` has ``frame``'s index and columns (a smaller one is widened with False).
+    """
+    mask = mask.reindex(index=frame.index, columns=frame.columns, fill_value=False).astype(bool)
     hidden = int(mask.to_numpy().sum())
     if not hidden:
         return frame, 0
     out = frame.copy()
     for column in _small_columns(mask):
         series: pd.Series = out[column]
-        if pd.api.types.is_numeric_dtype(series):
+        if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
             out[column] = series.astype("float64").mask(mask[column])
-        else:  # already text: a * says the same
+        else:  # text (or flags): a * says the same
             out[column] = series.astype(object).mask(mask[column], SUPPRESSED)
     return out, hidden
 

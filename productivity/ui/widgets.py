@@ -24,6 +24,7 @@ from productivity.errors import InputError
 from productivity.export import (
     SUPPRESS_BELOW,
     SUPPRESSED,
+    hide_cells,
     hide_small_numbers,
     suppress_small_numbers,
     to_csv,
@@ -314,21 +315,11 @@ def show_table(
 
 
 def _withhold(shown: pd.DataFrame, withheld: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """``shown`` with the ``withheld`` cells not yet hidden made missing (``*`` in text), and
-    how many that was."""
+    """``shown`` with the ``withheld`` cells not yet hidden hidden too, and how many that was."""
     mask = withheld.reindex(index=shown.index, columns=shown.columns, fill_value=False)
-    mask = mask.astype(bool) & shown.notna() & (shown.astype(object) != SUPPRESSED)
-    count = int(mask.to_numpy().sum())
-    if not count:
-        return shown, 0
-    out = shown.copy()
-    for column in (c for c in mask.columns if mask[c].any()):
-        series: pd.Series = out[column]
-        if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-            out[column] = series.astype("float64").mask(mask[column])
-        else:
-            out[column] = series.astype(object).mask(mask[column], SUPPRESSED)
-    return out, count
+    return hide_cells(
+        shown, mask.astype(bool) & shown.notna() & (shown.astype(object) != SUPPRESSED)
+    )
 
 
 def describe(chart: Chart, title: str, caption: str | None = None) -> Chart:
