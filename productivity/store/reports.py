@@ -105,11 +105,16 @@ def dm01_report(
     """DM01 waits per provider and test, at the latest month in the period (or per month)."""
     keys = DM01_LEVELS[by]
     rows = read_dm01(engine, period) if by == "month" else latest_dm01(engine, period)
-    within = benchmarks["dm01_within_6_weeks"]
+    return dm01_waits(rows, keys, benchmarks)
+
+
+def dm01_waits(rows: pd.DataFrame, keys: list[str], benchmarks: Benchmarks) -> pd.DataFrame:
+    """DM01 waits per group of ``keys`` of DM01 rows against the benchmark file's standards
+    (:func:`productivity.metrics.waits.dm01_waits`), for rows read here or kept in memory."""
     return waits.dm01_waits(
         rows,
         keys,
-        within_6_weeks_target=within.value,
+        within_6_weeks_target=benchmarks.value("dm01_within_6_weeks"),
         constitutional_target=benchmarks.constitutional_within_6_weeks().value,
         waiting_13_plus_target=benchmarks.value("dm01_13_plus_weeks"),
     )

@@ -82,7 +82,7 @@ def monthly_waits(
     if rows.empty:
         return pd.DataFrame(columns=TREND_COLUMNS)
     # Each group is one provider, test and month, so choosing them first changes no figure.
-    rows = dm01_waits(rows, reports.DM01_LEVELS["month"], benchmarks)
+    rows = reports.dm01_waits(rows, reports.DM01_LEVELS["month"], benchmarks)
     rows = rows[rows["total_waiting"] > 0].rename(columns={"provider_code": "trust_code"})
     rows = rows.assign(
         month=pd.to_datetime(rows["month"] + "-01"),
@@ -102,19 +102,6 @@ def trend_table(trend: pd.DataFrame, column: str) -> pd.DataFrame:
         }
     )
     return out.sort_values(["Month", "Trust"], ascending=[False, True]).reset_index(drop=True)
-
-
-def dm01_waits(rows: pd.DataFrame, keys: list[str], benchmarks: Benchmarks) -> pd.DataFrame:
-    """DM01 waits per group of ``keys`` against the benchmark file's standards: the call
-    :func:`productivity.store.reports.dm01_report` makes, on rows read from memory."""
-    within = benchmarks["dm01_within_6_weeks"]
-    return waits.dm01_waits(
-        rows,
-        keys,
-        within_6_weeks_target=within.value,
-        constitutional_target=benchmarks.constitutional_within_6_weeks().value,
-        waiting_13_plus_target=benchmarks.value("dm01_13_plus_weeks"),
-    )
 
 
 def waiting_bands(
@@ -155,7 +142,7 @@ def waits_view(
             None, test, empty, empty, empty, monthly_waits(engine, period, test, trust, benchmarks)
         )
     month = str(latest["month"].iloc[0])
-    table = dm01_waits(latest, reports.DM01_LEVELS["trust"], benchmarks)
+    table = reports.dm01_waits(latest, reports.DM01_LEVELS["trust"], benchmarks)
     table.insert(2, "test_name", table["test_code"].map(schema.DM01_TESTS))
     per_trust = table[table["test_code"] == test].reset_index(drop=True)
     all_tests = table[table["provider_code"] == trust] if trust else table
