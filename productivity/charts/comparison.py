@@ -15,7 +15,6 @@ from productivity.charts.theme import (
     NHS_PURPLE,
     NHS_RED,
     TEXT,
-    as_layer,
     axis_format,
     benchmark_lines,
     benchmark_rule,
@@ -59,9 +58,9 @@ def ranking_bars(
         ],
     )
     bars = base.mark_bar(color=NHS_BLUE)
-    text = base.mark_text(align="left", dx=3, color=TEXT).encode(text="label:N")
-    chart: alt.LayerChart = (bars + text).properties(height=max(160, 28 * len(frame)))
-    return chart
+    text = base.mark_text(align="left", dx=3, color=TEXT).encode(text=alt.Text("label:N"))
+    # As (bars + text).properties(height=...) gives it, without copying the layers.
+    return alt.LayerChart(layer=[bars, text], height=max(160, 28 * len(frame)))
 
 
 def metric_vs_benchmark(
@@ -166,16 +165,16 @@ def distribution(
         .encode(
             x=alt.X("trust_code:N", title=None, axis=category_axis(frame["trust_code"])),
             y=alt.Y(f"{value}:Q", title=label, axis=alt.Axis(format=axis_format(fmt))),
-            tooltip=list(frame.columns),
+            tooltip=[alt.Tooltip(column) for column in frame.columns],
         )
     )
     rule = benchmark_rule(benchmark, f"{benchmark_label} {benchmark:{fmt}}", in_legend=True)
     if not per_unit:
-        return as_layer(alt.layer(points, rule)).properties(height=300)
+        return alt.LayerChart(layer=[points, rule], height=300)  # as layer().properties()
     own = frame[["trust_code", per_unit]].drop_duplicates("trust_code")
     base = alt.Chart(own).encode(x=alt.X("trust_code:N"))
     ticks = _own_ticks(base, per_unit, per_unit_label, fmt)
-    return as_layer(alt.layer(points, rule, ticks)).properties(height=300)
+    return alt.LayerChart(layer=[points, rule, ticks], height=300)
 
 
 def ordered_bars(
@@ -191,7 +190,7 @@ def ordered_bars(
     base = alt.Chart(frame).encode(
         x=alt.X(f"{category}:N", sort=list(frame[category]), title=None),
         y=alt.Y(f"{value}:Q", title=label, axis=alt.Axis(format=axis_format(fmt))),
-        tooltip=[category, colour, alt.Tooltip(f"{value}:Q", format=fmt)],
+        tooltip=[alt.Tooltip(category), alt.Tooltip(colour), alt.Tooltip(f"{value}:Q", format=fmt)],
     )
     bars = base.mark_bar().encode(
         color=alt.Color(
@@ -202,8 +201,7 @@ def ordered_bars(
         )
     )
     text = base.mark_text(dy=-6, color=TEXT).encode(text=alt.Text(f"{value}:Q", format=fmt))
-    chart: alt.LayerChart = bars + text
-    return chart
+    return alt.LayerChart(layer=[bars, text])  # as bars + text
 
 
 def before_after(frame: pd.DataFrame, after: str) -> alt.LayerChart:
@@ -219,7 +217,11 @@ def before_after(frame: pd.DataFrame, after: str) -> alt.LayerChart:
         y=alt.Y("trust_code:N", sort=list(order), title=None),
         yOffset=alt.YOffset("when:N", sort=when),
         x=alt.X("waiting:Q", title="People waiting 6+ weeks"),
-        tooltip=["trust_code", "when", alt.Tooltip("waiting:Q", format=",.0f")],
+        tooltip=[
+            alt.Tooltip("trust_code"),
+            alt.Tooltip("when"),
+            alt.Tooltip("waiting:Q", format=",.0f"),
+        ],
     )
     bars = base.mark_bar().encode(
         color=alt.Color(
@@ -234,8 +236,7 @@ def before_after(frame: pd.DataFrame, after: str) -> alt.LayerChart:
         text=alt.Text("waiting:Q", format=",.0f")
     )
     height = max(200, 44 * frame["trust_code"].nunique())
-    chart: alt.LayerChart = (bars + text).properties(height=height)
-    return chart
+    return alt.LayerChart(layer=[bars, text], height=height)  # as (bars + text).properties()
 
 
 def rates_against_targets(
