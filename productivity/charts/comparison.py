@@ -19,6 +19,7 @@ from productivity.charts.theme import (
     benchmark_lines,
     benchmark_rule,
     category_axis,
+    layer_chart,
 )
 
 __all__ = [
@@ -60,7 +61,7 @@ def ranking_bars(
     bars = base.mark_bar(color=NHS_BLUE)
     text = base.mark_text(align="left", dx=3, color=TEXT).encode(text=alt.Text("label:N"))
     # As (bars + text).properties(height=...) gives it, without copying the layers.
-    return alt.LayerChart(layer=[bars, text], height=max(160, 28 * len(frame)))
+    return layer_chart(layer=[bars, text], height=max(160, 28 * len(frame)))
 
 
 def metric_vs_benchmark(
@@ -126,7 +127,7 @@ def metric_vs_benchmark(
     if per_unit:
         layers.insert(2, _own_ticks(base, per_unit, per_unit_label, fmt))
     # As as_layer(alt.layer(...)).properties(height=300) gives it, without copying the layers.
-    return alt.LayerChart(layer=layers, height=300)
+    return layer_chart(layer=layers, height=300)
 
 
 def _own_ticks(base: alt.Chart, column: str, label: str, fmt: str) -> alt.Chart:
@@ -170,11 +171,11 @@ def distribution(
     )
     rule = benchmark_rule(benchmark, f"{benchmark_label} {benchmark:{fmt}}", in_legend=True)
     if not per_unit:
-        return alt.LayerChart(layer=[points, rule], height=300)  # as layer().properties()
+        return layer_chart(layer=[points, rule], height=300)  # as layer().properties()
     own = frame[["trust_code", per_unit]].drop_duplicates("trust_code")
     base = alt.Chart(own).encode(x=alt.X("trust_code:N"))
     ticks = _own_ticks(base, per_unit, per_unit_label, fmt)
-    return alt.LayerChart(layer=[points, rule, ticks], height=300)
+    return layer_chart(layer=[points, rule, ticks], height=300)
 
 
 def ordered_bars(
@@ -201,7 +202,7 @@ def ordered_bars(
         )
     )
     text = base.mark_text(dy=-6, color=TEXT).encode(text=alt.Text(f"{value}:Q", format=fmt))
-    return alt.LayerChart(layer=[bars, text])  # as bars + text
+    return layer_chart(layer=[bars, text])  # as bars + text
 
 
 def before_after(frame: pd.DataFrame, after: str) -> alt.LayerChart:
@@ -236,7 +237,7 @@ def before_after(frame: pd.DataFrame, after: str) -> alt.LayerChart:
         text=alt.Text("waiting:Q", format=",.0f")
     )
     height = max(200, 44 * frame["trust_code"].nunique())
-    return alt.LayerChart(layer=[bars, text], height=height)  # as (bars + text).properties()
+    return layer_chart(layer=[bars, text], height=height)  # as (bars + text).properties()
 
 
 def rates_against_targets(
@@ -295,4 +296,4 @@ def rates_against_targets(
         .mark_text(align="left", dx=6, color=TEXT)
         .encode(y=y, x=alt.X("text_at:Q"), text=alt.Text("text:N"))
     )
-    return alt.LayerChart(layer=[bars, ticks, text], height=max(120, 30 * len(data)))
+    return layer_chart(layer=[bars, ticks, text], height=max(120, 30 * len(data)))

@@ -14,6 +14,7 @@ from productivity.charts.theme import (
     NHS_PURPLE,
     TEXT,
     benchmark_rule,
+    layer_chart,
 )
 from productivity.metrics import deprivation as dep, waits
 
@@ -98,7 +99,7 @@ def quintile_bars(quintiles: pd.DataFrame, target: float, label: str) -> alt.Lay
     # As (bars + text + rule).properties(height=300) gives it (adding text to bars moves their
     # shared frame up to the layered chart), without copying the layers.
     rule = benchmark_rule(target, label)
-    return alt.LayerChart(data=data, layer=[bars, text, rule], height=300)
+    return layer_chart(data=data, layer=[bars, text, rule], height=300)
 
 
 def band_lines(bands: pd.DataFrame) -> alt.Chart:
@@ -200,4 +201,4 @@ def forest_chart(forest: pd.DataFrame) -> alt.LayerChart:
     height = max(180, 30 * len(data))
     # As (whiskers + points + labels + parity).properties(height=...) gives it (the frame the
     # first three share moved up to the layered chart), without copying the layers.
-    return alt.LayerChart(data=data, layer=[whiskers, points, labels, parity], height=height)
+    return layer_chart(data=data, layer=[whiskers, points, labels, parity], height=height)

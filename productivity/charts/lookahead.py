@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from productivity.charts.theme import NHS_BLUE, NHS_ORANGE, TEXT, benchmark_rule
+from productivity.charts.theme import NHS_BLUE, NHS_ORANGE, TEXT, benchmark_rule, layer_chart
 
 __all__ = ["LOOKAHEAD_STATUS", "lookahead_chart"]
 
@@ -78,4 +78,4 @@ def lookahead_chart(lists: pd.DataFrame, target: float, *, as_of: str) -> alt.La
         .encode(x=alt.X("date:T"), text=alt.Text("label:N"))
     )
     rule = benchmark_rule(target, f"benchmark {target:.0%}", in_legend=True)  # clear of points
-    return alt.LayerChart(layer=[points, rules, labels, rule], height=320)
+    return layer_chart(layer=[points, rules, labels, rule], height=320)

@@ -14,6 +14,7 @@ from productivity.charts.theme import (
     NHS_RED,
     TEXT,
     benchmark_rule,
+    layer_chart,
 )
 from productivity.stats.outliers import WITHIN_TEXT, benchmark_text
 from productivity.stats.spc import SPCResult
@@ -136,7 +137,7 @@ def spc_chart(
         offset=10,
     )
     # As as_layer(alt.layer(*layers)).properties(...) gives it, without copying every layer again.
-    return alt.LayerChart(layer=layers, title=title, height=400, padding={"top": 16, "left": 5})
+    return layer_chart(layer=layers, title=title, height=400, padding={"top": 16, "left": 5})
 
 
 # Funnel flags -> legend text: the position's words, as stats.outliers.judgements names it
@@ -241,7 +242,7 @@ def funnel_chart(
     layers = [lines, dots, names, _centre_line(target, f"{centre_label} {target:.1%}")]
     if benchmark is not None:
         layers.append(benchmark_rule(benchmark, f"benchmark {benchmark_text(benchmark, fmt)}"))
-    return alt.LayerChart(layer=layers, height=440)  # as layer(*layers).properties(height=440)
+    return layer_chart(layer=layers, height=440)  # as layer(*layers).properties(height=440)
 
 
 def _centre_line(value: float, label: str) -> alt.LayerChart:
@@ -257,7 +258,7 @@ def _centre_line(value: float, label: str) -> alt.LayerChart:
             text=alt.Text("label:N"),
         )
     )
-    return alt.LayerChart(layer=[rule, text])  # as rule + text
+    return layer_chart(layer=[rule, text])  # as rule + text
 
 
 # A ratio funnel's positions (stats.ratio_funnel.POSITIONS) -> legend text (the funnel's own
@@ -347,4 +348,4 @@ def ratio_funnel_chart(
     )
     centre = benchmark_rule(target, f"benchmark {target:g}")
     # As (lines + dots + names + centre).properties(height=440) gives it, without copies.
-    return alt.LayerChart(layer=[lines, dots, names, centre], height=440)
+    return layer_chart(layer=[lines, dots, names, centre], height=440)
