@@ -37,6 +37,12 @@ def test_the_dna_view_with_every_trust_given_is_the_same(demo_engine, period, tr
     pdt.assert_frame_equal(whole.funnel.units, split.funnel.units, check_exact=True)
 
 
+@pytest.mark.parametrize("period", [*PERIODS, marts.Period("2031-01", None)])
+def test_the_trust_ratios_alone_are_the_dna_views_ratios(demo_engine, period):
+    whole = dna.dna_view(demo_engine, period, None, None)
+    pdt.assert_frame_equal(whole.ratios, dna.trust_ratios(demo_engine, period), check_exact=True)
+
+
 @pytest.mark.parametrize("period", PERIODS)
 @pytest.mark.parametrize("measure", ["reporting_ct_urgent", "pathology_cancer_10_days"])
 def test_the_reporting_view_with_its_trusts_given_is_the_same(demo_engine, period, measure):

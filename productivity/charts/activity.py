@@ -21,6 +21,7 @@ from productivity.charts.theme import (
     SERIES_STYLES,
     TEXT,
     axis_format,
+    layer_chart,
 )
 
 __all__ = [
@@ -88,7 +89,7 @@ def trend(
         .mark_rule(size=2)
         .encode(y=alt.Y("value:Q"), **styled(f"{name}:N"))
     )
-    return alt.LayerChart(layer=[line, rule], height=300)  # as alt.layer(…).properties(…)
+    return layer_chart(layer=[line, rule], height=300)  # as alt.layer(…).properties(…)
 
 
 def layered(data: pd.DataFrame, layers: list[alt.Chart], height: int) -> alt.LayerChart:
@@ -98,7 +99,7 @@ def layered(data: pd.DataFrame, layers: list[alt.Chart], height: int) -> alt.Lay
     (Altair moves a frame that every layer shares up to the layered chart), without the copies
     and hashes of every layer that adding layers and setting a property make.
     """
-    return alt.LayerChart(data=data, layer=layers, height=height)
+    return layer_chart(data=data, layer=layers, height=height)
 
 
 def waterfall(

@@ -15,11 +15,11 @@ from productivity.charts.theme import (
     NHS_PURPLE,
     NHS_RED,
     TEXT,
-    as_layer,
     axis_format,
     benchmark_lines,
     benchmark_rule,
     category_axis,
+    layer_chart,
 )
 
 __all__ = [
@@ -59,9 +59,9 @@ def ranking_bars(
         ],
     )
     bars = base.mark_bar(color=NHS_BLUE)
-    text = base.mark_text(align="left", dx=3, color=TEXT).encode(text="label:N")
-    chart: alt.LayerChart = (bars + text).properties(height=max(160, 28 * len(frame)))
-    return chart
+    text = base.mark_text(align="left", dx=3, color=TEXT).encode(text=alt.Text("label:N"))
+    # As (bars + text).properties(height=...) gives it, without copying the layers.
+    return layer_chart(layer=[bars, text], height=max(160, 28 * len(frame)))
 
 
 def metric_vs_benchmark(
@@ -127,7 +127,7 @@ def metric_vs_benchmark(
     if per_unit:
         layers.insert(2, _own_ticks(base, per_unit, per_unit_label, fmt))
     # As as_layer(alt.layer(...)).properties(height=300) gives it, without copying the layers.
-    return alt.LayerChart(layer=layers, height=300)
+    return layer_chart(layer=layers, height=300)
 
 
 def _own_ticks(base: alt.Chart, column: str, label: str, fmt: str) -> alt.Chart:
@@ -166,16 +166,16 @@ def distribution(
         .encode(
             x=alt.X("trust_code:N", title=None, axis=category_axis(frame["trust_code"])),
             y=alt.Y(f"{value}:Q", title=label, axis=alt.Axis(format=axis_format(fmt))),
-            tooltip=list(frame.columns),
+            tooltip=[alt.Tooltip(column) for column in frame.columns],
         )
     )
     rule = benchmark_rule(benchmark, f"{benchmark_label} {benchmark:{fmt}}", in_legend=True)
     if not per_unit:
-        return as_layer(alt.layer(points, rule)).properties(height=300)
+        return layer_chart(layer=[points, rule], height=300)  # as layer().properties()
     own = frame[["trust_code", per_unit]].drop_duplicates("trust_code")
     base = alt.Chart(own).encode(x=alt.X("trust_code:N"))
     ticks = _own_ticks(base, per_unit, per_unit_label, fmt)
-    return as_layer(alt.layer(points, rule, ticks)).properties(height=300)
+    return layer_chart(layer=[points, rule, ticks], height=300)
 
 
 def ordered_bars(
@@ -191,7 +191,7 @@ def ordered_bars(
     base = alt.Chart(frame).encode(
         x=alt.X(f"{category}:N", sort=list(frame[category]), title=None),
         y=alt.Y(f"{value}:Q", title=label, axis=alt.Axis(format=axis_format(fmt))),
-        tooltip=[category, colour, alt.Tooltip(f"{value}:Q", format=fmt)],
+        tooltip=[alt.Tooltip(category), alt.Tooltip(colour), alt.Tooltip(f"{value}:Q", format=fmt)],
     )
     bars = base.mark_bar().encode(
         color=alt.Color(
@@ -202,8 +202,7 @@ def ordered_bars(
         )
     )
     text = base.mark_text(dy=-6, color=TEXT).encode(text=alt.Text(f"{value}:Q", format=fmt))
-    chart: alt.LayerChart = bars + text
-    return chart
+    return layer_chart(layer=[bars, text])  # as bars + text
 
 
 def before_after(frame: pd.DataFrame, after: str) -> alt.LayerChart:
@@ -219,7 +218,11 @@ def before_after(frame: pd.DataFrame, after: str) -> alt.LayerChart:
         y=alt.Y("trust_code:N", sort=list(order), title=None),
         yOffset=alt.YOffset("when:N", sort=when),
         x=alt.X("waiting:Q", title="People waiting 6+ weeks"),
-        tooltip=["trust_code", "when", alt.Tooltip("waiting:Q", format=",.0f")],
+        tooltip=[
+            alt.Tooltip("trust_code"),
+            alt.Tooltip("when"),
+            alt.Tooltip("waiting:Q", format=",.0f"),
+        ],
     )
     bars = base.mark_bar().encode(
         color=alt.Color(
@@ -234,8 +237,7 @@ def before_after(frame: pd.DataFrame, after: str) -> alt.LayerChart:
         text=alt.Text("waiting:Q", format=",.0f")
     )
     height = max(200, 44 * frame["trust_code"].nunique())
-    chart: alt.LayerChart = (bars + text).properties(height=height)
-    return chart
+    return layer_chart(layer=[bars, text], height=height)  # as (bars + text).properties()
 
 
 def rates_against_targets(
@@ -294,4 +296,4 @@ def rates_against_targets(
         .mark_text(align="left", dx=6, color=TEXT)
         .encode(y=y, x=alt.X("text_at:Q"), text=alt.Text("text:N"))
     )
-    return alt.LayerChart(layer=[bars, ticks, text], height=max(120, 30 * len(data)))
+    return layer_chart(layer=[bars, ticks, text], height=max(120, 30 * len(data)))

@@ -14,6 +14,7 @@ from productivity.charts.theme import (
     NHS_PURPLE,
     TEXT,
     benchmark_rule,
+    layer_chart,
 )
 from productivity.metrics import deprivation as dep, waits
 
@@ -63,7 +64,7 @@ def quintile_bars(quintiles: pd.DataFrame, target: float, label: str) -> alt.Lay
     data = quintiles.assign(
         status=(quintiles["within_6_weeks"] >= target).map({True: meets, False: below})
     )
-    base = alt.Chart(data).encode(
+    base = alt.Chart().encode(
         x=alt.X(
             "quintile:N",
             sort=list(QUINTILE_LABELS.values()),
@@ -77,10 +78,10 @@ def quintile_bars(quintiles: pd.DataFrame, target: float, label: str) -> alt.Lay
             scale=alt.Scale(domain=[0, 1]),
         ),
         tooltip=[
-            "quintile:N",
+            alt.Tooltip("quintile:N"),
             alt.Tooltip("within_6_weeks:Q", format=".1%"),
             alt.Tooltip("total_waiting:Q", format=","),
-            "status:N",
+            alt.Tooltip("status:N"),
         ],
     )
     bars = base.mark_bar().encode(
@@ -95,8 +96,10 @@ def quintile_bars(quintiles: pd.DataFrame, target: float, label: str) -> alt.Lay
     text = base.mark_text(baseline="top", dy=5, color="white", fontWeight="bold").encode(
         text=alt.Text("within_6_weeks:Q", format=".1%")
     )
-    chart: alt.LayerChart = (bars + text + benchmark_rule(target, label)).properties(height=300)
-    return chart
+    # As (bars + text + rule).properties(height=300) gives it (adding text to bars moves their
+    # shared frame up to the layered chart), without copying the layers.
+    rule = benchmark_rule(target, label)
+    return layer_chart(data=data, layer=[bars, text, rule], height=300)
 
 
 def band_lines(bands: pd.DataFrame) -> alt.Chart:
@@ -145,8 +148,8 @@ def band_lines(bands: pd.DataFrame) -> alt.Chart:
                 legend=legend,
             ),
             tooltip=[
-                "quintile:N",
-                "band_label:O",
+                alt.Tooltip("quintile:N"),
+                alt.Tooltip("band_label:O"),
                 alt.Tooltip("share:Q", format=".1%"),
                 alt.Tooltip("patients:Q", format=","),
             ],
@@ -171,9 +174,9 @@ def forest_chart(forest: pd.DataFrame) -> alt.LayerChart:
     y = alt.Y("trust:N", sort=order, title=None, axis=alt.Axis(labelOverlap=False))
     title, log = f"{RATIO_LABEL} (log scale)", alt.Scale(type="log")
     x = alt.X("ratio:Q", title=title, scale=log)
-    base = alt.Chart(data).encode(y=y)
+    base = alt.Chart().encode(y=y)
     whiskers = base.mark_rule(color=NHS_DARK_BLUE, size=2).encode(
-        x=alt.X("ratio_lower:Q", title=title, scale=log), x2="ratio_upper:Q"
+        x=alt.X("ratio_lower:Q", title=title, scale=log), x2=alt.X2("ratio_upper:Q")
     )
     points = base.mark_point(filled=True, size=110, opacity=1).encode(
         x=x,
@@ -185,16 +188,17 @@ def forest_chart(forest: pd.DataFrame) -> alt.LayerChart:
         ),
         shape=alt.Shape("evidence_text:N", scale=alt.Scale(domain=domain, range=list(shapes))),
         tooltip=[
-            "trust:N",
-            "ratio_text:N",
-            "evidence_text:N",
+            alt.Tooltip("trust:N"),
+            alt.Tooltip("ratio_text:N"),
+            alt.Tooltip("evidence_text:N"),
             alt.Tooltip("gap:Q", format="+.1%", title="gap (Q1 − Q5)"),
         ],
     )
     labels = base.mark_text(align="left", dx=5, color=TEXT, fontSize=10).encode(
-        x="ratio_upper:Q", text="ratio_text:N"
+        x=alt.X("ratio_upper:Q"), text=alt.Text("ratio_text:N")
     )
     parity = benchmark_rule(dep.NO_GAP, "1 = no gap", axis="x")
     height = max(180, 30 * len(data))
-    chart: alt.LayerChart = (whiskers + points + labels + parity).properties(height=height)
-    return chart
+    # As (whiskers + points + labels + parity).properties(height=...) gives it (the frame the
+    # first three share moved up to the layered chart), without copying the layers.
+    return layer_chart(data=data, layer=[whiskers, points, labels, parity], height=height)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from productivity.charts.theme import NHS_BLUE, NHS_ORANGE, TEXT, benchmark_rule
+from productivity.charts.theme import NHS_BLUE, NHS_ORANGE, TEXT, benchmark_rule, layer_chart
 
 __all__ = ["LOOKAHEAD_STATUS", "lookahead_chart"]
 
@@ -71,11 +71,11 @@ def lookahead_chart(lists: pd.DataFrame, target: float, *, as_of: str) -> alt.La
             "label": ["4 weeks out ›", "6 weeks out ›"],
         }
     )
-    rules = alt.Chart(bounds).mark_rule(color=TEXT, strokeDash=[2, 3]).encode(x="date:T")
+    rules = alt.Chart(bounds).mark_rule(color=TEXT, strokeDash=[2, 3]).encode(x=alt.X("date:T"))
     labels = (  # at the foot of the chart, clear of the lists near 100%
         alt.Chart(bounds)
         .mark_text(align="left", dx=3, dy=-6, y="height", color=TEXT)
-        .encode(x="date:T", text="label:N")
+        .encode(x=alt.X("date:T"), text=alt.Text("label:N"))
     )
     rule = benchmark_rule(target, f"benchmark {target:.0%}", in_legend=True)  # clear of points
-    return alt.LayerChart(layer=[points, rules, labels, rule], height=320)
+    return layer_chart(layer=[points, rules, labels, rule], height=320)

@@ -13,8 +13,8 @@ from productivity.charts.theme import (
     NHS_PURPLE,
     NHS_RED,
     TEXT,
-    as_layer,
     benchmark_rule,
+    layer_chart,
 )
 from productivity.stats.outliers import WITHIN_TEXT, benchmark_text
 from productivity.stats.spc import SPCResult
@@ -137,7 +137,7 @@ def spc_chart(
         offset=10,
     )
     # As as_layer(alt.layer(*layers)).properties(...) gives it, without copying every layer again.
-    return alt.LayerChart(layer=layers, title=title, height=400, padding={"top": 16, "left": 5})
+    return layer_chart(layer=layers, title=title, height=400, padding={"top": 16, "left": 5})
 
 
 # Funnel flags -> legend text: the position's words, as stats.outliers.judgements names it
@@ -190,8 +190,8 @@ def funnel_chart(
                 scale=alt.Scale(domain=["95%", "99.8%"], range=[[5, 3], [1, 0]]),
                 legend=alt.Legend(orient="bottom", symbolType="stroke", symbolSize=400),
             ),
-            detail="limit:N",
-            color=alt.value(NHS_DARK_BLUE),
+            detail=alt.Detail("limit:N"),
+            color=alt.ColorValue(NHS_DARK_BLUE),
         )
     )
     # Only the fields drawn: a trust's row carries every statistic and judgement besides.
@@ -202,8 +202,8 @@ def funnel_chart(
         alt.Chart(data)
         .mark_point(filled=True, size=90)
         .encode(
-            x="denominator:Q",
-            y="proportion:Q",
+            x=alt.X("denominator:Q"),
+            y=alt.Y("proportion:Q"),
             color=alt.Color(
                 "flag_text:N",
                 title=None,
@@ -230,32 +230,35 @@ def funnel_chart(
                 alt.Tooltip(f"{name}:N", title="Trust"),
                 alt.Tooltip("proportion:Q", format=".2%"),
                 alt.Tooltip("denominator:Q", format=",.0f"),
-                "flag_text:N",
+                alt.Tooltip("flag_text:N"),
             ],
         )
     )
     names = (
         alt.Chart(data)
         .mark_text(align="left", dx=7, color=TEXT, limit=220)
-        .encode(x="denominator:Q", y="proportion:Q", text=f"{name}:N")
+        .encode(x=alt.X("denominator:Q"), y=alt.Y("proportion:Q"), text=alt.Text(f"{name}:N"))
     )
     layers = [lines, dots, names, _centre_line(target, f"{centre_label} {target:.1%}")]
     if benchmark is not None:
         layers.append(benchmark_rule(benchmark, f"benchmark {benchmark_text(benchmark, fmt)}"))
-    chart = as_layer(alt.layer(*layers)).properties(height=440)
-    return chart
+    return layer_chart(layer=layers, height=440)  # as layer(*layers).properties(height=440)
 
 
 def _centre_line(value: float, label: str) -> alt.LayerChart:
     """The funnel's centre: a solid line, labelled at its right end (the benchmark's is left)."""
     frame = pd.DataFrame({"value": [value], "label": [label]})
-    rule = alt.Chart(frame).mark_rule(color=TEXT, size=1).encode(y="value:Q")
+    rule = alt.Chart(frame).mark_rule(color=TEXT, size=1).encode(y=alt.Y("value:Q"))
     text = (
         alt.Chart(frame)
         .mark_text(align="right", dy=-6, color=TEXT)
-        .encode(y="value:Q", x=alt.value("width"), text="label:N")
+        .encode(
+            y=alt.Y("value:Q"),
+            x=alt.XValue("width"),  # type: ignore[no-untyped-call]  # as alt.value, typed
+            text=alt.Text("label:N"),
+        )
     )
-    return as_layer(rule + text)
+    return layer_chart(layer=[rule, text])  # as rule + text
 
 
 # A ratio funnel's positions (stats.ratio_funnel.POSITIONS) -> legend text (the funnel's own
@@ -304,8 +307,8 @@ def ratio_funnel_chart(
                 scale=alt.Scale(domain=["95%", "99.8%"], range=[[5, 3], [1, 0]]),
                 legend=alt.Legend(orient="bottom", symbolType="stroke", symbolSize=400),
             ),
-            detail="limit:N",
-            color=alt.value(NHS_DARK_BLUE),
+            detail=alt.Detail("limit:N"),
+            color=alt.ColorValue(NHS_DARK_BLUE),
         )
     )
     domain = [text for text, _, _ in RATIO_POSITION_STYLES.values()]
@@ -313,8 +316,8 @@ def ratio_funnel_chart(
         alt.Chart(units)
         .mark_point(filled=True, size=90)
         .encode(
-            x="expected:Q",
-            y="ratio:Q",
+            x=alt.X("expected:Q"),
+            y=alt.Y("ratio:Q"),
             color=alt.Color(
                 "position_text:N",
                 title=None,
@@ -341,8 +344,8 @@ def ratio_funnel_chart(
     names = (
         alt.Chart(units)
         .mark_text(align="left", dx=7, color=TEXT, limit=220)
-        .encode(x="expected:Q", y="ratio:Q", text=f"{name}:N")
+        .encode(x=alt.X("expected:Q"), y=alt.Y("ratio:Q"), text=alt.Text(f"{name}:N"))
     )
     centre = benchmark_rule(target, f"benchmark {target:g}")
-    chart: alt.LayerChart = (lines + dots + names + centre).properties(height=440)
-    return chart
+    # As (lines + dots + names + centre).properties(height=440) gives it, without copies.
+    return layer_chart(layer=[lines, dots, names, centre], height=440)

@@ -6,6 +6,9 @@ shape or dash cue (a legend names it), for accessibility.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import altair as alt
 import pandas as pd
 
@@ -27,6 +30,7 @@ __all__ = [
     "benchmark_lines",
     "benchmark_rule",
     "category_axis",
+    "layer_chart",
     "nhs_theme",
 ]
 
@@ -129,13 +133,60 @@ def benchmark_lines(
         layers.append(
             base.mark_rule(color=BENCHMARK, size=2, strokeDash=pattern).encode(**position)
         )
-        other = {"x": alt.value(0)} if axis == "y" else {"y": alt.value(0)}
+        # XValue/YValue: alt.value(0) typed as its channel (Altair leaves them unannotated).
+        other = (
+            {"x": alt.XValue(0)}  # type: ignore[no-untyped-call]
+            if axis == "y"
+            else {"y": alt.YValue(0)}  # type: ignore[no-untyped-call]
+        )
         layers.append(
             base.mark_text(color=BENCHMARK, align="left", dx=4, dy=-6).encode(
-                **position, **other, text="label:N"
+                **position, **other, text=alt.Text("label:N")
             )
         )
-    return as_layer(alt.layer(*layers))
+    # Typed channels, and the layered chart made once (as alt.layer(*layers) makes it): bare
+    # strings and alt.value cost a schema lookup each, on most charts of every page.
+    return layer_chart(layer=layers)
+
+
+# Properties Altair moves from the layers up to the layered chart.
+_LAYER_PROPS = ("height", "width", "view")
+
+
+def layer_chart(
+    *, layer: Sequence[alt.Chart | alt.LayerChart], data: Any = alt.Undefined, **props: Any
+) -> alt.LayerChart:
+    """``alt.LayerChart(data=data, layer=layer, **props)``: the same chart, without Altair's two
+    deep copies of every layer when there is nothing to move up from the layers.
+
+    Altair copies each layer (and its encodings) to lift a frame the layers share, their
+    parameters, and their height, width or view up to the layered chart, so the caller's
+    layers are never changed. Our layers are made for this chart alone and carry no parameter;
+    when, besides, none has a height, width or view, and no frame would move up, the layered
+    chart is made empty and given the layers as they are (the same spec, checked chart by
+    chart). Otherwise Altair makes it as usual.
+    """
+    layers: list[Any] = list(layer)
+    if not layers or any(_lifts(chart) for chart in layers) or _shared(data, layers):
+        return alt.LayerChart(data=data, layer=layers, **props)
+    chart = alt.LayerChart(data=data, **props)
+    chart.layer = layers
+    return chart
+
+
+def _lifts(chart: alt.Chart | alt.LayerChart) -> bool:
+    """Whether Altair would move something of ``chart`` up to a layered chart holding it."""
+    if chart["params"] is not alt.Undefined:
+        return True
+    return any(chart[prop] is not alt.Undefined for prop in _LAYER_PROPS)
+
+
+def _shared(data: Any, layers: list[alt.Chart | alt.LayerChart]) -> bool:
+    """Whether a layer's frame is the layered chart's, or (none given) every layer's one frame."""
+    if data is alt.Undefined:
+        first = layers[0]["data"]
+        return first is not alt.Undefined and all(c["data"] is first for c in layers)
+    return any(c["data"] is data for c in layers)
 
 
 def as_layer(chart: alt.LayerChart | alt.FacetChart) -> alt.LayerChart:

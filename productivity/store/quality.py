@@ -17,15 +17,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, Engine, exists, func, select
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement, Engine, exists, func, select, type_coerce
 
 from productivity.ingest.checks import known_specialties
 from productivity.metrics.theatre import prepare_cases
 from productivity.schema import LIST_COLUMNS
 from productivity.store import db
+from productivity.store.mart_reads import records_frame
 
 QUALITY_CHECKS: Mapping[str, str] = {
     "anaesthetic_fallback": "Cases with no anaesthetic start, timed from into theatre instead",
@@ -47,6 +50,8 @@ ISSUE_COLUMNS: tuple[str, ...] = ("trust_code", "month", "issue", "count")
 _ORDER = ("anaesthetic_start", "into_theatre", "knife_to_skin", "out_of_theatre")
 # Longer than any planned list: worth a look, though a free flap or transplant can run so long.
 LONG_CASE = np.timedelta64(12, "h")
+# The case columns the report uses (prepare_cases's and the milestones).
+CASE_READ: tuple[str, ...] = ("list_id", "case_id", *_ORDER, "cancelled", "cancel_clinical")
 
 
 def _month(values: pd.Series) -> pd.Series:
@@ -139,6 +144,15 @@ def quality_long(report: pd.DataFrame) -> pd.DataFrame:
     return long.sort_values(["trust_code", "month", "check"], ignore_index=True)
 
 
+def _raw(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """``column`` read without SQLAlchemy's per-value conversion (the SQL is unchanged)."""
+    if isinstance(column.type, sa.Boolean):
+        return type_coerce(column, sa.Integer).label(column.key)
+    if isinstance(column.type, sa.Date | sa.DateTime):
+        return type_coerce(column, sa.String).label(column.key)
+    return column
+
+
 def read_quality(
     engine: Engine | None = None,
     trust_codes: Collection[str] | None = None,
@@ -158,8 +172,12 @@ def read_quality(
         where.append(lst.c.session_date >= start)
     if end is not None:
         where.append(lst.c.session_date <= end)
-    list_query = select(*(lst.c[n] for n in LIST_COLUMNS)).where(*where)
-    case_query = select(case).where(case.c.list_id.in_(select(lst.c.list_id).where(*where)))
+    # Only the columns the report uses, read as the driver gives them (dates and times as text
+    # on SQLite, flags as integers) and converted once per column below, not once per value.
+    list_query = select(*(_raw(lst.c[n]) for n in LIST_COLUMNS)).where(*where)
+    case_query = select(*(_raw(case.c[n]) for n in CASE_READ)).where(
+        case.c.list_id.in_(select(lst.c.list_id).where(*where))
+    )
     surviving = exists().where(lst.c.import_run_id == issue.c.import_run_id)
     issue_query = (
         select(
@@ -169,8 +187,8 @@ def read_quality(
         .group_by(issue.c.trust_code, issue.c.month, issue.c.issue)
     )
     with engine.connect() as conn:
-        lists = pd.read_sql_query(list_query, conn)
-        cases = pd.read_sql_query(case_query, conn)
+        lists = records_frame(conn.execute(list_query))
+        cases = records_frame(conn.execute(case_query))
         issues = pd.read_sql_query(issue_query, conn)
     if lists.empty:
         return pd.DataFrame(columns=list(REPORT_COLUMNS))

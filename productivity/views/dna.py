@@ -135,13 +135,28 @@ def every_trust_view(
     return DnaView(services, by_quintile, empty, ratios, funnel, curve, empty, None)
 
 
+def trust_ratios(engine: Engine, period: marts.Period) -> pd.DataFrame:
+    """Only :attr:`DnaView.ratios` of :func:`dna_view` for every service (the same frame),
+    without the funnel, curve and SPC: the scorecards show the ratio alone."""
+    rows = read_mart(engine, ATTENDANCE, period)
+    if rows.empty:
+        return pd.DataFrame()
+    rows = rows.assign(imd_quintile=pd.to_numeric(rows["imd_quintile"], errors="coerce"))
+    return _ratios(rows)
+
+
+def _ratios(rows: pd.DataFrame) -> pd.DataFrame:
+    """Each trust's standardised DNA ratio, trusts with DNAs expected only."""
+    ratios = standardised_dna_ratio(rows, by=["trust_code"])
+    return ratios[ratios["expected_dnas"] > 0].reset_index(drop=True)
+
+
 def _every_trust(
     rows: pd.DataFrame, overdispersion: bool
 ) -> tuple[pd.DataFrame, pd.DataFrame, RatioFunnel | None, pd.DataFrame]:
     """The parts of :func:`dna_view` that cover every trust: by quintile, ratios, funnel."""
     by_quintile = dna_by_quintile(rows, by=["trust_code"])
-    ratios = standardised_dna_ratio(rows, by=["trust_code"])
-    ratios = ratios[ratios["expected_dnas"] > 0].reset_index(drop=True)
+    ratios = _ratios(rows)
     funnel, curve = None, pd.DataFrame()
     if not ratios.empty:
         funnel = ratio_funnel(ratios, "trust_code", "dnas", "expected_dnas", overdispersion)

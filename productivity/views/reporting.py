@@ -368,7 +368,7 @@ def turnaround_scorecard(
 
     counts = read_mart(engine, TURNAROUND, period)
     shares = with_share(counts, ["trust_code", "measure"]) if not counts.empty else counts
-    ratios = dna.dna_view(engine, period, None, None).ratios
+    ratios = dna.trust_ratios(engine, period)  # the ratios alone, as dna_view has them
     trusts = sorted(set(shares.get("trust_code", [])) | set(ratios.get("trust_code", [])))
     out = pd.DataFrame({"trust_code": trusts})
     for measure in MEASURE_FILTERS:
