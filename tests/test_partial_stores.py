@@ -62,3 +62,22 @@ def test_the_board_pack_builds_on_a_partial_store(partial_url, trust, fmt):
 
     content = pack.build_pack(get_engine(partial_url), trust=trust, period="2026-05", fmt=fmt)
     assert content[:4] in (b"%PDF", b"PK\x03\x04")
+
+
+def test_the_scorecard_lists_the_stores_trusts_in_the_files_order(engine):
+    """A trust in the store's trust table but not in data/trusts.csv (a deployment's own, or
+    the performance harness's synthetic trusts) is one of the scorecard's trusts
+    (``reports.trust_scorecard`` starts from :func:`reference.stored_trusts`)."""
+    from sqlalchemy import insert
+
+    from productivity.store import models, reference
+
+    listed = reference.read_trusts()["trust_code"].tolist()
+    assert reference.stored_trusts(engine)["trust_code"].tolist() == listed  # none stored yet
+    with engine.begin() as conn:
+        reference.seed_reference(conn)
+        trust = models.table_of(models.Trust)
+        conn.execute(insert(trust).values(trust_code="X01", name="Synthetic", type="acute"))
+    stored = reference.stored_trusts(engine)
+    assert stored["trust_code"].tolist() == [*listed, "X01"]  # the file's order, then others
+    assert stored.set_index("trust_code").loc["X01", "name"] == "Synthetic"

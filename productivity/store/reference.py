@@ -7,7 +7,7 @@ import. Seeding is an upsert by parameterised statements: running it twice chang
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, Engine, delete, select
 
 from productivity import settings
 from productivity.store import models
@@ -17,6 +17,23 @@ SITES_FILE = settings.DATA_DIR / "sites.csv"
 
 def read_trusts() -> pd.DataFrame:
     return pd.read_csv(settings.TRUSTS_FILE, dtype="str", keep_default_na=False)
+
+
+def stored_trusts(engine: Engine) -> pd.DataFrame:
+    """The trusts in the store (``trust_code``, ``name``, ``type``): those of
+    ``data/trusts.csv`` once seeded, and any other a deployment registered there; the file's
+    when the store has none yet."""
+    trust = models.table_of(models.Trust)
+    with engine.connect() as conn:
+        rows = conn.execute(select(trust.c.trust_code, trust.c.name, trust.c.type)).all()
+    listed = read_trusts()[["trust_code", "name", "type"]]
+    if not rows:
+        return listed
+    found = pd.DataFrame([tuple(r) for r in rows], columns=["trust_code", "name", "type"])
+    # In the file's order (as before), then any other trust by code.
+    place = found["trust_code"].map(pd.Series(range(len(listed)), index=listed["trust_code"]))
+    found = found.assign(place=place.fillna(len(listed))).sort_values(["place", "trust_code"])
+    return found.drop(columns="place").fillna("").astype("str").reset_index(drop=True)
 
 
 def read_sites() -> pd.DataFrame:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from productivity import modalities, peers, settings
+from productivity import modalities, peers
 from productivity.benchmarks import BENCHMARK_BASES, Benchmarks, check_basis, load_benchmarks
 from productivity.columns import SCORECARD
 from productivity.metrics import diagnostics, theatre, waits
@@ -16,7 +16,7 @@ from productivity.metrics.turnaround import EventKind
 from productivity.planning import opportunity, scenarios
 from productivity.schema import DM01_COLUMNS
 from productivity.stats import outliers
-from productivity.store import attendance, marts, models, turnaround
+from productivity.store import attendance, marts, models, reference, turnaround
 from productivity.store.db import get_engine
 
 # --by LEVEL -> keys for each diagnostic report ("theatre" means the finest unit: a scanner).
@@ -182,7 +182,8 @@ def trust_scorecard(
     peer-group rate on the ``peer`` basis), and ``benchmark_basis`` names the basis.
     """
     check_basis(basis)
-    trusts = pd.read_csv(settings.TRUSTS_FILE, dtype="str")[["trust_code", "name", "type"]]
+    # The store's trusts, not only the file's: a trust registered there has a row too.
+    trusts = reference.stored_trusts(engine)
     theatre_rows = marts.theatre_report(engine, by="trust", period=period, benchmarks=benchmarks)
     card = trusts.merge(
         theatre_rows[
