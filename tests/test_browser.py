@@ -37,7 +37,7 @@ CHROMIUM_ARGS = [
 # Overview, lives at the root: Streamlit ignores a default page's url_path, so /Overview would
 # show "Page not found" before running it.
 PAGES = [
-    ("", "Every trust against the national benchmarks"),
+    ("", "Every trust against its benchmarks"),  # the peer basis, the default
     ("Theatres", "Theatres"),
     ("Look_ahead", "Every trust's next six weeks"),
     ("Diagnostics", "Diagnostics"),
