@@ -212,9 +212,29 @@ def test_rate_table_marks_echo_lower_is_better(bench):
         }
     )
     table = dt.rate_table(frame, spec, ["trust_code"])
-    assert table.columns[:2].tolist() == ["Trust", "Minutes/test (≤45)"]
-    assert table["Minutes/test (≤45)"].tolist() == ["✓ 44.0", "✗ 50.0", "–"]
-    assert table["Capacity released (tests)"].tolist() == ["-2", "9", "0"]
+    assert table.columns[:3].tolist() == ["Trust", "minutes_per_test", "minutes_per_test_meets"]
+    # Numbers stay numbers (they sort as numbers); the ✓/✗ is a column of its own.
+    assert table["minutes_per_test"].tolist()[:2] == [44.0, 50.0]
+    assert table["minutes_per_test_meets"].tolist() == ["✓", "✗", "–"]
+    assert table["capacity_released"].tolist() == [-2.2, 8.9, 0.0]
+
+
+def test_rate_table_judges_each_scan_rate_against_its_own_rate(bench):
+    spec = dv.metric_spec("CT", bench)
+    frame = pd.DataFrame(
+        {
+            "trust": ["A", "B"],
+            "scans_per_hour": [3.0, 3.0],
+            "benchmark_scans_per_hour": [4.0, 2.5],  # B held to its peer group's rate
+            "scans": [3000, 300],
+            "operational_hours": [1000.0, 100.0],
+            "additional_scans": [1000.0, 0.0],
+        }
+    )
+    table = dt.rate_table(frame, spec, ["trust"], "peer")
+    assert table["scans_per_hour_meets"].tolist() == ["✗", "✓"]
+    assert pd.api.types.is_integer_dtype(table["scans"])
+    assert table["benchmark_scans_per_hour"].tolist() == [4.0, 2.5]
 
 
 def test_dm01_table_checks_both_standards_and_13_weeks(bench):

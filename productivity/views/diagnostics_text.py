@@ -15,7 +15,7 @@ import pandas as pd
 
 from productivity.benchmarks import BENCHMARK_BASES, Benchmarks
 from productivity.charts import ASSURANCE_TEXT, VARIATION_TEXT
-from productivity.columns import COLUMNS, against, mark, marked
+from productivity.columns import COLUMNS, MEETS, MISSES, MISSING, judgements
 from productivity.schema import DM01_TESTS
 from productivity.stats import spc
 from productivity.views.clearance import NATIONAL, clearance_words
@@ -36,30 +36,29 @@ RATE = "benchmark_scans_per_hour"  # the rate each trust (group) is held to
 def rate_table(
     frame: pd.DataFrame, spec: MetricSpec, keys: Sequence[str], basis: str = NATIONAL
 ) -> pd.DataFrame:
-    """A readable table of rates: keys, the rate with ✓/✗ against the benchmark, and the sums.
+    """A table of rates that keeps its numbers numeric (so each column sorts as numbers): the
+    keys, the rate under its catalogue key, its ✓/✗ in a ``<key>_meets`` column of its own, and
+    the sums, all headed and formatted from the column catalogue by ``ui.show_table``.
 
     A scan rate is judged against the rate each row is held to (its ``benchmark_scans_per_hour``,
     shown beside it): the national one, or on the ``peer`` basis the trust's peer-group rate.
     """
     out = frame[list(keys)].rename(columns=KEY_HEADINGS)
     if "rank" in frame.columns:
-        out.insert(0, COLUMNS["rank"].short, frame["rank"])
-    short = COLUMNS[spec.column].short
-    if RATE in frame.columns and len(frame):
-        rates = frame[RATE].astype(float)
-        heading = against(short, spec.bench) if basis == NATIONAL else f"{short} (≥ own peer rate)"
-        values = frame[spec.column].astype(float)
-        meets = (values >= rates).where(values.notna() & rates.notna())
-        out[heading] = [
-            mark(v, m, spec.fmt, r) for v, m, r in zip(values, meets, rates, strict=True)
-        ]
-        out[COLUMNS[RATE].short] = rates.map(COLUMNS[RATE].format)
+        out.insert(0, "rank", frame["rank"])
+    values = frame[spec.column].astype("float64")
+    out[spec.column] = values
+    if RATE in frame.columns:
+        rates = frame[RATE].astype("float64")
+        # Scan rates: higher is better, against each row's own rate.
+        meets = pd.Series(np.where(values >= rates, MEETS, MISSES), index=frame.index)
+        out[f"{spec.column}_meets"] = meets.where(values.notna() & rates.notna(), MISSING)
+        out[RATE] = rates
     else:
-        out[against(short, spec.bench)] = marked(frame[spec.column], spec.fmt, spec.bench)
+        out[f"{spec.column}_meets"] = judgements(values, spec.bench)
     for key in TABLE_COLUMNS[spec.column]:
         if key in frame.columns:
-            column = COLUMNS[key]
-            out[column.short] = frame[key].map(column.format)
+            out[key] = frame[key]
     return out
 
 
