@@ -94,7 +94,10 @@ st.subheader(
 st.caption(
     "✓ meets the benchmark · ✗ short of it · – no data. Colour only repeats the mark. " + scans_said
 )
-ui.show_table(ov.scorecard_table(card, ui.benchmarks(), basis))
+ui.show_table(
+    ov.scorecard_table(card, ui.benchmarks(), basis),
+    like=ov.scorecard_formats(card, ui.benchmarks(), basis),
+)
 
 st.subheader("Reporting, pathology and missed appointments")
 st.caption(

@@ -2,8 +2,9 @@
 
 >>> from productivity.benchmarks import load_benchmarks
 >>> card = pd.DataFrame({"trust_code": ["RBL"], "name": ["Wirral"], "capped_utilisation": [0.8496]})
->>> scorecard_table(card, load_benchmarks(override=None)).iloc[0, :2].tolist()
-['RBL · Wirral', '✗ 84.96%']
+>>> row = scorecard_table(card, load_benchmarks(override=None)).iloc[0]
+>>> row["Trust"], float(row["Capped util. (≥85%)"]), row["Capped util. ✓/✗"]
+('RBL · Wirral', 0.8496, '✗')
 
 Pure shaping of ``reports`` results for the page's tables, bar labels and funnel plot; every
 number comes from ``reports``/``funnel``, every benchmark from the benchmark file. No Streamlit
@@ -18,7 +19,15 @@ import pandas as pd
 
 from productivity import peers
 from productivity.benchmarks import BENCHMARK_BASES, Benchmarks
-from productivity.columns import COLUMNS, SCORECARD, mark, marked
+from productivity.columns import (
+    COLUMNS,
+    MEETS,
+    MISSES,
+    MISSING,
+    SCORECARD,
+    Column,
+    judgements as value_judgements,
+)
 from productivity.modalities import MODALITIES
 from productivity.stats.outliers import OUTLIER_FLAGS, judgements
 from productivity.store import marts, reports
@@ -50,35 +59,55 @@ def months_between(period: marts.Period, months: tuple[str, ...]) -> list[str]:
     ]
 
 
-def scorecard_table(card: pd.DataFrame, bench: Benchmarks, basis: str = "national") -> pd.DataFrame:
-    """The Overview's trust table: each value with ✓/✗ against its benchmark, not colour alone.
+MARK_SUFFIX = " ✓/✗"  # the heading of a value's judgement column: "Capped util. ✓/✗"
 
-    Headings, formats and benchmarks are the column catalogue's scorecard (the pack's too). A
-    scan rate is judged against the rate the trust is held to on the benchmark ``basis`` (the
-    scorecard's ``<key>_meets`` beside its ``<modality>_benchmark_scans_per_hour``,
+
+def scorecard_table(card: pd.DataFrame, bench: Benchmarks, basis: str = "national") -> pd.DataFrame:
+    """The Overview's trust table: each value a number (so it sorts as one) under a heading that
+    carries its benchmark, and beside it its ✓/✗ in a column of its own, not colour alone.
+
+    Headings and benchmarks are the column catalogue's scorecard (the pack's too); the page
+    formats each value as its catalogue column (:func:`scorecard_formats`). A scan rate is
+    judged against the rate the trust is held to on the benchmark ``basis`` (the scorecard's
+    ``<key>_meets`` beside its ``<modality>_benchmark_scans_per_hour``,
     :func:`productivity.store.reports.trust_scorecard`): on the ``peer`` basis its own
     peer-group rate, headed ``(≥ own peer rate)`` as in the pack; a value without the rate it
-    is held to is shown unmarked.
+    is held to is shown unmarked (–).
     """
     out = pd.DataFrame({"Trust": card["trust_code"] + " · " + card["name"]})
+    for column, heading in _headings(card, bench, basis):
+        values = pd.to_numeric(card[column.key], errors="coerce").astype("float64")
+        own = reports.OWN_SCAN_RATES.get(column.key)
+        if own is None or (basis == "national" and own not in card):
+            marks = value_judgements(values, column.judged_by(bench))
+        else:
+            rates = card[own] if own in card else pd.Series(float("nan"), index=card.index)
+            judged = card.get(f"{column.key}_meets", pd.Series(pd.NA, index=card.index))
+            meets = judged.astype("object").where(values.notna() & rates.notna())
+            marks = meets.map({True: MEETS, False: MISSES}).astype("object").fillna(MISSING)
+        out[heading] = values
+        out[f"{column.short}{MARK_SUFFIX}"] = marks
+    return out
+
+
+def scorecard_formats(
+    card: pd.DataFrame, bench: Benchmarks, basis: str = "national"
+) -> dict[str, str]:
+    """Each value heading of :func:`scorecard_table` -> the catalogue column whose format it
+    takes (``ui.show_table(..., like=...)``)."""
+    return {heading: column.key for column, heading in _headings(card, bench, basis)}
+
+
+def _headings(card: pd.DataFrame, bench: Benchmarks, basis: str) -> list[tuple[Column, str]]:
+    """The scorecard columns the card has, each with its heading on ``basis``."""
+    found = []
     for column in SCORECARD:
         if column.key not in card:
             continue
-        target = column.judged_by(bench)
         own = reports.OWN_SCAN_RATES.get(column.key)
-        if own is None or (basis == "national" and own not in card):
-            out[column.heading_against(bench)] = marked(card[column.key], column.fmt, target)
-            continue
-        heading = column.heading_against(bench) if basis == "national" else own_heading(column.key)
-        values = card[column.key]
-        rates = card[own] if own in card else pd.Series(float("nan"), index=card.index)
-        judged = card.get(f"{column.key}_meets", pd.Series(pd.NA, index=card.index))
-        meets = judged.astype("object").where(values.notna() & rates.notna())
-        out[heading] = [
-            mark(v, None if pd.isna(m) else bool(m), column.fmt, r)
-            for v, m, r in zip(values, meets, rates, strict=True)
-        ]
-    return out
+        peer = own is not None and basis != "national"
+        found.append((column, own_heading(column.key) if peer else column.heading_against(bench)))
+    return found
 
 
 def own_heading(key: str) -> str:
