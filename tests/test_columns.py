@@ -61,6 +61,7 @@ def test_the_overview_and_the_pack_head_the_scorecard_alike(bench):
     card = pd.DataFrame(
         {"trust_code": ["RBL"], "name": ["Wirral"]} | {c.key: [0.5] for c in SCORECARD}
     )
+
     def value_headings(table: pd.DataFrame) -> str:  # each value's ✓/✗ has a column beside it
         return " ".join(c for c in table.columns if not c.endswith(overview.MARK_SUFFIX))
 
