@@ -10,7 +10,7 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pytest
@@ -152,3 +152,49 @@ def table_with(at: AppTest, column_start: str) -> pd.DataFrame:
     return next(
         d.value for d in at.dataframe if any(str(c).startswith(column_start) for c in d.value)
     )
+
+
+def page_tab_sets(at: AppTest) -> dict[str, list[str]]:
+    """Each set of page tabs (``ui.page_tabs``) the run drew: its key (bound to the URL) and
+    its labels, in order."""
+    found: dict[str, list[str]] = {}
+
+    def walk(node: Any) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None and hasattr(proto, "HasField") and _is_tab_set(proto):
+            key = proto.tab_container.query_param_key
+            found[key] = [child.label for child in node.children.values()]
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return found
+
+
+def _is_tab_set(proto: Any) -> bool:
+    try:
+        return bool(proto.HasField("tab_container")) and bool(proto.tab_container.query_param_key)
+    except ValueError:  # an element's proto, not a block's
+        return False
+
+
+def open_tab(at: AppTest, label: str) -> AppTest:
+    """Open the page tab called ``label`` (as a click on it does) and rerun."""
+    for key, labels in page_tab_sets(at).items():
+        if label in labels:
+            at.session_state[key] = label
+            return at.run()
+    raise AssertionError(f"no page tab {label!r}: {page_tab_sets(at)}")
+
+
+def every_tab(at: AppTest) -> Iterator[tuple[str, AppTest]]:
+    """The page as run, then with each other page tab open in turn: ``(label, at)``; a page
+    without tabs gives itself once, labelled ``""``."""
+    sets = page_tab_sets(at)
+    if not sets:
+        yield "", at
+        return
+    for key, labels in sets.items():
+        for label in labels:
+            at.session_state[key] = label
+            yield label, at.run()

@@ -17,6 +17,7 @@ from productivity.ui.frame import (
     today,
     trust_scorecard,
 )
+from productivity.ui.tabs import PageTab, page_tabs
 from productivity.ui.whatif import what_if_section
 from productivity.ui.widgets import (
     chart_with_table,
@@ -33,6 +34,7 @@ from productivity.ui.widgets import (
 __all__ = [
     "CACHE_TTL",
     "PAGES",
+    "PageTab",
     "View",
     "benchmarks",
     "board_pack_button",
@@ -42,6 +44,7 @@ __all__ = [
     "empty_state",
     "engine",
     "frame",
+    "page_tabs",
     "plain",
     "problems_table",
     "run",
