@@ -236,6 +236,40 @@ def change_filters(
             return
 
 
+def tab_sets(at: AppTest) -> dict[str, list[str]]:
+    """The page's lazy tabs (``ui.page_tabs``: st.tabs bound to the URL): key -> labels."""
+    found: dict[str, list[str]] = {}
+
+    def walk(node: Any) -> None:
+        proto: Any = getattr(node, "proto", None)
+        try:
+            is_tabs = proto is not None and proto.HasField("tab_container")
+        except (AttributeError, ValueError):  # an element's proto, not a block's
+            is_tabs = False
+        if is_tabs and proto.tab_container.query_param_key:
+            found[proto.tab_container.query_param_key] = [
+                str(child.label) for child in node.children.values()
+            ]
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return found
+
+
+def switch_tabs(at: AppTest, run: Callable[[AppTest], Run] = timed_run) -> Iterator[Change]:
+    """Open each of the page's other tabs once, as a click on it does (only the open tab's
+    section runs, so each is a rerun that draws it), then the first tab again."""
+    for key, labels in tab_sets(at).items():
+        for label in [*labels[1:], labels[0]]:
+            at.session_state[key] = label
+            timing = run(at)
+            charts = len(at.get("vega_lite_chart"))
+            yield Change(f"tab {key}", label, timing.seconds, timing.cpu_s, charts)
+            if at.exception:
+                return
+
+
 @contextmanager
 def database_url(url: str | None) -> Iterator[None]:
     """``DATABASE_URL`` set to ``url`` for the block (unchanged when None)."""

@@ -10,9 +10,12 @@ For each page: one untimed warm-up render (imports), then rounds of: every cache
 each filter changed once, in page order, to a value not used before, so each change is a cache
 miss. The filters are the sidebar selectboxes (Trust, From, To, Specialty, Modality) and any
 other selectbox bound to the URL (a page's own test, site or theatre); selectboxes that appear
-after a change (a trust's sites) are changed too. The floor is a trivial page (a selectbox, a
-1,000-row table and an Altair chart) timed the same way, before and after the pages, and pooled:
-the ratios to it are what compare across machines. Targets are reported, never asserted.
+after a change (a trust's sites) are changed too. Then each of the page's other tabs
+(``ui.page_tabs``, of which only the open one runs) is opened once, and the first again: a tab
+switch is a click as well, reported beside the filter changes. The floor is a trivial page (a
+selectbox, a 1,000-row table and an Altair chart) timed the same way, before and after the
+pages, and pooled: the ratios to it are what compare across machines. Targets are reported,
+never asserted.
 
 ``--profile`` (see :mod:`perf.profiling`) also says where each page's filter change goes.
 Nothing in ``productivity`` imports this module; it must not change the pages or the store.
@@ -41,6 +44,7 @@ from perf.apptest import (
     error_of,
     page_name,
     quiet_streamlit,
+    switch_tabs,
     timed_run,
 )
 from perf.common import ROOT
@@ -95,6 +99,12 @@ class Targets:
         if self.worst_floor_x is not None and base:
             ok = worst is not None and worst <= self.worst_floor_x * base
             out.append((f"worst<={self.worst_floor_x:g}x", ok))
+        # Opening a tab is a click too: its median is held to the filter change's target.
+        tab = page.tab_median_s
+        if tab is not None and self.change_s is not None:
+            out.append((f"tab<={self.change_s * 1000:.0f}ms", tab <= self.change_s))
+        if tab is not None and self.change_floor_x is not None and base:
+            out.append((f"tab<={self.change_floor_x:g}x", tab <= self.change_floor_x * base))
         return out
 
 
@@ -121,6 +131,7 @@ class PageTiming:
     error: str | None = None
     first_cpu: list[float] = field(default_factory=list)  # CPU time of each first render
     first_charts: int = 0  # Vega-Lite charts in the first render (the default view)
+    tabs: list[Change] = field(default_factory=list)  # each other tab opened once a round
 
     @property
     def chartless(self) -> int:
@@ -154,13 +165,22 @@ class PageTiming:
         return max(c.seconds for c in self.changes) if self.changes else None
 
     @property
+    def tab_median_s(self) -> float | None:
+        return statistics.median(c.seconds for c in self.tabs) if self.tabs else None
+
+    @property
+    def tab_worst_s(self) -> float | None:
+        return max(c.seconds for c in self.tabs) if self.tabs else None
+
+    @property
     def worst_change(self) -> Change | None:
         return max(self.changes, key=lambda c: c.seconds) if self.changes else None
 
     def as_dict(self) -> dict[str, object]:
         return {**asdict(self), "first_s": self.first_s, "change_median_s": self.change_median_s,
                 "change_worst_s": self.change_worst_s, "first_cpu_s": self.first_cpu_s,
-                "change_cpu_s": self.change_cpu_s}  # fmt: skip
+                "change_cpu_s": self.change_cpu_s, "tab_median_s": self.tab_median_s,
+                "tab_worst_s": self.tab_worst_s}  # fmt: skip
 
 
 @dataclass
@@ -202,6 +222,9 @@ def measure_page(path: Path, rounds: int, budget_s: float = PAGE_BUDGET_S) -> Pa
             timing.error = error_of(at)
             if timing.error is None:
                 timing.changes.extend(change_filters(at, used))
+                timing.error = error_of(at)
+            if timing.error is None:
+                timing.tabs.extend(switch_tabs(at))
                 timing.error = error_of(at)
     return timing
 
@@ -262,17 +285,24 @@ def _count(p: PageTiming) -> str:
     return f"{len(p.changes)}" + (f" ({', '.join(flags)})" if flags else "")
 
 
+def _tabs(p: PageTiming) -> str:
+    if not p.tabs:
+        return "-"
+    return f"{_s(p.tab_median_s)}/{_s(p.tab_worst_s)} ({len(p.tabs)})"
+
+
 def pages_table(report: PagesReport) -> str:
     """Per page: first render, change median/worst (s), ratios to the floor and the targets."""
     floor = report.floor
     base_change, base_first = floor.change_median_s, floor.first_s
     head = ("page", "first s", "change med s", "worst s", "n", "change/floor", "worst/floor",
-            "first/floor", "CPU first", "CPU change", "targets")  # fmt: skip
+            "first/floor", "CPU first", "CPU change", "tab med/worst s", "tab/floor",
+            "targets")  # fmt: skip
     star = "*" if report.indicative else ""
     body = []
     for p in [*report.pages, floor]:
         if p.error:
-            body.append((p.page, *["-"] * 9, f"ERROR: {p.error}"))
+            body.append((p.page, *["-"] * 11, f"ERROR: {p.error}"))
             continue
         checks = report.targets.check(p, floor) if p is not floor else []
         marks = ", ".join(f"{name} {'met' if ok else 'MISSED'}{star}" for name, ok in checks)
@@ -280,10 +310,10 @@ def pages_table(report: PagesReport) -> str:
             p.page, _s(p.first_s), _s(p.change_median_s), _s(p.change_worst_s),
             _count(p), _x(p.change_median_s, base_change),
             _x(p.change_worst_s, base_change), _x(p.first_s, base_first), _s(p.first_cpu_s),
-            _s(p.change_cpu_s), marks,
+            _s(p.change_cpu_s), _tabs(p), _x(p.tab_median_s, base_change), marks,
         ))  # fmt: skip
     widths = [max(len(row[i]) for row in (head, *body)) for i in range(len(head))]
-    lines = ["  ".join(c.ljust(w) if i in (0, 10) else c.rjust(w)
+    lines = ["  ".join(c.ljust(w) if i in (0, len(head) - 1) else c.rjust(w)
                        for i, (c, w) in enumerate(zip(row, widths, strict=True))).rstrip()
              for row in (head, *body)]  # fmt: skip
     lines.insert(1, "-" * max(len(line) for line in lines))
@@ -294,7 +324,8 @@ def pages_table(report: PagesReport) -> str:
         f"targets: {report.targets.name} scale{note}. CPU: the process's CPU seconds "
         "(medians), which other load on the machine disturbs far less than wall time. "
         "n: filter changes (blank: the page drew no chart after it, likely an empty state; "
-        "undone: the filter did not show the new value after the rerun)"
+        "undone: the filter did not show the new value after the rerun). tab: each other "
+        "page tab opened once a round, then the first again (only the open tab's section runs)"
     )
     lines.append("worst change per page: " + "; ".join(worst))
     return "\n".join(lines)

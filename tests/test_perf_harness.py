@@ -224,3 +224,31 @@ def test_a_page_profile_accounts_for_its_time(demo_url):
     assert profile.first_statements > 0 and profile.change_statements > 0  # it reads the store
     text = profiling.report([profile])
     assert "Mutual aid" in text and "SQL read" in text and "most rows" in text
+
+
+TABBED = """import streamlit as st
+from productivity import ui
+trust = st.sidebar.selectbox("Trust", ["A", "B", "C"], key="trust")
+tab = ui.page_tabs(("Alpha", "Beta", "Gamma"), key="tab")
+with tab.container:
+    st.write(tab.open, trust)
+"""
+
+
+def test_each_page_tab_is_opened_once_a_round(tmp_path: Path):
+    """Only the open tab runs, so a tab switch is a rerun of its own: each other tab is opened
+    once a round, then the first again, and the page shows the tab opened."""
+    page = tmp_path / "tabbed.py"
+    page.write_text(TABBED)
+    with apptest.quiet_streamlit():
+        at = apptest.app(page)
+        at.run()
+        assert apptest.tab_sets(at) == {"tab": ["Alpha", "Beta", "Gamma"]}
+        switches = list(apptest.switch_tabs(at))
+        assert [(c.filter, c.value) for c in switches] == [
+            ("tab tab", "Beta"), ("tab tab", "Gamma"), ("tab tab", "Alpha")
+        ]  # fmt: skip
+        assert at.markdown[-1].value.startswith("Alpha")
+    timing = pages.measure_page(page, rounds=2)
+    assert timing.error is None and len(timing.tabs) == 6 and timing.tab_median_s is not None
+    assert "tab<=5x" in dict(pages.TARGETS["collaborative"].check(timing, timing))
