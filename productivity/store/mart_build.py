@@ -41,12 +41,14 @@ from productivity.store.mart_tables import (
     THEATRE_GAP_TRUST,
     THEATRE_LIST,
     THEATRE_MONTH,
+    THEATRE_TRUST,
     THEATRE_WEEK,
     TRUST_GAP_KEYS,
     WEEK_KEYS,
     thresholds_from,
     thresholds_text,
 )
+from productivity.store.theatre_report import whole_trust_rows
 from productivity.store.turnaround import build_turnaround_marts
 
 Bind = Engine | Connection
@@ -294,6 +296,7 @@ def theatre_marts(bind: Bind, benchmarks: Benchmarks) -> dict[str, pd.DataFrame]
     """Every mart read from the theatre lists and cases, by name."""
     per_list, gaps, from_cases = theatre_frames(bind, benchmarks)
     trust_gaps = gaps.groupby([*TRUST_GAP_KEYS, "gap_minutes"], as_index=False)[["gaps"]].sum()
+    target = benchmarks.value("theatre_capped_utilisation")
     return {
         THEATRE_LIST: per_list,
         THEATRE_GAP: gaps,
@@ -301,6 +304,7 @@ def theatre_marts(bind: Bind, benchmarks: Benchmarks) -> dict[str, pd.DataFrame]
         THEATRE_MONTH: theatre.sum_lists(per_list, MONTH_KEYS),
         THEATRE_WEEK: theatre.sum_lists(per_list, WEEK_KEYS),
         THEATRE_GAP_TRUST: trust_gaps.astype({"gaps": "int64"}),
+        THEATRE_TRUST: whole_trust_rows(per_list, gaps, target),
     }
 
 

@@ -72,6 +72,12 @@ def read_mart(
     rows = rows.copy()  # callers may add columns
     if mart != THEATRE_LIST:  # the summed marts hold counts of these flags, not flags
         return rows
+    return list_rows(rows)
+
+
+def list_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """List-mart rows as read: stored 0/1 flags as booleans, and the late-start, early-finish
+    and overrun flags counted again with the benchmark file's thresholds."""
     flags = [c for c in theatre.FLAG_COLUMNS if c in rows.columns]
     rows = rows.astype(dict.fromkeys(flags, "bool")) if flags else rows
     if {"starts_late", "late_start_minutes"} <= set(rows.columns):

@@ -13,7 +13,8 @@ trust's month changes only that trust's rows. So, by the kind of file:
 
 - **theatre**: the list-level marts (lists, gaps, month, week and trust-gap sums, day cases) are
   recomputed for the touched trust-months and replace those rows; the look-ahead's history
-  medians, which span each trust's last 12 months, are recomputed for the touched trusts.
+  medians, which span each trust's last 12 months, and the theatre report over each trust's
+  every month (``mart_theatre_trust``) are recomputed for the touched trusts.
   Every one of these marts is keyed by trust and month, and a case counts in the month of its
   list (a case running past midnight into the next month stays with its list), so nothing
   outside the touched trust-months can change.
@@ -59,17 +60,20 @@ from productivity.store.mart_tables import (
     THEATRE_GAP_TRUST,
     THEATRE_LIST,
     THEATRE_MONTH,
+    THEATRE_TRUST,
     THEATRE_WEEK,
     TRUST_GAP_KEYS,
     WEEK_KEYS,
 )
+from productivity.store.theatre_report import refreshed_trust_rows
 from productivity.store.turnaround import build_turnaround_marts
 
 # Marts keyed by trust and month: the touched trust-months' rows are replaced.
 TRUST_MONTH_MARTS = (THEATRE_LIST, THEATRE_GAP, THEATRE_MONTH, THEATRE_WEEK, THEATRE_GAP_TRUST,
                      DAYCASE)  # fmt: skip
-# Marts keyed by trust alone (the look-ahead's 12-month history): the touched trusts' rows.
-TRUST_MARTS = (EXPECTED_PROCEDURE, EXPECTED_SPECIALTY)
+# Marts keyed by trust alone (the look-ahead's 12-month history, the whole-period theatre
+# report): the touched trusts' rows.
+TRUST_MARTS = (EXPECTED_PROCEDURE, EXPECTED_SPECIALTY, THEATRE_TRUST)
 # Kinds whose marts are rebuilt whole (small), and kinds no mart reads.
 WHOLE_KINDS = ("imaging", "endoscopy", "echo", "reporting", "pathology", "appointments")
 
@@ -123,12 +127,15 @@ def _refresh_theatre(conn: Connection, benchmarks: Benchmarks, scope: Scope) -> 
         for trust, months in scope.items():
             _delete(conn, name, trust, sorted(months))
         _append(conn, name, frame)
+    # A trust's whole-period report spans all its months: read once its months are replaced.
+    target = benchmarks.value("theatre_capped_utilisation")
+    by_trust = dict(from_cases) | {THEATRE_TRUST: refreshed_trust_rows(conn, list(scope), target)}
     for name in TRUST_MARTS:
         for trust in scope:
             _delete(conn, name, trust)
-        _append(conn, name, from_cases[name])
+        _append(conn, name, by_trust[name])
     return {name: len(frame) for name, frame in by_month.items()} | {
-        name: len(from_cases[name]) for name in TRUST_MARTS
+        name: len(by_trust[name]) for name in TRUST_MARTS
     }
 
 

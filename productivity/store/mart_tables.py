@@ -32,6 +32,9 @@ ECHO = "mart_echo"
 THEATRE_MONTH = "mart_theatre_month"  # sums per trust, site, theatre, specialty and month
 THEATRE_WEEK = "mart_theatre_week"  # sums per trust, specialty and week (SPC, trends)
 THEATRE_GAP_TRUST = "mart_theatre_gap_trust"  # gap histogram per trust, specialty and month
+# The theatre report by trust over each trust's every month: what the default period (every
+# month held) shows, so a first render need not read every list (theatre_report.whole_trust_rows).
+THEATRE_TRUST = "mart_theatre_trust"
 # Completed elective and day cases per trust, site, specialty, month and BADS procedure group.
 DAYCASE = "mart_daycase"
 # The 6-4-2 look-ahead's history: median touch minutes over each trust's last 12 months, per
@@ -50,6 +53,7 @@ MARTS = (
     THEATRE_MONTH,
     THEATRE_WEEK,
     THEATRE_GAP_TRUST,
+    THEATRE_TRUST,
     IMAGING,
     ENDOSCOPY,
     ECHO,

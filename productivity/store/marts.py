@@ -56,6 +56,7 @@ from productivity.store.mart_tables import (
     THEATRE_GAP_TRUST as THEATRE_GAP_TRUST,
     THEATRE_LIST as THEATRE_LIST,
     THEATRE_MONTH as THEATRE_MONTH,
+    THEATRE_TRUST as THEATRE_TRUST,
     THEATRE_WEEK as THEATRE_WEEK,
     TRUST_GAP_KEYS as TRUST_GAP_KEYS,
     TURNAROUND as TURNAROUND,
@@ -73,6 +74,7 @@ from productivity.store.theatre_report import (
     summary_from_aggregates as summary_from_aggregates,
     theatre_report as theatre_report,
     theatre_summary as theatre_summary,
+    whole_trust_rows as whole_trust_rows,
 )
 
 

@@ -13,18 +13,26 @@ import functools
 from collections.abc import Sequence
 
 import pandas as pd
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, bindparam, text
 
 from productivity.benchmarks import Benchmarks, load_benchmarks
 from productivity.metrics import theatre
 from productivity.planning import opportunity
 from productivity.store.db import get_engine
-from productivity.store.mart_reads import READ_CACHE_SIZE, build_stamp, read_mart
+from productivity.store.mart_reads import (
+    READ_CACHE_SIZE,
+    build_stamp,
+    list_rows,
+    read_mart,
+    records_frame,
+)
 from productivity.store.mart_tables import (
+    GAP_KEYS,
     THEATRE_GAP,
     THEATRE_GAP_TRUST,
     THEATRE_LIST,
     THEATRE_MONTH,
+    THEATRE_TRUST,
     TRUST_GAP_KEYS,
     Period,
 )
@@ -189,10 +197,67 @@ def theatre_report(
     keys = list(THEATRE_LEVELS[by])
     target = benchmarks.value("theatre_capped_utilisation")
     stamp = build_stamp(engine)
-    # The scorecard and the outlier section ask for the same report in one render.
-    build = _cached_summary if stamp else _cached_summary.__wrapped__
-    summary = build(engine, stamp, tuple(keys), period or Period(), target).copy()
+    summary = _whole_period(engine, keys, period or Period(), target) if stamp else None
+    if summary is None:
+        # The scorecard and the outlier section ask for the same report in one render.
+        build = _cached_summary if stamp else _cached_summary.__wrapped__
+        summary = build(engine, stamp, tuple(keys), period or Period(), target).copy()
     out = summary[[*keys, *THEATRE_REPORT_COLUMNS]]
     for column in ("lists", "completed_cases"):
         out = out.astype({column: "int64"})
     return out.sort_values(keys).reset_index(drop=True) if keys else out
+
+
+# What the whole-period mart holds besides the report: each trust's first and last month (the
+# periods it serves) and the target its opportunity was counted against.
+WHOLE_TRUST_COLUMNS = ("trust_code", *THEATRE_REPORT_COLUMNS, "first_month", "last_month", "target")
+
+
+def whole_trust_rows(per_list: pd.DataFrame, gaps: pd.DataFrame, target: float) -> pd.DataFrame:
+    """The theatre report by trust over every month each trust has (the mart
+    ``mart_theatre_trust``): what the default period, every month held, shows.
+
+    At region scale that report reads six columns of every list (the realisable opportunity
+    needs each list's minutes and the period's mean case length), seconds of a cold first
+    render; built with the marts, it is one small read. Lists are summed in ``list_id`` order
+    and gaps in key order, so a refresh of some trusts gives exactly what a full rebuild does.
+    """
+    lists = per_list[per_list["month"].fillna("") != ""]  # the empty store's placeholder row
+    if lists.empty:
+        return pd.DataFrame(columns=list(WHOLE_TRUST_COLUMNS))
+    lists = lists.sort_values("list_id", kind="stable", ignore_index=True)
+    gaps = gaps.sort_values([*GAP_KEYS, "gap_minutes"], kind="stable", ignore_index=True)
+    summary = theatre_summary(lists, gaps, ["trust_code"], target)
+    months = lists.groupby("trust_code", as_index=False)["month"].agg(
+        first_month="min", last_month="max"
+    )
+    out = summary[["trust_code", *THEATRE_REPORT_COLUMNS]].merge(months, on="trust_code")
+    return out.assign(target=float(target))[list(WHOLE_TRUST_COLUMNS)]
+
+
+def refreshed_trust_rows(conn: Connection, trusts: Sequence[str], target: float) -> pd.DataFrame:
+    """:func:`whole_trust_rows` of ``trusts``, from the list and gap marts as the caller's
+    transaction sees them (after a refresh replaced some of their months)."""
+    rows = {}
+    for mart in (THEATRE_LIST, THEATRE_GAP):
+        query = text(f'SELECT * FROM "{mart}" WHERE trust_code IN :trusts')
+        query = query.bindparams(bindparam("trusts", expanding=True))
+        rows[mart] = records_frame(conn.execute(query, {"trusts": list(trusts)}))
+    return whole_trust_rows(list_rows(rows[THEATRE_LIST]), rows[THEATRE_GAP], target)
+
+
+def _whole_period(
+    engine: Engine, keys: Sequence[str], period: Period, target: float
+) -> pd.DataFrame | None:
+    """The report by trust from ``mart_theatre_trust`` when ``period`` holds every month of
+    every trust's lists and the mart counted against ``target``; None otherwise."""
+    if list(keys) != ["trust_code"]:
+        return None
+    rows = read_mart(engine, THEATRE_TRUST)
+    if rows.empty or (rows["target"].astype(float) != target).any():
+        return None
+    if period.start and (rows["first_month"] < period.start).any():
+        return None
+    if period.end and (rows["last_month"] > period.end).any():
+        return None
+    return rows
