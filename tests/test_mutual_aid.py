@@ -390,3 +390,16 @@ def test_a_period_with_the_same_inputs_gets_the_same_plan_and_numbers(demo_engin
     for name in ("proposals", "projection", "trusts", "constraints"):
         pd.testing.assert_frame_equal(getattr(later, name), getattr(fresh, name))
     assert (later.reason, later.lp_patients_per_week) == (fresh.reason, fresh.lp_patients_per_week)
+
+
+def test_each_tests_waits_are_its_rows_of_the_waits_per_provider_and_test(demo_engine):
+    """A test change reads the period's waits per provider and test again, not the DM01 rows."""
+    from productivity.metrics import waits
+
+    period = marts.Period()
+    latest, by_test = mutual_aid_data.period_waits(demo_engine, period)
+    assert mutual_aid_data.period_waits(demo_engine, period)[1] is by_test
+    for test in mutual_aid_data.TESTS:
+        alone = waits.dm01_waits(latest[latest["test_code"] == test], ["provider_code"])
+        mine = by_test[by_test["test_code"] == test].drop(columns="test_code")
+        pd.testing.assert_frame_equal(mine.reset_index(drop=True), alone)

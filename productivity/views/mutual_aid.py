@@ -89,12 +89,13 @@ def trust_inputs(
     """
     if test not in TESTS:
         raise ValueError(f"mutual aid covers {', '.join(TESTS)}, not {test!r}")
-    latest = latest_dm01(engine, period)
+    latest, by_test = period_waits(engine, period)
     columns = list(mutual_aid.TRUST_COLUMNS)
-    rows = latest[latest["test_code"] == test]
-    if rows.empty:
+    if not (latest["test_code"] == test).any():
         return pd.DataFrame(columns=[*columns, "peer_group"])
-    dm01 = waits.dm01_waits(rows, ["provider_code"]).rename(columns={"provider_code": "trust_code"})
+    # Each provider's waits for the test: its group of the waits per provider and test.
+    dm01 = by_test[(by_test["test_code"] == test).to_numpy()].drop(columns="test_code")
+    dm01 = dm01.rename(columns={"provider_code": "trust_code"})
     dm01 = dm01[(dm01["total_waiting"] > 0) | (dm01["weekly_activity"] > 0)]
     spare = spare_capacity(engine, test, period, benchmarks, latest, recent_weeks, basis)
     out = dm01.merge(spare, on="trust_code", how="left")
@@ -176,7 +177,31 @@ _DM01: list[tuple[str, pd.DataFrame]] = []
 
 def latest_dm01(engine: Engine, period: marts.Period) -> pd.DataFrame:
     """:func:`productivity.store.reports.latest_dm01` of ``period``, from the rows kept."""
+    return _latest(engine, marts.build_stamp(engine), period)
+
+
+# The last periods' latest returns and their waits per provider and test (another test of the
+# same period reads neither again): (build stamp, start, end) -> (latest rows, waits).
+_WAITS: list[tuple[tuple[str, str | None, str | None], pd.DataFrame, pd.DataFrame]] = []
+WAITS_KEPT = 4
+
+
+def period_waits(engine: Engine, period: marts.Period) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`latest_dm01` of ``period`` and its waits per provider and test
+    (:func:`productivity.metrics.waits.dm01_waits`: each group is the same whatever else is in
+    the frame, so a test's rows are its waits per provider)."""
     stamp = marts.build_stamp(engine)
+    key = (stamp, period.start, period.end)
+    for was, latest, by_test in reversed(_WAITS[:]):  # a copy: another session may replace it
+        if stamp and was == key:
+            return latest, by_test
+    latest = _latest(engine, stamp, period)
+    by_test = waits.dm01_waits(latest, ["provider_code", "test_code"]) if len(latest) else latest
+    _WAITS[:] = [*_WAITS[-(WAITS_KEPT - 1) :], (key, latest, by_test)]
+    return latest, by_test
+
+
+def _latest(engine: Engine, stamp: str, period: marts.Period) -> pd.DataFrame:
     last = _DM01[-1] if _DM01 else None  # one read: another session may replace it
     if last is None or not stamp or last[0] != stamp:
         last = (stamp, reports.read_dm01(engine))
@@ -214,6 +239,7 @@ def clear_read_cache() -> None:
     """Forget the DM01 rows, distances and plans kept between reruns (for measurements of a
     cold first render)."""
     _DM01.clear()
+    _WAITS.clear()
     _DISTANCES.clear()
     _PLANS.clear()
 
