@@ -1,13 +1,21 @@
-"""Data: load a file, see located errors, the import history, data quality and the worker."""
+"""Data: load a file, see located errors, the import history, data quality and the worker.
+
+Three tabs, of which only the open one runs: *Import* (the uploader, for a data manager, and the
+import history), *Data quality* and *Drop folder* (the scheduler worker). The quality report
+reads every case, so it is read once per build of the marts (every import makes one) and each
+trust and period is taken from it in memory.
+"""
 
 import tempfile
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from productivity import ingest, scheduler, ui
 from productivity.errors import InputError
-from productivity.store import marts, reports
+from productivity.store import marts, quality, reports
 from productivity.ui import auth
 
 view = ui.frame("Data", filters=("trust", "period"))
@@ -15,23 +23,45 @@ user = auth.current_user()
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def load_history():
+def load_history() -> pd.DataFrame:
     return reports.import_history(ui.engine())
 
 
-@st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
-def load_quality(start: str | None, end: str | None, trust: str | None):
-    return reports.quality_table(ui.engine(), marts.Period(start, end), trust)
+@st.cache_data(ttl=ui.CACHE_TTL, show_spinner="Checking every theatre list and case…")
+def load_store_quality(build: str) -> pd.DataFrame:
+    """The whole store's quality report; ``build`` (the marts' build stamp) keys the cache."""
+    return quality.read_quality(ui.engine())
 
 
-st.subheader("Load a file")
-st.caption(
-    "Theatre extracts, imaging, endoscopy and echo activity, imaging reporting events (RIS "
-    "or Diagnostic Imaging Dataset), histopathology specimens and appointments (CSV or "
-    "Excel), and DM01 returns as NHS England publishes them (provider workbook .xls/.xlsx, "
-    "or the full extract .zip/.csv). The kind is recognised from the columns."
-)
-if auth.require_data_manager(user):
+def load_quality(start: str | None, end: str | None, trust: str | None) -> pd.DataFrame:
+    """The report of a trust (or all) and period, as ``reports.quality_table`` reads it."""
+    whole = load_store_quality(marts.build_stamp(ui.engine()))
+    report = quality.within(whole, [trust] if trust else None, start, end)
+    if not report.empty:
+        report["month"] = report["month"].dt.strftime("%Y-%m")
+    return report
+
+
+def import_section() -> None:
+    st.subheader("Load a file")
+    st.caption(
+        "Theatre extracts, imaging, endoscopy and echo activity, imaging reporting events (RIS "
+        "or Diagnostic Imaging Dataset), histopathology specimens and appointments (CSV or "
+        "Excel), and DM01 returns as NHS England publishes them (provider workbook .xls/.xlsx, "
+        "or the full extract .zip/.csv). The kind is recognised from the columns."
+    )
+    if auth.require_data_manager(user):
+        upload_form()
+    st.subheader("Import history")
+    history = load_history()
+    if history.empty:
+        ui.empty_state("Nothing has been imported yet.")
+    else:
+        ui.show_table(history)
+
+
+def upload_form() -> None:
+    """The uploader and its options: drawn only for a user who may change data."""
     upload = st.file_uploader(
         "File",
         type=["csv", "xlsx", "xls", "zip"],
@@ -48,64 +78,79 @@ if auth.require_data_manager(user):
         "those columns in memory first, and the import history names them.",
     )
     if upload is not None and st.button("Import", type="primary", icon=":material/upload:"):
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / Path(upload.name).name
-            path.write_bytes(upload.getvalue())
-            map_path = None
-            if column_map is not None:
-                map_path = Path(folder) / "map.toml"
-                map_path.write_bytes(column_map.getvalue())
-            bar = st.progress(0.0, text=f"Importing {upload.name}…")
-            try:
-                result = ingest.import_file(
-                    path,
-                    kind=None if kind.startswith("recognise") else kind,
-                    map_path=map_path,
-                    engine=ui.engine(),
-                    source="upload",
-                    progress=lambda done: bar.progress(min(1.0, done), text="Importing…"),
-                    drop_identifiers=drop_identifiers,
-                    refresh_marts=True,  # only the trust-months the file touched
-                )
-            except InputError as problems:
-                bar.empty()
-                st.error(
-                    f"**{ui.plain(upload.name)} was not loaded**: nothing in the store has "
-                    "changed. Fix these problems and load it again.",
-                    icon=":material/error:",
-                )
-                ui.show_table(ui.problems_table(problems))
-            else:
-                bar.progress(1.0, text="Updating the aggregates…")
-                # A no-op when the import refreshed its trust-months; a full rebuild only when
-                # the marts were stale before it (or a duplicate's earlier load never got them).
-                marts.ensure_marts(ui.engine())
-                st.cache_data.clear()
-                bar.empty()
-                lines = result.report().splitlines()
-                st.success("\n\n".join(map(ui.plain, lines)), icon=":material/check_circle:")
+        run_import(upload, kind, column_map, drop_identifiers)
 
-st.subheader("Import history")
-history = load_history()
-if history.empty:
-    ui.empty_state("Nothing has been imported yet.")
-else:
-    ui.show_table(history)
 
-st.subheader("Data quality")
-quality = load_quality(view.period.start, view.period.end, view.trust)
-if quality.empty:
-    ui.empty_state("No theatre lists in the chosen period and trust.")
-else:
-    ui.show_table(quality, "data-quality")
+def run_import(
+    upload: UploadedFile, kind: str, column_map: UploadedFile | None, drop_identifiers: bool
+) -> None:
+    """Import the uploaded file (a data manager's click): located errors, or what was loaded."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / Path(upload.name).name
+        path.write_bytes(upload.getvalue())
+        map_path = None
+        if column_map is not None:
+            map_path = Path(folder) / "map.toml"
+            map_path.write_bytes(column_map.getvalue())
+        bar = st.progress(0.0, text=f"Importing {upload.name}…")
 
-st.subheader("Scheduled drop folder")
-status = scheduler.read_status(ui.engine())
-if status.empty:
-    st.info(
-        "No scheduler worker has run against this store. Start one with "
-        "`python -m productivity.scheduler` (see the README).",
-        icon=":material/schedule:",
-    )
-else:
-    ui.show_table(status)
+        def report_progress(done: float) -> None:
+            bar.progress(min(1.0, done), text="Importing…")
+
+        try:
+            result = ingest.import_file(
+                path,
+                kind=None if kind.startswith("recognise") else kind,
+                map_path=map_path,
+                engine=ui.engine(),
+                source="upload",
+                progress=report_progress,
+                drop_identifiers=drop_identifiers,
+                refresh_marts=True,  # only the trust-months the file touched
+            )
+        except InputError as problems:
+            bar.empty()
+            st.error(
+                f"**{ui.plain(upload.name)} was not loaded**: nothing in the store has "
+                "changed. Fix these problems and load it again.",
+                icon=":material/error:",
+            )
+            ui.show_table(ui.problems_table(problems))
+            return
+    bar.progress(1.0, text="Updating the aggregates…")
+    # A no-op when the import refreshed its trust-months; a full rebuild only when the marts
+    # were stale before it (or a duplicate's earlier load never got them).
+    marts.ensure_marts(ui.engine())
+    st.cache_data.clear()
+    bar.empty()
+    lines = result.report().splitlines()
+    st.success("\n\n".join(map(ui.plain, lines)), icon=":material/check_circle:")
+
+
+def quality_section() -> None:
+    st.subheader("Data quality")
+    report = load_quality(view.period.start, view.period.end, view.trust)
+    if report.empty:
+        ui.empty_state("No theatre lists in the chosen period and trust.")
+    else:
+        ui.show_table(report, "data-quality")
+
+
+def drop_folder_section() -> None:
+    st.subheader("Scheduled drop folder")
+    status = scheduler.read_status(ui.engine())
+    if status.empty:
+        st.info(
+            "No scheduler worker has run against this store. Start one with "
+            "`python -m productivity.scheduler` (see the README).",
+            icon=":material/schedule:",
+        )
+    else:
+        ui.show_table(status)
+
+
+SECTIONS = {"Import": import_section, "Data quality": quality_section,
+            "Drop folder": drop_folder_section}  # fmt: skip
+tab = ui.page_tabs(tuple(SECTIONS), key="tab")
+with tab.container:
+    SECTIONS[tab.open]()

@@ -6,30 +6,26 @@ cases of the specialty's typical length would fill each gap.
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
 from productivity import charts, ui
-from productivity.store import bookings
 from productivity.views import look_ahead as la
 
 view = ui.frame("Look-ahead", filters=("trust",))
 bench = ui.benchmarks()["theatre_capped_utilisation"]
+TABS = ("Lists for the meeting", "Expected utilisation")
+
+
+@st.cache_data(ttl=ui.CACHE_TTL, show_spinner="Looking ahead for every trust…")
+def every_trust(target: float, today: dt.date) -> la.EveryTrust:
+    return la.every_trust(ui.engine(), target, today)
 
 
 @st.cache_data(ttl=ui.CACHE_TTL, show_spinner="Reading the bookings…")
 def load(trust: str, as_of: dt.date, target: float) -> la.LookAheadView:
-    return la.look_ahead(ui.engine(), trust, as_of, target)
-
-
-@st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
-def first_days() -> dict[str, dt.date]:
-    found = bookings.booking_dates(ui.engine())
-    return dict(zip(found["trust_code"], found["first_day"], strict=True))
-
-
-@st.cache_data(ttl=ui.CACHE_TTL, show_spinner="Looking ahead for every trust…")
-def overview(target: float, today: dt.date):
-    return la.trust_overview(ui.engine(), target, today)
+    # As of the trust's first booked day (the default), the look-ahead of every trust holds it.
+    return la.trust_look_ahead(ui.engine(), every_trust(target, ui.today()), trust, as_of)
 
 
 st.caption(
@@ -37,8 +33,9 @@ st.caption(
     f"booked on it are expected to fill less than the {bench.value:.0%} benchmark "
     f"({bench.source}). Import bookings on the Data page (kind *bookings*)."
 )
+every = every_trust(bench.value, ui.today())
 if not view.trust:
-    table = overview(bench.value, ui.today())
+    table = la.trust_overview(every)
     if table.empty:
         ui.empty_state("No bookings in the store: import a bookings file on the Data page.")
         st.stop()
@@ -47,7 +44,7 @@ if not view.trust:
     st.caption("Each trust as of the first day of its bookings. Choose a trust for its lists.")
     st.stop()
 
-first = la.default_as_of(first_days().get(view.trust), ui.today())
+first = la.default_as_of(every.as_of.get(view.trust), ui.today())
 as_of = st.date_input(
     "As of (the scheduling meeting's date)", value=first, key="as_of", bind="query-params",
     help="Weeks out are counted from this date. It starts at the first day of the bookings.",
@@ -68,29 +65,33 @@ st.caption(la.history_note(data))
 
 
 @st.fragment
-def booked_lists(lists, summary, as_of: dt.date, trust: str) -> None:
-    """The window and flag controls change only this section: a fragment reruns it alone."""
+def booked_lists(section: str, data: la.LookAheadView, summary: pd.DataFrame, trust: str) -> None:
+    """The window and flag controls change only the open section: a fragment reruns it alone."""
     controls = st.columns([2, 1])
     window = controls[0].segmented_control(
         "Window", list(la.WINDOW_CHOICES), default="All six weeks", key="window",
         bind="query-params",
     )  # fmt: skip
     flagged_only = controls[1].toggle("Only flagged lists", key="flagged", bind="query-params")
-    shown = la.filter_lists(lists, la.WINDOW_CHOICES[window or "All six weeks"], flagged_only)
-
-    st.subheader("Expected utilisation of each booked list")
-    chart = charts.lookahead_chart(shown, bench.value, as_of=as_of.isoformat())
-    ui.chart_with_table(
-        chart, summary.reset_index(), "lookahead-windows", widths=(3, 2), deferred=True
-    )
-
+    weeks = la.WINDOW_CHOICES[window or "All six weeks"]
+    as_of = data.as_of
+    if section == "Expected utilisation":
+        st.subheader("Expected utilisation of each booked list")
+        shown = la.filter_lists(data.lists, weeks, flagged_only)
+        chart = charts.lookahead_chart(shown, bench.value, as_of=as_of.isoformat())
+        ui.chart_with_table(
+            chart, summary.reset_index(), "lookahead-windows", widths=(3, 2), deferred=True
+        )
+        return
     st.subheader("The lists, for the scheduling meeting")
     st.caption(
         "In date order. *Fill with* says how many cases of the specialty's median length fit "
         "the unfilled minutes; *check* marks lists with a case the history cannot estimate."
     )
-    table = la.meeting_table(shown)
+    table = la.meeting_rows(data, weeks, flagged_only)
     ui.show_table(table, f"lookahead-{trust}-{as_of:%Y-%m-%d}", deferred=True)
 
 
-booked_lists(data.lists, summary, as_of, view.trust)
+tab = ui.page_tabs(TABS, key="tab")
+with tab.container:
+    booked_lists(tab.open, data, summary, view.trust)

@@ -1,5 +1,9 @@
 """Mutual aid for diagnostics programme leads: which trust could send how many patients a week
-to which trust that can take them."""
+to which trust that can take them.
+
+The plan's tiles and projection head the page; its transfers, each trust's waiters (the chart)
+and what limits the plan are lazy tabs, of which only the open one is drawn.
+"""
 
 import streamlit as st
 
@@ -12,10 +16,18 @@ from productivity.views import mutual_aid as mad
 view = ui.frame("Mutual aid", filters=("period",))
 
 
-@st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
+# A resource, not data: the same plan object on every rerun, so the tables made of it are kept
+# (views.aid_tables); a new build of the marts (every import makes one) is a new key.
+@st.cache_resource(ttl=ui.CACHE_TTL, max_entries=64, show_spinner=False)
 def load_plan(
-    test: str, start: str | None, end: str | None, max_km: float, share: float, basis: str
-):
+    build: str,
+    test: str,
+    start: str | None,
+    end: str | None,
+    max_km: float,
+    share: float,
+    basis: str,
+) -> mutual_aid.MutualAidPlan:
     period = marts.Period(start, end)
     return mad.propose(
         ui.engine(),
@@ -53,7 +65,15 @@ share = controls[2].slider(
 # The scan rate spare capacity is counted at: the same control and ?benchmark= as Diagnostics.
 basis = ui_basis.benchmark_basis()
 try:
-    plan = load_plan(test, view.period.start, view.period.end, float(max_km), share / 100, basis)
+    plan = load_plan(
+        marts.build_stamp(ui.engine()),
+        test,
+        view.period.start,
+        view.period.end,
+        float(max_km),
+        share / 100,
+        basis,
+    )
 except mutual_aid.EligibilityError as error:
     st.error(f"The mutual-aid eligibility rules cannot be read: {ui.plain(error)}")
     st.stop()
@@ -67,10 +87,12 @@ for tile, (label, value, delta, help_text) in zip(tiles, mad.tiles(plan), strict
     tile.metric(label, value, delta=delta, delta_color="inverse", help=help_text or None)
 ui.show_table(mad.projection_table(plan), withheld=mad.projection_withheld(plan))
 
-st.subheader(f"Proposed transfers: {mad.test_label(test)}")
-if plan.no_transfer:
-    ui.empty_state(f"No transfer is proposed. {plan.reason}")
-else:
+
+def transfers_section() -> None:
+    st.subheader(f"Proposed transfers: {mad.test_label(test)}")
+    if plan.no_transfer:
+        ui.empty_state(f"No transfer is proposed. {plan.reason}")
+        return
     st.caption(f"{mad.reason(plan)} {mad.basis_caption(test, basis)}")
     ui.show_table(
         mad.proposal_table(plan),
@@ -80,32 +102,43 @@ else:
         deferred=True,
     )
 
-st.subheader(f"6+ week waiters per trust, now and after {horizon} weeks with mutual aid")
-chart = charts.before_after(mad.before_after(plan), f"After {horizon} weeks")
-ui.chart_with_table(
-    chart,
-    mad.trust_table(plan),
-    f"mutual-aid-{test.lower()}-trusts",
-    raw=mad.trusts_export(plan),
-    caption="A count from 1 to 4, or one that would give such a count away, is not drawn. "
-    + mad.basis_caption(test, basis),
-    withheld=mad.trust_withheld(plan),
-    deferred=True,
-)
 
-st.subheader("What limits the plan")
-binding = mad.constraint_table(plan)
-if binding.empty:
-    st.caption("No constraint binds: every transfer that helps is made.")
-else:
-    ui.show_table(binding, withheld=mad.constraint_withheld(plan))
-with st.expander("Who may take whose patients"):
-    ui.show_table(mad.eligibility_table(test))
-    st.caption(
-        "Rules by peer group, read from data/mutual_aid_eligibility.toml (its comments say why): "
-        "a children's trust takes only children, and a specialist centre's patients stay with "
-        "centres like it."
+def waiters_section() -> None:
+    st.subheader(f"6+ week waiters per trust, now and after {horizon} weeks with mutual aid")
+    chart = charts.before_after(mad.before_after(plan), f"After {horizon} weeks")
+    ui.chart_with_table(
+        chart,
+        mad.trust_table(plan),
+        f"mutual-aid-{test.lower()}-trusts",
+        raw=mad.trusts_export(plan),
+        caption="A count from 1 to 4, or one that would give such a count away, is not drawn. "
+        + mad.basis_caption(test, basis),
+        withheld=mad.trust_withheld(plan),
+        deferred=True,
     )
+
+
+def limits_section() -> None:
+    st.subheader("What limits the plan")
+    binding = mad.constraint_table(plan)
+    if binding.empty:
+        st.caption("No constraint binds: every transfer that helps is made.")
+    else:
+        ui.show_table(binding, withheld=mad.constraint_withheld(plan))
+    with st.expander("Who may take whose patients"):
+        ui.show_table(mad.eligibility_table(test))
+        st.caption(
+            "Rules by peer group, read from data/mutual_aid_eligibility.toml (its comments say "
+            "why): a children's trust takes only children, and a specialist centre's patients "
+            "stay with centres like it."
+        )
+
+
+SECTIONS = {"Proposed transfers": transfers_section, "Waiters per trust": waiters_section,
+            "What limits the plan": limits_section}  # fmt: skip
+tab = ui.page_tabs(tuple(SECTIONS), key="tab")
+with tab.container:
+    SECTIONS[tab.open]()
 st.caption(
     f"Spare capacity is activity at the benchmark rate beyond what was done, a week, over the "
     f"last {mad.RECENT_WEEKS} whole weeks of the period. {mad.basis_caption(test, basis)} "

@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from productivity import ui
 from productivity.ui import auth
 from tests import oidc_stub
+from tests.conftest import open_tab
 
 TIMEOUT = 90  # seconds: a signed-in run of a page reads the demo marts
 ROOT = Path(__file__).resolve().parent.parent
@@ -158,7 +159,10 @@ def test_a_viewer_cannot_import_on_the_data_page(on_demo):
     assert at.get("file_uploader") == []
     assert not [b for b in at.button if b.label == "Import"]
     assert "Local single-user mode" not in texts(at)
-    assert at.dataframe, "a viewer still sees the import history and data quality"
+    assert at.dataframe, "a viewer still sees the import history"
+    at = open_tab(at, "Data quality")
+    assert not at.exception and at.dataframe, "and the data quality"
+    assert at.get("file_uploader") == [] and not any(b.label == "Import" for b in at.button)
 
 
 @pytest.mark.parametrize(

@@ -266,6 +266,14 @@ def test_the_unit_leads_views_in_chromium(browser, server: str):
         main = page.locator("[data-testid='stMain']")
         assert main.get_by_text("Flagged 2 weeks out").count() == 1
         assert main.get_by_text("Download CSV").count() >= 1
-        assert page.locator("[data-testid='stDataFrame']").count() >= 2
+        assert page.locator("[data-testid='stDataFrame']").count() >= 1
+        # The chart and its table of windows are a tab of their own: a click opens it.
+        page.get_by_role("tab", name="Expected utilisation").click()
+        main.get_by_text("Expected utilisation of each booked list").wait_for(timeout=90_000)
+        wait_until_idle(page)
+        assert_no_exception(page)
+        assert "tab=Expected+utilisation" in page.url
+        assert page.locator("[data-testid='stVegaLiteChart']").count() == 1
+        assert page.locator("[data-testid='stDataFrame']").count() >= 1
     finally:
         page.close()

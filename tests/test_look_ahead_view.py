@@ -143,11 +143,39 @@ def test_windows_filter_and_as_of_moves_the_windows(store: Engine):
 
 
 def test_trust_overview_and_default_as_of(store: Engine):
-    overview = la.trust_overview(store, 0.85, dt.date(2026, 12, 3))
+    overview = la.trust_overview(la.every_trust(store, 0.85, dt.date(2026, 12, 3)))
     row = overview.set_index("trust_code").loc["RBL"]
     assert row["as_of"] == dt.date(2026, 6, 2)  # the first booked day
     assert row["lists"] == 3 and row["link"] == "Look_ahead?trust=RBL"
     assert la.default_as_of(None, dt.date(2026, 12, 3)) == dt.date(2026, 12, 3)
+
+
+def test_each_trusts_default_look_ahead_is_taken_from_every_trusts(demo_engine: Engine):
+    """The page runs the look-ahead of every trust once; a trust's, as of its first booked day,
+    is then a slice of it, equal to running it for the trust alone."""
+    every = la.every_trust(demo_engine, 0.85, dt.date(2026, 12, 3))
+    assert len(every.as_of) == 12
+    for trust, day in every.as_of.items():
+        taken, run = (
+            la.trust_look_ahead(demo_engine, every, trust, day),
+            la.look_ahead(demo_engine, trust, day, 0.85),
+        )
+        assert len(taken.lists) and taken.lists["flagged"].any()
+        pd.testing.assert_frame_equal(taken.lists, run.lists)
+        pd.testing.assert_frame_equal(taken.sources, run.sources)
+        for window, flagged_only in ((None, False), (4, False), (None, True), (2, True)):
+            pd.testing.assert_frame_equal(
+                la.meeting_rows(taken, window, flagged_only),
+                la.meeting_table(la.filter_lists(run.lists, window, flagged_only)),
+            )
+        assert (taken.outside, taken.history, taken.as_of, taken.target) == (
+            run.outside, run.history, run.as_of, run.target,
+        )  # fmt: skip
+    later = la.trust_look_ahead(demo_engine, every, "RBL", every.as_of["RBL"] + dt.timedelta(7))
+    assert later.as_of == every.as_of["RBL"] + dt.timedelta(7), "another day is run for it"
+    pd.testing.assert_frame_equal(
+        later.lists, la.look_ahead(demo_engine, "RBL", later.as_of, 0.85).lists
+    )
 
 
 def test_fill_with_a_list_without_history_says_so():

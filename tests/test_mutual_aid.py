@@ -360,3 +360,46 @@ def test_imaging_spare_capacity_is_the_benchmark_gap_over_the_last_whole_weeks(d
     spare = inputs.set_index("trust_code")["spare_per_week"]
     for trust, value in spare.items():
         assert value == pytest.approx(gap.get(trust, 0.0) / 4)
+
+
+def test_dm01_rows_are_read_once_per_build_and_each_period_taken_in_memory(demo_engine):
+    from productivity.store import reports
+
+    months = sorted(reports.read_dm01(demo_engine)["month"].unique())
+    for start, end in ((None, None), (months[0], months[0]), (months[1], None), (None, months[1])):
+        period = marts.Period(start, end)
+        pd.testing.assert_frame_equal(
+            mutual_aid_data.latest_dm01(demo_engine, period),
+            reports.latest_dm01(demo_engine, period),
+        )
+
+
+def test_a_period_with_the_same_inputs_gets_the_same_plan_and_numbers(demo_engine):
+    """Another "From" month that changes neither the latest DM01 returns nor the last whole
+    weeks gives the plan already worked out; the plan is what the matcher gives anyway."""
+    bench = load_benchmarks()
+    months = sorted(marts.read_mart(demo_engine, marts.IMAGING)["month"].unique())
+    mutual_aid_data.clear_read_cache()
+    whole = mutual_aid_data.propose(demo_engine, "CT", marts.Period(months[0], months[-1]), bench)
+    later = mutual_aid_data.propose(demo_engine, "CT", marts.Period(months[1], months[-1]), bench)
+    assert later is whole
+    mri = mutual_aid_data.propose(demo_engine, "MRI", marts.Period(months[1], months[-1]), bench)
+    assert mri is not whole and mri.test_code == "MRI"
+    inputs = mutual_aid_data.trust_inputs(demo_engine, "CT", marts.Period(months[1]), bench)
+    fresh = match(inputs, mutual_aid_data.distances(demo_engine), "CT", whole.parameters)
+    for name in ("proposals", "projection", "trusts", "constraints"):
+        pd.testing.assert_frame_equal(getattr(later, name), getattr(fresh, name))
+    assert (later.reason, later.lp_patients_per_week) == (fresh.reason, fresh.lp_patients_per_week)
+
+
+def test_each_tests_waits_are_its_rows_of_the_waits_per_provider_and_test(demo_engine):
+    """A test change reads the period's waits per provider and test again, not the DM01 rows."""
+    from productivity.metrics import waits
+
+    period = marts.Period()
+    latest, by_test = mutual_aid_data.period_waits(demo_engine, period)
+    assert mutual_aid_data.period_waits(demo_engine, period)[1] is by_test
+    for test in mutual_aid_data.TESTS:
+        alone = waits.dm01_waits(latest[latest["test_code"] == test], ["provider_code"])
+        mine = by_test[by_test["test_code"] == test].drop(columns="test_code")
+        pd.testing.assert_frame_equal(mine.reset_index(drop=True), alone)

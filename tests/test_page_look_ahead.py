@@ -8,7 +8,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from tests.conftest import app_page, chart_specs as charts
+from tests.conftest import app_page, chart_specs as charts, open_tab, page_tab_sets
 
 FIRST_DAY = dt.date(2026, 11, 2)  # the demo's bookings start on the first Monday after October
 
@@ -48,10 +48,28 @@ def test_a_trusts_lists_with_flags_tiles_chart_and_download(page):
     assert len(flagged) and (flagged["expected_utilisation"] < 0.85).all()
     assert (flagged["fill_with"] != "").all()
     assert any("history" in c.value and "completed cases" in c.value for c in at.caption)
-    (chart,) = [c for c in charts(at) if "Expected utilisation" in str(c)]
-    assert "benchmark 85%" in str(chart)
     downloads = [d.proto.id for d in at.get("download_button")]  # keyed by the file's name
     assert any(d.endswith("download-lookahead-RBL-2026-11-02") for d in downloads)
+    assert not charts(at), "the chart is drawn in its own tab only"
+    at = open_tab(at, "Expected utilisation")
+    assert not at.exception
+    (chart,) = [c for c in charts(at) if "Expected utilisation" in str(c)]
+    assert "benchmark 85%" in str(chart)
+    windows = next(d.value for d in at.dataframe if "unfilled_hours" in d.value.columns)
+    assert windows["weeks_out"].tolist() == [6, 4, 2]
+    assert windows["lists"].sum() == len(table) and windows["flagged"].sum() == len(flagged)
+    assert not [d for d in at.dataframe if "fill_with" in d.value.columns]
+
+
+def test_the_lists_open_first_and_the_chart_tab_is_in_the_url(page):
+    at = page(trust="RBL")
+    assert page_tab_sets(at) == {"tab": ["Lists for the meeting", "Expected utilisation"]}
+    assert at.subheader[0].value == "The lists, for the scheduling meeting"
+    at = page(trust="RBL", tab="Expected utilisation", window="2 weeks out")
+    assert not at.exception
+    (chart,) = charts(at)
+    shown = next(iter(chart["frames"].values()))
+    assert len(shown) and set(shown["weeks_out"]) == {2}, "the window applies to the chart"
 
 
 def test_the_window_and_flag_controls_are_in_the_url(page):

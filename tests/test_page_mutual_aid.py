@@ -7,7 +7,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import app_page
+from tests.conftest import app_page, every_tab, open_tab, page_tab_sets
+
+TABS = ["Proposed transfers", "Waiters per trust", "What limits the plan"]
 
 
 @pytest.fixture
@@ -31,7 +33,7 @@ def test_the_page_shows_proposals_a_chart_the_projection_and_downloads(page):
     assert at.selectbox(key="test").value == "CT"
     table = proposals(at)
     assert len(table) >= 1 and (table["distance_km"] <= 40).all()
-    assert len(at.get("vega_lite_chart")) == 1
+    assert not at.get("vega_lite_chart"), "the chart is in its own tab"
     shown = metrics(at)
     assert {f"6+ week waiters after {w} weeks" for w in (4, 8, 12)} <= set(shown)
     # Numbers stay numbers (they sort as numbers); a hidden count is a missing cell.
@@ -46,8 +48,16 @@ def test_the_page_shows_proposals_a_chart_the_projection_and_downloads(page):
     if shown["Patients moved a week"] != "*" and hidden:
         rest = int(shown["Patients moved a week"]) - int(weekly.sum())
         assert hidden < rest < 4 * hidden or rest > 4 * hidden
-    assert len(at.get("download_button")) == 2  # proposals and trusts
+    assert page_tab_sets(at) == {"tab": TABS}
+    assert len(at.get("download_button")) == 1  # the proposals
+    at = open_tab(at, "Waiters per trust")
+    assert not at.exception and metrics(at) == shown
+    assert len(at.get("vega_lite_chart")) == 1 and len(at.get("download_button")) == 1
+    assert not any("sends_patients" in d.value.columns for d in at.dataframe)
+    at = open_tab(at, "What limits the plan")
+    assert not at.exception and not at.get("vega_lite_chart")
     assert any(h.value == "What limits the plan" for h in at.subheader)
+    assert any(e.label == "Who may take whose patients" for e in at.expander)
 
 
 def test_the_test_in_the_url_changes_the_output(page):
@@ -81,6 +91,7 @@ def test_no_transfer_is_explained_plainly(page):
     assert any("No transfer is proposed" in m and "within 5 km" in m for m in messages)
     assert metrics(at)["Patients moved a week"] == "0"
     assert not any("sends_patients" in d.value.columns for d in at.dataframe)
+    at = open_tab(at, "Waiters per trust")
     assert len(at.get("vega_lite_chart")) == 1  # the trusts' waits are still shown
 
 
@@ -99,10 +110,10 @@ def page_text(at: AppTest) -> str:
 def test_the_page_says_sends_and_takes_patients_and_names_the_trusts(page, test):
     at = page(test=test)
     assert not at.exception
-    text = page_text(at)
+    text = "\n".join(page_text(run) for _, run in every_tab(at))
     assert "donor" not in text.lower() and "receiv" not in text.lower()
     assert "takes patients" in text and "sends patients" in text
-    table = proposals(at)
+    table = proposals(open_tab(at, "Proposed transfers"))
     # Trust names with their codes, never a bare code; the rules keep Walton Centre, Alder Hey
     # and Clatterbridge out of every transfer.
     for name in (*table["sends_patients"], *table["takes_patients"]):
@@ -110,6 +121,7 @@ def test_the_page_says_sends_and_takes_patients_and_names_the_trusts(page, test)
     assert not any(
         code in "".join(map(str, table.values.ravel())) for code in ("RET", "RBS", "REN")
     )
+    at = open_tab(at, "What limits the plan")
     rules = next(d.value for d in at.dataframe if "May send patients to" in d.value.columns)
     assert rules.set_index("Trusts in the peer group").at[
         "Neurosciences", "May send patients to"

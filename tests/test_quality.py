@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from productivity import ingest
-from productivity.store import quality
+from productivity.store import marts, models, quality
 
 ROOT = Path(__file__).resolve().parent.parent
 THEATRE = ROOT / "data" / "samples" / "theatre-extract-RBL-May-2026.csv"
@@ -169,3 +171,42 @@ def test_read_quality_over_the_store_counts_what_the_importer_dropped(engine, tm
     # a corrected file replaces the data, and the old run's dropped duplicates with it
     ingest.import_file(THEATRE, engine=engine)
     assert only_row(quality.read_quality(engine))["duplicates_dropped"] == 0
+
+
+def test_a_trust_and_months_taken_from_the_whole_report_are_what_reading_them_gives(
+    engine, tmp_path
+):
+    """The Data page reads the whole store's report once per build and filters it in memory."""
+    frame = pd.read_csv(THEATRE, dtype=str, keep_default_na=False)
+    path = tmp_path / "with-duplicates.csv"
+    pd.concat([frame, frame.head(2)]).to_csv(path, index=False)
+    ingest.import_file(path, engine=engine)
+    issue = models.table_of(models.ImportIssue)
+    with engine.begin() as conn:
+        run = conn.execute(sa.select(sa.func.max(issue.c.import_run_id))).scalar_one()
+        for trust, month in (("RBL", dt.date(2026, 6, 1)), ("REM", dt.date(2026, 5, 1))):
+            # duplicates in a month without lists, and of a trust without lists at all
+            row = {"trust_code": trust, "month": month, "issue": "duplicates_dropped"}
+            conn.execute(sa.insert(issue).values(import_run_id=run, count=3, **row))
+    whole = quality.read_quality(engine)
+    assert whole[["month", "lists", "duplicates_dropped"]].values.tolist() == [
+        [T("2026-05-01"), 56, 2],
+        [T("2026-06-01"), 0, 3],
+    ]
+    periods = [(None, None), ("2026-05", "2026-06"), ("2026-06", "2026-06"),
+               ("2026-04", "2026-05"), ("2026-06", None), (None, "2026-04")]  # fmt: skip
+    for trusts in (None, ["RBL"], ["REM"]):
+        for start, end in periods:
+            first, last = marts.Period(start, end).dates()
+            expected = quality.read_quality(engine, trusts, first, last)
+            pd.testing.assert_frame_equal(quality.within(whole, trusts, start, end), expected)
+
+
+def test_the_whole_demo_report_filters_to_each_trust_and_period(demo_engine):
+    whole = quality.read_quality(demo_engine)
+    months = sorted(whole["month"].dt.strftime("%Y-%m").unique())
+    for trusts in (None, [whole["trust_code"].iloc[-1]]):
+        for start, end in ((months[0], months[-1]), (months[1], months[1]), (months[-1], None)):
+            first, last = marts.Period(start, end).dates()
+            expected = quality.read_quality(demo_engine, trusts, first, last)
+            pd.testing.assert_frame_equal(quality.within(whole, trusts, start, end), expected)

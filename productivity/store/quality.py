@@ -5,12 +5,16 @@ Example::
     from productivity.store import quality
     report = quality.read_quality(engine)                  # from the store
     report = quality.quality_report(lists, cases)          # from normalised frames (pure)
+    mine = quality.within(report, ["RBL"], "2026-04", "2026-05")   # a trust and months of it
 
 Each count is a number of cases or lists (see :data:`QUALITY_CHECKS`), so an analyst can see how
 much of a month's data a problem touches. The completed-case and fallback rules are those of
 :func:`productivity.metrics.theatre.prepare_cases`, so the report and the metrics never disagree.
 :func:`quality_report` is pure; :func:`read_quality` reads the store (SQLAlchemy Core, bound
-parameters) and adds the duplicate rows importers dropped. Imports no Streamlit.
+parameters) and adds the duplicate rows importers dropped. Every count is of one trust and month,
+so :func:`within` takes a trust's months out of the whole store's report, as :func:`read_quality`
+would read them: the Data page reads every case once per build, not once per filter change.
+Imports no Streamlit.
 """
 
 from __future__ import annotations
@@ -207,3 +211,35 @@ def read_quality(
             keep &= months <= pd.Timestamp(end)
         issues = issues[keep]
     return quality_report(lists, cases, issues)
+
+
+def within(
+    report: pd.DataFrame,
+    trust_codes: Collection[str] | None = None,
+    start: str | None = None,
+    end: str | None = None,
+) -> pd.DataFrame:
+    """The rows of ``report`` (:func:`read_quality` over the whole store) that
+    :func:`read_quality` gives for ``trust_codes`` from month ``start`` to month ``end``
+    (``YYYY-MM``, inclusive; None = open), in the same order and types.
+
+    Each row counts one trust's lists and cases of one month, so it is the same whatever else
+    is read; only the duplicates dropped are read for the trusts with lists in the months
+    chosen, so a trust-month with duplicates alone shows only when its trust has lists there.
+    """
+    if report.empty:
+        return pd.DataFrame(columns=list(REPORT_COLUMNS))
+    month = report["month"]
+    keep = np.ones(len(report), dtype=bool)
+    if trust_codes:
+        keep &= report["trust_code"].isin(list(trust_codes)).to_numpy()
+    if start is not None:
+        keep &= (month >= pd.Timestamp(f"{start}-01")).to_numpy()
+    if end is not None:
+        keep &= (month <= pd.Timestamp(f"{end}-01")).to_numpy()
+    rows = report[keep]
+    listed = rows.loc[rows["lists"] > 0, "trust_code"].unique()
+    rows = rows[rows["trust_code"].isin(listed).to_numpy()]
+    if rows.empty:
+        return pd.DataFrame(columns=list(REPORT_COLUMNS))
+    return rows.reset_index(drop=True)

@@ -142,7 +142,7 @@ def proposals_export(plan: MutualAidPlan, trust: str | None = None) -> pd.DataFr
     """The proposals for the CSV and the pack: codes and names of the trusts that send and take
     patients, patients a week and over the projection, and km; withheld counts are ``*``. Given
     a ``trust``, only the transfers it sends or takes (a board pack's view)."""
-    return _starred(*_proposals(plan, trust))
+    return _cached(plan, ("proposals_export", trust), lambda: _starred(*_proposals(plan, trust)))
 
 
 def proposal_table(plan: MutualAidPlan, trust: str | None = None) -> pd.DataFrame:
@@ -178,7 +178,7 @@ def _make_trusts(plan: MutualAidPlan) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def trusts_export(plan: MutualAidPlan) -> pd.DataFrame:
     """Each trust's inputs, role, flows and 6+ week waiters for the CSV; withheld cells ``*``."""
-    return _starred(*_trusts(plan))
+    return _cached(plan, ("trusts_export", None), lambda: _starred(*_trusts(plan)))
 
 
 TRUST_TABLE_COLUMNS: tuple[str, ...] = (

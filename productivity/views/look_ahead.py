@@ -58,6 +58,7 @@ class LookAheadView:
     as_of: dt.date
     target: float
     outside: int  # booked lists before as_of or more than six weeks after it
+    meeting: pd.DataFrame | None = None  # meeting_table(lists), when worked out beforehand
 
     @property
     def empty(self) -> bool:
@@ -76,30 +77,124 @@ def look_ahead(engine: Engine, trust: str, as_of: dt.date, target: float) -> Loo
     medians, history = store.read_medians(engine, trust)
     per_list = lookahead.lookahead(bookings, None, as_of, target, medians=medians)
     cases = lookahead.expected_case_minutes(bookings, None, as_of, medians=medians)
-    sources = (
-        cases["expected_source"]
-        .value_counts()
+    sources = _sources(cases["expected_source"])
+    kept, outside = _in_window(per_list, medians)
+    return LookAheadView(kept, sources, history, as_of, target, outside)
+
+
+@dataclass(frozen=True)
+class EveryTrust:
+    """The look-ahead of every trust with bookings, each as of its own first booked day (the
+    page's default): what the overview sums, and each trust's view without running it again."""
+
+    lists: pd.DataFrame  # every list 0-42 days out, as LookAheadView.lists, all trusts
+    meeting: pd.DataFrame  # meeting_table(lists): each row is its list's alone
+    sources: pd.DataFrame  # trust_code and expected_source of every booked case
+    dates: pd.DataFrame  # store.booking_dates: trust_code, first_day, last_day, rows
+    outside: pd.Series  # per trust: booked lists outside its six weeks
+    as_of: dict[str, dt.date]
+    target: float
+
+
+def every_trust(engine: Engine, target: float, today: dt.date) -> EveryTrust:
+    """The look-ahead of every trust as of its own first booked day (:func:`default_as_of`).
+
+    One read of every booking and every median; the look-ahead runs once per distinct as-of
+    date (usually one), not once per trust. Each list's figures depend only on its own cases and
+    its trust's medians, so a trust's rows are those :func:`look_ahead` gives it
+    (:func:`trust_view`).
+    """
+    dates = store.booking_dates(engine)
+    as_of = {t: default_as_of(d, today) for t, d in zip(dates["trust_code"], dates["first_day"],
+                                                        strict=True)}  # fmt: skip
+    bookings = store.read_bookings(engine)
+    medians, _ = store.read_medians(engine)
+    parts = []
+    for day in sorted(set(as_of.values())):
+        trusts = [t for t, d in as_of.items() if d == day]
+        chosen = bookings[bookings["trust_code"].isin(trusts).to_numpy()]
+        parts.append(lookahead.lookahead(chosen, None, day, target, medians=medians))
+    if parts:
+        per_list = pd.concat(parts, ignore_index=True)
+    else:
+        per_list = lookahead.lookahead(bookings, None, today, target, medians=medians)
+    kept, _ = _in_window(per_list, medians)
+    outside = per_list.loc[per_list["weeks_out"].isna().to_numpy(), "trust_code"].value_counts()
+    # Expected minutes of a booked case do not depend on the as-of date (only its window does).
+    cases = lookahead.expected_case_minutes(bookings, None, today, medians=medians)
+    sources = cases[["trust_code", "expected_source"]].reset_index(drop=True)
+    return EveryTrust(kept, meeting_table(kept), sources, dates, outside, as_of, target)
+
+
+def trust_view(every: EveryTrust, trust: str, history: store.History) -> LookAheadView | None:
+    """A trust's look-ahead as of its first booked day, taken from :func:`every_trust` (None
+    for a trust without bookings); ``history`` is the trust's (``store.read_medians``)."""
+    if trust not in every.as_of:
+        return None
+    mine = (every.lists["trust_code"] == trust).to_numpy()
+    lists = every.lists[mine].reset_index(drop=True)
+    meeting = every.meeting[mine].reset_index(drop=True)
+    sources = _sources(every.sources.loc[every.sources["trust_code"] == trust, "expected_source"])
+    outside = int(every.outside.get(trust, 0))
+    as_of = every.as_of[trust]
+    return LookAheadView(lists, sources, history, as_of, every.target, outside, meeting)
+
+
+def trust_look_ahead(
+    engine: Engine, every: EveryTrust, trust: str, as_of: dt.date
+) -> LookAheadView:
+    """:func:`look_ahead` of ``trust`` as of ``as_of`` at ``every``'s target: taken from
+    ``every`` when ``as_of`` is the trust's first booked day (the page's default), else run."""
+    if every.as_of.get(trust) == as_of:
+        _, history = store.read_medians(engine, trust)
+        found = trust_view(every, trust, history)
+        if found is not None:
+            return found
+    return look_ahead(engine, trust, as_of, every.target)
+
+
+def _sources(source: pd.Series) -> pd.DataFrame:
+    """Booked cases per source of their expected minutes (every source, 0 when none)."""
+    return (
+        source.value_counts()
         .reindex(list(lookahead.SOURCES), fill_value=0)
         .rename_axis("expected_source")
         .rename("cases")
         .reset_index()
     )
+
+
+def _in_window(per_list: pd.DataFrame, medians: lookahead.Medians) -> tuple[pd.DataFrame, int]:
+    """The lists 0-42 days out, with their specialty's typical procedure and weekday, and the
+    number of lists outside the six weeks."""
     typical = medians[1][["trust_code", "specialty", "typical_procedure"]]
     per_list = per_list.merge(typical, on=["trust_code", "specialty"], how="left")
     inside = per_list["weeks_out"].notna()
     kept = per_list[inside.to_numpy()].reset_index(drop=True)
     kept["weekday"] = pd.to_datetime(kept["session_date"]).dt.day_name()
-    return LookAheadView(kept, sources, history, as_of, target, int((~inside).sum()))
+    return kept, int((~inside).sum())
 
 
 def filter_lists(lists: pd.DataFrame, window: int | None, flagged_only: bool) -> pd.DataFrame:
     """The lists of one weeks-out window (None = all), optionally only those flagged."""
+    return lists[_kept(lists, window, flagged_only)].reset_index(drop=True)
+
+
+def meeting_rows(view: LookAheadView, window: int | None, flagged_only: bool) -> pd.DataFrame:
+    """:func:`meeting_table` of :func:`filter_lists` (its rows of ``view.meeting`` when that was
+    worked out beforehand: each row is its own list's)."""
+    if view.meeting is None:
+        return meeting_table(filter_lists(view.lists, window, flagged_only))
+    return view.meeting[_kept(view.lists, window, flagged_only)].reset_index(drop=True)
+
+
+def _kept(lists: pd.DataFrame, window: int | None, flagged_only: bool) -> np.ndarray:
     keep = pd.Series(True, index=lists.index)
     if window is not None:
         keep &= lists["weeks_out"] == window
     if flagged_only:
         keep &= lists["flagged"]
-    return lists[keep.to_numpy()].reset_index(drop=True)
+    return keep.to_numpy(dtype=bool)
 
 
 def window_summary(lists: pd.DataFrame) -> pd.DataFrame:
@@ -192,33 +287,19 @@ def _day(text: str | None) -> str:
     return "–" if not text else f"{pd.Timestamp(text):%-d %b %Y}"
 
 
-def trust_overview(engine: Engine, target: float, today: dt.date) -> pd.DataFrame:
-    """Every trust with bookings, each as of its own first booked day: lists in the next six
-    weeks, lists flagged at 6, 4 and 2 weeks out, and the unfilled hours of flagged lists.
-
-    One read of every booking and every median; the look-ahead runs once per distinct as-of
-    date (usually one), not once per trust.
-    """
+def trust_overview(every: EveryTrust) -> pd.DataFrame:
+    """Every trust with bookings, each as of its own first booked day (:func:`every_trust`):
+    lists in the next six weeks, lists flagged at 6, 4 and 2 weeks out, and the unfilled hours
+    of flagged lists."""
     columns = ["trust_code", "as_of", "lists", "flagged_6", "flagged_4", "flagged_2",
                "unfilled_hours", "link"]  # fmt: skip
-    dates = store.booking_dates(engine)
-    if dates.empty:
+    if every.dates.empty:
         return pd.DataFrame(columns=columns)
-    bookings = store.read_bookings(engine)
-    medians, _ = store.read_medians(engine)
-    as_of = {t: default_as_of(d, today) for t, d in zip(dates["trust_code"], dates["first_day"],
-                                                        strict=True)}  # fmt: skip
-    parts = []
-    for day in sorted(set(as_of.values())):
-        trusts = [t for t, d in as_of.items() if d == day]
-        chosen = bookings[bookings["trust_code"].isin(trusts)]
-        parts.append(lookahead.lookahead(chosen, None, day, target, medians=medians))
-    lists = pd.concat(parts, ignore_index=True)
-    lists = lists[lists["weeks_out"].notna().to_numpy()]
+    lists = every.lists
     flagged = lists[lists["flagged"].to_numpy()]
     counts = flagged.groupby(["trust_code", "weeks_out"]).size().unstack(fill_value=0)
-    out = pd.DataFrame({"trust_code": dates["trust_code"]})
-    out["as_of"] = out["trust_code"].map(as_of)
+    out = pd.DataFrame({"trust_code": every.dates["trust_code"]})
+    out["as_of"] = out["trust_code"].map(every.as_of)
     out["lists"] = out["trust_code"].map(lists.groupby("trust_code").size()).fillna(0)
     for weeks in (6, 4, 2):
         found = counts[weeks] if weeks in counts else pd.Series(dtype="int64")

@@ -31,6 +31,9 @@ totals that would give a hidden count away withheld (:mod:`productivity.planning
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
@@ -86,12 +89,13 @@ def trust_inputs(
     """
     if test not in TESTS:
         raise ValueError(f"mutual aid covers {', '.join(TESTS)}, not {test!r}")
-    latest = reports.latest_dm01(engine, period)
+    latest, by_test = period_waits(engine, period)
     columns = list(mutual_aid.TRUST_COLUMNS)
-    rows = latest[latest["test_code"] == test]
-    if rows.empty:
+    if not (latest["test_code"] == test).any():
         return pd.DataFrame(columns=[*columns, "peer_group"])
-    dm01 = waits.dm01_waits(rows, ["provider_code"]).rename(columns={"provider_code": "trust_code"})
+    # Each provider's waits for the test: its group of the waits per provider and test.
+    dm01 = by_test[(by_test["test_code"] == test).to_numpy()].drop(columns="test_code")
+    dm01 = dm01.rename(columns={"provider_code": "trust_code"})
     dm01 = dm01[(dm01["total_waiting"] > 0) | (dm01["weekly_activity"] > 0)]
     spare = spare_capacity(engine, test, period, benchmarks, latest, recent_weeks, basis)
     out = dm01.merge(spare, on="trust_code", how="left")
@@ -166,6 +170,55 @@ def last_whole_weeks(rows: pd.DataFrame, count: int) -> list[str]:
     return chosen[-count:]
 
 
+# Every DM01 row (a small table), read once per build of the marts: every import makes a build,
+# so a changed return is read again, and each period is taken from it in memory.
+_DM01: list[tuple[str, pd.DataFrame]] = []
+
+
+def latest_dm01(engine: Engine, period: marts.Period) -> pd.DataFrame:
+    """:func:`productivity.store.reports.latest_dm01` of ``period``, from the rows kept."""
+    return _latest(engine, marts.build_stamp(engine), period)
+
+
+# The last periods' latest returns and their waits per provider and test (another test of the
+# same period reads neither again): (build stamp, start, end) -> (latest rows, waits).
+_WAITS: list[tuple[tuple[str, str | None, str | None], pd.DataFrame, pd.DataFrame]] = []
+WAITS_KEPT = 4
+
+
+def period_waits(engine: Engine, period: marts.Period) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`latest_dm01` of ``period`` and its waits per provider and test
+    (:func:`productivity.metrics.waits.dm01_waits`: each group is the same whatever else is in
+    the frame, so a test's rows are its waits per provider)."""
+    stamp = marts.build_stamp(engine)
+    key = (stamp, period.start, period.end)
+    for was, latest, by_test in reversed(_WAITS[:]):  # a copy: another session may replace it
+        if stamp and was == key:
+            return latest, by_test
+    latest = _latest(engine, stamp, period)
+    by_test = waits.dm01_waits(latest, ["provider_code", "test_code"]) if len(latest) else latest
+    _WAITS[:] = [*_WAITS[-(WAITS_KEPT - 1) :], (key, latest, by_test)]
+    return latest, by_test
+
+
+def _latest(engine: Engine, stamp: str, period: marts.Period) -> pd.DataFrame:
+    last = _DM01[-1] if _DM01 else None  # one read: another session may replace it
+    if last is None or not stamp or last[0] != stamp:
+        last = (stamp, reports.read_dm01(engine))
+        _DM01[:] = [last]
+    rows = last[1]
+    keep = np.ones(len(rows), dtype=bool)
+    if period.start:
+        keep &= (rows["month"] >= period.start).to_numpy()
+    if period.end:
+        keep &= (rows["month"] <= period.end).to_numpy()
+    rows = rows[keep].reset_index(drop=True)
+    if rows.empty:
+        return rows
+    latest = rows.groupby("provider_code")["month"].transform("max")
+    return rows[(rows["month"] == latest).to_numpy()].reset_index(drop=True)
+
+
 # The last sites read and their distances: the sites rarely change, so a page's rerun reads
 # them (a small query) and reuses the distances while they are the same.
 _DISTANCES: list[tuple[pd.DataFrame, pd.DataFrame]] = []
@@ -183,8 +236,12 @@ def distances(engine: Engine) -> pd.DataFrame:
 
 
 def clear_read_cache() -> None:
-    """Forget the distances kept between reruns (for measurements of a cold first render)."""
+    """Forget the DM01 rows, distances and plans kept between reruns (for measurements of a
+    cold first render)."""
+    _DM01.clear()
+    _WAITS.clear()
     _DISTANCES.clear()
+    _PLANS.clear()
 
 
 def propose(
@@ -213,8 +270,56 @@ def propose(
         max_distance_km=max_distance_km,
         capacity_share=capacity_share,
     )
+    rules = eligibility or mutual_aid.load_eligibility()
     inputs = trust_inputs(engine, test, period, benchmarks, recent_weeks, basis)
-    return mutual_aid.match(inputs, distances(engine), test, params, eligibility)
+    return _match(inputs, distances(engine), test, params, rules)
+
+
+# Plans worked out, with what they were worked out from: a period whose inputs are the same
+# (another "From" month with the same latest DM01 returns and last whole weeks) is given the
+# same plan, and so the tables already made of it (aid_tables keeps them per plan).
+@dataclass(frozen=True)
+class _Worked:
+    """A plan and what it was worked out from."""
+
+    test: str
+    params: mutual_aid.MatchParameters
+    rules: mutual_aid.AidEligibility
+    inputs: pd.DataFrame
+    between: pd.DataFrame
+    plan: mutual_aid.MutualAidPlan
+
+    def of(
+        self,
+        test: str,
+        params: mutual_aid.MatchParameters,
+        rules: mutual_aid.AidEligibility,
+        inputs: pd.DataFrame,
+        between: pd.DataFrame,
+    ) -> bool:
+        """Whether this plan was worked out from these (equal frames, equal rules)."""
+        same = (test, params, rules) == (self.test, self.params, self.rules)
+        return same and inputs.equals(self.inputs) and between.equals(self.between)
+
+
+_PLANS: list[_Worked] = []
+PLANS_KEPT = 16
+
+
+def _match(
+    inputs: pd.DataFrame,
+    between: pd.DataFrame,
+    test: str,
+    params: mutual_aid.MatchParameters,
+    rules: mutual_aid.AidEligibility,
+) -> mutual_aid.MutualAidPlan:
+    """:func:`mutual_aid.match`, or the plan kept from the same inputs."""
+    for worked in reversed(_PLANS[:]):  # a copy: another session may replace the list
+        if worked.of(test, params, rules, inputs, between):
+            return worked.plan
+    plan = mutual_aid.match(inputs, between, test, params, rules)
+    _PLANS[:] = [*_PLANS[-(PLANS_KEPT - 1) :], _Worked(test, params, rules, inputs, between, plan)]
+    return plan
 
 
 def basis_caption(test: str, basis: str) -> str:
