@@ -305,7 +305,8 @@ def _groups(frame: pd.DataFrame, keys: list[str], within: _Groups | None = None)
         # Renumbered densely after each key, so the number never outgrows the rows.
         number = np.unique(number * len(found) + codes, return_inverse=True)[1].reshape(-1)
     _, first, ids = np.unique(number, return_index=True, return_inverse=True)
-    named = frame.iloc[first, frame.columns.get_indexer(keys)] if within is None else frame.iloc[:0]
+    # Each group's keys from its first row: only the groups' rows are copied, not the columns.
+    named = frame.iloc[first][keys] if within is None else frame.iloc[:0]
     return _Groups(ids.reshape(-1), first, named.reset_index(drop=True))
 
 
@@ -324,7 +325,8 @@ def _sums(
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     """:func:`safe_ratio` on arrays."""
-    return numerator / np.where(denominator != 0, denominator, np.nan)
+    ratio: np.ndarray = numerator / np.where(denominator != 0, denominator, np.nan)
+    return ratio
 
 
 def _with_periods(df: pd.DataFrame, keys: Sequence[str], date_col: str) -> pd.DataFrame:
@@ -377,4 +379,5 @@ def _trust_rate_per_row(
     if missing:
         named = ", ".join(f"{t} {m}" for t, m in missing)
         raise ValueError(f"no benchmark scans-per-hour rate for trust and modality {named}")
-    return per_pair[pair.reshape(-1)]
+    per_row: np.ndarray = per_pair[pair.reshape(-1)]
+    return per_row
