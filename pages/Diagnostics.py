@@ -18,6 +18,8 @@ tab = ui.page_tabs(tabs.TABS, key="tab")
 with tab.container:
     if tab.open == tabs.AGAINST:
         tabs.against_benchmark(view, basis, where)
+    elif tab.open == tabs.UNITS:
+        tabs.by_unit(view, basis, where)
     elif tab.open == tabs.TREND:
         tabs.trend_and_spc(view, basis, where)
     elif tab.open == tabs.DM01:

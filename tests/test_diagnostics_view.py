@@ -75,10 +75,10 @@ def test_trust_rates_for_endoscopy_and_echo(demo_engine, bench, modality, has_rb
 
 
 def test_unit_rates_are_per_scanner_for_imaging_and_per_site_otherwise(demo_engine, bench):
-    scanners = dv.rates_view(demo_engine, "CT", ALL, bench).for_trust("RBT").units
+    scanners = dv.units_of(dv.unit_rates(demo_engine, "CT", ALL, bench), "RBT")
     assert set(scanners["trust_code"]) == {"RBT"}
     assert scanners["scanner_id"].is_unique and scanners["scanner_id"].str.contains("CT").all()
-    sites = dv.rates_view(demo_engine, "Endoscopy", ALL, bench).for_trust(None).units
+    sites = dv.units_of(dv.unit_rates(demo_engine, "Endoscopy", ALL, bench), None)
     assert "scanner_id" not in sites.columns
     assert not sites.duplicated(["trust_code", "site"]).any()
 
@@ -89,7 +89,7 @@ def test_a_trust_s_units_are_its_own_rows_summarised(demo_engine, bench, key, ba
     # The page works out every unit once and picks the trust's: the same figures, exactly, as
     # summarising the trust's own rows.
     found = modality(key)
-    units = dv.rates_view(demo_engine, key, ALL, bench, basis).for_trust("RBT").units
+    units = dv.units_of(dv.unit_rates(demo_engine, key, ALL, bench, basis), "RBT")
     rows = readers.modality_rows(demo_engine, found, ALL, "RBT")
     own = found.summarise(rows, found.unit_keys, bench, basis)
     pd.testing.assert_frame_equal(units, own[own[found.column].notna()].reset_index(drop=True))
@@ -196,13 +196,13 @@ def test_backlog_for_endoscopy_counts_every_endoscopy_test(demo_engine, bench):
 
 
 def test_the_views_mark_the_chosen_trust_and_keep_its_backlog_row(demo_engine, bench):
-    rates = dv.rates_view(demo_engine, "MRI", ALL, bench).for_trust("RBT").rates
+    rates = dv.marked(dv.ranked_rates(demo_engine, "MRI", ALL, bench), "RBT")
     assert rates.loc[rates["trust_code"] == "RBT", "trust"].item() == "▶ RBT"
     backlog = dv.backlog_for_trust(dv.backlog_clearance(demo_engine, "MRI", ALL, bench), "RBT")
     assert backlog["trust_code"].tolist() == [dv.SYSTEM, "RBT"]
     assert dv.ai_scenario(demo_engine, ALL, "RBT", bench) is not None  # the page asks for Echo
     # No endoscopy at RBQ
-    units = dv.rates_view(demo_engine, "Endoscopy", ALL, bench).for_trust("RBQ").units
+    units = dv.units_of(dv.unit_rates(demo_engine, "Endoscopy", ALL, bench), "RBQ")
     trend = dv.trend_view(demo_engine, "Endoscopy", ALL, "RBQ", bench)
     every = dv.backlog_clearance(demo_engine, "Endoscopy", ALL, bench)
     assert units.empty and trend.trend.empty and trend.spc is None
@@ -210,9 +210,10 @@ def test_the_views_mark_the_chosen_trust_and_keep_its_backlog_row(demo_engine, b
 
 
 def test_an_empty_period_gives_empty_frames_not_errors(demo_engine, bench):
-    rates = dv.rates_view(demo_engine, "CT", NOWHERE, bench).for_trust(None)
+    rates = dv.marked(dv.ranked_rates(demo_engine, "CT", NOWHERE, bench), None)
+    units = dv.units_of(dv.unit_rates(demo_engine, "CT", NOWHERE, bench), None)
     trend = dv.trend_view(demo_engine, "CT", NOWHERE, None, bench)
-    assert rates.rates.empty and rates.units.empty and trend.trend.empty
+    assert rates.empty and units.empty and trend.trend.empty
     assert dv.backlog_clearance(demo_engine, "CT", NOWHERE, bench).empty
     assert trend.spc is None
     waits = dm01.waits_view(demo_engine, NOWHERE, "CT", None, bench)

@@ -18,7 +18,10 @@ from tests.conftest import (
     table_with as table,
 )
 
-TABS = ["Against the benchmark", "Trend and SPC", "DM01 waits", "Backlog and what if"]
+TABS = [
+    "Against the benchmark", "By scanner or site", "Trend and SPC", "DM01 waits",
+    "Backlog and what if",
+]  # fmt: skip
 
 
 @pytest.fixture
@@ -42,12 +45,12 @@ def test_query_parameter_preselects_the_modality(page):
     assert pd.api.types.is_float_dtype(rates["scans_per_hour"])
     assert set(rates["scans_per_hour_meets"]) <= {"✓", "✗", "–"}
     assert page_tab_sets(at) == {"tab": TABS}
-    # Only the open tab is drawn: trusts and scanners; then the trend and SPC; DM01 % within
-    # 6 weeks, its two monthly trends and the bands; the backlog table (no chart).
+    # Only the open tab is drawn: trusts; scanners; the trend and SPC; DM01 % within 6 weeks,
+    # its two monthly trends and the bands; the backlog table (no chart).
     charts = {label: len(tab.get("vega_lite_chart")) for label, tab in every_tab(at)}
-    assert charts == dict(zip(TABS, [2, 2, 4, 0], strict=True))
+    assert charts == dict(zip(TABS, [1, 1, 2, 4, 0], strict=True))
     downloads = {label: len(tab.get("download_button")) for label, tab in every_tab(at)}
-    assert downloads == dict(zip(TABS, [2, 2, 5, 1], strict=True))
+    assert downloads == dict(zip(TABS, [1, 1, 2, 5, 1], strict=True))
     assert open_tab(at, "DM01 waits").selectbox(key="dm01_test").value == "MRI"
 
 
@@ -66,17 +69,17 @@ def test_the_modality_filter_changes_the_charts_and_tables(page):
     at.selectbox(key="modality").select("Endoscopy").run()
     assert not at.exception
     assert "utilisation_meets" in table(at, "utilisation").columns
+    open_tab(at, "By scanner or site")
     assert "Scanner" not in table(at, "Site").columns  # per site, not per scanner
 
 
 def test_the_trust_filter_narrows_the_distribution_and_marks_the_trust(page):
     at = page(modality="MRI", trust="RBT")
     assert not at.exception
-    scanners = table(at, "Scanner")
+    rates = table(at, "scans_per_hour")
+    assert "▶ RBT" in set(rates["Trust"]) and len(rates) > 1  # every trust, the chosen marked
+    scanners = table(open_tab(at, "By scanner or site"), "Scanner")
     assert set(scanners["Trust"]) == {"RBT"}
-    assert "▶ RBT" in set(
-        table(at, "scans_per_hour")["Trust"]
-    )  # every trust, the chosen one marked
     open_tab(at, "Trend and SPC")
     (frame,) = [f for s in specs(at) for f in s["frames"].values() if {"series", "month"} <= set(f)]
     assert set(frame["series"]) == {"RBT", "System"}
@@ -93,10 +96,11 @@ def test_the_spc_chart_names_its_variation_and_assurance(page):
 def test_a_filter_that_selects_nothing_says_so(page):
     at = page(modality="Endoscopy", trust="RBQ")  # a heart and chest trust: no endoscopy
     assert not at.exception
-    assert any("No Endoscopy activity at RBQ" in i.value for i in at.info)
-    assert not any("Scanner" in str(d.value.columns) for d in at.dataframe)
     charts = axis_titles(at)
     assert "Endoscopy list utilisation" in charts  # the all-trust comparison still shows
+    units = open_tab(at, "By scanner or site")
+    assert any("No Endoscopy activity at RBQ" in i.value for i in units.info)
+    assert not units.dataframe and not units.get("vega_lite_chart")
     messages = [i.value for i in open_tab(at, "Trend and SPC").info]
     assert any("No Endoscopy activity at RBQ" in m for m in messages)
     assert any("No whole week of Endoscopy activity at RBQ" in m for m in messages)

@@ -1,5 +1,5 @@
-"""The Diagnostics page's tabs: the modality against its benchmark, its trend and SPC, DM01 waits,
-and the backlog with the what-if scenario.
+"""The Diagnostics page's tabs: each trust against the modality's benchmark, each scanner (or
+site), the trend and SPC, DM01 waits, and the backlog with the what-if scenario.
 
 The page draws the open tab only (:func:`productivity.ui.tabs.page_tabs`), and each tab loads
 its own figures: a loader per tab, cached on plain values, with the parts every trust shares
@@ -20,16 +20,23 @@ from productivity.ui.whatif import what_if_section
 from productivity.ui.widgets import chart_with_table, empty_state, section, show_table
 from productivity.views import diagnostics as dv, diagnostics_text as dt
 
-AGAINST, TREND, DM01, BACKLOG = (
-    "Against the benchmark", "Trend and SPC", "DM01 waits", "Backlog and what if",
+AGAINST, UNITS, TREND, DM01, BACKLOG = (
+    "Against the benchmark", "By scanner or site", "Trend and SPC", "DM01 waits",
+    "Backlog and what if",
 )  # fmt: skip
-TABS = (AGAINST, TREND, DM01, BACKLOG)
+TABS = (AGAINST, UNITS, TREND, DM01, BACKLOG)
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def load_rates(modality: str, start: str | None, end: str | None, basis: str) -> dv.Rates:
-    """Every trust's and every unit's rate: worked out once, whichever trust is chosen."""
-    return dv.rates_view(engine(), modality, marts.Period(start, end), benchmarks(), basis)
+def load_rates(modality: str, start: str | None, end: str | None, basis: str) -> pd.DataFrame:
+    """Every trust's rate, ranked: worked out once, whichever trust is chosen."""
+    return dv.ranked_rates(engine(), modality, marts.Period(start, end), benchmarks(), basis)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def load_units(modality: str, start: str | None, end: str | None, basis: str) -> pd.DataFrame:
+    """Every scanner's (site's) rate: worked out once, whichever trust is chosen."""
+    return dv.unit_rates(engine(), modality, marts.Period(start, end), benchmarks(), basis)
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
@@ -62,24 +69,22 @@ def load_backlog(modality: str, start: str | None, end: str | None, basis: str) 
 
 
 def against_benchmark(view: View, basis: str, where: str) -> None:
-    """Each trust against the benchmark, and the distribution per scanner (or site)."""
+    """Each trust against the benchmark, the chosen one marked."""
     spec, slug = dv.metric_spec(view.modality, benchmarks()), _slug(view)
-    data = load_rates(view.modality, view.period.start, view.period.end, basis)
-    data = data.for_trust(view.trust)
+    every = load_rates(view.modality, view.period.start, view.period.end, basis)
+    rates = dv.marked(every, view.trust)
     said, own = dt.basis_words(spec, basis), dt.own_rate_args(spec, basis)
     if section(
         f"{view.modality}: each trust against the benchmark",
-        data.rates,
+        rates,
         f"No {view.modality} activity in the chosen period. Widen the period.",
     ):
         chart = charts.metric_vs_benchmark(
-            data.rates, "trust", **spec.bar_args(), benchmark_label="national", **own
+            rates, "trust", **spec.bar_args(), benchmark_label="national", **own
         )
-        table = dt.rate_table(data.rates, spec, ["trust"], basis)
+        table = dt.rate_table(rates, spec, ["trust"], basis)
         ranks = f"{said} {dt.ranking_words(spec, basis)}"
-        chart_with_table(
-            chart, table, f"{slug}-trusts", raw=data.rates, caption=ranks, deferred=True
-        )
+        chart_with_table(chart, table, f"{slug}-trusts", raw=rates, caption=ranks, deferred=True)
         scenario = (
             load_ai_scenario(view.trust, view.period.start, view.period.end)
             if spec.modality == dv.ECHO
@@ -88,15 +93,22 @@ def against_benchmark(view: View, basis: str, where: str) -> None:
         if scenario:
             st.info(dt.ai_note(scenario, where), icon=":material/lightbulb:")
 
+
+def by_unit(view: View, basis: str, where: str) -> None:
+    """The distribution per scanner (imaging) or site (endoscopy, echo) at the trust."""
+    spec, slug = dv.metric_spec(view.modality, benchmarks()), _slug(view)
+    every = load_units(view.modality, view.period.start, view.period.end, basis)
+    units = dv.units_of(every, view.trust)
+    said, own = dt.basis_words(spec, basis), dt.own_rate_args(spec, basis)
     empty = f"No {view.modality} activity {where} in the chosen period."
-    if section(f"Distribution per {spec.unit} {where}", data.units, empty):
+    if section(f"Distribution per {spec.unit} {where}", units, empty):
         chart = charts.distribution(
-            data.units, spec.column, spec.label, spec.benchmark, fmt=spec.fmt,
+            units, spec.column, spec.label, spec.benchmark, fmt=spec.fmt,
             benchmark_label="national", **own,
         )  # fmt: skip
-        table = dt.rate_table(data.units, spec, spec.modality.unit_keys, basis)
+        table = dt.rate_table(units, spec, spec.modality.unit_keys, basis)
         chart_with_table(
-            chart, table, f"{slug}-{spec.unit}s", raw=data.units, caption=said, deferred=True
+            chart, table, f"{slug}-{spec.unit}s", raw=units, caption=said, deferred=True
         )
 
 

@@ -288,41 +288,36 @@ def trust_label(codes: pd.Series, chosen: str | None) -> pd.Series:
     return codes.where(codes != chosen, "▶ " + codes.astype(str))
 
 
-@dataclass(frozen=True)
-class Rates:
-    """The "Against the benchmark" tab: each trust's rate and each unit's (scanner or site)
-    over the period (picklable, for caching).
-
-    Computed for every trust once per modality, period and basis; :meth:`for_trust` gives a
-    chosen trust's view of it, so a change of trust recomputes nothing. A unit belongs to one
-    trust and its figures are its own rows' (on either basis its rate is its trust's), so the
-    trust's units are the system's rows of that trust.
-    """
-
-    rates: pd.DataFrame  # every trust, ranked (:func:`ranked`)
-    units: pd.DataFrame  # every scanner or site, sorted by trust, site (and scanner)
-
-    def for_trust(self, trust: str | None) -> Rates:
-        """Every trust's rate with the chosen one marked (``trust``), and its units only."""
-        units = self.units[self.units["trust_code"] == trust] if trust else self.units
-        return Rates(
-            rates=self.rates.assign(trust=trust_label(self.rates["trust_code"], trust)),
-            units=units.reset_index(drop=True),
-        )
-
-
-def rates_view(
+def ranked_rates(
     engine: Engine, key: str, period: marts.Period, benchmarks: Benchmarks, basis: str = NATIONAL
-) -> Rates:
-    """Every trust's and every unit's rate for the modality (:class:`Rates`), from the same
-    mart rows (read once)."""
-    check_basis(basis)
+) -> pd.DataFrame:
+    """Every trust's rate (:func:`trust_rates`), ranked: the same whichever trust is chosen,
+    which :func:`marked` then marks."""
+    return ranked(trust_rates(engine, key, period, benchmarks, basis), modality(key))
+
+
+def marked(rates: pd.DataFrame, trust: str | None) -> pd.DataFrame:
+    """Every trust's rate with a ``trust`` label that marks the chosen one."""
+    return rates.assign(trust=trust_label(rates["trust_code"], trust))
+
+
+def unit_rates(
+    engine: Engine, key: str, period: marts.Period, benchmarks: Benchmarks, basis: str = NATIONAL
+) -> pd.DataFrame:
+    """The rate of every scanner (imaging) or site (endoscopy, echo), sorted by trust, site
+    (and scanner), for the distribution; a trust's are :func:`units_of` these."""
     found = modality(key)
     rows = readers.modality_rows(engine, found, period)
-    return Rates(
-        rates=ranked(_trust_rates(rows, found, benchmarks, basis), found),
-        units=_summary(rows, found, found.unit_keys, benchmarks, basis),
-    )
+    return _summary(rows, found, found.unit_keys, benchmarks, basis)
+
+
+def units_of(units: pd.DataFrame, trust: str | None) -> pd.DataFrame:
+    """The chosen trust's units of :func:`unit_rates` (every unit when none is chosen).
+
+    The same figures as summarising the trust's own rows: a unit belongs to one trust, and on
+    either basis its rate is its trust's, so working every unit out once serves every trust.
+    """
+    return units[units["trust_code"] == trust].reset_index(drop=True) if trust else units
 
 
 @dataclass(frozen=True)
