@@ -17,8 +17,15 @@ from productivity.views import diagnostics as dv, dm01
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def period_waits(start: str | None, end: str | None) -> dm01.PeriodWaits:
+    """Every test's waits at every trust: worked out once, whichever test and trust."""
+    return dm01.period_waits(engine(), marts.Period(start, end), benchmarks())
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def waits_view(test: str, trust: str | None, start: str | None, end: str | None) -> dm01.WaitsView:
-    return dm01.waits_view(engine(), marts.Period(start, end), test, trust, benchmarks())
+    every, period = period_waits(start, end), marts.Period(start, end)
+    return dm01.waits_view(engine(), period, test, trust, benchmarks(), every)
 
 
 @st.fragment

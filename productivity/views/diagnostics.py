@@ -155,7 +155,7 @@ def _trend_part(
     if rows.empty:
         return pd.DataFrame(columns=columns)
     out = found.summarise(rows, ["month"], benchmarks, basis).assign(series=series)
-    out["month"] = pd.to_datetime(out["month"] + "-01")
+    out["month"] = pd.to_datetime(out["month"], format="%Y-%m")  # the month's first day
     return out.loc[out[found.column].notna(), columns].reset_index(drop=True)
 
 

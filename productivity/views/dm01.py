@@ -131,28 +131,51 @@ def waiting_bands(
     return out
 
 
-def waits_view(
-    engine: Engine, period: marts.Period, test: str, trust: str | None, benchmarks: Benchmarks
-) -> WaitsView:
-    """DM01 waits per trust and test (``report dm01 --by trust``) at the latest month."""
+@dataclass(frozen=True)
+class PeriodWaits:
+    """The period's DM01 snapshot, whatever test and trust are chosen (picklable, for caching):
+    each provider's latest month and ``report dm01 --by trust`` of it, every test and trust."""
+
+    month: str | None  # the latest month; None with no return in the period
+    latest: pd.DataFrame  # the DM01 rows of each provider's latest month
+    table: pd.DataFrame  # waits per trust and test, with the test's name
+
+
+def period_waits(engine: Engine, period: marts.Period, benchmarks: Benchmarks) -> PeriodWaits:
+    """The part of :func:`waits_view` every test and trust share."""
     latest = dm01_rows.latest_dm01(engine, period)
     if latest.empty:
-        empty = pd.DataFrame()
-        return WaitsView(
-            None, test, empty, empty, empty, monthly_waits(engine, period, test, trust, benchmarks)
-        )
-    month = str(latest["month"].iloc[0])
+        return PeriodWaits(None, latest, pd.DataFrame())
     table = reports.dm01_waits(latest, reports.DM01_LEVELS["trust"], benchmarks)
     table.insert(2, "test_name", table["test_code"].map(schema.DM01_TESTS))
+    return PeriodWaits(str(latest["month"].iloc[0]), latest, table)
+
+
+def waits_view(
+    engine: Engine,
+    period: marts.Period,
+    test: str,
+    trust: str | None,
+    benchmarks: Benchmarks,
+    every: PeriodWaits | None = None,
+) -> WaitsView:
+    """DM01 waits per trust and test (``report dm01 --by trust``) at the latest month;
+    ``every`` is :func:`period_waits` of the same period when the caller has it."""
+    every = every or period_waits(engine, period, benchmarks)
+    trend = monthly_waits(engine, period, test, trust, benchmarks)
+    if every.month is None:
+        empty = pd.DataFrame()
+        return WaitsView(None, test, empty, empty, empty, trend)
+    table = every.table
     per_trust = table[table["test_code"] == test].reset_index(drop=True)
     all_tests = table[table["provider_code"] == trust] if trust else table
     return WaitsView(
-        month=month,
+        month=every.month,
         test=test,
         per_trust=per_trust.assign(trust=trust_label(per_trust["provider_code"], trust)),
         all_tests=all_tests.reset_index(drop=True),
-        bands=waiting_bands(engine, period, test, trust, latest),
-        trend=monthly_waits(engine, period, test, trust, benchmarks),
+        bands=waiting_bands(engine, period, test, trust, every.latest),
+        trend=trend,
     )
 
 
