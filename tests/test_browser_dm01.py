@@ -1,7 +1,8 @@
 """The DM01 test selector's URL round trip in a real headless Chromium (marker ``browser``).
 
-A link chooses the test; choosing another writes it back to the URL; opening that URL again
-shows the same test. AppTest cannot see the URL the browser holds, so this needs a browser.
+A link opens the DM01 tab and chooses the test; choosing another writes it back to the URL (the
+tab stays in it); opening that URL again shows the same tab and test. AppTest cannot see the URL
+the browser holds, so this needs a browser.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ pytestmark = pytest.mark.browser
 
 
 def test_the_dm01_test_goes_into_the_url_and_back(browser, server: str):  # noqa: F811
-    page = open_page(browser, f"{server}/Diagnostics?modality=MRI&dm01_test=DEXA_SCAN", "DEXA Scan")
+    url = f"{server}/Diagnostics?modality=MRI&tab=DM01+waits&dm01_test=DEXA_SCAN"
+    page = open_page(browser, url, "DEXA Scan")
     try:
         assert_no_exception(page)
         main = page.locator("[data-testid='stMain']")
@@ -34,6 +36,7 @@ def test_the_dm01_test_goes_into_the_url_and_back(browser, server: str):  # noqa
         wait_until_idle(page)
         assert "dm01_test=CYSTOSCOPY" in page.url
         assert "modality=MRI" in page.url
+        assert "tab=DM01" in page.url
         shared = page.url
     finally:
         page.close()
@@ -42,3 +45,18 @@ def test_the_dm01_test_goes_into_the_url_and_back(browser, server: str):  # noqa
         assert_no_exception(again)
     finally:
         again.close()
+
+
+def test_a_click_on_the_dm01_tab_draws_it_and_puts_it_in_the_url(browser, server: str):  # noqa: F811
+    page = open_page(browser, f"{server}/Diagnostics?modality=MRI", "each trust against the")
+    try:
+        assert_no_exception(page)
+        main = page.locator("[data-testid='stMain']")
+        assert main.get_by_text("DM01 waits: Magnetic").count() == 0  # only the open tab runs
+        page.get_by_role("tab", name="DM01 waits").click()
+        main.get_by_text("DM01 waits: Magnetic").first.wait_for(timeout=90_000)
+        wait_until_idle(page)
+        assert_no_exception(page)
+        assert "tab=DM01" in page.url and "modality=MRI" in page.url
+    finally:
+        page.close()

@@ -75,24 +75,36 @@ def test_trust_rates_for_endoscopy_and_echo(demo_engine, bench, modality, has_rb
 
 
 def test_unit_rates_are_per_scanner_for_imaging_and_per_site_otherwise(demo_engine, bench):
-    scanners = dv.unit_rates(demo_engine, "CT", ALL, "RBT", bench)
+    scanners = dv.units_of(dv.unit_rates(demo_engine, "CT", ALL, bench), "RBT")
     assert set(scanners["trust_code"]) == {"RBT"}
     assert scanners["scanner_id"].is_unique and scanners["scanner_id"].str.contains("CT").all()
-    sites = dv.unit_rates(demo_engine, "Endoscopy", ALL, None, bench)
+    sites = dv.units_of(dv.unit_rates(demo_engine, "Endoscopy", ALL, bench), None)
     assert "scanner_id" not in sites.columns
     assert not sites.duplicated(["trust_code", "site"]).any()
 
 
+@pytest.mark.parametrize("basis", ["national", "peer"])
+@pytest.mark.parametrize("key", ["CT", "Echo"])
+def test_a_trust_s_units_are_its_own_rows_summarised(demo_engine, bench, key, basis):
+    # The page works out every unit once and picks the trust's: the same figures, exactly, as
+    # summarising the trust's own rows.
+    found = modality(key)
+    units = dv.units_of(dv.unit_rates(demo_engine, key, ALL, bench, basis), "RBT")
+    rows = readers.modality_rows(demo_engine, found, ALL, "RBT")
+    own = found.summarise(rows, found.unit_keys, bench, basis)
+    pd.testing.assert_frame_equal(units, own[own[found.column].notna()].reset_index(drop=True))
+
+
 def test_monthly_trend_has_the_system_and_the_chosen_trust(demo_engine, bench):
-    trend = dv.monthly_trend(demo_engine, "Echo", ALL, "RBT", bench)
+    trend = dv.trend_view(demo_engine, "Echo", ALL, "RBT", bench).trend
     assert set(trend["series"]) == {dv.SYSTEM, "RBT"}
     assert sorted(trend["month"].dt.strftime("%Y-%m").unique()) == ["2026-08", "2026-09", "2026-10"]
-    only_system = dv.monthly_trend(demo_engine, "Echo", ALL, None, bench)
+    only_system = dv.trend_view(demo_engine, "Echo", ALL, None, bench).trend
     assert set(only_system["series"]) == {dv.SYSTEM}
 
 
 def test_spc_series_uses_whole_weeks_and_the_benchmark(demo_engine, bench):
-    result = dv.spc_series(demo_engine, "Echo", ALL, "RBT", bench)
+    result = dv.trend_view(demo_engine, "Echo", ALL, "RBT", bench).spc
     dates = result.points["date"]
     assert (dates.dt.day_of_week == 0).all()  # Mondays
     # 2026-08-01 is a Saturday and 2026-10-31 a Saturday: weeks cut by the edges are left out.
@@ -119,7 +131,7 @@ def test_stored_rebase_splits_the_spc_limits(demo_engine, bench):
     unit, metric = dv.spc_unit("RBT"), "mri_scans_per_hour"
     rebase.add_rebase(demo_engine, unit, metric, "2026-09-07", "New MRI coils", "tester")
     try:
-        result = dv.spc_series(demo_engine, "MRI", ALL, "RBT", bench)
+        result = dv.trend_view(demo_engine, "MRI", ALL, "RBT", bench).spc
         marks = dv.rebases(demo_engine, unit, metric)
     finally:
         with db.write_transaction(demo_engine) as conn:
@@ -183,19 +195,27 @@ def test_backlog_for_endoscopy_counts_every_endoscopy_test(demo_engine, bench):
     assert backlog.loc["RBT", "waiting_6_plus"] == mine["waiting_6_plus"].sum()
 
 
-def test_modality_view_marks_the_chosen_trust_and_keeps_its_backlog_row(demo_engine, bench):
-    view = dv.modality_view(demo_engine, "MRI", ALL, "RBT", bench)
-    assert view.rates.loc[view.rates["trust_code"] == "RBT", "trust"].item() == "▶ RBT"
-    assert view.backlog["trust_code"].tolist() == [dv.SYSTEM, "RBT"]
-    assert view.ai_scenario is None
-    none = dv.modality_view(demo_engine, "Endoscopy", ALL, "RBQ", bench)  # no endoscopy at RBQ
-    assert none.units.empty and none.trend.empty and none.spc is None and none.backlog.empty
+def test_the_views_mark_the_chosen_trust_and_keep_its_backlog_row(demo_engine, bench):
+    rates = dv.marked(dv.ranked_rates(demo_engine, "MRI", ALL, bench), "RBT")
+    assert rates.loc[rates["trust_code"] == "RBT", "trust"].item() == "▶ RBT"
+    backlog = dv.backlog_for_trust(dv.backlog_clearance(demo_engine, "MRI", ALL, bench), "RBT")
+    assert backlog["trust_code"].tolist() == [dv.SYSTEM, "RBT"]
+    assert dv.ai_scenario(demo_engine, ALL, "RBT", bench) is not None  # the page asks for Echo
+    # No endoscopy at RBQ
+    units = dv.units_of(dv.unit_rates(demo_engine, "Endoscopy", ALL, bench), "RBQ")
+    trend = dv.trend_view(demo_engine, "Endoscopy", ALL, "RBQ", bench)
+    every = dv.backlog_clearance(demo_engine, "Endoscopy", ALL, bench)
+    assert units.empty and trend.trend.empty and trend.spc is None
+    assert dv.backlog_for_trust(every, "RBQ").empty
 
 
 def test_an_empty_period_gives_empty_frames_not_errors(demo_engine, bench):
-    view = dv.modality_view(demo_engine, "CT", NOWHERE, None, bench)
-    assert view.rates.empty and view.units.empty and view.trend.empty and view.backlog.empty
-    assert view.spc is None
+    rates = dv.marked(dv.ranked_rates(demo_engine, "CT", NOWHERE, bench), None)
+    units = dv.units_of(dv.unit_rates(demo_engine, "CT", NOWHERE, bench), None)
+    trend = dv.trend_view(demo_engine, "CT", NOWHERE, None, bench)
+    assert rates.empty and units.empty and trend.trend.empty
+    assert dv.backlog_clearance(demo_engine, "CT", NOWHERE, bench).empty
+    assert trend.spc is None
     waits = dm01.waits_view(demo_engine, NOWHERE, "CT", None, bench)
     assert waits.month is None and waits.per_trust.empty and waits.bands.empty
 
@@ -286,11 +306,11 @@ def test_backlog_table_says_why_there_is_no_figure(bench):
 
 def test_trend_and_spc_tables_are_formatted(demo_engine, bench):
     spec = dv.metric_spec("Endoscopy", bench)
-    trend = dv.monthly_trend(demo_engine, "Endoscopy", ALL, "RBT", bench)
+    trend = dv.trend_view(demo_engine, "Endoscopy", ALL, "RBT", bench).trend
     table = dt.trend_table(trend, spec)
     assert table.columns.tolist() == ["Month", "RBT", dv.SYSTEM]
     assert table["RBT"].str.endswith("%").all()
-    result = dv.spc_series(demo_engine, "Endoscopy", ALL, "RBT", bench)
+    result = dv.trend_view(demo_engine, "Endoscopy", ALL, "RBT", bench).spc
     spc_table = dt.spc_table(result, spec)
     assert len(spc_table) == len(result.points)
     assert spc_table["Value"].str.endswith("%").all()

@@ -26,11 +26,12 @@ from productivity.benchmarks import BENCHMARK_BASES, load_benchmarks
 from productivity.columns import COLUMNS, marked
 from productivity.schema import DM01_TESTS
 from productivity.store import db
-from tests.conftest import app_page, chart_specs, table_with
+from tests.conftest import app_page, chart_specs, open_tab, table_with
 
 TRUST = "RBL"
 MONTH = "2026-10"  # the demo store's last month: the page's latest DM01 month and the pack's
 WHAT_IF_MODALITIES = ("CT", "MRI", "NOUS", "Echo")  # those the what-if panel covers
+BACKLOG = "Backlog and what if"  # the Diagnostics tab of the weeks to clear and the what-if
 
 
 @pytest.fixture
@@ -62,7 +63,7 @@ def same(a: float, b: float) -> bool:
 
 @pytest.mark.parametrize("modality", WHAT_IF_MODALITIES)
 def test_extra_a_week_and_weeks_to_clear_agree_everywhere(page, cli_report, modality):
-    at = page(modality=modality, what_if="true", benchmark="national")
+    at = page(modality=modality, what_if="true", benchmark="national", tab=BACKLOG)
     assert not at.exception
     shown = table_with(at, "additional_per_week").set_index("Trust").drop(index="System")
     what_if = table_with(at, f"{modality} extra a week").set_index("Trust")
@@ -118,7 +119,7 @@ def test_the_page_on_each_basis_equals_the_cli_on_the_same_basis(page, cli_repor
         rate = report.loc[trust.removeprefix("▶ "), "benchmark_scans_per_hour"]
         assert shown.loc[trust, "benchmark_scans_per_hour"] == pytest.approx(rate), trust
     # The weeks-to-clear table against report clearance on the same basis, System row too.
-    backlog = table_with(at, "additional_per_week").set_index("Trust")
+    backlog = table_with(open_tab(at, BACKLOG), "additional_per_week").set_index("Trust")
     clearance = cli_report("clearance", "--benchmark-basis", basis)
     clearance = clearance[clearance["modality"] == modality].set_index("trust_code")
     assert set(backlog.index) == set(clearance.index)
@@ -142,7 +143,7 @@ def test_the_page_on_each_basis_equals_the_cli_on_the_same_basis(page, cli_repor
 
 def test_the_demo_discrepancy_is_gone(page):
     # Issue 15 saw RBL's CT at 158.5 a week on Diagnostics and 155.9 in the what-if panel.
-    at = page(modality="CT", what_if="true", trust=TRUST)
+    at = page(modality="CT", what_if="true", trust=TRUST, tab=BACKLOG)
     shown = table_with(at, "additional_per_week").set_index("Trust")
     what_if = table_with(at, "CT extra a week").set_index("Trust")
     assert list(what_if.index) == [TRUST]
@@ -171,7 +172,7 @@ def test_dm01_within_6_weeks_and_13_plus_agree_everywhere(page, cli_report, demo
     bench = load_benchmarks(override=None)
     report = cli_report("dm01", "--by", "trust")
     report = report[report["test_code"] == test].set_index("provider_code")
-    at = page(dm01_test=test)
+    at = page(dm01_test=test, tab="DM01 waits")
     assert not at.exception
     assert at.selectbox(key="dm01_test").value == test
     # The bars' data are the page's numbers; the table beside them is the same rows in words.

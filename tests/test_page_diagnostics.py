@@ -8,7 +8,20 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import app_page, chart_specs as specs, spec_text, table_with as table
+from tests.conftest import (
+    app_page,
+    chart_specs as specs,
+    every_tab,
+    open_tab,
+    page_tab_sets,
+    spec_text,
+    table_with as table,
+)
+
+TABS = [
+    "Against the benchmark", "By scanner or site", "Trend and SPC", "DM01 waits",
+    "Backlog and what if",
+]  # fmt: skip
 
 
 @pytest.fixture
@@ -31,10 +44,14 @@ def test_query_parameter_preselects_the_modality(page):
     rates = table(at, "scans_per_hour")  # numbers stay numbers; the ✓/✗ beside them
     assert pd.api.types.is_float_dtype(rates["scans_per_hour"])
     assert set(rates["scans_per_hour_meets"]) <= {"✓", "✗", "–"}
-    assert at.selectbox(key="dm01_test").value == "MRI"
-    # trusts, scanners, trend, SPC, DM01 % within 6 weeks, its two monthly trends, the bands
-    assert len(at.get("vega_lite_chart")) == 8
-    assert len(at.get("download_button")) >= 7
+    assert page_tab_sets(at) == {"tab": TABS}
+    # Only the open tab is drawn: trusts; scanners; the trend and SPC; DM01 % within 6 weeks,
+    # its two monthly trends and the bands; the backlog table (no chart).
+    charts = {label: len(tab.get("vega_lite_chart")) for label, tab in every_tab(at)}
+    assert charts == dict(zip(TABS, [1, 1, 2, 4, 0], strict=True))
+    downloads = {label: len(tab.get("download_button")) for label, tab in every_tab(at)}
+    assert downloads == dict(zip(TABS, [1, 1, 2, 5, 1], strict=True))
+    assert open_tab(at, "DM01 waits").selectbox(key="dm01_test").value == "MRI"
 
 
 def test_the_modality_filter_changes_the_charts_and_tables(page):
@@ -47,28 +64,30 @@ def test_the_modality_filter_changes_the_charts_and_tables(page):
     assert echo != ct and "Echo minutes per test" in echo
     assert "minutes_per_test_meets" in table(at, "minutes_per_test").columns
     assert any("AI-assisted scenario" in i.value for i in at.info)
-    assert at.selectbox(key="dm01_test").value == "ECHOCARDIOGRAPHY"
+    assert open_tab(at, "DM01 waits").selectbox(key="dm01_test").value == "ECHOCARDIOGRAPHY"
+    open_tab(at, "Against the benchmark")
     at.selectbox(key="modality").select("Endoscopy").run()
     assert not at.exception
     assert "utilisation_meets" in table(at, "utilisation").columns
+    open_tab(at, "By scanner or site")
     assert "Scanner" not in table(at, "Site").columns  # per site, not per scanner
 
 
 def test_the_trust_filter_narrows_the_distribution_and_marks_the_trust(page):
     at = page(modality="MRI", trust="RBT")
     assert not at.exception
-    scanners = table(at, "Scanner")
+    rates = table(at, "scans_per_hour")
+    assert "▶ RBT" in set(rates["Trust"]) and len(rates) > 1  # every trust, the chosen marked
+    scanners = table(open_tab(at, "By scanner or site"), "Scanner")
     assert set(scanners["Trust"]) == {"RBT"}
-    assert "▶ RBT" in set(
-        table(at, "scans_per_hour")["Trust"]
-    )  # every trust, the chosen one marked
+    open_tab(at, "Trend and SPC")
     (frame,) = [f for s in specs(at) for f in s["frames"].values() if {"series", "month"} <= set(f)]
     assert set(frame["series"]) == {"RBT", "System"}
     assert any(h.value.endswith("at RBT: SPC") for h in at.subheader)
 
 
 def test_the_spc_chart_names_its_variation_and_assurance(page):
-    at = page(modality="Echo", trust="RBT")
+    at = page(modality="Echo", trust="RBT", tab="Trend and SPC")
     (chart,) = [s for s in specs(at) if "Variation" in json.dumps(s.get("title", ""))]
     assert "Assurance" in json.dumps(chart["title"])
     assert any("Variation:" in c.value and "Assurance:" in c.value for c in at.caption)
@@ -77,16 +96,20 @@ def test_the_spc_chart_names_its_variation_and_assurance(page):
 def test_a_filter_that_selects_nothing_says_so(page):
     at = page(modality="Endoscopy", trust="RBQ")  # a heart and chest trust: no endoscopy
     assert not at.exception
-    messages = [i.value for i in at.info]
-    assert any("No Endoscopy activity at RBQ" in m for m in messages)
-    assert any("No whole week of Endoscopy activity at RBQ" in m for m in messages)
-    assert not any("Scanner" in str(d.value.columns) for d in at.dataframe)
     charts = axis_titles(at)
     assert "Endoscopy list utilisation" in charts  # the all-trust comparison still shows
+    units = open_tab(at, "By scanner or site")
+    assert any("No Endoscopy activity at RBQ" in i.value for i in units.info)
+    assert not units.dataframe and not units.get("vega_lite_chart")
+    messages = [i.value for i in open_tab(at, "Trend and SPC").info]
+    assert any("No Endoscopy activity at RBQ" in m for m in messages)
+    assert any("No whole week of Endoscopy activity at RBQ" in m for m in messages)
+    backlog = open_tab(at, "Backlog and what if")
+    assert any("No DM01 waits and activity" in i.value for i in backlog.info)
 
 
 def test_the_dm01_section_shows_both_standards(page):
-    at = page(modality="NOUS")
+    at = page(modality="NOUS", tab="DM01 waits")
     dm01 = table(at, "within_6_weeks_meets")  # numbers, each with its own ✓/✗ column
     expected = {"within_6_weeks", "within_6_weeks_meets", "meets_constitutional_99%"}
     assert expected | {"waiting_13_plus", "waiting_13_plus_meets"} <= set(dm01)
@@ -95,7 +118,7 @@ def test_the_dm01_section_shows_both_standards(page):
     assert {0.95, 0.99} <= rules  # both standards are drawn
     assert any("constitutional standard 99%" in c.value for c in at.caption)
     assert any(h.value.startswith("DM01 waits: Non-obstetric Ultrasound") for h in at.subheader)
-    weeks = table(at, "weeks_to_clear_backlog")
+    weeks = table(page(modality="NOUS", tab="Backlog and what if"), "weeks_to_clear_backlog")
     assert weeks["Trust"].iloc[0] == "System"
     at.selectbox(key="dm01_test").select("DEXA_SCAN").run()
     assert not at.exception
@@ -121,7 +144,7 @@ def test_bars_run_best_first_and_the_legend_says_which_way(page):
 
 
 def test_dm01_bars_have_a_percent_axis_and_both_standards_in_the_legend(page):
-    at = page(modality="MRI")
+    at = page(modality="MRI", tab="DM01 waits")
     bars = bar_layer(at, "% waiting under 6 weeks")
     assert bars["encoding"]["y"]["axis"]["format"] == ".0%"
     (chart,) = [s for s in specs(at) if "% waiting under 6 weeks" in spec_text(s)]

@@ -67,7 +67,7 @@ def test_monthly_waits_for_one_trust(demo_engine, bench):
 
 
 def test_the_trend_charts_draw_both_measures_with_their_benchmarks(page):
-    at = page(modality="MRI")
+    at = page(modality="MRI", tab="DM01 waits")
     assert not at.exception
     assert any(h.value == "DM01 trend by month across the system" for h in at.subheader)
     within, over_13 = trend_charts(at)
@@ -87,7 +87,7 @@ def test_the_trend_charts_draw_both_measures_with_their_benchmarks(page):
 
 
 def test_the_trend_follows_the_trust_filter(page):
-    at = page(modality="CT", trust="RBT")
+    at = page(modality="CT", trust="RBT", tab="DM01 waits")
     data = next(f for f in trend_charts(at)[0]["frames"].values() if "month" in f)
     assert set(data["trust_code"]) == {"RBT"}
     assert any(h.value == "DM01 trend by month at RBT" for h in at.subheader)
@@ -95,7 +95,7 @@ def test_the_trend_follows_the_trust_filter(page):
 
 def test_the_dm01_test_is_read_from_the_url(page):
     # AppTest does not write the URL back; the browser test does the round trip.
-    at = page(modality="CT", dm01_test="DEXA_SCAN")
+    at = page(modality="CT", dm01_test="DEXA_SCAN", tab="DM01 waits")
     assert not at.exception
     assert at.selectbox(key="dm01_test").value == "DEXA_SCAN"
     assert any(c.value == "DEXA Scan" for c in at.caption)  # its name beside the code
@@ -108,7 +108,7 @@ def test_the_dm01_test_is_read_from_the_url(page):
 
 
 def test_a_bad_dm01_test_in_the_link_says_so(page):
-    at = page(modality="MRI", dm01_test="XYZ")
+    at = page(modality="MRI", dm01_test="XYZ", tab="DM01 waits")
     assert not at.exception
     assert any("XYZ" in w.value and "not a DM01 test" in w.value for w in at.warning)
     assert at.selectbox(key="dm01_test").value == "MRI"  # the modality's own test instead
@@ -122,7 +122,7 @@ def half_up(value: float, digits: int) -> Decimal:
 
 @pytest.mark.parametrize("test", ["CT", "MRI", "ECHOCARDIOGRAPHY"])
 def test_bar_labels_agree_with_their_judgement(page, test):
-    at = page(dm01_test=test)
+    at = page(dm01_test=test, tab="DM01 waits")
     (chart,) = [s for s in chart_specs(at) if "Against interim ambition" in spec_text(s)]
     texts = [layer["encoding"]["text"] for layer in chart["layer"] if "text" in layer["encoding"]]
     fmt = texts[0]["format"]

@@ -11,11 +11,21 @@ owns the small helpers the other metric modules reuse (:func:`add_period_columns
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 PERIOD_COLUMNS: tuple[str, ...] = ("month", "week")
+
+
+@dataclass(frozen=True)
+class _Groups:
+    """Rows numbered by group (:func:`_groups`)."""
+
+    ids: np.ndarray  # each row's group, 0 to n - 1 in the groups' sorted order
+    first: np.ndarray  # each group's first row
+    keys: pd.DataFrame  # each group's key values, one row per group
 
 
 def add_period_columns(df: pd.DataFrame, date_col: str = "date") -> pd.DataFrame:
@@ -124,10 +134,21 @@ def scans_per_hour(
     keys = as_keys(by)
     frame = _with_periods(imaging, keys, date_col)
     require_columns(frame, [*keys, "operational_hours", "scans"], "imaging")
-    out = group_sums(frame, keys, ["scans", "operational_hours"])
-    out["scans_per_hour"] = safe_ratio(out["scans"], out["operational_hours"])
+    # Rows numbered by group and summed on arrays: the page asks for this on every filter
+    # change, and pandas' grouping, merging and mapping by text keys cost ten times the sums.
+    # The sums are pandas' own groupby sums over the rows in the same order (:func:`_sums`), so
+    # every figure is group_sums' to the last bit.
+    groups = _groups(frame, keys)
+    hours = frame["operational_hours"].to_numpy(dtype="float64")
+    sums = _sums({"scans": frame["scans"].to_numpy(), "operational_hours": hours}, groups, keys)
+    out = {
+        **{key: groups.keys[key] for key in keys},
+        "scans": sums["scans"],
+        "operational_hours": sums["operational_hours"],
+        "scans_per_hour": _ratio(sums["scans"], sums["operational_hours"]),
+    }
     if benchmark_rates is None and trust_rates is None:
-        return out
+        return pd.DataFrame(out, index=groups.keys.index)
 
     national = dict(benchmark_rates or {})
     require_columns(
@@ -139,27 +160,26 @@ def scans_per_hour(
     else:
         rates = _trust_rate_per_row(frame["trust_code"], frame["modality"], trust_rates, national)
         pool = [*keys, *(k for k in ("trust_code", "modality") if k not in keys)]
-    per_pool = group_sums(
-        frame.assign(benchmark_scans=rates * frame["operational_hours"]),
-        pool,
-        ["scans", "benchmark_scans"],
+    # Each pool (a group's modality, or trust × modality) summed, then the pools of a group:
+    # pools are numbered within their group, so a pool's group is its first row's.
+    pools = _groups(frame, pool[len(keys) :], within=groups)
+    benchmark = {"scans": frame["scans"].to_numpy(), "benchmark_scans": rates * hours}
+    per_pool = _sums(benchmark, pools, pool)
+    additional = np.clip(per_pool["benchmark_scans"] - per_pool["scans"], 0, None)
+    opportunity = _sums(
+        {"benchmark_scans": per_pool["benchmark_scans"], "additional_scans": additional},
+        _Groups(groups.ids[pools.first], groups.first, groups.keys),
+        keys,
     )
-    per_pool["additional_scans"] = (per_pool["benchmark_scans"] - per_pool["scans"]).clip(lower=0)
-    opportunity = group_sums(per_pool, keys, ["benchmark_scans", "additional_scans"])
-    out = _join(out, opportunity, keys)
     # A group of one rate keeps it even with no hours, for the benchmark line.
-    if trust_rates is None and "modality" in keys:
-        out["benchmark_scans_per_hour"] = out["modality"].map(national).astype(float)
-    elif trust_rates is not None and {"trust_code", "modality"} <= set(keys):
-        out["benchmark_scans_per_hour"] = _trust_rate_per_row(
-            out["trust_code"], out["modality"], trust_rates, national
-        )
-    else:
-        out["benchmark_scans_per_hour"] = safe_ratio(
-            out["benchmark_scans"], out["operational_hours"]
-        )
-    columns = [*keys, "scans", "operational_hours", "scans_per_hour"]
-    return out[[*columns, "benchmark_scans_per_hour", "additional_scans"]]
+    one_rate = "modality" in keys and (trust_rates is None or "trust_code" in keys)
+    out["benchmark_scans_per_hour"] = (
+        rates[groups.first]
+        if one_rate
+        else _ratio(opportunity["benchmark_scans"], sums["operational_hours"])
+    )
+    out["additional_scans"] = opportunity["additional_scans"]
+    return pd.DataFrame(out, index=groups.keys.index)
 
 
 def score_procedures(
@@ -272,52 +292,92 @@ def echo_minutes_per_test(
     return out
 
 
+def _groups(frame: pd.DataFrame, keys: list[str], within: _Groups | None = None) -> _Groups:
+    """The groups of ``frame`` by ``keys`` as :func:`group_sums` forms them: sorted by key, a
+    missing key value a group of its own (sorted last); no keys, one group. ``within``: the
+    groups of some first keys, which ``keys`` split further (sorted by those first)."""
+    if not keys and within is None:
+        whole = np.zeros(len(frame), dtype="int64")
+        return _Groups(whole, np.zeros(1, dtype="int64"), pd.DataFrame(index=pd.RangeIndex(1)))
+    number = np.zeros(len(frame), dtype="int64") if within is None else within.ids
+    for key in keys:
+        codes, found = pd.factorize(frame[key], sort=True, use_na_sentinel=False)
+        # Renumbered densely after each key, so the number never outgrows the rows.
+        number = np.unique(number * len(found) + codes, return_inverse=True)[1].reshape(-1)
+    _, first, ids = np.unique(number, return_index=True, return_inverse=True)
+    # Each group's keys from its first row: only the groups' rows are copied, not the columns.
+    named = frame.iloc[first][keys] if within is None else frame.iloc[:0]
+    return _Groups(ids.reshape(-1), first, named.reset_index(drop=True))
+
+
+def _sums(
+    columns: Mapping[str, np.ndarray], groups: _Groups, keys: list[str]
+) -> dict[str, np.ndarray]:
+    """The sums of ``columns`` per group, in the groups' order: :func:`group_sums`'s figures
+    (pandas' groupby sums; with no keys, its sum of the whole frame)."""
+    values = pd.DataFrame(columns, copy=False)
+    if keys:
+        found = values.groupby(groups.ids, sort=True).sum()
+    else:
+        found = group_sums(values, [], list(columns))
+    return {name: found[name].to_numpy() for name in columns}
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """:func:`safe_ratio` on arrays."""
+    ratio: np.ndarray = numerator / np.where(denominator != 0, denominator, np.nan)
+    return ratio
+
+
 def _with_periods(df: pd.DataFrame, keys: Sequence[str], date_col: str) -> pd.DataFrame:
     wanted = [k for k in keys if k in PERIOD_COLUMNS and k not in df.columns]
     return add_period_columns(df, date_col) if wanted else df
 
 
-def _rate_per_row(modality: pd.Series, rates: Mapping[str, float]) -> pd.Series:
+def _rate_per_row(modality: pd.Series, rates: Mapping[str, float]) -> np.ndarray:
     if any(not rate >= 0 for rate in rates.values()):
         raise ValueError(f"benchmark rates must be non-negative numbers, got {dict(rates)!r}")
-    per_row = modality.map(dict(rates)).astype(float)
-    unknown = modality[per_row.isna()].drop_duplicates()
+    codes, names = pd.factorize(modality, use_na_sentinel=False)
+    # A rate per modality named, then per row: a lookup per name, not per row.
+    per_name = np.array([rates.get(name, np.nan) for name in names], dtype="float64")
+    unknown = names[np.isnan(per_name)]
     if len(unknown):
         named = ", ".join(sorted("<missing>" if pd.isna(v) else repr(v) for v in unknown))
         raise ValueError(f"no benchmark scans-per-hour rate for modality {named}")
-    return per_row
+    return per_name[codes]
 
 
 def _trust_rate_per_row(
     trust: pd.Series, modality: pd.Series, trust_rates: pd.Series, national: Mapping[str, float]
-) -> pd.Series:
+) -> np.ndarray:
     """Each row's rate from its (trust, modality) pair, else its modality's national rate."""
     if (trust_rates < 0).any() or any(not rate >= 0 for rate in national.values()):
         raise ValueError("benchmark rates must be non-negative numbers")
-    per_row = pd.Series(np.nan, index=trust.index, dtype="float64")
-    own = list(
+    own = dict(
         zip(
-            trust_rates.index.get_level_values(0).astype("str"),
-            trust_rates.index.get_level_values(1).astype("str"),
+            zip(
+                trust_rates.index.get_level_values(0).astype("str"),
+                trust_rates.index.get_level_values(1).astype("str"),
+                strict=True,
+            ),
             trust_rates.to_numpy(dtype="float64"),
             strict=True,
         )
     )
-    # One map per modality over the trust codes: far cheaper than a MultiIndex per row.
-    for name in modality.dropna().unique():
-        rows = (modality == name).to_numpy()
-        codes = {t: float(rate) for t, m, rate in own if m == name}
-        found = trust[rows].map(codes).astype("float64")
-        per_row[rows] = found.fillna(national.get(str(name), np.nan)).to_numpy()
-    missing = per_row.isna().to_numpy()
-    unknown = pd.MultiIndex.from_arrays([trust[missing], modality[missing]]).drop_duplicates()
-    if len(unknown):
-        named = ", ".join(f"{t} {m}" for t, m in unknown)
+    # A rate per (trust, modality) pair present, then per row: a lookup per pair, not per row.
+    trusts, trust_names = pd.factorize(trust, use_na_sentinel=False)
+    modalities, modality_names = pd.factorize(modality, use_na_sentinel=False)
+    _, first, pair = np.unique(
+        trusts * len(modality_names) + modalities, return_index=True, return_inverse=True
+    )
+    pairs = [(trust_names[trusts[row]], modality_names[modalities[row]]) for row in first]
+    per_pair = np.array(
+        [own.get((t, m), national.get(m, np.nan)) if not pd.isna(m) else np.nan for t, m in pairs],
+        dtype="float64",
+    )
+    missing = [pairs[i] for i in np.argsort(first) if np.isnan(per_pair[i])]
+    if missing:
+        named = ", ".join(f"{t} {m}" for t, m in missing)
         raise ValueError(f"no benchmark scans-per-hour rate for trust and modality {named}")
+    per_row: np.ndarray = per_pair[pair.reshape(-1)]
     return per_row
-
-
-def _join(left: pd.DataFrame, right: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
-    if not keys:
-        return pd.concat([left, right], axis=1)
-    return left.merge(right, on=list(keys), how="left", validate="one_to_one")

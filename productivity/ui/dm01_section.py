@@ -17,8 +17,15 @@ from productivity.views import diagnostics as dv, dm01
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def period_waits(start: str | None, end: str | None) -> dm01.PeriodWaits:
+    """Every test's waits at every trust: worked out once, whichever test and trust."""
+    return dm01.period_waits(engine(), marts.Period(start, end), benchmarks())
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def waits_view(test: str, trust: str | None, start: str | None, end: str | None) -> dm01.WaitsView:
-    return dm01.waits_view(engine(), marts.Period(start, end), test, trust, benchmarks())
+    every, period = period_waits(start, end), marts.Period(start, end)
+    return dm01.waits_view(engine(), period, test, trust, benchmarks(), every)
 
 
 @st.fragment
@@ -53,7 +60,7 @@ def dm01_section(view: View, where: str) -> None:
             also={f"constitutional standard {constitutional.value:.0%}": constitutional.value},
         )  # fmt: skip
         table = dm01.dm01_table(waits.per_trust, bench)
-        chart_with_table(chart, table, f"dm01-{test.lower()}", raw=waits.per_trust)
+        chart_with_table(chart, table, f"dm01-{test.lower()}", raw=waits.per_trust, deferred=True)
 
     empty = f"No monthly DM01 return for this test {where} in the chosen period."
     if section(f"DM01 trend by month {where}", waits.trend, empty):
@@ -66,7 +73,8 @@ def dm01_section(view: View, where: str) -> None:
                 waits.trend, "month", column, label, benchmark=target, colour="trust", fmt=fmt
             )
             table = dm01.trend_table(waits.trend, column)
-            chart_with_table(trend, table, f"dm01-{test.lower()}-{column}", raw=waits.trend)
+            name = f"dm01-{test.lower()}-{column}"
+            chart_with_table(trend, table, name, raw=waits.trend, deferred=True)
 
     empty = f"Nobody is recorded as waiting for this test {where} in the chosen period."
     if section(f"Waiting-time distribution {where}", waits.bands, empty):
@@ -74,8 +82,9 @@ def dm01_section(view: View, where: str) -> None:
             waits.bands, "band_label", "patients", "patients", colour="wait"
         )
         table = dm01.band_table(waits.bands)
-        chart_with_table(chart, table, f"dm01-{test.lower()}-bands", raw=waits.bands)
+        name = f"dm01-{test.lower()}-bands"
+        chart_with_table(chart, table, name, raw=waits.bands, deferred=True)
     if not waits.all_tests.empty:
         with st.expander(f"Every DM01 test {where}"):
             table = dm01.dm01_table(waits.all_tests, bench)
-            show_table(table, "dm01-all-tests", raw=waits.all_tests)
+            show_table(table, "dm01-all-tests", raw=waits.all_tests, deferred=True)

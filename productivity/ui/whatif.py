@@ -150,4 +150,5 @@ def what_if_section(view: View, basis: str = "national") -> None:
             "Extra activity a week over the period's weeks, at the scenario's values (the "
             f"benchmarks unless changed above), as on the Diagnostics page.{own}"
         )
-        show_table(scenario_table(what_if, benchmarks()), "what-if", raw=what_if)
+        table = scenario_table(what_if, benchmarks())
+        show_table(table, "what-if", raw=what_if, deferred=True)

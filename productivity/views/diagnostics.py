@@ -18,6 +18,7 @@ No Streamlit import.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -25,17 +26,15 @@ from sqlalchemy import Engine
 from productivity.benchmarks import Benchmark, Benchmarks, check_basis
 from productivity.columns import COLUMNS, format_value
 from productivity.metrics import diagnostics
-from productivity.modalities import ECHO, Modality, modality
+from productivity.modalities import ECHO as ECHO, Modality, modality
 from productivity.planning import opportunity
 from productivity.schema import DM01_TESTS
 from productivity.stats import spc
 from productivity.store import marts, readers, rebase
-from productivity.views import dm01_rows
 from productivity.views.clearance import (
     BACKLOG_COLUMNS as BACKLOG_COLUMNS,
     NATIONAL,
     SYSTEM,
-    _backlog,
     backlog_clearance as backlog_clearance,
     clearance_report as clearance_report,
     clearance_words as clearance_words,
@@ -43,6 +42,16 @@ from productivity.views.clearance import (
 
 DAYS_PER_WEEK = 7
 PEER = "peer"  # the other benchmark basis (:data:`BENCHMARK_BASES`)
+
+
+class BarArgs(TypedDict):
+    """:meth:`MetricSpec.bar_args`, typed so that a chart call can unpack it."""
+
+    value: str
+    label: str
+    benchmark: float
+    higher_is_better: bool
+    fmt: str
 
 
 @dataclass(frozen=True)
@@ -87,7 +96,7 @@ class MetricSpec:
     def format(self, value: float) -> str:
         return format_value(value, self.fmt)
 
-    def bar_args(self) -> dict[str, object]:
+    def bar_args(self) -> BarArgs:
         """Keyword arguments of ``charts.metric_vs_benchmark`` for this metric."""
         return {
             "value": self.column,
@@ -138,44 +147,6 @@ def _trust_rates(
     return _summary(rows, found, by, benchmarks, basis)
 
 
-def unit_rates(
-    engine: Engine,
-    key: str,
-    period: marts.Period,
-    trust: str | None,
-    benchmarks: Benchmarks,
-    basis: str = NATIONAL,
-) -> pd.DataFrame:
-    """The rate of each scanner (imaging) or site (endoscopy, echo), for the distribution."""
-    found = modality(key)
-    rows = readers.modality_rows(engine, found, period, trust)
-    return _summary(rows, found, found.unit_keys, benchmarks, basis)
-
-
-def monthly_trend(
-    engine: Engine,
-    key: str,
-    period: marts.Period,
-    trust: str | None,
-    benchmarks: Benchmarks,
-    basis: str = NATIONAL,
-) -> pd.DataFrame:
-    """The rate by month for the system and, when one is chosen, the trust (``series``), with
-    the benchmark each is held to that month on ``basis`` (imaging: hours-weighted over the
-    system's trusts)."""
-    found = modality(key)
-    return _monthly_trend(
-        readers.modality_rows(engine, found, period), found, trust, benchmarks, basis
-    )
-
-
-def _monthly_trend(
-    rows: pd.DataFrame, found: Modality, trust: str | None, benchmarks: Benchmarks, basis: str
-) -> pd.DataFrame:
-    system = _trend_part(rows, found, SYSTEM, benchmarks, basis)
-    return _with_trust_trend(system, rows, found, trust, benchmarks, basis)
-
-
 def _trend_part(
     rows: pd.DataFrame, found: Modality, series: str, benchmarks: Benchmarks, basis: str
 ) -> pd.DataFrame:
@@ -184,7 +155,7 @@ def _trend_part(
     if rows.empty:
         return pd.DataFrame(columns=columns)
     out = found.summarise(rows, ["month"], benchmarks, basis).assign(series=series)
-    out["month"] = pd.to_datetime(out["month"] + "-01")
+    out["month"] = pd.to_datetime(out["month"], format="%Y-%m")  # the month's first day
     return out.loc[out[found.column].notna(), columns].reset_index(drop=True)
 
 
@@ -227,27 +198,6 @@ def benchmark_line(
     whole = spec.modality.summarise(own, [], benchmarks, basis) if whole is None else whole
     rate = whole["benchmark_scans_per_hour"].iloc[0]
     return spec.benchmark if pd.isna(rate) else float(rate)
-
-
-def spc_series(
-    engine: Engine,
-    key: str,
-    period: marts.Period,
-    trust: str | None,
-    benchmarks: Benchmarks,
-    basis: str = NATIONAL,
-) -> spc.SPCResult | None:
-    """The weekly rate of the trust (or the system) as an XmR chart; None with no weeks.
-
-    The direction is the benchmark's and the target :func:`benchmark_line`'s; stored rebases
-    for the unit and metric (unit ``trust:<code>`` or ``system``, metric the benchmark key)
-    split the limits.
-    """
-    spec = metric_spec(key, benchmarks)
-    rows = readers.modality_rows(engine, spec.modality, period)
-    stored = rebases(engine, spc_unit(trust), spec.key)
-    line = benchmark_line(rows, spec, trust, benchmarks, basis)
-    return _spc_series(_own(rows, trust), spec, line, benchmarks, stored)
 
 
 def _spc_series(
@@ -321,22 +271,6 @@ def default_test(key: str) -> str:
     return (modality(key).dm01_tests or tuple(DM01_TESTS))[0]
 
 
-@dataclass(frozen=True)
-class ModalityView:
-    """Everything the page draws for one modality, trust and period (picklable, for caching)."""
-
-    spec: MetricSpec
-    basis: str  # the benchmark basis of the scan rates: national or peer
-    line: float  # the benchmark the trend and SPC charts are drawn against
-    rates: pd.DataFrame  # per trust, with a ``trust`` label that marks the chosen one
-    units: pd.DataFrame  # per scanner or site
-    trend: pd.DataFrame  # per month and series
-    spc: spc.SPCResult | None
-    rebases: pd.DataFrame
-    ai_scenario: tuple[float, float] | None
-    backlog: pd.DataFrame
-
-
 # The current activity an opportunity is set against, by kind of activity.
 CURRENT = {"imaging": "scans", "endoscopy": "procedures", "echo": "tests"}
 
@@ -354,70 +288,99 @@ def trust_label(codes: pd.Series, chosen: str | None) -> pd.Series:
     return codes.where(codes != chosen, "▶ " + codes.astype(str))
 
 
-@dataclass(frozen=True)
-class SystemFigures:
-    """What the page shows of a modality whatever trust is chosen, so that a change of trust
-    recomputes only the trust's own figures (picklable, for caching)."""
+def ranked_rates(
+    engine: Engine, key: str, period: marts.Period, benchmarks: Benchmarks, basis: str = NATIONAL
+) -> pd.DataFrame:
+    """Every trust's rate (:func:`trust_rates`), ranked: the same whichever trust is chosen,
+    which :func:`marked` then marks."""
+    return ranked(trust_rates(engine, key, period, benchmarks, basis), modality(key))
 
-    rates: pd.DataFrame  # every trust, ranked (:func:`ranked`)
+
+def marked(rates: pd.DataFrame, trust: str | None) -> pd.DataFrame:
+    """Every trust's rate with a ``trust`` label that marks the chosen one."""
+    return rates.assign(trust=trust_label(rates["trust_code"], trust))
+
+
+def unit_rates(
+    engine: Engine, key: str, period: marts.Period, benchmarks: Benchmarks, basis: str = NATIONAL
+) -> pd.DataFrame:
+    """The rate of every scanner (imaging) or site (endoscopy, echo), sorted by trust, site
+    (and scanner), for the distribution; a trust's are :func:`units_of` these."""
+    found = modality(key)
+    rows = readers.modality_rows(engine, found, period)
+    return _summary(rows, found, found.unit_keys, benchmarks, basis)
+
+
+def units_of(units: pd.DataFrame, trust: str | None) -> pd.DataFrame:
+    """The chosen trust's units of :func:`unit_rates` (every unit when none is chosen).
+
+    The same figures as summarising the trust's own rows: a unit belongs to one trust, and on
+    either basis its rate is its trust's, so working every unit out once serves every trust.
+    """
+    return units[units["trust_code"] == trust].reset_index(drop=True) if trust else units
+
+
+@dataclass(frozen=True)
+class SystemTrend:
+    """The system's monthly series and the benchmark it is drawn against, whatever trust is
+    chosen, so a change of trust recomputes only the trust's own (picklable, for caching)."""
+
     trend: pd.DataFrame  # the system's monthly series
-    backlog: pd.DataFrame  # every trust and the system
     line: float  # the system's benchmark line (:func:`benchmark_line`)
 
 
-def system_figures(
+def system_trend(
     engine: Engine, key: str, period: marts.Period, benchmarks: Benchmarks, basis: str = NATIONAL
-) -> SystemFigures:
-    """The system-wide part of :func:`modality_view`."""
+) -> SystemTrend:
+    """The system-wide part of :func:`trend_view`."""
     check_basis(basis)
     spec = metric_spec(key, benchmarks)
     rows = readers.modality_rows(engine, spec.modality, period)
-    latest = dm01_rows.latest_dm01(engine, period)
-    # The system as one group: the backlog's System row and the system's benchmark line.
-    whole = spec.modality.summarise(rows, [], benchmarks, basis) if len(rows) else None
-    return SystemFigures(
-        rates=ranked(_trust_rates(rows, spec.modality, benchmarks, basis), spec.modality),
+    return SystemTrend(
         trend=_trend_part(rows, spec.modality, SYSTEM, benchmarks, basis),
-        backlog=_backlog(rows, spec.modality, latest, benchmarks, basis, whole),
-        line=benchmark_line(rows, spec, None, benchmarks, basis, whole),
+        line=benchmark_line(rows, spec, None, benchmarks, basis),
     )
 
 
-def modality_view(
+@dataclass(frozen=True)
+class TrendView:
+    """The "Trend and SPC" tab for a modality, trust and period (picklable, for caching)."""
+
+    line: float  # the benchmark the trend and SPC charts are drawn against
+    trend: pd.DataFrame  # per month and series: the system's, and the chosen trust's
+    spc: spc.SPCResult | None  # the trust's (the system's) weekly rate
+    rebases: pd.DataFrame
+
+
+def trend_view(
     engine: Engine,
     key: str,
     period: marts.Period,
     trust: str | None,
     benchmarks: Benchmarks,
     basis: str = NATIONAL,
-    system: SystemFigures | None = None,
-) -> ModalityView:
-    """The page's figures for a modality, every one from the same mart rows (read once);
-    ``system`` is :func:`system_figures` of the same modality, period and basis when the
-    caller has it."""
+    system: SystemTrend | None = None,
+) -> TrendView:
+    """The monthly trend and the weekly SPC of the trust (or the system), from the same mart
+    rows (read once); ``system`` is :func:`system_trend` of the same modality, period and basis
+    when the caller has it."""
     check_basis(basis)
     spec = metric_spec(key, benchmarks)
-    system = system or system_figures(engine, key, period, benchmarks, basis)
+    system = system or system_trend(engine, key, period, benchmarks, basis)
     rows = readers.modality_rows(engine, spec.modality, period)
-    own = _own(rows, trust)
     line = benchmark_line(rows, spec, trust, benchmarks, basis) if trust else system.line
     stored = rebases(engine, spc_unit(trust), spec.key)
-    return ModalityView(
-        spec=spec,
-        basis=basis,
+    return TrendView(
         line=line,
-        rates=system.rates.assign(trust=trust_label(system.rates["trust_code"], trust)),
-        units=_summary(own, spec.modality, spec.modality.unit_keys, benchmarks, basis),
         trend=_with_trust_trend(system.trend, rows, spec.modality, trust, benchmarks, basis),
-        spc=_spc_series(own, spec, line, benchmarks, stored),
+        spc=_spc_series(_own(rows, trust), spec, line, benchmarks, stored),
         rebases=stored,
-        ai_scenario=_ai_scenario(own, benchmarks) if spec.modality == ECHO else None,
-        backlog=_for_trust(system.backlog, trust),
     )
 
 
-def _for_trust(backlog: pd.DataFrame, trust: str | None) -> pd.DataFrame:
-    """The chosen trust's row beside the system's; nothing when the trust has no row."""
+def backlog_for_trust(backlog: pd.DataFrame, trust: str | None) -> pd.DataFrame:
+    """:func:`backlog_clearance`'s rows for the page: the chosen trust's row beside the
+    system's; nothing when the trust has no row; every row when none is chosen."""
     if not trust:
         return backlog
     if trust not in set(backlog["trust_code"]):

@@ -9,6 +9,7 @@ caption names the basis. No Streamlit import.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -116,7 +117,14 @@ def ranking_words(spec: MetricSpec, basis: str) -> str:
     )
 
 
-def own_rate_args(spec: MetricSpec, basis: str) -> dict[str, str]:
+class OwnRateArgs(TypedDict, total=False):
+    """:func:`own_rate_args`, typed so that a chart call can unpack it."""
+
+    per_unit: str
+    per_unit_label: str
+
+
+def own_rate_args(spec: MetricSpec, basis: str) -> OwnRateArgs:
     """Keyword arguments of the trusts' and units' charts that mark each trust's own rate (the
     peer basis of a scan rate); none on the national basis, where one line is every trust's."""
     if basis == NATIONAL or not spec.modality.imaging:

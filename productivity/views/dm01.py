@@ -75,20 +75,34 @@ def monthly_waits(
     the per-trust table. ``month`` is the month's first day; ``trust`` is the code and name
     for a chart's legend.
     """
+    return waits_of(every_monthly_wait(engine, period, benchmarks), test, trust)
+
+
+def every_monthly_wait(
+    engine: Engine, period: marts.Period, benchmarks: Benchmarks
+) -> pd.DataFrame:
+    """:func:`monthly_waits` of every test and trust, sorted by test, trust and month: worked
+    out once for a period, whichever test and trust are chosen (:func:`waits_of` picks them)."""
     rows = dm01_rows.read_dm01(engine, period)
-    rows = rows[rows["test_code"] == test]
-    if trust:
-        rows = rows[rows["provider_code"] == trust]
     if rows.empty:
         return pd.DataFrame(columns=TREND_COLUMNS)
-    # Each group is one provider, test and month, so choosing them first changes no figure.
+    # Each group is one provider, test and month, so choosing them after changes no figure.
     rows = reports.dm01_waits(rows, reports.DM01_LEVELS["month"], benchmarks)
     rows = rows[rows["total_waiting"] > 0].rename(columns={"provider_code": "trust_code"})
     rows = rows.assign(
-        month=pd.to_datetime(rows["month"] + "-01"),
+        month=pd.to_datetime(rows["month"], format="%Y-%m"),  # the month's first day
         trust=rows["trust_code"] + " · " + trust_names(rows["trust_code"]).to_numpy(),
     )
-    return rows.sort_values(["trust_code", "month"])[TREND_COLUMNS].reset_index(drop=True)
+    ordered = rows.sort_values(["test_code", "trust_code", "month"])
+    return ordered[TREND_COLUMNS].reset_index(drop=True)
+
+
+def waits_of(monthly: pd.DataFrame, test: str, trust: str | None) -> pd.DataFrame:
+    """The rows of one test (and trust, when one is chosen) of :func:`every_monthly_wait`."""
+    rows = monthly[monthly["test_code"] == test]
+    if trust:
+        rows = rows[rows["trust_code"] == trust]
+    return rows.reset_index(drop=True) if len(rows) else pd.DataFrame(columns=TREND_COLUMNS)
 
 
 def trend_table(trend: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -131,28 +145,53 @@ def waiting_bands(
     return out
 
 
-def waits_view(
-    engine: Engine, period: marts.Period, test: str, trust: str | None, benchmarks: Benchmarks
-) -> WaitsView:
-    """DM01 waits per trust and test (``report dm01 --by trust``) at the latest month."""
+@dataclass(frozen=True)
+class PeriodWaits:
+    """The period's DM01 snapshot, whatever test and trust are chosen (picklable, for caching):
+    each provider's latest month and ``report dm01 --by trust`` of it, every test and trust."""
+
+    month: str | None  # the latest month; None with no return in the period
+    latest: pd.DataFrame  # the DM01 rows of each provider's latest month
+    table: pd.DataFrame  # waits per trust and test, with the test's name
+    monthly: pd.DataFrame  # every test and trust at each month end (:func:`every_monthly_wait`)
+
+
+def period_waits(engine: Engine, period: marts.Period, benchmarks: Benchmarks) -> PeriodWaits:
+    """The part of :func:`waits_view` every test and trust share."""
     latest = dm01_rows.latest_dm01(engine, period)
+    monthly = every_monthly_wait(engine, period, benchmarks)
     if latest.empty:
-        empty = pd.DataFrame()
-        return WaitsView(
-            None, test, empty, empty, empty, monthly_waits(engine, period, test, trust, benchmarks)
-        )
-    month = str(latest["month"].iloc[0])
+        return PeriodWaits(None, latest, pd.DataFrame(), monthly)
     table = reports.dm01_waits(latest, reports.DM01_LEVELS["trust"], benchmarks)
     table.insert(2, "test_name", table["test_code"].map(schema.DM01_TESTS))
+    return PeriodWaits(str(latest["month"].iloc[0]), latest, table, monthly)
+
+
+def waits_view(
+    engine: Engine,
+    period: marts.Period,
+    test: str,
+    trust: str | None,
+    benchmarks: Benchmarks,
+    every: PeriodWaits | None = None,
+) -> WaitsView:
+    """DM01 waits per trust and test (``report dm01 --by trust``) at the latest month;
+    ``every`` is :func:`period_waits` of the same period when the caller has it."""
+    every = every or period_waits(engine, period, benchmarks)
+    trend = waits_of(every.monthly, test, trust)
+    if every.month is None:
+        empty = pd.DataFrame()
+        return WaitsView(None, test, empty, empty, empty, trend)
+    table = every.table
     per_trust = table[table["test_code"] == test].reset_index(drop=True)
     all_tests = table[table["provider_code"] == trust] if trust else table
     return WaitsView(
-        month=month,
+        month=every.month,
         test=test,
         per_trust=per_trust.assign(trust=trust_label(per_trust["provider_code"], trust)),
         all_tests=all_tests.reset_index(drop=True),
-        bands=waiting_bands(engine, period, test, trust, latest),
-        trend=monthly_waits(engine, period, test, trust, benchmarks),
+        bands=waiting_bands(engine, period, test, trust, every.latest),
+        trend=trend,
     )
 
 
