@@ -78,23 +78,23 @@ class CardSources:
 
 def card_sources(engine: Engine) -> CardSources:
     """The period-free inputs of the scorecard, from the store's current build."""
+    # The list mart's columns as the theatre report reads them, so the two share one read.
     read = {
-        mart: marts.read_mart(engine, mart, columns=["trust_code", "month", *columns])
+        mart: marts.read_mart(engine, mart, columns=[*columns, "month"])
         for mart, columns in (
-            (marts.THEATRE_MONTH, MONTH_SUMS),
-            (marts.THEATRE_LIST, marts.OPPORTUNITY_COLUMNS[1:]),
-            (marts.IMAGING, ("modality", "scans", "operational_hours")),
-            (marts.ENDOSCOPY, ("planned_points", "used_points", "procedures")),
-            (marts.ECHO, ("tests", "scheduled_minutes")),
+            (marts.THEATRE_MONTH, ("trust_code", *MONTH_SUMS)),
+            (marts.THEATRE_LIST, marts.OPPORTUNITY_COLUMNS),
+            (marts.IMAGING, ("trust_code", "modality", "scans", "operational_hours")),
+            (marts.ENDOSCOPY, ("trust_code", "planned_points", "used_points", "procedures")),
+            (marts.ECHO, ("trust_code", "tests", "scheduled_minutes")),
         )
     }
-    months = pd.Index(
-        sorted(set().union(*(set(rows["month"].dropna()) for rows in read.values()))),
-        dtype=object,
-    )
-    codes = pd.Index(
-        sorted(set().union(*(set(rows["trust_code"].dropna()) for rows in read.values()))),
-        dtype=object,
+    months, codes = (
+        pd.Index(
+            sorted(pd.concat([rows[key] for rows in read.values()]).dropna().unique()),
+            dtype=object,
+        )
+        for key in ("month", "trust_code")
     )
 
     def numbered(mart: str, *keys: str) -> pd.DataFrame:
