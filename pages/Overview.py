@@ -8,41 +8,12 @@ outliers, reporting turnaround and DNAs, and the what-if scenario.
 import streamlit as st
 
 from productivity import charts, ui
-from productivity.store import marts, reports
-from productivity.ui import basis as ui_basis, outliers
-from productivity.views import (
-    overview as ov,
-    overview_card as oc,
-    overview_outliers as oo,
-    reporting as rv,
-)
+from productivity.store import reports
+from productivity.ui import basis as ui_basis, outliers, overview as loaders
+from productivity.views import overview as ov, overview_outliers as oo
 
 view = ui.frame("Overview")
 TABS = ("Opportunity", "Scorecard", "Outliers", "Reporting and DNAs", "What if?")
-
-
-@st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
-def load_turnaround(start: str | None, end: str | None):
-    period, names = marts.Period(start, end), ui.store_facts().trust_names
-    return rv.turnaround_scorecard(ui.engine(), period, ui.benchmarks(), names)
-
-
-@st.cache_resource(show_spinner=False, max_entries=1)
-def card_sources(stamp: str) -> oc.CardSources:
-    """The scorecard's period-free inputs, once per build (``stamp`` keys the cache)."""
-    return oc.card_sources(ui.engine())
-
-
-@st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
-def load_card(start: str | None, end: str | None, ranking: str, measure: str, basis: str):
-    """The trust scorecard (``reports.trust_scorecard``'s rows) in milliseconds a period."""
-    stamp = marts.build_stamp(ui.engine())
-    if not stamp:  # marts from before build stamps: nothing to hold per build
-        return ui.trust_scorecard(start, end, ranking, measure, basis)
-    period = marts.Period(start, end)
-    return oc.trust_scorecard(
-        card_sources(stamp), ui.engine(), period, ui.benchmarks(), ranking, measure, basis
-    )
 
 
 # Plain option labels (no format_func), so the URL holds what the user sees: ?ranking=Share.
@@ -67,7 +38,7 @@ ranking = RANKINGS[
 ]
 # The scan rate each trust is held to: the same control and ?benchmark= as Diagnostics.
 basis = ui_basis.benchmark_basis(controls[3])
-card = load_card(view.period.start, view.period.end, ranking, measure, basis)
+card = loaders.load_card(view.period.start, view.period.end, ranking, measure, basis)
 peer_label = controls[2].selectbox(
     "Peer group",
     oo.peer_options(card["trust_code"]),
@@ -137,7 +108,7 @@ with tab.container:
             "ratio (1 = as expected for the trust's deprivation mix). Details on the Reporting "
             "and pathology and Health inequalities pages."
         )
-        turnaround = load_turnaround(view.period.start, view.period.end)
+        turnaround = loaders.load_turnaround(view.period.start, view.period.end)
         if view.trust:
             turnaround = turnaround[turnaround["Trust"].str.startswith(view.trust)]
         ui.show_table(turnaround, "turnaround-scorecard", deferred=True)

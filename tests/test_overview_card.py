@@ -1,4 +1,5 @@
-"""The Overview's fast scorecard is ``reports.trust_scorecard``, frame for frame (issue 17).
+"""The Overview's fast scorecard is ``reports.trust_scorecard``, frame for frame (issue 17),
+and its theatre funnel from the minutes held per build is ``reports.trust_theatre_outliers``'s.
 
 Every period of the demo store, on both benchmark bases, each ranking and measure: the same
 rows, columns, dtypes and bits. Then on a store whose marts hold minutes with fractions (where
@@ -14,8 +15,9 @@ import pytest
 from sqlalchemy import text
 
 from productivity.benchmarks import load_benchmarks
+from productivity.stats.funnel import FunnelResult
 from productivity.store import db, facts, marts, reports
-from productivity.views import overview_card as oc
+from productivity.views import overview_card as oc, overview_outliers as oo
 from tests.conftest import fresh_store, store_url
 
 
@@ -89,3 +91,23 @@ def test_a_period_without_data_takes_the_report_s_own_path(demo_engine):
 def test_the_whole_store_unfiltered(demo_engine, basis, monkeypatch):
     whole = [(marts.Period(), basis, "absolute", "theatre")]
     assert_same_scorecards(demo_engine, whole, monkeypatch)
+
+
+@pytest.mark.parametrize("overdispersion", [True, False])
+def test_the_theatre_funnel_from_the_held_minutes_is_the_report_s(demo_engine, overdispersion):
+    bench = load_benchmarks(override=None)
+    sources = oc.card_sources(demo_engine)
+    for period in [*periods(demo_engine), marts.Period()]:
+        held = oc.theatre_minutes(sources, period)
+        fast = oo.judged(demo_engine, period, bench, "theatre", overdispersion, held)
+        report = oo.judged(demo_engine, period, bench, "theatre", overdispersion)
+        assert fast is not None and report is not None
+        pd.testing.assert_frame_equal(fast.trusts, report.trusts, check_exact=True)
+        assert fast.funnels.keys() == report.funnels.keys()
+        for group, result in report.funnels.items():
+            drawn = fast.funnels[group]
+            assert isinstance(drawn, FunnelResult) and isinstance(result, FunnelResult)
+            assert (drawn.target, drawn.method, drawn.tau2) == (
+                result.target, result.method, result.tau2,
+            ), (period, group)  # fmt: skip
+            pd.testing.assert_frame_equal(drawn.units, result.units, check_exact=True)

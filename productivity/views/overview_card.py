@@ -164,6 +164,18 @@ def theatre_rows_of(sources: CardSources, months: np.ndarray | None, target: flo
     return out.set_axis(sources.trust_codes[out.index], axis=0)
 
 
+def theatre_minutes(sources: CardSources, period: marts.Period) -> pd.DataFrame:
+    """Each trust's planned and capped touch minutes in ``period``, summed as the theatre
+    report by trust sums them (the theatre funnel's totals), ``trust_code`` first."""
+    sums = _in(sources.months, months_in(sources, period))
+    columns = ["planned_minutes", "capped_touch_minutes"]
+    totals = sums.groupby("trust", sort=True)[columns].sum()
+    return pd.DataFrame(
+        {"trust_code": sources.trust_codes[totals.index]}
+        | {column: totals[column].to_numpy() for column in columns}
+    )
+
+
 def cell_opportunity(
     sources: CardSources, months: np.ndarray | None, target: float
 ) -> pd.DataFrame:
