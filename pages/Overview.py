@@ -1,19 +1,19 @@
-"""Overview for SROs: which trusts have the biggest opportunity, and who is truly an outlier?"""
+"""Overview for SROs: which trusts have the biggest opportunity, and who is truly an outlier?
+
+The headline tiles sit above tabs, of which only the open one runs (``ui.page_tabs``): the
+ranking of improvement opportunity first, then the scorecard against every benchmark, the
+outliers, reporting turnaround and DNAs, and the what-if scenario.
+"""
 
 import streamlit as st
 
 from productivity import charts, ui
-from productivity.store import marts, reports
-from productivity.ui import basis as ui_basis, outliers
-from productivity.views import overview as ov, overview_outliers as oo, reporting as rv
+from productivity.store import reports
+from productivity.ui import basis as ui_basis, outliers, overview as loaders
+from productivity.views import overview as ov, overview_outliers as oo
 
 view = ui.frame("Overview")
-
-
-@st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
-def load_turnaround(start: str | None, end: str | None):
-    period, names = marts.Period(start, end), ui.store_facts().trust_names
-    return rv.turnaround_scorecard(ui.engine(), period, ui.benchmarks(), names)
+TABS = ("Opportunity", "Scorecard", "Outliers", "Reporting and DNAs", "What if?")
 
 
 # Plain option labels (no format_func), so the URL holds what the user sees: ?ranking=Share.
@@ -38,7 +38,7 @@ ranking = RANKINGS[
 ]
 # The scan rate each trust is held to: the same control and ?benchmark= as Diagnostics.
 basis = ui_basis.benchmark_basis(controls[3])
-card = ui.trust_scorecard(view.period.start, view.period.end, ranking, measure, basis)
+card = loaders.load_card(view.period.start, view.period.end, ranking, measure, basis)
 peer_label = controls[2].selectbox(
     "Peer group",
     oo.peer_options(card["trust_code"]),
@@ -66,49 +66,53 @@ for tile, shown in zip(
     strict=True,
 ):
     tile.metric(shown.label, shown.value, help=shown.help)
-
-what = reports.OPPORTUNITY_MEASURES[measure][2]
-within = f" within the {peer_label} peer group" if peer else ""
-st.subheader(f"Trusts ranked by {what}{within} ({card['ranking'].iloc[0]}), {period}")
-value, label, fmt = ov.ranking_axis(ranking, what)
-card = card.assign(label=ov.gap_labels(card, measure, ui.benchmarks()))
-chart = charts.ranking_bars(card, value, label, fmt=fmt, name="trust_label")
 scans_said = ov.basis_caption(ui.benchmarks(), basis)
-ui.chart_with_table(
-    chart,
-    ov.ranking_table(card),
-    "trust-ranking",
-    raw=card,
-    widths=(1, 1),
-    deferred=True,
-    caption=scans_said,
-)
 
-outliers.outlier_section(view, peer)
+tab = ui.page_tabs(TABS, key="tab")
+with tab.container:
+    if tab.open == "Opportunity":
+        what = reports.OPPORTUNITY_MEASURES[measure][2]
+        within = f" within the {peer_label} peer group" if peer else ""
+        st.subheader(f"Trusts ranked by {what}{within} ({card['ranking'].iloc[0]}), {period}")
+        value, label, fmt = ov.ranking_axis(ranking, what)
+        card = card.assign(label=ov.gap_labels(card, measure, ui.benchmarks()))
+        ui.chart_with_table(
+            charts.ranking_bars(card, value, label, fmt=fmt, name="trust_label"),
+            ov.ranking_table(card),
+            "trust-ranking",
+            raw=card,
+            widths=(1, 1),
+            deferred=True,
+            caption=scans_said,
+        )
+    elif tab.open == "Scorecard":
+        st.subheader(
+            "Every trust against the national benchmarks"
+            if basis == "national"
+            else "Every trust against its benchmarks"
+        )
+        st.caption(
+            "✓ meets the benchmark · ✗ short of it · – no data. Colour only repeats the mark. "
+            + scans_said
+        )
+        ui.show_table(
+            ov.scorecard_table(card, ui.benchmarks(), basis),
+            like=ov.scorecard_formats(card, ui.benchmarks(), basis),
+        )
+    elif tab.open == "Outliers":
+        outliers.outlier_section(view, peer)
+    elif tab.open == "Reporting and DNAs":
+        st.subheader("Reporting, pathology and missed appointments")
+        st.caption(
+            "Share within each turnaround target (✓/✗), the DNA rate and the standardised DNA "
+            "ratio (1 = as expected for the trust's deprivation mix). Details on the Reporting "
+            "and pathology and Health inequalities pages."
+        )
+        turnaround = loaders.load_turnaround(view.period.start, view.period.end)
+        if view.trust:
+            turnaround = turnaround[turnaround["Trust"].str.startswith(view.trust)]
+        ui.show_table(turnaround, "turnaround-scorecard", deferred=True)
+    else:
+        ui.what_if_section(view, basis)
 
-st.subheader(
-    "Every trust against the national benchmarks"
-    if basis == "national"
-    else "Every trust against its benchmarks"
-)
-st.caption(
-    "✓ meets the benchmark · ✗ short of it · – no data. Colour only repeats the mark. " + scans_said
-)
-ui.show_table(
-    ov.scorecard_table(card, ui.benchmarks(), basis),
-    like=ov.scorecard_formats(card, ui.benchmarks(), basis),
-)
-
-st.subheader("Reporting, pathology and missed appointments")
-st.caption(
-    "Share within each turnaround target (✓/✗), the DNA rate and the standardised DNA ratio "
-    "(1 = as expected for the trust's deprivation mix). Details on the Reporting and pathology "
-    "and Health inequalities pages."
-)
-turnaround = load_turnaround(view.period.start, view.period.end)
-if view.trust:
-    turnaround = turnaround[turnaround["Trust"].str.startswith(view.trust)]
-ui.show_table(turnaround, "turnaround-scorecard", deferred=True)
-
-ui.what_if_section(view, basis)
 ui.board_pack_button(view, basis)

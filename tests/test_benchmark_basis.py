@@ -219,6 +219,9 @@ def test_on_the_peer_basis_rbs_is_no_longer_first_in_the_overview_s_scans_rankin
     assert "on each trust's peer-group rate" in captions
     # The scorecard judges RBS's scan rates against its own rates (MRI 1.78 an hour: short of
     # the adult 2.5, above the children's 1.5), under the pack's headings.
+    # The scorecard is the Overview's "Scorecard" tab.
+    national = overview(**month, benchmark="national", tab="Scorecard")
+    peer = overview(**month, tab="Scorecard")
     for at, mark in ((national, "✗"), (peer, "✓")):
         card = table_with(at, "MRI scans/hr").set_index("Trust")
         rbs = next(t for t in card.index if t.startswith("RBS"))

@@ -37,7 +37,7 @@ CHROMIUM_ARGS = [
 # Overview, lives at the root: Streamlit ignores a default page's url_path, so /Overview would
 # show "Page not found" before running it.
 PAGES = [
-    ("", "Every trust against its benchmarks"),  # the peer basis, the default
+    ("", "Trusts ranked by"),  # the Overview's first tab: the ranking of opportunity
     ("Theatres", "Theatres"),
     ("Look_ahead", "Every trust's next six weeks"),
     ("Diagnostics", "Diagnostics"),
@@ -209,7 +209,7 @@ def test_the_dna_sections_render_below_the_waits(browser, server: str):
 
 
 def test_filter_in_url_is_applied(browser, server: str):
-    page = open_page(browser, f"{server}/?trust=RBL", "Every trust against")
+    page = open_page(browser, f"{server}/?trust=RBL", "Trusts ranked by")
     try:
         assert_no_exception(page)
         sidebar = page.locator("[data-testid='stSidebar']").inner_text()

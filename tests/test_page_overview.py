@@ -1,10 +1,13 @@
-"""The Overview page in AppTest: ranking, outliers beside benchmarks, what-if, board pack."""
+"""The Overview page in AppTest: ranking, outliers beside benchmarks, what-if, board pack.
+
+The page's sections are tabs of which only the open one is drawn: a test opens the tab it
+reads (``?tab=Outliers``, as a link does, or :func:`open_tab`, as a click does)."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.conftest import app_page, chart_specs, table_with
+from tests.conftest import app_page, chart_specs, every_tab, open_tab, page_tab_sets, table_with
 
 
 @pytest.fixture
@@ -16,15 +19,43 @@ def test_the_overview_ranks_trusts_and_keeps_outliers_apart(page):
     at = page()
     assert not at.exception
     assert at.title[0].value == "Overview"
+    assert page_tab_sets(at) == {
+        "tab": ["Opportunity", "Scorecard", "Outliers", "Reporting and DNAs", "What if?"]
+    }
     assert [m.label for m in at.metric][0].startswith("Additional theatre cases (realisable), ")
     ranking = table_with(at, "Rank")
     assert len(ranking) >= 10 and list(ranking["Rank"])[:1] == [1]
+    assert len(chart_specs(at)) == 1  # the ranking bars: the other tabs are not drawn
+    assert not [d for d in at.dataframe if "Funnel position (vs peer group)" in d.value]
+    open_tab(at, "Outliers")
+    assert not at.exception
     outliers = table_with(at, "Funnel position")
     assert list(outliers.columns[-3:]) == [
         "Funnel position (vs peer group)", "SPC variation (assurance)", "Benchmark",
     ]  # fmt: skip
-    assert len(chart_specs(at)) >= 2  # the ranking bars and the funnel plot
+    assert any("planned minutes" in str(s) for s in chart_specs(at))  # the funnel plot
+    assert not [d for d in at.dataframe if "Rank" in d.value]
+    assert at.metric  # the tiles stay above every tab
     assert not at.slider  # the what-if scenario is computed only when asked for
+
+
+def test_the_scorecard_and_the_turnaround_tiles_have_tabs_of_their_own(page):
+    at = page(tab="Scorecard")
+    assert not at.exception
+    card = table_with(at, "Capped util.")
+    assert len(card) >= 10 and "Capped util. ✓/✗" in card.columns
+    assert any("Every trust against its benchmarks" in s.value for s in at.subheader)
+    at = page(tab="Reporting and DNAs")
+    assert not at.exception
+    assert any("Reporting, pathology and missed appointments" in s.value for s in at.subheader)
+    assert {"Trust", "DNA rate", "DNA ratio"} <= set(table_with(at, "DNA rate").columns)
+    assert any(b.proto.label == "Prepare the board pack" for b in at.button)  # under every tab
+
+
+def test_an_unknown_tab_in_a_link_opens_the_ranking(page):
+    at = page(tab="Nonsense")
+    assert not at.exception
+    assert len(table_with(at, "Rank")) >= 10
 
 
 def test_query_parameters_choose_the_trust_and_the_ranking(page):
@@ -36,7 +67,7 @@ def test_query_parameters_choose_the_trust_and_the_ranking(page):
 
 
 def test_a_scenario_is_labelled_as_a_scenario_not_a_benchmark(page):
-    at = page(what_if="true", wi_echo="20")
+    at = page(tab="What if?", what_if="true", wi_echo="20")
     assert not at.exception
     notes = " ".join(i.value for i in at.info)
     assert "Scenario, not a benchmark" in notes and "echo minutes per test" in notes
@@ -53,7 +84,7 @@ def test_one_click_board_pack(page):
 
 
 def test_scans_against_the_benchmark_rate_on_a_ratio_funnel(page):
-    at = page()
+    at = page(tab="Outliers")
     at.radio(key="measure").set_value("Imaging scan rate").run()
     assert not at.exception
     outliers = table_with(at, "Expected at peer benchmark")
@@ -77,7 +108,7 @@ def every_text(at) -> str:
 
 
 def test_three_judgements_are_named_apart_and_never_merged(page):
-    at = page()
+    at = page(tab="Outliers")
     outliers = table_with(at, "Funnel position").set_index("Trust")
     # Each judgement in its own column, in its own words (stats.outliers.judgements).
     positions = outliers["Funnel position (vs peer group)"]
@@ -96,10 +127,12 @@ def test_three_judgements_are_named_apart_and_never_merged(page):
     for measure in ("DM01", "Imaging scan rate"):
         at.radio(key="measure").set_value(measure).run()
         assert not at.exception and "⚠ outlier" not in every_text(at)
+    for label, shown in every_tab(at):  # nor anywhere else on the page
+        assert not shown.exception and "⚠ outlier" not in every_text(shown), label
 
 
 def test_the_funnel_draws_the_peer_benchmark_beside_the_peer_centre(page):
-    at = page()
+    at = page(tab="Outliers")
     [funnel] = [s for s in chart_specs(at) if "planned minutes" in str(s)]
     text = str(funnel)
     assert "benchmark 85%" in text and "peer centre" in text
@@ -111,7 +144,7 @@ def test_the_funnel_draws_the_peer_benchmark_beside_the_peer_centre(page):
 
 def test_outlier_controls_and_peer_group_round_trip_through_the_url(page):
     # In: a shared link sets the three controls.
-    at = page(measure="DM01", overdispersion="false", peer="Acute")
+    at = page(tab="Outliers", measure="DM01", overdispersion="false", peer="Acute")
     assert not at.exception
     assert at.radio(key="measure").value == "DM01"
     assert at.toggle(key="overdispersion").value is False
@@ -124,7 +157,11 @@ def test_outlier_controls_and_peer_group_round_trip_through_the_url(page):
     assert [w.proto.query_param_key for w in widgets] == ["measure", "overdispersion", "peer"]
     at.radio(key="measure").set_value("Imaging scan rate").run()
     at.selectbox(key="peer").set_value("Children's").run()
-    again = page(measure=at.radio(key="measure").value, peer=at.selectbox(key="peer").value)
+    again = page(
+        tab="Outliers",
+        measure=at.radio(key="measure").value,
+        peer=at.selectbox(key="peer").value,
+    )
     assert again.radio(key="measure").value == "Imaging scan rate"
     assert list(table_with(again, "Expected at peer benchmark")["Peer group"]) == ["Children's"]
 
@@ -139,7 +176,7 @@ def test_ranking_within_a_peer_group(page):
         ranking["Trust"]
     )
     assert any("within the Acute peer group" in s.value for s in at.subheader)
-    outliers = table_with(at, "Funnel position")
+    outliers = table_with(open_tab(at, "Outliers"), "Funnel position")
     assert set(outliers["Peer group"]) == {"Acute"}
 
 
@@ -147,6 +184,7 @@ def test_a_peer_group_of_one_trust_says_it_has_no_funnel(page):
     at = page(peer="Children's")
     assert not at.exception
     assert list(table_with(at, "Rank")["Trust"]) == ["Alder Hey Children's (RBS)"]
+    open_tab(at, "Outliers")
     assert any("only one trust" in i.value for i in at.info)
     assert not [s for s in chart_specs(at) if "planned minutes" in str(s)]  # no funnel drawn
     assert len(table_with(at, "Funnel position")) == 1

@@ -14,6 +14,7 @@ import streamlit as st
 from productivity import charts
 from productivity.store import marts
 from productivity.ui.frame import CACHE_TTL, View, benchmarks, engine
+from productivity.ui.overview import theatre_minutes
 from productivity.ui.widgets import chart_with_table, empty_state, show_table
 from productivity.views import overview_outliers as oo
 
@@ -25,8 +26,11 @@ OUTLIER_MEASURES = {"Theatre utilisation": "theatre", "DM01": "dm01", "Imaging s
 def _judged(
     start: str | None, end: str | None, measure: str, overdispersion: bool
 ) -> oo.Judged | None:
-    """Every trust judged (funnels, SPC, benchmark gap): the same for any peer group or trust."""
-    return oo.judged(engine(), marts.Period(start, end), benchmarks(), measure, overdispersion)
+    """Every trust judged (funnels, SPC, benchmark gap): the same for any peer group or trust.
+    The theatre funnel's totals come from the minutes the scorecard holds per build."""
+    held = theatre_minutes(start, end) if measure == "theatre" else None
+    period = marts.Period(start, end)
+    return oo.judged(engine(), period, benchmarks(), measure, overdispersion, held)
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)

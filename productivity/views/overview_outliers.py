@@ -29,6 +29,7 @@ from productivity.stats.outliers import (
     OutlierResult,
     RatioOutlierResult,
     judgements,
+    trust_outliers,
     trust_ratio_outliers,
 )
 from productivity.stats.ratio_funnel import RatioFunnel
@@ -138,13 +139,24 @@ def outliers(
 
 
 def judged(
-    engine: Engine, period: marts.Period, bench: Benchmarks, measure: str, overdispersion: bool
+    engine: Engine,
+    period: marts.Period,
+    bench: Benchmarks,
+    measure: str,
+    overdispersion: bool,
+    theatre_minutes: pd.DataFrame | None = None,
 ) -> Judged | None:
-    """Every trust's statistics and judgements on ``measure`` (None: no trust has data)."""
+    """Every trust's statistics and judgements on ``measure`` (None: no trust has data).
+
+    ``theatre_minutes``: each trust's planned and capped touch minutes in ``period`` where the
+    caller holds them (:func:`productivity.views.overview_card.theatre_minutes`), so the theatre
+    funnel need not sum the whole theatre report again."""
     found: OutlierResult | RatioOutlierResult
     try:
         if measure in RATIO_MEASURES:
             found = scan_ratio_outliers(engine, period, bench, overdispersion)
+        elif measure == "theatre" and theatre_minutes is not None:
+            found = theatre_outliers(engine, period, bench, theatre_minutes, overdispersion)
         elif measure == "theatre":
             found = reports.trust_theatre_outliers(
                 engine, period, bench, overdispersion=overdispersion
@@ -165,6 +177,29 @@ def judged(
         peer_label=trusts["peer_group"].map(peers.PEER_GROUPS).fillna(trusts["peer_group"]),
     )
     return Judged(measure, trusts, found.funnels)
+
+
+def theatre_outliers(
+    engine: Engine,
+    period: marts.Period,
+    bench: Benchmarks,
+    totals: pd.DataFrame,
+    overdispersion: bool,
+) -> OutlierResult:
+    """:func:`reports.trust_theatre_outliers` from each trust's ``totals`` (planned and capped
+    touch minutes in ``period``, as the theatre report sums them): the funnel and benchmark
+    gap of capped utilisation among each trust's peers, and its weekly SPC."""
+    codes = totals["trust_code"]
+    return trust_outliers(
+        totals,
+        reports.trust_weekly_utilisation(engine, period),
+        numerator="capped_touch_minutes",
+        denominator="planned_minutes",
+        value="value",
+        target=bench.for_trusts("theatre_capped_utilisation", codes),
+        overdispersion=overdispersion,
+        groups=peers.peer_of(codes).set_axis(codes),
+    )
 
 
 def scan_ratio_outliers(
