@@ -232,6 +232,14 @@ def trust_scorecard(
         )
         columns = ["trust_code", "dm01_within_6_weeks", "dm01_13_plus_weeks", "dm01_waiting_6_plus"]
         card = card.merge(totals[columns], on="trust_code", how="left")
+    return judge_scorecard(card, benchmarks, basis, ranking, measure)
+
+
+def judge_scorecard(
+    card: pd.DataFrame, benchmarks: Benchmarks, basis: str, ranking: str, measure: str
+) -> pd.DataFrame:
+    """The scorecard's last steps, from one row per trust with its figures: each figure judged
+    against its benchmark, the trusts with any figure kept, and the ranking."""
     # The scorecard's columns, each judged against its benchmark from the column catalogue. A
     # store without some source (theatres only, no DM01 yet) still has every column, empty and
     # numeric (an empty source merged in is object dtype, whose all-NaN chart data is not JSON),

@@ -24,8 +24,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
-from productivity.benchmarks import BENCHMARK_BASES, Benchmarks, check_basis
-from productivity.columns import SCORECARD
+from productivity.benchmarks import Benchmarks, check_basis
 from productivity.metrics import diagnostics, theatre, waits
 from productivity.planning import opportunity
 from productivity.store import marts, reference, reports
@@ -308,33 +307,9 @@ def trust_scorecard(
             "waiting_6_plus": "dm01_waiting_6_plus",
         },
     )
-    return judged(pd.DataFrame(card), benchmarks, basis, ranking, measure)
+    return reports.judge_scorecard(pd.DataFrame(card), benchmarks, basis, ranking, measure)
 
 
 def _rate_key(modality: str) -> str:
     """A modality's scan-rate column on the scorecard: ``CT`` -> ``ct_scans_per_hour``."""
     return f"{modality.lower()}_scans_per_hour"
-
-
-def judged(
-    card: pd.DataFrame, benchmarks: Benchmarks, basis: str, ranking: str, measure: str
-) -> pd.DataFrame:
-    """The scorecard's judgements, its trusts with any figure, and their rank, as
-    :func:`reports.trust_scorecard` ends."""
-    keys = [column.key for column in SCORECARD]
-    for key in (*keys, *reports.SCORECARD_COUNTS, *reports.OWN_SCAN_RATES.values()):
-        values = card[key] if key in card.columns else pd.Series(float("nan"), index=card.index)
-        card[key] = pd.to_numeric(values, errors="coerce").astype("float64")
-    for column in SCORECARD:
-        judged_by = column.judged_by(benchmarks)
-        own = reports.OWN_SCAN_RATES.get(column.key)
-        if own is None:
-            card[f"{column.key}_meets"] = judged_by.meets_each(card[column.key])
-            continue
-        rate: pd.Series = card[own]
-        value: pd.Series = card[column.key]
-        meets = value >= rate if judged_by.higher_is_better else value <= rate
-        card[f"{column.key}_meets"] = meets.astype("boolean").mask(value.isna() | rate.isna())
-    card = card[card[keys].notna().any(axis=1)]
-    card = card.assign(benchmark_basis=BENCHMARK_BASES[basis])
-    return reports.rank_opportunity(card, measure, ranking)
