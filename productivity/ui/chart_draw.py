@@ -326,7 +326,7 @@ def _parse_shorthand(shorthand: str, ctx: _Context) -> dict[str, Any]:
     if inferred is None:
         data = ctx.altair_data()
         inferred = parse_shorthand(shorthand, data=data)
-        if _typed_by_dtype(dtype, data[field].dtype):
+        if isinstance(data, nw.DataFrame) and _typed_by_dtype(dtype, data[field].dtype):
             _remember(_INFERRED, key, inferred)
     return dict(inferred)
 
