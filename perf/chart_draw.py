@@ -15,6 +15,11 @@ Each is the best of ``--repeat`` runs (the machine is shared: the best is the le
 disturbed), after a check that both make the same spec. ``spec ms`` is the conversion alone
 (Streamlit's ``_convert_altair_to_vega_lite_spec`` against ``chart_draw.vega_lite_spec``);
 ``arrow ms`` is the part of both spent writing the chart's frames as Arrow.
+
+``--changes N``: then, in the app, each page's filters changed as ``perf.pages`` changes them
+(each a cache miss), ``N`` rounds drawing the charts each way in turn: the CPU time of the
+script's thread inside ``widgets.draw`` per change (``thread_time``, which other load disturbs
+little), against the process's CPU time for the whole change.
 Measurement only: nothing in ``productivity`` imports this module.
 """
 
@@ -143,12 +148,8 @@ def streamlit_spec(chart: Any) -> dict[str, Any]:
 
 
 def draw_before(chart: Any) -> None:
-    """``widgets.draw`` as it was: validation off, then ``st.altair_chart``."""
-    import streamlit as st
-
-    chart = copy.copy(chart)
-    object.__setattr__(chart, "to_dict", functools.partial(chart.to_dict, validate=False))
-    st.altair_chart(chart, width="stretch")
+    """``widgets.draw`` as it was (on a copy: it sets the chart's ``to_dict``)."""
+    draw_before_in_app(copy.copy(chart))
 
 
 def time_chart(drawn: Drawn, repeat: int) -> Timing:
@@ -226,11 +227,83 @@ def _median(rows: list[Timing], name: str) -> float:
     return float(statistics.median(getattr(t, name) for t in rows))
 
 
+@dataclass
+class Changes:
+    """One page's filter changes drawn one way: CPU seconds per change, in draw and in all."""
+
+    draw_s: list[float]
+    change_s: list[float]
+
+
+def in_app(page: str, query: dict[str, str], rounds: int) -> dict[str, Changes]:
+    """The page's filter changes, ``rounds`` times each way (before, after, in turn)."""
+    from perf.apptest import change_filters
+    from productivity.ui import chart_draw, widgets
+
+    spent = [0.0]
+    real = widgets.draw
+    ways = {"before": draw_before_in_app, "after": chart_draw.draw}
+    found = {way: Changes([], []) for way in ways}
+    # Each way its own record of values used: both make the same changes, in the same order.
+    used: dict[str, dict[str, set[str]]] = {way: {} for way in ways}
+    for _ in range(rounds):
+        for way, draw in ways.items():
+
+            def timed(chart: Any, where: Any = None, draw: Any = draw) -> None:
+                start = time.thread_time()
+                draw(chart, where)
+                spent[0] += time.thread_time() - start
+
+            widgets.draw = timed
+            try:
+                clear_caches()
+                at = app(ROOT / "pages" / page)
+                for key, value in query.items():
+                    at.query_params[key] = value
+                at.run()
+                spent[0] = 0.0
+                for change in change_filters(at, used[way]):
+                    found[way].draw_s.append(spent[0])
+                    found[way].change_s.append(change.cpu_s)
+                    spent[0] = 0.0
+            finally:
+                widgets.draw = real
+    return found
+
+
+def draw_before_in_app(chart: Any, where: Any = None) -> None:
+    """``widgets.draw`` as it was, in the app: validation off, then ``altair_chart``."""
+    import streamlit as st
+
+    object.__setattr__(chart, "to_dict", functools.partial(chart.to_dict, validate=False))
+    (st if where is None else where).altair_chart(chart, width="stretch")
+
+
+def changes_table(results: dict[str, dict[str, Changes]]) -> str:
+    head = (
+        f"{'page':26} {'n':>3} {'draw CPU ms a change: before':>28} {'after':>6} "
+        f"{'change CPU ms: before':>21} {'after':>6}"
+    )
+    lines = [head, "-" * len(head)]
+    for page, ways in results.items():
+        before, after = ways["before"], ways["after"]
+        draws = f"{_ms(before.draw_s):28.1f} {_ms(after.draw_s):6.1f}"
+        changes = f"{_ms(before.change_s):21.1f} {_ms(after.change_s):6.1f}"
+        lines.append(f"{page:26} {len(after.change_s):3} {draws} {changes}")
+    lines.append("(medians over the changes; before and after alternate, round by round)")
+    return "\n".join(lines)
+
+
+def _ms(values: list[float]) -> float:
+    return statistics.median(values) * 1000 if values else float("nan")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m perf.chart_draw", description=__doc__)
     parser.add_argument("pages", nargs="*", help="page files' names (default: every page)")
     parser.add_argument("--repeat", type=int, default=7, help="runs per chart (the best counts)")
     parser.add_argument("--url", help="the store (default: DATABASE_URL)")
+    parser.add_argument("--changes", type=int, default=0, help="rounds of filter changes")
     args = parser.parse_args(argv)
     chosen = [
         (page, query)
@@ -241,7 +314,11 @@ def main(argv: list[str] | None = None) -> int:
         drawn = capture(chosen)
         logging.getLogger("streamlit").setLevel(logging.ERROR)  # bare mode's warnings
         timings = [time_chart(d, args.repeat) for d in drawn]
-    print(table(timings))
+        print(table(timings), flush=True)
+        if args.changes:
+            results = {page_label(p, q): in_app(p, q, args.changes) for p, q in chosen}
+            print()
+            print(changes_table(results))
     return 0
 
 
