@@ -29,6 +29,7 @@ from productivity.export import (
     suppress_small_numbers,
     to_csv,
 )
+from productivity.ui import chart_draw
 
 # Every ASCII punctuation mark that Markdown or Streamlit's directives (:material/x:, :red[x],
 # $math$) give a meaning; CommonMark lets any of them be escaped with a backslash.
@@ -342,17 +343,14 @@ def describe(chart: Chart, title: str, caption: str | None = None) -> Chart:
 def draw(chart: Chart, where: DeltaGenerator | None = None) -> None:
     """Draw a chart at full width, in ``where`` (the page's main body when None).
 
-    Streamlit turns an Altair chart into Vega-Lite with ``chart.to_dict()``, which checks the
-    whole spec against the Vega-Lite JSON schema on every rerun: more than half of a page's
-    redraw time when this was profiled. The specs are checked once, by the tests
-    (``tests/test_chart_specs.py`` checks every chart of every page), so drawing skips it.
+    Streamlit's ``st.altair_chart`` turns the chart into Vega-Lite with Altair's ``to_dict``,
+    5 to 25 ms a chart on every rerun; :mod:`productivity.ui.chart_draw` makes the same spec
+    (checked chart by chart, page by page, in ``tests/test_chart_draw.py``) several times
+    faster and draws it with ``st.vega_lite_chart``. Neither checks the spec against the
+    Vega-Lite JSON schema (it costs more than the drawing): ``tests/test_chart_specs.py`` checks
+    every chart of every page instead.
     """
-    # SchemaBase.__setattr__ would store the partial as a chart property, hence object's.
-    object.__setattr__(chart, "to_dict", functools.partial(chart.to_dict, validate=False))
-    if where is None:
-        st.altair_chart(chart, width="stretch")
-    else:
-        where.altair_chart(chart, width="stretch")
+    chart_draw.draw(chart, where)
 
 
 def show_chart(chart: Chart, title: str, caption: str | None = None) -> None:
