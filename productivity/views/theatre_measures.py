@@ -225,7 +225,8 @@ def measure_trend(over_time: pd.DataFrame, measure: Measure) -> pd.DataFrame:
     present = {name: c for name, c in measure.series.items() if c in rows.columns}
     if rows.empty or not present:
         return pd.DataFrame(columns=columns)
-    long = rows.melt(
+    # Only the measure's columns are melted (the rows hold some 60).
+    long = rows[["period", *present.values()]].melt(
         id_vars="period", value_vars=list(present.values()), var_name="column", value_name="value"
     )
     long["measure"] = long["column"].map({c: name for name, c in present.items()})

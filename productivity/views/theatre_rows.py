@@ -21,7 +21,7 @@ from sqlalchemy import Engine, text
 from productivity.benchmarks import load_benchmarks
 from productivity.metrics import theatre
 from productivity.store import marts, readers
-from productivity.store.mart_reads import build_stamp
+from productivity.store.mart_reads import build_stamp, records_frame
 
 CACHED_TRUSTS = 8  # trusts kept in memory per process (a few thousand lists each)
 
@@ -30,6 +30,7 @@ def clear_read_cache() -> None:
     """Forget every trust's rows (the next read goes to the database again)."""
     _trust_rows.cache_clear()
     _sums_by_trust.cache_clear()
+    _sites_and_theatres.cache_clear()
 
 
 @functools.lru_cache(maxsize=CACHED_TRUSTS)
@@ -37,7 +38,8 @@ def _trust_rows(engine: Engine, stamp: str, mart: str, trust: str) -> pd.DataFra
     """Every row of one trust in a mart, as stored; ``stamp`` only keys the cache."""
     query = text(f'SELECT * FROM "{mart}" WHERE trust_code = :trust')
     with engine.connect() as conn:
-        return pd.read_sql_query(query, conn, params={"trust": trust})
+        # records_frame: read_sql_query's frame, without a Row object per row
+        return records_frame(conn.execute(query, {"trust": trust}))
 
 
 def _unit_rows(
@@ -112,3 +114,16 @@ def _sums_by_trust(
     engine: Engine, stamp: str, start: str | None, end: str | None, specialty: str | None
 ) -> pd.DataFrame:
     return readers.theatre_sums_by_trust(engine, marts.Period(start, end), specialty)
+
+
+def trust_sites_and_theatres(engine: Engine, trust: str) -> pd.DataFrame:
+    """:func:`readers.trust_sites_and_theatres`, from every trust's read once per build:
+    choosing another trust reads nothing."""
+    every = _sites_and_theatres(engine, build_stamp(engine))
+    chosen = every[every["trust_code"] == trust]
+    return chosen[["site", "site_name", "theatre"]].reset_index(drop=True)
+
+
+@functools.lru_cache(maxsize=2)
+def _sites_and_theatres(engine: Engine, stamp: str) -> pd.DataFrame:
+    return readers.sites_and_theatres(engine)
