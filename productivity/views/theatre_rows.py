@@ -117,8 +117,8 @@ def _sums_by_trust(
 
 
 def trust_sites_and_theatres(engine: Engine, trust: str) -> pd.DataFrame:
-    """:func:`readers.trust_sites_and_theatres`, from every trust's read once per build:
-    choosing another trust reads nothing."""
+    """:func:`readers.trust_sites_and_theatres`, from every trust's read once per build (so
+    choosing another trust reads nothing), by site and then theatre in natural order."""
     every = _sites_and_theatres(engine, build_stamp(engine))
     chosen = every[every["trust_code"] == trust]
     return chosen[["site", "site_name", "theatre"]].reset_index(drop=True)
@@ -126,4 +126,9 @@ def trust_sites_and_theatres(engine: Engine, trust: str) -> pd.DataFrame:
 
 @functools.lru_cache(maxsize=2)
 def _sites_and_theatres(engine: Engine, stamp: str) -> pd.DataFrame:
-    return readers.sites_and_theatres(engine)
+    """Every trust's sites and theatres, by site and then theatre in natural order."""
+    found = readers.sites_and_theatres(engine)
+    # "Theatre 2" before "Theatre 10": sort on the name with its numbers zero-padded
+    natural = found["theatre"].str.replace(r"\d+", lambda m: m.group().zfill(6), regex=True)
+    order = found.assign(_natural=natural).sort_values(["site", "_natural"]).index
+    return found.loc[order].reset_index(drop=True)

@@ -34,7 +34,7 @@ from productivity.views.theatres import (
     UNIT_VIEW_COLUMNS,
     Unit,
     heatmap,
-    over_time,
+    periods_of,
     utilisation_over_time,
 )
 
@@ -130,9 +130,34 @@ _months = _summed(marts.THEATRE_MONTH, marts.MONTH_KEYS)
 _weeks = _summed(marts.THEATRE_WEEK, marts.WEEK_KEYS)
 
 
-def _frame(key: str, labels: np.ndarray, sums: dict[str, np.ndarray]) -> pd.DataFrame:
-    """Summed rows as ``sum_lists`` gives them: the key, then every summed column."""
-    return pd.DataFrame({key: pd.array(labels, dtype="str"), **sums})
+# The columns theatre.ratios adds, in its order. A frame that has them already (empty) has them
+# filled in place, which costs less than adding some 35 columns one at a time.
+RATIO_COLUMNS = tuple(
+    c
+    for c in theatre.ratios(pd.DataFrame({c: [1.0] for c in theatre.SUMMED_COLUMNS})).columns
+    if c not in theatre.SUMMED_COLUMNS
+)
+
+
+def _rated(key: str, labels: np.ndarray, sums: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Summed rows as ``sum_lists`` gives them (the key, then every summed column), with
+    :func:`theatre.ratios` added."""
+    empty = np.full(len(labels), np.nan)
+    columns = pd.Index([key, *theatre.SUMMED_COLUMNS, *RATIO_COLUMNS], dtype=object)
+    data = {key: pd.array(labels, dtype="str"), **sums} | dict.fromkeys(RATIO_COLUMNS, empty)
+    return theatre.ratios(pd.DataFrame(data, columns=columns))
+
+
+def _summary(
+    rated: pd.DataFrame, engine: Engine, unit: Unit, period: marts.Period, target: float
+) -> pd.DataFrame:
+    """:func:`marts.theatre_summary` of the unit's lists from its one summed and rated row: the
+    median gap and the opportunity added."""
+    summary = rated.drop(columns=rated.columns[0]).reset_index(drop=True)
+    summary["median_gap_minutes"] = theatre.median_from_counts(*_gaps(engine, unit, period))
+    for column, value in _opportunity(engine, unit, period, target).items():
+        summary[column] = value
+    return summary
 
 
 def unit_summary(engine: Engine, unit: Unit, period: marts.Period, target: float) -> pd.DataFrame:
@@ -142,14 +167,8 @@ def unit_summary(engine: Engine, unit: Unit, period: marts.Period, target: float
     keep = summed.mask(unit, period)
     if not keep.any():
         return pd.DataFrame(columns=list(marts.THEATRE_REPORT_COLUMNS))
-    total = {name: [float(values[keep].sum())] for name, values in summed.figures.items()}
-    # Column names as objects, as in over_time: ratios adds 30 columns to one row.
-    summary = theatre.ratios(pd.DataFrame(total, columns=pd.Index(list(total), dtype=object)))
-    gaps = _gaps(engine, unit, period)
-    summary["median_gap_minutes"] = theatre.median_from_counts(*gaps)
-    for column, value in _opportunity(engine, unit, period, target).items():
-        summary[column] = value
-    return summary
+    total = {name: values[keep].sum(keepdims=True) for name, values in summed.figures.items()}
+    return _summary(_rated("unit", np.array([None]), total), engine, unit, period, target)
 
 
 def _gaps(engine: Engine, unit: Unit, period: marts.Period) -> tuple[np.ndarray, np.ndarray]:
@@ -236,8 +255,12 @@ def unit_weekly(engine: Engine, unit: Unit, period: marts.Period) -> pd.DataFram
     keep = weeks.mask(unit, period)
     if not keep.any():
         return utilisation_over_time(pd.DataFrame(), "week")
-    months = pd.Series(weeks.labels["month"][weeks.codes["month"][keep]])
-    return over_time(_frame("week", *weeks.sums(keep, "week")), "week", months)
+    return periods_of(_rated("week", *weeks.sums(keep, "week")), "week", _months_of(weeks, keep))
+
+
+def _months_of(summed: Held, keep: np.ndarray) -> pd.Series:
+    """The month of each kept row (they mark a period's whole weeks)."""
+    return pd.Series(summed.labels["month"][summed.codes["month"][keep]])
 
 
 def unit_monthly(engine: Engine, unit: Unit, period: marts.Period) -> pd.DataFrame:
@@ -247,15 +270,29 @@ def unit_monthly(engine: Engine, unit: Unit, period: marts.Period) -> pd.DataFra
     if not keep.any():
         return utilisation_over_time(pd.DataFrame(), "month")
     labels, sums = months.sums(keep, "month")
-    return over_time(_frame("month", labels, sums), "month", pd.Series(labels))
+    return periods_of(_rated("month", labels, sums), "month", pd.Series(labels))
 
 
 def headline(engine: Engine, unit: Unit, period: marts.Period, target: float) -> Headline:
-    """What the page shows above its tabs (the tiles) and its default tab draws."""
-    summary = unit_summary(engine, unit, period, target)
-    if summary.empty:
-        return Headline(summary, utilisation_over_time(pd.DataFrame(), "week"))
-    return Headline(summary, unit_weekly(engine, unit, period))
+    """What the page shows above its tabs (the tiles) and its default tab draws. Above a site,
+    the unit's total and its weeks are one frame, rated at once."""
+    no_weeks = utilisation_over_time(pd.DataFrame(), "week")
+    if unit.site:
+        summary = unit_summary(engine, unit, period, target)
+        return Headline(summary, unit_weekly(engine, unit, period) if len(summary) else no_weeks)
+    weeks = _weeks(engine)
+    keep = weeks.mask(unit, period)
+    if not keep.any():
+        return Headline(pd.DataFrame(columns=list(marts.THEATRE_REPORT_COLUMNS)), no_weeks)
+    labels, summed = weeks.sums(keep, "week")
+    rows = {
+        name: np.concatenate((values[keep].sum(keepdims=True), summed[name]))
+        for name, values in weeks.figures.items()
+    }
+    rated = _rated("week", np.concatenate(([None], labels)), rows)
+    summary = _summary(rated.iloc[:1], engine, unit, period, target)
+    weekly = periods_of(rated.iloc[1:].reset_index(drop=True), "week", _months_of(weeks, keep))
+    return Headline(summary, weekly)
 
 
 def waterfall(summary: pd.DataFrame) -> pd.DataFrame:

@@ -143,12 +143,10 @@ class UnitView:
 
 
 def unit_options(engine: Engine, trust: str) -> pd.DataFrame:
-    """The sites (with names) and theatres of a trust's lists: ``site, site_name, theatre``."""
-    found = theatre_rows.trust_sites_and_theatres(engine, trust)
-    # "Theatre 2" before "Theatre 10": sort on the name with its numbers zero-padded
-    natural = found["theatre"].str.replace(r"\d+", lambda m: m.group().zfill(6), regex=True)
-    order = found.assign(_natural=natural).sort_values(["site", "_natural"]).index
-    return found.loc[order, ["site", "site_name", "theatre"]].reset_index(drop=True)
+    """The sites (with names) and theatres of a trust's lists: ``site, site_name, theatre``, by
+    site and then theatre in natural order ("Theatre 2" before "Theatre 10")."""
+    # Every trust's are read and put in order once per build (theatre_rows).
+    return theatre_rows.trust_sites_and_theatres(engine, trust)
 
 
 OVER_TIME_COLUMNS = [
@@ -179,7 +177,14 @@ def over_time(sums: pd.DataFrame, grain: str, months: pd.Series) -> pd.DataFrame
         return pd.DataFrame(columns=OVER_TIME_COLUMNS)
     # Column names as objects: pandas 3's str column index makes each new column (ratios adds
     # 30) several times dearer to insert and to look up, on frames of a few dozen rows.
-    sums = theatre.ratios(sums.set_axis(sums.columns.astype(object), axis=1))
+    return periods_of(
+        theatre.ratios(sums.set_axis(sums.columns.astype(object), axis=1)), grain, months
+    )
+
+
+def periods_of(rated: pd.DataFrame, grain: str, months: pd.Series) -> pd.DataFrame:
+    """:func:`over_time` of summed rows that already carry their ratios (``theatre.ratios``)."""
+    sums = rated.copy()
     sums["period"] = sums[grain] if grain == "week" else sums[grain] + "-01"
     sums["whole"] = True
     if grain == "week":
