@@ -61,7 +61,7 @@ def choose_unit(trust: str | None, specialty: str | None) -> Unit:
         names = dict(zip(found["site"], found["site_name"], strict=True))
         left, right = st.columns(2)
         site = choose(left, "Site", names, names)
-        theatres = found.loc[found["site"] == site, "theatre"] if site else []
+        theatres: list[str] = found.loc[found["site"] == site, "theatre"].tolist() if site else []
         theatre = choose(right, "Theatre", theatres, disabled=not site)
     return Unit(trust, site, theatre, specialty)
 

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, inspect, text
 
 from productivity.benchmarks import load_benchmarks
 from productivity.metrics import theatre
@@ -33,10 +33,18 @@ def clear_read_cache() -> None:
     _sites_and_theatres.cache_clear()
 
 
-@functools.lru_cache(maxsize=CACHED_TRUSTS)
-def _trust_rows(engine: Engine, stamp: str, mart: str, trust: str) -> pd.DataFrame:
-    """Every row of one trust in a mart, as stored; ``stamp`` only keys the cache."""
-    query = text(f'SELECT * FROM "{mart}" WHERE trust_code = :trust')
+@functools.lru_cache(maxsize=3 * CACHED_TRUSTS)  # a page's few column sets per trust
+def _trust_rows(
+    engine: Engine, stamp: str, mart: str, trust: str, columns: tuple[str, ...]
+) -> pd.DataFrame:
+    """One trust's rows in a mart, as stored: ``columns`` of them (those the mart has, with
+    what a unit is kept by), or all when empty. ``stamp`` only keys the cache."""
+    selected = "*"
+    if columns:
+        present = {c["name"] for c in inspect(engine).get_columns(mart)}
+        kept = dict.fromkeys([*readers.UNIT_FILTERS, "month", *columns])
+        selected = ", ".join(f'"{c}"' for c in kept if c in present)
+    query = text(f'SELECT {selected} FROM "{mart}" WHERE trust_code = :trust')
     with engine.connect() as conn:
         # records_frame: read_sql_query's frame, without a Row object per row
         return records_frame(conn.execute(query, {"trust": trust}))
@@ -50,11 +58,12 @@ def _unit_rows(
     columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """The rows of the unit (``filters``, a trust among them) in the period, index renumbered:
-    only ``columns`` (all when None) are copied out of the trust's rows."""
+    only ``columns`` (all when None) are read (once per build and trust) and copied out."""
     trust = filters.get("trust_code")
     if not trust:
         raise ValueError("rows are held in memory per trust: choose one")
-    rows = _trust_rows(engine, build_stamp(engine), mart, trust)
+    wanted = () if columns is None else tuple(columns)
+    rows = _trust_rows(engine, build_stamp(engine), mart, trust, wanted)
     month = rows["month"]
     keep = month.notna().to_numpy(dtype=bool).copy()  # as in_period and Period.where
     if period.start:

@@ -188,7 +188,8 @@ def _opportunity(
     """The unit's lists' opportunity (:func:`opportunity_of`): every trust's lists are held for
     the build, a site's or theatre's come from its trust's (held per trust)."""
     if unit.site:
-        lists = theatre_rows.theatre_lists(engine, period, unit.filters, OPPORTUNITY_READ)
+        # the columns unit_weekly reads (they hold these): one read of the trust's lists
+        lists = theatre_rows.theatre_lists(engine, period, unit.filters, UNIT_VIEW_COLUMNS)
         trust = pd.factorize(lists["trust_code"], sort=True)[0]
         specialty = pd.factorize(lists["specialty"], sort=True)[0]
         figures = {n: lists[n].to_numpy(dtype=float) for n in OPPORTUNITY_FIGURES}
@@ -289,7 +290,7 @@ def headline(engine: Engine, unit: Unit, period: marts.Period, target: float) ->
         name: np.concatenate((values[keep].sum(keepdims=True), summed[name]))
         for name, values in weeks.figures.items()
     }
-    rated = _rated("week", np.concatenate(([None], labels)), rows)
+    rated = _rated("week", np.concatenate((np.array([None]), labels)), rows)
     summary = _summary(rated.iloc[:1], engine, unit, period, target)
     weekly = periods_of(rated.iloc[1:].reset_index(drop=True), "week", _months_of(weeks, keep))
     return Headline(summary, weekly)
