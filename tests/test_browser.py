@@ -244,17 +244,24 @@ def test_the_unit_leads_views_in_chromium(browser, server: str):
     """The Theatres page drilled to a trust (tiles, ranking, day-case rates, the shift in words)
     and the Look-ahead page for the same trust, with their controls bound to the URL."""
     page = open_page(
-        browser, f"{server}/Theatres?trust=RBL&rank=Late+starts&trend=Overruns",
+        browser, f"{server}/Theatres?trust=RBL&rank=Late+starts&trend=Overruns&tab=Ranking",
         "Rank within the trust", SHOTS / "theatres-rbl.png",
     )  # fmt: skip
     try:
         assert_no_exception(page)
         main = page.locator("[data-testid='stMain']")
-        for text in ("Lost time", "On-the-day cancellations", "Day-case rates against BADS",
+        for text in ("Lost time", "On-the-day cancellations",
                      "Late starts by day of week and session"):  # fmt: skip
             assert main.get_by_text(text).count() >= 1, text
         assert page.locator("[data-testid='stMetric']").count() == 12
         assert page.get_by_role("tab", name="Specialties").count() == 1
+        # Another of the page's tabs is a click away, and only then drawn.
+        assert main.get_by_text("Day-case rates against BADS").count() == 0
+        page.get_by_role("tab", name="Day case").click()
+        wait_until_idle(page)
+        assert_no_exception(page)
+        assert main.get_by_text("Day-case rates against BADS").count() >= 1
+        assert "tab=Day+case" in page.url, page.url
     finally:
         page.close()
     page = open_page(

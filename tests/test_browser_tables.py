@@ -14,6 +14,7 @@ import re
 
 import pytest
 
+from productivity.ui import unit_lead
 from tests.test_browser import (  # noqa: F401  (fixtures: browser, server)
     SHOTS,
     assert_no_exception,
@@ -112,7 +113,9 @@ def comparison_grid(page):
 
 
 def test_a_numeric_column_sorts_as_numbers(browser, server: str):
-    page = open_page(browser, f"{server}/Theatres?trust=RBL", "The lists")
+    page = open_page(
+        browser, f"{server}/Theatres?trust=RBL&tab=Against+other+trusts", "every trust against"
+    )
     try:
         assert_no_exception(page)
         grid = comparison_grid(page)
@@ -134,7 +137,7 @@ def test_a_numeric_column_sorts_as_numbers(browser, server: str):
 
 
 def test_the_first_column_stays_in_view_when_a_wide_table_scrolls(browser, server: str):
-    page = open_page(browser, f"{server}/Theatres?trust=RBL", "The lists")
+    page = open_page(browser, f"{server}/Theatres?trust=RBL&tab=Lists", "The lists")
     try:
         grid = list_grid(page)
         before = headings(grid)
@@ -154,7 +157,7 @@ def test_the_first_column_stays_in_view_when_a_wide_table_scrolls(browser, serve
 
 
 def test_sorting_the_pinned_column_keeps_it_first(browser, server: str):
-    page = open_page(browser, f"{server}/Theatres?trust=RBL", "The lists")
+    page = open_page(browser, f"{server}/Theatres?trust=RBL&tab=Lists", "The lists")
     try:
         grid = list_grid(page)
         sort_by(page, grid, "Session date")  # newest first already: ascending puts the oldest
@@ -180,7 +183,7 @@ def choose(page, label: str, option: str) -> None:
 
 
 def test_a_url_round_trip_reproduces_the_filters(browser, server: str):
-    page = open_page(browser, f"{server}/Theatres", "Where the planned minutes went")
+    page = open_page(browser, f"{server}/Theatres", "Over time")
     try:
         choose(page, "Trust", "RBL")
         choose(page, "Measure", "Late starts")
@@ -191,19 +194,21 @@ def test_a_url_round_trip_reproduces_the_filters(browser, server: str):
         assert "monthly=true" in url.lower(), url
     finally:
         page.close()
-    again = open_page(browser, url, "The lists")
+    again = open_page(browser, url, "Over time")
     try:
         assert_no_exception(again)
         assert chosen(again, "Trust") == "RBL"
         assert chosen(again, "Measure") == "Late starts"
         assert again.get_by_label("Monthly (weekly when off)").is_checked()
+        again.get_by_role("tab", name="Lists").click()
+        wait_until_idle(again)
         assert again.get_by_text("The lists").count() >= 1  # a trust's own lists, not all trusts
     finally:
         again.close()
 
 
 def test_a_bad_link_says_so(browser, server: str):
-    page = open_page(browser, f"{server}/Theatres?trust=XYZ", "Where the planned minutes went")
+    page = open_page(browser, f"{server}/Theatres?trust=XYZ", "Over time")
     try:
         alert = page.get_by_test_id("stAlert").filter(has_text="not in the data")
         assert alert.count() == 1 and "XYZ" in alert.inner_text()
@@ -212,11 +217,15 @@ def test_a_bad_link_says_so(browser, server: str):
 
 
 def test_every_chart_has_an_accessible_name_of_its_own(browser, server: str):
-    page = open_page(browser, f"{server}/Theatres?trust=RBL", "The lists")
+    page = open_page(browser, f"{server}/Theatres?trust=RBL", "Over time")
     try:
-        charts = page.locator("[data-testid='stVegaLiteChart']")
-        assert charts.count() >= 6
-        labels = [c.get_attribute("aria-label") or "" for c in charts.all()]
+        labels: list[str] = []
+        for tab in unit_lead.TABS:  # each tab draws its own charts when opened
+            page.get_by_role("tab", name=tab, exact=True).click()
+            wait_until_idle(page)
+            charts = page.locator("[data-testid='stVegaLiteChart']")
+            labels += [c.get_attribute("aria-label") or "" for c in charts.all()]
+        assert len(labels) >= 6
         assert all(label and "Vega visualization" not in label for label in labels), labels
         assert any(label.startswith("Lost time") for label in labels), labels
     finally:
@@ -248,7 +257,9 @@ els => els.map(el => {
 
 
 def test_captions_reach_wcag_aa_contrast(browser, server: str):
-    page = open_page(browser, f"{server}/Theatres?trust=RBL", "The lists")
+    page = open_page(
+        browser, f"{server}/Theatres?trust=RBL&tab=Where+the+minutes+went", "planned minutes"
+    )
     try:
         captions = page.locator("[data-testid='stCaptionContainer'] p")
         assert captions.count() >= 5  # in the sidebar (grey) and the page (white)

@@ -168,25 +168,6 @@ def test_unit_key_and_filters(unit, key, extra):
     assert unit.extra == extra
 
 
-def test_headline_marks_utilisation_against_the_target():
-    summary = pd.DataFrame(
-        [{"capped_utilisation": 0.86, "uncapped_utilisation": 0.8, "median_gap_minutes": math.nan,
-          "realisable_additional_cases": 1234.0}]
-    )  # fmt: skip
-    values = [value for _, value, _ in drilldown.headline(summary, BENCH)]
-    assert values == ["✓ 86.0%", "✗ 80.0%", "– min", "1,234"]
-
-
-def test_headline_never_shows_a_value_short_of_the_benchmark_as_the_benchmark():
-    # 0.8496 rounds to 85.0% at one decimal, but is short of 85%: shown with another digit.
-    summary = pd.DataFrame(
-        [{"capped_utilisation": 0.8496, "uncapped_utilisation": 0.85, "median_gap_minutes": 7.0,
-          "realisable_additional_cases": 0.0}]
-    )  # fmt: skip
-    values = [value for _, value, _ in drilldown.headline(summary, BENCH)]
-    assert values == ["✗ 84.96%", "✓ 85.0%", "7 min", "0"]
-
-
 # The real (3-month) demo store
 
 

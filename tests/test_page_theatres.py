@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import app_page, chart_specs as charts
+from tests.conftest import app_page, chart_specs as charts, every_tab
 
 
 @pytest.fixture
@@ -32,18 +32,37 @@ def selected(at: AppTest) -> dict[str, object]:
     return {s.key: s.value for s in at.selectbox}
 
 
+def every_chart(at: AppTest) -> list[dict]:
+    """The charts of every tab of the page, tab by tab."""
+    return [chart for _, tab in every_tab(at) for chart in charts(tab)]
+
+
 def test_all_trusts_renders_every_chart_but_no_list_table(page):
     at = page()
     assert not at.exception
-    # trend, waterfall, bands, heatmap, day-case rates, trusts, SPC
-    assert len(at.get("vega_lite_chart")) == 7
-    assert "site" not in selected(at)
-    assert not any("session_date" in d.value.columns for d in at.dataframe)
-    assert any("Choose a trust" in c.value for c in at.caption)
+    assert [t.label for t in at.tabs] == [
+        "Trend", "Where the minutes went", "Ranking", "Day case", "Against other trusts", "SPC",
+        "Lists",
+    ]  # fmt: skip
+    assert len(at.get("vega_lite_chart")) == 1  # only the open tab's section runs: the trend
+    drawn, captions = {}, []
+    for label, tab in every_tab(at):
+        assert not tab.exception, label
+        drawn[label] = len(tab.get("vega_lite_chart"))
+        assert "site" not in selected(tab)
+        assert not any("session_date" in d.value.columns for d in tab.dataframe)
+        captions += [c.value for c in tab.caption]
+    # trend, waterfall and bands, heatmap, day-case rates, trusts, SPC; no lists
+    assert drawn == {
+        "Trend": 1, "Where the minutes went": 2, "Ranking": 1, "Day case": 1,
+        "Against other trusts": 1, "SPC": 1, "Lists": 0,
+    }  # fmt: skip
+    assert any("Choose a trust to rank" in c for c in captions)
+    assert any("Choose a trust to see its individual lists" in c for c in captions)
 
 
 def test_query_parameters_preselect_the_drill_down(page):
-    at = page(trust="RBL", site="RBL02", theatre="Theatre 1")
+    at = page(trust="RBL", site="RBL02", theatre="Theatre 1", tab="Lists")
     assert not at.exception
     assert selected(at)["trust"] == "RBL"
     assert selected(at)["site"] == "RBL02"
@@ -54,12 +73,15 @@ def test_query_parameters_preselect_the_drill_down(page):
 
 
 def test_choosing_a_site_changes_the_table_and_the_charts(page):
-    at = page(trust="RBL")
-    before_rows, before_charts = list_rows(at), charts(at)
+    at = page(trust="RBL", tab="Lists")
+    before_rows = list_rows(at)
     assert set(before_rows["site"]) == {"RBL01", "RBL02"}
     at.selectbox(key="site").select("RBL02").run()
     assert not at.exception
-    after_rows, after_charts = list_rows(at), charts(at)
+    after_rows = list_rows(at)
+    # (a tab named in the URL stays open: the charts of every tab are read from fresh pages)
+    before_charts = every_chart(page(trust="RBL"))
+    after_charts = every_chart(page(trust="RBL", site="RBL02"))
     assert set(after_rows["site"]) == {"RBL02"} and len(after_rows) < len(before_rows)
     # the same charts, drawn from different data
     assert len(after_charts) == len(before_charts)
@@ -110,7 +132,7 @@ def test_a_filter_that_selects_nothing_says_so(page, demo_engine):
 
 
 def test_data_manager_adds_a_rebase_and_it_is_drawn(page):
-    at = page(trust="RBL", site="RBL01")  # no sign-in configured: a local data manager
+    at = page(trust="RBL", site="RBL01", tab="SPC")  # no sign-in: a local data manager
     assert not at.exception
     points = next(iter(f for f in spc(at)["frames"].values() if "point_type" in f.columns))
     change = pd.Timestamp(points["date"].iloc[6]).date()
@@ -128,13 +150,13 @@ def test_data_manager_adds_a_rebase_and_it_is_drawn(page):
     assert points["period"].nunique() == 2  # limits recalculated from the rebase
 
     # Everyone sees it: a new session on the same store draws the same marker.
-    again = page(trust="RBL", site="RBL01")
+    again = page(trust="RBL", site="RBL01", tab="SPC")
     markers = next(f for f in spc(again)["frames"].values() if "reason" in f.columns)
     assert markers["date"].tolist() == [change.isoformat()]
 
 
 def test_a_bad_rebase_is_refused_with_a_message(page):
-    at = page(trust="RBL", site="RBL01")
+    at = page(trust="RBL", site="RBL01", tab="SPC")
     at.date_input[0].set_value(dt.date(2026, 1, 5))
     at.button[0].click().run()  # no reason given
     assert not at.exception

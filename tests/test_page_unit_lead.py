@@ -13,6 +13,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from productivity.ui import unit_lead
 from productivity.views import theatre_measures, theatre_ranking
 from tests.conftest import app_page, chart_specs as charts, spec_text
 from tests.test_auth import ENTRA_AUTH, entra_user
@@ -41,7 +42,7 @@ def first_frame(spec: dict) -> pd.DataFrame:
 
 
 def test_every_measure_has_a_tile_with_its_trend(page):
-    at = page(trust="RBL")
+    at = page(trust="RBL", tab="Where the minutes went")  # the tiles stay above every tab
     assert not at.exception
     labels = [m.label for m in at.metric]
     assert labels == [
@@ -92,16 +93,20 @@ def test_the_trend_measure_is_picked_and_bound_to_the_url(page):
 def test_weekly_trends_leave_out_weeks_cut_by_the_period(page):
     at = page(trust="RBL", trend="Utilisation")
     weeks = pd.to_datetime(first_frame(charts(at)[0])["period"])
-    first_month = table(at, "session_date", "planned_start")["session_date"].min()[:7]
+    lists = table(page(trust="RBL", tab="Lists"), "session_date", "planned_start")
+    first_month = lists["session_date"].min()[:7]
     assert weeks.min() >= pd.Timestamp(f"{first_month}-01")  # no Monday before the period
 
 
 @pytest.mark.parametrize("measure", ["Late starts", "Realisable additional cases"])
 def test_the_ranking_sorts_by_the_chosen_measure_and_links_into_each_unit(page, measure):
-    at = page(trust="RBL", rank=measure)
+    at = page(trust="RBL", rank=measure, tab="Ranking")
     assert not at.exception
     assert at.selectbox(key="rank").value == measure
-    assert [t.label for t in at.tabs] == ["Theatres", "Specialties", "Lists"]
+    labels = [t.label for t in at.tabs]
+    for label in unit_lead.TABS:  # the page's own tabs; the ranking's are left
+        labels.remove(label)
+    assert labels == ["Theatres", "Specialties", "Lists"]
     column = theatre_ranking.RANK_MEASURES[measure].column
     theatres = table(at, "theatre", "link", "gap_minutes")
     assert theatres[column].is_monotonic_decreasing
@@ -124,7 +129,7 @@ def test_the_ranking_sorts_by_the_chosen_measure_and_links_into_each_unit(page, 
 
 
 def test_the_heatmap_shows_the_ranking_measure(page):
-    at = page(trust="RBL")
+    at = page(trust="RBL", tab="Ranking")
     util = chart_with(at, "Capped util.")
     at.selectbox(key="rank").select("Late starts").run()
     assert not at.exception
@@ -136,7 +141,7 @@ def test_the_heatmap_shows_the_ranking_measure(page):
 
 
 def test_day_case_rates_by_procedure_site_and_specialty(page):
-    at = page(trust="RBL")
+    at = page(trust="RBL", tab="Day case")
     assert not at.exception
     rates = table(at, "procedure", "daycase_rate", "target_rate")
     hernia = rates.set_index("procedure_group").loc["inguinal_hernia"]
@@ -153,15 +158,15 @@ def test_day_case_rates_by_procedure_site_and_specialty(page):
     at.segmented_control(key="daycase_by").set_value("Site").run()
     assert not at.exception
     assert set(table(at, "site", "daycase_rate")["site"]) == {"RBL01", "RBL02"}
-    by_site = page(trust="RBL", daycase_by="Site")
+    by_site = page(trust="RBL", daycase_by="Site", tab="Day case")
     assert not by_site.exception
     assert set(table(by_site, "site", "daycase_rate")["site"]) == {"RBL01", "RBL02"}
-    by_specialty = page(trust="RBL", daycase_by="Specialty")
+    by_specialty = page(trust="RBL", daycase_by="Specialty", tab="Day case")
     assert "General Surgery" in set(table(by_specialty, "specialty", "daycase_rate")["specialty"])
 
 
 def test_a_shift_is_said_in_words_and_rebased_in_one_click(page):
-    at = page(**SHIFTED)
+    at = page(**SHIFTED, tab="SPC")
     assert not at.exception
     words = [i.value for i in at.info if "Since the week of" in i.value]
     assert words and "31 August 2026" in words[0] and "improving" in words[0]
@@ -189,7 +194,7 @@ def test_only_a_data_manager_gets_the_one_click_rebase(demo_url, monkeypatch, ro
     at = AppTest.from_file(str(ROOT / "pages" / "Theatres.py"), default_timeout=90)
     at.secrets.update({"auth": ENTRA_AUTH})
     at.user = entra_user("Sam User", roles=roles)
-    for key, value in {**SHIFTED, "theatre": "Theatre 13"}.items():
+    for key, value in {**SHIFTED, "theatre": "Theatre 13", "tab": "SPC"}.items():
         at.query_params[key] = value
     at.switch_page("Theatres.py")
     at.run()

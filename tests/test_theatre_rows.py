@@ -54,3 +54,17 @@ def test_rows_are_held_per_trust_only(demo_engine):
         theatre_rows.theatre_lists(demo_engine, marts.Period(), {"site": "RBL01"})
     with pytest.raises(ValueError, match="cannot filter"):
         theatre_rows.theatre_lists(demo_engine, marts.Period(), {"trust_code": "RBL", "x": "1"})
+
+
+def test_every_trusts_sites_and_theatres_read_once_are_each_trusts(demo_engine):
+    every = readers.sites_and_theatres(demo_engine)
+    assert every["trust_code"].nunique() > 1
+    for trust in every["trust_code"].unique():
+        expected = readers.trust_sites_and_theatres(demo_engine, trust)
+        got = theatre_rows.trust_sites_and_theatres(demo_engine, trust)
+        order = ["site", "theatre"]
+        pd.testing.assert_frame_equal(
+            got.sort_values(order, ignore_index=True),
+            expected.sort_values(order, ignore_index=True),
+        )
+    assert theatre_rows.trust_sites_and_theatres(demo_engine, "XXX").empty

@@ -189,3 +189,17 @@ def site_locations(engine: Engine) -> pd.DataFrame:
     if sites.dropna().empty:
         sites = reference.read_sites()[["trust_code", "latitude", "longitude"]]
     return sites
+
+
+def sites_and_theatres(engine: Engine) -> pd.DataFrame:
+    """The distinct ``trust_code, site, site_name, theatre`` of every trust's lists: what
+    :func:`trust_sites_and_theatres` gives each trust, in one read."""
+    query = text(f'SELECT DISTINCT trust_code, site, theatre FROM "{marts.THEATRE_LIST}"')
+    table = sa.inspect(models.Site).local_table
+    sites = sa.select(table.c.site, table.c.site_name)
+    with engine.connect() as conn:
+        found = pd.read_sql_query(query, conn)
+        names = pd.read_sql_query(sites, conn)
+    found = found.merge(names, on="site", how="left")
+    found["site_name"] = found["site_name"].fillna(found["site"])
+    return found[["trust_code", "site", "site_name", "theatre"]]

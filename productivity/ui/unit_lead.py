@@ -1,34 +1,171 @@
-"""The Theatres page's unit-lead sections: every measure as tiles and a trend, the ranking
-within the trust, day-case rates against BADS, and "has my change worked?" in words.
+"""The Theatres page's unit-lead sections: every measure as tiles and a trend, where the minutes
+went, the ranking within the trust, day-case rates against BADS and every trust alongside (SPC
+and "has my change worked?" are :mod:`productivity.ui.unit_spc`'s).
 
 Each section reads through a cached loader over the marts (``views`` shape the rows), draws with
 ``charts`` and puts a table with its download beside every chart. Controls are bound to the URL.
+The page's tabs (:data:`TABS`) each draw one section (:func:`draw_tab`), so a filter change
+computes only the open tab's frames; the headline and tiles above them read the unit's sums.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
 
 from productivity import charts
 from productivity.benchmarks import Benchmark
-from productivity.errors import InputError
-from productivity.stats import spc
-from productivity.store import marts, rebase
-from productivity.ui import auth
-from productivity.ui.frame import CACHE_TTL, benchmarks, engine, today
-from productivity.ui.widgets import chart_with_table, empty_state, show_table
+from productivity.columns import COLUMNS
+from productivity.store import marts
+from productivity.ui import unit_spc
+from productivity.ui.frame import CACHE_TTL, benchmarks, engine
+from productivity.ui.widgets import chart_with_table, choose, empty_state, plain, show_table
 from productivity.views import (
-    theatre_change as change,
     theatre_daycase as daycase,
     theatre_measures as measures,
     theatre_ranking as ranking,
+    theatre_sums as sums,
+    theatres as drilldown,
 )
 from productivity.views.theatres import Unit
 
-FLASH = "unit_lead_rebased"  # a one-click rebase's confirmation, shown after the rerun
+TABS = (
+    "Trend", "Where the minutes went", "Ranking", "Day case", "Against other trusts", "SPC",
+    "Lists",
+)  # fmt: skip
 TILES_PER_ROW, TILE_HEIGHT = 4, 190  # four fit their labels on a laptop screen
+
+
+# Cached loaders keyed by plain values: the unit and period as strings, and the benchmark.
+@st.cache_data(ttl=CACHE_TTL, show_spinner="Summing the unit's lists…")
+def headline(
+    trust: str | None, site: str | None, theatre: str | None, specialty: str | None,
+    start: str | None, end: str | None, target: float,
+) -> sums.Headline:  # fmt: skip
+    """The unit's summary (the tiles) and weekly rows (their sparklines, the trend, SPC)."""
+    unit = Unit(trust, site, theatre, specialty)
+    return sums.headline(engine(), unit, marts.Period(start, end), target)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _options(trust: str) -> pd.DataFrame:
+    return drilldown.unit_options(engine(), trust)
+
+
+def choose_unit(trust: str | None, specialty: str | None) -> Unit:
+    """The unit chosen: the sidebar's trust and specialty, and a site and theatre within the
+    trust (pickers bound to the URL, drawn once a trust is chosen)."""
+    site = theatre = None
+    if trust:
+        found = _options(trust)
+        names = dict(zip(found["site"], found["site_name"], strict=True))
+        left, right = st.columns(2)
+        site = choose(left, "Site", names, names)
+        theatres: list[str] = found.loc[found["site"] == site, "theatre"].tolist() if site else []
+        theatre = choose(right, "Theatre", theatres, disabled=not site)
+    return Unit(trust, site, theatre, specialty)
+
+
+def draw_tab(
+    label: str, unit: Unit, period: marts.Period, head: sums.Headline, bench: Benchmark
+) -> None:
+    """The section of the open tab (one of :data:`TABS`), and only that one."""
+    if label == "Trend":
+        trend_section(head.weekly, unit, period)
+    elif label == "Where the minutes went":
+        minutes_section(head.summary)
+    elif label == "Ranking" and unit.trust:
+        ranking_section(unit, period, bench.value)
+    elif label == "Ranking":
+        heatmap_section(unit, period)
+    elif label == "Day case":
+        daycase_section(unit, period)
+    elif label == "Against other trusts":
+        comparison_section(unit, period, bench)
+    elif label == "SPC":
+        unit_spc.spc_section(unit, head.weekly, bench)
+    else:
+        lists_section(unit, period, bench)
+
+
+def minutes_section(summary: pd.DataFrame) -> None:
+    """The lost-time waterfall and the late-start and early-finish bands, from the unit's sums."""
+    st.subheader("Where the planned minutes went")
+    steps = measures.waterfall_hours(sums.waterfall(summary), int(summary["lists"].iloc[0]))
+    chart_with_table(
+        charts.waterfall(steps, "hours", "hours"), steps, "lost-time",
+        columns=measures.WATERFALL_COLUMNS, caption=drilldown.WATERFALL_NOTE, deferred=True,
+        title="Lost time: planned minutes down to capped touch time, in hours",
+    )  # fmt: skip
+    st.subheader("Late starts and early finishes (share of lists with a case)")
+    bands = drilldown.bands_of(summary)
+    chart_with_table(
+        charts.bands(bands, "measure", "share", "band"), bands, "bands",
+        columns=drilldown.BAND_COLUMNS, deferred=True,
+        title="Share of lists starting late and finishing early, by minutes",
+    )  # fmt: skip
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner="Reading every trust's lists…")
+def _heatmap(specialty: str | None, start: str | None, end: str | None) -> pd.DataFrame:
+    return sums.unit_heatmap(engine(), Unit(specialty=specialty), marts.Period(start, end))
+
+
+def heatmap_section(unit: Unit, period: marts.Period) -> None:
+    """Every trust's capped utilisation by weekday and session (a trust's is its ranking's)."""
+    capped = COLUMNS["capped_utilisation"]
+    st.subheader("Capped utilisation by day of week and session")
+    heat = _heatmap(unit.specialty, period.start, period.end)
+    chart_with_table(
+        charts.heatmap(heat, "weekday", "session", capped.key, capped.short), heat, "heatmap",
+        columns=drilldown.HEATMAP_COLUMNS, deferred=True,
+        title="Capped utilisation by day of week and session",
+    )  # fmt: skip
+    st.caption("Choose a trust to rank its theatres, specialties and lists by lost time.")
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _comparison(
+    trust: str | None, specialty: str | None, start: str | None, end: str | None,
+    benchmark: Benchmark,
+) -> pd.DataFrame:  # fmt: skip
+    unit, period = Unit(trust, specialty=specialty), marts.Period(start, end)
+    return drilldown.specialty_comparison(engine(), unit, period, benchmark)
+
+
+def comparison_section(unit: Unit, period: marts.Period, bench: Benchmark) -> None:
+    """Every trust's capped utilisation in the unit's specialty, against the benchmark."""
+    capped = COLUMNS["capped_utilisation"]
+    st.subheader(f"{plain(unit.specialty or 'All specialties')}: every trust against the benchmark")
+    # A site or theatre does not change the comparison: every trust, the unit's specialty.
+    compare = _comparison(unit.trust, unit.specialty, period.start, period.end, bench)
+    bars = charts.metric_vs_benchmark(
+        compare, "trust", capped.key, capped.heading, bench.value, fmt=".0%"
+    )
+    chart_with_table(
+        bars, compare, "trust-comparison", columns=drilldown.COMPARISON_COLUMNS, deferred=True,
+        title=f"Capped utilisation of every trust against the {bench.value:.0%} benchmark",
+    )  # fmt: skip
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner="Reading the unit's lists…")
+def _lists(
+    trust: str, site: str | None, theatre: str | None, specialty: str | None,
+    start: str | None, end: str | None, benchmark: Benchmark,
+) -> pd.DataFrame:  # fmt: skip
+    unit, period = Unit(trust, site, theatre, specialty), marts.Period(start, end)
+    return drilldown.list_table(engine(), unit, period, benchmark)
+
+
+def lists_section(unit: Unit, period: marts.Period, bench: Benchmark) -> None:
+    """Every list of a unit within a trust, newest first."""
+    if not unit.trust:
+        st.caption("Choose a trust to see its individual lists.")
+        return
+    st.subheader("The lists")
+    st.caption("Every list of the unit in the period, newest first. Sort by any column.")
+    keys = (unit.trust, unit.site, unit.theatre, unit.specialty, period.start, period.end)
+    show_table(_lists(*keys, bench), "lists", title="Every list of the unit", deferred=True)
 
 
 def tiles(rows: list[list[measures.Tile]]) -> None:
@@ -43,21 +180,27 @@ def tiles(rows: list[list[measures.Tile]]) -> None:
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def _monthly(
+    trust: str | None, site: str | None, theatre: str | None, specialty: str | None,
+    start: str | None, end: str | None,
+) -> pd.DataFrame:  # fmt: skip
+    unit = Unit(trust, site, theatre, specialty)
+    return sums.unit_monthly(engine(), unit, marts.Period(start, end))
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _gap_months(
-    monthly: pd.DataFrame,
-    trust: str | None,
-    extra: dict[str, str],
-    start: str | None,
-    end: str | None,
-) -> pd.DataFrame:
-    trusts = [trust] if trust else None
-    return measures.with_gap_medians(engine(), monthly, trusts, extra, marts.Period(start, end))
+    trust: str | None, site: str | None, theatre: str | None, specialty: str | None,
+    start: str | None, end: str | None,
+) -> pd.DataFrame:  # fmt: skip
+    unit, period = Unit(trust, site, theatre, specialty), marts.Period(start, end)
+    monthly = _monthly(trust, site, theatre, specialty, start, end)
+    return measures.with_gap_medians(engine(), monthly, unit.trusts, unit.extra, period)
 
 
-def trend_section(
-    weekly: pd.DataFrame, monthly: pd.DataFrame, unit: Unit, period: marts.Period
-) -> None:
-    """Any measure over time: a picker and the weekly/monthly toggle, both in the URL."""
+def trend_section(weekly: pd.DataFrame, unit: Unit, period: marts.Period) -> None:
+    """Any measure over time: a picker and the weekly/monthly toggle, both in the URL. The
+    monthly rows are summed only when asked for."""
     st.subheader("Over time")
     left, right = st.columns([2, 1])
     name = left.selectbox(
@@ -65,9 +208,13 @@ def trend_section(
     )
     measure = measures.TREND_MEASURES[name]
     by_month = right.toggle("Monthly (weekly when off)", key="monthly", bind="query-params")
-    over = monthly if by_month or measure.monthly_only else weekly
+    monthly = by_month or measure.monthly_only
+    keys = (unit.trust, unit.site, unit.theatre, unit.specialty, period.start, period.end)
+    over = weekly
     if measure.monthly_only:
-        over = _gap_months(monthly, unit.trust, unit.extra, period.start, period.end)
+        over = _gap_months(*keys)
+    elif monthly:
+        over = _monthly(*keys)
     lines = measures.measure_trend(over, measure)
     if lines.empty:
         empty_state("No values of this measure in the period.")
@@ -78,13 +225,15 @@ def trend_section(
         fmt=measure.fmt,
     )  # fmt: skip
     columns = ["period", *measure.series.values()]
-    note = measures.trend_note(measure, benchmarks(), weekly=over is weekly)
-    grain = "monthly" if over is not weekly else "weekly"
+    note = measures.trend_note(measure, benchmarks(), weekly=not monthly)
+    grain = "monthly" if monthly else "weekly"
     shown = measures.whole_periods(over)  # the table has the chart's points, no partial weeks
     title = f"{name}, {grain}"
+    # The table sends only the columns it shows; its download keeps every measure.
     chart_with_table(
-        chart, shown, f"trend-{grain}", columns=columns, caption=note, title=title, deferred=True
-    )
+        chart, shown[columns], f"trend-{grain}", raw=shown, columns=columns, caption=note,
+        title=title, deferred=True,
+    )  # fmt: skip
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner="Ranking the trust's theatres and lists…")
@@ -174,48 +323,3 @@ def daycase_section(unit: Unit, period: marts.Period) -> None:
         chart, table, name, columns=columns, caption=daycase.daycase_note(unit), widths=(1, 1),
         title="Day-case rate of each BADS procedure against its target", deferred=True,
     )  # fmt: skip
-
-
-def change_in_words(
-    shift_box: DeltaGenerator,
-    words_box: DeltaGenerator,
-    unit: Unit,
-    result: spc.SPCResult,
-    weekly: pd.DataFrame,
-    bench: Benchmark,
-) -> bool:
-    """Say whether the unit's SPC chart shows a shift, and offer a one-click rebase at its start.
-
-    Returns True when a rebase was stored (the page then clears its rebase cache and reruns).
-    """
-    if FLASH in st.session_state:
-        words_box.success(st.session_state.pop(FLASH), icon=":material/check:")
-    shift = change.latest_shift(result)
-    if shift is None:
-        words_box.info(change.no_shift_sentence(result), icon=":material/timeline:")
-        return False
-    words_box.info(f"**{change.shift_sentence(shift, weekly)}**", icon=":material/timeline:")
-    with shift_box:
-        st.markdown(f"**Rebase at the shift** (week of {shift.start:%-d %b %Y})")
-        user = auth.current_user()
-        if not auth.require_data_manager(user):
-            return False
-        with st.form("rebase_shift", clear_on_submit=True, border=False):
-            reason = st.text_input(
-                "Reason for the change",
-                placeholder="e.g. new start-time huddle",
-                key="shift_reason",
-            )
-            clicked = st.form_submit_button(
-                f"Rebase from {shift.start:%-d %b %Y}", icon=":material/restart_alt:"
-            )
-        if not clicked:
-            return False
-        try:
-            day = min(shift.start.date(), today())
-            rebase.add_rebase(engine(), unit.key, bench.key, day, reason, user.name)
-        except InputError as error:
-            st.error("\n\n".join(p.message for p in error.problems))
-            return False
-    st.session_state[FLASH] = f"Rebase from the week of {shift.start:%-d %b %Y} stored: {reason}"
-    return True

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from productivity import charts
 from productivity.benchmarks import Benchmark
 from productivity.columns import COLUMNS
 from productivity.errors import InputError
+from productivity.stats import spc
 from productivity.store import rebase
-from productivity.ui import auth, unit_lead
+from productivity.ui import auth
 from productivity.ui.frame import CACHE_TTL, engine, today
 from productivity.ui.widgets import empty_state, plain, show_chart, show_table
-from productivity.views import theatres as drilldown
+from productivity.views import theatre_change as change, theatres as drilldown
 from productivity.views.theatres import Unit
+
+FLASH = "unit_lead_rebased"  # a one-click rebase's confirmation, shown after the rerun
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
@@ -62,7 +66,7 @@ def spc_section(unit: Unit, weekly: pd.DataFrame, bench: Benchmark) -> None:
             empty_state("An SPC chart needs at least 2 weeks of lists: widen the period.")
             return
         result = drilldown.unit_spc(series, stored["date"], bench)
-        if unit_lead.change_in_words(shift_box, chart_col, unit, result, weekly, bench):
+        if change_in_words(shift_box, chart_col, unit, result, weekly, bench):
             _rebases.clear()
             st.rerun()
         markers = drilldown.rebase_markers(stored, series)
@@ -75,3 +79,48 @@ def spc_section(unit: Unit, weekly: pd.DataFrame, bench: Benchmark) -> None:
                 result.points, "spc-weekly-capped-utilisation", title="SPC points", deferred=True
             )
             show_table(stored, title="Rebases")
+
+
+def change_in_words(
+    shift_box: DeltaGenerator,
+    words_box: DeltaGenerator,
+    unit: Unit,
+    result: spc.SPCResult,
+    weekly: pd.DataFrame,
+    bench: Benchmark,
+) -> bool:
+    """Say whether the unit's SPC chart shows a shift, and offer a one-click rebase at its start.
+
+    Returns True when a rebase was stored (the page then clears its rebase cache and reruns).
+    """
+    if FLASH in st.session_state:
+        words_box.success(st.session_state.pop(FLASH), icon=":material/check:")
+    shift = change.latest_shift(result)
+    if shift is None:
+        words_box.info(change.no_shift_sentence(result), icon=":material/timeline:")
+        return False
+    words_box.info(f"**{change.shift_sentence(shift, weekly)}**", icon=":material/timeline:")
+    with shift_box:
+        st.markdown(f"**Rebase at the shift** (week of {shift.start:%-d %b %Y})")
+        user = auth.current_user()
+        if not auth.require_data_manager(user):
+            return False
+        with st.form("rebase_shift", clear_on_submit=True, border=False):
+            reason = st.text_input(
+                "Reason for the change",
+                placeholder="e.g. new start-time huddle",
+                key="shift_reason",
+            )
+            clicked = st.form_submit_button(
+                f"Rebase from {shift.start:%-d %b %Y}", icon=":material/restart_alt:"
+            )
+        if not clicked:
+            return False
+        try:
+            day = min(shift.start.date(), today())
+            rebase.add_rebase(engine(), unit.key, bench.key, day, reason, user.name)
+        except InputError as error:
+            st.error("\n\n".join(p.message for p in error.problems))
+            return False
+    st.session_state[FLASH] = f"Rebase from the week of {shift.start:%-d %b %Y} stored: {reason}"
+    return True

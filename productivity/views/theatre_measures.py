@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
@@ -221,15 +222,20 @@ def measure_trend(over_time: pd.DataFrame, measure: Measure) -> pd.DataFrame:
     with two days in the period would be a point made of a handful of lists.
     """
     columns = ["period", "measure", "value"]
-    rows = whole_periods(over_time)
-    present = {name: c for name, c in measure.series.items() if c in rows.columns}
+    present = {name: c for name, c in measure.series.items() if c in over_time.columns}
+    whole = ["whole"] if "whole" in over_time.columns else []
+    rows = whole_periods(over_time[["period", *present.values(), *whole]])
     if rows.empty or not present:
         return pd.DataFrame(columns=columns)
-    long = rows.melt(
-        id_vars="period", value_vars=list(present.values()), var_name="column", value_name="value"
+    # As DataFrame.melt lays them out (one series after another), without melting a frame.
+    long = pd.DataFrame(
+        {
+            "period": np.tile(rows["period"].to_numpy(), len(present)),
+            "measure": np.repeat(list(present), len(rows)),
+            "value": rows[list(present.values())].to_numpy(dtype=float).T.ravel(),
+        }
     )
-    long["measure"] = long["column"].map({c: name for name, c in present.items()})
-    return long.dropna(subset=["value"])[columns].reset_index(drop=True)
+    return long[long["value"].notna()].reset_index(drop=True)
 
 
 def with_gap_medians(

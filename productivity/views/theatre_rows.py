@@ -16,12 +16,12 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, inspect, text
 
 from productivity.benchmarks import load_benchmarks
 from productivity.metrics import theatre
 from productivity.store import marts, readers
-from productivity.store.mart_reads import build_stamp
+from productivity.store.mart_reads import build_stamp, records_frame
 
 CACHED_TRUSTS = 8  # trusts kept in memory per process (a few thousand lists each)
 
@@ -30,14 +30,24 @@ def clear_read_cache() -> None:
     """Forget every trust's rows (the next read goes to the database again)."""
     _trust_rows.cache_clear()
     _sums_by_trust.cache_clear()
+    _sites_and_theatres.cache_clear()
 
 
-@functools.lru_cache(maxsize=CACHED_TRUSTS)
-def _trust_rows(engine: Engine, stamp: str, mart: str, trust: str) -> pd.DataFrame:
-    """Every row of one trust in a mart, as stored; ``stamp`` only keys the cache."""
-    query = text(f'SELECT * FROM "{mart}" WHERE trust_code = :trust')
+@functools.lru_cache(maxsize=3 * CACHED_TRUSTS)  # a page's few column sets per trust
+def _trust_rows(
+    engine: Engine, stamp: str, mart: str, trust: str, columns: tuple[str, ...]
+) -> pd.DataFrame:
+    """One trust's rows in a mart, as stored: ``columns`` of them (those the mart has, with
+    what a unit is kept by), or all when empty. ``stamp`` only keys the cache."""
+    selected = "*"
+    if columns:
+        present = {c["name"] for c in inspect(engine).get_columns(mart)}
+        kept = dict.fromkeys([*readers.UNIT_FILTERS, "month", *columns])
+        selected = ", ".join(f'"{c}"' for c in kept if c in present)
+    query = text(f'SELECT {selected} FROM "{mart}" WHERE trust_code = :trust')
     with engine.connect() as conn:
-        return pd.read_sql_query(query, conn, params={"trust": trust})
+        # records_frame: read_sql_query's frame, without a Row object per row
+        return records_frame(conn.execute(query, {"trust": trust}))
 
 
 def _unit_rows(
@@ -48,11 +58,12 @@ def _unit_rows(
     columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """The rows of the unit (``filters``, a trust among them) in the period, index renumbered:
-    only ``columns`` (all when None) are copied out of the trust's rows."""
+    only ``columns`` (all when None) are read (once per build and trust) and copied out."""
     trust = filters.get("trust_code")
     if not trust:
         raise ValueError("rows are held in memory per trust: choose one")
-    rows = _trust_rows(engine, build_stamp(engine), mart, trust)
+    wanted = () if columns is None else tuple(columns)
+    rows = _trust_rows(engine, build_stamp(engine), mart, trust, wanted)
     month = rows["month"]
     keep = month.notna().to_numpy(dtype=bool).copy()  # as in_period and Period.where
     if period.start:
@@ -112,3 +123,21 @@ def _sums_by_trust(
     engine: Engine, stamp: str, start: str | None, end: str | None, specialty: str | None
 ) -> pd.DataFrame:
     return readers.theatre_sums_by_trust(engine, marts.Period(start, end), specialty)
+
+
+def trust_sites_and_theatres(engine: Engine, trust: str) -> pd.DataFrame:
+    """:func:`readers.trust_sites_and_theatres`, from every trust's read once per build (so
+    choosing another trust reads nothing), by site and then theatre in natural order."""
+    every = _sites_and_theatres(engine, build_stamp(engine))
+    chosen = every[every["trust_code"] == trust]
+    return chosen[["site", "site_name", "theatre"]].reset_index(drop=True)
+
+
+@functools.lru_cache(maxsize=2)
+def _sites_and_theatres(engine: Engine, stamp: str) -> pd.DataFrame:
+    """Every trust's sites and theatres, by site and then theatre in natural order."""
+    found = readers.sites_and_theatres(engine)
+    # "Theatre 2" before "Theatre 10": sort on the name with its numbers zero-padded
+    natural = found["theatre"].str.replace(r"\d+", lambda m: m.group().zfill(6), regex=True)
+    order = found.assign(_natural=natural).sort_values(["site", "_natural"]).index
+    return found.loc[order].reset_index(drop=True)

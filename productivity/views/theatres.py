@@ -23,8 +23,8 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from productivity import charts
-from productivity.benchmarks import Benchmark, Benchmarks
-from productivity.columns import COLUMNS, MEETS, MISSES, MISSING, mark
+from productivity.benchmarks import Benchmark
+from productivity.columns import MEETS, MISSES, MISSING
 from productivity.metrics import lost_time, theatre
 from productivity.stats import spc
 from productivity.store import marts, readers
@@ -142,40 +142,17 @@ class UnitView:
         return self.summary.empty
 
 
-def headline(summary: pd.DataFrame, benchmarks: Benchmarks) -> list[tuple[str, str, str]]:
-    """The unit's tiles: (label, value text, help), each utilisation marked ✓/✗ against its
-    benchmark."""
-    row = summary.iloc[0]
-    capped = COLUMNS["capped_utilisation"].judged_by(benchmarks)
-
-    def shown(column: str, fmt: str) -> str:
-        value = row.get(column)
-        return "–" if value is None or pd.isna(value) else format(value, fmt)
-
-    def against(column: str) -> str:
-        target = COLUMNS[column].judged_by(benchmarks)
-        return mark(row[column], target.meets(row[column]), COLUMNS[column].fmt, target.value)
-
-    return [
-        ("Capped utilisation", against("capped_utilisation"),
-         f"Σ capped touch ÷ Σ planned minutes; ✓ at or above the {capped.value:.0%} benchmark."),
-        ("Uncapped utilisation", against("uncapped_utilisation"),
-         "Σ touch time, overruns included, ÷ Σ planned minutes."),
-        ("Median changeover gap", f"{shown('median_gap_minutes', '.0f')} min",
-         "Median of every gap between one case's end and the next case's anaesthetic start."),
-        ("Additional cases (realisable)", shown("realisable_additional_cases", ",.0f"),
-         f"Whole cases that fit inside a list at {capped.value:.0%} capped utilisation, this "
-         "period."),
-    ]  # fmt: skip
-
-
 def unit_options(engine: Engine, trust: str) -> pd.DataFrame:
-    """The sites (with names) and theatres of a trust's lists: ``site, site_name, theatre``."""
-    found = readers.trust_sites_and_theatres(engine, trust)
-    # "Theatre 2" before "Theatre 10": sort on the name with its numbers zero-padded
-    natural = found["theatre"].str.replace(r"\d+", lambda m: m.group().zfill(6), regex=True)
-    order = found.assign(_natural=natural).sort_values(["site", "_natural"]).index
-    return found.loc[order, ["site", "site_name", "theatre"]].reset_index(drop=True)
+    """The sites (with names) and theatres of a trust's lists: ``site, site_name, theatre``, by
+    site and then theatre in natural order ("Theatre 2" before "Theatre 10")."""
+    # Every trust's are read and put in order once per build (theatre_rows).
+    return theatre_rows.trust_sites_and_theatres(engine, trust)
+
+
+OVER_TIME_COLUMNS = [
+    "period", "lists", "planned_minutes", "capped_touch_minutes", "uncapped_touch_minutes",
+    *MEASURES, "whole",
+]  # fmt: skip
 
 
 def utilisation_over_time(per_list: pd.DataFrame, grain: str) -> pd.DataFrame:
@@ -188,22 +165,40 @@ def utilisation_over_time(per_list: pd.DataFrame, grain: str) -> pd.DataFrame:
     """
     if grain not in GRAINS:
         raise ValueError(f"grain must be one of {list(GRAINS)}, not {grain!r}")
-    columns = ["period", "lists", "planned_minutes", "capped_touch_minutes",
-               "uncapped_touch_minutes", *MEASURES, "whole"]  # fmt: skip
     if per_list.empty:
-        return pd.DataFrame(columns=columns)
-    sums = theatre.ratios(theatre.sum_lists(per_list, [grain]))
+        return pd.DataFrame(columns=OVER_TIME_COLUMNS)
+    return over_time(theatre.sum_lists(per_list, [grain]), grain, per_list["month"])
+
+
+def over_time(sums: pd.DataFrame, grain: str, months: pd.Series) -> pd.DataFrame:
+    """:func:`utilisation_over_time` from rows already summed to ``grain`` (``sum_lists`` or
+    ``resum`` output); ``months`` are the months of the lists summed (they mark whole weeks)."""
+    if sums.empty:
+        return pd.DataFrame(columns=OVER_TIME_COLUMNS)
+    # Column names as objects: pandas 3's str column index makes each new column (ratios adds
+    # 30) several times dearer to insert and to look up, on frames of a few dozen rows.
+    return periods_of(
+        theatre.ratios(sums.set_axis(sums.columns.astype(object), axis=1)), grain, months
+    )
+
+
+def periods_of(rated: pd.DataFrame, grain: str, months: pd.Series) -> pd.DataFrame:
+    """:func:`over_time` of summed rows that already carry their ratios (``theatre.ratios``)."""
+    sums = rated.copy()
     sums["period"] = sums[grain] if grain == "week" else sums[grain] + "-01"
     sums["whole"] = True
     if grain == "week":
-        first = pd.Timestamp(per_list["month"].min() + "-01")
-        last = pd.Timestamp(per_list["month"].max() + "-01") + pd.offsets.MonthEnd(1)
+        first = pd.Timestamp(months.min() + "-01")
+        last = pd.Timestamp(months.max() + "-01") + pd.offsets.MonthEnd(1)
         monday = pd.to_datetime(sums["period"])
         sums["whole"] = (monday >= first) & (monday + pd.Timedelta(days=4) <= last)
     # Every other ratio of the summed rows follows, for the page's other trends and tiles.
-    rest = [c for c in sums.columns if c not in (*columns, grain)]
-    out = sums[[*columns, *rest]].sort_values("period", ignore_index=True)
-    return out.astype({"lists": "int64", "whole": bool})
+    rest = [c for c in sums.columns if c not in (*OVER_TIME_COLUMNS, grain)]
+    out = sums[[*OVER_TIME_COLUMNS, *rest]].sort_values("period", ignore_index=True)
+    # Column by column: astype with a mapping rebuilds every one of the ~60 columns.
+    out["lists"] = out["lists"].astype("int64")
+    out["whole"] = out["whole"].astype(bool)
+    return out
 
 
 def utilisation_long(over_time: pd.DataFrame) -> pd.DataFrame:
@@ -239,7 +234,17 @@ def heatmap(per_list: pd.DataFrame) -> pd.DataFrame:
     columns = ["weekday", "session", "lists", "planned_minutes", "capped_utilisation"]
     if per_list.empty:
         return pd.DataFrame(columns=columns)
-    sums = theatre.ratios(theatre.sum_lists(per_list, ["weekday", "session"]))
+    # Only the sums it shows: lists, planned and capped touch minutes (as sum_lists adds them).
+    shown = ["lists", "planned_minutes", "capped_touch_minutes"]
+    frame = per_list.assign(lists=1)[["weekday", "session", *shown]].astype(
+        dict.fromkeys(shown, "float64")
+    )
+    sums = frame.groupby(["weekday", "session"], as_index=False, observed=True, dropna=False)[
+        shown
+    ].sum()
+    sums["capped_utilisation"] = theatre.capped_utilisation(
+        sums["capped_touch_minutes"], sums["planned_minutes"]
+    )
     order = [
         sums["weekday"].map({d: i for i, d in enumerate(WEEKDAYS)}),
         sums["session"].map({s: i for i, s in enumerate(SESSIONS)}),
