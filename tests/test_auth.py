@@ -189,6 +189,7 @@ def test_only_a_data_manager_can_rebase_an_spc_chart(on_demo, claims, can_rebase
     at = run_page(
         "pages/Theatres.py", secrets={"auth": ENTRA_AUTH}, user=entra_user("Sam User", **claims)
     )
+    at = open_tab(at, "SPC")  # the rebase form is in the SPC tab
     assert not at.exception
     buttons = [b.label for b in at.get("form_submit_button")] + [b.label for b in at.button]
     assert ("Add rebase" in buttons) is can_rebase

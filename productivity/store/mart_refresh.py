@@ -45,6 +45,7 @@ from productivity.store.attendance import build_attendance_mart
 from productivity.store.mart_build import (
     build_diagnostic_marts,
     data_stamp,
+    index_mart,
     insert_rows,
     theatre_frames,
     theatre_marts,
@@ -154,6 +155,7 @@ def _rebuild_kind(conn: Connection, kind: str, benchmarks: Benchmarks) -> dict[s
     for name, frame in frames.items():
         conn.execute(text(f'DROP TABLE IF EXISTS "{name}"'))
         write_mart(conn, name, frame)
+        index_mart(conn, name, frame)
     return {name: len(frame) for name, frame in frames.items()}
 
 
