@@ -73,6 +73,7 @@ def _chart(file: str, _: str) -> bool:
         "/altair/" in file
         or file.endswith("elements/vega_charts.py")
         or ("/productivity/charts/" in file)
+        or file.endswith("/productivity/ui/chart_draw.py")
     )
 
 
