@@ -183,7 +183,7 @@ def drill_section(c: Chosen) -> None:
     keys = DRILL_KEYS[c.kind]
     by = st.selectbox(
         "Drill down by", list(keys), index=len(keys) - 1, key=f"{c.kind}_by",
-        bind="query-params", format_func=rv.DRILL_HEADINGS.get,
+        bind="query-params", format_func=lambda k: rv.DRILL_HEADINGS.get(k, k),
     )  # fmt: skip
     drill, drill_by = load_drill(c.measure, c.trust, c.start, c.end, by)
     heading = rv.DRILL_HEADINGS[drill_by]

@@ -130,6 +130,12 @@ def trust_shares(
     medians = medians_from_histograms(days, ["trust_code", "measure"])
     out = out.merge(medians, on=["trust_code", "measure"], how="left")
     out["median_days"] = out["median_days"].astype(float)
+    return with_targets(out, kind, benchmarks)
+
+
+def with_targets(out: pd.DataFrame, kind: str, benchmarks: Benchmarks) -> pd.DataFrame:
+    """:func:`trust_shares`' rows with each measure's target and label, in trust then
+    measure order."""
     order = {m: i for i, m in enumerate(measures_of(kind))}
     out["target_share"] = out["measure"].map(lambda m: benchmarks[m].value)
     out["label"] = out["measure"].map(lambda m: benchmarks[m].label)
