@@ -59,9 +59,9 @@ def kind_months(engine: Engine, kind: str) -> KindMonths:
     days = read_mart(engine, TURNAROUND_DAYS)
     keys = ["trust_code", "measure", "month"]
     counts = counts[counts["kind"] == kind].groupby(keys, sort=True)[COUNTS].sum().reset_index()
-    days = days[days["kind"] == kind].groupby([*keys, "days"], sort=True)["events"].sum()
-    days = days.reset_index()
-    return KindMonths(counts, days, _cube(counts, days, kind))
+    by_day = days[days["kind"] == kind].groupby([*keys, "days"], sort=True)["events"].sum()
+    day_sums = by_day.reset_index()
+    return KindMonths(counts, day_sums, _cube(counts, day_sums, kind))
 
 
 def _cube(counts: pd.DataFrame, days: pd.DataFrame, kind: str) -> Cube | None:
@@ -87,7 +87,8 @@ def _cube(counts: pd.DataFrame, days: pd.DataFrame, kind: str) -> Cube | None:
         sums[column] = np.zeros((len(groups), len(months)), dtype=values.dtype)
         sums[column][g, m] = values
     whole_days = np.unique(days["days"].to_numpy())
-    events = np.zeros((len(groups), len(months), len(whole_days)), dtype=days["events"].dtype)
+    shape = (len(groups), len(months), len(whole_days))
+    events = np.zeros(shape, dtype=days["events"].to_numpy().dtype)
     dg = index.get_indexer(pd.MultiIndex.from_frame(days[group_keys]))
     known = dg >= 0  # days of a trust × measure with no counts are never shown
     dm = np.searchsorted(months, days["month"].to_numpy(str))
@@ -112,7 +113,7 @@ def shares_in(
         return trust_shares(
             _months_in(months.counts, period), _months_in(months.days, period), kind, benchmarks
         )
-    groups = cube.groups.loc[chosen]
+    groups = cube.groups.iloc[np.flatnonzero(chosen)]
     sums = {column: cube.counts[column][chosen][:, inside].sum(axis=1) for column in COUNTS}
     decided = sums["within_target"] + sums["breaches"]
     share = sums["within_target"].astype(float) / np.where(decided != 0, decided, np.nan)
@@ -135,7 +136,9 @@ def _month_mask(months: npt.NDArray[np.str_], period: marts.Period) -> npt.NDArr
     return (months >= (period.start or "")) & (months <= (period.end or "9999-99"))
 
 
-def _medians(histogram: npt.NDArray[np.generic], days: npt.NDArray[np.int64]) -> npt.NDArray:
+def _medians(
+    histogram: npt.NDArray[np.generic], days: npt.NDArray[np.int64]
+) -> npt.NDArray[np.float64]:
     """Each row's median whole day, as :func:`median_from_histogram` (NaN with no events)."""
     ends = np.cumsum(histogram, axis=1)
     total = ends[:, -1] if ends.shape[1] else np.zeros(len(ends))
