@@ -55,9 +55,10 @@ class Cube:
 
 
 def kind_months(engine: Engine, kind: str) -> KindMonths:
-    counts = read_mart(engine, TURNAROUND)
-    days = read_mart(engine, TURNAROUND_DAYS)
     keys = ["trust_code", "measure", "month"]
+    # Without the drill-down keys' columns: their text is most of a read, and no sum needs it.
+    counts = read_mart(engine, TURNAROUND, columns=["kind", *keys, *COUNTS])
+    days = read_mart(engine, TURNAROUND_DAYS, columns=["kind", *keys, "days", "events"])
     counts = counts[counts["kind"] == kind].groupby(keys, sort=True)[COUNTS].sum().reset_index()
     by_day = days[days["kind"] == kind].groupby([*keys, "days"], sort=True)["events"].sum()
     day_sums = by_day.reset_index()
