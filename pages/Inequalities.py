@@ -1,6 +1,6 @@
-"""Health inequalities: DM01 waits and missed appointments (DNAs) by IMD quintile, and the gaps."""
+"""Health inequalities: DM01 waits and missed appointments (DNAs) by IMD quintile, and the gaps.
 
-import streamlit as st
+Each section is a tab, of which only the open one is worked out and drawn (issue 17)."""
 
 from productivity import ui
 from productivity.ui import inequalities as sections
@@ -8,9 +8,6 @@ from productivity.ui import inequalities as sections
 view = ui.frame("Health inequalities", filters=("trust", "period"))
 where = f"at {ui.plain(view.trust)}" if view.trust else "across the system"
 
-sections.waits_sections(view.trust, view.period.start, view.period.end, where)
-
-st.divider()
-st.header("Missed appointments (DNAs) by deprivation")
-
-sections.dna_sections(view.trust, view.period.start, view.period.end, where)
+tab = ui.page_tabs(sections.TABS, key="tab")
+with tab.container:
+    sections.draw_tab(tab.open, view.trust, view.period.start, view.period.end, where)

@@ -41,9 +41,9 @@ PAGES = [
     ("Theatres", "Theatres"),
     ("Look_ahead", "Every trust's next six weeks"),
     ("Diagnostics", "Diagnostics"),
-    ("Reporting", "Unreported backlog by age"),
+    ("Reporting", "Every trust against the reporting targets"),
     ("Mutual_aid", "Mutual aid"),
-    ("Inequalities", "Is the DNA gap widening?"),
+    ("Inequalities", "% within 6 weeks by IMD quintile"),
     ("Data", "Import history"),
     ("Methodology", "Methodology"),
 ]
@@ -181,29 +181,39 @@ def test_every_page_renders(browser, server: str, path: str, ready_text: str):
 def test_the_reporting_page_takes_its_filters_from_the_url(browser, server: str):
     target = "Cancer histopathology reported within 10 working days of receipt"
     url = f"{server}/Reporting?trust=RBN&measure={target.replace(' ', '+')}"
-    page = open_page(browser, url, "by specimen type", SHOTS / "reporting-pathology.png")
+    page = open_page(browser, url, "Every trust against the pathology targets")
     try:
         assert_no_exception(page)
-        main = page.locator("[data-testid='stMain']").inner_text()
-        assert "at RBN" in main and "Every trust against the pathology targets" in main
-        marker = page.locator("[data-testid='stMain']").get_by_text("Unreported backlog by age")
-        marker.first.scroll_into_view_if_needed()
-        page.screenshot(path=str(SHOTS / "reporting-lower.png"))
-        # one beside each chart and the every-target table; the SPC one is in its folded expander
-        assert page.get_by_role("button", name="Download CSV").count() >= 5
+        # the every-target table's download and the chart's; the other sections are tabs
+        assert page.get_by_role("button", name="Download CSV").count() >= 2
+        main = page.locator("[data-testid='stMain']")
+        for label, ready in (("Backlog", "Unreported backlog by age"),
+                             ("Drill-down", "by specimen type")):  # fmt: skip
+            page.get_by_role("tab", name=label).click()  # a tab is drawn when opened
+            main.get_by_text(ready).first.wait_for(timeout=90_000)
+            wait_until_idle(page)
+            if label == "Backlog":
+                page.screenshot(path=str(SHOTS / "reporting-lower.png"))
+        page.screenshot(path=str(SHOTS / "reporting-pathology.png"), full_page=True)
+        assert_no_exception(page)
+        assert "at RBN" in main.inner_text() and "tab=Drill" in page.url
     finally:
         page.close()
 
 
 def test_the_dna_sections_render_below_the_waits(browser, server: str):
-    page = open_page(browser, f"{server}/Inequalities?service=MRI", "Is the DNA gap widening?")
+    # The DNA sections are tabs after the waits': a link opens one, a click another.
+    url = f"{server}/Inequalities?service=MRI&tab=DNA+gap+over+time"
+    page = open_page(browser, url, "Is the DNA gap widening?")
     try:
         assert_no_exception(page)
+        page.get_by_role("tab", name="DNA ratio by trust").click()
         main = page.locator("[data-testid='stMain']")
-        main.get_by_text("Missed appointments (DNAs) by deprivation").scroll_into_view_if_needed()
+        main.get_by_text("Standardised DNA ratio by trust: funnel").first.wait_for(timeout=90_000)
         wait_until_idle(page)
         page.screenshot(path=str(SHOTS / "inequalities-dna.png"))  # the sections in view
-        assert "Standardised DNA ratio by trust: funnel" in main.inner_text()
+        assert_no_exception(page)
+        assert "service=MRI" in page.url
     finally:
         page.close()
 

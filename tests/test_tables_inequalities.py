@@ -14,17 +14,30 @@ from streamlit.testing.v1 import AppTest
 from productivity.columns import COLUMNS
 from productivity.export import SUPPRESSED
 from productivity.ui.widgets import number_format
-from tests.conftest import app_page
+from tests.conftest import app_page, every_tab
 from tests.test_tables import downloads  # noqa: F401  (a fixture)
 
 
 def tables(at: AppTest) -> list[tuple[pd.DataFrame, dict]]:
-    """Every table on the page: its data and the column settings the browser receives."""
+    """Every table the run drew: its data and the column settings the browser receives."""
     return [(d.value, json.loads(d.proto.columns)) for d in at.dataframe]
 
 
-def with_column(at: AppTest, name: str) -> tuple[pd.DataFrame, dict]:
-    return next((frame, config) for frame, config in tables(at) if name in frame.columns)
+def every_table(at: AppTest) -> list[tuple[pd.DataFrame, dict]]:
+    """Every table of every tab of the page (each tab drawn in turn)."""
+    found: list[tuple[pd.DataFrame, dict]] = []
+    for _, shown in every_tab(at):
+        assert not shown.exception
+        found += tables(shown)
+    return found
+
+
+def with_column(
+    at: AppTest | list[tuple[pd.DataFrame, dict]], name: str
+) -> tuple[pd.DataFrame, dict]:
+    """The first table with the column ``name``: of the run, or of ``every_table``'s list."""
+    found = tables(at) if isinstance(at, AppTest) else at
+    return next((frame, config) for frame, config in found if name in frame.columns)
 
 
 def fmt(config: dict, name: str) -> str | None:
@@ -35,10 +48,10 @@ def expected_format(key: str) -> str | None:
     return number_format(COLUMNS[key].fmt)
 
 
-def no_numbers_as_text(at: AppTest) -> None:
+def no_numbers_as_text(found: list[tuple[pd.DataFrame, dict]]) -> None:
     """No table holds a number (or a percentage) formatted as text (a code such as the patient
     source ``01`` is a label, not a number)."""
-    for frame, _ in tables(at):
+    for frame, _ in found:
         for name in frame.columns:
             if pd.api.types.is_numeric_dtype(frame[name]):
                 continue
@@ -59,8 +72,9 @@ def reporting(demo_url, monkeypatch):
 def test_the_inequalities_tables_are_numbers_in_the_catalogue_format(inequalities):
     at = inequalities()
     assert not at.exception
-    no_numbers_as_text(at)
-    quintiles, config = with_column(at, "within_6_weeks_meets")
+    found = every_table(at)
+    no_numbers_as_text(found)
+    quintiles, config = with_column(found, "within_6_weeks_meets")
     for key in ("total_waiting", "waiting_6_plus", "waiting_13_plus"):
         assert pd.api.types.is_numeric_dtype(quintiles[key]), key
         assert fmt(config, key) == expected_format(key) == "%,.0f"  # 3,957 not 3957
@@ -72,7 +86,7 @@ def test_the_inequalities_tables_are_numbers_in_the_catalogue_format(inequalitie
     waiting = quintiles["total_waiting"]
     assert waiting.sort_values(ascending=False).tolist() == sorted(waiting, reverse=True)
 
-    forest, config = with_column(at, "quintile_ratio")
+    forest, config = with_column(found, "quintile_ratio")
     numeric = ["quintile_ratio", "Lower 95%", "Upper 95%", "share_6_plus_most", "quintile_gap"]
     assert all(pd.api.types.is_float_dtype(forest[c]) for c in numeric)
     assert fmt(config, "quintile_ratio") == fmt(config, "Lower 95%") == "%.2f"
@@ -81,28 +95,28 @@ def test_the_inequalities_tables_are_numbers_in_the_catalogue_format(inequalitie
     assert fmt(config, "quintile_gap") == expected_format("quintile_gap") == "%.1f"
     assert config["Trust"]["pinned"] is True
 
-    bands, config = with_column(at, "Weeks waiting")
+    bands, config = with_column(found, "Weeks waiting")
     assert fmt(config, "Q1 most deprived") == "percent"
     assert pd.api.types.is_float_dtype(bands["Q1 most deprived"])
-    spc, config = with_column(at, "Rule")
+    spc, config = with_column(found, "Rule")
     assert fmt(config, "Upper limit") == fmt(config, "quintile_ratio") == "%.2f"
 
 
 def test_the_dna_tables_are_numbers_in_the_catalogue_format(inequalities):
-    at = inequalities()
-    rates, config = with_column(at, "Q1 − Q5 gap")
+    found = every_table(inequalities())
+    rates, config = with_column(found, "Q1 − Q5 gap")
     assert pd.api.types.is_float_dtype(rates["Q1 most deprived"])
     assert fmt(config, "Q1 most deprived") == fmt(config, "Q1 − Q5 gap") == "percent"
-    funnel, config = with_column(at, "standardised_ratio")
+    funnel, config = with_column(found, "standardised_ratio")
     assert pd.api.types.is_numeric_dtype(funnel["dnas"])
     assert fmt(config, "dnas") == "%,.0f"
     assert fmt(config, "expected_dnas") == fmt(config, "Lower 99.8%") == "%.2f"
-    gap, config = with_column(at, "Q5 least deprived")
+    gap, config = with_column(found, "Q5 least deprived")
     assert fmt(config, "Q5 least deprived") == "percent"
 
 
 def test_small_waiting_lists_by_quintile_are_hidden_and_starred(inequalities, downloads):  # noqa: F811
-    at = inequalities()
+    at = inequalities(tab="Waits gap by trust")
     at.selectbox(key="test").select("BARIUM_ENEMA").run()
     at.run()  # a query-parameter-bound widget may settle on the second run
     assert not at.exception
@@ -121,18 +135,19 @@ def test_small_waiting_lists_by_quintile_are_hidden_and_starred(inequalities, do
 def test_the_reporting_tables_are_numbers_and_events_are_never_hidden(reporting, downloads):  # noqa: F811
     at = reporting()
     assert not at.exception
-    no_numbers_as_text(at)
-    marks, config = with_column(at, "reporting_ct_urgent_meets")
+    found = every_table(at)
+    no_numbers_as_text(found)
+    marks, config = with_column(found, "reporting_ct_urgent_meets")
     assert pd.api.types.is_float_dtype(marks["reporting_ct_urgent"])
     assert config["reporting_ct_urgent"]["label"] == "CT urgent (≥95%)"
     assert config["Trust"]["pinned"] is True
-    days, config = with_column(at, "turnaround_days")
+    days, config = with_column(found, "turnaround_days")
     assert pd.api.types.is_integer_dtype(days["turnaround_days"])
     assert fmt(config, "turnaround_days") == "%,.0f" and fmt(config, "events") == "%,.0f"
-    backlog, config = with_column(at, "0-7 days")
+    backlog, config = with_column(found, "0-7 days")
     assert pd.api.types.is_integer_dtype(backlog["0-7 days"])
     assert fmt(config, "0-7 days") == fmt(config, "unreported") == "%,.0f"
-    spc, config = with_column(at, "Upper limit")
+    spc, config = with_column(found, "Upper limit")
     assert fmt(config, "Upper limit") == fmt(config, "share_within_target") == "percent"
     # Events are examinations, not patients: a small count is shown, on screen and in the CSV.
     assert days["events"].between(1, 4).any()

@@ -75,6 +75,48 @@ def services(engine: Engine) -> list[str]:
     return sorted(rows["service"].dropna().unique().tolist())
 
 
+def service_rows(engine: Engine, period: marts.Period, service: str | None) -> pd.DataFrame:
+    """The attendance mart's rows in the period, of one service when given, with the IMD
+    quintile as a number: what every DNA section starts from."""
+    return _of_service(read_mart(engine, ATTENDANCE, period), service)
+
+
+def _of_service(rows: pd.DataFrame, service: str | None) -> pd.DataFrame:
+    if service:
+        rows = rows[rows["service"] == service]
+    return rows.assign(imd_quintile=pd.to_numeric(rows["imd_quintile"], errors="coerce"))
+
+
+def trust_quintiles(rows: pd.DataFrame) -> pd.DataFrame:
+    """:attr:`DnaView.by_quintile`: every trust's DNA rate per quintile (empty without rows)."""
+    return dna_by_quintile(rows, by=["trust_code"]) if not rows.empty else pd.DataFrame()
+
+
+def unit_quintiles(rows: pd.DataFrame, trust: str | None) -> pd.DataFrame:
+    """:attr:`DnaView.unit_quintiles`: the chosen trust (or the system) per quintile (empty
+    without rows)."""
+    if rows.empty:
+        return pd.DataFrame()
+    own = rows[rows["trust_code"] == trust] if trust else rows
+    quintiles = dna_by_quintile(own, by=())
+    return quintiles[quintiles["appointments"] > 0].reset_index(drop=True)
+
+
+def gap_trend(rows: pd.DataFrame, trust: str | None) -> tuple[pd.DataFrame, spc.SPCResult | None]:
+    """:attr:`DnaView.gap` and :attr:`DnaView.spc`: the chosen trust's (or the system's)
+    monthly Q1 − Q5 DNA rate gap and its SPC (None with fewer than two months; empty without
+    rows)."""
+    if rows.empty:
+        return pd.DataFrame(), None
+    own = rows[rows["trust_code"] == trust] if trust else rows
+    gap = quintile_gap(own)
+    gap = gap[gap["gap"].notna()].reset_index(drop=True)
+    if len(gap) < MIN_SPC_MONTHS:
+        return gap, None
+    # A wider gap is worse: "lower" makes a rising gap special cause concern.
+    return gap, spc.xmr(gap["gap"], pd.to_datetime(gap["month"] + "-01"), direction="lower")
+
+
 def dna_view(
     engine: Engine,
     period: marts.Period,
@@ -83,21 +125,19 @@ def dna_view(
     overdispersion: bool = True,
     system: DnaView | None = None,
 ) -> DnaView:
-    """Read the attendance mart once and shape the three DNA sections.
+    """Read the attendance mart once and shape the three DNA sections (the page works out each
+    part alone for its open tab: :func:`unit_quintiles`, :func:`gap_trend`,
+    :func:`ratio_funnel_of`).
 
     ``system``, when given, is :func:`every_trust_view` of the same period, service and
     overdispersion: its every-trust parts (by quintile, ratios, funnel) are taken from it rather
     than worked out again, as they do not depend on the trust.
     """
-    rows = read_mart(engine, ATTENDANCE, period)
-    services = sorted(rows["service"].dropna().unique().tolist())
-    if service:
-        rows = rows[rows["service"] == service]
+    every = read_mart(engine, ATTENDANCE, period)
+    services, rows = _services_in(every), _of_service(every, service)
     if rows.empty:
         empty = pd.DataFrame()
         return DnaView(services, empty, empty, empty, None, empty, empty, None)
-    rows = rows.assign(imd_quintile=pd.to_numeric(rows["imd_quintile"], errors="coerce"))
-    own = rows[rows["trust_code"] == trust] if trust else rows
     if system is not None:
         by_quintile, ratios, funnel, curve = (
             system.by_quintile,
@@ -107,15 +147,9 @@ def dna_view(
         )
     else:
         by_quintile, ratios, funnel, curve = _every_trust(rows, overdispersion)
-    unit_quintiles = dna_by_quintile(own, by=())
-    unit_quintiles = unit_quintiles[unit_quintiles["appointments"] > 0].reset_index(drop=True)
-    gap = quintile_gap(own)
-    gap = gap[gap["gap"].notna()].reset_index(drop=True)
-    result = None
-    if len(gap) >= MIN_SPC_MONTHS:
-        # A wider gap is worse: "lower" makes a rising gap special cause concern.
-        result = spc.xmr(gap["gap"], pd.to_datetime(gap["month"] + "-01"), direction="lower")
-    return DnaView(services, by_quintile, unit_quintiles, ratios, funnel, curve, gap, result)
+    gap, result = gap_trend(rows, trust)
+    own = unit_quintiles(rows, trust)
+    return DnaView(services, by_quintile, own, ratios, funnel, curve, gap, result)
 
 
 def every_trust_view(
@@ -123,16 +157,17 @@ def every_trust_view(
 ) -> DnaView:
     """Only the every-trust parts of :func:`dna_view` (by quintile, ratios, funnel): the same
     whichever trust is chosen, so a page works them out once and passes them as ``system``."""
-    rows = read_mart(engine, ATTENDANCE, period)
-    services = sorted(rows["service"].dropna().unique().tolist())
-    if service:
-        rows = rows[rows["service"] == service]
+    every = read_mart(engine, ATTENDANCE, period)
+    services, rows = _services_in(every), _of_service(every, service)
     empty = pd.DataFrame()
     if rows.empty:
         return DnaView(services, empty, empty, empty, None, empty, empty, None)
-    rows = rows.assign(imd_quintile=pd.to_numeric(rows["imd_quintile"], errors="coerce"))
     by_quintile, ratios, funnel, curve = _every_trust(rows, overdispersion)
     return DnaView(services, by_quintile, empty, ratios, funnel, curve, empty, None)
+
+
+def _services_in(rows: pd.DataFrame) -> list[str]:
+    return sorted(rows["service"].dropna().unique().tolist())
 
 
 def trust_ratios(engine: Engine, period: marts.Period) -> pd.DataFrame:
@@ -155,14 +190,24 @@ def _every_trust(
     rows: pd.DataFrame, overdispersion: bool
 ) -> tuple[pd.DataFrame, pd.DataFrame, RatioFunnel | None, pd.DataFrame]:
     """The parts of :func:`dna_view` that cover every trust: by quintile, ratios, funnel."""
-    by_quintile = dna_by_quintile(rows, by=["trust_code"])
+    return (trust_quintiles(rows), *ratio_funnel_of(rows, overdispersion))
+
+
+def ratio_funnel_of(
+    rows: pd.DataFrame, overdispersion: bool
+) -> tuple[pd.DataFrame, RatioFunnel | None, pd.DataFrame]:
+    """:attr:`DnaView.ratios`, ``funnel`` and ``curve`` of :func:`service_rows`: every trust's
+    standardised DNA ratio on its funnel, and the funnel's limits along the expected DNAs
+    (empty, and no funnel, without rows)."""
+    if rows.empty:
+        return pd.DataFrame(), None, pd.DataFrame()
     ratios = _ratios(rows)
     funnel, curve = None, pd.DataFrame()
     if not ratios.empty:
         funnel = ratio_funnel(ratios, "trust_code", "dnas", "expected_dnas", overdispersion)
         low, high = ratios["expected_dnas"].min(), ratios["expected_dnas"].max()
         curve = funnel.curve(np.geomspace(max(1.0, low / 2), high * 2, CURVE_POINTS))
-    return by_quintile, ratios, funnel, curve
+    return ratios, funnel, curve
 
 
 # The tables' columns headed in words, each shown in a catalogue column's format.

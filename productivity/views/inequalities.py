@@ -29,6 +29,7 @@ from productivity.metrics import deprivation as dep, waits
 from productivity.schema import DM01_BANDS
 from productivity.stats import spc
 from productivity.store import marts, readers
+from productivity.store.mart_reads import in_period
 from productivity.views.diagnostics import trust_label
 
 SYSTEM = "System"
@@ -87,14 +88,34 @@ def forest_rows(rows: pd.DataFrame) -> pd.DataFrame:
     return forest.drop(columns=["_trusts", "_lower"]).reset_index(drop=True)
 
 
-def view_from_rows(
-    rows: pd.DataFrame, test: str, trust: str | None, forest: pd.DataFrame | None = None
-) -> InequalitiesView:
-    """:func:`inequalities_view` over rows already read (one test); ``forest``, when given, is
-    :func:`forest_rows` of the same rows, already worked out."""
-    unit = trust or SYSTEM
+@dataclass(frozen=True)
+class LatestWaits:
+    """The unit's waiting list by quintile at the latest month: the page's first tab."""
+
+    unit: str  # the trust code, or SYSTEM
+    month: str | None  # the latest month in the period with rows for the test (any trust)
+    quintiles: pd.DataFrame  # :attr:`InequalitiesView.quintiles`
+    bands: pd.DataFrame  # :attr:`InequalitiesView.bands`
+
+
+@dataclass(frozen=True)
+class RatioTrend:
+    """The unit's monthly Q1:Q5 ratio and its SPC: the page's gap-over-time tab."""
+
+    unit: str
+    monthly: pd.DataFrame  # :attr:`InequalitiesView.monthly`
+    spc: spc.SPCResult | None
+
+
+def latest_month(rows: pd.DataFrame) -> str | None:
+    """The latest month of ``rows`` (every trust's), which every section reports."""
+    return str(rows["month"].max()) if not rows.empty else None
+
+
+def latest_waits(rows: pd.DataFrame, trust: str | None) -> LatestWaits:
+    """The quintiles and bands of :func:`view_from_rows` alone (no forest, no SPC)."""
     own = rows[rows["provider_code"] == trust] if trust else rows
-    month = str(rows["month"].max()) if not rows.empty else None
+    month = latest_month(rows)
     own_latest = own[own["month"] == month]
     quintiles = dep.within_6_weeks_by_quintile(own_latest, [])
     quintiles = quintiles[quintiles["total_waiting"] > 0]
@@ -103,8 +124,89 @@ def view_from_rows(
     if has_bands(own_latest) and not quintiles.empty:
         bands = waits.waiting_distribution(own_latest, ["imd_quintile"])
         bands = bands.assign(quintile=bands["imd_quintile"].map(QUINTILE_LABELS))
-    forest = forest_rows(rows) if forest is None else forest
-    forest = forest.assign(trust=trust_label(forest["provider_code"], trust))
+    return LatestWaits(trust or SYSTEM, month, quintiles.reset_index(drop=True), bands)
+
+
+def sliceable(rows: pd.DataFrame) -> bool:
+    """True when any period's rows of this test, read from the store, would come with the same
+    column types as ``rows`` (no band is missing anywhere, so no count becomes a float), so that
+    :func:`in_months`, :func:`quintiles_by_unit` and :func:`bands_by_unit` give exactly what a
+    read of the period would."""
+    bands = [b for b in DM01_BANDS if b in rows]
+    return not rows[bands].isna().to_numpy().any()
+
+
+def in_months(rows: pd.DataFrame, start: str | None, end: str | None) -> pd.DataFrame:
+    """``rows`` (one test, every month) within the period, as :func:`readers.dm01_by_imd` reads
+    the period when :func:`sliceable` (whole months: ``month`` is the period's ``YYYY-MM``)."""
+    return in_period(rows, marts.Period(start, end))
+
+
+def latest_month_in(rows: pd.DataFrame, start: str | None, end: str | None) -> str | None:
+    """:func:`latest_month` of the period's rows, without selecting them."""
+    months = rows["month"]
+    inside = months[(months >= (start or "")) & (months <= (end or "9999-99"))]
+    return str(inside.max()) if not inside.empty else None
+
+
+UNIT_KEYS = ["provider_code", "month"]  # what :func:`quintiles_by_unit` adds to each row
+
+
+def quintiles_by_unit(rows: pd.DataFrame) -> pd.DataFrame:
+    """:attr:`LatestWaits.quintiles` of every trust and of the system (``SYSTEM``) at every
+    month of ``rows`` (one test, :func:`sliceable`), by the same metric, grouped by trust and
+    month: ``provider_code``, ``month``, then the quintiles' columns (:func:`latest_of`)."""
+    quintiles = pd.concat(
+        [dep.within_6_weeks_by_quintile(rows, ["month"]).assign(provider_code=SYSTEM),
+         dep.within_6_weeks_by_quintile(rows, UNIT_KEYS)],
+        ignore_index=True,
+    )  # fmt: skip
+    quintiles = quintiles[quintiles["total_waiting"] > 0]
+    return quintiles.assign(quintile=quintiles["imd_quintile"].map(QUINTILE_LABELS))
+
+
+def bands_by_unit(rows: pd.DataFrame) -> pd.DataFrame:
+    """:attr:`LatestWaits.bands` of every trust and of the system at every month of ``rows``
+    (one test, :func:`sliceable`; empty when the store has no bands), keyed as
+    :func:`quintiles_by_unit`."""
+    if not has_bands(rows):
+        return pd.DataFrame()
+    bands = pd.concat(
+        [waits.waiting_distribution(rows, ["month", "imd_quintile"]).assign(provider_code=SYSTEM),
+         waits.waiting_distribution(rows, [*UNIT_KEYS, "imd_quintile"])],
+        ignore_index=True,
+    )  # fmt: skip
+    return bands.assign(quintile=bands["imd_quintile"].map(QUINTILE_LABELS))
+
+
+def latest_of(
+    quintiles: pd.DataFrame, bands: pd.DataFrame | None, trust: str | None, month: str
+) -> LatestWaits:
+    """:func:`latest_waits` of a period whose latest month is ``month``, picked from
+    :func:`quintiles_by_unit` and :func:`bands_by_unit` (exactly the same frames; no bands when
+    ``bands`` is None)."""
+    unit = trust or SYSTEM
+
+    def pick(frame: pd.DataFrame) -> pd.DataFrame:
+        if frame.empty:
+            return pd.DataFrame()
+        mine = (frame["provider_code"] == unit) & (frame["month"] == month)
+        return frame.loc[mine].drop(columns=UNIT_KEYS).reset_index(drop=True)
+
+    own = pick(quintiles)
+    # Bands only where the unit has quintiles to show, as latest_waits works them out.
+    shown = pick(bands) if bands is not None and not own.empty else pd.DataFrame()
+    return LatestWaits(unit, month, own, shown)
+
+
+def marked_forest(forest: pd.DataFrame, trust: str | None) -> pd.DataFrame:
+    """:func:`forest_rows` labelled for the page, the chosen trust marked (▶)."""
+    return forest.assign(trust=trust_label(forest["provider_code"], trust))
+
+
+def ratio_trend(rows: pd.DataFrame, trust: str | None) -> RatioTrend:
+    """The monthly Q1:Q5 ratio of :func:`view_from_rows` and its SPC alone."""
+    own = rows[rows["provider_code"] == trust] if trust else rows
     monthly = dep.quintile_ratio(own, ["period"])
     series = dep.spc_input(monthly)
     result = None
@@ -112,8 +214,21 @@ def view_from_rows(
         result = spc.xmr(
             series["value"], series["date"], direction=dep.RATIO_DIRECTION, target=dep.NO_GAP
         )
-    quintiles = quintiles.reset_index(drop=True)
-    return InequalitiesView(test, unit, month, quintiles, bands, forest, monthly, result)
+    return RatioTrend(trust or SYSTEM, monthly, result)
+
+
+def view_from_rows(
+    rows: pd.DataFrame, test: str, trust: str | None, forest: pd.DataFrame | None = None
+) -> InequalitiesView:
+    """:func:`inequalities_view` over rows already read (one test); ``forest``, when given, is
+    :func:`forest_rows` of the same rows, already worked out. The page works out each part
+    alone (:func:`latest_waits`, :func:`marked_forest`, :func:`ratio_trend`) for its open tab."""
+    latest, trend = latest_waits(rows, trust), ratio_trend(rows, trust)
+    forest = marked_forest(forest_rows(rows) if forest is None else forest, trust)
+    return InequalitiesView(
+        test, latest.unit, latest.month, latest.quintiles, latest.bands, forest, trend.monthly,
+        trend.spc,
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------

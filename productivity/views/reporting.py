@@ -130,6 +130,12 @@ def trust_shares(
     medians = medians_from_histograms(days, ["trust_code", "measure"])
     out = out.merge(medians, on=["trust_code", "measure"], how="left")
     out["median_days"] = out["median_days"].astype(float)
+    return with_targets(out, kind, benchmarks)
+
+
+def with_targets(out: pd.DataFrame, kind: str, benchmarks: Benchmarks) -> pd.DataFrame:
+    """:func:`trust_shares`' rows with each measure's target and label, in trust then
+    measure order."""
     order = {m: i for i, m in enumerate(measures_of(kind))}
     out["target_share"] = out["measure"].map(lambda m: benchmarks[m].value)
     out["label"] = out["measure"].map(lambda m: benchmarks[m].label)
@@ -172,42 +178,26 @@ def reporting_view(
     drill_by: str | None = None,
     trusts: pd.DataFrame | None = None,
 ) -> ReportingView:
-    """Read the marts once for the period and shape every section of the page.
+    """Every section of the page at once (the page works out each tab's alone:
+    :func:`kind_trust_shares`, :func:`monthly_trend`, :func:`chosen_days`,
+    :func:`trust_backlog`, :func:`drill_view`).
 
     ``trusts``, when given, is :func:`kind_trust_shares` for the measure's kind and the period,
     already worked out (it depends on neither the measure nor the trust chosen).
     """
     kind = measure_kind(measure)
-    drill = drill_by if drill_by in DRILL_KEYS[kind] else DRILL_KEYS[kind][0]
-    counts = read_mart(engine, TURNAROUND, period)
-    counts = counts[counts["kind"] == kind]
-    days = read_mart(engine, TURNAROUND_DAYS, period)
-    days = days[days["kind"] == kind]
-    backlog = read_mart(engine, BACKLOG)  # a snapshot at each trust's as-at: no period
-    backlog = backlog[backlog["kind"] == kind]
-    mine = counts[counts["measure"] == measure]
-    if trust:
-        mine = mine[mine["trust_code"] == trust]
-        backlog = backlog[backlog["trust_code"] == trust]
-    target = benchmarks[measure].value
-    monthly = monthly_share(mine)
-    chosen_days = days[(days["measure"] == measure)]
-    if trust:
-        chosen_days = chosen_days[chosen_days["trust_code"] == trust]
+    monthly, result = monthly_trend(engine, period, measure, trust, benchmarks)
+    drill, drill_key = drill_view(engine, period, measure, trust, drill_by)
     return ReportingView(
         measure=measure,
         kind=kind,
-        trusts=trust_shares(counts, days, kind, benchmarks) if trusts is None else trusts,
+        trusts=kind_trust_shares(engine, period, kind, benchmarks) if trusts is None else trusts,
         monthly=monthly,
-        spc=share_spc(monthly, target),
-        days=chosen_days.groupby("days", sort=True)["events"].sum().reset_index(),
-        backlog=backlog_by_band(backlog, ["trust_code"]) if not backlog.empty else backlog,
-        drill=with_share(mine, [drill])
-        .rename(columns={drill: "group"})
-        .assign(group=lambda f: f["group"].replace("", "not recorded"))
-        if not mine.empty
-        else pd.DataFrame(),
-        drill_by=drill,
+        spc=result,
+        days=chosen_days(engine, period, measure, trust),
+        backlog=trust_backlog(engine, kind, trust),
+        drill=drill,
+        drill_by=drill_key,
     )
 
 
@@ -222,6 +212,44 @@ def kind_trust_shares(
     )
 
 
+def chosen_counts(
+    engine: Engine, period: marts.Period, measure: str, trust: str | None
+) -> pd.DataFrame:
+    """The turnaround mart's counts of one measure, of the chosen trust when given."""
+    counts = read_mart(engine, TURNAROUND, period)
+    mine = counts[(counts["kind"] == measure_kind(measure)) & (counts["measure"] == measure)]
+    return mine[mine["trust_code"] == trust] if trust else mine
+
+
+def monthly_trend(
+    engine: Engine, period: marts.Period, measure: str, trust: str | None, benchmarks: Benchmarks
+) -> tuple[pd.DataFrame, spc.SPCResult | None]:
+    """:attr:`ReportingView.monthly` and its SPC against the measure's target."""
+    monthly = monthly_share(chosen_counts(engine, period, measure, trust))
+    return monthly, share_spc(monthly, benchmarks[measure].value)
+
+
+def chosen_days(
+    engine: Engine, period: marts.Period, measure: str, trust: str | None
+) -> pd.DataFrame:
+    """:attr:`ReportingView.days`: reported events of the measure by whole turnaround days."""
+    days = read_mart(engine, TURNAROUND_DAYS, period)
+    days = days[(days["kind"] == measure_kind(measure)) & (days["measure"] == measure)]
+    if trust:
+        days = days[days["trust_code"] == trust]
+    return days.groupby("days", sort=True)["events"].sum().reset_index()
+
+
+def trust_backlog(engine: Engine, kind: str, trust: str | None) -> pd.DataFrame:
+    """:attr:`ReportingView.backlog`: unreported events now per trust × age band (a snapshot at
+    each trust's as-at, so no period)."""
+    backlog = read_mart(engine, BACKLOG)
+    backlog = backlog[backlog["kind"] == kind]
+    if trust:
+        backlog = backlog[backlog["trust_code"] == trust]
+    return backlog_by_band(backlog, ["trust_code"]) if not backlog.empty else backlog
+
+
 def drill_view(
     engine: Engine, period: marts.Period, measure: str, trust: str | None, drill_by: str | None
 ) -> tuple[pd.DataFrame, str]:
@@ -229,10 +257,7 @@ def drill_view(
     the key used: the page's drill-down section alone, so changing the key redoes only it."""
     kind = measure_kind(measure)
     drill = drill_by if drill_by in DRILL_KEYS[kind] else DRILL_KEYS[kind][0]
-    counts = read_mart(engine, TURNAROUND, period)
-    mine = counts[(counts["kind"] == kind) & (counts["measure"] == measure)]
-    if trust:
-        mine = mine[mine["trust_code"] == trust]
+    mine = chosen_counts(engine, period, measure, trust)
     if mine.empty:
         return pd.DataFrame(), drill
     shares = with_share(mine, [drill]).rename(columns={drill: "group"})
