@@ -71,9 +71,8 @@ def _sql(file: str, _: str) -> bool:
 def _chart(file: str, _: str) -> bool:
     return (
         "/altair/" in file
-        or file.endswith("elements/vega_charts.py")
+        or file.endswith(("elements/vega_charts.py", "/productivity/ui/chart_draw.py"))
         or ("/productivity/charts/" in file)
-        or file.endswith("/productivity/ui/chart_draw.py")
     )
 
 

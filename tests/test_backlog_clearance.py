@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 from productivity.benchmarks import load_benchmarks
-from productivity.columns import COLUMNS, agreeing_format
+from productivity.columns import COLUMNS
+from productivity.formats import agreeing_format
 from productivity.metrics import waits
 from productivity.planning import opportunity
 

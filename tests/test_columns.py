@@ -7,9 +7,10 @@ import math
 import pandas as pd
 import pytest
 
-from productivity import columns, settings
+from productivity import columns, formats, settings
 from productivity.benchmarks import CONSTITUTIONAL_WITHIN_6_WEEKS, load_benchmarks
-from productivity.columns import COLUMNS, SCORECARD, Column, mark
+from productivity.columns import COLUMNS, SCORECARD, Column
+from productivity.formats import mark
 from productivity.modalities import BY_TEST, KEYS, MODALITIES, for_test, modality
 from productivity.schema import DM01_TESTS
 from productivity.views import overview
@@ -121,7 +122,7 @@ def test_mark(value, meets, fmt, benchmark, shown):
 def test_marked_judges_on_the_unrounded_value(bench):
     capped = bench["theatre_capped_utilisation"]  # 0.85, higher is better
     values = pd.Series([0.8496, 0.85, math.nan])
-    assert columns.marked(values, ".1%", capped) == ["✗ 84.96%", "✓ 85.0%", "–"]
+    assert formats.marked(values, ".1%", capped) == ["✗ 84.96%", "✓ 85.0%", "–"]
 
 
 # Benchmark.meets

@@ -23,7 +23,8 @@ from pptx import Presentation
 
 from productivity import cli, pack
 from productivity.benchmarks import BENCHMARK_BASES, load_benchmarks
-from productivity.columns import COLUMNS, marked
+from productivity.columns import COLUMNS
+from productivity.formats import marked
 from productivity.schema import DM01_TESTS
 from productivity.store import db
 from tests.conftest import app_page, chart_specs, open_tab, table_with

@@ -8,6 +8,7 @@ from sqlalchemy import Engine, delete
 from productivity.benchmarks import load_benchmarks
 from productivity.store import marts, models, reference
 from productivity.store.db import bulk_insert, write_transaction
+from productivity.store.theatre_report import whole_period_report
 from tests.test_metrics_theatre import CASES, LISTS
 
 
@@ -84,14 +85,12 @@ def test_the_report_from_small_marts_equals_the_report_from_every_list(demo_engi
 def test_the_default_period_report_by_trust_is_the_precomputed_one(demo_engine: Engine):
     """Every month held: the report by trust comes from ``mart_theatre_trust`` (no list read)
     and equals the one summed from the marts for that period."""
-    from productivity.store import theatre_report
-
     bench = load_benchmarks()
     target = bench.value("theatre_capped_utilisation")
     lists = marts.read_mart(demo_engine, marts.THEATRE_LIST, columns=["month"])
     whole = marts.Period(lists["month"].min(), lists["month"].max())
     for period in (marts.Period(), whole, marts.Period("2000-01", "9999-12")):
-        assert theatre_report._whole_period(demo_engine, ["trust_code"], period, target) is not None
+        assert whole_period_report(demo_engine, ["trust_code"], period, target) is not None
         shown = marts.theatre_report(demo_engine, by="trust", period=period, benchmarks=bench)
         summed = marts.summary_from_aggregates(demo_engine, ["trust_code"], period, target)
         summed = summed[shown.columns].sort_values("trust_code", ignore_index=True)
@@ -100,11 +99,9 @@ def test_the_default_period_report_by_trust_is_the_precomputed_one(demo_engine: 
 
 
 def test_a_period_short_of_any_trusts_months_is_summed_afresh(demo_engine: Engine):
-    from productivity.store import theatre_report
-
     target = load_benchmarks().value("theatre_capped_utilisation")
     months = sorted(marts.read_mart(demo_engine, marts.THEATRE_LIST, columns=["month"])["month"])
     for period in (marts.Period(months[-1]), marts.Period(None, months[0])):
-        assert theatre_report._whole_period(demo_engine, ["trust_code"], period, target) is None
-    assert theatre_report._whole_period(demo_engine, ["trust_code"], marts.Period(), 0.9) is None
-    assert theatre_report._whole_period(demo_engine, ["site"], marts.Period(), target) is None
+        assert whole_period_report(demo_engine, ["trust_code"], period, target) is None
+    assert whole_period_report(demo_engine, ["trust_code"], marts.Period(), 0.9) is None
+    assert whole_period_report(demo_engine, ["site"], marts.Period(), target) is None

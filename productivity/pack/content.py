@@ -4,7 +4,7 @@ Owns :class:`Column`, :class:`PackTable`, :class:`Section` and :class:`Cover`, t
 :mod:`productivity.pack` builds and :mod:`productivity.pack.pdf` and :mod:`productivity.pack.slides`
 draw, and :func:`pack_table`, which puts every table through
 :func:`productivity.export.suppress_small_numbers` (counts from 1 to 4 become ``*``) and formats
-each cell, marking a judged value ✓/✗ with :func:`productivity.columns.mark` as the app does.
+each cell, marking a judged value ✓/✗ with :func:`productivity.formats.mark` as the app does.
 :meth:`Column.of` takes a report column's heading and format from the column catalogue. Pure
 pandas: it must not import Streamlit, the store, or either renderer's library.
 
@@ -22,8 +22,8 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from productivity import columns
-from productivity.columns import MEETS, MISSES, MISSING, is_missing, mark
 from productivity.export import SUPPRESSED, suppress_small_numbers
+from productivity.formats import MEETS, MISSES, MISSING, is_missing, mark
 
 __all__ = ["MISSING", "Column", "Cover", "PackTable", "Section", "count_text", "pack_table"]
 

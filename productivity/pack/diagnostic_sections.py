@@ -19,7 +19,8 @@ import pandas as pd
 
 from productivity import charts, peers
 from productivity.charts import EVIDENCE_TEXT, ratio_text
-from productivity.columns import COLUMNS, MISSING
+from productivity.columns import COLUMNS
+from productivity.formats import MISSING
 from productivity.metrics import waits
 from productivity.pack.content import Column, PackTable, Section, pack_table
 from productivity.pack.scope import Scope, png

@@ -20,7 +20,8 @@ import pandas as pd
 
 from productivity import charts
 from productivity.benchmarks import BENCHMARK_BASES, Benchmarks
-from productivity.columns import COLUMNS, SCORECARD, against
+from productivity.columns import COLUMNS, SCORECARD
+from productivity.formats import against
 from productivity.metrics import waits
 from productivity.pack import diagnostic_sections, theatre_sections
 from productivity.pack.content import Column, Section, pack_table

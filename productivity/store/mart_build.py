@@ -297,14 +297,15 @@ def theatre_marts(bind: Bind, benchmarks: Benchmarks) -> dict[str, pd.DataFrame]
     per_list, gaps, from_cases = theatre_frames(bind, benchmarks)
     trust_gaps = gaps.groupby([*TRUST_GAP_KEYS, "gap_minutes"], as_index=False)[["gaps"]].sum()
     target = benchmarks.value("theatre_capped_utilisation")
+    sums, trust_gaps = theatre.sum_lists(per_list, MONTH_KEYS), trust_gaps.astype({"gaps": "int64"})
     return {
         THEATRE_LIST: per_list,
         THEATRE_GAP: gaps,
         **from_cases,
-        THEATRE_MONTH: theatre.sum_lists(per_list, MONTH_KEYS),
+        THEATRE_MONTH: sums,
         THEATRE_WEEK: theatre.sum_lists(per_list, WEEK_KEYS),
-        THEATRE_GAP_TRUST: trust_gaps.astype({"gaps": "int64"}),
-        THEATRE_TRUST: whole_trust_rows(per_list, gaps, target),
+        THEATRE_GAP_TRUST: trust_gaps,
+        THEATRE_TRUST: whole_trust_rows(sums, trust_gaps, per_list, target),
     }
 
 

@@ -27,7 +27,7 @@ from productivity.store.mart_reads import (
     records_frame,
 )
 from productivity.store.mart_tables import (
-    GAP_KEYS,
+    MONTH_KEYS,
     THEATRE_GAP,
     THEATRE_GAP_TRUST,
     THEATRE_LIST,
@@ -110,7 +110,6 @@ def summary_from_aggregates(
     sums = read_mart(engine, THEATRE_MONTH, period, trusts)
     if sums.empty:
         return pd.DataFrame(columns=[*keys, *THEATRE_REPORT_COLUMNS])
-    summary = theatre.ratios(theatre.resum(sums, keys))
     gap_mart = THEATRE_GAP_TRUST if set(keys) <= set(TRUST_GAP_KEYS) else THEATRE_GAP
     gaps = read_mart(engine, gap_mart, period, trusts)
     lists = read_mart(
@@ -120,6 +119,16 @@ def summary_from_aggregates(
         trusts,
         columns=list(dict.fromkeys([*keys, *OPPORTUNITY_COLUMNS])),
     )
+    return summary_of(sums, gaps, lists, keys, target)
+
+
+def summary_of(
+    sums: pd.DataFrame, gaps: pd.DataFrame, lists: pd.DataFrame, keys: Sequence[str], target: float
+) -> pd.DataFrame:
+    """:func:`summary_from_aggregates` of rows already read: monthly sums, a gap histogram and
+    each list's opportunity columns."""
+    keys = list(keys)
+    summary = theatre.ratios(theatre.resum(sums, keys))
     extra = _opportunity(lists, target, keys).drop(columns=["completed_cases"])
     if keys:
         summary = summary.merge(_group_medians(gaps, keys), on=keys, how="left")
@@ -197,7 +206,7 @@ def theatre_report(
     keys = list(THEATRE_LEVELS[by])
     target = benchmarks.value("theatre_capped_utilisation")
     stamp = build_stamp(engine)
-    summary = _whole_period(engine, keys, period or Period(), target) if stamp else None
+    summary = whole_period_report(engine, keys, period or Period(), target) if stamp else None
     if summary is None:
         # The scorecard and the outlier section ask for the same report in one render.
         build = _cached_summary if stamp else _cached_summary.__wrapped__
@@ -213,21 +222,30 @@ def theatre_report(
 WHOLE_TRUST_COLUMNS = ("trust_code", *THEATRE_REPORT_COLUMNS, "first_month", "last_month", "target")
 
 
-def whole_trust_rows(per_list: pd.DataFrame, gaps: pd.DataFrame, target: float) -> pd.DataFrame:
+def whole_trust_rows(
+    sums: pd.DataFrame, gaps: pd.DataFrame, lists: pd.DataFrame, target: float
+) -> pd.DataFrame:
     """The theatre report by trust over every month each trust has (the mart
-    ``mart_theatre_trust``): what the default period, every month held, shows.
+    ``mart_theatre_trust``), from the monthly, trust-gap and list marts' rows: what the default
+    period, every month held, shows.
 
     At region scale that report reads six columns of every list (the realisable opportunity
     needs each list's minutes and the period's mean case length), seconds of a cold first
-    render; built with the marts, it is one small read. Lists are summed in ``list_id`` order
-    and gaps in key order, so a refresh of some trusts gives exactly what a full rebuild does.
+    render; built with the marts, it is one small read. It is :func:`summary_of` of the same
+    rows (equal to the report summed afresh, up to the order of float additions), and the
+    report by trust of any period that holds every month of every trust is this mart's
+    (:func:`whole_period_report`), so every caller shows the same figure.
     """
-    lists = per_list[per_list["month"].fillna("") != ""]  # the empty store's placeholder row
-    if lists.empty:
+    lists = lists[lists["month"].fillna("") != ""]  # the empty store's placeholder row
+    sums = sums[sums["month"].fillna("") != ""]
+    if lists.empty or sums.empty:
         return pd.DataFrame(columns=list(WHOLE_TRUST_COLUMNS))
+    # Rows in one order whatever order the marts hold them in (a refresh appends a trust's
+    # months), so a refresh gives exactly what a full rebuild does.
+    sums = sums.sort_values(list(MONTH_KEYS), kind="stable", ignore_index=True)
+    gaps = gaps.sort_values([*TRUST_GAP_KEYS, "gap_minutes"], kind="stable", ignore_index=True)
     lists = lists.sort_values("list_id", kind="stable", ignore_index=True)
-    gaps = gaps.sort_values([*GAP_KEYS, "gap_minutes"], kind="stable", ignore_index=True)
-    summary = theatre_summary(lists, gaps, ["trust_code"], target)
+    summary = summary_of(sums, gaps, lists, ["trust_code"], target)
     months = lists.groupby("trust_code", as_index=False)["month"].agg(
         first_month="min", last_month="max"
     )
@@ -236,17 +254,18 @@ def whole_trust_rows(per_list: pd.DataFrame, gaps: pd.DataFrame, target: float) 
 
 
 def refreshed_trust_rows(conn: Connection, trusts: Sequence[str], target: float) -> pd.DataFrame:
-    """:func:`whole_trust_rows` of ``trusts``, from the list and gap marts as the caller's
-    transaction sees them (after a refresh replaced some of their months)."""
+    """:func:`whole_trust_rows` of ``trusts``, from the marts as the caller's transaction sees
+    them (after a refresh replaced some of their months)."""
     rows = {}
-    for mart in (THEATRE_LIST, THEATRE_GAP):
+    for mart in (THEATRE_MONTH, THEATRE_GAP_TRUST, THEATRE_LIST):
         query = text(f'SELECT * FROM "{mart}" WHERE trust_code IN :trusts')
         query = query.bindparams(bindparam("trusts", expanding=True))
         rows[mart] = records_frame(conn.execute(query, {"trusts": list(trusts)}))
-    return whole_trust_rows(list_rows(rows[THEATRE_LIST]), rows[THEATRE_GAP], target)
+    lists = list_rows(rows[THEATRE_LIST])
+    return whole_trust_rows(rows[THEATRE_MONTH], rows[THEATRE_GAP_TRUST], lists, target)
 
 
-def _whole_period(
+def whole_period_report(
     engine: Engine, keys: Sequence[str], period: Period, target: float
 ) -> pd.DataFrame | None:
     """The report by trust from ``mart_theatre_trust`` when ``period`` holds every month of

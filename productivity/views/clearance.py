@@ -12,7 +12,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from productivity.benchmarks import Benchmarks
-from productivity.columns import MISSING, benchmark_text
+from productivity.formats import MISSING, benchmark_text
 from productivity.metrics import waits
 from productivity.modalities import MODALITIES, Modality, modality
 from productivity.planning import opportunity

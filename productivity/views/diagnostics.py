@@ -24,7 +24,8 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from productivity.benchmarks import Benchmark, Benchmarks, check_basis
-from productivity.columns import COLUMNS, format_value
+from productivity.columns import COLUMNS
+from productivity.formats import format_value
 from productivity.metrics import diagnostics
 from productivity.modalities import ECHO as ECHO, Modality, modality
 from productivity.planning import opportunity

@@ -16,7 +16,8 @@ import pandas as pd
 
 from productivity.benchmarks import BENCHMARK_BASES, Benchmarks
 from productivity.charts import ASSURANCE_TEXT, VARIATION_TEXT
-from productivity.columns import COLUMNS, MEETS, MISSES, MISSING, judgements
+from productivity.columns import COLUMNS
+from productivity.formats import MEETS, MISSES, MISSING, judgements
 from productivity.schema import DM01_TESTS
 from productivity.stats import spc
 from productivity.views.clearance import NATIONAL, clearance_words

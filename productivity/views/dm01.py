@@ -24,14 +24,8 @@ from sqlalchemy import Engine
 
 from productivity import schema
 from productivity.benchmarks import Benchmark, Benchmarks
-from productivity.columns import (
-    COLUMNS,
-    MEETS,
-    MISSES,
-    MISSING,
-    agreeing_format,
-    format_value,
-)
+from productivity.columns import COLUMNS
+from productivity.formats import MEETS, MISSES, MISSING, agreeing_format, format_value
 from productivity.metrics import waits
 from productivity.peers import trust_names
 from productivity.store import marts, reports

@@ -24,7 +24,8 @@ from sqlalchemy import Engine
 
 from productivity.benchmarks import Benchmarks
 from productivity.charts import ASSURANCE_TEXT, EVIDENCE_TEXT, QUINTILE_LABELS, VARIATION_TEXT
-from productivity.columns import COLUMNS, judgements
+from productivity.columns import COLUMNS
+from productivity.formats import judgements
 from productivity.metrics import deprivation as dep, waits
 from productivity.schema import DM01_BANDS
 from productivity.stats import spc

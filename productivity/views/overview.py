@@ -19,15 +19,8 @@ import pandas as pd
 
 from productivity import peers
 from productivity.benchmarks import BENCHMARK_BASES, Benchmarks
-from productivity.columns import (
-    COLUMNS,
-    MEETS,
-    MISSES,
-    MISSING,
-    SCORECARD,
-    Column,
-    judgements as value_judgements,
-)
+from productivity.columns import COLUMNS, SCORECARD, Column
+from productivity.formats import MEETS, MISSES, MISSING, judgements as value_judgements
 from productivity.modalities import MODALITIES
 from productivity.stats.outliers import OUTLIER_FLAGS, judgements
 from productivity.store import marts, reports

@@ -22,7 +22,8 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from productivity.benchmarks import Benchmarks
-from productivity.columns import COLUMNS, against, judgements, marked
+from productivity.columns import COLUMNS
+from productivity.formats import against, judgements, marked
 from productivity.metrics.diagnostics import safe_ratio
 from productivity.metrics.turnaround import AGE_BANDS, MEASURE_FILTERS
 from productivity.stats import spc

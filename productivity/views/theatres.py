@@ -24,7 +24,7 @@ from sqlalchemy import Engine
 
 from productivity import charts
 from productivity.benchmarks import Benchmark
-from productivity.columns import MEETS, MISSES, MISSING
+from productivity.formats import MEETS, MISSES, MISSING
 from productivity.metrics import lost_time, theatre
 from productivity.stats import spc
 from productivity.store import marts, readers
