@@ -30,7 +30,8 @@ The programme maximises Σ (1 − penalty × km) × patients a week: each patien
 fewer 6+ week waiter a week, and the distance penalty (0.1% per km by default) makes nearer
 takers win a tie; a pair whose weight is not positive is never used. The answer is rounded
 down to whole patients a week (``lp_patients_per_week`` keeps the unrounded total). The
-projection's flow model is in :mod:`~productivity.planning.aid_projection`, the constraints as a
+projection's flow model is in :mod:`~productivity.planning.aid_projection`, the programme's
+rows and solution in :mod:`~productivity.planning.aid_programme`, the constraints as a
 table in :mod:`~productivity.planning.aid_constraints`, distances in
 :mod:`~productivity.planning.distances`; their public names are re-exported here. Pure: numpy,
 pandas and scipy; no Streamlit, no database.
@@ -43,7 +44,6 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.optimize import linprog
 
 from productivity.export import SUPPRESS_BELOW, SUPPRESSED
 from productivity.peers import PEER_GROUPS, peer_of
@@ -66,6 +66,7 @@ from productivity.planning.aid_eligibility import (
     load_eligibility as load_eligibility,
     with_eligibility,
 )
+from productivity.planning.aid_programme import candidate_pairs, solve, whole_patients
 from productivity.planning.aid_projection import (
     PROJECTION_COLUMNS as PROJECTION_COLUMNS,
     backlog_after,
@@ -235,11 +236,11 @@ def match(
     """
     rules = eligibility or load_eligibility()
     roles = trust_roles(trusts, params)
-    pairs = _candidate_pairs(roles, distances, params, rules, test_code)
+    pairs = candidate_pairs(roles, distances, params, rules, test_code)
     roles = with_eligibility(roles, pairs, rules, test_code)
     usable = pairs[pairs["eligible"] & pairs["near"]].reset_index(drop=True)
-    x, status = _solve(roles, usable)
-    proposals = _proposals(usable, x, test_code)
+    x, status = solve(roles, usable)
+    proposals = whole_patients(usable, x, test_code)
     by_trust = _flows(roles, proposals, params)
     constraints = binding_constraints(roles, usable.assign(lp_patients_per_week=x), pairs, params)
     plan = MutualAidPlan(
@@ -340,97 +341,6 @@ def _ratio(top: Floats, bottom: Floats) -> Floats:
 def _at_least_0(values: Floats) -> Floats:
     """Negative values as 0 (NaN kept, as pandas' clip keeps it)."""
     return np.where((values >= 0) | np.isnan(values), values, 0.0)
-
-
-def _candidate_pairs(
-    roles: pd.DataFrame,
-    distances: pd.DataFrame,
-    params: MatchParameters,
-    rules: AidEligibility,
-    test_code: str,
-) -> pd.DataFrame:
-    """Every sending → taking pair: its km, weight, and whether it is ``eligible`` and ``near``."""
-    codes, role = roles["trust_code"].to_numpy(), roles["role"].to_numpy()
-    group = dict(zip(codes, roles["peer_group"].to_numpy(), strict=True))
-    pairs = [(i, j) for i in codes[role == SENDS] for j in codes[role == TAKES] if i != j]
-    senders, takers = [i for i, _ in pairs], [j for _, j in pairs]
-    km = _km(distances, senders, takers)
-    weight = 1 - params.distance_penalty_per_km * km
-    eligible = [rules.allows(test_code, group[i], group[j]) for i, j in pairs]
-    return pd.DataFrame(
-        {
-            "from_trust": pd.array(senders, dtype="str"),
-            "to_trust": pd.array(takers, dtype="str"),
-            "distance_km": km,
-            "weight": weight,
-            "eligible": np.array(eligible, dtype=bool),
-            "near": (km <= params.max_distance_km) & (weight > 0),
-        }
-    )
-
-
-def _km(distances: pd.DataFrame, senders: list[str], takers: list[str]) -> npt.NDArray[np.float64]:
-    """Km between each pair's trusts (:func:`distance_between`): inf when either is unknown."""
-    rows = distances.index.get_indexer(pd.Index(senders, dtype=object))
-    cols = distances.columns.get_indexer(pd.Index(takers, dtype=object))
-    found = (rows >= 0) & (cols >= 0)
-    km = np.full(len(senders), np.inf)
-    km[found] = distances.to_numpy(float)[rows[found], cols[found]]
-    return np.where(np.isnan(km), np.inf, km)
-
-
-def _solve(roles: pd.DataFrame, pairs: pd.DataFrame) -> tuple[npt.NDArray[np.float64], str]:
-    """Maximise Σ weight × x subject to each sender's need and each taker's two limits."""
-    if pairs.empty:
-        return np.zeros(0), "no eligible pair of a sending and a taking trust within reach"
-    codes = roles["trust_code"].to_numpy()
-    senders, takers = pairs["from_trust"].to_numpy(), pairs["to_trust"].to_numpy()
-    rows: list[npt.NDArray[np.float64]] = []
-    limits: list[float] = []
-    # The rows in the order the programme has always had them (trusts sorted by code), so the
-    # solver's answer does not move.
-    for column, ends in (
-        ("need_per_week", senders),
-        ("share_cap_per_week", takers),
-        ("surplus_per_week", takers),
-    ):
-        limit = dict(zip(codes, roles[column].to_numpy(float), strict=True))
-        for code in sorted(set(ends)):
-            rows.append((ends == code).astype(float))
-            limits.append(float(limit[code]))
-    result = linprog(
-        -pairs["weight"].to_numpy(float),
-        A_ub=np.vstack(rows),
-        b_ub=np.array(limits),
-        bounds=(0, None),
-        method="highs",
-    )
-    if result.status != 0:
-        raise ValueError(f"the mutual-aid programme could not be solved: {result.message}")
-    return np.clip(result.x, 0, None), str(result.message)
-
-
-def _proposals(usable: pd.DataFrame, x: npt.NDArray[np.float64], test_code: str) -> pd.DataFrame:
-    """The whole patients a week of each used pair, most first (then by sender and km)."""
-    patients = np.floor(x + TOLERANCE).astype(int)
-    km = np.round(usable["distance_km"].to_numpy(float), 1)
-    moved = [
-        (patients[k], sender, taker, km[k])
-        for k, (sender, taker) in enumerate(
-            zip(usable["from_trust"].to_numpy(), usable["to_trust"].to_numpy(), strict=True)
-        )
-        if patients[k] >= 1
-    ]
-    moved.sort(key=lambda row: (-row[0], row[1], row[3]))  # stable, as pandas' sort on 3 keys
-    return pd.DataFrame(
-        {
-            "from_trust": pd.array([row[1] for row in moved], dtype="str"),
-            "to_trust": pd.array([row[2] for row in moved], dtype="str"),
-            "test_code": pd.array([test_code] * len(moved), dtype="str"),
-            "patients_per_week": np.array([row[0] for row in moved], dtype=np.int64),
-            "distance_km": np.array([row[3] for row in moved], dtype=float),
-        }
-    )
 
 
 def _flows(roles: pd.DataFrame, proposals: pd.DataFrame, params: MatchParameters) -> pd.DataFrame:
