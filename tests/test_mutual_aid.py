@@ -403,3 +403,15 @@ def test_each_tests_waits_are_its_rows_of_the_waits_per_provider_and_test(demo_e
         alone = waits.dm01_waits(latest[latest["test_code"] == test], ["provider_code"])
         mine = by_test[by_test["test_code"] == test].drop(columns="test_code")
         pd.testing.assert_frame_equal(mine.reset_index(drop=True), alone)
+
+
+def test_used_capacity_is_summed_as_pandas_groupby_sums_it() -> None:
+    # The constraint table's "used" decides whether a limit binds to the last bit: the plain
+    # Python sum over a trust's pairs must add as pandas' groupby sum (Kahan) did.
+    from productivity.planning.aid_constraints import _sums
+
+    rng = np.random.default_rng(17)
+    codes = rng.choice(np.array(["RBL", "RBN", "RBQ"], dtype=object), 60)
+    values = rng.random(60) * 10.0 ** rng.integers(-8, 8, 60)
+    expected = pd.Series(values).groupby(codes).sum()
+    assert _sums(codes, values) == expected.to_dict()

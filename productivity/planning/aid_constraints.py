@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 if TYPE_CHECKING:  # the matcher imports this module, so its parameters are named for types only
@@ -40,63 +42,115 @@ def binding_constraints(
     ``usable`` holds the pairs the programme used, with ``lp_patients_per_week``; ``pairs``
     every sending → taking pair with ``distance_km``, ``eligible`` and ``near``.
     """
-    sent = usable.groupby("from_trust")["lp_patients_per_week"].sum()
-    taken = usable.groupby("to_trust")["lp_patients_per_week"].sum()
+    # A dozen trusts and their pairs: plain Python rows, as pandas' cost is per operation.
+    lp = usable["lp_patients_per_week"].to_numpy(float)
+    sent = _sums(usable["from_trust"].to_numpy(), lp)
+    taken = _sums(usable["to_trust"].to_numpy(), lp)
     share = f"{params.capacity_share:.0%}"
     h = params.horizon_weeks
-    rows = []
-    for trust in roles.itertuples(index=False):
-        if trust.role == SENDS:
-            used = float(sent.get(trust.trust_code, 0.0))
+    rows: list[tuple[str, str, float, float, bool, str]] = []
+    for code, role, need, cap, surplus in zip(
+        *(roles[c].to_numpy() for c in ("trust_code", "role") + _LIMITS), strict=True
+    ):
+        if role == SENDS:
+            used = sent.get(code, 0.0)
             rows.append(
-                (SENDER_LIMIT, trust.trust_code, trust.need_per_week, used,
-                 f"6+ week backlog ÷ {h} weeks, less its own spare capacity")
+                _row(SENDER_LIMIT, code, need, used,
+                     f"6+ week backlog ÷ {h} weeks, less its own spare capacity")
             )  # fmt: skip
-        elif trust.role == TAKES:
-            used = float(taken.get(trust.trust_code, 0.0))
+        elif role == TAKES:
+            used = taken.get(code, 0.0)
             rows.append(
-                (SHARE_CAP, trust.trust_code, trust.share_cap_per_week, used,
-                 f"at most {share} of its spare capacity is offered")
+                _row(SHARE_CAP, code, cap, used,
+                     f"at most {share} of its spare capacity is offered")
             )  # fmt: skip
             rows.append(
-                (OWN_PERFORMANCE, trust.trust_code, trust.surplus_per_week, used,
-                 f"its own 6+ week backlog over {h} weeks comes first")
+                _row(OWN_PERFORMANCE, code, surplus, used,
+                     f"its own 6+ week backlog over {h} weeks comes first")
             )  # fmt: skip
-    out = pd.DataFrame(rows, columns=["constraint", "trust_code", "limit", "used", "note"])
-    out["binding"] = (out["limit"] > TOLERANCE) & (out["used"] >= out["limit"] - TOLERANCE)
-    parts = [out, _pair_limits(roles, sent, taken, pairs, params)]
-    parts = [p for p in parts if not p.empty]  # concatenating an empty frame warns
-    if not parts:
+    rows += _pair_limits(roles, sent, taken, pairs, params)
+    if not rows:
         return pd.DataFrame(columns=list(CONSTRAINT_COLUMNS)).astype({"binding": bool})
-    return pd.concat(parts, ignore_index=True).loc[:, list(CONSTRAINT_COLUMNS)]
+    constraint, trust_code, limit, used_, binding, note = zip(*rows, strict=True)
+    return pd.DataFrame(
+        {
+            "constraint": pd.array(constraint, dtype="str"),
+            "trust_code": pd.array(trust_code, dtype="str"),
+            "limit": np.array(limit, dtype=float),
+            "used": np.array(used_, dtype=float),
+            "binding": np.array(binding, dtype=bool),
+            "note": pd.array(note, dtype="str"),
+        }
+    )
+
+
+_LIMITS = ("need_per_week", "share_cap_per_week", "surplus_per_week")
+
+
+def _row(
+    constraint: str, code: str, limit: float, used: float, note: str
+) -> tuple[str, str, float, float, bool, str]:
+    """A trust's limit: it binds when it is positive and the optimum uses all of it."""
+    limit = float(limit)
+    return (constraint, code, limit, used, limit > TOLERANCE and used >= limit - TOLERANCE, note)
+
+
+def _sums(codes: npt.NDArray[np.object_], values: npt.NDArray[np.float64]) -> dict[str, float]:
+    """Each code's sum of ``values``, added as pandas' groupby sum adds them (Kahan summation),
+    so a limit that binds to the last bit still does."""
+    total: dict[str, float] = {}
+    compensation: dict[str, float] = {}
+    for code, value in zip(codes, values, strict=True):
+        if value != value:  # NaN: skipped, as groupby skips it
+            continue
+        running, carried = total.get(code, 0.0), compensation.get(code, 0.0)
+        y = float(value) - carried
+        t = running + y
+        carried = t - running - y
+        compensation[code] = 0.0 if carried != carried else carried  # an infinity's NaN
+        total[code] = t
+    return total
 
 
 def _pair_limits(
     roles: pd.DataFrame,
-    sent: pd.Series,
-    taken: pd.Series,
+    sent: dict[str, float],
+    taken: dict[str, float],
     pairs: pd.DataFrame,
     params: MatchParameters,
-) -> pd.DataFrame:
+) -> list[tuple[str, str, float, float, bool, str]]:
     """The pairs kept apart while both could still trade: by distance, or by peer group."""
-    indexed = roles.set_index("trust_code")
-    unmet = indexed["need_per_week"] - sent.reindex(indexed.index).fillna(0)
-    left = indexed["offer_per_week"] - taken.reindex(indexed.index).fillna(0)
-    senders = unmet[(indexed["role"] == SENDS) & (unmet > TOLERANCE)].index
-    takers = left[(indexed["role"] == TAKES) & (left > TOLERANCE)].index
-    open_pairs = pairs[pairs["from_trust"].isin(senders) & pairs["to_trust"].isin(takers)]
-    far = open_pairs[open_pairs["eligible"] & (open_pairs["distance_km"] > params.max_distance_km)]
-    far = far[far["distance_km"] < float("inf")]
-    rows = [
-        (MAX_DISTANCE, f"{p.from_trust} → {p.to_trust}", params.max_distance_km, p.distance_km,
-         True, f"nearest sites {p.distance_km:.1f} km apart")
-        for p in far.itertuples(index=False)
-    ]  # fmt: skip
-    barred = open_pairs[~open_pairs["eligible"]].groupby("from_trust")["to_trust"].nunique()
-    for code, count in barred.items():
-        rule = str(indexed.at[code, "eligibility"])
+    senders, takers, rule = set(), set(), {}
+    for code, role, need, offer, eligibility in zip(
+        *(roles[c].to_numpy() for c in _ROLE_COLUMNS), strict=True
+    ):
+        if role == SENDS and need - sent.get(code, 0.0) > TOLERANCE:
+            senders.add(code)
+        if role == TAKES and offer - taken.get(code, 0.0) > TOLERANCE:
+            takers.add(code)
+        rule[code] = eligibility
+    rows: list[tuple[str, str, float, float, bool, str]] = []
+    barred: dict[str, set[str]] = {}
+    limit = params.max_distance_km
+    for sender, taker, km, eligible in zip(
+        *(pairs[c].to_numpy() for c in ("from_trust", "to_trust", "distance_km", "eligible")),
+        strict=True,
+    ):
+        if sender not in senders or taker not in takers:
+            continue
+        if not eligible:
+            barred.setdefault(sender, set()).add(taker)
+        elif limit < km < float("inf"):
+            rows.append(
+                (MAX_DISTANCE, f"{sender} → {taker}", float(limit), float(km), True,
+                 f"nearest sites {km:.1f} km apart")
+            )  # fmt: skip
+    for code in sorted(barred):
         rows.append(
             (PEER_GROUP, str(code), 0.0, 0.0, True,
-             f"{rule}: {count} trust(s) with room left may not take them")
+             f"{rule[code]}: {len(barred[code])} trust(s) with room left may not take them")
         )  # fmt: skip
-    return pd.DataFrame(rows, columns=list(CONSTRAINT_COLUMNS))
+    return rows
+
+
+_ROLE_COLUMNS = ("trust_code", "role", "need_per_week", "offer_per_week", "eligibility")

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from productivity.export import SUPPRESS_BELOW
@@ -58,32 +60,60 @@ def pinned(values: pd.Series, hidden: pd.Series, floor: int = 0) -> bool:
     0) and, when every hidden count is one from 1 to 4, at most 4. A hidden small count is safe
     when at least two values from 1 to 4 fit.
     """
-    if not hidden.any():
-        return False
-    parts = values[hidden].astype(float)
-    smalls = small(parts)
-    if not smalls.any():
-        return False
-    total, count = float(parts.sum()), len(parts)
-    # The least the other hidden counts add up to: 1 for each other small one, floor for the rest.
-    others_least = int(smalls.sum()) - 1 + (count - int(smalls.sum())) * floor
-    highest = min(SMALL, total - others_least)
-    lowest = max(1.0, total - SMALL * (count - 1)) if smalls.all() else 1.0
-    return highest - lowest < 1
+    return _pinned(_numbers(values), hidden.to_numpy(bool), floor)
 
 
 def protect(
     values: pd.Series, extra: pd.Series | None = None, floor: int = 0
 ) -> tuple[pd.Series, bool]:
     """The cells of one line to hide, and whether its total may be shown (see the module)."""
-    hidden = small(values)
+    numbers = _numbers(values)
+    hidden = _small(numbers)
     if extra is not None:
-        hidden |= extra.reindex(values.index, fill_value=False).astype(bool)
-    while pinned(values, hidden, floor):
-        shown = values[~hidden & (values > SMALL)]
-        if shown.empty:
+        hidden |= extra.reindex(values.index, fill_value=False).astype(bool).to_numpy()
+    hidden, total_shown = _protect(numbers, hidden, floor)
+    return pd.Series(hidden, index=values.index, name=values.name), total_shown
+
+
+Flags = npt.NDArray[np.bool_]
+
+
+# The plan's tables are a dozen rows: the rule runs on numpy arrays, as pandas' cost is per
+# operation. The public functions above take and give Series.
+def _numbers(values: pd.Series) -> npt.NDArray[np.float64]:
+    if pd.api.types.is_numeric_dtype(values.dtype):  # already numbers: no parsing needed
+        return values.to_numpy(float, na_value=np.nan)
+    return pd.to_numeric(values, errors="coerce").to_numpy(float, na_value=np.nan)
+
+
+def _small(numbers: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+    return (numbers >= 1) & (numbers <= SMALL)  # NaN is neither
+
+
+def _pinned(numbers: npt.NDArray[np.float64], hidden: npt.NDArray[np.bool_], floor: int) -> bool:
+    if not hidden.any():
+        return False
+    parts = numbers[hidden]
+    smalls = _small(parts)
+    if not smalls.any():
+        return False
+    total, count, small_count = float(np.nansum(parts)), len(parts), int(smalls.sum())
+    # The least the other hidden counts add up to: 1 for each other small one, floor for the rest.
+    others_least = small_count - 1 + (count - small_count) * floor
+    highest = min(SMALL, total - others_least)
+    lowest = max(1.0, total - SMALL * (count - 1)) if smalls.all() else 1.0
+    return highest - lowest < 1
+
+
+def _protect(
+    numbers: npt.NDArray[np.float64], hidden: npt.NDArray[np.bool_], floor: int
+) -> tuple[npt.NDArray[np.bool_], bool]:
+    hidden = hidden.copy()
+    while _pinned(numbers, hidden, floor):
+        shown = np.flatnonzero(~hidden & (numbers > SMALL))
+        if not len(shown):
             return hidden, False
-        hidden[hidden.index == shown.astype(float).idxmin()] = True
+        hidden[shown[np.argmin(numbers[shown])]] = True  # the smallest shown, the first of ties
     return hidden, True
 
 
@@ -112,31 +142,51 @@ def withheld(proposals: pd.DataFrame, trusts: pd.DataFrame, projection: pd.DataF
     ``proposals``, ``trusts`` and ``projection`` are a :class:`MutualAidPlan`'s frames.
     """
     transfers, moved_shown = protect(proposals["patients_per_week"], floor=1)
-    codes = trusts["trust_code"]
-    sends = small(trusts["sends_per_week"]) | codes.isin(proposals["from_trust"][transfers])
-    takes = small(trusts["takes_per_week"]) | codes.isin(proposals["to_trust"][transfers])
-    mask = pd.DataFrame(False, index=trusts.index, columns=trusts.columns)
+    codes = trusts["trust_code"].to_numpy()
+    in_hidden = transfers.to_numpy()
+    sends = _small(_numbers(trusts["sends_per_week"])) | _among(
+        codes, proposals["from_trust"].to_numpy()[in_hidden]
+    )
+    takes = _small(_numbers(trusts["takes_per_week"])) | _among(
+        codes, proposals["to_trust"].to_numpy()[in_hidden]
+    )
+    no = np.zeros(len(trusts), dtype=bool)
+    mask = dict.fromkeys(trusts.columns, no)
     mask["sends_per_week"], mask["takes_per_week"] = sends, takes
-    mask["total_waiting"] = small(trusts["total_waiting"])
+    mask["total_waiting"] = _small(_numbers(trusts["total_waiting"]))
     totals: dict[str, bool] = {}
     for column in TRUST_TOTALS:
-        derived = sends | takes if column == "waiting_6_plus_after" else None
-        mask[column], totals[column] = protect(trusts[column], derived)
-    for column in (c for c in FROM_BACKLOG if c in mask.columns):
+        numbers = _numbers(trusts[column])
+        derived = sends | takes if column == "waiting_6_plus_after" else no
+        mask[column], totals[column] = _protect(numbers, _small(numbers) | derived, 0)
+    for column in (c for c in FROM_BACKLOG if c in mask):
         mask[column] = mask["waiting_6_plus_before"]
     # The 12-week fewer is 12 × the patients moved: withholding one withholds the other.
     moved_shown &= totals["waiting_6_plus_after"]
-    grid = pd.DataFrame(False, index=projection.index, columns=projection.columns)
-    last = projection["weeks"] == projection["weeks"].max()
-    grid["waiting_6_plus_before"] = not totals["waiting_6_plus_before"]
+    weeks = projection["weeks"].to_numpy()
+    last = weeks == weeks.max() if len(weeks) else np.zeros(0, dtype=bool)
+    every = np.ones(len(projection), dtype=bool)
+    grid = dict.fromkeys(projection.columns, ~every)
+    grid["waiting_6_plus_before"] = every & (not totals["waiting_6_plus_before"])
     grid["waiting_6_plus_without_aid"] = last & (not totals["waiting_6_plus_without_aid"])
-    grid["waiting_6_plus_after"] = not moved_shown
-    grid["reduction"] = not moved_shown
-    for column in (c for c in grid.columns if c != "weeks"):
-        grid[column] |= small(projection[column])
+    grid["waiting_6_plus_after"] = every & (not moved_shown)
+    grid["reduction"] = every & (not moved_shown)
+    for column in (c for c in grid if c != "weeks"):
+        grid[column] = grid[column] | _small(_numbers(projection[column]))
     # Of on its own, with mutual aid and fewer, never one alone hidden: the two others give it.
-    trio = grid[["waiting_6_plus_without_aid", "waiting_6_plus_after", "reduction"]]
-    alone = trio.sum(axis=1) == 1
-    grid["waiting_6_plus_after"] |= alone & grid["reduction"]
-    grid["reduction"] |= alone & ~grid["reduction"]
-    return Withheld(transfers, mask, grid, not moved_shown)
+    trio = ("waiting_6_plus_without_aid", "waiting_6_plus_after", "reduction")
+    alone = sum(grid[c].astype(int) for c in trio) == 1
+    grid["waiting_6_plus_after"] = grid["waiting_6_plus_after"] | (alone & grid["reduction"])
+    grid["reduction"] = grid["reduction"] | (alone & ~grid["reduction"])
+    return Withheld(
+        transfers,
+        pd.DataFrame(mask, index=trusts.index),
+        pd.DataFrame(grid, index=projection.index),
+        not moved_shown,
+    )
+
+
+def _among(codes: npt.NDArray[np.object_], chosen: npt.NDArray[np.object_]) -> Flags:
+    """Whether each code is one of ``chosen``."""
+    wanted = set(chosen)
+    return np.array([code in wanted for code in codes], dtype=bool)

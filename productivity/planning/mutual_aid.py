@@ -30,7 +30,8 @@ The programme maximises Σ (1 − penalty × km) × patients a week: each patien
 fewer 6+ week waiter a week, and the distance penalty (0.1% per km by default) makes nearer
 takers win a tie; a pair whose weight is not positive is never used. The answer is rounded
 down to whole patients a week (``lp_patients_per_week`` keeps the unrounded total). The
-projection's flow model is in :mod:`~productivity.planning.aid_projection`, the constraints as a
+projection's flow model is in :mod:`~productivity.planning.aid_projection`, the programme's
+rows and solution in :mod:`~productivity.planning.aid_programme`, the constraints as a
 table in :mod:`~productivity.planning.aid_constraints`, distances in
 :mod:`~productivity.planning.distances`; their public names are re-exported here. Pure: numpy,
 pandas and scipy; no Streamlit, no database.
@@ -39,12 +40,10 @@ pandas and scipy; no Streamlit, no database.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import cast
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.optimize import linprog
 
 from productivity.export import SUPPRESS_BELOW, SUPPRESSED
 from productivity.peers import PEER_GROUPS, peer_of
@@ -67,13 +66,13 @@ from productivity.planning.aid_eligibility import (
     load_eligibility as load_eligibility,
     with_eligibility,
 )
+from productivity.planning.aid_programme import candidate_pairs, solve, whole_patients
 from productivity.planning.aid_projection import (
     PROJECTION_COLUMNS as PROJECTION_COLUMNS,
     backlog_after,
     project,
 )
 from productivity.planning.distances import (
-    distance_between,
     haversine_km as haversine_km,
     trust_distances as trust_distances,
 )
@@ -168,43 +167,53 @@ def trust_roles(trusts: pd.DataFrame, params: MatchParameters) -> pd.DataFrame:
             group is unknown.
     """
     _check_trusts(trusts)
-    out = trusts.loc[:, list(TRUST_COLUMNS)].copy()
+    # A dozen trusts: numpy arrays and one frame at the end, as pandas' cost is per operation.
+    columns: dict[str, object] = {c: trusts[c].array for c in TRUST_COLUMNS}
     given = trusts["peer_group"] if "peer_group" in trusts.columns else None
-    out["peer_group"] = (
-        given.to_numpy() if given is not None else peer_of(out["trust_code"]).to_numpy()
+    columns["peer_group"] = (
+        given.to_numpy() if given is not None else peer_of(trusts["trust_code"]).to_numpy()
     )
-    out["spare_per_week"] = out["spare_per_week"].fillna(0.0).astype(float)
-    waiting, backlog = out["total_waiting"].astype(float), out["waiting_6_plus"].astype(float)
-    activity = out["weekly_activity"].astype(float)
-    spare = out["spare_per_week"]
-    out["within_6_weeks"] = (waiting - backlog) / waiting.where(waiting > 0)
-    out["backlog_weeks"] = backlog / activity.where(activity > 0)
-    out["own_backlog_per_week"] = backlog / params.horizon_weeks
-    out["need_per_week"] = (out["own_backlog_per_week"] - spare).clip(lower=0)
-    out["share_cap_per_week"] = params.capacity_share * spare
-    out["surplus_per_week"] = (spare - out["own_backlog_per_week"]).clip(lower=0)
-    below = out["within_6_weeks"] < params.within_6_weeks_target
-    cannot_clear = spare * params.horizon_weeks < backlog
-    eligible = ~(below & cannot_clear)
-    # numpy's ufuncs return a Series for Series (pandas-stubs types them as arrays).
-    offer = cast(pd.Series, np.minimum(out["share_cap_per_week"], out["surplus_per_week"]))
-    out["offer_per_week"] = offer.where(eligible, 0.0)
-    sends = out["need_per_week"] > TOLERANCE
-    takes = ~sends & (out["offer_per_week"] > TOLERANCE)
-    out["role"] = np.select([sends, takes], [SENDS, TAKES], NEITHER)
+    spare = trusts["spare_per_week"].to_numpy(float, na_value=np.nan)
+    spare = np.where(np.isnan(spare), 0.0, spare)
+    waiting = trusts["total_waiting"].to_numpy(float, na_value=np.nan)
+    backlog = trusts["waiting_6_plus"].to_numpy(float, na_value=np.nan)
+    activity = trusts["weekly_activity"].to_numpy(float, na_value=np.nan)
     h = params.horizon_weeks
-    out["reason"] = np.select(
-        [sends & (spare <= TOLERANCE), sends, takes, backlog <= 0, spare <= TOLERANCE],
-        [
-            f"waits 6+ weeks and has no spare capacity: clears nothing in {h} weeks",
-            f"its own spare capacity cannot clear its 6+ week backlog in {h} weeks",
-            f"spare capacity beyond its own 6+ week backlog over {h} weeks",
-            "nobody waits 6+ weeks, and no spare capacity",
-            "no spare capacity",
-        ],
-        f"its spare capacity just clears its own 6+ week backlog in {h} weeks",
+    within = _ratio(waiting - backlog, waiting)
+    own = backlog / h
+    need, share_cap, surplus = (
+        _at_least_0(own - spare),
+        params.capacity_share * spare,
+        _at_least_0(spare - own),
     )
-    return out.reset_index(drop=True)
+    below = within < params.within_6_weeks_target
+    cannot_clear = spare * h < backlog
+    offer = np.where(~(below & cannot_clear), np.minimum(share_cap, surplus), 0.0)
+    sends = need > TOLERANCE
+    takes = ~sends & (offer > TOLERANCE)
+    columns |= {
+        "spare_per_week": spare,
+        "within_6_weeks": within,
+        "backlog_weeks": _ratio(backlog, activity),
+        "own_backlog_per_week": own,
+        "need_per_week": need,
+        "share_cap_per_week": share_cap,
+        "surplus_per_week": surplus,
+        "offer_per_week": offer,
+        "role": np.select([sends, takes], [SENDS, TAKES], NEITHER),
+        "reason": np.select(
+            [sends & (spare <= TOLERANCE), sends, takes, backlog <= 0, spare <= TOLERANCE],
+            [
+                f"waits 6+ weeks and has no spare capacity: clears nothing in {h} weeks",
+                f"its own spare capacity cannot clear its 6+ week backlog in {h} weeks",
+                f"spare capacity beyond its own 6+ week backlog over {h} weeks",
+                "nobody waits 6+ weeks, and no spare capacity",
+                "no spare capacity",
+            ],
+            f"its spare capacity just clears its own 6+ week backlog in {h} weeks",
+        ),
+    }
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(trusts)))
 
 
 def match(
@@ -227,28 +236,13 @@ def match(
     """
     rules = eligibility or load_eligibility()
     roles = trust_roles(trusts, params)
-    pairs = _candidate_pairs(roles, distances, params, rules, test_code)
+    pairs = candidate_pairs(roles, distances, params, rules, test_code)
     roles = with_eligibility(roles, pairs, rules, test_code)
     usable = pairs[pairs["eligible"] & pairs["near"]].reset_index(drop=True)
-    x, status = _solve(roles, usable)
-    usable["lp_patients_per_week"] = x
-    usable["patients_per_week"] = np.floor(x + TOLERANCE).astype(int)
-    moved = usable[usable["patients_per_week"] >= 1]
-    proposals = pd.DataFrame(
-        {
-            "from_trust": moved["from_trust"],
-            "to_trust": moved["to_trust"],
-            "test_code": test_code,
-            "patients_per_week": moved["patients_per_week"],
-            "distance_km": moved["distance_km"].round(1),
-        },
-        columns=list(PROPOSAL_COLUMNS),
-    )
-    proposals = proposals.sort_values(
-        ["patients_per_week", "from_trust", "distance_km"], ascending=[False, True, True]
-    ).reset_index(drop=True)
+    x, status = solve(roles, usable)
+    proposals = whole_patients(usable, x, test_code)
     by_trust = _flows(roles, proposals, params)
-    constraints = binding_constraints(roles, usable, pairs, params)
+    constraints = binding_constraints(roles, usable.assign(lp_patients_per_week=x), pairs, params)
     plan = MutualAidPlan(
         test_code=test_code,
         parameters=params,
@@ -318,11 +312,15 @@ def _check_trusts(trusts: pd.DataFrame) -> None:
     missing = [c for c in TRUST_COLUMNS if c not in trusts.columns]
     if missing:
         raise ValueError(f"mutual-aid trust frame is missing column(s): {', '.join(missing)}")
-    duplicated = trusts["trust_code"][trusts["trust_code"].duplicated()].unique()
-    if len(duplicated):
+    seen: set[str] = set()
+    duplicated: list[str] = []  # in the order of their second appearance, each once
+    for code in trusts["trust_code"].to_numpy():
+        if code in seen and code not in duplicated:
+            duplicated.append(code)
+        seen.add(code)
+    if duplicated:
         raise ValueError(f"each trust must appear once, not: {', '.join(map(str, duplicated))}")
-    counts = trusts[list(TRUST_COLUMNS[1:])]
-    if (counts < 0).any().any():
+    if any((trusts[c].to_numpy(float, na_value=np.nan) < 0).any() for c in TRUST_COLUMNS[1:]):
         raise ValueError("waiting lists, activity and spare capacity must not be negative")
     if "peer_group" in trusts.columns:
         unknown = sorted(set(trusts["peer_group"]) - set(PEER_GROUPS))
@@ -330,66 +328,48 @@ def _check_trusts(trusts: pd.DataFrame) -> None:
             raise ValueError(f"unknown peer group(s) {unknown}; use one of {list(PEER_GROUPS)}")
 
 
-def _candidate_pairs(
-    roles: pd.DataFrame,
-    distances: pd.DataFrame,
-    params: MatchParameters,
-    rules: AidEligibility,
-    test_code: str,
-) -> pd.DataFrame:
-    """Every sending → taking pair: its km, weight, and whether it is ``eligible`` and ``near``."""
-    group = roles.set_index("trust_code")["peer_group"]
-    senders = roles.loc[roles["role"] == SENDS, "trust_code"]
-    takers = roles.loc[roles["role"] == TAKES, "trust_code"]
-    rows = [(i, j, distance_between(distances, i, j)) for i in senders for j in takers if i != j]
-    pairs = pd.DataFrame(rows, columns=["from_trust", "to_trust", "distance_km"])
-    pairs["weight"] = 1 - params.distance_penalty_per_km * pairs["distance_km"]
-    pairs["eligible"] = rules.allows_each(
-        test_code, pairs["from_trust"].map(group), pairs["to_trust"].map(group)
-    )
-    pairs["near"] = (pairs["distance_km"] <= params.max_distance_km) & (pairs["weight"] > 0)
-    return pairs
+Floats = npt.NDArray[np.float64]
 
 
-def _solve(roles: pd.DataFrame, pairs: pd.DataFrame) -> tuple[npt.NDArray[np.float64], str]:
-    """Maximise Σ weight × x subject to each sender's need and each taker's two limits."""
-    if pairs.empty:
-        return np.zeros(0), "no eligible pair of a sending and a taking trust within reach"
-    indexed = roles.set_index("trust_code")
-    rows: list[npt.NDArray[np.float64]] = []
-    limits: list[float] = []
-    for column, trust_column in (
-        ("need_per_week", "from_trust"),
-        ("share_cap_per_week", "to_trust"),
-        ("surplus_per_week", "to_trust"),
-    ):
-        for code, members in pairs.groupby(trust_column).groups.items():
-            row = np.zeros(len(pairs))
-            row[pairs.index.get_indexer(members)] = 1.0
-            rows.append(row)
-            limits.append(float(cast(float, indexed.at[code, column])))  # a float column
-    result = linprog(
-        -pairs["weight"].to_numpy(float),
-        A_ub=np.vstack(rows),
-        b_ub=np.array(limits),
-        bounds=(0, None),
-        method="highs",
-    )
-    if result.status != 0:
-        raise ValueError(f"the mutual-aid programme could not be solved: {result.message}")
-    return np.clip(result.x, 0, None), str(result.message)
+def _ratio(top: Floats, bottom: Floats) -> Floats:
+    """top ÷ bottom, NaN where bottom is not positive (or unknown)."""
+    out = np.full(len(top), np.nan)
+    np.divide(top, bottom, out=out, where=bottom > 0)
+    return out
+
+
+def _at_least_0(values: Floats) -> Floats:
+    """Negative values as 0 (NaN kept, as pandas' clip keeps it)."""
+    return np.where((values >= 0) | np.isnan(values), values, 0.0)
 
 
 def _flows(roles: pd.DataFrame, proposals: pd.DataFrame, params: MatchParameters) -> pd.DataFrame:
-    sends = proposals.groupby("from_trust")["patients_per_week"].sum()
-    takes = proposals.groupby("to_trust")["patients_per_week"].sum()
-    out = roles.assign(
-        sends_per_week=roles["trust_code"].map(sends).fillna(0).astype(int),
-        takes_per_week=roles["trust_code"].map(takes).fillna(0).astype(int),
+    sends: dict[str, int] = {}
+    takes: dict[str, int] = {}
+    for sender, taker, patients in zip(
+        proposals["from_trust"], proposals["to_trust"], proposals["patients_per_week"], strict=True
+    ):
+        sends[sender] = sends.get(sender, 0) + int(patients)
+        takes[taker] = takes.get(taker, 0) + int(patients)
+    codes = roles["trust_code"].to_numpy()
+    flows = pd.DataFrame(
+        {
+            "waiting_6_plus": roles["waiting_6_plus"].array,
+            "spare_per_week": roles["spare_per_week"].array,
+            "sends_per_week": np.array([sends.get(c, 0) for c in codes], dtype=np.int64),
+            "takes_per_week": np.array([takes.get(c, 0) for c in codes], dtype=np.int64),
+        },
+        index=roles.index,
     )
-    without, with_aid = backlog_after(out, (max(params.projection_weeks),))
-    return out.assign(
-        waiting_6_plus_before=out["waiting_6_plus"].astype(int),
-        waiting_6_plus_without_aid=without[:, 0],
-        waiting_6_plus_after=with_aid[:, 0],
+    without, with_aid = backlog_after(flows, (max(params.projection_weeks),))
+    added = pd.DataFrame(
+        {
+            "sends_per_week": flows["sends_per_week"].array,
+            "takes_per_week": flows["takes_per_week"].array,
+            "waiting_6_plus_before": roles["waiting_6_plus"].to_numpy().astype(int),
+            "waiting_6_plus_without_aid": without[:, 0],
+            "waiting_6_plus_after": with_aid[:, 0],
+        },
+        index=roles.index,
     )
+    return pd.concat([roles, added], axis=1)
