@@ -5,6 +5,7 @@ The CLI and the pages share these readers, so a number on a page and in a report
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, select
 
@@ -245,20 +246,32 @@ def judge_scorecard(
     # numeric (an empty source merged in is object dtype, whose all-NaN chart data is not JSON),
     # so the pages and the pack say what is missing instead of failing on a KeyError.
     keys = [column.key for column in SCORECARD]
-    for key in (*keys, *SCORECARD_COUNTS, *OWN_SCAN_RATES.values()):
-        values = card[key] if key in card.columns else pd.Series(float("nan"), index=card.index)
-        card[key] = pd.to_numeric(values, errors="coerce").astype("float64")
+    # Columns made as arrays and the frame built once: setting some thirty columns one by one
+    # on a frame of a dozen trusts was most of the Overview's filter change (pandas overhead).
+    figures: dict[str, np.ndarray] = {}
+    for key in dict.fromkeys((*keys, *SCORECARD_COUNTS, *OWN_SCAN_RATES.values())):
+        if key in card.columns:
+            figures[key] = pd.to_numeric(card[key], errors="coerce").to_numpy(
+                "float64", na_value=np.nan
+            )
+        else:
+            figures[key] = np.full(len(card), np.nan)
+    verdicts: dict[str, pd.arrays.BooleanArray] = {}
     for column in SCORECARD:
         judged = column.judged_by(benchmarks)
-        own = OWN_SCAN_RATES.get(column.key)
-        if own is None:
-            card[f"{column.key}_meets"] = judged.meets_each(card[column.key])
-            continue
+        value = figures[column.key]
         # A scan rate against the rate the trust is held to on the basis (its own peer rate).
-        rate: pd.Series = card[own]
-        value: pd.Series = card[column.key]
-        meets = value >= rate if judged.higher_is_better else value <= rate
-        card[f"{column.key}_meets"] = meets.astype("boolean").mask(value.isna() | rate.isna())
+        own = OWN_SCAN_RATES.get(column.key)
+        bar = figures[own] if own is not None else np.full(len(card), judged.value)
+        with np.errstate(invalid="ignore"):
+            meets = value >= bar if judged.higher_is_better else value <= bar
+        verdicts[f"{column.key}_meets"] = pd.arrays.BooleanArray(
+            meets, np.isnan(value) | np.isnan(bar)
+        )
+    columns: dict[str, object] = {name: figures.get(name, card[name]) for name in card.columns}
+    columns |= {name: values for name, values in figures.items() if name not in columns}
+    columns |= verdicts
+    card = pd.DataFrame(columns, index=card.index)
     card = card[card[keys].notna().any(axis=1)]
     card = card.assign(benchmark_basis=BENCHMARK_BASES[basis])
     return rank_opportunity(card, measure, ranking)
