@@ -252,3 +252,22 @@ def test_each_page_tab_is_opened_once_a_round(tmp_path: Path):
     timing = pages.measure_page(page, rounds=2)
     assert timing.error is None and len(timing.tabs) == 6 and timing.tab_median_s is not None
     assert "tab<=5x" in dict(pages.TARGETS["collaborative"].check(timing, timing))
+
+
+def test_reruns_share_one_compiled_page_as_a_server_does(tmp_path: Path):
+    """A server compiles a page once; AppTest would compile it for every run. The harness
+    shares one cache across runs, emptied with the other caches for a cold first render."""
+    from streamlit.testing.v1 import local_script_runner
+
+    page = tmp_path / "tabbed.py"
+    page.write_text(TABBED)
+    with apptest.quiet_streamlit():
+        at = apptest.app(page)
+        at.run()
+        scripts = local_script_runner.ScriptCache()
+        assert scripts is local_script_runner.ScriptCache()
+        compiled = scripts.get_bytecode(str(page))
+        at.run()
+        assert scripts.get_bytecode(str(page)) is compiled  # not compiled again
+        apptest.clear_caches()
+        assert scripts.get_bytecode(str(page)) is not compiled
