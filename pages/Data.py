@@ -2,8 +2,8 @@
 
 Three tabs, of which only the open one runs: *Import* (the uploader, for a data manager, and the
 import history), *Data quality* and *Drop folder* (the scheduler worker). The quality report
-reads every case, so it is read once per build of the marts (every import makes one) and each
-trust and period is taken from it in memory.
+is summed from the quality mart (counts per trust and month, built with the other marts), so
+no case is read when the tab opens or a filter changes.
 """
 
 import tempfile
@@ -15,7 +15,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from productivity import ingest, scheduler, ui
 from productivity.errors import InputError
-from productivity.store import marts, quality, reports
+from productivity.store import marts, reports
 from productivity.ui import auth
 
 view = ui.frame("Data", filters=("trust", "period"))
@@ -27,19 +27,18 @@ def load_history() -> pd.DataFrame:
     return reports.import_history(ui.engine())
 
 
-@st.cache_data(ttl=ui.CACHE_TTL, show_spinner="Checking every theatre list and case…")
-def load_store_quality(build: str) -> pd.DataFrame:
-    """The whole store's quality report; ``build`` (the marts' build stamp) keys the cache."""
-    return quality.read_quality(ui.engine())
+@st.cache_data(ttl=ui.CACHE_TTL, show_spinner=False)
+def load_store_quality(
+    start: str | None, end: str | None, trust: str | None, build: str
+) -> pd.DataFrame:
+    """The report of a trust (or all) and period; ``build`` (the marts' build stamp) keys the
+    cache, so an import's new counts are read."""
+    return reports.quality_table(ui.engine(), marts.Period(start, end), trust)
 
 
 def load_quality(start: str | None, end: str | None, trust: str | None) -> pd.DataFrame:
     """The report of a trust (or all) and period, as ``reports.quality_table`` reads it."""
-    whole = load_store_quality(marts.build_stamp(ui.engine()))
-    report = quality.within(whole, [trust] if trust else None, start, end)
-    if not report.empty:
-        report["month"] = report["month"].dt.strftime("%Y-%m")
-    return report
+    return load_store_quality(start, end, trust, marts.build_stamp(ui.engine()))
 
 
 def import_section() -> None:

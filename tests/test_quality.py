@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from productivity import ingest
 from productivity.store import marts, models, quality
+from productivity.store.mart_tables import QUALITY
 
 ROOT = Path(__file__).resolve().parent.parent
 THEATRE = ROOT / "data" / "samples" / "theatre-extract-RBL-May-2026.csv"
@@ -155,11 +156,18 @@ def test_duplicates_dropped_come_from_import_issues():
     assert row["duplicates_dropped"] == 4
 
 
+def import_with_marts(engine, path: Path) -> None:
+    """Import ``path`` and bring the marts up to date (the first import builds them, later ones
+    refresh the touched trust-months), as the app and the CLI read them."""
+    ingest.import_file(path, engine=engine)
+    marts.ensure_marts(engine)
+
+
 def test_read_quality_over_the_store_counts_what_the_importer_dropped(engine, tmp_path):
     frame = pd.read_csv(THEATRE, dtype=str, keep_default_na=False)
     path = tmp_path / "with-duplicates.csv"
     pd.concat([frame, frame.head(2)]).to_csv(path, index=False)
-    ingest.import_file(path, engine=engine)
+    import_with_marts(engine, path)
     row = only_row(quality.read_quality(engine))
     assert (row["trust_code"], row["month"], row["lists"]) == ("RBL", T("2026-05-01"), 56)
     assert row["duplicates_dropped"] == 2
@@ -169,18 +177,30 @@ def test_read_quality_over_the_store_counts_what_the_importer_dropped(engine, tm
         quality.REPORT_COLUMNS
     )
     # a corrected file replaces the data, and the old run's dropped duplicates with it
-    ingest.import_file(THEATRE, engine=engine)
+    import_with_marts(engine, THEATRE)
     assert only_row(quality.read_quality(engine))["duplicates_dropped"] == 0
+    pd.testing.assert_frame_equal(
+        quality.read_quality(engine), quality.read_quality_from_cases(engine)
+    )
 
 
-def test_a_trust_and_months_taken_from_the_whole_report_are_what_reading_them_gives(
-    engine, tmp_path
-):
-    """The Data page reads the whole store's report once per build and filters it in memory."""
+def assert_mart_reads_as_cases(engine, trust_sets, periods) -> None:
+    """The quality mart's report is what reading every list and case gives, for each set of
+    trusts and each period (``YYYY-MM`` ends, None = open), in the same rows, order and types."""
+    for trusts in trust_sets:
+        for start, end in periods:
+            first, last = marts.Period(start, end).dates()
+            expected = quality.read_quality_from_cases(engine, trusts, first, last)
+            got = quality.read_quality(engine, trusts, first, last)
+            pd.testing.assert_frame_equal(got, expected, check_exact=True)
+
+
+def test_the_mart_reads_as_the_cases_with_duplicates_outside_the_lists(engine, tmp_path):
+    """Duplicates dropped show for a trust with lists in the period read, in any of its months."""
     frame = pd.read_csv(THEATRE, dtype=str, keep_default_na=False)
     path = tmp_path / "with-duplicates.csv"
     pd.concat([frame, frame.head(2)]).to_csv(path, index=False)
-    ingest.import_file(path, engine=engine)
+    import_with_marts(engine, path)
     issue = models.table_of(models.ImportIssue)
     with engine.begin() as conn:
         run = conn.execute(sa.select(sa.func.max(issue.c.import_run_id))).scalar_one()
@@ -195,18 +215,26 @@ def test_a_trust_and_months_taken_from_the_whole_report_are_what_reading_them_gi
     ]
     periods = [(None, None), ("2026-05", "2026-06"), ("2026-06", "2026-06"),
                ("2026-04", "2026-05"), ("2026-06", None), (None, "2026-04")]  # fmt: skip
-    for trusts in (None, ["RBL"], ["REM"]):
-        for start, end in periods:
-            first, last = marts.Period(start, end).dates()
-            expected = quality.read_quality(engine, trusts, first, last)
-            pd.testing.assert_frame_equal(quality.within(whole, trusts, start, end), expected)
+    assert_mart_reads_as_cases(engine, (None, ["RBL"], ["REM"]), periods)
 
 
-def test_the_whole_demo_report_filters_to_each_trust_and_period(demo_engine):
-    whole = quality.read_quality(demo_engine)
+def test_the_mart_reads_as_the_cases_for_every_demo_trust_and_period(demo_engine):
+    marts.ensure_marts(demo_engine)
+    whole = quality.read_quality_from_cases(demo_engine)
     months = sorted(whole["month"].dt.strftime("%Y-%m").unique())
-    for trusts in (None, [whole["trust_code"].iloc[-1]]):
-        for start, end in ((months[0], months[-1]), (months[1], months[1]), (months[-1], None)):
-            first, last = marts.Period(start, end).dates()
-            expected = quality.read_quality(demo_engine, trusts, first, last)
-            pd.testing.assert_frame_equal(quality.within(whole, trusts, start, end), expected)
+    trusts = sorted(whole["trust_code"].unique())
+    assert len(trusts) > 1 and len(months) > 1
+    periods = [(None, None), (months[0], months[-1]), (months[1], months[1]),
+               (months[-1], None), (None, months[0]), (months[0], months[1])]  # fmt: skip
+    assert_mart_reads_as_cases(demo_engine, [None, trusts, *([t] for t in trusts)], periods)
+
+
+def test_the_quality_mart_sums_to_the_whole_report(demo_engine):
+    """Every count but the duplicates dropped is in the mart, one row per trust and month."""
+    marts.ensure_marts(demo_engine)
+    rows = marts.read_mart(demo_engine, QUALITY)
+    assert list(rows.columns) == list(quality.MART_COLUMNS)
+    assert not rows.duplicated(["trust_code", "month"]).any()
+    whole = quality.read_quality_from_cases(demo_engine)
+    for count in ("lists", "cases"):
+        assert rows[count].sum() == whole[count].sum()

@@ -9,7 +9,9 @@ read twice:
 - ``EXPECTED_PROCEDURE`` and ``EXPECTED_SPECIALTY``: median touch minutes per procedure code and
   per specialty over each trust's last 12 months, ending at its latest list
   (:func:`productivity.metrics.lookahead.history_medians`), with the specialty's typical
-  procedure and the window's first and last days with a case.
+  procedure and the window's first and last days with a case;
+- ``QUALITY``: the data-quality report's counts per trust and month
+  (:func:`productivity.store.quality.mart_rows`).
 
 Only the cases inside their trust's window are kept between months, so memory stays bounded by
 a year of cases. Arithmetic lives in ``metrics/``. Imports no Streamlit.
@@ -24,13 +26,14 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, func, select
 
 from productivity.metrics import daycase, lookahead
-from productivity.store import models
+from productivity.store import models, quality
 from productivity.store.mart_tables import (
     DAYCASE,
     DAYCASE_COUNTS,
     DAYCASE_KEYS,
     EXPECTED_PROCEDURE,
     EXPECTED_SPECIALTY,
+    QUALITY,
 )
 
 
@@ -56,6 +59,7 @@ class CaseMarts:
         self.ends = ends if trusts is None else {t: d for t, d in ends.items() if t in trusts}
         self.counts: list[pd.DataFrame] = []
         self.history: list[pd.DataFrame] = []
+        self.quality: list[pd.DataFrame] = []
 
     def in_window(self, start: dt.date, end: dt.date) -> bool:
         """Whether the month [start, end) overlaps any trust's look-ahead history window."""
@@ -75,6 +79,8 @@ class CaseMarts:
         keyed = lists.assign(month=month.to_numpy())
         rates = daycase.daycase_rates(cases, self.groups, DAYCASE_KEYS, lists=keyed)
         self.counts.append(rates[[*DAYCASE_KEYS, *DAYCASE_COUNTS]])
+        # The data-quality counts of the same lists and cases (whole trust-months).
+        self.quality.append(quality.mart_rows(lists, cases))
 
     def add_history(self, lists: pd.DataFrame, cases: pd.DataFrame) -> None:
         """The look-ahead history of a month's lists and cases (within each trust's window)."""
@@ -107,7 +113,11 @@ class CaseMarts:
             .rename_axis("trust_code")
             .reset_index()
         )
+        checks = (
+            pd.concat(self.quality, ignore_index=True) if self.quality else quality.empty_mart()
+        )
         return {
+            QUALITY: checks,
             DAYCASE: counts.astype({"elective_cases": "int64", "daycase_cases": "int64"}),
             EXPECTED_PROCEDURE: by_procedure,
             EXPECTED_SPECIALTY: by_specialty.merge(window, on="trust_code", how="left"),

@@ -11,10 +11,10 @@ Example::
 A full rebuild reads every case in the store (about 30 s at region scale); an import of one
 trust's month changes only that trust's rows. So, by the kind of file:
 
-- **theatre**: the list-level marts (lists, gaps, month, week and trust-gap sums, day cases) are
-  recomputed for the touched trust-months and replace those rows; the look-ahead's history
-  medians, which span each trust's last 12 months, and the theatre report over each trust's
-  every month (``mart_theatre_trust``) are recomputed for the touched trusts.
+- **theatre**: the list-level marts (lists, gaps, month, week and trust-gap sums, day cases,
+  data-quality counts) are recomputed for the touched trust-months and replace those rows; the
+  look-ahead's history medians, which span each trust's last 12 months, and the theatre report
+  over each trust's every month (``mart_theatre_trust``) are recomputed for the touched trusts.
   Every one of these marts is keyed by trust and month, and a case counts in the month of its
   list (a case running past midnight into the next month stays with its list), so nothing
   outside the touched trust-months can change.
@@ -57,6 +57,7 @@ from productivity.store.mart_tables import (
     EXPECTED_PROCEDURE,
     EXPECTED_SPECIALTY,
     MONTH_KEYS,
+    QUALITY,
     THEATRE_GAP,
     THEATRE_GAP_TRUST,
     THEATRE_LIST,
@@ -71,7 +72,7 @@ from productivity.store.turnaround import build_turnaround_marts
 
 # Marts keyed by trust and month: the touched trust-months' rows are replaced.
 TRUST_MONTH_MARTS = (THEATRE_LIST, THEATRE_GAP, THEATRE_MONTH, THEATRE_WEEK, THEATRE_GAP_TRUST,
-                     DAYCASE)  # fmt: skip
+                     DAYCASE, QUALITY)  # fmt: skip
 # Marts keyed by trust alone (the look-ahead's 12-month history, the whole-period theatre
 # report): the touched trusts' rows.
 TRUST_MARTS = (EXPECTED_PROCEDURE, EXPECTED_SPECIALTY, THEATRE_TRUST)
@@ -123,6 +124,7 @@ def _refresh_theatre(conn: Connection, benchmarks: Benchmarks, scope: Scope) -> 
         THEATRE_WEEK: theatre.sum_lists(per_list, WEEK_KEYS),
         THEATRE_GAP_TRUST: trust_gaps.astype({"gaps": "int64"}),
         DAYCASE: from_cases[DAYCASE],
+        QUALITY: from_cases[QUALITY],
     }
     for name, frame in by_month.items():
         for trust, months in scope.items():

@@ -47,6 +47,8 @@ TURNAROUND = "mart_turnaround"  # counts by trust, measure, month and drill-down
 TURNAROUND_DAYS = "mart_turnaround_days"  # reported events by turnaround days (medians)
 BACKLOG = "mart_backlog"  # unreported events at the as-at moment, by age band
 ATTENDANCE = "mart_attendance"  # appointments and DNAs by trust, service, month and quintile
+# The data-quality report's counts per trust and month (store/quality.py: mart_rows).
+QUALITY = "mart_quality"
 MARTS = (
     THEATRE_LIST,
     THEATRE_GAP,
@@ -64,6 +66,7 @@ MARTS = (
     TURNAROUND_DAYS,
     BACKLOG,
     ATTENDANCE,
+    QUALITY,
 )
 DAYCASE_KEYS = ("trust_code", "site", "specialty", "month")
 DAYCASE_COUNTS = ("procedure_group", "elective_cases", "daycase_cases")

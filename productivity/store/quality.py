@@ -3,17 +3,18 @@
 Example::
 
     from productivity.store import quality
-    report = quality.read_quality(engine)                  # from the store
+    report = quality.read_quality(engine)                  # from the quality mart
+    mine = quality.read_quality(engine, ["RBL"], dt.date(2026, 4, 1), dt.date(2026, 5, 31))
     report = quality.quality_report(lists, cases)          # from normalised frames (pure)
-    mine = quality.within(report, ["RBL"], "2026-04", "2026-05")   # a trust and months of it
 
 Each count is a number of cases or lists (see :data:`QUALITY_CHECKS`), so an analyst can see how
 much of a month's data a problem touches. The completed-case and fallback rules are those of
 :func:`productivity.metrics.theatre.prepare_cases`, so the report and the metrics never disagree.
-:func:`quality_report` is pure; :func:`read_quality` reads the store (SQLAlchemy Core, bound
-parameters) and adds the duplicate rows importers dropped. Every count is of one trust and month,
-so :func:`within` takes a trust's months out of the whole store's report, as :func:`read_quality`
-would read them: the Data page reads every case once per build, not once per filter change.
+:func:`quality_report` is pure. Every count is of one trust and month, so the marts' build keeps
+each trust-month's counts in the quality mart (:func:`mart_rows`, refreshed with the other
+theatre marts after an import), and :func:`read_quality` sums a trust and period from it without
+reading a case, adding the duplicate rows importers dropped (SQLAlchemy Core, bound parameters).
+:func:`read_quality_from_cases` reads every list and case instead: what the mart must equal.
 Imports no Streamlit.
 """
 
@@ -26,13 +27,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy import ColumnElement, Engine, exists, func, select, type_coerce
+from sqlalchemy import ColumnElement, Connection, Engine, exists, func, select, type_coerce
 
-from productivity.ingest.checks import known_specialties
 from productivity.metrics.theatre import prepare_cases
 from productivity.schema import LIST_COLUMNS
 from productivity.store import db
-from productivity.store.mart_reads import records_frame
+from productivity.store.mart_reads import read_mart, records_frame
+from productivity.store.mart_tables import QUALITY, Period
 
 QUALITY_CHECKS: Mapping[str, str] = {
     "anaesthetic_fallback": "Cases with no anaesthetic start, timed from into theatre instead",
@@ -50,6 +51,9 @@ QUALITY_CHECKS: Mapping[str, str] = {
     "that month, so they get no opportunity figure",
 }
 REPORT_COLUMNS: tuple[str, ...] = ("trust_code", "month", "lists", "cases", *QUALITY_CHECKS)
+# The quality mart's columns: every count read from the lists and cases (the duplicates dropped
+# come from the import issues, read with the report).
+MART_COLUMNS: tuple[str, ...] = tuple(c for c in REPORT_COLUMNS if c != "duplicates_dropped")
 ISSUE_COLUMNS: tuple[str, ...] = ("trust_code", "month", "issue", "count")
 _ORDER = ("anaesthetic_start", "into_theatre", "knife_to_skin", "out_of_theatre")
 # Longer than any planned list: worth a look, though a free flap or transplant can run so long.
@@ -75,7 +79,12 @@ def quality_report(
     ``specialties`` are the known names (default: ``data/maps/specialties.toml``). The month is
     that of the list's session date, as a first-of-month timestamp.
     """
+    # Imported here: the ingest package imports the marts' refresh, which builds this report.
+    from productivity.ingest.checks import known_specialties
+
     known = known_specialties() if specialties is None else frozenset(specialties)
+    # Positions index everything below (a refresh passes some trust-months of a month's read).
+    lists, cases = lists.reset_index(drop=True), cases.reset_index(drop=True)
     month = _month(lists["session_date"])
     keys = pd.DataFrame({"trust_code": lists["trust_code"].astype("str"), "month": month})
     prepared = prepare_cases(lists, cases)
@@ -125,6 +134,13 @@ def quality_report(
     )
     by = ["trust_code", "month"]
     report = per_list.groupby(by).sum().join(per_case.groupby(by).sum(), how="outer")
+    return _with_issues(report, issues)
+
+
+def _with_issues(report: pd.DataFrame, issues: pd.DataFrame | None) -> pd.DataFrame:
+    """``report`` (counts indexed by trust and first-of-month) with the duplicates dropped
+    joined in, as :data:`REPORT_COLUMNS` rows sorted by trust and month."""
+    by = ["trust_code", "month"]
     if issues is not None and not issues.empty:
         dropped = issues[issues["issue"] == "duplicates_dropped"].assign(
             month=lambda f: _month(f["month"])
@@ -134,6 +150,26 @@ def quality_report(
         )
     report = report.reindex(columns=list(REPORT_COLUMNS[2:])).fillna(0).astype("int64")
     return report.reset_index()[list(REPORT_COLUMNS)].sort_values(by, ignore_index=True)
+
+
+def mart_rows(
+    lists: pd.DataFrame, cases: pd.DataFrame, specialties: Collection[str] | None = None
+) -> pd.DataFrame:
+    """The quality mart's rows (:data:`MART_COLUMNS`) of whole trust-months of lists and their
+    cases: :func:`quality_report`'s counts, ``month`` as ``YYYY-MM`` text. Every count is of one
+    trust and month, so any trust and period is the sum of its rows."""
+    if lists.empty:
+        return empty_mart()
+    report = quality_report(lists, cases, specialties=specialties)
+    return report.assign(month=report["month"].dt.strftime("%Y-%m"))[list(MART_COLUMNS)]
+
+
+def empty_mart() -> pd.DataFrame:
+    """The quality mart of a store without lists, typed (PostgreSQL makes an empty object
+    column TEXT, and a later append of counts would then fail)."""
+    counts = {c: pd.Series(dtype="int64") for c in MART_COLUMNS[2:]}
+    return pd.DataFrame({"trust_code": pd.Series(dtype="str"), "month": pd.Series(dtype="str"),
+                         **counts})  # fmt: skip
 
 
 def quality_long(report: pd.DataFrame) -> pd.DataFrame:
@@ -163,12 +199,73 @@ def read_quality(
     start: dt.date | None = None,
     end: dt.date | None = None,
 ) -> pd.DataFrame:
-    """:func:`quality_report` over the store's theatre lists between ``start`` and ``end``."""
+    """:func:`quality_report` of the store's theatre lists of ``trust_codes`` (None = every
+    trust) in the months from ``start``'s to ``end``'s, summed from the quality mart.
+
+    The mart holds each trust-month's counts (:func:`mart_rows`, built and refreshed with the
+    other theatre marts: call ``marts.ensure_marts`` first), so no case is read; the duplicates
+    dropped come from the import issues, as :func:`read_quality_from_cases` reads them. The
+    mart holds whole months, so ``start`` and ``end`` stand for their months (the callers pass a
+    :class:`~productivity.store.mart_tables.Period`'s first and last days).
+    """
+    engine = engine or db.get_engine()
+    period = Period(f"{start:%Y-%m}" if start else None, f"{end:%Y-%m}" if end else None)
+    trusts = sorted(trust_codes) if trust_codes else None
+    rows = read_mart(engine, QUALITY, period, trusts, columns=MART_COLUMNS)
+    if rows.empty:
+        return pd.DataFrame(columns=list(REPORT_COLUMNS))
+    with engine.connect() as conn:
+        issues = _read_issues(conn)
+    issues = _issues_within(issues, rows["trust_code"].unique(), start, end)
+    counts = rows.assign(month=_month(rows["month"]), trust_code=rows["trust_code"].astype("str"))
+    return _with_issues(counts.set_index(["trust_code", "month"]), issues)
+
+
+def _read_issues(conn: Connection) -> pd.DataFrame:
+    """The import issues of runs whose theatre lists are still in the store, summed per trust,
+    month and issue (a replaced file's dropped duplicates go with its lists)."""
+    from productivity.store import models
+
+    lst = models.table_of(models.TheatreList)
+    issue = models.table_of(models.ImportIssue)
+    surviving = exists().where(lst.c.import_run_id == issue.c.import_run_id)
+    issue_query = (
+        select(
+            issue.c.trust_code, issue.c.month, issue.c.issue, func.sum(issue.c.count).label("count")
+        )
+        .where(surviving)
+        .group_by(issue.c.trust_code, issue.c.month, issue.c.issue)
+    )
+    return pd.read_sql_query(issue_query, conn)
+
+
+def _issues_within(
+    issues: pd.DataFrame, listed: Collection[str], start: dt.date | None, end: dt.date | None
+) -> pd.DataFrame:
+    """The issues of the trusts with lists read (``listed``) in the months read."""
+    if issues.empty:
+        return issues
+    months = _month(issues["month"])
+    keep = issues["trust_code"].isin(list(listed))
+    if start is not None:
+        keep &= months >= _month(pd.Series([start]))[0]
+    if end is not None:
+        keep &= months <= pd.Timestamp(end)
+    return issues[keep]
+
+
+def read_quality_from_cases(
+    engine: Engine | None = None,
+    trust_codes: Collection[str] | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> pd.DataFrame:
+    """:func:`quality_report` over the store's theatre lists between ``start`` and ``end``,
+    read from every list and case (what the quality mart must sum to: the tests compare)."""
     from productivity.store import models
 
     engine = engine or db.get_engine()
     lst, case = models.table_of(models.TheatreList), models.table_of(models.TheatreCase)
-    issue = models.table_of(models.ImportIssue)
     where: list[ColumnElement[bool]] = []
     if trust_codes:
         where.append(lst.c.trust_code.in_(sorted(trust_codes)))
@@ -182,18 +279,10 @@ def read_quality(
     case_query = select(*(_raw(case.c[n]) for n in CASE_READ)).where(
         case.c.list_id.in_(select(lst.c.list_id).where(*where))
     )
-    surviving = exists().where(lst.c.import_run_id == issue.c.import_run_id)
-    issue_query = (
-        select(
-            issue.c.trust_code, issue.c.month, issue.c.issue, func.sum(issue.c.count).label("count")
-        )
-        .where(surviving)
-        .group_by(issue.c.trust_code, issue.c.month, issue.c.issue)
-    )
     with engine.connect() as conn:
         lists = records_frame(conn.execute(list_query))
         cases = records_frame(conn.execute(case_query))
-        issues = pd.read_sql_query(issue_query, conn)
+        issues = _read_issues(conn)
     if lists.empty:
         return pd.DataFrame(columns=list(REPORT_COLUMNS))
     for name in ("session_date", "planned_start", "planned_end"):
@@ -202,44 +291,5 @@ def read_quality(
         cases[name] = pd.to_datetime(cases[name], format="ISO8601")
     cases["cancelled"] = cases["cancelled"].astype(bool)
     cases["cancel_clinical"] = cases["cancel_clinical"].astype(bool)
-    if not issues.empty:
-        months = _month(issues["month"])
-        keep = issues["trust_code"].isin(lists["trust_code"].unique())
-        if start is not None:
-            keep &= months >= _month(pd.Series([start]))[0]
-        if end is not None:
-            keep &= months <= pd.Timestamp(end)
-        issues = issues[keep]
+    issues = _issues_within(issues, lists["trust_code"].unique(), start, end)
     return quality_report(lists, cases, issues)
-
-
-def within(
-    report: pd.DataFrame,
-    trust_codes: Collection[str] | None = None,
-    start: str | None = None,
-    end: str | None = None,
-) -> pd.DataFrame:
-    """The rows of ``report`` (:func:`read_quality` over the whole store) that
-    :func:`read_quality` gives for ``trust_codes`` from month ``start`` to month ``end``
-    (``YYYY-MM``, inclusive; None = open), in the same order and types.
-
-    Each row counts one trust's lists and cases of one month, so it is the same whatever else
-    is read; only the duplicates dropped are read for the trusts with lists in the months
-    chosen, so a trust-month with duplicates alone shows only when its trust has lists there.
-    """
-    if report.empty:
-        return pd.DataFrame(columns=list(REPORT_COLUMNS))
-    month = report["month"]
-    keep = np.ones(len(report), dtype=bool)
-    if trust_codes:
-        keep &= report["trust_code"].isin(list(trust_codes)).to_numpy()
-    if start is not None:
-        keep &= (month >= pd.Timestamp(f"{start}-01")).to_numpy()
-    if end is not None:
-        keep &= (month <= pd.Timestamp(f"{end}-01")).to_numpy()
-    rows = report[keep]
-    listed = rows.loc[rows["lists"] > 0, "trust_code"].unique()
-    rows = rows[rows["trust_code"].isin(listed).to_numpy()]
-    if rows.empty:
-        return pd.DataFrame(columns=list(REPORT_COLUMNS))
-    return rows.reset_index(drop=True)
