@@ -415,3 +415,33 @@ def test_used_capacity_is_summed_as_pandas_groupby_sums_it() -> None:
     values = rng.random(60) * 10.0 ** rng.integers(-8, 8, 60)
     expected = pd.Series(values).groupby(codes).sum()
     assert _sums(codes, values) == expected.to_dict()
+
+
+@pytest.mark.parametrize("basis", ["national", "peer"])
+@pytest.mark.parametrize("test", ["MRI", "COLONOSCOPY", "GASTROSCOPY", "ECHOCARDIOGRAPHY"])
+def test_spare_capacity_kept_per_last_weeks_equals_it_worked_out_afresh(demo_engine, test, basis):
+    """The benchmark sums kept for the last whole weeks give each period the spare capacity
+    it would have had worked out alone (other "From" months, another end, the whole period)."""
+    bench = load_benchmarks()
+    months = sorted(marts.read_mart(demo_engine, marts.IMAGING)["month"].unique())
+    assert len(months) >= 3
+    periods = [
+        marts.Period(),
+        marts.Period(months[0], months[-1]),
+        marts.Period(months[1], None),
+        marts.Period(months[-1], months[-1]),
+        marts.Period(months[0], months[-2]),
+        marts.Period(months[1], months[-2]),
+        marts.Period(None, months[-2]),
+    ]
+
+    def spare(period: marts.Period) -> pd.DataFrame:
+        latest = mutual_aid_data.latest_dm01(demo_engine, period)
+        return mutual_aid_data.spare_capacity(demo_engine, test, period, bench, latest, basis=basis)
+
+    mutual_aid_data.clear_read_cache()
+    kept = [spare(period) for period in periods]
+    assert len(mutual_aid_data._SPARE) < len(periods)  # some periods shared their last weeks
+    for period, found in zip(periods, kept, strict=True):
+        mutual_aid_data.clear_read_cache()
+        pd.testing.assert_frame_equal(found, spare(period), check_exact=True)

@@ -114,16 +114,27 @@ def with_eligibility(
     that added to its ``reason``. ``pairs`` has ``from_trust`` and ``eligible`` for every
     sending → taking pair.
     """
-    senders = roles["role"] == SENDS
-    described = roles["peer_group"].map(lambda g: rules.describe(test_code, g))
-    eligibility = described.where(senders)
-    allowed = pairs.loc[pairs["eligible"], "from_trust"].unique()
-    shut_out = senders & ~roles["trust_code"].isin(allowed)
-    reason = roles["reason"].where(
-        ~shut_out, roles["reason"] + "; no trust with spare capacity may take its patients ("
-        + eligibility + ")"
-    )  # fmt: skip
-    return roles.assign(eligibility=eligibility, reason=reason)
+    # Plain values: a dozen trusts' Series operations cost more than the words themselves.
+    senders = (roles["role"] == SENDS).to_numpy()
+    allowed = set(pairs["from_trust"].to_numpy()[pairs["eligible"].to_numpy(bool)])
+    eligibility: list[object] = []
+    reason: list[object] = []
+    for sends, trust, group, why in zip(
+        senders, roles["trust_code"], roles["peer_group"], roles["reason"], strict=True
+    ):
+        words = rules.describe(test_code, group) if sends else None
+        eligibility.append(words)
+        shut_out = sends and trust not in allowed
+        reason.append(
+            f"{why}; no trust with spare capacity may take its patients ({words})"
+            if shut_out
+            else why
+        )
+    index = roles.index
+    return roles.assign(
+        eligibility=pd.Series(eligibility, index=index, dtype=roles["reason"].dtype).where(senders),
+        reason=pd.Series(reason, index=index, dtype=roles["reason"].dtype),
+    )
 
 
 def _read(path: Path) -> dict[str, Any]:
