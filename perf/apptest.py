@@ -282,12 +282,23 @@ def tab_sets(at: AppTest) -> dict[str, list[str]]:
     return found
 
 
+def open_tab(at: AppTest, key: str, label: str, default: str) -> None:
+    """Choose tab ``label`` of the tab set ``key`` for the next run, as a click does: in the
+    session and in the URL. A browser's URL drops a bound widget's default value; AppTest's
+    keeps the last one written, which would win over the session on the next run."""
+    at.session_state[key] = label
+    if label == default:
+        at.query_params.pop(key, None)
+    else:
+        at.query_params[key] = label
+
+
 def switch_tabs(at: AppTest, run: Callable[[AppTest], Run] = timed_run) -> Iterator[Change]:
     """Open each of the page's other tabs once, as a click on it does (only the open tab's
     section runs, so each is a rerun that draws it), then the first tab again."""
     for key, labels in tab_sets(at).items():
         for label in [*labels[1:], labels[0]]:
-            at.session_state[key] = label
+            open_tab(at, key, label, labels[0])
             timing = run(at)
             charts = len(at.get("vega_lite_chart"))
             yield Change(f"tab {key}", label, timing.seconds, timing.cpu_s, charts)

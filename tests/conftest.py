@@ -182,7 +182,7 @@ def open_tab(at: AppTest, label: str) -> AppTest:
     """Open the page tab called ``label`` (as a click on it does) and rerun."""
     for key, labels in page_tab_sets(at).items():
         if label in labels:
-            at.session_state[key] = label
+            _choose_tab(at, key, label, labels[0])
             return at.run()
     raise AssertionError(f"no page tab {label!r}: {page_tab_sets(at)}")
 
@@ -196,5 +196,16 @@ def every_tab(at: AppTest) -> Iterator[tuple[str, AppTest]]:
         return
     for key, labels in sets.items():
         for label in labels:
-            at.session_state[key] = label
+            _choose_tab(at, key, label, labels[0])
             yield label, at.run()
+
+
+def _choose_tab(at: AppTest, key: str, label: str, default: str) -> None:
+    """The tab for the next run, in the session and the URL, as a click sets it: a browser's URL
+    drops a bound widget's default value, AppTest's keeps the last one written (which would win
+    over the session on the next run)."""
+    at.session_state[key] = label
+    if label == default:
+        at.query_params.pop(key, None)
+    else:
+        at.query_params[key] = label
