@@ -40,18 +40,7 @@ from typing import Any
 
 from perf.apptest import app, clear_caches, database_url, quiet_streamlit
 from perf.common import ROOT
-
-# The pages that draw charts, with the query that shows their per-trust charts.
-PAGES: list[tuple[str, dict[str, str]]] = [
-    ("Overview.py", {}),
-    ("Theatres.py", {}),
-    ("Theatres.py", {"trust": "RBL"}),
-    ("Diagnostics.py", {}),
-    ("Inequalities.py", {}),
-    ("Reporting.py", {}),
-    ("Mutual_aid.py", {}),
-    ("Look_ahead.py", {"trust": "RBL"}),
-]
+from tests.test_chart_specs import PAGES  # the pages that draw charts, as the chart tests list
 
 
 @dataclass
