@@ -10,7 +10,9 @@ Every benchmark is data (SPEC §2). A value of ``nan`` means the measure has no 
 rate); turnaround entries add ``days`` and ``day_kind``. An entry may add a ``peer_groups``
 table: a value for each peer group (:mod:`productivity.peers`) that should not be held to the
 national one, e.g. ``children = { value = 2.5, status = "assumed", source = "…" }`` (a bare
-number is an ``assumed`` value); :meth:`Benchmarks.for_trusts` gives each trust its group's.
+number is an ``assumed`` value); :meth:`Benchmarks.for_trusts` gives each trust its group's
+(:mod:`productivity.benchmark_basis`, whose names this module re-exports, says which value a
+trust is held to: national or its peer group's).
 An override file (``PRODUCTIVITY_BENCHMARKS=path``) has the same shape and needs only the keys,
 fields and peer groups it changes; the result records which values it replaced.
 
@@ -30,7 +32,12 @@ from typing import Any
 
 import pandas as pd
 
-from productivity import peers, settings
+from productivity import benchmark_basis, peers, settings
+from productivity.benchmark_basis import (
+    BENCHMARK_BASES as BENCHMARK_BASES,
+    SCAN_RATE_KEYS as SCAN_RATE_KEYS,
+    check_basis as check_basis,
+)
 
 REQUIRED_KEYS: tuple[str, ...] = (
     "theatre_capped_utilisation", "ct_scans_per_hour", "mri_scans_per_hour",
@@ -44,18 +51,6 @@ DAY_KINDS = ("calendar", "working")  # of a turnaround benchmark's ``days``
 FIELDS = ("label", "value", "unit", "direction", "source", "status", "effective")
 PEER_TABLE = "peer_groups"  # an entry's per-peer-group values
 PEER_FIELDS = ("value", "status", "source")
-# Modality → benchmark key, so callers never spell the key themselves.
-SCAN_RATE_KEYS: dict[str, str] = {
-    "CT": "ct_scans_per_hour",
-    "MRI": "mri_scans_per_hour",
-    "NOUS": "nous_scans_per_hour",
-}
-# The benchmark basis of a diagnostics rate: ``national`` holds every trust to SPEC §2's value,
-# ``peer`` each trust to its peer group's value where the file sets one (else the national one).
-BENCHMARK_BASES: dict[str, str] = {
-    "national": "national rates",
-    "peer": "each trust's peer-group rate",
-}
 # The NHS Constitution's DM01 standard (SPEC §2: 99% waiting under 6 weeks), used only when the
 # benchmark file gives no ``constitutional`` value beside ``dm01_within_6_weeks``.
 CONSTITUTIONAL_WITHIN_6_WEEKS = 0.99
@@ -102,12 +97,8 @@ class Benchmark:
         return self.value if own is None else own.value
 
     def peer_text(self) -> str:
-        """The peer groups' own values in words, e.g. "Children's 80% (assumed)"; "" if none."""
-        return "; ".join(
-            f"{'✎ ' if v.overridden else ''}{peers.PEER_GROUPS[g]} "
-            f"{_in_words(v.value, self.unit)} ({v.status})"
-            for g, v in self.peer_values.items()
-        )
+        """The peer groups' own values in words (:func:`benchmark_basis.peer_text`)."""
+        return benchmark_basis.peer_text(self)
 
     def as_peer(self, group: str) -> Benchmark:
         """This benchmark as peer ``group`` is held to it (key ``key.peer_groups.group``)."""
@@ -170,33 +161,17 @@ class Benchmarks:
         return self.items[key].value
 
     def scan_rates(self) -> dict[str, float]:
-        """Benchmark scans per hour by modality (CT, MRI, NOUS)."""
-        return {modality: self.value(key) for modality, key in SCAN_RATE_KEYS.items()}
+        """Benchmark scans per hour by modality (:func:`benchmark_basis.scan_rates`)."""
+        return benchmark_basis.scan_rates(self)
 
     def trust_scan_rates(self, trust_codes: Iterable[str], basis: str) -> pd.Series:
-        """The scans-per-hour rate each trust is held to for each modality, on ``basis``.
-
-        Indexed by (``trust_code``, ``modality``): under ``national`` every trust gets
-        :meth:`scan_rates`; under ``peer`` each gets :meth:`for_trusts` (its peer group's value
-        where the file sets one, else the national one).
+        """The scans-per-hour rate each trust is held to for each modality, on ``basis``
+        (:func:`benchmark_basis.trust_scan_rates`).
 
         Raises:
             ValueError: an unknown basis.
         """
-        check_basis(basis)
-        codes = list(dict.fromkeys(str(c) for c in trust_codes))
-        # A handful of trusts × three modalities: plain Python, once per trust's group.
-        groups = peers.peer_of(codes).tolist() if basis == "peer" else [None] * len(codes)
-        rates = {
-            (code, modality): (
-                self.items[key].value if group is None else self.items[key].for_group(group)
-            )
-            for code, group in zip(codes, groups, strict=True)
-            for modality, key in SCAN_RATE_KEYS.items()
-        }
-        index = pd.MultiIndex.from_tuples(list(rates), names=["trust_code", "modality"])
-        out = pd.Series(list(rates.values()), index=index, dtype="float64")
-        return out.sort_index().rename("benchmark_scans_per_hour")
+        return benchmark_basis.trust_scan_rates(self, trust_codes, basis)
 
     def constitutional_within_6_weeks(self) -> Benchmark:
         """The DM01 constitutional standard, as a benchmark beside the interim ambition.
@@ -224,14 +199,10 @@ class Benchmarks:
     def for_trusts(
         self, key: str, trust_codes: Iterable[str], trusts_file: Path | None = None
     ) -> pd.Series:
-        """The value of benchmark ``key`` each trust is held to, indexed by ``trust_code``.
-
-        A trust gets its peer group's value (``data/trusts.csv`` says which group) where the
-        entry has one, else the national value; a trust not in the file counts as acute.
-        """
-        codes = pd.Index(list(trust_codes), dtype="str", name="trust_code")
-        groups = peers.peer_of(codes, trusts_file).set_axis(codes)
-        return self.items[key].for_groups(groups)
+        """The value of benchmark ``key`` each trust is held to, indexed by ``trust_code``: its
+        peer group's where the entry has one, else the national value
+        (:func:`benchmark_basis.for_trusts`)."""
+        return benchmark_basis.for_trusts(self, key, trust_codes, trusts_file)
 
     def overridden(self) -> list[str]:
         """Keys whose value was overridden, and ``key.peer_groups.group`` for a peer value."""
@@ -265,18 +236,6 @@ class Benchmarks:
             for b in self
         ]
         return pd.DataFrame(rows)
-
-
-def check_basis(basis: str) -> None:
-    """Check a benchmark basis (:data:`BENCHMARK_BASES`).
-
-    Raises:
-        ValueError: naming the bases there are.
-    """
-    if basis not in BENCHMARK_BASES:
-        raise ValueError(
-            f"benchmark basis must be one of {', '.join(BENCHMARK_BASES)}, not {basis!r}"
-        )
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -417,14 +376,6 @@ def _with_peer_words(benchmark: Benchmark) -> Benchmark:
     if benchmark.peer_values:
         extra[PEER_TABLE] = benchmark.peer_text()
     return replace(benchmark, extra=extra)
-
-
-def _in_words(value: float, unit: str) -> str:
-    return (
-        f"{value:.0%}"
-        if unit == "fraction" and round(value * 100, 6).is_integer()
-        else (f"{value:.1%}" if unit == "fraction" else f"{value:g}")
-    )
 
 
 def load_benchmarks(path: Path | None = None, override: Path | None = None) -> Benchmarks:

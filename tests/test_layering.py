@@ -26,6 +26,7 @@ LAYERS: dict[str, int] = {
     # pure definitions: pandas, numpy, scipy, altair for drawing
     "settings": 0, "errors": 0, "schema": 0, "benchmarks": 0, "columns": 0, "formats": 0,
     "modalities": 0, "peers": 0, "export": 0, "metrics": 0, "stats": 0, "planning": 0, "charts": 0,
+    "benchmark_basis": 0,  # which benchmark value each trust is held to (benchmarks re-exports)
     # data in and out
     "store": 1, "ingest": 1, "synth": 1,
     # shaping store rows for one page, and the board pack
