@@ -6,17 +6,15 @@ The build table records when they were built, with which thresholds, and from wh
 *data stamp* of the loaded import runs. :func:`marts_current` compares all three with the store
 now, so marts left behind by an import killed after its commit (or by a rebuild that failed) are
 found, and :func:`ensure_marts` (what the CLI, the app and the worker call) rebuilds them. Metric
-arithmetic lives in ``metrics/`` and ``planning/``; this module only sums and stores. Imports no
-Streamlit.
+arithmetic lives in ``metrics/`` and ``planning/``; this module only sums, and
+:mod:`~productivity.store.mart_write` (whose names it re-exports) writes. Imports no Streamlit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, func, inspect, select, text
@@ -47,6 +45,12 @@ from productivity.store.mart_tables import (
     WEEK_KEYS,
     thresholds_from,
     thresholds_text,
+)
+from productivity.store.mart_write import (
+    index_mart as index_mart,
+    insert_rows as insert_rows,
+    write_build_row as write_build_row,
+    write_mart as write_mart,
 )
 from productivity.store.theatre_report import whole_trust_rows
 from productivity.store.turnaround import build_turnaround_marts
@@ -336,68 +340,6 @@ def rebuild_marts(
             index_mart(conn, name, frame)
         write_build_row(conn, benchmarks, stamp)
     return {name: len(frame) for name, frame in frames.items()}
-
-
-def write_build_row(conn: Connection, benchmarks: Benchmarks, stamp: str) -> None:
-    """Record a new build (inside the caller's transaction): a fresh build stamp, the thresholds
-    and the data stamp of the marts now."""
-    # The build stamp keys the readers' cache (a new build is never served stale rows); the
-    # thresholds say which benchmark values the summed flags were counted with, and the data
-    # stamp which import runs the marts hold.
-    conn.execute(text(f'DROP TABLE IF EXISTS "{BUILD_TABLE}"'))
-    conn.execute(
-        text(
-            f'CREATE TABLE "{BUILD_TABLE}" '
-            "(built_at VARCHAR(100), thresholds VARCHAR(100), data_stamp TEXT)"
-        )
-    )
-    conn.execute(
-        text(
-            f'INSERT INTO "{BUILD_TABLE}" (built_at, thresholds, data_stamp) '
-            "VALUES (:built, :used, :data)"
-        ),
-        {
-            "built": f"{dt.datetime.now(dt.UTC).isoformat()} {uuid.uuid4().hex}",
-            "used": thresholds_text(benchmarks),
-            "data": stamp,
-        },
-    )
-
-
-def write_mart(conn: Connection, name: str, frame: pd.DataFrame) -> None:
-    """Write ``frame`` as table ``name`` (created from its columns) inside the transaction."""
-    frame.to_sql(name, conn, index=False, chunksize=100_000, method=insert_rows)
-
-
-def index_mart(conn: Connection, name: str, frame: pd.DataFrame) -> None:
-    """Index a mart by trust (and month): a trust's rows are read on their own (the Theatres
-    page's drill-down below a trust) and replaced on their own (a refresh), and without an index
-    each of those scans the whole mart (418k lists at region scale). Made after the table takes
-    its name, so the index's name is free (the old table's went with it)."""
-    keys = [key for key in ("trust_code", "month") if key in frame.columns]
-    if keys and keys[0] == "trust_code":
-        columns = ", ".join(f'"{key}"' for key in keys)
-        conn.execute(text(f'CREATE INDEX IF NOT EXISTS "ix_{name}_trust" ON "{name}" ({columns})'))
-
-
-def insert_rows(
-    table: Any, conn: Connection, keys: list[str], rows: Iterable[tuple[Any, ...]]
-) -> int:
-    """pandas ``to_sql`` insert method: the driver's executemany with plain tuples.
-
-    Much faster than pandas' default for the list mart; names come from the frame's own
-    columns, and every value is still a bound parameter. ``table`` is pandas' ``SQLTable``
-    (private to pandas, so typed ``Any``).
-    """
-    quote = conn.dialect.identifier_preparer.quote
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    statement = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(k) for k in keys)}) "
-        f"VALUES ({', '.join(mark for _ in keys)})"
-    )
-    data = list(rows)
-    conn.exec_driver_sql(statement, data)
-    return len(data)
 
 
 def marts_exist(engine: Bind | None = None) -> bool:
