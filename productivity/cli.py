@@ -1,7 +1,9 @@
 """``python -m productivity``: a thin command line over the library (SPEC §7).
 
 Each command parses its options, calls one library function and prints. Exit codes: 0 ok,
-2 bad input (the message names the file, row and column), 1 anything else.
+2 bad input (the message names the file, row and column), 1 anything else. The commands over
+the store are here; ``spc`` and ``funnel``, statistics over a CSV the user gives, are
+:mod:`productivity.cli_csv`'s.
 """
 
 from __future__ import annotations
@@ -13,10 +15,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from productivity import export
+from productivity import cli_csv, export
 from productivity.benchmarks import BENCHMARK_BASES, BenchmarkError, load_benchmarks
 from productivity.errors import InputError
 
@@ -110,34 +111,7 @@ def _parser() -> argparse.ArgumentParser:
         "default, as the app shows) or the national rates for every trust",
     )
 
-    spc = commands.add_parser("spc", help="make-data-count XmR chart of a series in a CSV")
-    spc.add_argument("file", type=Path)
-    spc.add_argument("--date-col", required=True)
-    spc.add_argument("--value-col", required=True)
-    spc.add_argument("--direction", choices=("higher", "lower", "neutral"), default="higher")
-    spc.add_argument("--target", type=float)
-    spc.add_argument("--rebase", action="append", default=[], metavar="YYYY-MM-DD")
-    spc.add_argument("--no-screen-outliers", action="store_true")
-    spc.add_argument("--format", choices=("csv", "json"), default="csv")
-
-    funnel = commands.add_parser(
-        "funnel",
-        help="funnel plot limits for proportions (--numerator-col/--denominator-col) or for "
-        "observed ÷ expected ratios (--observed-col/--expected-col) in a CSV",
-    )
-    funnel.add_argument("file", type=Path)
-    funnel.add_argument("--unit-col", required=True)
-    funnel.add_argument("--numerator-col")
-    funnel.add_argument("--denominator-col")
-    funnel.add_argument("--observed-col", help="ratio mode: observed counts")
-    funnel.add_argument("--expected-col", help="ratio mode: expected counts")
-    funnel.add_argument("--target", type=float)
-    funnel.add_argument("--method", choices=("normal", "arcsine"), default="normal")
-    funnel.add_argument("--overdispersion", action="store_true", help="proportions: adjust")
-    funnel.add_argument(
-        "--no-overdispersion", action="store_true", help="ratios: exact Poisson limits only"
-    )
-    funnel.add_argument("--format", choices=("csv", "json"), default="csv")
+    cli_csv.add_commands(commands)
     return parser
 
 
@@ -146,24 +120,6 @@ def _print_frame(frame: pd.DataFrame, fmt: str) -> None:
         print(frame.to_json(orient="records", date_format="iso", indent=1, double_precision=15))
     else:  # text that a spreadsheet would run as a formula is neutralised
         sys.stdout.write(export.to_csv(frame, lineterminator="\n"))
-
-
-def _read_csv(path: Path, columns: Sequence[str]) -> pd.DataFrame:
-    try:
-        frame = pd.read_csv(path)
-    except FileNotFoundError:
-        raise InputError.single(str(path), "file not found") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise InputError.single(str(path), f"not a readable CSV file: {exc}") from None
-    for column in columns:
-        if column not in frame.columns:
-            raise InputError.single(
-                str(path),
-                f"column not found; the file has {', '.join(map(str, frame.columns))}",
-                row=1,
-                column=column,
-            )
-    return frame
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -261,152 +217,21 @@ def _cmd_pack(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _print_output(output: cli_csv.Output) -> int:
+    """Print what a CSV command returned: a frame as CSV, a dict as JSON."""
+    if isinstance(output, pd.DataFrame):
+        _print_frame(output, "csv")
+    else:
+        print(json.dumps(output, indent=1))
+    return EXIT_OK
+
+
 def _cmd_spc(args: argparse.Namespace) -> int:
-    from productivity.stats import spc
-
-    frame = _read_csv(args.file, [args.date_col, args.value_col])
-    if frame.empty:
-        raise InputError.single(
-            str(args.file), "the file has a header row but no data rows: expected a series", row=1
-        )
-    dates = pd.to_datetime(frame[args.date_col], errors="coerce", format="mixed")
-    values = pd.to_numeric(frame[args.value_col], errors="coerce")
-    checks = (
-        (args.date_col, dates.isna(), "expected a date"),
-        (args.value_col, values.isna() | ~np.isfinite(values), "expected a finite number"),
-        (args.date_col, dates.duplicated(), "the date appears on an earlier row: expected one "
-         "value per date"),
-    )  # fmt: skip
-    for column, bad, message in checks:
-        if bad.any():
-            row = int(bad.to_numpy().argmax())
-            raise InputError.single(
-                str(args.file), message, row=row + 2, column=column, value=frame[column].iloc[row]
-            )
-    try:
-        rebase = [pd.Timestamp(d) for d in args.rebase]
-    except ValueError as exc:
-        raise InputError.single("--rebase", f"expected YYYY-MM-DD: {exc}") from None
-    try:
-        result = spc.xmr(
-            values,
-            dates,
-            direction=args.direction,
-            target=args.target,
-            rebase_dates=rebase,
-            screen_outliers=not args.no_screen_outliers,
-        )
-    except ValueError as exc:  # what the series cannot be charted with is bad input
-        raise InputError.single(str(args.file), str(exc)) from None
-    if args.format == "json":
-        print(json.dumps(spc.to_records(result), indent=1))
-    else:
-        columns = [
-            "date",
-            "value",
-            "mean",
-            "lower_limit",
-            "upper_limit",
-            "special_cause",
-            "point_type",
-            "rule",
-        ]
-        points = result.points[columns].assign(date=result.points["date"].dt.strftime("%Y-%m-%d"))
-        _print_frame(points, "csv")
-    return EXIT_OK
-
-
-def _numeric_csv(path: Path, unit_col: str, columns: Sequence[str]) -> pd.DataFrame:
-    """The CSV with ``columns`` checked numeric (a located error names the first bad cell)."""
-    frame = _read_csv(path, [unit_col, *columns])
-    for column in columns:
-        parsed = pd.to_numeric(frame[column], errors="coerce")
-        if parsed.isna().any():
-            row = int(parsed.isna().to_numpy().argmax())
-            raise InputError.single(
-                str(path),
-                "expected a number",
-                row=row + 2,
-                column=column,
-                value=frame[column].iloc[row],
-            )
-    return frame
-
-
-def _funnel_mode(args: argparse.Namespace) -> str:
-    """``ratio`` (observed ÷ expected) or ``proportion``, from which column pair is given."""
-    ratio = args.observed_col is not None or args.expected_col is not None
-    proportion = args.numerator_col is not None or args.denominator_col is not None
-    if ratio and proportion:
-        raise InputError.single(
-            "funnel", "give --observed-col/--expected-col or --numerator-col/--denominator-col"
-        )
-    pair = (
-        ("--observed-col", args.observed_col, "--expected-col", args.expected_col)
-        if ratio
-        else ("--numerator-col", args.numerator_col, "--denominator-col", args.denominator_col)
-    )
-    if pair[1] is None or pair[3] is None:
-        raise InputError.single("funnel", f"{pair[0]} and {pair[2]} are both needed")
-    if ratio and (args.overdispersion or args.method != "normal"):
-        raise InputError.single(
-            "funnel", "ratio mode takes --no-overdispersion, not --overdispersion or --method"
-        )
-    if proportion and args.no_overdispersion:
-        raise InputError.single("funnel", "--no-overdispersion is for ratio mode")
-    return "ratio" if ratio else "proportion"
-
-
-def _ratio_funnel(args: argparse.Namespace) -> int:
-    from productivity.stats import ratio_funnel
-
-    frame = _numeric_csv(args.file, args.unit_col, [args.observed_col, args.expected_col])
-    try:
-        result = ratio_funnel.ratio_funnel(
-            frame.assign(**{args.unit_col: frame[args.unit_col].astype(str)}),
-            args.unit_col,
-            args.observed_col,
-            args.expected_col,
-            overdispersion=not args.no_overdispersion,
-            target=1.0 if args.target is None else args.target,
-        )
-    except ValueError as exc:
-        raise InputError.single(str(args.file), str(exc)) from None
-    if args.format == "json":
-        print(json.dumps(result.to_json_dict(), indent=1))
-    else:
-        _print_frame(result.units, "csv")
-    return EXIT_OK
+    return _print_output(cli_csv.spc_output(args))
 
 
 def _cmd_funnel(args: argparse.Namespace) -> int:
-    from productivity.stats import funnel
-
-    if _funnel_mode(args) == "ratio":
-        return _ratio_funnel(args)
-    frame = _numeric_csv(args.file, args.unit_col, [args.numerator_col, args.denominator_col])
-    try:
-        result = funnel.funnel(
-            frame[args.unit_col].astype(str),
-            pd.to_numeric(frame[args.numerator_col]),
-            pd.to_numeric(frame[args.denominator_col]),
-            target=args.target,
-            method=args.method,
-            overdispersion=args.overdispersion,
-        )
-    except ValueError as exc:
-        raise InputError.single(str(args.file), str(exc)) from None
-    if args.format == "json":
-        payload = {
-            "units": json.loads(result.units.to_json(orient="records")),
-            "target": result.target,
-            "method": result.method,
-            "tau2": result.tau2,
-        }
-        print(json.dumps(payload, indent=1))
-    else:
-        _print_frame(result.units, "csv")
-    return EXIT_OK
+    return _print_output(cli_csv.funnel_output(args))
 
 
 COMMANDS = {
