@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import Engine
 
 from productivity import cli, ingest, settings
-from productivity.store import db, marts
+from productivity.store import db, marts, reports
 from tests.conftest import fresh_store, store_url
 from tests.golden_outputs import GOLDEN
 
@@ -145,3 +145,46 @@ def test_a_demo_killed_after_its_commit_reports_as_the_demo(tmp_path: Path):
     # The golden file is this report on a clean 3-month demo (seed 1).
     assert out == (GOLDEN / "report_theatre_by_trust.csv").read_text()
     db.get_engine(url).dispose()
+
+
+@pytest.fixture
+def specialty_map(tmp_path, monkeypatch):
+    """A copy of the specialty map that a test may edit, read in place of the shipped one."""
+    from productivity.ingest import checks
+
+    path = tmp_path / "specialties.toml"
+    path.write_bytes(checks.SPECIALTIES_FILE.read_bytes())
+    monkeypatch.setattr(checks, "SPECIALTIES_FILE", path)
+    checks.specialty_names.cache_clear()
+    yield path
+    monkeypatch.undo()
+    checks.specialty_names.cache_clear()  # no later test reads the edited map
+
+
+def test_an_edited_specialty_map_makes_the_marts_stale(engine, specialty_map):
+    """The quality mart counts lists whose specialty the map does not name: editing the map
+    leaves the marts stale, and the rebuild counts with the new map."""
+
+    def unmapped() -> int:
+        quality = reports.quality_table(engine, marts.Period(None, None), "RBL")
+        return int(quality["unmapped_specialties"].sum())
+
+    ingest.import_file(THEATRE, engine=engine)
+    assert marts.ensure_marts(engine) is True and marts.marts_current(engine)
+    assert unmapped() == 0  # every specialty of the sample is in the map
+    general = marts.read_mart(engine, marts.THEATRE_LIST, trusts=["RBL"])
+    lists = int((general["specialty"] == "General Surgery").sum())
+    assert lists > 0
+
+    shipped = specialty_map.read_text()
+    specialty_map.write_text(
+        "\n".join(line for line in shipped.splitlines() if not line.startswith('"General Surgery"'))
+    )
+    assert not marts.marts_current(engine)  # the build counted with the old map
+    assert marts.ensure_marts(engine) is True
+    assert unmapped() == lists  # General Surgery's lists are unmapped now
+    assert marts.marts_current(engine) and marts.ensure_marts(engine) is False
+
+    specialty_map.write_text(shipped)  # back as shipped: stale again, and 0 after the rebuild
+    assert not marts.marts_current(engine)
+    assert marts.ensure_marts(engine) is True and unmapped() == 0

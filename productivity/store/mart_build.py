@@ -44,9 +44,9 @@ from productivity.store.mart_tables import (
     TRUST_GAP_KEYS,
     WEEK_KEYS,
     thresholds_from,
-    thresholds_text,
 )
 from productivity.store.mart_write import (
+    build_inputs_text,
     index_mart as index_mart,
     insert_rows as insert_rows,
     write_build_row as write_build_row,
@@ -319,9 +319,13 @@ def rebuild_marts(
     """Rebuild every mart from the store and swap them in atomically. Returns rows per mart."""
     engine = engine or get_engine()
     benchmarks = benchmarks or load_benchmarks()
-    # Stamped before reading: an import committed while the marts are built leaves them older
-    # than the data, so the next check rebuilds them, rather than marking them current.
-    stamp = data_stamp(engine)
+    # Stamped before reading: an import committed (or the map edited) while the marts are built
+    # leaves them older than the data, so the next check rebuilds them, rather than marking them
+    # current. The map is read anew, as a long-running app or worker keeps the one it first read.
+    stamp, inputs = data_stamp(engine), build_inputs_text(benchmarks)
+    from productivity.ingest.checks import specialty_names  # the ingest package imports marts
+
+    specialty_names.cache_clear()
     frames = {
         **theatre_marts(engine, benchmarks),
         **build_diagnostic_marts(engine),
@@ -338,7 +342,7 @@ def rebuild_marts(
                 conn.execute(text(f'DROP TABLE "{name}"'))
             conn.execute(text(f'ALTER TABLE "{name}__new" RENAME TO "{name}"'))
             index_mart(conn, name, frame)
-        write_build_row(conn, benchmarks, stamp)
+        write_build_row(conn, benchmarks, stamp, inputs)
     return {name: len(frame) for name, frame in frames.items()}
 
 
@@ -353,9 +357,11 @@ def marts_current(engine: Bind | None = None) -> bool:
     """True when the marts are what a rebuild now would write.
 
     Every mart exists with the columns this version of the code writes, the flags were counted
-    with the thresholds in force, and the marts hold the data in the store now (their data
-    stamp is :func:`data_stamp`). A store built by an older version keeps its data but gets its
-    marts rebuilt; so does a store whose last import committed and never got its marts.
+    with the thresholds in force and unmapped specialties with the specialty map now
+    (:func:`~productivity.store.mart_write.build_inputs_text`), and the marts hold the data in
+    the store now (their data stamp is :func:`data_stamp`). A store built by an older version
+    keeps its data but gets its marts rebuilt; so does a store whose last import committed and
+    never got its marts.
     """
     engine = engine or get_engine()
     if not marts_exist(engine):
@@ -373,9 +379,10 @@ def marts_current(engine: Bind | None = None) -> bool:
         used, built_from = conn.execute(
             text(f'SELECT max(thresholds), max(data_stamp) FROM "{BUILD_TABLE}"')
         ).one()
-    # Flags were counted with the thresholds in force at the build; a changed benchmark file
-    # (e.g. a local override) needs a rebuild.
-    if used != thresholds_text(load_benchmarks()):
+    # Flags were counted with the thresholds in force at the build, and unmapped specialties
+    # with the specialty map then; a changed benchmark file (e.g. a local override) or map
+    # needs a rebuild.
+    if used != build_inputs_text(load_benchmarks()):
         return False
     return bool(built_from == data_stamp(engine))
 

@@ -2,7 +2,8 @@
 
 :func:`write_mart` creates a table from a frame's columns and fills it through the driver's
 executemany (:func:`insert_rows`), :func:`index_mart` indexes it by trust (and month), and
-:func:`write_build_row` records the build: what :func:`productivity.store.mart_build.rebuild_marts`
+:func:`write_build_row` records the build (with :func:`build_inputs_text`, what a build counts
+with besides the data): what :func:`productivity.store.mart_build.rebuild_marts`
 and :mod:`productivity.store.mart_refresh` swap in. Nothing here commits: the caller's
 transaction does, so a reader sees the marts before or after, never half. Imports no Streamlit.
 """
@@ -10,6 +11,7 @@ transaction does, so a reader sees the marts before or after, never half. Import
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -21,12 +23,37 @@ from productivity.benchmarks import Benchmarks
 from productivity.store.mart_tables import BUILD_TABLE, thresholds_text
 
 
-def write_build_row(conn: Connection, benchmarks: Benchmarks, stamp: str) -> None:
-    """Record a new build (inside the caller's transaction): a fresh build stamp, the thresholds
-    and the data stamp of the marts now."""
+def specialty_map_text() -> str:
+    """A fingerprint of the specialty map (``data/maps/specialties.toml``): the quality mart
+    counts the lists whose specialty it does not name, so a changed map changes the marts.
+
+    Of the file's bytes, so any edit counts (a comment too: a rebuild too many, never a stale
+    count); ``none`` without a map.
+    """
+    # Imported here: the ingest package imports the marts' refresh, which imports this module.
+    from productivity.ingest.checks import SPECIALTIES_FILE
+
+    try:
+        content = SPECIALTIES_FILE.read_bytes()
+    except FileNotFoundError:
+        return "none"
+    return hashlib.sha256(content).hexdigest()[:16]
+
+
+def build_inputs_text(benchmarks: Benchmarks) -> str:
+    """What the marts were counted with besides the data, as the build row records it (its
+    ``thresholds`` column): :func:`thresholds_text` and :func:`specialty_map_text`."""
+    return f"{thresholds_text(benchmarks)} specialties {specialty_map_text()}"
+
+
+def write_build_row(
+    conn: Connection, benchmarks: Benchmarks, stamp: str, inputs: str | None = None
+) -> None:
+    """Record a new build (inside the caller's transaction): a fresh build stamp, what the marts
+    were counted with (``inputs``, default :func:`build_inputs_text` now) and their data stamp."""
     # The build stamp keys the readers' cache (a new build is never served stale rows); the
-    # thresholds say which benchmark values the summed flags were counted with, and the data
-    # stamp which import runs the marts hold.
+    # thresholds (and specialty map) say what the summed flags and counts were counted with, and
+    # the data stamp which import runs the marts hold.
     conn.execute(text(f'DROP TABLE IF EXISTS "{BUILD_TABLE}"'))
     conn.execute(
         text(
@@ -41,7 +68,7 @@ def write_build_row(conn: Connection, benchmarks: Benchmarks, stamp: str) -> Non
         ),
         {
             "built": f"{dt.datetime.now(dt.UTC).isoformat()} {uuid.uuid4().hex}",
-            "used": thresholds_text(benchmarks),
+            "used": build_inputs_text(benchmarks) if inputs is None else inputs,
             "data": stamp,
         },
     )
