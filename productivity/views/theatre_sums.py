@@ -1,9 +1,6 @@
 """A unit's headline figures from the summed marts: the Theatres page's tiles, trends, waterfall
 and bands without reading every list of the system.
 
->>> sorted(set(marts.OPPORTUNITY_COLUMNS) - set(LIST_KEYS + OPPORTUNITY_FIGURES))
-[]
-
 The weekly mart (trust, specialty, month, week) holds what
 :func:`productivity.metrics.theatre.sum_lists` gives for its lists, so adding up its rows over a
 unit gives the unit's sums by week, by month and in all (sums of the lists' whole minutes and
@@ -11,9 +8,9 @@ counts are exact, as :func:`productivity.store.theatre_report.summary_from_aggre
 on); ratios, the median gap and the opportunity then come from the same functions as
 :func:`marts.theatre_summary`. The mart is read once per marts build as arrays and the unit and
 period are kept in memory. Below a trust the same sums by month and week come from SQL, once per
-site or theatre (:mod:`theatre_held`). What needs each list's own figures reads lists: the
-opportunity (each list's whole cases at the target), every trust's held for the build as arrays
-(a site's per site). The gap histograms and the heatmap are grouped in SQL.
+site or theatre (:mod:`theatre_held`). The opportunity is :mod:`theatre_opportunity`'s (it
+reads lists only where the marts' per-trust figures do not serve); the gap histograms and the
+heatmap are grouped in SQL.
 No Streamlit import.
 """
 
@@ -27,19 +24,10 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from productivity.metrics import lost_time, theatre
-from productivity.planning import opportunity
 from productivity.store import marts
-from productivity.views import theatre_held
+from productivity.views import theatre_held, theatre_opportunity
 from productivity.views.theatre_held import Held, fetch_held
 from productivity.views.theatres import Unit, heatmap_of, periods_of, utilisation_over_time
-
-# What the opportunity reads of each list: what a unit above a site is kept by, and the
-# figures it sums (a site's or theatre's lists come from its trust's, held per trust).
-LIST_KEYS = ("trust_code", "specialty", "month")
-OPPORTUNITY_FIGURES = (
-    "planned_minutes", "capped_touch_minutes", "completed_cases", "case_touch_minutes",
-)  # fmt: skip
-OPPORTUNITY_READ = (*LIST_KEYS, *OPPORTUNITY_FIGURES)
 
 
 @dataclass(frozen=True)
@@ -113,7 +101,8 @@ def _summary(
     median gap and the opportunity added."""
     summary = rated.drop(columns=rated.columns[0]).reset_index(drop=True)
     summary["median_gap_minutes"] = theatre.median_from_counts(*_gaps(engine, unit, period))
-    for column, value in _opportunity(engine, unit, period, target).items():
+    found = theatre_opportunity.unit_opportunity(engine, unit, period, target, _weeks(engine))
+    for column, value in found.items():
         summary[column] = value
     return summary
 
@@ -130,69 +119,6 @@ def unit_summary(engine: Engine, unit: Unit, period: marts.Period, target: float
 def _gaps(engine: Engine, unit: Unit, period: marts.Period) -> tuple[np.ndarray, np.ndarray]:
     """The unit's changeover-gap histogram (values, counts), grouped in SQL."""
     return theatre_held.unit_gaps(engine, unit, period)
-
-
-def _opportunity(
-    engine: Engine, unit: Unit, period: marts.Period, target: float
-) -> dict[str, float]:
-    """The unit's lists' opportunity (:func:`opportunity_of`): every trust's lists are held for
-    the build, a site's (its theatres' too) per site."""
-    if unit.site:
-        found = theatre_held.site_lists(engine, unit, OPPORTUNITY_FIGURES)
-        keep = found.kept({"theatre": unit.theatre, "specialty": unit.specialty}, period)
-        trust = np.zeros(int(keep.sum()), dtype=np.int64)
-        codes = trust, found.codes["specialty"][keep]
-    else:
-        found = held(engine, marts.THEATRE_LIST, LIST_KEYS, OPPORTUNITY_FIGURES)
-        keep = found.mask(unit, period)
-        codes = found.codes["trust_code"][keep], found.codes["specialty"][keep]
-    figures = {n: values[keep] for n, values in found.figures.items()}
-    return opportunity_of(*codes, figures, target)
-
-
-def opportunity_of(
-    trust: np.ndarray, specialty: np.ndarray, figures: dict[str, np.ndarray], target: float
-) -> dict[str, float]:
-    """:func:`opportunity.theatre_opportunity` (``by`` none) on arrays: each list's whole cases
-    at ``target`` in its trust × specialty's mean case length (over these lists), summed per
-    trust × specialty (those with lists, in groupby's order) and then over them.
-
-    ``trust`` and ``specialty`` are codes in the order of their values (-1: empty), as
-    ``pd.factorize(sort=True)`` gives them; ``figures`` the lists' :data:`OPPORTUNITY_FIGURES`.
-    """
-    # One code per trust × specialty in groupby's order, an empty key last (dropna=False).
-    sizes = int(trust.max(initial=-1)) + 2, int(specialty.max(initial=-1)) + 2
-    trust = np.where(trust < 0, sizes[0] - 1, trust)
-    specialty = np.where(specialty < 0, sizes[1] - 1, specialty)
-    cell, cells = trust * sizes[1] + specialty, sizes[0] * sizes[1]
-    planned, capped, completed, touch = (figures[n] for n in OPPORTUNITY_FIGURES)
-
-    def by_cell(values: np.ndarray) -> np.ndarray:
-        return np.bincount(cell, values, minlength=cells)
-
-    case_minutes, case_count = by_cell(touch), by_cell(completed)
-    # mean_case_minutes leaves out a trust or specialty that is empty
-    keyed = (np.arange(cells) // sizes[1] < sizes[0] - 1) & (
-        np.arange(cells) % sizes[1] < sizes[1] - 1
-    )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean = np.where(keyed & (case_count > 0), case_minutes / case_count, np.nan)
-        gap = np.maximum(0.0, target * planned - capped)
-        whole = np.floor(gap / mean[cell] + opportunity._EPSILON)
-        present = np.flatnonzero(np.bincount(cell, minlength=cells))
-        shortfall = np.maximum(0.0, target * by_cell(planned)[present] - by_cell(capped)[present])
-        pooled = np.nan_to_num(shortfall / mean[present], nan=0.0)
-    completed_cases = float(np.sum(case_count[present]))
-    out = {
-        "pooled_additional_cases": float(np.sum(pooled)),
-        "realisable_additional_cases": float(np.sum(by_cell(np.nan_to_num(whole))[present])),
-        "gap_minutes": float(np.sum(by_cell(gap)[present])),
-        "lists_without_case_length": float(np.sum(np.isnan(mean[cell]))),
-    }
-    current = completed_cases if completed_cases > 0 else np.nan
-    out["pooled_share_of_cases"] = out["pooled_additional_cases"] / current
-    out["realisable_share_of_cases"] = out["realisable_additional_cases"] / current
-    return out
 
 
 def unit_weekly(engine: Engine, unit: Unit, period: marts.Period) -> pd.DataFrame:
