@@ -88,3 +88,34 @@ def test_the_opportunity_on_arrays_equals_the_planning_function(target):
     for column, value in got.items():
         assert value == pytest.approx(expected[column], rel=1e-12), column
     assert got["realisable_additional_cases"] == expected["realisable_additional_cases"]
+
+
+@pytest.mark.parametrize("unit", [Unit(), Unit("RBL")], ids=lambda u: u.key)
+def test_every_month_of_a_trust_reads_no_list_and_equals_its_lists(demo_engine, monkeypatch, unit):
+    """The default view's opportunity: the realisable cases the marts build counted per trust
+    and the rest from the weekly mart, equal to the same figures from every list."""
+    weeks = sums._weeks(demo_engine)
+    found, keep, trust = theatre_opportunity._lists(demo_engine, unit, marts.Period())
+    figures = {n: values[keep] for n, values in found.figures.items()}
+    specialty = found.codes["specialty"][keep]
+    expected = theatre_opportunity.opportunity_of(trust, specialty, figures, TARGET)
+
+    def no_lists(*_: object) -> None:
+        raise AssertionError("the default view read lists")
+
+    monkeypatch.setattr(theatre_opportunity, "_lists", no_lists)
+    got = theatre_opportunity.unit_opportunity(demo_engine, unit, marts.Period(), TARGET, weeks)
+    assert got == {c: expected[c] for c in theatre_opportunity.SUMMARY_COLUMNS}
+    assert got["realisable_additional_cases"] > 0
+
+
+def test_another_target_or_a_part_of_the_months_reads_lists(demo_engine, months):
+    weeks = sums._weeks(demo_engine)
+    period = marts.Period(months[1], None)
+    for unit, when, target in [(Unit(), marts.Period(), 0.9), (Unit("RBL"), period, TARGET)]:
+        found, keep, trust = theatre_opportunity._lists(demo_engine, unit, when)
+        figures = {n: values[keep] for n, values in found.figures.items()}
+        specialty = found.codes["specialty"][keep]
+        expected = theatre_opportunity.opportunity_of(trust, specialty, figures, target)
+        got = theatre_opportunity.unit_opportunity(demo_engine, unit, when, target, weeks)
+        assert got == {c: expected[c] for c in theatre_opportunity.SUMMARY_COLUMNS}
