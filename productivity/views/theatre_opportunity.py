@@ -128,8 +128,8 @@ def unit_opportunity(
                 n: np.bincount(cell, weeks.figures[n][keep], minlength=cells) for n in _CELL_FIGURES
             }
             out, _ = _from_cells(sums, keyed, target)
-            found = _shares(out | {"realisable_additional_cases": realisable})
-            return {c: found[c] for c in SUMMARY_COLUMNS}
+            counted = _shares(out | {"realisable_additional_cases": realisable})
+            return {c: counted[c] for c in SUMMARY_COLUMNS}
     found, keep, trust = _lists(engine, unit, period)
     figures = {n: values[keep] for n, values in found.figures.items()}
     got = opportunity_of(trust, found.codes["specialty"][keep], figures, target)
