@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -30,7 +31,9 @@ from sqlalchemy import Engine, text
 
 from productivity.metrics import theatre
 from productivity.store import marts
-from productivity.views.theatres import Unit
+
+if TYPE_CHECKING:  # theatres' views read through this module (specialty_comparison)
+    from productivity.views.theatres import Unit
 
 CACHED_UNITS = 16  # sites (and theatres, specialties within them) kept per process
 
@@ -100,6 +103,24 @@ def fetch_held(
         rows = result.cursor.fetchall() if result.cursor is not None else []
         result.close()
     return held_of(rows, keys, figures)
+
+
+def held_mart(engine: Engine, mart: str, keys: tuple[str, ...], figures: tuple[str, ...]) -> Held:
+    """``mart``'s ``keys`` and ``figures`` (every row), held once per marts build."""
+    return _held_mart(engine, marts.build_stamp(engine), mart, keys, figures)
+
+
+@functools.lru_cache(maxsize=8)
+def _held_mart(
+    engine: Engine, stamp: str, mart: str, keys: tuple[str, ...], figures: tuple[str, ...]
+) -> Held:
+    chosen = ", ".join(f'"{c}"' for c in (*keys, *figures))
+    return fetch_held(engine, f'SELECT {chosen} FROM "{mart}"', {}, keys, figures)
+
+
+def weeks(engine: Engine) -> Held:
+    """The weekly mart (trust, specialty, month, week): what ``sum_lists`` gives its lists."""
+    return held_mart(engine, marts.THEATRE_WEEK, marts.WEEK_KEYS, theatre.SUMMED_COLUMNS)
 
 
 def _flag(column: str) -> str:
@@ -235,5 +256,5 @@ def _heatmap_sums(
 
 def clear_read_cache() -> None:
     """Forget every unit's sums and lists (the next read goes to the database again)."""
-    for cached in (_site_sums, _unit_gaps, _site_lists, _heatmap_sums):
+    for cached in (_held_mart, _site_sums, _unit_gaps, _site_lists, _heatmap_sums):
         cached.cache_clear()

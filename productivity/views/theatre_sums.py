@@ -16,7 +16,6 @@ No Streamlit import.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +25,7 @@ from sqlalchemy import Engine
 from productivity.metrics import lost_time, theatre
 from productivity.store import marts
 from productivity.views import theatre_held, theatre_opportunity
-from productivity.views.theatre_held import Held, fetch_held
+from productivity.views.theatre_held import Held
 from productivity.views.theatres import Unit, heatmap_of, periods_of, utilisation_over_time
 
 
@@ -42,28 +41,9 @@ class Headline:
         return self.summary.empty
 
 
-def clear_read_cache() -> None:
-    """Forget every mart held as arrays (the next read goes to the database again)."""
-    _held.cache_clear()
-
-
-@functools.lru_cache(maxsize=8)
-def _held(
-    engine: Engine, stamp: str, mart: str, keys: tuple[str, ...], figures: tuple[str, ...]
-) -> Held:
-    """``mart``'s key columns and figures, read once per build (``stamp`` keys the cache)."""
-    chosen = ", ".join(f'"{c}"' for c in (*keys, *figures))
-    return fetch_held(engine, f'SELECT {chosen} FROM "{mart}"', {}, keys, figures)
-
-
-def held(engine: Engine, mart: str, keys: tuple[str, ...], figures: tuple[str, ...]) -> Held:
-    """:func:`_held` for the marts' current build."""
-    return _held(engine, marts.build_stamp(engine), mart, keys, figures)
-
-
 def _weeks(engine: Engine) -> Held:
     """The weekly mart (trust, specialty, month, week), every build's rows held."""
-    return held(engine, marts.THEATRE_WEEK, marts.WEEK_KEYS, theatre.SUMMED_COLUMNS)
+    return theatre_held.weeks(engine)
 
 
 def _sums_of(engine: Engine, unit: Unit, period: marts.Period) -> tuple[Held, np.ndarray]:

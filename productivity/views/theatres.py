@@ -327,8 +327,8 @@ def specialty_comparison(
 ) -> pd.DataFrame:
     """Capped and uncapped utilisation of the unit's specialty (or all) at every trust.
 
-    The minutes are summed per trust in SQL (:func:`theatre_rows.theatre_sums_by_trust`); the ratios
-    are then formed by :mod:`productivity.metrics.theatre`. ``trust`` is the code, marked ``▶``
+    The minutes are summed per trust from the weekly mart held per build
+    (:func:`theatre_rows.theatre_sums_by_trust`); the ratios are then formed by :mod:`productivity.metrics.theatre`. ``trust`` is the code, marked ``▶``
     for the unit's trust so it stands out on the chart; rows run from the highest capped
     utilisation down, and ``meets_target`` marks each ✓ or ✗ against the ``benchmark``.
     """
