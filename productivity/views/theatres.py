@@ -328,9 +328,10 @@ def specialty_comparison(
     """Capped and uncapped utilisation of the unit's specialty (or all) at every trust.
 
     The minutes are summed per trust from the weekly mart held per build
-    (:func:`theatre_rows.theatre_sums_by_trust`); the ratios are then formed by :mod:`productivity.metrics.theatre`. ``trust`` is the code, marked ``▶``
-    for the unit's trust so it stands out on the chart; rows run from the highest capped
-    utilisation down, and ``meets_target`` marks each ✓ or ✗ against the ``benchmark``.
+    (:func:`theatre_rows.theatre_sums_by_trust`); the ratios are then formed by
+    :mod:`productivity.metrics.theatre`. ``trust`` is the code, marked ``▶`` for the unit's
+    trust so it stands out on the chart; rows run from the highest capped utilisation down,
+    and ``meets_target`` marks each ✓ or ✗ against the ``benchmark``.
     """
     columns = ["trust", "trust_code", "lists", "planned_minutes", *MEASURES, "meets_target"]
     sums = theatre_rows.theatre_sums_by_trust(engine, period, unit.specialty)
