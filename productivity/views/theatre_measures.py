@@ -117,7 +117,8 @@ def _trend(whole: pd.DataFrame, column: str) -> list[float]:
     if column not in whole.columns:
         return []
     values = whole[column].to_numpy(dtype=float)
-    return values[~np.isnan(values)].tolist()
+    shown: list[float] = values[~np.isnan(values)].tolist()
+    return shown
 
 
 def unit_tiles(
