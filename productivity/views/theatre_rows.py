@@ -6,7 +6,8 @@ Each function returns what its SQL twin in :mod:`productivity.store.readers` (or
 :func:`productivity.store.marts.read_mart`) returns for the same unit and period: the same
 rows in the same order (the mart's own), the same columns and the same flag types, so every
 figure drawn from them is the same. Whole-system reads (no trust) stay in SQL, where the
-database filters and sums every trust's rows. No Streamlit import.
+database filters and sums every trust's rows; every trust's sums for the comparison come from
+the weekly mart held per build (:func:`theatre_held.weeks`). No Streamlit import.
 """
 
 from __future__ import annotations
