@@ -119,3 +119,17 @@ def test_another_target_or_a_part_of_the_months_reads_lists(demo_engine, months)
         expected = theatre_opportunity.opportunity_of(trust, specialty, figures, target)
         got = theatre_opportunity.unit_opportunity(demo_engine, unit, when, target, weeks)
         assert got == {c: expected[c] for c in theatre_opportunity.SUMMARY_COLUMNS}
+
+
+def test_a_trust_the_whole_period_mart_lacks_reads_lists(demo_engine, monkeypatch):
+    every = theatre_opportunity._trust_rows(demo_engine, marts.build_stamp(demo_engine))
+    monkeypatch.setattr(
+        theatre_opportunity, "_trust_rows", lambda *_: every[every["trust_code"] != "RBL"]
+    )
+    found, keep, trust = theatre_opportunity._lists(demo_engine, Unit(), marts.Period())
+    figures = {n: values[keep] for n, values in found.figures.items()}
+    specialty = found.codes["specialty"][keep]
+    expected = theatre_opportunity.opportunity_of(trust, specialty, figures, TARGET)
+    weeks = sums._weeks(demo_engine)
+    got = theatre_opportunity.unit_opportunity(demo_engine, Unit(), marts.Period(), TARGET, weeks)
+    assert got == {c: expected[c] for c in theatre_opportunity.SUMMARY_COLUMNS}

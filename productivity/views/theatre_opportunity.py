@@ -119,10 +119,11 @@ def unit_opportunity(
 ) -> dict[str, float]:
     """The unit's :data:`SUMMARY_COLUMNS` in the period; ``weeks`` is the weekly mart held."""
     if not unit.site and not unit.specialty:
-        realisable = _whole_period_realisable(engine, unit, period, target)
+        keep = weeks.mask(unit, period)
+        trust, specialty = weeks.codes["trust_code"][keep], weeks.codes["specialty"][keep]
+        trusts = weeks.labels["trust_code"][np.unique(trust[trust >= 0])]
+        realisable = _whole_period_realisable(engine, trusts, period, target)
         if realisable is not None:
-            keep = weeks.mask(unit, period)
-            trust, specialty = weeks.codes["trust_code"][keep], weeks.codes["specialty"][keep]
             cell, cells, keyed = _cells(trust, specialty)
             sums = {
                 n: np.bincount(cell, weeks.figures[n][keep], minlength=cells) for n in _CELL_FIGURES
@@ -170,14 +171,16 @@ def _every_list(engine: Engine, stamp: str) -> Held:
 
 
 def _whole_period_realisable(
-    engine: Engine, unit: Unit, period: marts.Period, target: float
+    engine: Engine, trusts: np.ndarray, period: marts.Period, target: float
 ) -> float | None:
-    """The unit's trusts' realisable cases as the marts build counted them, when the period
-    holds every month of their lists and they were counted against ``target``; else None."""
-    rows = _trust_rows(engine, marts.build_stamp(engine))
-    if unit.trust:
-        rows = rows[rows["trust_code"] == unit.trust]
-    if rows.empty or (rows["target"].astype(float) != target).any():
+    """``trusts``' realisable cases as the marts build counted them, when the mart has every
+    one of them, the period holds every month of their lists and they were counted against
+    ``target``; else None."""
+    every = _trust_rows(engine, marts.build_stamp(engine))
+    rows = every[every["trust_code"].isin(trusts)]
+    if len(rows) != len(trusts) or rows.empty:
+        return None
+    if (rows["target"].astype(float) != target).any():
         return None
     if period.start and (rows["first_month"] < period.start).any():
         return None
