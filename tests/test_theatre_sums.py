@@ -15,7 +15,7 @@ from pandas.testing import assert_frame_equal
 
 from productivity.planning import opportunity
 from productivity.store import marts
-from productivity.views import theatre_sums as sums, theatres as drilldown
+from productivity.views import theatre_opportunity, theatre_sums as sums, theatres as drilldown
 from productivity.views.theatres import Unit
 
 TARGET = 0.85
@@ -49,7 +49,8 @@ def test_the_headline_equals_the_unit_view_of_every_list(demo_engine, months, un
     if expected.empty:  # the page then says so and draws nothing
         assert head.empty and head.weekly.empty and expected.weekly.empty
         return
-    same(head.summary, expected.summary)
+    # gap_minutes of the opportunity: the page shows none, and it needs every list's minutes
+    same(head.summary, expected.summary.drop(columns="gap_minutes"))
     same(head.weekly, expected.weekly)
     same(sums.unit_monthly(demo_engine, unit, period), expected.monthly)
     same(sums.waterfall(head.summary), expected.waterfall)
@@ -82,8 +83,53 @@ def test_the_opportunity_on_arrays_equals_the_planning_function(target):
     expected = opportunity.theatre_opportunity(lists, target, []).iloc[0]
     trust = pd.factorize(lists["trust_code"], sort=True)[0]
     specialty = pd.factorize(lists["specialty"], sort=True)[0]
-    figures = {n: lists[n].to_numpy(dtype=float) for n in sums.OPPORTUNITY_FIGURES}
-    got = sums.opportunity_of(trust, specialty, figures, target)
+    figures = {n: lists[n].to_numpy(dtype=float) for n in theatre_opportunity.OPPORTUNITY_FIGURES}
+    got = theatre_opportunity.opportunity_of(trust, specialty, figures, target)
     for column, value in got.items():
         assert value == pytest.approx(expected[column], rel=1e-12), column
     assert got["realisable_additional_cases"] == expected["realisable_additional_cases"]
+
+
+@pytest.mark.parametrize("unit", [Unit(), Unit("RBL")], ids=lambda u: u.key)
+def test_every_month_of_a_trust_reads_no_list_and_equals_its_lists(demo_engine, monkeypatch, unit):
+    """The default view's opportunity: the realisable cases the marts build counted per trust
+    and the rest from the weekly mart, equal to the same figures from every list."""
+    weeks = sums._weeks(demo_engine)
+    found, keep, trust = theatre_opportunity._lists(demo_engine, unit, marts.Period())
+    figures = {n: values[keep] for n, values in found.figures.items()}
+    specialty = found.codes["specialty"][keep]
+    expected = theatre_opportunity.opportunity_of(trust, specialty, figures, TARGET)
+
+    def no_lists(*_: object) -> None:
+        raise AssertionError("the default view read lists")
+
+    monkeypatch.setattr(theatre_opportunity, "_lists", no_lists)
+    got = theatre_opportunity.unit_opportunity(demo_engine, unit, marts.Period(), TARGET, weeks)
+    assert got == {c: expected[c] for c in theatre_opportunity.SUMMARY_COLUMNS}
+    assert got["realisable_additional_cases"] > 0
+
+
+def test_another_target_or_a_part_of_the_months_reads_lists(demo_engine, months):
+    weeks = sums._weeks(demo_engine)
+    period = marts.Period(months[1], None)
+    for unit, when, target in [(Unit(), marts.Period(), 0.9), (Unit("RBL"), period, TARGET)]:
+        found, keep, trust = theatre_opportunity._lists(demo_engine, unit, when)
+        figures = {n: values[keep] for n, values in found.figures.items()}
+        specialty = found.codes["specialty"][keep]
+        expected = theatre_opportunity.opportunity_of(trust, specialty, figures, target)
+        got = theatre_opportunity.unit_opportunity(demo_engine, unit, when, target, weeks)
+        assert got == {c: expected[c] for c in theatre_opportunity.SUMMARY_COLUMNS}
+
+
+def test_a_trust_the_whole_period_mart_lacks_reads_lists(demo_engine, monkeypatch):
+    every = theatre_opportunity._trust_rows(demo_engine, marts.build_stamp(demo_engine))
+    monkeypatch.setattr(
+        theatre_opportunity, "_trust_rows", lambda *_: every[every["trust_code"] != "RBL"]
+    )
+    found, keep, trust = theatre_opportunity._lists(demo_engine, Unit(), marts.Period())
+    figures = {n: values[keep] for n, values in found.figures.items()}
+    specialty = found.codes["specialty"][keep]
+    expected = theatre_opportunity.opportunity_of(trust, specialty, figures, TARGET)
+    weeks = sums._weeks(demo_engine)
+    got = theatre_opportunity.unit_opportunity(demo_engine, Unit(), marts.Period(), TARGET, weeks)
+    assert got == {c: expected[c] for c in theatre_opportunity.SUMMARY_COLUMNS}

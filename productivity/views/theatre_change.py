@@ -79,20 +79,19 @@ def latest_shift(result: spc.SPCResult) -> Shift | None:
 def before_and_after(shift: Shift, weekly: pd.DataFrame) -> tuple[float, float]:
     """Capped utilisation (Σ capped ÷ Σ planned) over the whole weeks of the current period
     before the shift's first week, and from it on."""
-    rows = weekly[weekly["whole"].astype(bool)]
-    monday = pd.to_datetime(rows["period"])
-    rows = rows[(monday >= shift.period_start).to_numpy()]
-    after = (pd.to_datetime(rows["period"]) >= shift.start).to_numpy()
+    whole = weekly["whole"].to_numpy(dtype=bool)
+    monday = pd.to_datetime(weekly["period"]).to_numpy()[whole]
+    current = monday >= np.datetime64(shift.period_start)
+    after = current & (monday >= np.datetime64(shift.start))
+    capped = weekly["capped_touch_minutes"].to_numpy(dtype=float)[whole]
+    planned = weekly["planned_minutes"].to_numpy(dtype=float)[whole]
 
-    def ratio(part: pd.DataFrame) -> float:
-        sums = part[["capped_touch_minutes", "planned_minutes"]].sum()
-        return float(
-            theatre.capped_utilisation(
-                pd.Series([sums["capped_touch_minutes"]]), pd.Series([sums["planned_minutes"]])
-            ).iloc[0]
-        )
+    def ratio(keep: np.ndarray) -> float:
+        # as a Series sum: empty values left out
+        sums = pd.Series([np.nansum(capped[keep])]), pd.Series([np.nansum(planned[keep])])
+        return float(theatre.capped_utilisation(*sums).iloc[0])
 
-    return ratio(rows[~after]), ratio(rows[after])
+    return ratio(current & ~after), ratio(after)
 
 
 def shift_sentence(shift: Shift, weekly: pd.DataFrame) -> str:

@@ -112,12 +112,13 @@ def _marked(value: float, target: float, higher: bool, small: bool, fmt: str) ->
     return f"{'✓' if meets else '✗'} {format(value, fmt)}"
 
 
-def _trend(over_time: pd.DataFrame, column: str) -> list[float]:
-    """A whole-week series for a sparkline (partial weeks at the edges left out)."""
-    if column not in over_time.columns:
+def _trend(whole: pd.DataFrame, column: str) -> list[float]:
+    """A sparkline's series: ``column`` of the whole weeks (:func:`whole_periods`)."""
+    if column not in whole.columns:
         return []
-    rows = over_time[over_time["whole"].astype(bool)] if "whole" in over_time else over_time
-    return [float(v) for v in rows[column].dropna()]
+    values = whole[column].to_numpy(dtype=float)
+    shown: list[float] = values[~np.isnan(values)].tolist()
+    return shown
 
 
 def unit_tiles(
@@ -133,8 +134,10 @@ def unit_tiles(
     used = int(row["used_lists"])
     hours = row["lost_minutes"] / 60
 
+    whole = whole_periods(weekly)  # once, not once per tile
+
     def tile(label: str, value: str, note: str | None, help: str, column: str) -> Tile:
-        return Tile(label, value, note, help, _trend(weekly, column))
+        return Tile(label, value, note, help, _trend(whole, column))
 
     return [
         [

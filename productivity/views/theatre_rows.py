@@ -6,7 +6,8 @@ Each function returns what its SQL twin in :mod:`productivity.store.readers` (or
 :func:`productivity.store.marts.read_mart`) returns for the same unit and period: the same
 rows in the same order (the mart's own), the same columns and the same flag types, so every
 figure drawn from them is the same. Whole-system reads (no trust) stay in SQL, where the
-database filters and sums every trust's rows. No Streamlit import.
+database filters and sums every trust's rows; every trust's sums for the comparison come from
+the weekly mart held per build (:func:`theatre_held.weeks`). No Streamlit import.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from productivity.benchmarks import load_benchmarks
 from productivity.metrics import theatre
 from productivity.store import marts, readers
 from productivity.store.mart_reads import build_stamp, records_frame
+from productivity.views import theatre_held
 
 CACHED_TRUSTS = 8  # trusts kept in memory per process (a few thousand lists each)
 
@@ -29,7 +31,6 @@ CACHED_TRUSTS = 8  # trusts kept in memory per process (a few thousand lists eac
 def clear_read_cache() -> None:
     """Forget every trust's rows (the next read goes to the database again)."""
     _trust_rows.cache_clear()
-    _sums_by_trust.cache_clear()
     _sites_and_theatres.cache_clear()
 
 
@@ -123,31 +124,32 @@ def theatre_gaps(
 def theatre_sums_by_trust(
     engine: Engine, period: marts.Period, specialty: str | None = None
 ) -> pd.DataFrame:
-    """:func:`readers.theatre_sums_by_trust`, kept per build: choosing another trust, site or
-    theatre compares the same trusts again, so only the months or the specialty read afresh."""
-    stamp = build_stamp(engine)
-    return _sums_by_trust(engine, stamp, period.start, period.end, specialty).copy()
+    """:func:`readers.theatre_sums_by_trust`, from the weekly mart held per build (sums of the
+    lists' whole minutes and counts are exact in any order): no list is read."""
+    weeks = theatre_held.weeks(engine)
+    keep = weeks.kept({"specialty": specialty}, period)
+    if not keep.any():
+        return pd.DataFrame(columns=["trust_code", *_TRUST_SUMS])
+    trusts, sums = weeks.sums(keep, "trust_code")
+    out = pd.DataFrame({"trust_code": pd.array(trusts, dtype="str")} | sums)[
+        ["trust_code", *_TRUST_SUMS]
+    ]
+    out["lists"] = out["lists"].astype(np.int64)
+    return out
 
 
-@functools.lru_cache(maxsize=CACHED_TRUSTS)
-def _sums_by_trust(
-    engine: Engine, stamp: str, start: str | None, end: str | None, specialty: str | None
-) -> pd.DataFrame:
-    return readers.theatre_sums_by_trust(engine, marts.Period(start, end), specialty)
+_TRUST_SUMS = ["lists", "planned_minutes", "capped_touch_minutes", "uncapped_touch_minutes"]
 
 
 def trust_sites_and_theatres(engine: Engine, trust: str) -> pd.DataFrame:
-    """:func:`readers.trust_sites_and_theatres`, from every trust's read once per build (so
-    choosing another trust reads nothing), by site and then theatre in natural order."""
-    every = _sites_and_theatres(engine, build_stamp(engine))
-    chosen = every[every["trust_code"] == trust]
-    return chosen[["site", "site_name", "theatre"]].reset_index(drop=True)
+    """:func:`readers.trust_sites_and_theatres`, by site and then theatre in natural order,
+    kept per build and trust (a trust's are found by the list mart's index)."""
+    return _sites_and_theatres(engine, build_stamp(engine), trust).copy()
 
 
-@functools.lru_cache(maxsize=2)
-def _sites_and_theatres(engine: Engine, stamp: str) -> pd.DataFrame:
-    """Every trust's sites and theatres, by site and then theatre in natural order."""
-    found = readers.sites_and_theatres(engine)
+@functools.lru_cache(maxsize=CACHED_TRUSTS)
+def _sites_and_theatres(engine: Engine, stamp: str, trust: str) -> pd.DataFrame:
+    found = readers.trust_sites_and_theatres(engine, trust)
     # "Theatre 2" before "Theatre 10": sort on the name with its numbers zero-padded
     natural = found["theatre"].str.replace(r"\d+", lambda m: m.group().zfill(6), regex=True)
     order = found.assign(_natural=natural).sort_values(["site", "_natural"]).index

@@ -229,11 +229,13 @@ def bands_of(summary: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["measure", "band", "share", "lists", "used_lists"])
 
 
+HEATMAP_SHOWN = ["weekday", "session", "lists", "planned_minutes", "capped_utilisation"]
+
+
 def heatmap(per_list: pd.DataFrame) -> pd.DataFrame:
     """Capped utilisation per weekday × session (AM, PM, ALL, EVE)."""
-    columns = ["weekday", "session", "lists", "planned_minutes", "capped_utilisation"]
     if per_list.empty:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=HEATMAP_SHOWN)
     # Only the sums it shows: lists, planned and capped touch minutes (as sum_lists adds them).
     shown = ["lists", "planned_minutes", "capped_touch_minutes"]
     frame = per_list.assign(lists=1)[["weekday", "session", *shown]].astype(
@@ -242,6 +244,14 @@ def heatmap(per_list: pd.DataFrame) -> pd.DataFrame:
     sums = frame.groupby(["weekday", "session"], as_index=False, observed=True, dropna=False)[
         shown
     ].sum()
+    return heatmap_of(sums)
+
+
+def heatmap_of(sums: pd.DataFrame) -> pd.DataFrame:
+    """:func:`heatmap` from the lists' sums per weekday × session (``lists``,
+    ``planned_minutes``, ``capped_touch_minutes`` as float64), in any order."""
+    if sums.empty:
+        return pd.DataFrame(columns=HEATMAP_SHOWN)
     sums["capped_utilisation"] = theatre.capped_utilisation(
         sums["capped_touch_minutes"], sums["planned_minutes"]
     )
@@ -250,7 +260,7 @@ def heatmap(per_list: pd.DataFrame) -> pd.DataFrame:
         sums["session"].map({s: i for i, s in enumerate(SESSIONS)}),
     ]
     sums = sums.assign(_day=order[0], _session=order[1]).sort_values(["_day", "_session"])
-    return sums[columns].astype({"lists": "int64"}).reset_index(drop=True)
+    return sums[HEATMAP_SHOWN].astype({"lists": "int64"}).reset_index(drop=True)
 
 
 def unit_view(
@@ -317,10 +327,11 @@ def specialty_comparison(
 ) -> pd.DataFrame:
     """Capped and uncapped utilisation of the unit's specialty (or all) at every trust.
 
-    The minutes are summed per trust in SQL (:func:`theatre_rows.theatre_sums_by_trust`); the ratios
-    are then formed by :mod:`productivity.metrics.theatre`. ``trust`` is the code, marked ``▶``
-    for the unit's trust so it stands out on the chart; rows run from the highest capped
-    utilisation down, and ``meets_target`` marks each ✓ or ✗ against the ``benchmark``.
+    The minutes are summed per trust from the weekly mart held per build
+    (:func:`theatre_rows.theatre_sums_by_trust`); the ratios are then formed by
+    :mod:`productivity.metrics.theatre`. ``trust`` is the code, marked ``▶`` for the unit's
+    trust so it stands out on the chart; rows run from the highest capped utilisation down,
+    and ``meets_target`` marks each ✓ or ✗ against the ``benchmark``.
     """
     columns = ["trust", "trust_code", "lists", "planned_minutes", *MEASURES, "meets_target"]
     sums = theatre_rows.theatre_sums_by_trust(engine, period, unit.specialty)
