@@ -108,16 +108,23 @@ def dna_rows(start: str | None, end: str | None, service: str | None) -> pd.Data
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def load_dna_by_unit(start: str | None, end: str | None, service: str | None) -> pd.DataFrame:
+    """Every trust's and the system's DNA rate per quintile: worked out once, whichever trust
+    is chosen (the two frames below are picked from it)."""
+    return dna.quintiles_by_unit(dna_rows(start, end, service))
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def load_dna_quintiles(
     trust: str | None, start: str | None, end: str | None, service: str | None
 ) -> pd.DataFrame:
-    return dna.unit_quintiles(dna_rows(start, end, service), trust)
+    return dna.unit_of(load_dna_by_unit(start, end, service), trust)
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def load_dna_by_trust(start: str | None, end: str | None, service: str | None) -> pd.DataFrame:
     """Every trust's DNA rate per quintile: worked out once, whichever trust is chosen."""
-    return dna.trust_quintiles(dna_rows(start, end, service))
+    return dna.trusts_of(load_dna_by_unit(start, end, service))
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
