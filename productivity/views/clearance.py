@@ -85,9 +85,8 @@ def _backlog(
         & latest["provider_code"].isin(extra["trust_code"])
     ]
     codes = np.concatenate([tests["provider_code"].to_numpy(), [SYSTEM] * len(tests)])
-    units = tests.iloc[np.tile(np.arange(len(tests)), 2)].assign(
-        trust_code=pd.array(codes, dtype=tests["provider_code"].dtype)
-    )
+    units = tests.iloc[np.tile(np.arange(len(tests)), 2)].reset_index(drop=True)
+    units["trust_code"] = pd.Series(codes, dtype=tests["provider_code"].dtype)
     waiting = waits.dm01_waits(units, ["trust_code"])
     out = extra.merge(waiting, on="trust_code", how="inner")
     cleared = waits.backlog_clearance(
