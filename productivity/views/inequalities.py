@@ -33,6 +33,7 @@ from productivity.stats import spc
 from productivity.store import marts, readers
 from productivity.store.mart_reads import in_period
 from productivity.views.diagnostics import trust_label
+from productivity.views.spc_points import limit_formats, monthly_points
 
 SYSTEM = "System"
 MIN_SPC_MONTHS = 2  # one moving range at least; fewer than spc.MIN_POINTS are trial limits
@@ -269,9 +270,7 @@ def quintile_table(quintiles: pd.DataFrame, benchmarks: Benchmarks) -> pd.DataFr
 
 # The band table's and the SPC table's columns, each shown in a catalogue column's format.
 BAND_FORMATS: dict[str, str] = dict.fromkeys(QUINTILE_LABELS.values(), "share_6_plus_most")
-SPC_FORMATS: dict[str, str] = dict.fromkeys(
-    ("Mean", "Lower limit", "Upper limit"), "quintile_ratio"
-)
+SPC_FORMATS: dict[str, str] = limit_formats("quintile_ratio")
 FOREST_FORMATS: dict[str, str] = {"Lower 95%": "quintile_ratio", "Upper 95%": "quintile_ratio"}
 
 
@@ -313,16 +312,8 @@ def spc_table(result: spc.SPCResult) -> pd.DataFrame:
     """The SPC points: month, ratio, mean and limits (numbers, :data:`SPC_FORMATS`), and the
     point and rule in words."""
     points = result.points
-    return pd.DataFrame(
-        {
-            "Month": points["date"].dt.strftime("%Y-%m"),
-            "quintile_ratio": points["value"].astype("float64"),
-            "Mean": points["mean"].astype("float64"),
-            "Lower limit": points["lower_limit"].astype("float64"),
-            "Upper limit": points["upper_limit"].astype("float64"),
-            "Point": points["point_type"].str.replace("_", " "),
-            "Rule": points["rule"].str.replace("_", " "),
-        }
+    return monthly_points(result, "quintile_ratio").assign(
+        Point=points["point_type"].str.replace("_", " "), Rule=points["rule"].str.replace("_", " ")
     )
 
 

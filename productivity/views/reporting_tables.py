@@ -23,6 +23,7 @@ from productivity.formats import judgements
 from productivity.metrics.turnaround import AGE_BANDS
 from productivity.stats import spc
 from productivity.views.reporting import COUNTS, trust_name
+from productivity.views.spc_points import limit_formats, monthly_points
 
 
 def benchmark_table(
@@ -51,24 +52,13 @@ def measure_table(trusts: pd.DataFrame, measure: str, names: Mapping[str, str]) 
 
 
 # The SPC table's mean and limits are shown as the share they bound.
-SPC_FORMATS: dict[str, str] = dict.fromkeys(
-    ("Mean", "Lower limit", "Upper limit"), "share_within_target"
-)
+SPC_FORMATS: dict[str, str] = limit_formats("share_within_target")
 
 
 def spc_table(result: spc.SPCResult) -> pd.DataFrame:
     """The SPC points: month, share, mean, limits (fractions) and the point type in words."""
-    points = result.points
-    return pd.DataFrame(
-        {
-            "Month": points["date"].dt.strftime("%Y-%m"),
-            "share_within_target": points["value"].astype("float64"),
-            "Mean": points["mean"].astype("float64"),
-            "Lower limit": points["lower_limit"].astype("float64"),
-            "Upper limit": points["upper_limit"].astype("float64"),
-            "Point": points["point_type"].str.removeprefix("special_cause_").str.replace("_", " "),
-        }
-    )
+    point = result.points["point_type"].str.removeprefix("special_cause_").str.replace("_", " ")
+    return monthly_points(result, "share_within_target").assign(Point=point)
 
 
 def caption(measure: str, benchmarks: Benchmarks) -> str:
