@@ -11,7 +11,7 @@ import streamlit as st
 from productivity import ui
 from productivity.metrics.turnaround import MEASURE_FILTERS
 from productivity.ui import reporting as sections
-from productivity.views import reporting as rv
+from productivity.views import reporting_tables as rt
 
 view = ui.frame("Reporting and pathology", filters=("trust", "period"))
 bench = ui.benchmarks()
@@ -22,7 +22,7 @@ measure = controls[0].selectbox(
     "Turnaround target", list(MEASURE_FILTERS), key="measure", bind="query-params",
     format_func=lambda m: bench[m].label,
 )  # fmt: skip
-st.caption(rv.caption(measure, bench))
+st.caption(rt.caption(measure, bench))
 
 tab = ui.page_tabs(sections.TABS, key="tab")
 with tab.container:

@@ -315,3 +315,53 @@ def test_trend_and_spc_tables_are_formatted(demo_engine, bench):
     assert len(spc_table) == len(result.points)
     assert spc_table["Value"].str.endswith("%").all()
     assert "Variation:" in dt.spc_caption(result) and "Assurance:" in dt.spc_caption(result)
+
+
+def _backlog_as_before(rows, found, latest, bench, basis):
+    """The backlog table as ``views.clearance._backlog`` worked it out before it built the
+    system's row and the DM01 units from columns (frames assigned and joined)."""
+    from productivity.metrics import waits
+    from productivity.planning import opportunity
+
+    rate = ["benchmark_scans_per_hour"] if found.imaging else []
+    if not found.dm01_tests or latest.empty or rows.empty:
+        return pd.DataFrame(columns=[*dv.BACKLOG_COLUMNS, *rate])
+    extra = found.summarise(rows, ["trust_code"], bench, basis)
+    weeks = opportunity.weeks_covered(rows["month"])
+    extra["additional_per_week"] = opportunity.additional_per_week(extra[found.additional], weeks)
+    system = found.summarise(rows, [], bench, basis).assign(trust_code=dv.SYSTEM)
+    system["additional_per_week"] = extra["additional_per_week"].sum()
+    columns = ["trust_code", "additional_per_week", *rate]
+    extra = pd.concat([system[columns], extra[columns]], ignore_index=True)
+    tests = latest[
+        latest["test_code"].isin(found.dm01_tests)
+        & latest["provider_code"].isin(extra["trust_code"])
+    ]
+    units = pd.concat(
+        [tests.assign(trust_code=tests["provider_code"]), tests.assign(trust_code=dv.SYSTEM)]
+    )
+    out = extra.merge(waits.dm01_waits(units, ["trust_code"]), on="trust_code", how="inner")
+    cleared = waits.backlog_clearance(
+        out["waiting_6_plus"], out["additional_per_week"], out["within_6_weeks"],
+        bench.value("dm01_within_6_weeks"),
+    )  # fmt: skip
+    return out.join(cleared)[[*dv.BACKLOG_COLUMNS, *rate]]
+
+
+@pytest.mark.parametrize("key", ["CT", "MRI", "NOUS", "Endoscopy", "Echo"])
+@pytest.mark.parametrize("basis", ["national", "peer"])
+@pytest.mark.parametrize(
+    "period", [ALL, marts.Period("2025-05", None), marts.Period(None, "2025-05")]
+)
+def test_the_backlog_is_the_same_as_before_to_the_last_bit(demo_engine, bench, key, basis, period):
+    from productivity.views import dm01_rows
+
+    found = modality(key)
+    rows, latest = (
+        readers.modality_rows(demo_engine, found, period),
+        dm01_rows.latest_dm01(demo_engine, period),
+    )
+    before = _backlog_as_before(rows, found, latest, bench, basis)
+    pd.testing.assert_frame_equal(
+        dv.backlog_clearance(demo_engine, key, period, bench, basis), before, check_exact=True
+    )

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pandas.testing as pdt
 import pytest
 
 from productivity import schema
+from productivity.charts import QUINTILE_LABELS
+from productivity.metrics import deprivation as dep, waits
 from productivity.store import marts, readers
 from productivity.views import inequalities as dd
 from tests.conftest import (
@@ -200,3 +203,41 @@ def test_rows_with_a_missing_band_are_read_per_period_not_sliced(demo_engine):
     gap.loc[0, schema.DM01_BANDS[0]] = None
     assert dd.sliceable(every) and not dd.sliceable(gap)
     assert dd.sliceable(every.drop(columns=list(schema.DM01_BANDS)))  # no bands stored at all
+
+
+def _apart(system: pd.DataFrame, trusts: pd.DataFrame) -> pd.DataFrame:
+    """The system's frame then the trusts' one, as the views made them before grouping them
+    together (:func:`dd.with_system`)."""
+    return pd.concat([system.assign(provider_code=dd.SYSTEM), trusts], ignore_index=True)
+
+
+@pytest.mark.parametrize("test", sorted(schema.DM01_TESTS))
+def test_the_system_grouped_with_the_trusts_gives_the_same_frames(demo_engine, test):
+    """One grouping of the rows and the system's copy of them (:func:`dd.with_system`) gives
+    exactly the frames two groupings (the system's, the trusts') gave: values, types, order."""
+    every = readers.dm01_by_imd(demo_engine, marts.Period(), test)
+    quintiles = _apart(
+        dep.within_6_weeks_by_quintile(every, ["month"]),
+        dep.within_6_weeks_by_quintile(every, dd.UNIT_KEYS),
+    )
+    quintiles = quintiles[quintiles["total_waiting"] > 0]
+    quintiles = quintiles.assign(quintile=quintiles["imd_quintile"].map(QUINTILE_LABELS))
+    pdt.assert_frame_equal(dd.quintiles_by_unit(every), quintiles, check_exact=True)
+    for month in sorted(every["month"].unique()):
+        rows = dd.in_months(every, month, month)
+        forest = _apart(dep.quintile_ratio(rows, []), dep.quintile_ratio(rows, ["provider_code"]))
+        forest = forest[forest["total_waiting_most"] + forest["total_waiting_least"] > 0]
+        forest = forest.assign(
+            _trusts=forest["provider_code"] != dd.SYSTEM, _lower=forest["ratio_lower"].fillna(-1.0)
+        ).sort_values(["_trusts", "_lower", "provider_code"], ascending=[True, False, True])
+        forest = forest.drop(columns=["_trusts", "_lower"]).reset_index(drop=True)
+        pdt.assert_frame_equal(dd.forest_rows(rows), forest, check_exact=True)
+        if not dd.has_bands(rows):
+            assert dd.bands_by_unit(rows).empty
+            continue
+        bands = _apart(
+            waits.waiting_distribution(rows, ["month", "imd_quintile"]),
+            waits.waiting_distribution(rows, [*dd.UNIT_KEYS, "imd_quintile"]),
+        )
+        bands = bands.assign(quintile=bands["imd_quintile"].map(QUINTILE_LABELS))
+        pdt.assert_frame_equal(dd.bands_by_unit(rows), bands, check_exact=True)

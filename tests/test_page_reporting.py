@@ -9,7 +9,7 @@ import pytest
 
 from productivity.benchmarks import load_benchmarks
 from productivity.store import marts
-from productivity.views import reporting as rv, reporting_months as rm
+from productivity.views import reporting as rv, reporting_months as rm, reporting_tables as rt
 from tests.conftest import app_page, every_tab, open_tab, table_with as table
 
 TABS = ["Trusts against targets", "Month by month", "Turnaround days", "Backlog", "Drill-down"]
@@ -85,9 +85,9 @@ def test_a_share_with_nothing_decided_is_empty_not_zero():
 
 def test_days_bars_fold_the_tail_and_say_within_or_beyond():
     days = pd.DataFrame({"days": [0, 7, 8, 50, 60], "events": [5, 1, 2, 3, 4]})
-    bars = rv.days_bars(days, target_days=7, cap=42)
+    bars = rt.days_bars(days, target_days=7, cap=42)
     assert list(bars["turnaround"]) == ["0", "7", "8", "42+"]
-    assert list(rv.days_table(bars)["turnaround_days"]) == [0, 7, 8, 42]  # sorts as numbers
+    assert list(rt.days_table(bars)["turnaround_days"]) == [0, 7, 8, 42]  # sorts as numbers
     assert list(bars["events"]) == [5, 1, 2, 7]  # 3 + 4 in the tail
     assert list(bars["against"]) == ["within target"] * 2 + ["beyond target"] * 2
 

@@ -56,3 +56,20 @@ def test_the_reporting_view_with_its_trusts_given_is_the_same(demo_engine, perio
         drill, drill_by = rv.drill_view(demo_engine, period, measure, trust, None)
         assert drill_by == whole.drill_by
         pdt.assert_frame_equal(whole.drill, drill, check_exact=True)
+
+
+@pytest.mark.parametrize("period", [*PERIODS, marts.Period("2031-01", None)])
+@pytest.mark.parametrize("service", [None, "MRI", "CT"])
+def test_the_dna_quintiles_picked_from_one_grouping_are_the_same(demo_engine, period, service):
+    """The DNA tab's frames picked from :func:`dna.quintiles_by_unit` (the system grouped with
+    the trusts) are exactly the ones worked out apart, for the system and every trust."""
+    rows = dna.service_rows(demo_engine, period, service)
+    by_unit = dna.quintiles_by_unit(rows)
+    pdt.assert_frame_equal(dna.trusts_of(by_unit), dna.trust_quintiles(rows), check_exact=True)
+    trusts = sorted(rows["trust_code"].unique()) if not rows.empty else []
+    for trust in (None, *trusts, "NO_SUCH_TRUST"):
+        apart, picked = dna.unit_quintiles(rows, trust), dna.unit_of(by_unit, trust)
+        if apart.empty:
+            assert picked.empty
+            continue
+        pdt.assert_frame_equal(picked, apart, check_exact=True)

@@ -422,3 +422,11 @@ def _prepare_data(data: Any, ctx: _Context) -> Any:
         prepared = api._prepare_data(ctx.altair_data(), context)
         return prepared
     raise Unsupported(f"data of type {type(data).__name__}")
+
+
+# Altair checks each schema object against the Vega-Lite schema as it is built (its debug
+# mode: every alt.Legend, alt.Scale, alt.Axis, … validates itself), 10 to 20 ms of a chart's
+# build, on every rerun, for a check whose result never reaches the spec. The app draws
+# without Altair's checks (see above); tests/test_chart_specs.py validates every page's charts
+# against the schema instead, and tests/test_chart_draw.py that the spec is the same.
+schemapi.disable_debug_mode()

@@ -16,6 +16,7 @@ import streamlit as st
 from productivity import charts
 from productivity.store import marts
 from productivity.ui.frame import CACHE_TTL, View, benchmarks, engine
+from productivity.ui.spc_section import spc_section
 from productivity.ui.whatif import what_if_section
 from productivity.ui.widgets import chart_with_table, empty_state, section, show_table
 from productivity.views import diagnostics as dv, diagnostics_text as dt
@@ -127,13 +128,12 @@ def trend_and_spc(view: View, basis: str, where: str) -> None:
         chart_with_table(chart, table, f"{slug}-trend", raw=data.trend, caption=line, deferred=True)
 
     empty_spc = f"No whole week of {view.modality} activity {where} in the chosen period."
-    points = data.spc.points if data.spc else None
-    if section(f"Weekly {spec.label} {where}: SPC", points, empty_spc) and data.spc:
-        chart = charts.spc_chart(data.spc, label=spec.label, fmt=spec.fmt, rebases=data.rebases)
-        table, caption = dt.spc_table(data.spc, spec), f"{dt.spc_caption(data.spc)} {line}"
-        chart_with_table(
-            chart, table, f"{slug}-spc", raw=points, caption=caption, below=True, deferred=True
-        )
+    spc_section(
+        f"Weekly {spec.label} {where}: SPC", data.spc, empty_spc, label=spec.label,
+        fmt=spec.fmt, table=lambda result: dt.spc_table(result, spec), name=f"{slug}-spc",
+        raw=data.spc.points if data.spc else None,
+        caption=lambda result: f"{dt.spc_caption(result)} {line}", rebases=data.rebases,
+    )  # fmt: skip
 
 
 def backlog_and_what_if(view: View, basis: str) -> None:

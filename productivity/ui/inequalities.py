@@ -15,6 +15,7 @@ from productivity.stats import spc
 from productivity.stats.ratio_funnel import RatioFunnel
 from productivity.store import marts, readers
 from productivity.ui.frame import CACHE_TTL, benchmarks, engine, store_facts
+from productivity.ui.spc_section import spc_section
 from productivity.ui.widgets import chart_with_table, choose, empty_state, section
 from productivity.views import dna, inequalities as dd
 
@@ -107,16 +108,23 @@ def dna_rows(start: str | None, end: str | None, service: str | None) -> pd.Data
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def load_dna_by_unit(start: str | None, end: str | None, service: str | None) -> pd.DataFrame:
+    """Every trust's and the system's DNA rate per quintile: worked out once, whichever trust
+    is chosen (the two frames below are picked from it)."""
+    return dna.quintiles_by_unit(dna_rows(start, end, service))
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def load_dna_quintiles(
     trust: str | None, start: str | None, end: str | None, service: str | None
 ) -> pd.DataFrame:
-    return dna.unit_quintiles(dna_rows(start, end, service), trust)
+    return dna.unit_of(load_dna_by_unit(start, end, service), trust)
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def load_dna_by_trust(start: str | None, end: str | None, service: str | None) -> pd.DataFrame:
     """Every trust's DNA rate per quintile: worked out once, whichever trust is chosen."""
-    return dna.trust_quintiles(dna_rows(start, end, service))
+    return dna.trusts_of(load_dna_by_unit(start, end, service))
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
@@ -242,15 +250,10 @@ def ratio_spc_section(
         f"Fewer than {dd.MIN_SPC_MONTHS} months with a Q1:Q5 ratio for {name} {where}: "
         "widen the period or pick a larger test."
     )
-    points = data.spc.points if data.spc else None
-    title = f"Is the gap widening? Monthly Q1:Q5 ratio {where}: SPC"
-    if not section(title, points, empty) or data.spc is None:
-        return
-    chart = charts.spc_chart(data.spc, label=charts.RATIO_AXIS, fmt=".2f")
-    table, caption = dd.spc_table(data.spc), dd.spc_caption(data.spc)
-    chart_with_table(
-        chart, table, f"{slug}-spc", raw=data.monthly, caption=caption, below=True,
-        like=dd.SPC_FORMATS, deferred=True,
+    spc_section(
+        f"Is the gap widening? Monthly Q1:Q5 ratio {where}: SPC", data.spc, empty,
+        label=charts.RATIO_AXIS, fmt=".2f", table=dd.spc_table, name=f"{slug}-spc",
+        raw=data.monthly, caption=dd.spc_caption, like=dd.SPC_FORMATS,
     )  # fmt: skip
 
 
@@ -322,13 +325,8 @@ def dna_gap_section(
 ) -> None:
     gap, result = load_dna_gap(trust, start, end, service)
     empty = f"Fewer than {dna.MIN_SPC_MONTHS} months with Q1 and Q5 appointments {where}."
-    points = result.points if result else None
-    title = f"Is the DNA gap widening? Q1 − Q5 DNA rate {where}: SPC"
-    if not section(title, points, empty) or result is None:
-        return
-    chart = charts.spc_chart(result, label="Q1 − Q5 DNA rate (points)", fmt=".1%")
-    caption = charts.VARIATION_TEXT.get(result.variation, result.variation)
-    chart_with_table(
-        chart, dna.gap_table(gap), "dna-gap-spc", raw=gap, caption=caption, below=True,
-        like=dna.QUINTILE_FORMATS, deferred=True,
+    spc_section(
+        f"Is the DNA gap widening? Q1 − Q5 DNA rate {where}: SPC", result, empty,
+        label="Q1 − Q5 DNA rate (points)", fmt=".1%", table=lambda _: dna.gap_table(gap),
+        name="dna-gap-spc", raw=gap, like=dna.QUINTILE_FORMATS,
     )  # fmt: skip

@@ -20,8 +20,13 @@ from productivity.stats import spc
 from productivity.store import marts
 from productivity.store.turnaround import DRILL_KEYS
 from productivity.ui.frame import CACHE_TTL, benchmarks, engine, store_facts
+from productivity.ui.spc_section import spc_section
 from productivity.ui.widgets import chart_with_table, section, show_table
-from productivity.views import reporting as rv, reporting_months as rm
+from productivity.views import (
+    reporting as rv,
+    reporting_months as rm,
+    reporting_tables as rt,
+)
 
 TABS = ("Trusts against targets", "Month by month", "Turnaround days", "Backlog", "Drill-down")
 
@@ -41,7 +46,7 @@ def load_trusts(kind: str, start: str | None, end: str | None) -> pd.DataFrame:
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def load_benchmark_table(kind: str, start: str | None, end: str | None) -> pd.DataFrame:
     trusts = load_trusts(kind, start, end)
-    return rv.benchmark_table(trusts, benchmarks(), store_facts().trust_names)
+    return rt.benchmark_table(trusts, benchmarks(), store_facts().trust_names)
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
@@ -101,7 +106,7 @@ class Chosen:
 def draw_tab(tab: str, chosen: Chosen) -> None:
     """The open tab's section (one of :data:`TABS`)."""
     if tab == TABS[1]:
-        spc_section(chosen)
+        monthly_section(chosen)
     elif tab == TABS[2]:
         days_section(chosen)
     elif tab == TABS[3]:
@@ -125,22 +130,17 @@ def trusts_section(c: Chosen) -> None:
         chosen, "trust_code", "share_within_target", "Share within target", c.target.value,
         fmt=".1%", benchmark_label="target",
     )  # fmt: skip
-    shown = rv.measure_table(trusts, c.measure, store_facts().trust_names)
+    shown = rt.measure_table(trusts, c.measure, store_facts().trust_names)
     chart_with_table(chart, shown, f"{c.slug}-trusts", deferred=True)
 
 
-def spc_section(c: Chosen) -> None:
+def monthly_section(c: Chosen) -> None:
     monthly, result = load_monthly(c.measure, c.trust, c.start, c.end)
     empty = f"Fewer than {rv.MIN_SPC_MONTHS} months with decided events {c.where}."
-    points = result.points if result else None
-    title = f"{c.label} {c.where}: monthly share within target, SPC"
-    if not section(title, points, empty) or result is None:
-        return
-    chart = charts.spc_chart(result, label="Share within target", fmt=".1%")
-    caption = charts.VARIATION_TEXT.get(result.variation, result.variation)
-    chart_with_table(
-        chart, rv.spc_table(result), f"{c.slug}-spc", raw=monthly, caption=caption, below=True,
-        like=rv.SPC_FORMATS, deferred=True,
+    spc_section(
+        f"{c.label} {c.where}: monthly share within target, SPC", result, empty,
+        label="Share within target", fmt=".1%", table=rt.spc_table, name=f"{c.slug}-spc",
+        raw=monthly, like=rt.SPC_FORMATS,
     )  # fmt: skip
 
 
@@ -149,13 +149,13 @@ def days_section(c: Chosen) -> None:
     empty = f"Nothing reported for this target {c.where} in the chosen period."
     if not section(f"Turnaround distribution {c.where}", days, empty):
         return
-    shown = rv.days_bars(days, int(c.target.extra.get("days", 0)))
+    shown = rt.days_bars(days, int(c.target.extra.get("days", 0)))
     chart = charts.ordered_bars(shown, "turnaround", "events", "reported events", colour="against")
     st.caption(
         f"Reported events by whole {c.target.extra.get('day_kind', 'calendar')} days; the last "
         "bar (and row) holds every event from its number of days on."
     )
-    chart_with_table(chart, rv.days_table(shown), f"{c.slug}-days", raw=days, deferred=True)
+    chart_with_table(chart, rt.days_table(shown), f"{c.slug}-days", raw=days, deferred=True)
 
 
 def backlog_section(c: Chosen) -> None:
@@ -170,9 +170,9 @@ def backlog_section(c: Chosen) -> None:
         "filter does not apply."
     )
     chart = charts.ordered_bars(total, "age_band", "unreported", "unreported", colour="age_band")
-    wide = rv.backlog_wide(backlog, store_facts().trust_names)
+    wide = rt.backlog_wide(backlog, store_facts().trust_names)
     chart_with_table(
-        chart, wide, f"turnaround-{c.kind}-backlog", raw=backlog, like=rv.BACKLOG_FORMATS,
+        chart, wide, f"turnaround-{c.kind}-backlog", raw=backlog, like=rt.BACKLOG_FORMATS,
         deferred=True,
     )  # fmt: skip
 

@@ -8,6 +8,7 @@ chosen benchmark basis. No Streamlit import.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
@@ -65,27 +66,27 @@ def _backlog(
     rate = ["benchmark_scans_per_hour"] if found.imaging else []
     if not found.dm01_tests or latest.empty or rows.empty:
         return pd.DataFrame(columns=[*BACKLOG_COLUMNS, *rate])
-    extra = found.summarise(rows, ["trust_code"], benchmarks, basis)
-    weeks = opportunity.weeks_covered(rows["month"])
-    extra["additional_per_week"] = opportunity.additional_per_week(extra[found.additional], weeks)
+    trusts = found.summarise(rows, ["trust_code"], benchmarks, basis)
+    # The months once each (the weeks are a sum of whole months' days, whatever the order).
+    weeks = opportunity.weeks_covered(rows["month"].unique())
+    per_week = opportunity.additional_per_week(trusts[found.additional], weeks)
     whole = found.summarise(rows, [], benchmarks, basis) if whole is None else whole
-    system = whole.assign(trust_code=SYSTEM)
-    system["additional_per_week"] = extra["additional_per_week"].sum()
-    extra = pd.concat(
-        [
-            system[["trust_code", "additional_per_week", *rate]],
-            extra[["trust_code", "additional_per_week", *rate]],
-        ],
-        ignore_index=True,
+    # The system first, then each trust; built from the columns at once, not row frames joined.
+    extra = pd.DataFrame(
+        {
+            "trust_code": [SYSTEM, *trusts["trust_code"]],
+            "additional_per_week": [per_week.sum(), *per_week],
+            **{column: [whole[column].iloc[0], *trusts[column]] for column in rate},
+        }
     )
     # The system is one more unit of the same DM01 rows: waits of trusts with capacity data.
     tests = latest[
         latest["test_code"].isin(found.dm01_tests)
         & latest["provider_code"].isin(extra["trust_code"])
     ]
-    units = pd.concat(
-        [tests.assign(trust_code=tests["provider_code"]), tests.assign(trust_code=SYSTEM)]
-    )
+    codes = np.concatenate([tests["provider_code"].to_numpy(), [SYSTEM] * len(tests)])
+    units = tests.iloc[np.tile(np.arange(len(tests)), 2)].reset_index(drop=True)
+    units["trust_code"] = pd.Series(codes, dtype=tests["provider_code"].dtype)
     waiting = waits.dm01_waits(units, ["trust_code"])
     out = extra.merge(waiting, on="trust_code", how="inner")
     cleared = waits.backlog_clearance(

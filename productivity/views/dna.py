@@ -102,6 +102,36 @@ def unit_quintiles(rows: pd.DataFrame, trust: str | None) -> pd.DataFrame:
     return quintiles[quintiles["appointments"] > 0].reset_index(drop=True)
 
 
+def quintiles_by_unit(rows: pd.DataFrame) -> pd.DataFrame:
+    """Every trust's DNA rate per quintile and the system's (``trust_code`` :data:`SYSTEM`), in
+    one grouping of the rows and the system's copy of them: each group sums the same rows in
+    the same order as :func:`trust_quintiles` and :func:`unit_quintiles` do, so
+    :func:`trusts_of` and :func:`unit_of` pick exactly their frames from it, for one metric
+    call, not two (empty without rows)."""
+    if rows.empty:
+        return pd.DataFrame()
+    both = pd.concat([rows, rows.assign(trust_code=SYSTEM)], ignore_index=True)
+    return dna_by_quintile(both, by=["trust_code"])
+
+
+def trusts_of(by_unit: pd.DataFrame) -> pd.DataFrame:
+    """:func:`trust_quintiles` picked from :func:`quintiles_by_unit`."""
+    if by_unit.empty:
+        return pd.DataFrame()
+    return by_unit[by_unit["trust_code"] != SYSTEM].reset_index(drop=True)
+
+
+def unit_of(by_unit: pd.DataFrame, trust: str | None) -> pd.DataFrame:
+    """:func:`unit_quintiles` picked from :func:`quintiles_by_unit`: the chosen trust's rows (or
+    the system's) with appointments, empty when it has none."""
+    if by_unit.empty:
+        return pd.DataFrame()
+    mine = (by_unit["trust_code"] == (trust or SYSTEM)) & (by_unit["appointments"] > 0)
+    if not mine.any():
+        return pd.DataFrame()
+    return by_unit[mine].drop(columns="trust_code").reset_index(drop=True)
+
+
 def gap_trend(rows: pd.DataFrame, trust: str | None) -> tuple[pd.DataFrame, spc.SPCResult | None]:
     """:attr:`DnaView.gap` and :attr:`DnaView.spc`: the chosen trust's (or the system's)
     monthly Q1 − Q5 DNA rate gap and its SPC (None with fewer than two months; empty without

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
@@ -32,6 +33,7 @@ from productivity.stats import spc
 from productivity.store import marts, readers
 from productivity.store.mart_reads import in_period
 from productivity.views.diagnostics import trust_label
+from productivity.views.spc_points import limit_formats, monthly_points
 
 SYSTEM = "System"
 MIN_SPC_MONTHS = 2  # one moving range at least; fewer than spc.MIN_POINTS are trial limits
@@ -72,11 +74,9 @@ def forest_rows(rows: pd.DataFrame) -> pd.DataFrame:
     the latest month, in order. It depends on the test and period, not on the trust chosen."""
     month = str(rows["month"].max()) if not rows.empty else None
     latest = rows[rows["month"] == month]
-    forest = pd.concat(
-        [dep.quintile_ratio(latest, []).assign(provider_code=SYSTEM),
-         dep.quintile_ratio(latest, ["provider_code"])],
-        ignore_index=True,
-    )  # fmt: skip
+    # The system's ratio and every trust's in one grouping (:func:`with_system`).
+    by_unit = dep.quintile_ratio(with_system(latest), ["provider_code"])
+    forest = system_first(by_unit)[[*dep.RATIO_COLUMNS, "provider_code"]]
     forest = forest[forest["total_waiting_most"] + forest["total_waiting_least"] > 0]
     # The system first, then trusts by the lower end of the interval, so the clearest gaps lead
     # (a point estimate from a handful of patients would otherwise top the list).
@@ -153,15 +153,30 @@ def latest_month_in(rows: pd.DataFrame, start: str | None, end: str | None) -> s
 UNIT_KEYS = ["provider_code", "month"]  # what :func:`quintiles_by_unit` adds to each row
 
 
+def with_system(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` and the same rows again as the system's (``provider_code`` :data:`SYSTEM`), so
+    that one grouping by provider gives every trust's figures and the system's. Each group sums
+    the same rows in the same order as grouping the system's rows apart does, so every figure is
+    the same to the last bit (``tests/test_page_inequalities.py``), for one metric call, not two.
+    """
+    return pd.concat([rows, rows.assign(provider_code=SYSTEM)], ignore_index=True)
+
+
+def system_first(by_unit: pd.DataFrame) -> pd.DataFrame:
+    """A grouping of :func:`with_system` rows (sorted by ``provider_code`` first) with the
+    system's groups first, then the trusts' in their order: as the system's frame followed by
+    the trusts' one."""
+    trusts = (by_unit["provider_code"] != SYSTEM).to_numpy()
+    order = np.argsort(trusts, kind="stable")
+    return by_unit.iloc[order].reset_index(drop=True)
+
+
 def quintiles_by_unit(rows: pd.DataFrame) -> pd.DataFrame:
     """:attr:`LatestWaits.quintiles` of every trust and of the system (``SYSTEM``) at every
     month of ``rows`` (one test, :func:`sliceable`), by the same metric, grouped by trust and
     month: ``provider_code``, ``month``, then the quintiles' columns (:func:`latest_of`)."""
-    quintiles = pd.concat(
-        [dep.within_6_weeks_by_quintile(rows, ["month"]).assign(provider_code=SYSTEM),
-         dep.within_6_weeks_by_quintile(rows, UNIT_KEYS)],
-        ignore_index=True,
-    )  # fmt: skip
+    by_unit = dep.within_6_weeks_by_quintile(with_system(rows), UNIT_KEYS)
+    quintiles = system_first(by_unit)[[*by_unit.columns[1:], "provider_code"]]
     quintiles = quintiles[quintiles["total_waiting"] > 0]
     return quintiles.assign(quintile=quintiles["imd_quintile"].map(QUINTILE_LABELS))
 
@@ -172,11 +187,8 @@ def bands_by_unit(rows: pd.DataFrame) -> pd.DataFrame:
     :func:`quintiles_by_unit`."""
     if not has_bands(rows):
         return pd.DataFrame()
-    bands = pd.concat(
-        [waits.waiting_distribution(rows, ["month", "imd_quintile"]).assign(provider_code=SYSTEM),
-         waits.waiting_distribution(rows, [*UNIT_KEYS, "imd_quintile"])],
-        ignore_index=True,
-    )  # fmt: skip
+    by_unit = waits.waiting_distribution(with_system(rows), [*UNIT_KEYS, "imd_quintile"])
+    bands = system_first(by_unit)[[*by_unit.columns[1:], "provider_code"]]
     return bands.assign(quintile=bands["imd_quintile"].map(QUINTILE_LABELS))
 
 
@@ -258,9 +270,7 @@ def quintile_table(quintiles: pd.DataFrame, benchmarks: Benchmarks) -> pd.DataFr
 
 # The band table's and the SPC table's columns, each shown in a catalogue column's format.
 BAND_FORMATS: dict[str, str] = dict.fromkeys(QUINTILE_LABELS.values(), "share_6_plus_most")
-SPC_FORMATS: dict[str, str] = dict.fromkeys(
-    ("Mean", "Lower limit", "Upper limit"), "quintile_ratio"
-)
+SPC_FORMATS: dict[str, str] = limit_formats("quintile_ratio")
 FOREST_FORMATS: dict[str, str] = {"Lower 95%": "quintile_ratio", "Upper 95%": "quintile_ratio"}
 
 
@@ -302,16 +312,8 @@ def spc_table(result: spc.SPCResult) -> pd.DataFrame:
     """The SPC points: month, ratio, mean and limits (numbers, :data:`SPC_FORMATS`), and the
     point and rule in words."""
     points = result.points
-    return pd.DataFrame(
-        {
-            "Month": points["date"].dt.strftime("%Y-%m"),
-            "quintile_ratio": points["value"].astype("float64"),
-            "Mean": points["mean"].astype("float64"),
-            "Lower limit": points["lower_limit"].astype("float64"),
-            "Upper limit": points["upper_limit"].astype("float64"),
-            "Point": points["point_type"].str.replace("_", " "),
-            "Rule": points["rule"].str.replace("_", " "),
-        }
+    return monthly_points(result, "quintile_ratio").assign(
+        Point=points["point_type"].str.replace("_", " "), Rule=points["rule"].str.replace("_", " ")
     )
 
 
