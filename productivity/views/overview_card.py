@@ -190,6 +190,7 @@ def theatre_minutes(sources: CardSources, period: marts.Period) -> pd.DataFrame:
     report by trust sums them (the theatre funnel's totals), ``trust_code`` first."""
     columns = ["planned_minutes", "capped_touch_minutes"]
     totals = _sums_by_trust(sources.months, sources.months.keep(period), columns)
+    totals = totals[totals.index >= 0]  # a row without a trust code names no trust
     return pd.DataFrame(
         {"trust_code": sources.trust_codes[totals.index].to_numpy()}
         | {column: totals[column].to_numpy() for column in columns}
