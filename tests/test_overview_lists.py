@@ -98,3 +98,16 @@ def test_pairs_are_numbered_as_a_groupby_by_trust_then_key_numbers_them():
     assert pair[3] == -1
     assert pair_trust.tolist() == [0, 0, 1, 1]
     assert pair_code.tolist() == [2, 3, 0, 2]
+
+
+@pytest.mark.parametrize("size, groups", [(0, 1), (40, 3), (700, 12), (20_000, 150)])
+def test_group_sums_are_pandas_groupby_sums_bit_for_bit(size, groups):
+    rng = np.random.default_rng(size)
+    keys = rng.integers(-1, groups, size)
+    whole = rng.integers(0, 500, size).astype(float)
+    whole[::7] = np.nan
+    fractions = rng.random(size) * 100
+    fractions[::5] = np.nan
+    figures = {"whole": whole, "fractions": fractions, "none": np.full(size, np.nan)}
+    expected = pd.DataFrame(figures).groupby(pd.Index(keys), sort=True).sum()
+    pd.testing.assert_frame_equal(ol.group_sums(keys, figures), expected, check_exact=True)

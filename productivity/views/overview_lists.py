@@ -72,11 +72,34 @@ def kept(values: np.ndarray, keep: np.ndarray | None) -> np.ndarray:
 
 
 def group_sums(groups: np.ndarray, figures: Mapping[str, np.ndarray]) -> pd.DataFrame:
-    """Each figure summed per group number, groups sorted (those with a row only): pandas'
-    groupby sum, so the same compensated sum, in row order, as the reports' groupby."""
-    # Keyed by an Index, not the bare array, which pandas would first try (and fail) to look up
-    # as a column label, printing the array for the error: most of the sum for a short one.
-    return pd.DataFrame(dict(figures)).groupby(pd.Index(groups), sort=True).sum()
+    """Each figure summed per group number, groups sorted (those with a row only), as pandas'
+    groupby sum gives it (NaN skipped): its compensated sum, in row order, as the reports'
+    groupby. Figures of whole numbers (minutes, cases, points: the usual) are summed by
+    ``np.bincount``, which is exact for them in any order and so gives the same bits, at a
+    fraction of the cost of a groupby; any other figure by the groupby itself."""
+    if not len(groups):
+        return pd.DataFrame(dict(figures)).groupby(pd.Index(groups), sort=True).sum()
+    low = int(groups.min())
+    codes = groups - low
+    present = np.flatnonzero(np.bincount(codes))
+    sums: dict[str, np.ndarray] = {}
+    inexact: dict[str, np.ndarray] = {}
+    for name, values in figures.items():
+        known = np.where(np.isnan(values), 0.0, values)
+        if np.array_equal(known, np.floor(known)) and np.abs(known).sum() < _EXACT:
+            sums[name] = np.bincount(codes, known)[present]
+        else:
+            inexact[name] = values
+    if inexact:
+        # Keyed by an Index, not the bare array, which pandas would first try (and fail) to
+        # look up as a column label, printing the array for the error.
+        summed = pd.DataFrame(inexact).groupby(pd.Index(groups), sort=True).sum()
+        sums |= {name: summed[name].to_numpy() for name in inexact}
+    return pd.DataFrame({name: sums[name] for name in figures}, index=present + low)
+
+
+# Whole numbers add up exactly in float64 while every partial sum stays below 2**53.
+_EXACT = float(2**53)
 
 
 @dataclass(frozen=True)
