@@ -26,14 +26,15 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
-from productivity.benchmarks import Benchmarks, check_basis
+from productivity import settings
+from productivity.benchmarks import SCAN_RATE_KEYS, Benchmarks, check_basis
 from productivity.metrics import waits
 from productivity.store import marts, reference, reports, theatre_report
 from productivity.views.overview_lists import (
@@ -95,6 +96,8 @@ class CardSources:
     dm01_provider: np.ndarray
     dm01_rows: np.ndarray
     lists: HeldLists
+    # basis -> (what the rates depend on, each pool's rate on it): see pool_rates.
+    rates: dict[str, tuple[object, np.ndarray]] = field(default_factory=dict)
 
 
 def card_sources(engine: Engine) -> CardSources:
@@ -205,11 +208,7 @@ def imaging_rows(
     as :func:`modalities.scans_at_benchmark` gives them (each trust × modality pooled)."""
     keep = sources.imaging.keep(period)
     pools = sources.pools
-    national = pd.Series(benchmarks.scan_rates(), dtype="float64")
-    own = benchmarks.trust_scan_rates(pools["trust_code"].unique(), basis)
-    pairs = pd.MultiIndex.from_frame(pools[["trust_code", "modality"]])
-    rates = own.reindex(pairs).to_numpy()
-    rates = np.where(np.isnan(rates), national.reindex(pools["modality"]).to_numpy(), rates)
+    rates = pool_rates(sources, benchmarks, basis)
     pool = kept(sources.pool, keep)
     scans, hours = (kept(sources.imaging.figures[c], keep) for c in ("scans", "operational_hours"))
     figures = {"scans": scans, "operational_hours": hours, "benchmark_scans": rates[pool] * hours}
@@ -227,6 +226,26 @@ def imaging_rows(
             "additional_scans": np.where(additional < 0, 0.0, additional),  # clip(lower=0)
         }
     )
+
+
+def pool_rates(sources: CardSources, benchmarks: Benchmarks, basis: str) -> np.ndarray:
+    """The scans per hour each pool (trust × modality) is held to on ``basis``: its own
+    peer-group rate where the benchmark file sets one, else the national rate. The same for
+    every period, so kept with the sources for the benchmarks in use."""
+    # What the rates depend on: the scan-rate benchmarks (equal, not the same object: the ui
+    # caches copies) and the trusts file's peer groups.
+    of = (tuple(benchmarks.items[key] for key in SCAN_RATE_KEYS.values()), settings.TRUSTS_FILE)
+    held = sources.rates.get(basis)
+    if held is not None and held[0] == of:
+        return held[1]
+    pools = sources.pools
+    national = pd.Series(benchmarks.scan_rates(), dtype="float64")
+    own = benchmarks.trust_scan_rates(pools["trust_code"].unique(), basis)
+    pairs = pd.MultiIndex.from_frame(pools[["trust_code", "modality"]])
+    rates = own.reindex(pairs).to_numpy()
+    rates = np.where(np.isnan(rates), national.reindex(pools["modality"]).to_numpy(), rates)
+    sources.rates[basis] = (of, rates)
+    return rates
 
 
 def latest_dm01(sources: CardSources, period: marts.Period) -> pd.DataFrame:
@@ -302,18 +321,18 @@ def trust_scorecard(
     for column in THEATRE_COLUMNS:
         card[column] = _beside(theatre_rows[column].to_numpy(), theatre_at)
     # Each modality's rate and the rate held to, a column per modality with a scan (sorted).
+    pool_trust, modality = imaging["trust"].to_numpy(), imaging["modality"].to_numpy(object)
     modalities = sorted(imaging["modality"].dropna().unique())
     for values, named in (
         ("scans_per_hour", _rate_key),
         ("benchmark_scans_per_hour", lambda m: reports.OWN_SCAN_RATES[_rate_key(m)]),
     ):
-        for modality in modalities:
-            of = imaging[imaging["modality"] == modality]
-            at = _places(of["trust"].to_numpy(), rows, size)
-            card[named(modality)] = _beside(of[values].to_numpy(dtype="float64"), at)
+        figures = imaging[values].to_numpy(dtype="float64")
+        for each in modalities:
+            of = modality == each
+            card[named(each)] = _beside(figures[of], _places(pool_trust[of], rows, size))
     extra = group_sums(
-        imaging["trust"].to_numpy(),
-        {c: imaging[c].to_numpy() for c in ("additional_scans", "scans")},
+        pool_trust, {c: imaging[c].to_numpy() for c in ("additional_scans", "scans")}
     )
     at = _places(extra.index.to_numpy(), rows, size)
     for column in ("additional_scans", "scans"):
