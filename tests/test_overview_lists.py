@@ -4,6 +4,7 @@ store asks for them (or a prefetch does), and one read serves every call."""
 
 from __future__ import annotations
 
+import gc
 import threading
 
 import numpy as np
@@ -111,3 +112,14 @@ def test_group_sums_are_pandas_groupby_sums_bit_for_bit(size, groups):
     figures = {"whole": whole, "fractions": fractions, "none": np.full(size, np.nan)}
     expected = pd.DataFrame(figures).groupby(pd.Index(keys), sort=True).sum()
     pd.testing.assert_frame_equal(ol.group_sums(keys, figures), expected, check_exact=True)
+
+
+def test_a_prefetch_reads_nothing_once_its_lists_are_no_longer_held():
+    reads: list[int] = []
+    held = ol.HeldLists(lambda: reads.append(1))  # type: ignore[arg-type,return-value]
+    held.prefetch(delay_s=0.1)
+    del held  # the page's cache cleared, or the store rebuilt, before the thread reads
+    gc.collect()
+    for thread in [t for t in threading.enumerate() if t.name == "overview-lists"]:
+        thread.join(5)
+    assert reads == []

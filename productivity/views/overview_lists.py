@@ -15,6 +15,8 @@ trust, the same arithmetic on arrays. No Streamlit import.
 from __future__ import annotations
 
 import threading
+import time
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -115,6 +117,10 @@ class ListSources:
     cell_specialty: np.ndarray
 
 
+# A person looks at a page for longer than this before changing a filter.
+PREFETCH_DELAY_S = 0.25
+
+
 class HeldLists:
     """Each list's figures, read on the first call (or by :meth:`prefetch`) and then held;
     calls meanwhile wait for the one read rather than make another."""
@@ -131,19 +137,32 @@ class HeldLists:
                 self._held = self._read()
             return self._held
 
-    def prefetch(self) -> None:
+    def prefetch(self, delay_s: float = PREFETCH_DELAY_S) -> None:
         """Read them in a background thread (once, without waiting), so that the first filter
-        change after a page's first render finds them held."""
+        change after a page's first render finds them held. The thread starts reading after
+        ``delay_s``, and only if these lists are still wanted then (the page's cache still
+        holds them): a store rebuilt, or caches cleared, meanwhile reads nothing."""
         if self._held is not None or self._prefetched.is_set():
             return
         self._prefetched.set()
-        threading.Thread(target=self._read_quietly, name="overview-lists", daemon=True).start()
+        wanted = weakref.ref(self)
+        threading.Thread(
+            target=_prefetch, args=(wanted, delay_s), name="overview-lists", daemon=True
+        ).start()
 
     def _read_quietly(self) -> None:
         try:
             self()
         except Exception:  # noqa: BLE001 - a failed prefetch is read again, loudly, on use
             self._prefetched.clear()
+
+
+def _prefetch(wanted: weakref.ref[HeldLists], delay_s: float) -> None:
+    """:meth:`HeldLists.prefetch`'s thread: no hold on the lists while it waits."""
+    time.sleep(delay_s)
+    held = wanted()
+    if held is not None:
+        held._read_quietly()
 
 
 def list_sources(engine: Engine, trust_codes: pd.Index) -> ListSources:
