@@ -9,11 +9,11 @@ trust and specialty's mean case length, and DM01 was read from SQL every time. H
 opportunity figures with its trust × specialty cell numbered, and every DM01 return; a period
 is then a mask over them.
 
-Same numbers, not near ones: each sum is pandas' groupby sum over the same rows in the same
-order (so the same compensated summation), each ratio, opportunity, scan rate, wait and
+Same numbers, not near ones: each sum is the report's groupby sum, bit for bit
+(:func:`overview_lists.group_sums`), each ratio, opportunity, scan rate, wait and
 judgement the same arithmetic as the report's. A test holds :func:`trust_scorecard` equal to
 :func:`reports.trust_scorecard`, frame for frame, for every period of the demo on both
-benchmark bases.
+benchmark bases, and on a store whose minutes have fractions.
 
 Each mart is held as arrays (:mod:`overview_lists`), and the scorecard is put together from
 arrays, one column at a time, rather than joined frame by frame: a filter change on a dozen

@@ -6,10 +6,12 @@ The scorecard of the whole store comes from ``mart_theatre_trust``; any other pe
 list's own minutes (its whole additional cases at the target use its trust × specialty's mean
 case length over the period), some 400k lists at region scale. They are read once per build as
 arrays (:func:`productivity.store.mart_reads.mart_arrays`: no frame of Python strings), in the
-order :func:`marts.read_mart` reads them, and every sum is pandas' groupby sum over the same rows
-in the same order (the same compensated summation, so the same bits as the report's, minutes
-with fractions too); :func:`cell_opportunity` is :func:`opportunity.theatre_opportunity` by
-trust, the same arithmetic on arrays. No Streamlit import.
+order :func:`marts.read_mart` reads them, and every sum (:func:`group_sums`) is the report's
+groupby sum, bit for bit: a bincount for whole numbers (exact in any order), else the groupby
+itself over the same rows in the same order (minutes with fractions); :func:`cell_opportunity`
+is :func:`opportunity.theatre_opportunity` by trust, the same arithmetic on arrays. Reading the
+lists can start in the background once the page is drawn (:class:`HeldLists`). No Streamlit
+import.
 """
 
 from __future__ import annotations
