@@ -116,3 +116,5 @@ with tab.container:
         ui.what_if_section(view, basis)
 
 ui.board_pack_button(view, basis)
+# Another period needs each list's figures: read them now, while the page is looked at.
+loaders.prefetch_lists()

@@ -118,3 +118,27 @@ def test_the_theatre_funnel_from_the_held_minutes_is_the_report_s(demo_engine, o
                 result.target, result.method, result.tau2,
             ), (period, group)  # fmt: skip
             pd.testing.assert_frame_equal(drawn.units, result.units, check_exact=True)
+
+
+def test_pool_rates_are_kept_for_equal_benchmarks_and_made_again_for_others(demo_engine):
+    import dataclasses
+    import pickle
+
+    import numpy as np
+
+    from productivity.benchmarks import SCAN_RATE_KEYS
+
+    sources = oc.card_sources(demo_engine)
+    bench = load_benchmarks(override=None)
+    first = oc.pool_rates(sources, bench, "peer")
+    # the ui's cached benchmarks are equal copies, not the same object
+    assert oc.pool_rates(sources, pickle.loads(pickle.dumps(bench)), "peer") is first
+    key = next(iter(SCAN_RATE_KEYS.values()))
+    raised = dataclasses.replace(bench.items[key], value=bench.value(key) + 1)
+    other = dataclasses.replace(bench, items={**bench.items, key: raised})
+    national = oc.pool_rates(sources, bench, "national")
+    again = oc.pool_rates(sources, other, "national")  # another rate: made again
+    assert not np.array_equal(again, national)
+    np.testing.assert_array_equal(
+        again, oc.pool_rates(oc.card_sources(demo_engine), other, "national")
+    )

@@ -142,6 +142,26 @@ def test_the_funnel_draws_the_peer_benchmark_beside_the_peer_centre(page):
     assert "Wirral University Teaching Hospital (RBL)" in set(drawn["trust_name"])
 
 
+@pytest.mark.parametrize("measure", ["Theatre utilisation", "Imaging scan rate"])
+def test_funnel_points_are_labelled_by_code_and_named_in_their_tooltips(page, measure):
+    at = page(tab="Outliers", measure=measure)
+    [funnel] = [s for s in chart_specs(at) if "Control limits" in str(s)]
+    [labels] = [layer for layer in funnel["layer"] if _mark(layer) == "text"]
+    assert labels["encoding"]["text"]["field"] == "point_label"
+    named = next(f for f in funnel["frames"].values() if "point_label" in f)
+    # Each point labelled by its trust's code (long names close together ran into each other).
+    codes = named["trust_name"].str.extract(r"\((\w+)\)$")[0]
+    assert "RBL" in set(codes) and named["point_label"].tolist() == codes.tolist()
+    # and named in full in its tooltip
+    dots = next(layer for layer in funnel["layer"] if _mark(layer) == "point")
+    assert dots["encoding"]["tooltip"][0]["field"] == "trust_name"
+
+
+def _mark(layer: dict) -> str | None:
+    mark = layer.get("mark")
+    return mark.get("type") if isinstance(mark, dict) else mark
+
+
 def test_outlier_controls_and_peer_group_round_trip_through_the_url(page):
     # In: a shared link sets the three controls.
     at = page(tab="Outliers", measure="DM01", overdispersion="false", peer="Acute")

@@ -349,3 +349,28 @@ def ratio_funnel_chart(
     centre = benchmark_rule(target, f"benchmark {target:g}")
     # As (lines + dots + names + centre).properties(height=440) gives it, without copies.
     return layer_chart(layer=[lines, dots, names, centre], height=440)
+
+
+def with_point_labels(chart: alt.LayerChart, labels: pd.Series) -> alt.LayerChart:
+    """A funnel (:func:`funnel_chart`, :func:`ratio_funnel_chart`) whose points are labelled
+    with ``labels`` (name -> label, e.g. a trust's code) instead of their names: a dozen long
+    names close together run into each other and over the limits. Each point's tooltip keeps
+    its name; a name without a label keeps the name."""
+    layers = list(chart.layer)
+    at = next(
+        i
+        for i, layer in enumerate(layers)
+        if isinstance(layer, alt.Chart) and getattr(layer.mark, "type", layer.mark) == "text"
+    )
+    names = layers[at]
+    name = str(names.encoding.text.shorthand).split(":")[0]
+    drawn = names.data
+    if not isinstance(drawn, pd.DataFrame):  # names drawn from no frame: none to relabel
+        return chart
+    shown = drawn.assign(point_label=drawn[name].map(labels).fillna(drawn[name]))
+    relabelled = names.encode(text=alt.Text("point_label:N"))
+    relabelled.data = shown
+    layers[at] = relabelled
+    out = chart.copy(deep=False)
+    out.layer = layers
+    return out

@@ -12,6 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 from productivity import charts
+from productivity.charts.statistics import with_point_labels
 from productivity.store import marts
 from productivity.ui.frame import CACHE_TTL, View, benchmarks, engine
 from productivity.ui.overview import theatre_minutes
@@ -100,6 +101,9 @@ def outlier_section(view: View, peer: str | None) -> None:
             benchmark=found.benchmark, centre_label="peer centre",
         )
     )  # fmt: skip
+    # Points labelled by trust code: the names (in the tooltips and the table) overlapped.
+    codes = found.drawn.set_index("trust_name")["trust_code"]
+    chart = with_point_labels(chart, codes)
     table = oo.outlier_table(found)
     chart_with_table(
         chart, table, name, raw=found.trusts, caption=caption, widths=(1, 1), deferred=True

@@ -37,6 +37,15 @@ def load_card(
     return oc.trust_scorecard(sources, engine(), period, benchmarks(), ranking, measure, basis)
 
 
+def prefetch_lists() -> None:
+    """Start reading each list's figures in the background, if not held yet: the whole store's
+    scorecard (the default view) does not need them, any other period does, and at region
+    scale they take a second or two to read (issue 17). Called once the page is drawn."""
+    sources = held_sources()
+    if sources is not None:
+        sources.lists.prefetch()
+
+
 def theatre_minutes(start: str | None, end: str | None) -> pd.DataFrame | None:
     """Each trust's planned and capped touch minutes in the period (the theatre funnel's
     totals), or None where nothing is held per build."""

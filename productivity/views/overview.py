@@ -13,11 +13,13 @@ import: the page wraps the readers in ``st.cache_data``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
-from productivity import peers
+from productivity import peers, settings
 from productivity.benchmarks import BENCHMARK_BASES, Benchmarks
 from productivity.columns import COLUMNS, SCORECARD, Column
 from productivity.formats import MEETS, MISSES, MISSING, judgements as value_judgements
@@ -130,15 +132,31 @@ def basis_caption(bench: Benchmarks, basis: str) -> str:
 def peer_ranking(card: pd.DataFrame, peer: str | None, measure: str, ranking: str) -> pd.DataFrame:
     """The scorecard ranked within one peer group (all trusts when ``peer`` is None), with
     ``trust_label`` (name and code) and ``peer_label`` for charts and tables."""
-    groups = peers.peer_of(card["trust_code"]).set_axis(card.index)
+    named = _named(tuple(card["trust_code"]), settings.TRUSTS_FILE)
     if peer is not None:
-        card = card[groups == peer]
+        card = card[(named.groups == peer).to_numpy()]
         card = reports.rank_opportunity(card, measure, ranking) if len(card) else card
-        groups = peers.peer_of(card["trust_code"]).set_axis(card.index)
+        named = _named(tuple(card["trust_code"]), settings.TRUSTS_FILE)
     return card.assign(
-        trust_label=trust_label(card["trust_code"]),
-        peer_label=groups.map(peers.PEER_GROUPS),
+        trust_label=named.labels.set_axis(card.index),
+        peer_label=named.peer_labels.set_axis(card.index),
     )
+
+
+@dataclass(frozen=True)
+class _Named:
+    groups: pd.Series
+    labels: pd.Series
+    peer_labels: pd.Series
+
+
+@functools.lru_cache(maxsize=64)
+def _named(codes: tuple[str, ...], trusts_file: Path) -> _Named:
+    """Each trust's peer group, label and peer group's label, for a tuple of codes: the same
+    dozen trusts every filter change (the trusts file, whose path keys the cache, names them)."""
+    codes_series = pd.Series(codes, dtype="str")
+    groups = peers.peer_of(codes)
+    return _Named(groups, trust_label(codes_series), groups.map(peers.PEER_GROUPS))
 
 
 def period_text(period: marts.Period, months: tuple[str, ...]) -> str:
@@ -207,17 +225,18 @@ def ranking_table(card: pd.DataFrame) -> pd.DataFrame:
     """The ranking beside its chart: extra cases (whole and pooled) and scans in the period,
     and the share, with each trust's name and peer group."""
     counts = ["realisable_additional_cases", "pooled_additional_cases", "additional_scans"]
-    named = card.assign(Trust=card.get("trust_label", card["trust_code"]))
-    peer = ["peer_label"] if "peer_label" in card else []
-    table = named[["rank", "Trust", *peer, *counts, "opportunity_share"]].rename(
-        columns={"peer_label": "Peer group"}
-    )
+    # Built from the card's columns, not a copy of the card's sixty: a frame of a dozen rows.
+    table = {
+        COLUMNS["rank"].short: card["rank"],
+        "Trust": card.get("trust_label", card["trust_code"]),
+    }
+    if "peer_label" in card:
+        table["Peer group"] = card["peer_label"]
     # Whole cases and scans, and the share as a percentage, so the table sorts by number.
-    table[counts] = table[counts].fillna(0).round(0)
-    table["opportunity_share"] = (table["opportunity_share"] * 100).round(1)
-    return table.rename(columns={c: COLUMNS[c].short for c in ["rank", *counts]}).rename(
-        columns={"opportunity_share": COLUMNS["opportunity_share"].short}
-    )
+    for column in counts:
+        table[COLUMNS[column].short] = card[column].fillna(0).round(0)
+    table[COLUMNS["opportunity_share"].short] = (card["opportunity_share"] * 100).round(1)
+    return pd.DataFrame(table)
 
 
 def outlier_flags(table: pd.DataFrame) -> pd.DataFrame:
