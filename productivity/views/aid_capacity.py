@@ -201,6 +201,14 @@ def point_shares(
     """Per group of ``keys`` (a provider, or a provider and month), ``test``'s share of the
     points of the endoscopy activity in the ``dm01`` rows: each group's share is worked out
     from its own rows alone, so grouping by month as well picks out the same numbers."""
+    return every_point_share(dm01, test, points, keys)[test]
+
+
+def every_point_share(
+    dm01: pd.DataFrame, test: str, points: dict[str, float], keys: list[str]
+) -> dict[str, pd.Series]:
+    """:func:`point_shares` of each test whose capacity serves ``test``'s, from one sum of the
+    points per group and test."""
     shared = for_test(test).dm01_tests
     activity = waits.dm01_waits(dm01, [*keys, "test_code"])
     activity["points"] = activity["weekly_activity"] * activity["test_code"].map(points)
@@ -208,7 +216,7 @@ def point_shares(
         index=keys, columns="test_code", values="points", aggfunc="sum", fill_value=0
     ).reindex(columns=list(shared), fill_value=0)
     total = by_trust.sum(axis=1)
-    return (by_trust[test] / total.where(total > 0)).dropna()
+    return {each: (by_trust[each] / total.where(total > 0)).dropna() for each in shared}
 
 
 def last_whole_weeks(rows: pd.DataFrame, count: int) -> list[str]:

@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 from productivity.metrics import waits
 from productivity.modalities import for_test
 from productivity.store import marts, reports
-from productivity.views.aid_capacity import point_shares
+from productivity.views.aid_capacity import every_point_share
 
 Codes = npt.NDArray[np.int64]
 KEYS = ["provider_code", "test_code", "month"]
@@ -147,9 +147,11 @@ def point_share(
     build = dm01_months(engine)
     key = (test, tuple(sorted(points.items())))
     found = build.shares.get(key)
-    if found is None:
-        found = _shares(build, test, points)
-        build.shares[key] = found  # a dict item set once: another session may set the same
+    if found is None:  # every test sharing the capacity at once: the next one finds its own
+        for each, made in _shares(build, test, points).items():
+            # a dict item set once: another session may set the same
+            build.shares[(each, key[1])] = made
+        found = build.shares[key]
     provider, month, shares = found
     if not len(shares):
         return shares
@@ -160,11 +162,16 @@ def point_share(
 
 def _shares(
     build: Dm01Months, test: str, points: dict[str, float]
-) -> tuple[Codes, Codes, pd.Series]:
-    rows = build.rows[build.rows["test_code"].isin(for_test(test).dm01_tests)]
-    shares = point_shares(rows, test, points, ["provider_code", "month"])
-    if shares.empty:
-        empty = np.array([], dtype=np.int64)
-        return empty, empty, shares
-    provider = _code(build.providers, shares.index.get_level_values(0))
-    return provider, _month_code(build.months, shares.index.get_level_values(1)), shares
+) -> dict[str, tuple[Codes, Codes, pd.Series]]:
+    shared = for_test(test).dm01_tests
+    rows = build.rows[build.rows["test_code"].isin(shared)]
+    out: dict[str, tuple[Codes, Codes, pd.Series]] = {}
+    for each, shares in every_point_share(rows, test, points, ["provider_code", "month"]).items():
+        if shares.empty:
+            none = np.array([], dtype=np.int64)
+            out[each] = (none, none, shares)
+            continue
+        provider = _code(build.providers, shares.index.get_level_values(0))
+        month = _month_code(build.months, shares.index.get_level_values(1))
+        out[each] = (provider, month, shares)
+    return out
