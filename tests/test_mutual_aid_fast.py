@@ -117,3 +117,22 @@ def test_spare_capacity_is_kept_for_a_copy_of_the_benchmarks(demo_engine):
     again = aid_capacity.spare_capacity(demo_engine, "MRI", period, copy, latest)
     assert len(aid_capacity._SPARE) == kept
     pd.testing.assert_frame_equal(again, first, check_exact=True)
+
+
+def test_trust_labels_kept_per_code_are_the_labels_worked_out_afresh():
+    from productivity import settings
+    from productivity.peers import _read
+    from productivity.views import aid_tables
+
+    codes = [*_read(settings.TRUSTS_FILE).index, "ZZZ", "X0D"]
+    aid_tables._LABELS.clear()
+    for case in (
+        pd.Series(codes),
+        pd.Series([*codes[::-1], *codes], index=range(100, 100 + 2 * len(codes))),
+        pd.Series([], dtype=object),
+        pd.Series(["RBL", None, "RET"]),
+        pd.Series(codes, dtype="string"),
+    ):
+        afresh = aid_tables._labels(case.astype(str).reset_index(drop=True))
+        pd.testing.assert_series_equal(aid_tables.trust_label(case), afresh, check_exact=True)
+    assert len(aid_tables._LABELS) > len(codes) - 1  # each code worked out once
