@@ -178,6 +178,29 @@ def test_each_trusts_default_look_ahead_is_taken_from_every_trusts(demo_engine: 
     )
 
 
+def test_a_trust_without_bookings_is_not_run_and_shows_what_running_it_shows(demo_engine):
+    """A trust without a single booking has no list whatever the date: its view is made
+    without running the look-ahead, and says what running it says (no list, no case, its
+    history). Only the empty table's column types may differ (SQL types an empty read)."""
+    from productivity.store import facts
+
+    every = la.every_trust(demo_engine, 0.85, dt.date(2026, 12, 3))
+    others = sorted(set(facts.store_facts(demo_engine).trusts) - set(every.as_of))
+    for trust in [*others[:1], "ZZZ"]:  # the demo's trusts all have bookings
+        for day in (dt.date(2026, 12, 3), dt.date(2026, 6, 2)):
+            taken, run = (
+                la.trust_look_ahead(demo_engine, every, trust, day),
+                la.look_ahead(demo_engine, trust, day, 0.85),
+            )
+            assert taken.empty and run.empty
+            assert list(taken.lists.columns) == list(run.lists.columns)
+            pd.testing.assert_frame_equal(taken.sources, run.sources)
+            assert (taken.outside, taken.history, taken.as_of, taken.target) == (
+                run.outside, run.history, run.as_of, run.target,
+            )  # fmt: skip
+            assert run.history == la.store.read_medians(demo_engine, trust)[1]
+
+
 def test_fill_with_a_list_without_history_says_so():
     """Nullable counts with a missing value (a trust with bookings and no case history)."""
     lists = pd.DataFrame(

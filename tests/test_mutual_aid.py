@@ -419,9 +419,12 @@ def test_used_capacity_is_summed_as_pandas_groupby_sums_it() -> None:
 
 @pytest.mark.parametrize("basis", ["national", "peer"])
 @pytest.mark.parametrize("test", ["MRI", "COLONOSCOPY", "GASTROSCOPY", "ECHOCARDIOGRAPHY"])
-def test_spare_capacity_kept_per_last_weeks_equals_it_worked_out_afresh(demo_engine, test, basis):
-    """The benchmark sums kept for the last whole weeks give each period the spare capacity
-    it would have had worked out alone (other "From" months, another end, the whole period)."""
+def test_spare_capacity_kept_per_last_weeks_equals_it_worked_out_afresh(
+    demo_engine, test, basis, monkeypatch
+):
+    """The benchmark sums kept for the last whole weeks (every "To" month's at once) give each
+    period the spare capacity it would have had worked out alone (other "From" months, another
+    end, the whole period)."""
     bench = load_benchmarks()
     months = sorted(marts.read_mart(demo_engine, marts.IMAGING)["month"].unique())
     assert len(months) >= 3
@@ -441,7 +444,10 @@ def test_spare_capacity_kept_per_last_weeks_equals_it_worked_out_afresh(demo_eng
 
     mutual_aid_data.clear_read_cache()
     kept = [spare(period) for period in periods]
-    assert len(aid_capacity._SPARE) < len(periods)  # some periods shared their last weeks
+    keys = [key for key, _, _ in aid_capacity._SPARE]
+    assert len(set(keys)) == len(keys) and len(keys) > 1  # every month's last weeks, once
+    # Afresh: each period's own sums alone, not every month's at once.
+    monkeypatch.setattr(aid_capacity, "_every_end_month", lambda *_: None)
     for period, found in zip(periods, kept, strict=True):
         mutual_aid_data.clear_read_cache()
         pd.testing.assert_frame_equal(found, spare(period), check_exact=True)

@@ -137,3 +137,10 @@ def _as_read(rows: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_string_dtype(values.dtype) and values.isna().all():
             out[column] = pd.Series([None] * len(out), dtype=object)
     return out
+
+
+def has_bookings(engine: Engine, trust: str) -> bool:
+    """Whether ``trust`` has any stored booking (from every trust's bookings kept in this
+    process while the table is unchanged): a trust without any has nothing to look ahead."""
+    every = _every_booking(engine, _bookings_stamp(engine))
+    return bool((every["trust_code"] == trust).any())

@@ -8,6 +8,10 @@ last whole weeks where they were does no benchmark arithmetic again. Split from
 
 from __future__ import annotations
 
+import pickle
+
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from sqlalchemy import Engine
 
@@ -28,17 +32,20 @@ def spare_capacity(
     latest_dm01: pd.DataFrame,
     recent_weeks: int = RECENT_WEEKS,
     basis: str = "national",
+    point_share: pd.Series | None = None,
 ) -> pd.DataFrame:
     """``trust_code`` and ``spare_per_week``: tests a week at benchmark beyond those done.
 
     A scan rate's benchmark is on ``basis`` (:func:`productivity.modalities.scans_at_benchmark`:
     ``national``, or each trust's own peer-group rate on ``peer``), as on the Diagnostics page.
+    ``point_share``, for an endoscopy test, is :func:`endoscopy_point_share` of ``latest_dm01``
+    when the caller has it (:func:`productivity.views.aid_waits.point_share`).
     """
     serving = for_test(test)
     rows = readers.modality_rows(engine, serving, period)
     weeks, whole = _last_weeks(rows, recent_weeks)
     edge = None if whole else (period.start, period.end)  # cut weeks differ with the period
-    spare = _benchmark_spare(engine, serving, rows, weeks, edge, benchmarks, basis)
+    spare = _benchmark_spare(engine, serving, rows, weeks, edge, benchmarks, basis, recent_weeks)
     if spare.empty:
         return pd.DataFrame(columns=["trust_code", "spare_per_week"])
     if len(serving.dm01_tests) == 1:
@@ -46,7 +53,9 @@ def spare_capacity(
     else:
         # Endoscopy lists serve several tests: their unused points are shared between them.
         points = benchmarks.endoscopy_points()
-        share = endoscopy_point_share(latest_dm01, test, points)
+        share = (
+            endoscopy_point_share(latest_dm01, test, points) if point_share is None else point_share
+        )
         test_share = spare["trust_code"].map(share).fillna(1 / len(serving.dm01_tests))
         spare["spare"] = spare["additional_points"] * test_share / points[test]
     spare["spare_per_week"] = spare["spare"].fillna(0.0) / len(weeks)
@@ -54,10 +63,12 @@ def spare_capacity(
 
 
 # The last benchmark sums per trust, by what they depend on: (build stamp, modality, weeks,
-# basis, the period when no week is whole) and the benchmarks. A "From" month that leaves the
-# last whole weeks where they were (most changes) then does no benchmark arithmetic again.
-_SPARE: list[tuple[tuple[str, str, tuple[str, ...], str, object], Benchmarks, pd.DataFrame]] = []
-SPARE_KEPT = 16
+# basis, the period when no week is whole) and the benchmarks (pickled: the page's copy is a
+# new object each rerun, and a benchmark without a value is NaN, which equals nothing, not even
+# itself). A "From" month that leaves the last whole weeks where they were (most changes) then
+# does no benchmark arithmetic again, nor does a "To" month (every month's are kept at once).
+_SPARE: list[tuple[tuple[str, str, tuple[str, ...], str, object], bytes, pd.DataFrame]] = []
+SPARE_KEPT = 64  # a few tests' and bases' every month
 
 
 def _benchmark_spare(
@@ -68,24 +79,108 @@ def _benchmark_spare(
     edge: tuple[str | None, str | None] | None,
     benchmarks: Benchmarks,
     basis: str,
+    count: int = RECENT_WEEKS,
 ) -> pd.DataFrame:
     """``serving.summarise`` of ``rows`` in ``weeks`` per trust (a copy), or the one kept.
 
     The rows of a whole week are the same whatever month the period starts at (the mart is
     read once per build and cut to the period in its stored order), so its sums are too; when
     no week is whole (``weeks`` are then every week present) the period's ``edge`` counts too.
+    Whole weeks not kept are worked out with the last ``count`` whole weeks of every "To"
+    month at once (:func:`_every_end_month`), so another "To" month finds its sums kept.
     """
     stamp = marts.build_stamp(engine)
     key = (stamp, serving.key, tuple(weeks), basis, edge)
-    for was, used, spare in reversed(_SPARE[:]):  # a copy: another session may replace it
-        if stamp and was == key and used == benchmarks:
-            return spare.copy()
+    used_now = pickle.dumps(benchmarks)
+    if (kept := _kept(key, used_now)) is not None:
+        return kept
+    if stamp and edge is None and weeks:
+        _every_end_month(engine, serving, benchmarks, basis, count, key, used_now)
+        if (kept := _kept(key, used_now)) is not None:
+            return kept
     rows = rows[rows["week"].isin(weeks)] if len(rows) else rows
     if rows.empty:
         return pd.DataFrame(columns=["trust_code"])
     spare = serving.summarise(rows, ["trust_code"], benchmarks, basis)
-    _SPARE[:] = [*_SPARE[-(SPARE_KEPT - 1) :], (key, benchmarks, spare)]
+    _keep(key, used_now, spare)
     return spare.copy()
+
+
+def _kept(key: tuple[str, str, tuple[str, ...], str, object], used: bytes) -> pd.DataFrame | None:
+    for was, used_then, spare in reversed(_SPARE[:]):  # a copy: another session may replace it
+        if was == key and used_then == used:
+            return spare.copy()
+    return None
+
+
+def _keep(
+    key: tuple[str, str, tuple[str, ...], str, object], used: bytes, spare: pd.DataFrame
+) -> None:
+    _SPARE[:] = [*_SPARE[-(SPARE_KEPT - 1) :], (key, used, spare)]
+
+
+WINDOW = "_weeks_of_month"  # a column name no mart has
+
+
+def _every_end_month(
+    engine: Engine,
+    serving: Modality,
+    benchmarks: Benchmarks,
+    basis: str,
+    count: int,
+    asked: tuple[str, str, tuple[str, ...], str, object],
+    used: bytes,
+) -> None:
+    """Keep the benchmark sums per trust of the last ``count`` whole weeks of each month of the
+    build (a period from the first month to it) not kept yet, when the weeks ``asked`` for are
+    one month's, from one ``summarise`` grouped by those weeks as well: each group's figures are
+    worked out from its own rows, in the same order, so they are the ones a period ending that
+    month gets alone (``tests/test_mutual_aid_fast.py``)."""
+    every = readers.modality_rows(engine, serving, marts.Period())
+    if every.empty:
+        return
+    week_of_row, windows = _month_windows(every, count)
+    stamp = asked[0]
+    if asked[2] not in windows:
+        return  # a period whose first month cuts its last weeks: worked out alone
+    windows = {
+        weeks: codes
+        for weeks, codes in windows.items()
+        if _kept((stamp, serving.key, weeks, basis, None), used) is None
+    }
+    # Each window's rows in their stored order, one window after another.
+    taken = [np.flatnonzero(np.isin(week_of_row, codes)) for codes in windows.values()]
+    window = np.repeat(np.arange(len(taken)), [len(t) for t in taken])
+    rows = every.take(np.concatenate(taken)).assign(**{WINDOW: window})
+    spares = serving.summarise(rows, [WINDOW, "trust_code"], benchmarks, basis)
+    group = spares[WINDOW].to_numpy()
+    spares = spares.drop(columns=WINDOW)
+    for i, weeks in enumerate(windows):
+        spare = spares[group == i].reset_index(drop=True)
+        if len(spare):
+            _keep((stamp, serving.key, weeks, basis, None), used, spare)
+
+
+def _month_windows(
+    rows: pd.DataFrame, count: int
+) -> tuple[npt.NDArray[np.int64], dict[tuple[str, ...], npt.NDArray[np.int64]]]:
+    """Each row's week (a code), and for each month the last ``count`` whole weeks of a period
+    from the first month to it (:func:`last_whole_weeks`, on arrays) with their codes."""
+    weeks, week_of_row = np.unique(rows["week"].to_numpy(str), return_inverse=True)
+    week_of_row = week_of_row.reshape(-1)
+    months, month_of_row = np.unique(rows["month"].to_numpy(str), return_inverse=True)
+    first_month = np.full(len(weeks), len(months), dtype=np.int64)
+    np.minimum.at(first_month, week_of_row, month_of_row.reshape(-1))
+    monday = weeks.astype("datetime64[D]")
+    start = np.datetime64(months[0], "M").astype("datetime64[D]")
+    windows: dict[tuple[str, ...], npt.NDArray[np.int64]] = {}
+    for code, month in enumerate(months):
+        end = (np.datetime64(month, "M") + 1).astype("datetime64[D]") - 1
+        whole = (first_month <= code) & (monday >= start) & (monday + 6 <= end)
+        codes = np.flatnonzero(whole)[-count:]
+        if len(codes):
+            windows.setdefault(tuple(weeks[codes].tolist()), codes)
+    return week_of_row.astype(np.int64), windows
 
 
 def endoscopy_point_share(
@@ -96,15 +191,32 @@ def endoscopy_point_share(
     Unused list points serve colonoscopy, gastroscopy and flexi sigmoidoscopy alike; sharing
     them by each test's points of activity keeps the three tests' capacities from overlapping.
     """
+    rows = latest_dm01[latest_dm01["test_code"].isin(for_test(test).dm01_tests)]
+    return point_shares(rows, test, points, ["provider_code"])
+
+
+def point_shares(
+    dm01: pd.DataFrame, test: str, points: dict[str, float], keys: list[str]
+) -> pd.Series:
+    """Per group of ``keys`` (a provider, or a provider and month), ``test``'s share of the
+    points of the endoscopy activity in the ``dm01`` rows: each group's share is worked out
+    from its own rows alone, so grouping by month as well picks out the same numbers."""
+    return every_point_share(dm01, test, points, keys)[test]
+
+
+def every_point_share(
+    dm01: pd.DataFrame, test: str, points: dict[str, float], keys: list[str]
+) -> dict[str, pd.Series]:
+    """:func:`point_shares` of each test whose capacity serves ``test``'s, from one sum of the
+    points per group and test."""
     shared = for_test(test).dm01_tests
-    rows = latest_dm01[latest_dm01["test_code"].isin(shared)]
-    activity = waits.dm01_waits(rows, ["provider_code", "test_code"])
+    activity = waits.dm01_waits(dm01, [*keys, "test_code"])
     activity["points"] = activity["weekly_activity"] * activity["test_code"].map(points)
     by_trust = activity.pivot_table(
-        index="provider_code", columns="test_code", values="points", aggfunc="sum", fill_value=0
+        index=keys, columns="test_code", values="points", aggfunc="sum", fill_value=0
     ).reindex(columns=list(shared), fill_value=0)
     total = by_trust.sum(axis=1)
-    return (by_trust[test] / total.where(total > 0)).dropna()
+    return {each: (by_trust[each] / total.where(total > 0)).dropna() for each in shared}
 
 
 def last_whole_weeks(rows: pd.DataFrame, count: int) -> list[str]:

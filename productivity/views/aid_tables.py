@@ -16,6 +16,7 @@ from typing import TypeVar, cast
 
 import pandas as pd
 
+from productivity import settings
 from productivity.export import SUPPRESSED, suppress_small_numbers
 from productivity.peers import PEER_GROUPS, trust_names
 from productivity.planning import aid_disclosure
@@ -58,6 +59,21 @@ def trust_label(codes: pd.Series) -> pd.Series:
     Trust", which every name shares; a code the trusts file does not name stays a code.
     """
     codes = codes.astype(str).reset_index(drop=True)
+    where = settings.TRUSTS_FILE
+    new = [code for code in dict.fromkeys(codes.tolist()) if (where, code) not in _LABELS]
+    if new:
+        made = _labels(pd.Series(new, dtype=codes.dtype))
+        _LABELS.update(((where, code), label) for code, label in zip(new, made, strict=True))
+    labels = [_LABELS[(where, code)] for code in codes.tolist()]
+    return pd.Series(labels, index=codes.index, dtype=codes.dtype, name="trust")
+
+
+# Each trust's label, by trusts file: a plan's tables label the same few trusts again and again,
+# and the string work of a label costs more than looking it up (the file is read once anyway).
+_LABELS: dict[tuple[object, str], str] = {}
+
+
+def _labels(codes: pd.Series) -> pd.Series:
     names = trust_names(codes)
     short = names.str.replace(r"^The\s+", "", regex=True).str.replace(
         r"\s+NHS(\s+Foundation)?\s+Trust$", "", regex=True

@@ -150,7 +150,20 @@ def trust_look_ahead(
         found = trust_view(every, trust, history)
         if found is not None:
             return found
+    if not store.has_bookings(engine, trust):
+        return _without_bookings(engine, every, trust, as_of)
     return look_ahead(engine, trust, as_of, every.target)
+
+
+def _without_bookings(
+    engine: Engine, every: EveryTrust, trust: str, as_of: dt.date
+) -> LookAheadView:
+    """:func:`look_ahead` of a trust without a single booking, whatever the date: no list, no
+    case (its empty table's columns are ``every``'s), and its history."""
+    _, history = store.read_medians(engine, trust)
+    lists = every.lists.iloc[:0].reset_index(drop=True)
+    sources = _sources(every.sources["expected_source"].iloc[:0])
+    return LookAheadView(lists, sources, history, as_of, every.target, 0)
 
 
 def _sources(source: pd.Series) -> pd.DataFrame:

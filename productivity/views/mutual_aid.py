@@ -33,18 +33,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
 from productivity.benchmarks import BENCHMARK_BASES, Benchmarks
-from productivity.metrics import waits
 from productivity.modalities import BY_TEST, for_test
 from productivity.peers import PEER_GROUPS, peer_of
 from productivity.planning import mutual_aid
 from productivity.planning.mutual_aid import count_text as count_text  # the page's tiles
-from productivity.store import marts, readers, reports
-from productivity.views import aid_capacity
+from productivity.store import marts, readers
+from productivity.views import aid_capacity, aid_waits
 from productivity.views.aid_capacity import (  # re-exported: the page and tests use them
     RECENT_WEEKS as RECENT_WEEKS,
     endoscopy_point_share as endoscopy_point_share,
@@ -102,25 +100,24 @@ def trust_inputs(
     dm01 = by_test[(by_test["test_code"] == test).to_numpy()].drop(columns="test_code")
     dm01 = dm01.rename(columns={"provider_code": "trust_code"})
     dm01 = dm01[(dm01["total_waiting"] > 0) | (dm01["weekly_activity"] > 0)]
-    spare = spare_capacity(engine, test, period, benchmarks, latest, recent_weeks, basis)
+    share = None
+    if len(for_test(test).dm01_tests) > 1:  # endoscopy: the test's share of the list points
+        share = aid_waits.point_share(engine, period, test, benchmarks.endoscopy_points())
+    spare = spare_capacity(engine, test, period, benchmarks, latest, recent_weeks, basis, share)
     out = dm01.merge(spare, on="trust_code", how="left")
     out["spare_per_week"] = out["spare_per_week"].fillna(0.0)
     out["peer_group"] = peer_of(out["trust_code"]).to_numpy()
     return out[[*columns, "peer_group"]].reset_index(drop=True)
 
 
-# Every DM01 row (a small table), read once per build of the marts: every import makes a build,
-# so a changed return is read again, and each period is taken from it in memory.
-_DM01: list[tuple[str, pd.DataFrame]] = []
-
-
 def latest_dm01(engine: Engine, period: marts.Period) -> pd.DataFrame:
-    """:func:`productivity.store.reports.latest_dm01` of ``period``, from the rows kept."""
-    return _latest(engine, marts.build_stamp(engine), period)
+    """:func:`productivity.store.reports.latest_dm01` of ``period``, from the build's rows
+    (:mod:`productivity.views.aid_waits`)."""
+    return aid_waits.period_waits(engine, period)[0]
 
 
 # The last periods' latest returns and their waits per provider and test (another test of the
-# same period reads neither again): (build stamp, start, end) -> (latest rows, waits).
+# same period picks neither again): (build stamp, start, end) -> (latest rows, waits).
 _WAITS: list[tuple[tuple[str, str | None, str | None], pd.DataFrame, pd.DataFrame]] = []
 WAITS_KEPT = 4
 
@@ -128,34 +125,16 @@ WAITS_KEPT = 4
 def period_waits(engine: Engine, period: marts.Period) -> tuple[pd.DataFrame, pd.DataFrame]:
     """:func:`latest_dm01` of ``period`` and its waits per provider and test
     (:func:`productivity.metrics.waits.dm01_waits`: each group is the same whatever else is in
-    the frame, so a test's rows are its waits per provider)."""
+    the frame, so a test's rows are its waits per provider), picked from the waits per
+    provider × test × month worked out once per build (:mod:`productivity.views.aid_waits`)."""
     stamp = marts.build_stamp(engine)
     key = (stamp, period.start, period.end)
     for was, latest, by_test in reversed(_WAITS[:]):  # a copy: another session may replace it
         if stamp and was == key:
             return latest, by_test
-    latest = _latest(engine, stamp, period)
-    by_test = waits.dm01_waits(latest, ["provider_code", "test_code"]) if len(latest) else latest
+    latest, by_test = aid_waits.period_waits(engine, period)
     _WAITS[:] = [*_WAITS[-(WAITS_KEPT - 1) :], (key, latest, by_test)]
     return latest, by_test
-
-
-def _latest(engine: Engine, stamp: str, period: marts.Period) -> pd.DataFrame:
-    last = _DM01[-1] if _DM01 else None  # one read: another session may replace it
-    if last is None or not stamp or last[0] != stamp:
-        last = (stamp, reports.read_dm01(engine))
-        _DM01[:] = [last]
-    rows = last[1]
-    keep = np.ones(len(rows), dtype=bool)
-    if period.start:
-        keep &= (rows["month"] >= period.start).to_numpy()
-    if period.end:
-        keep &= (rows["month"] <= period.end).to_numpy()
-    rows = rows[keep].reset_index(drop=True)
-    if rows.empty:
-        return rows
-    latest = rows.groupby("provider_code")["month"].transform("max")
-    return rows[(rows["month"] == latest).to_numpy()].reset_index(drop=True)
 
 
 # The last sites read and their distances: the sites rarely change, so a page's rerun reads
@@ -177,7 +156,7 @@ def distances(engine: Engine) -> pd.DataFrame:
 def clear_read_cache() -> None:
     """Forget the DM01 rows, spare capacities, distances and plans kept between reruns (for
     measurements of a cold first render)."""
-    _DM01.clear()
+    aid_waits.clear_read_cache()
     _WAITS.clear()
     _DISTANCES.clear()
     aid_capacity.clear_read_cache()
