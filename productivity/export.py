@@ -20,6 +20,9 @@ beside refused files. Pure: pandas, :mod:`productivity.schema` and :mod:`product
 
 from __future__ import annotations
 
+import functools
+
+import numpy as np
 import pandas as pd
 
 from productivity.columns import COLUMNS
@@ -69,6 +72,12 @@ def is_patient_count(name: str) -> bool:
     >>> is_patient_count("completed_cases"), is_patient_count("planned_minutes")
     (False, False)
     """
+    return _patient_count(name)
+
+
+# A table's column names recur on every rerun: the string checks are worked out once a name.
+@functools.lru_cache(maxsize=4096)
+def _patient_count(name: str) -> bool:
     lowered = name.strip().lower()
     return (
         lowered in PATIENT_COUNTS
@@ -87,9 +96,33 @@ def small_counts(frame: pd.DataFrame) -> pd.DataFrame:
         series: pd.Series = frame[column]
         if not is_patient_count(str(column)) or pd.api.types.is_bool_dtype(series):
             continue
-        values = pd.to_numeric(series, errors="coerce")
-        mask[column] = values.notna() & (values >= 1) & (values < SUPPRESS_BELOW)
+        mask[column] = _small_in(series)
     return mask
+
+
+def _small_in(series: pd.Series) -> np.ndarray:
+    """True where ``series`` (a patient count) holds 1 to 4; a column of plain numpy numbers is
+    compared as it is, anything else as :func:`pandas.to_numeric` reads it."""
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iuf":
+        values = series.to_numpy()
+        return (values >= 1) & (values < SUPPRESS_BELOW)  # NaN compares False
+    numbers = pd.to_numeric(series, errors="coerce")
+    return (numbers.notna() & (numbers >= 1) & (numbers < SUPPRESS_BELOW)).to_numpy(bool)
+
+
+def _small_masks(frame: pd.DataFrame) -> dict[object, np.ndarray]:
+    """:func:`small_counts`' True cells as one array per column that has any (none: empty)."""
+    found: dict[object, np.ndarray] = {}
+    for position, column in enumerate(frame.columns):
+        if not is_patient_count(str(column)):
+            continue
+        series: pd.Series = frame.iloc[:, position]
+        if pd.api.types.is_bool_dtype(series):
+            continue
+        small = _small_in(series)
+        if small.any():
+            found[column] = small
+    return found
 
 
 def _small_columns(mask: pd.DataFrame) -> list[object]:
@@ -113,7 +146,10 @@ def hide_small_numbers(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     For a table on screen: a numeric column stays numeric (so it still sorts as numbers) and
     the table shows the missing cell as its placeholder; a text column shows ``*``.
     """
-    return hide_cells(frame, small_counts(frame))
+    if not frame.columns.is_unique:  # a column name twice: the frame-wide mask handles it
+        return hide_cells(frame, small_counts(frame))
+    # Column by column, arrays only: every table on screen passes here on every rerun.
+    return hide_masked(frame, _small_masks(frame))
 
 
 def hide_cells(frame: pd.DataFrame, mask: pd.DataFrame) -> tuple[pd.DataFrame, int]:
@@ -128,12 +164,28 @@ def hide_cells(frame: pd.DataFrame, mask: pd.DataFrame) -> tuple[pd.DataFrame, i
         return frame, 0
     out = frame.copy()
     for column in _small_columns(mask):
-        series: pd.Series = out[column]
-        if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-            out[column] = series.astype("float64").mask(mask[column])
-        else:  # text (or flags): a * says the same
-            out[column] = series.astype(object).mask(mask[column], SUPPRESSED)
+        out[column] = _hidden(out[column], mask[column].to_numpy())
     return out, hidden
+
+
+def hide_masked(frame: pd.DataFrame, masks: dict[object, np.ndarray]) -> tuple[pd.DataFrame, int]:
+    """:func:`hide_cells` with the mask as one boolean array (in row order) per column of
+    ``frame`` (its names unique) that has cells to hide; a column not named hides none."""
+    hidden = sum(int(cells.sum()) for cells in masks.values())
+    if not hidden:
+        return frame, 0
+    out = frame.copy()
+    for column, cells in masks.items():
+        if cells.any():
+            out[column] = _hidden(out[column], cells)
+    return out, hidden
+
+
+def _hidden(series: pd.Series, cells: np.ndarray) -> pd.Series:
+    """``series`` with ``cells`` (True) hidden: missing in a number column, else ``*``."""
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        return series.astype("float64").mask(cells)
+    return series.astype(object).mask(cells, SUPPRESSED)  # text (or flags): a * says the same
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:

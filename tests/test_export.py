@@ -107,3 +107,92 @@ def test_the_drop_folders_problem_reports_are_neutralised(tmp_path):
     dropfolder.write_problems(error, tmp_path / "bad.csv.errors.csv")
     written = pd.read_csv(tmp_path / "bad.csv.errors.csv", dtype=str)
     assert written.loc[0, "value"] == "'=1+1" and written.loc[0, "row"] == "2"
+
+
+# --- the fast paths against the frame-wide calculation they replace --------------------------
+
+
+def _frame_wide_hide(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """hide_small_numbers as first written: one mask frame, pandas all the way."""
+    from productivity.export import SUPPRESS_BELOW
+
+    mask = pd.DataFrame(False, index=frame.index, columns=frame.columns)
+    for column in frame.columns:
+        series = frame[column]
+        if not is_patient_count(str(column)) or pd.api.types.is_bool_dtype(series):
+            continue
+        values = pd.to_numeric(series, errors="coerce")
+        mask[column] = values.notna() & (values >= 1) & (values < SUPPRESS_BELOW)
+    return _frame_wide_cells(frame, mask)
+
+
+def _frame_wide_cells(frame: pd.DataFrame, mask: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    mask = mask.reindex(index=frame.index, columns=frame.columns, fill_value=False).astype(bool)
+    hidden = int(mask.to_numpy().sum())
+    if not hidden:
+        return frame, 0
+    out = frame.copy()
+    for column in [c for c in mask.columns if mask[c].any()]:
+        series = out[column]
+        if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+            out[column] = series.astype("float64").mask(mask[column])
+        else:
+            out[column] = series.astype(object).mask(mask[column], SUPPRESSED)
+    return out, hidden
+
+
+def _frame_wide_withhold(shown: pd.DataFrame, withheld: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    mask = withheld.reindex(index=shown.index, columns=shown.columns, fill_value=False)
+    return _frame_wide_cells(
+        shown, mask.astype(bool) & shown.notna() & (shown.astype(object) != SUPPRESSED)
+    )
+
+
+def _tables(seed: int) -> list[pd.DataFrame]:
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 9))
+    counts = rng.integers(0, 8, n)
+    floats = np.where(rng.random(n) < 0.3, np.nan, rng.integers(0, 8, n).astype(float))
+    frame = pd.DataFrame(
+        {
+            "trust": pd.Series([f"T{i}" for i in range(n)], dtype="str"),
+            "patients_per_week": counts,
+            "waiting_6_plus": floats,
+            "dnas": pd.Series(rng.integers(0, 8, n), dtype="Int64"),
+            "patients": pd.Series([str(v) if v % 3 else SUPPRESSED for v in counts], dtype=object),
+            "13+ weeks": counts.astype("uint16"),
+            "patients_flag": counts > 2,
+            "completed_cases": counts,
+            "distance_km": floats,
+        },
+        index=pd.RangeIndex(n) if seed % 2 else pd.Index(rng.permutation(n) * 10),
+    )
+    return [frame, frame.iloc[:0], frame[["trust", "completed_cases"]]]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_hiding_column_by_column_is_exactly_the_frame_wide_rule(seed):
+    from pandas.testing import assert_frame_equal
+
+    from productivity.ui.widgets import _withhold
+
+    for frame in _tables(seed):
+        fast, hidden = hide_small_numbers(frame)
+        slow, hidden_slow = _frame_wide_hide(frame)
+        assert hidden == hidden_slow
+        assert_frame_equal(fast, slow)
+        rng = pd.Series(range(len(frame)), index=frame.index)
+        withheld = pd.DataFrame(
+            {
+                column: (rng * (seed + position) % 3 == 0)
+                for position, column in enumerate(frame.columns)
+                if position % 2 == seed % 2
+            },
+            index=frame.index,
+        )
+        fast_w, extra = _withhold(fast, withheld)
+        slow_w, extra_slow = _frame_wide_withhold(slow, withheld)
+        assert extra == extra_slow
+        assert_frame_equal(fast_w, slow_w)

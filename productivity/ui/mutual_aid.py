@@ -6,6 +6,7 @@ matcher is :mod:`productivity.planning.mutual_aid`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -124,7 +125,7 @@ def transfers_section(plan: mutual_aid.MutualAidPlan, choice: Choice) -> None:
     show_table(
         mad.proposal_table(plan),
         f"mutual-aid-{test.lower()}",
-        raw=mad.proposals_export(plan),
+        raw=functools.partial(mad.proposals_export, plan),  # made on click
         withheld=mad.proposal_withheld(plan),
         deferred=True,
     )
@@ -138,7 +139,7 @@ def waiters_section(plan: mutual_aid.MutualAidPlan, choice: Choice) -> None:
         chart,
         mad.trust_table(plan),
         f"mutual-aid-{choice.test.lower()}-trusts",
-        raw=mad.trusts_export(plan),
+        raw=functools.partial(mad.trusts_export, plan),  # made on click
         caption="A count from 1 to 4, or one that would give such a count away, is not drawn. "
         + mad.basis_caption(choice.test, choice.basis),
         withheld=mad.trust_withheld(plan),

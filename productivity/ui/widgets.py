@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -25,6 +26,7 @@ from productivity.export import (
     SUPPRESS_BELOW,
     SUPPRESSED,
     hide_cells,
+    hide_masked,
     hide_small_numbers,
     suppress_small_numbers,
     to_csv,
@@ -59,23 +61,32 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def download(
-    frame: pd.DataFrame, name: str, label: str = "Download CSV", *, deferred: bool = False
+    frame: pd.DataFrame | Callable[[], pd.DataFrame],
+    name: str,
+    label: str = "Download CSV",
+    *,
+    deferred: bool = False,
 ) -> None:
     """A CSV download of a chart's table, with counts of 1 to 4 patients shown as ``*``
     (:func:`productivity.export.suppress_small_numbers`) and text that a spreadsheet would run
     as a formula neutralised (:func:`productivity.export.to_csv`).
 
     ``deferred`` makes the CSV when the button is clicked, not on every rerun: a page with many
-    tables otherwise writes every CSV each time a filter changes.
+    tables otherwise writes every CSV each time a filter changes. ``frame`` may be a function
+    that makes the table: called on click when ``deferred``, else now.
     """
     st.download_button(
         label,
-        functools.partial(csv_bytes, frame) if deferred else csv_bytes(frame),
+        functools.partial(_csv_of, frame) if deferred else _csv_of(frame),
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"download-{name}",
         icon=":material/download:",
     )
+
+
+def _csv_of(frame: pd.DataFrame | Callable[[], pd.DataFrame]) -> bytes:
+    return csv_bytes(frame() if callable(frame) else frame)
 
 
 def choose(
@@ -260,7 +271,7 @@ def show_table(
     frame: pd.DataFrame,
     name: str | None = None,
     *,
-    raw: pd.DataFrame | None = None,
+    raw: pd.DataFrame | Callable[[], pd.DataFrame] | None = None,
     columns: list[str] | None = None,
     title: str | None = None,
     withheld: pd.DataFrame | None = None,
@@ -268,7 +279,8 @@ def show_table(
     like: Mapping[str, str] | None = None,
 ) -> None:
     """A sortable table and, given a ``name``, its CSV download (of ``raw`` when given;
-    ``deferred``: written on click, see :func:`download`).
+    ``deferred``: written on click, see :func:`download`, and ``raw`` may then be a function
+    that makes the download's table, so that it too is made only on click).
 
     Report-style column names (``planned_minutes``) are headed and formatted from the column
     catalogue (:func:`column_config`); the data, and so the download, keep the names (the CSV
@@ -311,16 +323,38 @@ def show_table(
         )
     if name:
         kept = frame if raw is None else raw
-        links = [c for c in kept.columns if str(c).endswith(LINK_SUFFIX)]
-        download(kept.drop(columns=links), name, deferred=deferred)
+        made = functools.partial(_without_links, kept)
+        download(made if callable(kept) else made(), name, deferred=deferred)
+
+
+def _without_links(kept: pd.DataFrame | Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """A table's download: ``kept`` (made now, if a function) without its link columns."""
+    frame = kept() if callable(kept) else kept
+    return frame.drop(columns=[c for c in frame.columns if str(c).endswith(LINK_SUFFIX)])
 
 
 def _withhold(shown: pd.DataFrame, withheld: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """``shown`` with the ``withheld`` cells not yet hidden hidden too, and how many that was."""
-    mask = withheld.reindex(index=shown.index, columns=shown.columns, fill_value=False)
-    return hide_cells(
-        shown, mask.astype(bool) & shown.notna() & (shown.astype(object) != SUPPRESSED)
-    )
+    same = withheld.index.equals(shown.index) and shown.columns.is_unique
+    if not (same and withheld.columns.is_unique):  # align them as frames (the general case)
+        mask = withheld.reindex(index=shown.index, columns=shown.columns, fill_value=False)
+        return hide_cells(
+            shown, mask.astype(bool) & shown.notna() & (shown.astype(object) != SUPPRESSED)
+        )
+    # Column by column, arrays only, and only the columns with a cell withheld: every rerun.
+    masks: dict[object, np.ndarray] = {}
+    for column in withheld.columns:
+        if column not in shown.columns:
+            continue
+        cells = withheld[column].astype(bool).to_numpy()
+        if not cells.any():
+            continue
+        series: pd.Series = shown[column]
+        cells = cells & series.notna().to_numpy()
+        if not (isinstance(series.dtype, np.dtype) and series.dtype.kind != "O"):  # may hold *
+            cells &= (series.astype(object) != SUPPRESSED).to_numpy(bool)
+        masks[column] = cells
+    return hide_masked(shown, masks)
 
 
 def describe(chart: Chart, title: str, caption: str | None = None) -> Chart:
@@ -363,7 +397,7 @@ def chart_with_table(
     table: pd.DataFrame,
     name: str,
     *,
-    raw: pd.DataFrame | None = None,
+    raw: pd.DataFrame | Callable[[], pd.DataFrame] | None = None,
     columns: list[str] | None = None,
     caption: str | None = None,
     below: bool = False,

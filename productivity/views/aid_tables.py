@@ -164,14 +164,22 @@ def proposals_export(plan: MutualAidPlan, trust: str | None = None) -> pd.DataFr
 def proposal_table(plan: MutualAidPlan, trust: str | None = None) -> pd.DataFrame:
     """The proposals on screen, numeric: who sends and takes patients, the test, patients a week
     and over the projection, and km. Hide :func:`proposal_withheld`'s cells with it."""
+    return _cached(plan, ("proposal_table", trust), lambda: _proposal_table(plan, trust))
+
+
+def _proposal_table(plan: MutualAidPlan, trust: str | None) -> pd.DataFrame:
     rows, _ = _proposals(plan, trust)
     return rows.assign(test=rows["test_code"].map(test_label)).loc[:, list(PROPOSAL_TABLE_COLUMNS)]
 
 
 def proposal_withheld(plan: MutualAidPlan, trust: str | None = None) -> pd.DataFrame:
     """The cells of :func:`proposal_table` to hide (True)."""
-    mask = _proposals(plan, trust)[1].assign(test=False)
-    return mask.loc[:, list(PROPOSAL_TABLE_COLUMNS)]
+
+    def make() -> pd.DataFrame:
+        mask = _proposals(plan, trust)[1].assign(test=False)
+        return mask.loc[:, list(PROPOSAL_TABLE_COLUMNS)]
+
+    return _cached(plan, ("proposal_withheld", trust), make)
 
 
 # --- trusts ---------------------------------------------------------------------------------------
@@ -207,16 +215,26 @@ TRUST_TABLE_COLUMNS: tuple[str, ...] = (
 def trust_table(plan: MutualAidPlan) -> pd.DataFrame:
     """Each trust's role and why, its flows, and its 6+ week waiters now and, on its own and
     with mutual aid, after the projection's last week (numeric; see :func:`trust_withheld`)."""
-    rows, _ = _trusts(plan)
-    return rows.assign(
-        trust=rows["trust_name"], peer_group=rows["peer_group"].map(PEER_GROUPS), why=rows["reason"]
-    ).loc[:, list(TRUST_TABLE_COLUMNS)]
+
+    def make() -> pd.DataFrame:
+        rows, _ = _trusts(plan)
+        return rows.assign(
+            trust=rows["trust_name"],
+            peer_group=rows["peer_group"].map(PEER_GROUPS),
+            why=rows["reason"],
+        ).loc[:, list(TRUST_TABLE_COLUMNS)]
+
+    return _cached(plan, ("trust_table", None), make)
 
 
 def trust_withheld(plan: MutualAidPlan) -> pd.DataFrame:
     """The cells of :func:`trust_table` to hide (True)."""
-    mask = _trusts(plan)[1]
-    return mask.assign(trust=False, why=False).loc[:, list(TRUST_TABLE_COLUMNS)]
+
+    def make() -> pd.DataFrame:
+        mask = _trusts(plan)[1]
+        return mask.assign(trust=False, why=False).loc[:, list(TRUST_TABLE_COLUMNS)]
+
+    return _cached(plan, ("trust_withheld", None), make)
 
 
 # --- the projection, tiles and chart -----------------------------------------------------------
@@ -225,12 +243,18 @@ def trust_withheld(plan: MutualAidPlan) -> pd.DataFrame:
 def projection_table(plan: MutualAidPlan) -> pd.DataFrame:
     """The system's 6+ week waiters at each projection week: now, on their own, with aid, and
     how many fewer with aid (numeric; see :func:`projection_withheld`)."""
-    return plan.projection.rename(columns=_PROJECTION_KEYS)
+    return _cached(
+        plan, ("projection_table", None), lambda: plan.projection.rename(columns=_PROJECTION_KEYS)
+    )
 
 
 def projection_withheld(plan: MutualAidPlan) -> pd.DataFrame:
     """The cells of :func:`projection_table` to hide (True)."""
-    return withheld(plan).projection.rename(columns=_PROJECTION_KEYS)
+    return _cached(
+        plan,
+        ("projection_withheld", None),
+        lambda: withheld(plan).projection.rename(columns=_PROJECTION_KEYS),
+    )
 
 
 def shown_count(value: float, hidden: bool) -> str:
