@@ -136,3 +136,22 @@ def test_trust_labels_kept_per_code_are_the_labels_worked_out_afresh():
         afresh = aid_tables._labels(case.astype(str).reset_index(drop=True))
         pd.testing.assert_series_equal(aid_tables.trust_label(case), afresh, check_exact=True)
     assert len(aid_tables._LABELS) > len(codes) - 1  # each code worked out once
+
+
+@pytest.mark.parametrize("test", ["MRI", "GASTROSCOPY", "ECHOCARDIOGRAPHY"])
+def test_each_periods_last_whole_weeks_from_the_builds_pairs_are_the_rows_own(demo_engine, test):
+    from productivity.modalities import for_test
+
+    serving = for_test(test)
+    stamp = marts.build_stamp(demo_engine)
+    assert stamp  # else the pairs are not kept and this would compare a path with itself
+    months = sorted(readers.modality_rows(demo_engine, serving, marts.Period())["month"].unique())
+    aid_capacity.clear_read_cache()
+    checked = 0
+    for period in [*every_period(months), marts.Period("2001-01", "2001-02")]:
+        for count in (1, aid_capacity.RECENT_WEEKS, 9):
+            rows = readers.modality_rows(demo_engine, serving, period)
+            alone = aid_capacity._last_weeks(rows, count)
+            assert aid_capacity._period_weeks(demo_engine, serving, period, count, stamp) == alone
+            checked += bool(alone[0])
+    assert len(aid_capacity._PAIRS) == 1 and checked

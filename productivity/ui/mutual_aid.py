@@ -42,6 +42,7 @@ def load_plan(
         max_distance_km=max_km,
         capacity_share=share,
         basis=basis,
+        stamp=build,
     )
 
 

@@ -9,6 +9,7 @@ last whole weeks where they were does no benchmark arithmetic again. Split from
 from __future__ import annotations
 
 import pickle
+from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -19,6 +20,7 @@ from productivity.benchmarks import Benchmarks
 from productivity.metrics import waits
 from productivity.modalities import Modality, for_test
 from productivity.store import marts, readers
+from productivity.store.mart_reads import in_period
 from productivity.views.diagnostics import whole_weeks
 
 RECENT_WEEKS = 4  # spare capacity is the mean over this many whole weeks at the period's end
@@ -33,19 +35,27 @@ def spare_capacity(
     recent_weeks: int = RECENT_WEEKS,
     basis: str = "national",
     point_share: pd.Series | None = None,
+    stamp: str | None = None,
 ) -> pd.DataFrame:
     """``trust_code`` and ``spare_per_week``: tests a week at benchmark beyond those done.
 
     A scan rate's benchmark is on ``basis`` (:func:`productivity.modalities.scans_at_benchmark`:
     ``national``, or each trust's own peer-group rate on ``peer``), as on the Diagnostics page.
     ``point_share``, for an endoscopy test, is :func:`endoscopy_point_share` of ``latest_dm01``
-    when the caller has it (:func:`productivity.views.aid_waits.point_share`).
+    when the caller has it (:func:`productivity.views.aid_waits.point_share`). ``stamp`` is the
+    marts' build stamp when the caller has read it.
     """
     serving = for_test(test)
-    rows = readers.modality_rows(engine, serving, period)
-    weeks, whole = _last_weeks(rows, recent_weeks)
+    stamp = marts.build_stamp(engine) if stamp is None else stamp
+    weeks, whole = _period_weeks(engine, serving, period, recent_weeks, stamp)
     edge = None if whole else (period.start, period.end)  # cut weeks differ with the period
-    spare = _benchmark_spare(engine, serving, rows, weeks, edge, benchmarks, basis, recent_weeks)
+
+    def rows() -> pd.DataFrame:  # read only when the sums are not kept
+        return readers.modality_rows(engine, serving, period)
+
+    spare = _benchmark_spare(
+        stamp, engine, serving, rows, weeks, edge, benchmarks, basis, recent_weeks
+    )
     if spare.empty:
         return pd.DataFrame(columns=["trust_code", "spare_per_week"])
     if len(serving.dm01_tests) == 1:
@@ -71,17 +81,43 @@ _SPARE: list[tuple[tuple[str, str, tuple[str, ...], str, object], bytes, pd.Data
 SPARE_KEPT = 64  # a few tests' and bases' every month
 
 
+# Each modality's (week, month) pairs, by (build stamp, modality): a period's last whole weeks
+# depend only on the weeks and months it holds, so a new period finds them without cutting and
+# copying the mart's rows (which are read only when the period's sums are not kept).
+_PAIRS: list[tuple[tuple[str, str], pd.DataFrame]] = []
+PAIRS_KEPT = 8
+
+
+def _period_weeks(
+    engine: Engine, serving: Modality, period: marts.Period, count: int, stamp: str
+) -> tuple[list[str], bool]:
+    """:func:`_last_weeks` of the modality's rows in ``period``, from the build's pairs."""
+    if not stamp:
+        return _last_weeks(readers.modality_rows(engine, serving, period), count)
+    key = (stamp, serving.key)
+    pairs = next((p for was, p in reversed(_PAIRS[:]) if was == key), None)  # a copy: see _kept
+    if pairs is None:
+        every = readers.modality_rows(engine, serving, marts.Period())
+        pairs = every[["week", "month"]].drop_duplicates() if len(every) else every
+        _PAIRS[:] = [*_PAIRS[-(PAIRS_KEPT - 1) :], (key, pairs)]
+    if len(pairs) and (period.start or period.end):
+        pairs = in_period(pairs, period)  # as the read would cut the rows
+    return _last_weeks(pairs, count)
+
+
 def _benchmark_spare(
+    stamp: str,
     engine: Engine,
     serving: Modality,
-    rows: pd.DataFrame,
+    rows_of: Callable[[], pd.DataFrame],
     weeks: list[str],
     edge: tuple[str | None, str | None] | None,
     benchmarks: Benchmarks,
     basis: str,
     count: int = RECENT_WEEKS,
 ) -> pd.DataFrame:
-    """``serving.summarise`` of ``rows`` in ``weeks`` per trust (a copy), or the one kept.
+    """``serving.summarise`` of the rows (``rows_of()``, read only when needed) in ``weeks`` per
+    trust (a copy), or the one kept (``stamp``: the build stamp).
 
     The rows of a whole week are the same whatever month the period starts at (the mart is
     read once per build and cut to the period in its stored order), so its sums are too; when
@@ -89,7 +125,6 @@ def _benchmark_spare(
     Whole weeks not kept are worked out with the last ``count`` whole weeks of every "To"
     month at once (:func:`_every_end_month`), so another "To" month finds its sums kept.
     """
-    stamp = marts.build_stamp(engine)
     key = (stamp, serving.key, tuple(weeks), basis, edge)
     used_now = pickle.dumps(benchmarks)
     if (kept := _kept(key, used_now)) is not None:
@@ -98,6 +133,7 @@ def _benchmark_spare(
         _every_end_month(engine, serving, benchmarks, basis, count, key, used_now)
         if (kept := _kept(key, used_now)) is not None:
             return kept
+    rows = rows_of()
     rows = rows[rows["week"].isin(weeks)] if len(rows) else rows
     if rows.empty:
         return pd.DataFrame(columns=["trust_code"])
@@ -241,3 +277,4 @@ def _last_weeks(rows: pd.DataFrame, count: int) -> tuple[list[str], bool]:
 def clear_read_cache() -> None:
     """Forget the spare capacities kept between reruns."""
     _SPARE.clear()
+    _PAIRS.clear()

@@ -65,9 +65,10 @@ def clear_read_cache() -> None:
         _BUILD.clear()
 
 
-def dm01_months(engine: Engine) -> Dm01Months:
-    """The build's DM01 returns and their waits per provider × test × month (worked out once)."""
-    stamp = marts.build_stamp(engine)
+def dm01_months(engine: Engine, stamp: str | None = None) -> Dm01Months:
+    """The build's DM01 returns and their waits per provider × test × month (worked out once);
+    ``stamp`` is the marts' build stamp when the caller has read it."""
+    stamp = marts.build_stamp(engine) if stamp is None else stamp
     with _LOCK:
         kept = _BUILD[-1] if _BUILD else None
     if kept is not None and stamp and kept.stamp == stamp:
@@ -123,11 +124,13 @@ def _at_latest(provider: Codes, month: Codes, latest: Codes) -> npt.NDArray[np.b
     return out & (month >= 0)
 
 
-def period_waits(engine: Engine, period: marts.Period) -> tuple[pd.DataFrame, pd.DataFrame]:
+def period_waits(
+    engine: Engine, period: marts.Period, stamp: str | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each provider's latest DM01 rows in ``period`` (as
     :func:`productivity.store.reports.latest_dm01`) and their waits per provider and test (as
     :func:`productivity.metrics.waits.dm01_waits` of them), from the build's months."""
-    build = dm01_months(engine)
+    build = dm01_months(engine, stamp)
     if not len(build.rows):
         return build.rows.copy(), build.rows.copy()
     latest = _latest_month(build, period)
@@ -140,11 +143,15 @@ def period_waits(engine: Engine, period: marts.Period) -> tuple[pd.DataFrame, pd
 
 
 def point_share(
-    engine: Engine, period: marts.Period, test: str, points: dict[str, float]
+    engine: Engine,
+    period: marts.Period,
+    test: str,
+    points: dict[str, float],
+    stamp: str | None = None,
 ) -> pd.Series:
     """:func:`productivity.views.aid_capacity.endoscopy_point_share` of the period's latest DM01
     returns: per provider, ``test``'s share of its endoscopy activity points."""
-    build = dm01_months(engine)
+    build = dm01_months(engine, stamp)
     key = (test, tuple(sorted(points.items())))
     found = build.shares.get(key)
     if found is None:  # every test sharing the capacity at once: the next one finds its own

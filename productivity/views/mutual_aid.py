@@ -79,6 +79,7 @@ def trust_inputs(
     benchmarks: Benchmarks,
     recent_weeks: int = RECENT_WEEKS,
     basis: str = "national",
+    stamp: str | None = None,
 ) -> pd.DataFrame:
     """One row per trust that reports ``test`` to DM01: :data:`mutual_aid.TRUST_COLUMNS` and
     ``peer_group`` (:func:`productivity.peers.peer_of`); spare capacity on the benchmark
@@ -92,7 +93,8 @@ def trust_inputs(
     """
     if test not in TESTS:
         raise ValueError(f"mutual aid covers {', '.join(TESTS)}, not {test!r}")
-    latest, by_test = period_waits(engine, period)
+    stamp = marts.build_stamp(engine) if stamp is None else stamp  # read once, used thrice
+    latest, by_test = period_waits(engine, period, stamp)
     columns = list(mutual_aid.TRUST_COLUMNS)
     if not (latest["test_code"] == test).any():
         return pd.DataFrame(columns=[*columns, "peer_group"])
@@ -102,8 +104,11 @@ def trust_inputs(
     dm01 = dm01[(dm01["total_waiting"] > 0) | (dm01["weekly_activity"] > 0)]
     share = None
     if len(for_test(test).dm01_tests) > 1:  # endoscopy: the test's share of the list points
-        share = aid_waits.point_share(engine, period, test, benchmarks.endoscopy_points())
-    spare = spare_capacity(engine, test, period, benchmarks, latest, recent_weeks, basis, share)
+        points = benchmarks.endoscopy_points()
+        share = aid_waits.point_share(engine, period, test, points, stamp)
+    spare = spare_capacity(
+        engine, test, period, benchmarks, latest, recent_weeks, basis, share, stamp
+    )
     out = dm01.merge(spare, on="trust_code", how="left")
     out["spare_per_week"] = out["spare_per_week"].fillna(0.0)
     out["peer_group"] = peer_of(out["trust_code"]).to_numpy()
@@ -122,17 +127,20 @@ _WAITS: list[tuple[tuple[str, str | None, str | None], pd.DataFrame, pd.DataFram
 WAITS_KEPT = 4
 
 
-def period_waits(engine: Engine, period: marts.Period) -> tuple[pd.DataFrame, pd.DataFrame]:
+def period_waits(
+    engine: Engine, period: marts.Period, stamp: str | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """:func:`latest_dm01` of ``period`` and its waits per provider and test
     (:func:`productivity.metrics.waits.dm01_waits`: each group is the same whatever else is in
     the frame, so a test's rows are its waits per provider), picked from the waits per
-    provider × test × month worked out once per build (:mod:`productivity.views.aid_waits`)."""
-    stamp = marts.build_stamp(engine)
+    provider × test × month worked out once per build (:mod:`productivity.views.aid_waits`);
+    ``stamp`` is the marts' build stamp when the caller has read it."""
+    stamp = marts.build_stamp(engine) if stamp is None else stamp
     key = (stamp, period.start, period.end)
     for was, latest, by_test in reversed(_WAITS[:]):  # a copy: another session may replace it
         if stamp and was == key:
             return latest, by_test
-    latest, by_test = aid_waits.period_waits(engine, period)
+    latest, by_test = aid_waits.period_waits(engine, period, stamp)
     _WAITS[:] = [*_WAITS[-(WAITS_KEPT - 1) :], (key, latest, by_test)]
     return latest, by_test
 
@@ -174,11 +182,13 @@ def propose(
     recent_weeks: int = RECENT_WEEKS,
     eligibility: mutual_aid.AidEligibility | None = None,
     basis: str = "national",
+    stamp: str | None = None,
 ) -> mutual_aid.MutualAidPlan:
     """The mutual-aid plan for ``test`` over ``period`` (see :func:`mutual_aid.match`), with
     spare capacity and need at the benchmark on ``basis`` (``national`` or ``peer``).
 
-    ``eligibility`` defaults to the peer-group rules in ``data/mutual_aid_eligibility.toml``.
+    ``eligibility`` defaults to the peer-group rules in ``data/mutual_aid_eligibility.toml``;
+    ``stamp`` is the marts' build stamp when the caller has read it.
 
     Raises:
         ValueError: ``test`` is not a mutual-aid test.
@@ -190,7 +200,7 @@ def propose(
         capacity_share=capacity_share,
     )
     rules = eligibility or mutual_aid.load_eligibility()
-    inputs = trust_inputs(engine, test, period, benchmarks, recent_weeks, basis)
+    inputs = trust_inputs(engine, test, period, benchmarks, recent_weeks, basis, stamp)
     return _match(inputs, distances(engine), test, params, rules)
 
 
