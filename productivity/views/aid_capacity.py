@@ -245,9 +245,19 @@ def every_point_share(
 ) -> dict[str, pd.Series]:
     """:func:`point_shares` of each test whose capacity serves ``test``'s, from one sum of the
     points per group and test."""
+    return shares_of_activity(waits.dm01_waits(dm01, [*keys, "test_code"]), test, points, keys)
+
+
+def shares_of_activity(
+    activity: pd.DataFrame, test: str, points: dict[str, float], keys: list[str]
+) -> dict[str, pd.Series]:
+    """:func:`every_point_share` from the DM01 waits already worked out per group of ``keys``
+    and test (:func:`productivity.metrics.waits.dm01_waits`; rows of other tests are ignored)."""
     shared = for_test(test).dm01_tests
-    activity = waits.dm01_waits(dm01, [*keys, "test_code"])
-    activity["points"] = activity["weekly_activity"] * activity["test_code"].map(points)
+    activity = activity[activity["test_code"].isin(shared).to_numpy()]
+    activity = activity.assign(
+        points=activity["weekly_activity"] * activity["test_code"].map(points)
+    )
     by_trust = activity.pivot_table(
         index=keys, columns="test_code", values="points", aggfunc="sum", fill_value=0
     ).reindex(columns=list(shared), fill_value=0)

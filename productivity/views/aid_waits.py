@@ -24,9 +24,8 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from productivity.metrics import waits
-from productivity.modalities import for_test
 from productivity.store import marts, reports
-from productivity.views.aid_capacity import every_point_share
+from productivity.views.aid_capacity import shares_of_activity
 
 Codes = npt.NDArray[np.int64]
 KEYS = ["provider_code", "test_code", "month"]
@@ -170,10 +169,13 @@ def point_share(
 def _shares(
     build: Dm01Months, test: str, points: dict[str, float]
 ) -> dict[str, tuple[Codes, Codes, pd.Series]]:
-    shared = for_test(test).dm01_tests
-    rows = build.rows[build.rows["test_code"].isin(shared)]
+    # The build's waits per provider × test × month are dm01_waits of these tests' rows too.
+    keys = ["provider_code", "month"]
     out: dict[str, tuple[Codes, Codes, pd.Series]] = {}
-    for each, shares in every_point_share(rows, test, points, ["provider_code", "month"]).items():
+    activity = (
+        build.waits if len(build.rows) else waits.dm01_waits(build.rows, [*keys, "test_code"])
+    )
+    for each, shares in shares_of_activity(activity, test, points, keys).items():
         if shares.empty:
             none = np.array([], dtype=np.int64)
             out[each] = (none, none, shares)
