@@ -9,6 +9,8 @@ patient-count columns by their catalogue key (:mod:`productivity.columns`); a ta
 words matches through the catalogue's headings. The same cells are suppressed everywhere: a CSV
 or the board pack shows ``*`` (:func:`suppress_small_numbers`); a table on screen keeps the
 column numeric, so it still sorts, and leaves the cell empty (:func:`hide_small_numbers`).
+A total beside them that would give one away (secondary suppression, worked out by the page)
+is hidden alike (:func:`hide_withheld`).
 
 A text cell that a spreadsheet would run as a formula (it begins with ``=``, ``+``, ``-``, ``@``,
 a tab or a carriage return: OWASP "CSV injection") is prefixed with a single quote by
@@ -179,6 +181,31 @@ def hide_masked(frame: pd.DataFrame, masks: dict[object, np.ndarray]) -> tuple[p
         if cells.any():
             out[column] = _hidden(out[column], cells)
     return out, hidden
+
+
+def hide_withheld(shown: pd.DataFrame, withheld: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """``shown`` (as :func:`hide_small_numbers` left it) with the ``withheld`` cells (True; a
+    total that would give a hidden count away) not yet hidden hidden too, and how many that was."""
+    same = withheld.index.equals(shown.index) and shown.columns.is_unique
+    if not (same and withheld.columns.is_unique):  # align them as frames (the general case)
+        mask = withheld.reindex(index=shown.index, columns=shown.columns, fill_value=False)
+        return hide_cells(
+            shown, mask.astype(bool) & shown.notna() & (shown.astype(object) != SUPPRESSED)
+        )
+    # Column by column, arrays only, and only the columns with a cell withheld: every rerun.
+    masks: dict[object, np.ndarray] = {}
+    for column in withheld.columns:
+        if column not in shown.columns:
+            continue
+        cells = withheld[column].astype(bool).to_numpy()
+        if not cells.any():
+            continue
+        series: pd.Series = shown[column]
+        cells = cells & series.notna().to_numpy()
+        if not (isinstance(series.dtype, np.dtype) and series.dtype.kind != "O"):  # may hold *
+            cells &= (series.astype(object) != SUPPRESSED).to_numpy(bool)
+        masks[column] = cells
+    return hide_masked(shown, masks)
 
 
 def _hidden(series: pd.Series, cells: np.ndarray) -> pd.Series:

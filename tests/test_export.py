@@ -176,7 +176,7 @@ def _tables(seed: int) -> list[pd.DataFrame]:
 def test_hiding_column_by_column_is_exactly_the_frame_wide_rule(seed):
     from pandas.testing import assert_frame_equal
 
-    from productivity.ui.widgets import _withhold
+    from productivity.export import hide_withheld
 
     for frame in _tables(seed):
         fast, hidden = hide_small_numbers(frame)
@@ -192,7 +192,7 @@ def test_hiding_column_by_column_is_exactly_the_frame_wide_rule(seed):
             },
             index=frame.index,
         )
-        fast_w, extra = _withhold(fast, withheld)
+        fast_w, extra = hide_withheld(fast, withheld)
         slow_w, extra_slow = _frame_wide_withhold(slow, withheld)
         assert extra == extra_slow
         assert_frame_equal(fast_w, slow_w)

@@ -183,3 +183,27 @@ def test_the_methodology_page_states_the_small_number_rule(demo_url, monkeypatch
     text = " ".join(m.value for m in at.markdown).replace("\\", "")
     assert "Counts of 1 to 4 patients" in text and "Waiting 13+ weeks" in text
     assert "Counts of activity (cases, scans, tests)" in text
+
+
+def test_a_download_made_on_click_is_made_then_and_holds_the_same_csv(monkeypatch):
+    from productivity.ui import widgets
+
+    sent: dict[str, object] = {}
+    monkeypatch.setattr(widgets.st, "dataframe", lambda *_, **__: None)
+    monkeypatch.setattr(widgets.st, "caption", lambda *_, **__: None)
+    monkeypatch.setattr(widgets, "_benchmarks", lambda: None)
+    monkeypatch.setattr(widgets.st, "download_button", lambda label, data, **_: sent.update(
+        {"deferred" if callable(data) else "eager": data}))  # fmt: skip
+    frame = pd.DataFrame({"trust": ["=cmd", "B"], "patients": [3, 40], "trust_link": ["?a", "?b"]})
+    made: list[int] = []
+
+    def make() -> pd.DataFrame:
+        made.append(1)
+        return frame
+
+    widgets.show_table(frame, "x", raw=make, deferred=True)
+    assert not made  # not on the rerun
+    widgets.show_table(frame, "x")
+    on_click = sent["deferred"]()  # type: ignore[operator]
+    assert made == [1] and on_click == sent["eager"]
+    assert b"'=cmd" in on_click and b"*" in on_click and b"link" not in on_click

@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import altair as alt
-import numpy as np
 import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -25,9 +24,8 @@ from productivity.errors import InputError
 from productivity.export import (
     SUPPRESS_BELOW,
     SUPPRESSED,
-    hide_cells,
-    hide_masked,
     hide_small_numbers,
+    hide_withheld,
     suppress_small_numbers,
     to_csv,
 )
@@ -296,7 +294,7 @@ def show_table(
     shown, hidden = hide_small_numbers(frame)
     extra = 0
     if withheld is not None:
-        shown, extra = _withhold(shown, withheld)
+        shown, extra = hide_withheld(shown, withheld)
     visible = columns or [str(c) for c in frame.columns]
     # A hidden count shows as *, unless the table has values that are simply missing: then
     # both show as – and the note says so, rather than a * that could be mistaken for one.
@@ -331,30 +329,6 @@ def _without_links(kept: pd.DataFrame | Callable[[], pd.DataFrame]) -> pd.DataFr
     """A table's download: ``kept`` (made now, if a function) without its link columns."""
     frame = kept() if callable(kept) else kept
     return frame.drop(columns=[c for c in frame.columns if str(c).endswith(LINK_SUFFIX)])
-
-
-def _withhold(shown: pd.DataFrame, withheld: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """``shown`` with the ``withheld`` cells not yet hidden hidden too, and how many that was."""
-    same = withheld.index.equals(shown.index) and shown.columns.is_unique
-    if not (same and withheld.columns.is_unique):  # align them as frames (the general case)
-        mask = withheld.reindex(index=shown.index, columns=shown.columns, fill_value=False)
-        return hide_cells(
-            shown, mask.astype(bool) & shown.notna() & (shown.astype(object) != SUPPRESSED)
-        )
-    # Column by column, arrays only, and only the columns with a cell withheld: every rerun.
-    masks: dict[object, np.ndarray] = {}
-    for column in withheld.columns:
-        if column not in shown.columns:
-            continue
-        cells = withheld[column].astype(bool).to_numpy()
-        if not cells.any():
-            continue
-        series: pd.Series = shown[column]
-        cells = cells & series.notna().to_numpy()
-        if not (isinstance(series.dtype, np.dtype) and series.dtype.kind != "O"):  # may hold *
-            cells &= (series.astype(object) != SUPPRESSED).to_numpy(bool)
-        masks[column] = cells
-    return hide_masked(shown, masks)
 
 
 def describe(chart: Chart, title: str, caption: str | None = None) -> Chart:
