@@ -38,6 +38,8 @@ from productivity.metrics import theatre
 from productivity.planning import opportunity
 from productivity.store import db, marts, models
 from productivity.synth import frames as synth
+from productivity.synth.bookings import make_bookings
+from productivity.synth.trusts import TRUSTS, Trust, scale_trusts
 
 # Targets from issue 7 for these steps, as shown in the table: reported, never asserted.
 TARGETS = {"theatre metrics": "<=1.5x, <=4 GB", "import": "ratio <=2.0"}
@@ -211,6 +213,28 @@ def step_import(
     return out, url, touched
 
 
+def theatre_plan(scale: Scale, seed: int) -> list[tuple[str, Trust, int]]:
+    """The trusts and theatre counts :func:`perf.common.theatre_month` generates."""
+    return scale_trusts(seed, scale.theatres, None, "theatre")
+
+
+def synthetic_codes(scale: Scale, seed: int) -> list[str]:
+    """The synthetic trusts (X01, ...) the store's theatres and scanners are split among."""
+    plans = [*theatre_plan(scale, seed), *scale_trusts(seed, scale.scanners, None, "scanner")]
+    return sorted({code for code, _, _ in plans} - set(TRUSTS))
+
+
+def scale_bookings(scale: Scale, seed: int, demo: pd.DataFrame) -> pd.DataFrame:
+    """Bookings for the six weeks after the store's months: every trust of its theatres' from
+    the generator of their history, and the demo's for the demo trusts it has no theatres of
+    (at the smaller scales), so each trust the Look ahead page offers has a plan to look at."""
+    plan = theatre_plan(scale, seed)
+    first_day = str(pd.Period(month_labels(scale)[-1], freq="M") + 1)
+    scaled = make_bookings(seed, plan, first_day)
+    rest = demo[~demo["trust_code"].isin([code for code, _, _ in plan])]
+    return pd.concat([scaled, rest], ignore_index=True)
+
+
 def complete_store(
     scale: Scale, seed: int, url: str, skip_months: int, work: Path, log: Callable[[str], None]
 ) -> dict[str, int]:
@@ -239,17 +263,25 @@ def complete_store(
     # specimen, appointment or booking): the demo's 12 trusts', stored through the same write
     # path, so every page has every source (else Reporting and Look ahead time empty states).
     demo = synth.build_frames(seed=seed, months=scale.months)
+    # What a trust changed to on the Inequalities page reads (DM01 by IMD quintile,
+    # appointments by deprivation) for the synthetic trusts too, each borrowing an acute demo
+    # trust's profile: else every change to one of them timed an empty state. And bookings
+    # for every trust of the store's theatres, from the generator of their history (the demo's
+    # are for the demo's theatre counts), so a Look ahead trust change finds a plan to look at.
+    dm01, dm01_imd, appointments = synth.borrowed_deprivation(
+        seed, synthetic_codes(scale, seed), scale.months
+    )
     others = {
         "reporting": {"reporting_event": demo.reporting},
         "pathology": {"pathology_specimen": demo.pathology},
-        "appointments": {"appointment": demo.appointments},
-        "bookings": {"theatre_booking": demo.bookings},
+        "appointments": {"appointment": pd.concat([demo.appointments, appointments])},
+        "bookings": {"theatre_booking": scale_bookings(scale, seed, demo.bookings)},
     }
     with db.write_transaction(engine) as conn:
         ingest.store_endoscopy(conn, demo.endoscopy, None)
         ingest.store_echo(conn, demo.echo, None)
-        ingest.store_dm01(conn, demo.dm01, None)
-        ingest.store_dm01_imd(conn, demo.dm01_imd, None)
+        ingest.store_dm01(conn, pd.concat([demo.dm01, dm01], ignore_index=True), None)
+        ingest.store_dm01_imd(conn, pd.concat([demo.dm01_imd, dm01_imd], ignore_index=True), None)
         for kind, frames in others.items():
             ingest.store_frames(conn, kind, frames, None)
     with engine.connect() as conn:
@@ -262,6 +294,8 @@ def complete_store(
                 "dm01_return",
                 "reporting_event",
                 "theatre_booking",
+                "dm01_imd",
+                "appointment",
             )
         }
     log(f"  store: {', '.join(f'{k} {v:,}' for k, v in counts.items())}")

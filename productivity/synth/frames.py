@@ -37,10 +37,12 @@ The other trusts are stable, with month-to-month noise only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
 import pandas as pd
 
+from productivity import schema
 from productivity.synth.bookings import make_bookings
 from productivity.synth.dates import DEMO_END_MONTH, month_window
 from productivity.synth.diagnostics import (
@@ -54,7 +56,7 @@ from productivity.synth.diagnostics import (
 )
 from productivity.synth.extracts import theatre_extract
 from productivity.synth.theatre import make_theatres, theatre_frames
-from productivity.synth.trusts import TRUSTS, unit_count
+from productivity.synth.trusts import ACUTE_PROFILES, TRUSTS, unit_count
 from productivity.synth.turnaround import (
     TURNAROUND_SIGNALS,
     make_appointments,
@@ -64,7 +66,7 @@ from productivity.synth.turnaround import (
 
 __all__ = [
     "DEMO_END_MONTH", "DM01_IMD_COLUMNS", "PLANTED_SIGNALS", "DemoFrames", "build_frames",
-    "imaging_frames", "theatre_extract", "theatre_frames",
+    "borrowed_deprivation", "imaging_frames", "theatre_extract", "theatre_frames",
 ]  # fmt: skip
 
 PLANTED_SIGNALS: dict[str, str] = {
@@ -136,3 +138,39 @@ def build_frames(seed: int = 1, months: int = 12, end_month: str = DEMO_END_MONT
         appointments=make_appointments(seed, window),
         bookings=make_bookings(seed, theatres, window[-1] + 1),
     )
+
+
+def borrowed_deprivation(
+    seed: int, codes: Sequence[str], months: int = 12, end_month: str = DEMO_END_MONTH
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """DM01 waits, their IMD split and appointments for the scale frames' synthetic trusts
+    ``codes`` (X01, ...), which :func:`theatre_frames` gives theatres and scanners but no
+    deprivation lens: each borrows an acute demo trust's profile (catchment, waits, scanners),
+    in turn, drawn on streams of its own (one seed per round of profiles), so no two trusts'
+    figures are the same. Same shapes as :class:`DemoFrames`' ``dm01``, ``dm01_imd`` and
+    ``appointments``; the demo's own frames are not touched.
+    """
+    if not codes:
+        return (pd.DataFrame(columns=list(schema.DM01_COLUMNS)),
+                pd.DataFrame(columns=list(DM01_IMD_COLUMNS)),
+                pd.DataFrame(columns=list(schema.APPOINTMENT_COLUMNS)))  # fmt: skip
+    window = month_window(months, end_month, None)
+    scanners = [(code, trust, unit_count(trust, "scanner")) for code, trust in TRUSTS.items()]
+    dm01, imd, appointments = [], [], []
+    for start in range(0, len(codes), len(ACUTE_PROFILES)):
+        chunk = codes[start : start + len(ACUTE_PROFILES)]
+        named = dict(zip(ACUTE_PROFILES, chunk, strict=False))  # profile -> synthetic code
+        round_seed = seed + 1_000 * (start // len(ACUTE_PROFILES) + 1)
+        echo = make_echo(round_seed, window)
+        waits = make_dm01(round_seed, window, make_imaging(round_seed, scanners, window), echo)
+        by_quintile = make_dm01_imd(round_seed, waits)
+        booked = make_appointments(round_seed, window)
+        for frame, column, parts in (
+            (waits, "provider_code", dm01), (by_quintile, "provider_code", imd),
+            (booked, "trust_code", appointments),
+        ):  # fmt: skip
+            mine = frame[frame[column].isin(list(named))]
+            parts.append(mine.assign(**{column: mine[column].map(named).astype("str")}))
+    out = pd.concat(dm01, ignore_index=True)
+    out["provider_name"] = "Synthetic trust " + out["provider_code"]
+    return out, pd.concat(imd, ignore_index=True), pd.concat(appointments, ignore_index=True)

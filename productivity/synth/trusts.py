@@ -240,3 +240,10 @@ def spread_units(units: list[tuple[str, int]], n: int) -> list[tuple[str, int, i
         seen[key] += 1
         out.append((*key, seen[key]))
     return out
+
+
+# The acute demo trusts (every DM01 test but electrophysiology): the profiles the scale frames'
+# synthetic district general trusts borrow for the sources they have no generator of their own.
+ACUTE_PROFILES: tuple[str, ...] = tuple(
+    code for code, trust in TRUSTS.items() if trust.tests == _ACUTE_TESTS
+)
