@@ -16,8 +16,11 @@ pytest.importorskip("duckdb")
 
 from perf import apptest, common, pages, profiling, run, sizes, steps  # noqa: E402  (duckdb: dev only)
 from perf.duckdb_baseline import TheatreBaseline, compare_theatre  # noqa: E402
+from productivity.benchmarks import load_benchmarks  # noqa: E402
 from productivity.metrics import theatre  # noqa: E402
 from productivity.schema import CASE_COLUMNS, LIST_COLUMNS  # noqa: E402
+from productivity.store import db, marts  # noqa: E402
+from productivity.synth import frames as synth  # noqa: E402
 
 T = pd.Timestamp
 THRESHOLDS = theatre.Thresholds()
@@ -272,3 +275,50 @@ def test_reruns_share_one_compiled_page_as_a_server_does(tmp_path: Path):
         assert scripts.get_bytecode(str(page)) is compiled  # not compiled again
         apptest.clear_caches()
         assert scripts.get_bytecode(str(page)) is not compiled
+
+
+# ---------------------------------------------------------------------------------------------
+# The store the page step reads: every trust a filter change picks has content to time.
+
+
+def test_synthetic_trusts_borrow_a_deprivation_lens_of_their_own():
+    codes = [f"X{i:02d}" for i in range(1, 10)]  # more than one round of acute profiles
+    dm01, imd, appointments = synth.borrowed_deprivation(1, codes, months=2)
+    for frame, column in ((dm01, "provider_code"), (imd, "provider_code"),
+                          (appointments, "trust_code")):  # fmt: skip
+        assert sorted(frame[column].unique()) == codes
+    assert (dm01["provider_name"] == "Synthetic trust " + dm01["provider_code"]).all()
+    # The IMD split adds up to each provider x test x month's waiting list.
+    keys = ["period", "provider_code", "test_code"]
+    by_quintile = imd.groupby(keys)["total_waiting"].sum()
+    assert by_quintile.equals(dm01.set_index(keys)["total_waiting"].sort_index())
+    # X01 and X08 borrow the same profile in different rounds: their own streams, not copies.
+    first, again = (dm01.loc[dm01["provider_code"] == c, "total_waiting"] for c in ("X01", "X08"))
+    assert first.sum() > 0 and again.sum() > 0
+    assert first.to_numpy().tolist() != again.to_numpy().tolist()
+    assert all(len(f) == 0 for f in synth.borrowed_deprivation(1, [], months=2))
+
+
+def test_a_store_with_synthetic_trusts_gives_their_pages_content(tmp_path: Path):
+    """Inequalities (DM01 by IMD quintile) and Look ahead (bookings) on a synthetic trust, as
+    the page step's trust changes at region scale pick them, draw content, not an empty state."""
+    scale = common.Scale(theatres=300, months=1, scanners=4, import_cases=1_000, page_rounds=1)
+    codes = steps.synthetic_codes(scale, 1)
+    assert codes == ["X01", "X02", "X03"]
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    engine = db.init_db(db.get_engine(url))
+    steps.complete_store(scale, 1, url, 0, tmp_path, lambda _: None)
+    marts.rebuild_marts(engine, load_benchmarks())
+    with apptest.quiet_streamlit(), apptest.database_url(url):
+        for page, trust in (("Inequalities.py", "X01"), ("Look_ahead.py", "X03")):
+            apptest.clear_caches()
+            at = apptest.app(common.ROOT / "pages" / page)
+            at.query_params["trust"] = trust
+            at.run()
+            assert not at.exception and apptest.shows(at, "trust", trust)
+            assert [i.value for i in at.info] == [], page  # no empty state
+            if page == "Inequalities.py":
+                assert len(at.get("vega_lite_chart")) == 1
+            else:
+                lists = next(m for m in at.metric if m.label == "Lists in the next six weeks")
+                assert int(lists.value.replace(",", "")) > 0

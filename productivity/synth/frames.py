@@ -156,7 +156,9 @@ def borrowed_deprivation(
                 pd.DataFrame(columns=list(schema.APPOINTMENT_COLUMNS)))  # fmt: skip
     window = month_window(months, end_month, None)
     scanners = [(code, trust, unit_count(trust, "scanner")) for code, trust in TRUSTS.items()]
-    dm01, imd, appointments = [], [], []
+    dm01: list[pd.DataFrame] = []
+    imd: list[pd.DataFrame] = []
+    appointments: list[pd.DataFrame] = []
     for start in range(0, len(codes), len(ACUTE_PROFILES)):
         chunk = codes[start : start + len(ACUTE_PROFILES)]
         named = dict(zip(ACUTE_PROFILES, chunk, strict=False))  # profile -> synthetic code
@@ -171,6 +173,6 @@ def borrowed_deprivation(
         ):  # fmt: skip
             mine = frame[frame[column].isin(list(named))]
             parts.append(mine.assign(**{column: mine[column].map(named).astype("str")}))
-    out = pd.concat(dm01, ignore_index=True)
+    out: pd.DataFrame = pd.concat(dm01, ignore_index=True)
     out["provider_name"] = "Synthetic trust " + out["provider_code"]
     return out, pd.concat(imd, ignore_index=True), pd.concat(appointments, ignore_index=True)
