@@ -81,7 +81,7 @@ def _table(file: str, _: str) -> bool:
 
 
 def _download(file: str, function: str) -> bool:
-    return (file.endswith("productivity/ui/widgets.py") and function == "download") or (
+    return (file.endswith("productivity/ui/tables.py") and function == "download") or (
         function == "download_button" and "/streamlit/" in file
     )
 

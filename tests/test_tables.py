@@ -186,12 +186,12 @@ def test_the_methodology_page_states_the_small_number_rule(demo_url, monkeypatch
 
 
 def test_a_download_made_on_click_is_made_then_and_holds_the_same_csv(monkeypatch):
-    from productivity.ui import widgets
+    from productivity.ui import tables, widgets
 
     sent: dict[str, object] = {}
     monkeypatch.setattr(widgets.st, "dataframe", lambda *_, **__: None)
     monkeypatch.setattr(widgets.st, "caption", lambda *_, **__: None)
-    monkeypatch.setattr(widgets, "_benchmarks", lambda: None)
+    monkeypatch.setattr(tables, "_benchmarks", lambda: None)
     monkeypatch.setattr(widgets.st, "download_button", lambda label, data, **_: sent.update(
         {"deferred" if callable(data) else "eager": data}))  # fmt: skip
     frame = pd.DataFrame({"trust": ["=cmd", "B"], "patients": [3, 40], "trust_link": ["?a", "?b"]})

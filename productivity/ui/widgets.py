@@ -31,7 +31,6 @@ from productivity.ui.tables import (
     LINK_TEXT as LINK_TEXT,
     MISSING_TEXT as MISSING_TEXT,
     RATIO_SUFFIXES as RATIO_SUFFIXES,
-    _benchmarks as _benchmarks,  # patched by tests/test_tables.py (tables' is the one called)
     column_config as column_config,
     csv_bytes as csv_bytes,
     download as download,
