@@ -123,3 +123,27 @@ def test_a_prefetch_reads_nothing_once_its_lists_are_no_longer_held():
     for thread in [t for t in threading.enumerate() if t.name == "overview-lists"]:
         thread.join(5)
     assert reads == []
+
+
+def test_lists_are_read_with_the_first_render_up_to_the_collaboratives_size(monkeypatch):
+    """At most EAGER_LISTS lists are read at once (the first other period is then as quick as
+    any change); more are read in the background, so the first render does not wait for them."""
+    from types import SimpleNamespace
+
+    from productivity.ui import overview as loaders
+
+    calls: list[str] = []
+
+    def read_now() -> None:
+        calls.append("now")
+
+    read_now.prefetch = lambda: calls.append("background")  # type: ignore[attr-defined]
+    sources = SimpleNamespace(lists=read_now)
+    monkeypatch.setattr(loaders, "held_sources", lambda: sources)
+    monkeypatch.setattr(loaders, "engine", lambda: None)
+    monkeypatch.setattr(loaders.marts, "build_stamp", lambda _: "stamp")
+    monkeypatch.setattr(loaders, "list_count", lambda _: loaders.EAGER_LISTS)
+    loaders.prefetch_lists()
+    monkeypatch.setattr(loaders, "list_count", lambda _: loaders.EAGER_LISTS + 1)
+    loaders.prefetch_lists()
+    assert calls == ["now", "background"]

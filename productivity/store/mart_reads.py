@@ -210,3 +210,13 @@ def mart_arrays(
         values[pd.isna(values)] = np.nan  # a NULL read as None
         held[name] = values.astype(np.float64)
     return codes, labels, held
+
+
+def mart_row_count(engine: Engine, mart: str) -> int:
+    """How many rows a mart holds (0 before it is built)."""
+    if mart not in MARTS:
+        raise ValueError(f"unknown mart {mart!r}")
+    with engine.connect() as conn:
+        if not inspect(conn).has_table(mart):
+            return 0
+        return int(conn.execute(text(f'SELECT count(*) FROM "{mart}"')).scalar_one())

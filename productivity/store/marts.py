@@ -36,6 +36,7 @@ from productivity.store.mart_reads import (
     build_stamp as build_stamp,
     clear_reads,
     distinct_values as distinct_values,
+    mart_row_count as mart_row_count,
     read_mart as read_mart,
 )
 from productivity.store.mart_tables import (

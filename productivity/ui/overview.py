@@ -37,12 +37,29 @@ def load_card(
     return oc.trust_scorecard(sources, engine(), period, benchmarks(), ranking, measure, basis)
 
 
+# Up to this many lists, reading each list's figures takes a few tenths of a second (the
+# collaborative's 73k: about 0.2 s), so they are read with the first render and the first other
+# period is as quick as any change; above it (region: 418k, about 2 s) they are read in the
+# background.
+EAGER_LISTS = 150_000
+
+
+@st.cache_resource(show_spinner=False, max_entries=1)
+def list_count(stamp: str) -> int:
+    """How many lists the build holds (``stamp`` keys the cache)."""
+    return marts.mart_row_count(engine(), marts.THEATRE_LIST)
+
+
 def prefetch_lists() -> None:
-    """Start reading each list's figures in the background, if not held yet: the whole store's
-    scorecard (the default view) does not need them, any other period does, and at region
-    scale they take a second or two to read (issue 17). Called once the page is drawn."""
+    """Have each list's figures read, if not held yet: the whole store's scorecard (the default
+    view) does not need them, any other period does (issue 17). Called once the page is drawn:
+    a store of the collaborative's size reads them now, a larger one in the background."""
     sources = held_sources()
-    if sources is not None:
+    if sources is None:
+        return
+    if list_count(marts.build_stamp(engine())) <= EAGER_LISTS:
+        sources.lists()
+    else:
         sources.lists.prefetch()
 
 
