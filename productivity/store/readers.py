@@ -114,7 +114,8 @@ def theatre_sums_by_trust(
         "SELECT trust_code, COUNT(*) AS lists, SUM(planned_minutes) AS planned_minutes, "
         "SUM(capped_touch_minutes) AS capped_touch_minutes, "
         "SUM(uncapped_touch_minutes) AS uncapped_touch_minutes "
-        f'FROM "{marts.THEATRE_LIST}" WHERE {clause} GROUP BY trust_code'
+        f'FROM "{marts.THEATRE_LIST}" WHERE {clause} GROUP BY trust_code '
+        "ORDER BY trust_code"
     )
     with engine.connect() as conn:
         return pd.read_sql_query(query, conn, params=params)
