@@ -28,7 +28,7 @@ from sqlalchemy import Engine
 
 from productivity.planning import opportunity
 from productivity.store import marts
-from productivity.store.mart_reads import mart_arrays
+from productivity.store.mart_reads import mart_arrays, months_within
 
 # Each list's figures the opportunity sums (its trust, specialty and month are its keys).
 LIST_FIGURES = ("case_touch_minutes", "completed_cases", "planned_minutes", "capped_touch_minutes")
@@ -50,12 +50,7 @@ class Rows:
         text); None: every row, with a month or not (a read without a period)."""
         if not (period.start or period.end):
             return None
-        keep = self.month >= 0
-        if period.start:
-            keep &= self.month >= np.searchsorted(self.months, period.start, "left")
-        if period.end:
-            keep &= self.month < np.searchsorted(self.months, period.end, "right")
-        return keep
+        return months_within(self.month, self.months, period)
 
 
 def held_rows(

@@ -31,6 +31,7 @@ from sqlalchemy import Engine, text
 
 from productivity.metrics import theatre
 from productivity.store import marts
+from productivity.store.mart_reads import mart_arrays, months_within, rows_as_arrays
 
 if TYPE_CHECKING:  # theatres' views read through this module (specialty_comparison)
     from productivity.views.theatres import Unit
@@ -53,12 +54,7 @@ class Held:
 
     def kept(self, filters: Mapping[str, str | None], period: marts.Period) -> np.ndarray:
         """The rows with each of ``filters`` (column: value, None for any) in ``period``."""
-        month, months = self.codes["month"], self.labels["month"]
-        keep = month >= 0
-        if period.start:
-            keep &= month >= np.searchsorted(months, period.start, "left")
-        if period.end:
-            keep &= month < np.searchsorted(months, period.end, "right")
+        keep = months_within(self.codes["month"], self.labels["month"], period)
         for column, value in filters.items():
             if value is None:
                 continue
@@ -80,16 +76,7 @@ class Held:
 
 def held_of(rows: Sequence[Sequence[object]], keys: Sequence[str], figures: Sequence[str]) -> Held:
     """A :class:`Held` of rows given as tuples: ``keys`` first, then ``figures`` (None: NaN)."""
-    table = np.empty((len(rows), len(keys) + len(figures)), dtype=object)
-    if len(rows):
-        table[:] = rows  # one C loop over the tuples (zip(*rows) is twice as slow)
-    codes, labels = {}, {}
-    for i, key in enumerate(keys):
-        found, distinct = pd.factorize(table[:, i], sort=True)
-        codes[key], labels[key] = found, np.asarray(distinct, dtype=object)
-    numbers = table[:, len(keys) :].astype(float)
-    held = {name: np.ascontiguousarray(numbers[:, i]) for i, name in enumerate(figures)}
-    return Held(codes, labels, held)
+    return Held(*rows_as_arrays(rows, keys, figures))
 
 
 def fetch_held(
@@ -114,8 +101,7 @@ def held_mart(engine: Engine, mart: str, keys: tuple[str, ...], figures: tuple[s
 def _held_mart(
     engine: Engine, stamp: str, mart: str, keys: tuple[str, ...], figures: tuple[str, ...]
 ) -> Held:
-    chosen = ", ".join(f'"{c}"' for c in (*keys, *figures))
-    return fetch_held(engine, f'SELECT {chosen} FROM "{mart}"', {}, keys, figures)
+    return Held(*mart_arrays(engine, mart, keys, figures))
 
 
 def weeks(engine: Engine) -> Held:
