@@ -196,13 +196,20 @@ def history_medians(history: pd.DataFrame, as_of: AsOfs, months: int = HISTORY_M
 
 
 def _lookup(
-    table: pd.DataFrame, keys: Sequence[str], frame_keys: Sequence[pd.Series], column: str
-) -> np.ndarray:
-    """``table[column]`` for each row's (keys) in ``frame_keys`` (NaN where absent)."""
+    table: pd.DataFrame, keys: Sequence[str], frame_keys: Sequence[pd.Series], *columns: str
+) -> list[np.ndarray]:
+    """Each of ``table[columns]`` for each row's (keys) in ``frame_keys`` (NaN where absent),
+    matched once for every column."""
     index = pd.MultiIndex.from_frame(table[list(keys)].astype("string"))
     wanted = pd.MultiIndex.from_arrays([k.astype("string") for k in frame_keys])
-    values = pd.Series(table[column].to_numpy(dtype="float64"), index=index)
-    return np.asarray(values.reindex(wanted), dtype=np.float64)
+    at = index.get_indexer(wanted)
+    found = at >= 0
+    out = []
+    for column in columns:
+        values = np.full(len(at), np.nan)
+        values[found] = table[column].to_numpy(dtype="float64")[at[found]]
+        out.append(values)
+    return out
 
 
 def _has_case(bookings: pd.DataFrame) -> pd.Series:
@@ -244,17 +251,16 @@ def expected_case_minutes(
     if code is None:
         code = pd.Series(pd.NA, index=cases.index, dtype="string")
     keys = ["trust_code", "procedure_key"]
-    proc_median = _lookup(by_procedure, keys, [trust, code], "procedure_median_minutes")
-    proc_cases = np.nan_to_num(
-        _lookup(by_procedure, keys, [trust, code], "procedure_history_cases")
-    ).astype(np.int64)
-    keys = ["trust_code", "specialty"]
-    spec_median = _lookup(
-        by_specialty, keys, [trust, cases["specialty"]], "specialty_median_minutes"
+    proc_median, proc_counts = _lookup(
+        by_procedure, keys, [trust, code], "procedure_median_minutes", "procedure_history_cases"
     )
-    spec_cases = np.nan_to_num(
-        _lookup(by_specialty, keys, [trust, cases["specialty"]], "specialty_history_cases")
-    ).astype(np.int64)
+    proc_cases = np.nan_to_num(proc_counts).astype(np.int64)
+    keys = ["trust_code", "specialty"]
+    spec_median, spec_counts = _lookup(
+        by_specialty, keys, [trust, cases["specialty"]], "specialty_median_minutes",
+        "specialty_history_cases",
+    )  # fmt: skip
+    spec_cases = np.nan_to_num(spec_counts).astype(np.int64)
     if "booked_minutes" in cases.columns:
         booked = pd.to_numeric(cases["booked_minutes"], errors="coerce").to_numpy(dtype="float64")
     else:
@@ -313,6 +319,7 @@ def lookahead(
     min_procedure_cases: int = MIN_PROCEDURE_CASES,
     months: int = HISTORY_MONTHS,
     medians: Medians | None = None,
+    cases: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per booked list (in order of first appearance): the 6-4-2 look-ahead.
 
@@ -324,7 +331,8 @@ def lookahead(
     below_benchmark (expected utilisation < target), flagged (below_benchmark and in a window),
     specialty_median_minutes, specialty_history_cases and cases_to_fill (Int64).
     ``medians`` replaces ``history`` as in :func:`expected_case_minutes`; ``as_of`` still sets
-    the weeks out.
+    the weeks out. ``cases``, when given, is :func:`expected_case_minutes` of these bookings
+    with these medians (it does not depend on ``as_of`` then), worked out once by the caller.
     """
     if medians is None:
         if history is None:
@@ -336,9 +344,10 @@ def lookahead(
         carried.append("planned_minutes")
     lists = bookings[key + carried].drop_duplicates(subset=key).reset_index(drop=True)
 
-    cases = expected_case_minutes(
-        bookings, None, as_of, min_procedure_cases=min_procedure_cases, medians=medians
-    )
+    if cases is None:
+        cases = expected_case_minutes(
+            bookings, None, as_of, min_procedure_cases=min_procedure_cases, medians=medians
+        )
     if "booked_minutes" in cases.columns:
         booked = pd.to_numeric(cases["booked_minutes"], errors="coerce")
     else:
@@ -371,11 +380,11 @@ def lookahead(
     by_specialty = medians[1]
     keys = ["trust_code", "specialty"]
     frame_keys = [out["trust_code"], out["specialty"]]
-    median = _lookup(by_specialty, keys, frame_keys, "specialty_median_minutes")
+    median, counts = _lookup(
+        by_specialty, keys, frame_keys, "specialty_median_minutes", "specialty_history_cases"
+    )
     out["specialty_median_minutes"] = median
-    out["specialty_history_cases"] = np.nan_to_num(
-        _lookup(by_specialty, keys, frame_keys, "specialty_history_cases")
-    ).astype(np.int64)
+    out["specialty_history_cases"] = np.nan_to_num(counts).astype(np.int64)
     with np.errstate(divide="ignore", invalid="ignore"):
         fill = np.floor(out["unfilled_minutes"].to_numpy() / median + _EPSILON)
     usable = ~np.isnan(median) & (median > 0)

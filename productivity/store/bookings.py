@@ -21,11 +21,12 @@ import functools
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 
 from productivity.metrics.lookahead import Medians
 from productivity.schema import BOOKING_COLUMNS
 from productivity.store import marts, models
+from productivity.store.mart_reads import records_frame
 
 _TABLE = models.table_of(models.TheatreBooking)
 
@@ -78,18 +79,26 @@ def _every_booking(engine: Engine, stamp: tuple[int, int, int]) -> pd.DataFrame:
 
 
 def _read_bookings(engine: Engine, trust: str | None) -> pd.DataFrame:
-    query = select(*[_TABLE.c[c] for c in BOOKING_COLUMNS])
-    if trust:
-        query = query.where(_TABLE.c.trust_code == trust)
-    query = query.order_by(
-        _TABLE.c.trust_code, _TABLE.c.session_date, _TABLE.c.site, _TABLE.c.theatre,
-        _TABLE.c.planned_start, _TABLE.c.id,
-    )  # fmt: skip
+    # Textual SQL, so SQLAlchemy makes no date objects row by row: the driver's values (ISO text
+    # on SQLite) are parsed once per column below, which halves a read of every booking.
+    selected = ", ".join(BOOKING_COLUMNS)
+    where = "WHERE trust_code = :trust" if trust else ""
+    query = text(
+        f"SELECT {selected} FROM {_TABLE.name} {where} "
+        "ORDER BY trust_code, session_date, site, theatre, planned_start, id"
+    )
     with engine.connect() as conn:
-        rows = pd.read_sql_query(query, conn)
+        rows = records_frame(conn.execute(query, {"trust": trust} if trust else {}))
     for column in ("session_date", "planned_start", "planned_end"):
-        rows[column] = pd.to_datetime(rows[column], format="ISO8601")
+        rows[column] = _datetimes(rows[column])
     return rows.astype({"booked_minutes": "float64"})
+
+
+def _datetimes(values: pd.Series) -> pd.Series:
+    """ISO text (SQLite) or the driver's date and datetime objects (PostgreSQL) as datetimes."""
+    if pd.api.types.is_string_dtype(values.dtype):
+        return pd.to_datetime(values, format="ISO8601")
+    return pd.to_datetime(values)
 
 
 def booking_dates(engine: Engine) -> pd.DataFrame:

@@ -88,7 +88,6 @@ class EveryTrust:
     page's default): what the overview sums, and each trust's view without running it again."""
 
     lists: pd.DataFrame  # every list 0-42 days out, as LookAheadView.lists, all trusts
-    meeting: pd.DataFrame  # meeting_table(lists): each row is its list's alone
     sources: pd.DataFrame  # trust_code and expected_source of every booked case
     dates: pd.DataFrame  # store.booking_dates: trust_code, first_day, last_day, rows
     outside: pd.Series  # per trust: booked lists outside its six weeks
@@ -109,21 +108,24 @@ def every_trust(engine: Engine, target: float, today: dt.date) -> EveryTrust:
                                                         strict=True)}  # fmt: skip
     bookings = store.read_bookings(engine)
     medians, _ = store.read_medians(engine)
+    # Expected minutes of a booked case do not depend on the as-of date (only its window does).
+    cases = lookahead.expected_case_minutes(bookings, None, today, medians=medians)
     parts = []
     for day in sorted(set(as_of.values())):
         trusts = [t for t, d in as_of.items() if d == day]
-        chosen = bookings[bookings["trust_code"].isin(trusts).to_numpy()]
-        parts.append(lookahead.lookahead(chosen, None, day, target, medians=medians))
+        chosen = bookings["trust_code"].isin(trusts).to_numpy()
+        mine = cases[cases["trust_code"].isin(trusts).to_numpy()]
+        parts.append(
+            lookahead.lookahead(bookings[chosen], None, day, target, medians=medians, cases=mine)
+        )
     if parts:
         per_list = pd.concat(parts, ignore_index=True)
     else:
-        per_list = lookahead.lookahead(bookings, None, today, target, medians=medians)
+        per_list = lookahead.lookahead(bookings, None, today, target, medians=medians, cases=cases)
     kept, _ = _in_window(per_list, medians)
     outside = per_list.loc[per_list["weeks_out"].isna().to_numpy(), "trust_code"].value_counts()
-    # Expected minutes of a booked case do not depend on the as-of date (only its window does).
-    cases = lookahead.expected_case_minutes(bookings, None, today, medians=medians)
     sources = cases[["trust_code", "expected_source"]].reset_index(drop=True)
-    return EveryTrust(kept, meeting_table(kept), sources, dates, outside, as_of, target)
+    return EveryTrust(kept, sources, dates, outside, as_of, target)
 
 
 def trust_view(every: EveryTrust, trust: str, history: store.History) -> LookAheadView | None:
@@ -133,7 +135,8 @@ def trust_view(every: EveryTrust, trust: str, history: store.History) -> LookAhe
         return None
     mine = (every.lists["trust_code"] == trust).to_numpy()
     lists = every.lists[mine].reset_index(drop=True)
-    meeting = every.meeting[mine].reset_index(drop=True)
+    # One trust's meeting table, worked out here rather than every trust's at the first render.
+    meeting = meeting_table(lists)
     sources = _sources(every.sources.loc[every.sources["trust_code"] == trust, "expected_source"])
     outside = int(every.outside.get(trust, 0))
     as_of = every.as_of[trust]
