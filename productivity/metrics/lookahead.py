@@ -15,7 +15,8 @@ normalised lists) or ``HH:MM`` times (an end at or before the start is the next 
 ``list_id`` column, if present, is kept with the list key.
 
 ``history`` has one row per completed case: ``trust_code, specialty, procedure_code,
-touch_minutes, session_date`` (see :func:`history_from_cases`).
+touch_minutes, session_date`` (see :func:`history_from_cases`). The history's window and
+medians live in :mod:`productivity.metrics.lookahead_history`; their names are re-exported here.
 
 Definitions:
 
@@ -46,27 +47,33 @@ imports only numpy, pandas, :mod:`productivity.schema` and the pure metrics modu
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
-from typing import TypeAlias
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from productivity.metrics.daycase import normalise_codes
-from productivity.metrics.theatre import prepare_cases
+from productivity.metrics.lookahead_history import (
+    HISTORY_COLUMNS as HISTORY_COLUMNS,
+    HISTORY_MONTHS as HISTORY_MONTHS,
+    AsOf as AsOf,
+    AsOfs as AsOfs,
+    Medians as Medians,
+    as_dates,
+    as_day,
+    history_from_cases as history_from_cases,
+    history_medians as history_medians,
+    history_window as history_window,
+    latest_as_of as latest_as_of,
+)
 from productivity.schema import THEATRE_LIST_KEY
 
 DEFAULT_TARGET = 0.85
 MIN_PROCEDURE_CASES = 5
-HISTORY_MONTHS = 12
 # (last day out, weeks) of each look-ahead window, nearest first.
 WINDOWS: tuple[tuple[int, int], ...] = ((14, 2), (28, 4), (42, 6))
 SOURCES: tuple[str, ...] = ("booked", "procedure", "specialty", "none")
-HISTORY_COLUMNS: tuple[str, ...] = (
-    "trust_code", "specialty", "procedure_code", "touch_minutes", "session_date",
-)  # fmt: skip
 # Columns expected_case_minutes adds to the booking rows.
 CASE_COLUMNS: tuple[str, ...] = (
     "expected_minutes", "expected_source", "history_cases", "procedure_history_cases",
@@ -83,20 +90,6 @@ _HH_MM = re.compile(r"^\s*\d{1,2}:\d{2}(:\d{2})?\s*$")
 # Float noise guard for "strictly below the benchmark" and for whole minutes.
 _EPSILON = 1e-9
 
-AsOf: TypeAlias = str | dt.date | pd.Timestamp
-# One as-of for every trust, or one per trust code (e.g. each trust's latest list).
-AsOfs: TypeAlias = AsOf | Mapping[str, AsOf]
-# (per trust × procedure_key, per trust × specialty), as history_medians returns them.
-Medians: TypeAlias = tuple[pd.DataFrame, pd.DataFrame]
-
-
-def _day(as_of: AsOf) -> pd.Timestamp:
-    return pd.Timestamp(as_of).normalize()
-
-
-def _dates(values: pd.Series) -> pd.Series:
-    return pd.Series(pd.to_datetime(values), index=values.index).dt.normalize()
-
 
 def _text(values: pd.Series) -> pd.Series:
     """Strings stripped, with empty strings as <NA>."""
@@ -106,93 +99,13 @@ def _text(values: pd.Series) -> pd.Series:
 
 def weeks_out(session_dates: pd.Series, as_of: AsOf) -> pd.Series:
     """2, 4 or 6 for a list 0-14, 15-28 or 29-42 days after ``as_of``; <NA> otherwise (Int64)."""
-    days = (_dates(session_dates) - _day(as_of)).dt.days
+    days = (as_dates(session_dates) - as_day(as_of)).dt.days
     weeks = pd.Series(pd.NA, index=session_dates.index, dtype="Int64", name="weeks_out")
     low = 0
     for last, week in WINDOWS:
         weeks = weeks.mask(days.between(low, last), week)
         low = last + 1
     return weeks
-
-
-def history_window(
-    history: pd.DataFrame, as_of: AsOfs, months: int = HISTORY_MONTHS
-) -> pd.DataFrame:
-    """History rows with as_of − ``months`` < session_date ≤ as_of and a touch time.
-
-    ``as_of`` is one date for every trust, or a mapping of trust code to date (a trust missing
-    from the mapping keeps no rows). Adds ``procedure_key`` (the normalised procedure code).
-    """
-    dates = _dates(history["session_date"])
-    ends = (
-        as_of
-        if isinstance(as_of, Mapping)
-        else dict.fromkeys(history["trust_code"].unique(), as_of)
-    )
-    bounds = {
-        code: (_day(day) - pd.DateOffset(months=months), _day(day)) for code, day in ends.items()
-    }
-    trust = history["trust_code"]
-    start = pd.to_datetime(trust.map({code: low for code, (low, _) in bounds.items()}))
-    end = pd.to_datetime(trust.map({code: high for code, (_, high) in bounds.items()}))
-    minutes = pd.to_numeric(history["touch_minutes"], errors="coerce")
-    keep = (dates > start) & (dates <= end) & minutes.notna()
-    window = history.loc[keep.to_numpy()].copy()
-    window["touch_minutes"] = minutes[keep].astype("float64")
-    window["procedure_key"] = normalise_codes(window["procedure_code"])
-    return window
-
-
-def latest_as_of(history: pd.DataFrame) -> dict[str, pd.Timestamp]:
-    """Each trust's latest session date in ``history``: the end of its own 12-month window."""
-    if history.empty:
-        return {}
-    latest = _dates(history["session_date"]).groupby(history["trust_code"]).max()
-    return {str(code): pd.Timestamp(day) for code, day in latest.items()}
-
-
-def history_medians(history: pd.DataFrame, as_of: AsOfs, months: int = HISTORY_MONTHS) -> Medians:
-    """Median touch minutes and case counts over the window, by procedure and by specialty.
-
-    Returns (per trust × procedure_key: procedure_median_minutes, procedure_history_cases;
-    per trust × specialty: specialty_median_minutes, specialty_history_cases,
-    typical_procedure (the specialty's most frequent procedure code in the window, the first
-    in code order on a tie, as first written) and typical_procedure_cases).
-    """
-    window = history_window(history, as_of, months)
-    by_procedure = (
-        window.dropna(subset=["procedure_key"])
-        .groupby(["trust_code", "procedure_key"], observed=True)["touch_minutes"]
-        .agg(procedure_median_minutes="median", procedure_history_cases="size")
-        .reset_index()
-    )
-    by_specialty = (
-        window.dropna(subset=["specialty"])
-        .groupby(["trust_code", "specialty"], observed=True)["touch_minutes"]
-        .agg(specialty_median_minutes="median", specialty_history_cases="size")
-        .reset_index()
-    )
-    counts = (
-        window.dropna(subset=["specialty", "procedure_key"])
-        .groupby(["trust_code", "specialty", "procedure_key"], observed=True)
-        .agg(
-            typical_procedure_cases=("touch_minutes", "size"),
-            typical_code=("procedure_code", "first"),
-        )
-        .reset_index()
-        .sort_values(
-            ["trust_code", "specialty", "typical_procedure_cases", "procedure_key"],
-            ascending=[True, True, False, True],
-        )
-        .drop_duplicates(["trust_code", "specialty"])
-        .rename(columns={"typical_code": "typical_procedure"})
-        .drop(columns="procedure_key")
-    )
-    by_specialty = by_specialty.merge(counts, on=["trust_code", "specialty"], how="left")
-    by_specialty["typical_procedure_cases"] = (
-        by_specialty["typical_procedure_cases"].fillna(0).astype(np.int64)
-    )
-    return by_procedure, by_specialty
 
 
 def _lookup(
@@ -371,7 +284,7 @@ def lookahead(
     out["estimate_incomplete"] = out["unestimated_cases"] > 0
     out["expected_utilisation"] = np.minimum(expected, planned) / planned.where(planned > 0)
     out["unfilled_minutes"] = np.maximum(0.0, target * planned - expected).round(6)
-    out["days_out"] = (_dates(out["session_date"]) - _day(as_of)).dt.days.astype("Int64")
+    out["days_out"] = (as_dates(out["session_date"]) - as_day(as_of)).dt.days.astype("Int64")
     out["weeks_out"] = weeks_out(out["session_date"], as_of)
     below = (out["expected_utilisation"] < target - _EPSILON).fillna(False).astype(bool)
     out["below_benchmark"] = below
@@ -391,29 +304,3 @@ def lookahead(
     out["cases_to_fill"] = pd.array(np.where(usable, fill, 0), dtype="Int64")
     out["cases_to_fill"] = out["cases_to_fill"].where(usable)
     return out[[*key, *[c for c in carried if c != "planned_minutes"], *LIST_COLUMNS]]
-
-
-def history_from_cases(lists: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
-    """Completed cases as look-ahead history, from the normalised theatre frames.
-
-    ``lists`` has :data:`productivity.schema.LIST_COLUMNS` and ``cases``
-    :data:`productivity.schema.CASE_COLUMNS`. Completed and touch time are as in
-    :func:`productivity.metrics.theatre.prepare_cases`: touch_minutes = out_of_theatre −
-    (anaesthetic_start, else into_theatre). trust_code, specialty and session_date come from
-    the case's list.
-    """
-    lists = lists.reset_index(drop=True)
-    prepared = prepare_cases(lists, cases)
-    done = prepared["completed"].to_numpy()
-    position = prepared["list_position"].to_numpy()[done]
-    touch = (prepared["touch_end"] - prepared["touch_start"]).dt.total_seconds() / 60
-    return pd.DataFrame(
-        {
-            "trust_code": lists["trust_code"].to_numpy()[position],
-            "specialty": lists["specialty"].to_numpy()[position],
-            "procedure_code": cases["procedure_code"].to_numpy()[done],
-            "touch_minutes": touch.to_numpy(dtype="float64")[done],
-            "session_date": pd.to_datetime(lists["session_date"]).to_numpy()[position],
-        },
-        columns=list(HISTORY_COLUMNS),
-    )
