@@ -5,7 +5,9 @@ store asks for them (or a prefetch does), and one read serves every call."""
 from __future__ import annotations
 
 import gc
+import logging
 import threading
+import time
 
 import numpy as np
 import pandas as pd
@@ -87,6 +89,22 @@ def test_a_failed_prefetch_is_read_again_on_use():
     held.prefetch()
     assert done.wait(5)
     assert held() == "held"
+
+
+def test_a_failed_prefetch_is_logged(caplog: pytest.LogCaptureFixture):
+    def read() -> ol.ListSources:
+        raise RuntimeError("store busy")
+
+    held = ol.HeldLists(read)
+    with caplog.at_level(logging.WARNING, logger="productivity.overview"):
+        held.prefetch(delay_s=0)
+        deadline = time.monotonic() + 5
+        while not caplog.records and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert [r.getMessage() for r in caplog.records] == [
+        "reading every list in the background failed"
+    ]
+    assert "store busy" in caplog.text
 
 
 def test_pairs_are_numbered_as_a_groupby_by_trust_then_key_numbers_them():

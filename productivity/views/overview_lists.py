@@ -16,6 +16,7 @@ import.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import weakref
@@ -114,6 +115,8 @@ class ListSources:
     cell_specialty: np.ndarray
 
 
+log = logging.getLogger("productivity.overview")
+
 # A person looks at a page for longer than this before changing a filter.
 PREFETCH_DELAY_S = 0.25
 
@@ -151,6 +154,8 @@ class HeldLists:
         try:
             self()
         except Exception:  # noqa: BLE001 - a failed prefetch is read again, loudly, on use
+            # Logged, so a server's log shows why the first period change was slow.
+            log.warning("reading every list in the background failed", exc_info=True)
             self._prefetched.clear()
 
 
