@@ -3,7 +3,9 @@
 The modules are found by walking the package with ``pkgutil``, so a new module is checked the
 day it is added. Two checks: the import graph read from the source (every module, with the
 chain of imports that breaks a rule), and each layer imported in a fresh interpreter (nothing
-heavier slips in at run time).
+heavier slips in at run time). And one rule within a layer: views run no SQL (README
+"Architecture": the store does), so a views module takes only the ``Engine`` type from
+SQLAlchemy, to hand to the store, and calls no ``execute``.
 """
 
 from __future__ import annotations
@@ -66,11 +68,17 @@ def layer(module: str) -> int:
 
 
 @cache
-def direct_imports(module: str) -> frozenset[str]:
-    """Absolute module names imported anywhere in ``module``'s source (functions included)."""
+def source_tree(module: str) -> ast.Module:
+    """``module``'s source, parsed."""
     spec = importlib.util.find_spec(module)
     assert spec is not None and spec.origin is not None
-    tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+    return ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+
+
+@cache
+def direct_imports(module: str) -> frozenset[str]:
+    """Absolute module names imported anywhere in ``module``'s source (functions included)."""
+    tree = source_tree(module)
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -143,3 +151,42 @@ def test_layer_imported_in_a_fresh_interpreter_loads_no_forbidden_package(level:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "", f"{LAYER_NAMES[level]} layer loads {result.stdout}"
+
+
+# What a views module may take from SQLAlchemy: the engine's type, passed on to the store.
+VIEWS_SQLALCHEMY_NAMES = frozenset({"Engine"})
+
+
+def sql_in_source(module: str) -> list[str]:
+    """Where ``module`` imports from SQLAlchemy anything but :data:`VIEWS_SQLALCHEMY_NAMES`, or
+    calls an ``execute`` method: one line each, ``module line N: what``."""
+    found = []
+    for node in ast.walk(source_tree(module)):
+        if isinstance(node, ast.Import):
+            found += [
+                f"{module} line {node.lineno}: import {alias.name}"
+                for alias in node.names
+                if alias.name.split(".")[0] == "sqlalchemy"
+            ]
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "sqlalchemy":
+            found += [
+                f"{module} line {node.lineno}: from {node.module} import {alias.name}"
+                for alias in node.names
+                if node.module != "sqlalchemy" or alias.name not in VIEWS_SQLALCHEMY_NAMES
+            ]
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "execute"
+        ):
+            found.append(f"{module} line {node.lineno}: calls .execute(...)")
+    return found
+
+
+@pytest.mark.parametrize("module", [m for m in MODULES if part(m) == "views"])
+def test_views_module_imports_only_engine_from_sqlalchemy_and_executes_no_sql(module: str):
+    found = sql_in_source(module)
+    assert not found, (
+        "views run no SQL (move the statement to productivity/store and call it): "
+        + "; ".join(found)
+    )

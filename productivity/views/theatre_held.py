@@ -6,16 +6,17 @@ change with numpy on a few thousand rows instead of a pandas frame of every list
 (['2024-12', '2025-01'], [1, 0], [2.0, nan])
 
 A :class:`Held` keeps each key column as integer codes into its sorted distinct values and each
-figure as one float64 array. :func:`fetch_held` fills one from a query through the driver's
-plain tuples (no ``Row`` objects, no pandas frame, no string dtype), which is what made the
-opportunity's read of every list take seconds at region scale.
+figure as one float64 array. :func:`held_of` fills one from the driver's plain tuples (no
+``Row`` objects, no pandas frame, no string dtype), which is what made the opportunity's read of
+every list take seconds at region scale.
 
 Below a trust the summed marts have no week and the list mart is the only source, so a site's
 or theatre's figures are summed in SQL (:func:`site_sums`: one row per month and week, the
 grain of the weekly mart), its gap histogram is grouped in SQL (:func:`unit_gaps`), and its
 lists' opportunity columns are read per site (:func:`site_lists`): each kept per build, so
-choosing a theatre, a specialty or the months within a site is numpy work. Sums of the lists'
-whole minutes and counts are exact in any order, as ``theatre_report`` relies on. No Streamlit.
+choosing a theatre, a specialty or the months within a site is numpy work. That SQL lives in
+:mod:`productivity.store.unit_reads` (the whole marts' in :mod:`~productivity.store.mart_reads`);
+this module holds and shapes what it returns. No SQL, no Streamlit.
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from productivity.metrics import theatre
-from productivity.store import marts
+from productivity.store import marts, unit_reads
 from productivity.store.mart_reads import mart_arrays, months_within, rows_as_arrays
 
 if TYPE_CHECKING:  # theatres' views read through this module (specialty_comparison)
@@ -79,17 +80,13 @@ def held_of(rows: Sequence[Sequence[object]], keys: Sequence[str], figures: Sequ
     return Held(*rows_as_arrays(rows, keys, figures))
 
 
-def fetch_held(
-    engine: Engine, query: str, params: Mapping[str, object], keys: Sequence[str],
-    figures: Sequence[str],
+def lists_held(
+    engine: Engine, keys: Sequence[str], figures: Sequence[str], trust: str | None = None,
+    site: str | None = None,
 ) -> Held:  # fmt: skip
-    """:func:`held_of` the rows of ``query`` (which selects ``keys`` then ``figures``)."""
-    with engine.connect() as conn:
-        result = conn.execute(text(query), dict(params))
-        # the driver's own tuples: text SQL on SQLite and PostgreSQL has no result processor
-        rows = result.cursor.fetchall() if result.cursor is not None else []
-        result.close()
-    return held_of(rows, keys, figures)
+    """:func:`held_of` each list's ``keys`` and ``figures``: a trust's, a site's within it, or
+    every list when ``trust`` is None (:func:`unit_reads.list_columns`)."""
+    return held_of(unit_reads.list_columns(engine, (*keys, *figures), trust, site), keys, figures)
 
 
 def held_mart(engine: Engine, mart: str, keys: tuple[str, ...], figures: tuple[str, ...]) -> Held:
@@ -109,36 +106,7 @@ def weeks(engine: Engine) -> Held:
     return held_mart(engine, marts.THEATRE_WEEK, marts.WEEK_KEYS, theatre.SUMMED_COLUMNS)
 
 
-def _flag(column: str) -> str:
-    """A 0/1 flag (SQLite integer, PostgreSQL boolean) as a count, an empty flag as 0, as
-    ``astype(bool)`` reads it."""
-    return f'CASE WHEN "{column}" THEN 1 ELSE 0 END'
-
-
-# What sum_lists adds up for each list, as SQL (its assign, in its order).
-_SUMMED_SQL: dict[str, str] = {
-    "lists": "1",
-    "used_lists": 'CASE WHEN "unused" THEN 0 ELSE 1 END',
-    "unused_lists": _flag("unused"),
-    "unused_planned_minutes": 'CASE WHEN "unused" THEN "planned_minutes" ELSE 0.0 END',
-    "late_start_minutes_sum": '"late_start_minutes"',
-    "early_finish_minutes_sum": '"early_finish_minutes"',
-    "overrun_minutes_sum": '"overrun_minutes"',
-} | {
-    c: _flag(c) if c in theatre.FLAG_COLUMNS else f'"{c}"' for c in theatre.SUM_COLUMNS
-}  # fmt: skip
-SITE_KEYS = ("month", "week")
-
-
-def _unit_clause(filters: Mapping[str, str | None]) -> tuple[str, dict[str, object]]:
-    """Exact-match conditions on the unit's columns (every value a bound parameter)."""
-    clause, params = "1=1", dict[str, object]()
-    for i, (column, value) in enumerate((c, v) for c, v in filters.items() if v):
-        if column not in ("trust_code", "site", "theatre", "specialty"):
-            raise ValueError(f"cannot filter theatre lists on {column!r}")
-        clause += f' AND "{column}" = :unit_{i}'
-        params[f"unit_{i}"] = value
-    return clause, params
+SITE_KEYS = unit_reads.WEEK_SUM_KEYS  # what site_sums holds its sums by
 
 
 def site_sums(engine: Engine, unit: Unit) -> Held:
@@ -151,13 +119,8 @@ def site_sums(engine: Engine, unit: Unit) -> Held:
 
 @functools.lru_cache(maxsize=CACHED_UNITS)
 def _site_sums(engine: Engine, stamp: str, filters: tuple[tuple[str, str], ...]) -> Held:
-    clause, params = _unit_clause(dict(filters))
-    sums = ", ".join(f"COALESCE(SUM({sql}), 0)" for sql in _SUMMED_SQL.values())
-    query = (
-        f'SELECT month, week, {sums} FROM "{marts.THEATRE_LIST}" WHERE {clause} '
-        "GROUP BY month, week"
-    )
-    return fetch_held(engine, query, params, SITE_KEYS, tuple(_SUMMED_SQL))
+    rows = unit_reads.week_sums(engine, dict(filters))
+    return held_of(rows, SITE_KEYS, tuple(unit_reads.SUMMED_SQL))
 
 
 def unit_gaps(engine: Engine, unit: Unit, period: marts.Period) -> tuple[np.ndarray, np.ndarray]:
@@ -174,14 +137,7 @@ def _unit_gaps(
 ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     chosen = dict(filters)
     mart = marts.THEATRE_GAP if "site" in chosen else marts.THEATRE_GAP_TRUST
-    clause, params = _unit_clause(chosen)
-    months, more = marts.Period(start, end).where()
-    query = (
-        f'SELECT gap_minutes, SUM(gaps) FROM "{mart}" WHERE {clause} AND month IS NOT NULL '
-        f"AND {months} GROUP BY gap_minutes ORDER BY gap_minutes"
-    )
-    with engine.connect() as conn:
-        rows = conn.execute(text(query), params | more).all()
+    rows = unit_reads.gap_counts(engine, mart, chosen, marts.Period(start, end))
     values = np.array([r[0] for r in rows], dtype=float)
     return values, np.array([r[1] for r in rows], dtype=float)
 
@@ -202,13 +158,10 @@ def site_lists(engine: Engine, unit: Unit, figures: tuple[str, ...]) -> Held:
 def _site_lists(
     engine: Engine, stamp: str, trust: str, site: str, figures: tuple[str, ...]
 ) -> Held:
-    chosen = ", ".join(f'"{c}"' for c in (*SITE_LIST_KEYS, *figures))
-    where = "trust_code = :trust AND site = :site"
-    query = f'SELECT {chosen} FROM "{marts.THEATRE_LIST}" WHERE {where}'
-    return fetch_held(engine, query, {"trust": trust, "site": site}, SITE_LIST_KEYS, figures)
+    return lists_held(engine, SITE_LIST_KEYS, figures, trust, site)
 
 
-HEATMAP_SUMS = ("lists", "planned_minutes", "capped_touch_minutes")
+HEATMAP_SUMS = unit_reads.HEATMAP_SUMS
 
 
 def heatmap_sums(engine: Engine, unit: Unit, period: marts.Period) -> pd.DataFrame:
@@ -222,15 +175,7 @@ def heatmap_sums(engine: Engine, unit: Unit, period: marts.Period) -> pd.DataFra
 def _heatmap_sums(
     engine: Engine, stamp: str, filters: tuple[tuple[str, str], ...], period: marts.Period
 ) -> pd.DataFrame:
-    clause, params = _unit_clause(dict(filters))
-    months, more = period.where()
-    query = (
-        "SELECT weekday, session, COUNT(*), COALESCE(SUM(planned_minutes), 0), "
-        f'COALESCE(SUM(capped_touch_minutes), 0) FROM "{marts.THEATRE_LIST}" '
-        f"WHERE {clause} AND month IS NOT NULL AND {months} GROUP BY weekday, session"
-    )
-    with engine.connect() as conn:
-        rows = conn.execute(text(query), params | more).all()
+    rows = unit_reads.heatmap_rows(engine, dict(filters), period)
     columns = list(zip(*rows, strict=True)) or [()] * 5
     keys = {"weekday": columns[0], "session": columns[1]}
     sums = zip(HEATMAP_SUMS, columns[2:], strict=True)

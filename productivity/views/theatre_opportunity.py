@@ -156,18 +156,14 @@ def _lists(engine: Engine, unit: Unit, period: marts.Period) -> tuple[Held, np.n
 @functools.lru_cache(maxsize=theatre_held.CACHED_UNITS)
 def _trust_lists(engine: Engine, stamp: str, trust: str) -> Held:
     """A trust's lists' specialty, month and :data:`OPPORTUNITY_FIGURES` (``stamp`` keys it)."""
-    chosen = ", ".join(f'"{c}"' for c in ("specialty", "month", *OPPORTUNITY_FIGURES))
-    query = f'SELECT {chosen} FROM "{marts.THEATRE_LIST}" WHERE trust_code = :trust'
     keys = ("specialty", "month")
-    return theatre_held.fetch_held(engine, query, {"trust": trust}, keys, OPPORTUNITY_FIGURES)
+    return theatre_held.lists_held(engine, keys, OPPORTUNITY_FIGURES, trust)
 
 
 @functools.lru_cache(maxsize=2)
 def _every_list(engine: Engine, stamp: str) -> Held:
     """Every list's :data:`LIST_KEYS` and :data:`OPPORTUNITY_FIGURES` (``stamp`` keys it)."""
-    chosen = ", ".join(f'"{c}"' for c in (*LIST_KEYS, *OPPORTUNITY_FIGURES))
-    query = f'SELECT {chosen} FROM "{marts.THEATRE_LIST}"'
-    return theatre_held.fetch_held(engine, query, {}, LIST_KEYS, OPPORTUNITY_FIGURES)
+    return theatre_held.lists_held(engine, LIST_KEYS, OPPORTUNITY_FIGURES)
 
 
 def _whole_period_realisable(

@@ -7,7 +7,9 @@ Each function returns what its SQL twin in :mod:`productivity.store.readers` (or
 rows in the same order (the mart's own), the same columns and the same flag types, so every
 figure drawn from them is the same. Whole-system reads (no trust) stay in SQL, where the
 database filters and sums every trust's rows; every trust's sums for the comparison come from
-the weekly mart held per build (:func:`theatre_held.weeks`). No Streamlit import.
+the weekly mart held per build (:func:`theatre_held.weeks`). A trust's rows are read by
+:func:`productivity.store.unit_reads.trust_frame`, the SQL's home: this module holds and filters
+them. No SQL, no Streamlit import.
 """
 
 from __future__ import annotations
@@ -17,12 +19,12 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine
 
 from productivity.benchmarks import load_benchmarks
 from productivity.metrics import theatre
-from productivity.store import marts, readers
-from productivity.store.mart_reads import build_stamp, records_frame
+from productivity.store import marts, readers, unit_reads
+from productivity.store.mart_reads import build_stamp
 from productivity.views import theatre_held
 
 CACHED_TRUSTS = 8  # trusts kept in memory per process (a few thousand lists each)
@@ -47,18 +49,8 @@ def _trust_rows(
     (those the mart has, with what a unit is kept by), or all when empty. ``stamp`` only keys
     the cache. A site is read on its own: choosing one reads a third of its trust's lists, not
     all of them (the worst filter change on the Theatres page)."""
-    selected = "*"
-    if columns:
-        present = {c["name"] for c in inspect(engine).get_columns(mart)}
-        kept = dict.fromkeys([*readers.UNIT_FILTERS, "month", *columns])
-        selected = ", ".join(f'"{c}"' for c in kept if c in present)
-    where, params = "trust_code = :trust", {"trust": trust}
-    if site:
-        where, params = f"{where} AND site = :site", params | {"site": site}
-    query = text(f'SELECT {selected} FROM "{mart}" WHERE {where}')
-    with engine.connect() as conn:
-        # records_frame: read_sql_query's frame, without a Row object per row
-        return records_frame(conn.execute(query, params))
+    kept = dict.fromkeys([*readers.UNIT_FILTERS, "month", *columns]) if columns else {}
+    return unit_reads.trust_frame(engine, mart, trust, site, tuple(kept))
 
 
 def _unit_rows(
