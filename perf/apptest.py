@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from perf.common import ROOT
 
 if TYPE_CHECKING:
+    from streamlit.components.v2.component_manager import BidiComponentManager
     from streamlit.testing.v1 import AppTest
 
 ENTRYPOINT = "streamlit_app.py"
@@ -147,10 +148,10 @@ def _choice(at: AppTest, box: Any, used: set[str]) -> int | None:
     current = current_index(box)
     current = -1 if current is None else current
     other = {b.key: current_index(b) for b in at.selectbox if b.key in ("from", "to")}
-    if name == "from" and other.get("to") is not None:
-        return next_index(options, current, used, "first", range(other["to"] + 1))
-    if name == "to" and other.get("from") is not None:
-        return next_index(options, current, used, "last", range(other["from"], len(options)))
+    if name == "from" and (to := other.get("to")) is not None:
+        return next_index(options, current, used, "first", range(to + 1))
+    if name == "to" and (start := other.get("from")) is not None:
+        return next_index(options, current, used, "last", range(start, len(options)))
     return next_index(options, current, used)
 
 
@@ -167,7 +168,7 @@ def quiet_streamlit() -> Iterator[None]:
         logging.disable(previous)
 
 
-_COMPONENTS: list[object] = []  # one component registry for every AppTest of the process
+_COMPONENTS: list[BidiComponentManager] = []  # one component registry for all AppTests
 _SCRIPTS: list[Any] = []  # one compiled-script cache for every AppTest run of the process
 
 

@@ -27,7 +27,7 @@ import pstats
 import sys
 import threading
 import time
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -139,7 +139,7 @@ class Sampler:
 
     def __init__(self, interval: float = SAMPLE_S) -> None:
         self.interval = interval
-        self.seconds: Counter[str] = Counter()
+        self.seconds: defaultdict[str, float] = defaultdict(float)
         self.active = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="perf-sampler", daemon=True)
@@ -190,7 +190,7 @@ def script_profiles() -> Iterator[list[cProfile.Profile]]:
     try:
         yield profiles
     finally:
-        threading.setprofile(None)  # type: ignore[arg-type]
+        threading.setprofile(None)
 
 
 @contextmanager

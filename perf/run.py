@@ -36,7 +36,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
-from perf import pages, report
+from perf import apptest, pages, report
 from perf.common import RESULTS, SCALES, MismatchError, Result, Scale, calibrated
 from perf.steps import complete_store, step_import, step_marts, step_metrics, step_refresh
 
@@ -53,7 +53,7 @@ def step_pages(
     # The collaborative targets are set on the 12-month demo (282k cases), not these stores.
     indicative = scale_name in ("tiny", "trust")
     return pages.measure_pages(
-        pages.discover(), scale.page_rounds, targets, url=url, log=log, indicative=indicative
+        apptest.discover(), scale.page_rounds, targets, url=url, log=log, indicative=indicative
     )
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import Engine
 
 from perf.common import (
     GROUP_KEYS,
@@ -120,11 +121,11 @@ def step_metrics(
 # Step 2: import, and the store the later steps read
 
 
-def register_trusts(engine, codes: set[str]) -> None:
+def register_trusts(engine: Engine, codes: set[str]) -> None:
     """Seed the reference trusts, then add synthetic codes (X01, ...) so imports accept them."""
     from productivity import ingest
 
-    table = models.Trust.__table__
+    table = models.table_of(models.Trust)
     with db.write_transaction(engine) as conn:
         ingest.seed_reference(conn)
         have = set(conn.execute(table.select().with_only_columns(table.c.trust_code)).scalars())
@@ -282,8 +283,8 @@ def complete_store(
         ingest.store_echo(conn, demo.echo, None)
         ingest.store_dm01(conn, pd.concat([demo.dm01, dm01], ignore_index=True), None)
         ingest.store_dm01_imd(conn, pd.concat([demo.dm01_imd, dm01_imd], ignore_index=True), None)
-        for kind, frames in others.items():
-            ingest.store_frames(conn, kind, frames, None)
+        for kind, tables in others.items():
+            ingest.store_frames(conn, kind, tables, None)
     with engine.connect() as conn:
         counts = {
             name: conn.exec_driver_sql(f"SELECT count(*) FROM {name}").scalar_one()
@@ -367,7 +368,7 @@ def step_refresh(scale: Scale, seed: int, url: str, work: Path, rebuild_s: float
     )  # fmt: skip
 
 
-def compare_marts(engine, theirs: dict[str, pd.DataFrame]) -> list[str]:
+def compare_marts(engine: Engine, theirs: dict[str, pd.DataFrame]) -> list[str]:
     """Row counts and column totals of our marts against the baseline's."""
     checks = {
         marts.THEATRE_LIST: ("planned_minutes", "capped_touch_minutes", "completed_cases"),

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
+from productivity.settings import normalise_url
 from productivity.store import db
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def store_url(tmp_path: Path, name: str = "store.db") -> str:
     base = os.environ.get("TEST_DATABASE_URL")
     if not base:
         return f"sqlite:///{tmp_path / name}"
-    url = make_url(db.normalise_url(base))
+    url = make_url(normalise_url(base))
     database = f"{url.database}_{Path(name).stem}".lower()
     admin = db.get_engine(url.render_as_string(hide_password=False))
     with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -125,7 +126,7 @@ def app_page(
     return start
 
 
-def chart_specs(at: AppTest) -> list[dict]:
+def chart_specs(at: AppTest) -> list[dict[str, Any]]:
     """Each Vega-Lite chart's spec, with its datasets decoded into DataFrames (``frames``)."""
     import pyarrow as pa
 
@@ -140,7 +141,7 @@ def chart_specs(at: AppTest) -> list[dict]:
     return found
 
 
-def spec_text(spec: dict) -> str:
+def spec_text(spec: dict[str, Any]) -> str:
     """A chart's spec without its data, as text to search for titles and labels."""
     return json.dumps(
         {k: v for k, v in spec.items() if k not in ("frames", "datasets")}, ensure_ascii=False

@@ -1,8 +1,9 @@
 """Every page in a real headless Chromium, served by ``streamlit run`` (marker ``browser``).
 
 Where Chromium is missing these tests skip with a reason on a laptop, and fail in CI
-(``CI=true``), so they can never silently stop running. Screenshots go to
-``tests/screenshots/`` (git-ignored); the README's screenshots are refreshed from here.
+(``CI=true``), so they can never silently stop running. Screenshots go to pytest's temporary
+directory, so a test run leaves the checkout as it was; with ``UPDATE_SCREENSHOTS=1`` the
+README's (``docs/screenshots/``) are rewritten from them.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ import pytest
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
-SHOTS = ROOT / "tests" / "screenshots"
 README_SHOTS = ROOT / "docs" / "screenshots"
+UPDATE_SCREENSHOTS = os.environ.get("UPDATE_SCREENSHOTS") == "1"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -128,6 +129,12 @@ def server(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     stop_server(process)
 
 
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the screenshots go: pytest keeps its last few temporary directories to look at."""
+    return tmp_path_factory.mktemp("screenshots")
+
+
 def open_page(browser: object, url: str, ready_text: str, shot: Path | None = None) -> object:
     page = browser.new_page(viewport={"width": 1400, "height": 2400})  # type: ignore[attr-defined]
     page.goto(url)
@@ -136,7 +143,6 @@ def open_page(browser: object, url: str, ready_text: str, shot: Path | None = No
     main.get_by_text(ready_text).first.wait_for(timeout=90_000)
     wait_until_idle(page)
     if shot is not None:
-        SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shot), full_page=True)
     return page
 
@@ -162,23 +168,23 @@ def assert_no_exception(page: object) -> None:
 
 
 @pytest.mark.parametrize(("path", "ready_text"), PAGES)
-def test_every_page_renders(browser, server: str, path: str, ready_text: str):
+def test_every_page_renders(browser, server: str, shots: Path, path: str, ready_text: str):
     name = path.lower() or "overview"
-    page = open_page(browser, f"{server}/{path}", ready_text, SHOTS / f"{name}.png")
+    page = open_page(browser, f"{server}/{path}", ready_text, shots / f"{name}.png")
     try:
         assert_no_exception(page)
         assert page.get_by_text("Page not found").count() == 0
         assert page.get_by_text("Synthetic demo data").count() >= 1
         nav = page.locator("[data-testid='stSidebarNav']")
         assert nav.count() == 1 and "Methodology" in nav.inner_text()
-        if name in ("overview", "theatres"):
+        if UPDATE_SCREENSHOTS and name in ("overview", "theatres"):
             README_SHOTS.mkdir(parents=True, exist_ok=True)
-            shutil.copy(SHOTS / f"{name}.png", README_SHOTS / f"{name}.png")
+            shutil.copy(shots / f"{name}.png", README_SHOTS / f"{name}.png")
     finally:
         page.close()
 
 
-def test_the_reporting_page_takes_its_filters_from_the_url(browser, server: str):
+def test_the_reporting_page_takes_its_filters_from_the_url(browser, server: str, shots: Path):
     target = "Cancer histopathology reported within 10 working days of receipt"
     url = f"{server}/Reporting?trust=RBN&measure={target.replace(' ', '+')}"
     page = open_page(browser, url, "Every trust against the pathology targets")
@@ -193,15 +199,15 @@ def test_the_reporting_page_takes_its_filters_from_the_url(browser, server: str)
             main.get_by_text(ready).first.wait_for(timeout=90_000)
             wait_until_idle(page)
             if label == "Backlog":
-                page.screenshot(path=str(SHOTS / "reporting-lower.png"))
-        page.screenshot(path=str(SHOTS / "reporting-pathology.png"), full_page=True)
+                page.screenshot(path=str(shots / "reporting-lower.png"))
+        page.screenshot(path=str(shots / "reporting-pathology.png"), full_page=True)
         assert_no_exception(page)
         assert "at RBN" in main.inner_text() and "tab=Drill" in page.url
     finally:
         page.close()
 
 
-def test_the_dna_sections_render_below_the_waits(browser, server: str):
+def test_the_dna_sections_render_below_the_waits(browser, server: str, shots: Path):
     # The DNA sections are tabs after the waits': a link opens one, a click another.
     url = f"{server}/Inequalities?service=MRI&tab=DNA+gap+over+time"
     page = open_page(browser, url, "Is the DNA gap widening?")
@@ -211,7 +217,7 @@ def test_the_dna_sections_render_below_the_waits(browser, server: str):
         main = page.locator("[data-testid='stMain']")
         main.get_by_text("Standardised DNA ratio by trust: funnel").first.wait_for(timeout=90_000)
         wait_until_idle(page)
-        page.screenshot(path=str(SHOTS / "inequalities-dna.png"))  # the sections in view
+        page.screenshot(path=str(shots / "inequalities-dna.png"))  # the sections in view
         assert_no_exception(page)
         assert "service=MRI" in page.url
     finally:
@@ -228,12 +234,14 @@ def test_filter_in_url_is_applied(browser, server: str):
         page.close()
 
 
-def test_deep_link_on_a_cold_server_shows_the_frame(browser, demo_url: str, tmp_path: Path):
+def test_deep_link_on_a_cold_server_shows_the_frame(
+    browser, demo_url: str, tmp_path: Path, shots: Path
+):
     """A first request straight to /Theatres?trust=RBL gets the same frame as navigation."""
     process, url = start_server(demo_url, tmp_path / "streamlit.log")
     try:
         page = open_page(
-            browser, f"{url}/Theatres?trust=RBL", "Theatres", SHOTS / "cold-deep-link.png"
+            browser, f"{url}/Theatres?trust=RBL", "Theatres", shots / "cold-deep-link.png"
         )
         assert_no_exception(page)
         assert "Theatres · Productivity monitor" in page.title()
@@ -250,12 +258,12 @@ def test_deep_link_on_a_cold_server_shows_the_frame(browser, demo_url: str, tmp_
         stop_server(process)
 
 
-def test_the_unit_leads_views_in_chromium(browser, server: str):
+def test_the_unit_leads_views_in_chromium(browser, server: str, shots: Path):
     """The Theatres page drilled to a trust (tiles, ranking, day-case rates, the shift in words)
     and the Look-ahead page for the same trust, with their controls bound to the URL."""
     page = open_page(
         browser, f"{server}/Theatres?trust=RBL&rank=Late+starts&trend=Overruns&tab=Ranking",
-        "Rank within the trust", SHOTS / "theatres-rbl.png",
+        "Rank within the trust", shots / "theatres-rbl.png",
     )  # fmt: skip
     try:
         assert_no_exception(page)
@@ -276,7 +284,7 @@ def test_the_unit_leads_views_in_chromium(browser, server: str):
         page.close()
     page = open_page(
         browser, f"{server}/Look_ahead?trust=RBL&window=2+weeks+out",
-        "The lists, for the scheduling meeting", SHOTS / "look-ahead-rbl.png",
+        "The lists, for the scheduling meeting", shots / "look-ahead-rbl.png",
     )  # fmt: skip
     try:
         assert_no_exception(page)
