@@ -383,3 +383,30 @@ def test_dates_outside_the_window_and_bad_numbers_exit_2(store: Path, name, cont
     assert code == cli.EXIT_BAD_INPUT and f"{name}, {where}" in err
     kind = name.removesuffix(".csv")
     assert report(kind).empty
+
+
+# --- attendance: the Data Dictionary's own labels -----------------------------------------------
+
+DATA_DICTIONARY_LABELS = [  # ATTENDED OR DID NOT ATTEND, value descriptions word for word
+    "Attended on time or, if late, before the relevant care professional was ready to see the patient",
+    "Arrived late, after the relevant care professional was ready to see the patient, but was seen",
+    "Patient arrived late and could not be seen",
+    "Appointment cancelled by, or on behalf of, the patient",
+    "Did not attend - no advance warning given",
+    "Appointment cancelled or postponed by the health care provider",
+    "Not applicable - appointment occurs in the future",
+]
+
+
+def test_attendance_takes_the_data_dictionary_labels(store: Path):
+    """The official descriptions were refused as unknown (only short labels were known)."""
+    path = store / "appointments.csv"
+    rows = [f'RBL,CT,2026-05-06,"{label}",1' for label in DATA_DICTIONARY_LABELS]
+    path.write_text("trust_code,service,appointment_date,attendance_code,imd_quintile\n"
+                    + "\n".join(rows) + "\n")  # fmt: skip
+    load(path, "--kind", "appointments")
+    row = row_of(report("attendance", "--by", "trust"), trust_code="RBL")
+    # Codes 5, 6, 7, 2, 3, 4, 0: appointments 5 + 6 + 7 + 3 = 4, DNAs 7 + 3 = 2 -> 0.5. The one
+    # trust is the whole system, so expected = observed and the ratio is 1.
+    assert (row["appointments"], row["dnas"], row["dna_rate"]) == (4, 2, 0.5)
+    assert row["standardised_ratio"] == pytest.approx(1)
