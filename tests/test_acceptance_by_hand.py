@@ -410,3 +410,45 @@ def test_attendance_takes_the_data_dictionary_labels(store: Path):
     # trust is the whole system, so expected = observed and the ratio is 1.
     assert (row["appointments"], row["dnas"], row["dna_rate"]) == (4, 2, 0.5)
     assert row["standardised_ratio"] == pytest.approx(1)
+
+
+def test_dm01_total_activity_that_does_not_add_up_exits_2(store: Path):
+    # 01X MRI's activity columns are 14, 0, 0: a Total Activity of 15 is a located error.
+    cells = [
+        "DM01-MAY-2026", "QYG", "NHS CHESHIRE AND MERSEYSIDE ICB", "REM", "LIVERPOOL UNIVERSITY",
+        "QYG", "NHS CHESHIRE AND MERSEYSIDE ICB", "01X", "ICB - 01X", "1", "MRI",
+        *["4"] * 6, *["1"] * 8, "32", "14", "0", "0", "15",
+    ]  # fmt: skip
+    path = store / "DM01-MAY-2026-full-extract.csv"
+    path.write_text(f"{FULL_EXTRACT_HEADER}\n{','.join(cells)}\n")
+    code, _, err = run("import", str(path))
+    assert code == cli.EXIT_BAD_INPUT and "row 2, column 'Total Activity'" in err
+    assert report("dm01").empty
+
+
+# --- turnaround: the as-at moment is per kind -------------------------------------------------
+
+
+def test_turnaround_as_at_is_the_latest_timestamp_of_the_same_kind(store: Path):
+    reporting = store / "reporting.csv"
+    reporting.write_text(
+        "trust_code,site,modality,exam_id,priority,patient_source,test_datetime,report_datetime\n"
+        "RBL,RBL01,CT,R1,urgent,Outpatient,2026-05-20T09:00,\n"
+        "RBL,RBL01,CT,R2,urgent,GP Direct Access,2026-05-26T09:00,2026-05-26T10:00\n"
+    )
+    pathology = store / "pathology.csv"
+    pathology.write_text(
+        "trust_code,lab,specimen_id,specimen_type,cancer_pathway,received_datetime,"
+        "authorised_datetime\nRBL,Lab,P1,biopsy,Y,2026-05-20T10:00,2026-06-10T09:00\n"
+    )
+    load(reporting, "--kind", "reporting")
+    load(pathology, "--kind", "pathology")
+    # Reporting's as-at is R2's report, 26 May 10:00 (not the pathology's 10 June): R1 is 6 days
+    # old, pending against 7 days. R2 is reported the same day: 0 days, within. 1 / 1.
+    ct = row_of(report("reporting"), trust_code="RBL", measure="reporting_ct_urgent")
+    assert (ct["events"], ct["within_target"], ct["breaches"], ct["pending"]) == (2, 1, 0, 1)
+    assert ct["share_within_target"] == 1 and ct["median_days"] == 0
+    # P1: Wed 20 May -> Wed 10 June in working days: 21, 22 May (2); Mon 25 May is the spring
+    # bank holiday, so 26-29 May (4); 1-5 June (5); 8, 9, 10 June (3) = 14 > 10: a breach.
+    cancer = row_of(report("pathology"), trust_code="RBL", measure="pathology_cancer_10_days")
+    assert (cancer["within_target"], cancer["breaches"], cancer["median_days"]) == (0, 1, 14)
