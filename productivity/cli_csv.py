@@ -118,20 +118,38 @@ def spc_output(args: argparse.Namespace) -> Output:
     return points.assign(date=result.points["date"].dt.strftime("%Y-%m-%d"))
 
 
-def _numeric_csv(path: Path, unit_col: str, columns: Sequence[str]) -> pd.DataFrame:
-    """The CSV with ``columns`` checked numeric (a located error names the first bad cell)."""
+def _first_bad(path: Path, frame: pd.DataFrame, column: str, bad: pd.Series, message: str) -> None:
+    """Raise a located error at the first row where ``bad`` holds (the header is row 1)."""
+    if bad.any():
+        row = int(bad.to_numpy().argmax())
+        value = frame[column].iloc[row]
+        raise InputError.single(
+            str(path), message, row=row + 2, column=column, value=None if pd.isna(value) else value
+        )
+
+
+def _numeric_csv(
+    path: Path, unit_col: str, columns: Sequence[str], *, positive: str, at_most: str | None = None
+) -> pd.DataFrame:
+    """The CSV with ``columns`` checked numeric, finite and not negative, ``positive`` above 0
+    and (proportions) the first column at most ``at_most``: a located error names the first bad
+    cell, where the statistics would name only the unit."""
     frame = _read_csv(path, [unit_col, *columns])
-    for column in columns:
-        parsed = pd.to_numeric(frame[column], errors="coerce")
-        if parsed.isna().any():
-            row = int(parsed.isna().to_numpy().argmax())
-            raise InputError.single(
-                str(path),
-                "expected a number",
-                row=row + 2,
-                column=column,
-                value=frame[column].iloc[row],
-            )
+    _first_bad(path, frame, unit_col, frame[unit_col].isna(), "the unit is missing")
+    parsed = {column: pd.to_numeric(frame[column], errors="coerce") for column in columns}
+    for column, values in parsed.items():
+        _first_bad(path, frame, column, values.isna(), "expected a number")
+        _first_bad(path, frame, column, ~np.isfinite(values), "expected a finite number")
+        _first_bad(path, frame, column, values < 0, "expected a number of 0 or more")
+    _first_bad(path, frame, positive, parsed[positive] <= 0, "expected a number greater than 0")
+    if at_most is not None:
+        _first_bad(
+            path,
+            frame,
+            columns[0],
+            parsed[columns[0]] > parsed[at_most],
+            f"expected a number no greater than {at_most}",
+        )
     return frame
 
 
@@ -162,7 +180,12 @@ def _funnel_mode(args: argparse.Namespace) -> str:
 def _ratio_funnel(args: argparse.Namespace) -> Output:
     from productivity.stats import ratio_funnel
 
-    frame = _numeric_csv(args.file, args.unit_col, [args.observed_col, args.expected_col])
+    frame = _numeric_csv(
+        args.file,
+        args.unit_col,
+        [args.observed_col, args.expected_col],
+        positive=args.expected_col,
+    )
     try:
         result = ratio_funnel.ratio_funnel(
             frame.assign(**{args.unit_col: frame[args.unit_col].astype(str)}),
@@ -183,7 +206,13 @@ def funnel_output(args: argparse.Namespace) -> Output:
 
     if _funnel_mode(args) == "ratio":
         return _ratio_funnel(args)
-    frame = _numeric_csv(args.file, args.unit_col, [args.numerator_col, args.denominator_col])
+    frame = _numeric_csv(
+        args.file,
+        args.unit_col,
+        [args.numerator_col, args.denominator_col],
+        positive=args.denominator_col,
+        at_most=args.denominator_col,
+    )
     try:
         result = funnel.funnel(
             frame[args.unit_col].astype(str),

@@ -100,6 +100,15 @@ ATTENDANCE_VALUES: dict[str, str] = {
     "cancelled or postponed by the health care provider": "4",
     "not applicable": "0",
     "future appointment": "0",
+    # The NHS Data Dictionary's own value descriptions, word for word (as norm() leaves them).
+    "attended on time or if late before the relevant care professional was ready to see the "
+    "patient": "5",
+    "arrived late after the relevant care professional was ready to see the patient but was "
+    "seen": "6",
+    "patient arrived late and could not be seen": "7",
+    "appointment cancelled by or on behalf of the patient": "2",
+    "appointment cancelled or postponed by the health care provider": "4",
+    "not applicable appointment occurs in the future": "0",
 }
 ATTENDANCE_EXPECTED = (
     "an ATTENDED OR DID NOT ATTEND code ("
