@@ -117,7 +117,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _print_frame(frame: pd.DataFrame, fmt: str) -> None:
     if fmt == "json":
-        print(frame.to_json(orient="records", date_format="iso", indent=1, double_precision=15))
+        print(json.dumps(export.json_records(frame), indent=1))
     else:  # text that a spreadsheet would run as a formula is neutralised
         sys.stdout.write(export.to_csv(frame, lineterminator="\n"))
 

@@ -8,7 +8,6 @@ row and column of the first bad cell), runs :mod:`productivity.stats` and return
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from productivity import export
 from productivity.errors import InputError
 
 Output = pd.DataFrame | dict[str, Any]
@@ -227,7 +227,7 @@ def funnel_output(args: argparse.Namespace) -> Output:
     if args.format == "csv":
         return result.units
     return {
-        "units": json.loads(result.units.to_json(orient="records")),
+        "units": export.json_records(result.units),
         "target": result.target,
         "method": result.method,
         "tau2": result.tau2,

@@ -23,6 +23,7 @@ beside refused files. Pure: pandas, :mod:`productivity.schema` and :mod:`product
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -240,3 +241,20 @@ def to_csv(frame: pd.DataFrame, **options: object) -> str:
     """``frame`` as CSV text with formulas neutralised (:func:`neutralise_formulas`)."""
     text: str = neutralise_formulas(frame).to_csv(index=False, **options)  # type: ignore[call-overload]
     return text
+
+
+def json_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """``frame``'s rows as plain Python values for ``json.dumps``: every float in full (its
+    repr reads back as the same number; ``DataFrame.to_json`` keeps at most 15 digits), a
+    missing or non-finite value as null, and date-times as ISO text (as ``to_json`` writes them).
+    """
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if pd.api.types.is_datetime64_any_dtype(values.dtype):
+            out[column] = values.dt.strftime("%Y-%m-%dT%H:%M:%S.%f").str.slice(0, -3)
+        elif pd.api.types.is_float_dtype(values.dtype):
+            out[column] = values.where(np.isfinite(values.to_numpy(dtype="float64")))
+    # astype(object) gives Python's own int, float and bool for numpy columns.
+    plain = out.astype(object).where(out.notna(), None)
+    return [{str(key): value for key, value in row.items()} for row in plain.to_dict("records")]

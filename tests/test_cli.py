@@ -92,6 +92,19 @@ def test_report_json_and_period_filter(hand_store: Engine):
     assert code == 0 and pd.read_csv(io.StringIO(out)).empty
 
 
+def test_report_json_floats_read_back_exactly_as_the_csv_gives_them(hand_store: Engine):
+    # pooled = 345 / 111.25 = 3.101123595505618 (16 digits): JSON once kept 15.
+    rows = {}
+    for fmt in ("json", "csv"):
+        code, out, _ = run_cli("report", "theatre", "--by", "trust", "--format", fmt)
+        assert code == 0
+        rows[fmt] = json.loads(out)[0] if fmt == "json" else pd.read_csv(io.StringIO(out)).iloc[0]
+    assert rows["json"]["pooled_additional_cases"] == 345 / 111.25
+    for column in REPORT_COLUMNS[1:]:
+        from_csv = rows["csv"][column]
+        assert rows["json"][column] == (None if pd.isna(from_csv) else from_csv), column
+
+
 @pytest.mark.parametrize(
     "args",
     [

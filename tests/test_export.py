@@ -3,9 +3,13 @@ neutralising for every export."""
 
 from __future__ import annotations
 
+import json
+
+import numpy as np
 import pandas as pd
 import pytest
 
+from productivity import export
 from productivity.export import (
     SUPPRESSED,
     hide_small_numbers,
@@ -196,3 +200,23 @@ def test_hiding_column_by_column_is_exactly_the_frame_wide_rule(seed):
         slow_w, extra_slow = _frame_wide_withhold(slow, withheld)
         assert extra == extra_slow
         assert_frame_equal(fast_w, slow_w)
+
+
+def test_json_records_are_plain_python_in_full_precision():
+    frame = pd.DataFrame(
+        {
+            "share": [6 / 14, np.nan, np.inf],
+            "count": [1, 2, 3],
+            "trust": ["RBL", None, "=1+1"],
+            "at": pd.to_datetime(["2026-01-01 00:00", "2026-02-03 04:05", None]),
+            "flag": [True, False, True],
+            "maybe": pd.array([1, None, 3], dtype="Int64"),
+        }
+    )
+    rows = export.json_records(frame)
+    assert rows[0] == {"share": 6 / 14, "count": 1, "trust": "RBL", "flag": True, "maybe": 1,
+                       "at": "2026-01-01T00:00:00.000"}  # fmt: skip
+    assert rows[1]["share"] is None and rows[1]["trust"] is None and rows[1]["maybe"] is None
+    assert rows[2]["share"] is None and rows[2]["at"] is None  # inf and NaT: strict JSON
+    assert json.loads(json.dumps(rows)) == rows
+    assert [type(rows[0][c]) for c in ("share", "count", "flag")] == [float, int, bool]
