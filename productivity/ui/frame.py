@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import gc
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +56,22 @@ READABLE_CSS = f"""<style>
 [data-testid="stMetricDelta"] * {{ color: {SECONDARY_TEXT} !important; opacity: 1 !important; }}
 </style>"""
 CACHE_TTL = 300  # seconds: marts change only after an import, and each import clears caches
+
+
+_FROZEN = threading.Event()
+
+
+def _freeze_long_lived_objects() -> None:
+    """Once per process, on the first page run: hide every object alive then (the modules of
+    Streamlit, pandas, Altair, SQLAlchemy and ours, some 300,000) from the cyclic garbage
+    collector. Otherwise each full collection walks them all, a 0.1-0.2 s pause that lands on
+    whichever click happens to trigger it (issue 17). They live as long as the process anyway,
+    and reference counting still frees any that are dropped."""
+    if _FROZEN.is_set():
+        return
+    _FROZEN.set()
+    gc.collect()  # so no garbage cycle alive now is frozen with them
+    gc.freeze()
 
 
 @dataclass(frozen=True)
@@ -115,6 +133,7 @@ def store_facts() -> facts.StoreFacts:
 
 def frame(title: str, *, filters: tuple[str, ...] = ("trust", "period")) -> View:
     """Draw the common frame and return the filters. Call it first on every page."""
+    _freeze_long_lived_objects()
     _navigation_when_run_directly(title)
     st.set_page_config(page_title=f"{title} · Productivity monitor", page_icon="🏥", layout="wide")
     st.html(READABLE_CSS)
