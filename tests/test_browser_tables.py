@@ -11,16 +11,17 @@ the canvas (``role=grid``, one ``td`` per visible cell, ``aria-colindex`` from 1
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from productivity.ui import unit_lead
-from tests.test_browser import (  # noqa: F401  (fixtures: browser, server)
-    SHOTS,
+from tests.test_browser import (  # noqa: F401  (fixtures: browser, server, shots)
     assert_no_exception,
     browser,
     open_page,
     server,
+    shots,
     wait_until_idle,
 )
 
@@ -112,7 +113,7 @@ def comparison_grid(page):
     return grid_with(page, "Trust", "Lists")
 
 
-def test_a_numeric_column_sorts_as_numbers(browser, server: str):
+def test_a_numeric_column_sorts_as_numbers(browser, server: str, shots: Path):
     page = open_page(
         browser, f"{server}/Theatres?trust=RBL&tab=Against+other+trusts", "every trust against"
     )
@@ -124,8 +125,7 @@ def test_a_numeric_column_sorts_as_numbers(browser, server: str):
         ascending = column_values(grid, "Lists")
         sort_by(page, grid, "Lists", x)  # descending
         descending = column_values(grid, "Lists")
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        grid.screenshot(path=str(SHOTS / "theatres-trusts-sorted.png"))
+        grid.screenshot(path=str(shots / "theatres-trusts-sorted.png"))
         assert len(ascending) == len(descending) >= 10  # every trust in view
         numbers = [number(v) for v in ascending]
         assert numbers == sorted(numbers)
@@ -136,7 +136,9 @@ def test_a_numeric_column_sorts_as_numbers(browser, server: str):
         page.close()
 
 
-def test_the_first_column_stays_in_view_when_a_wide_table_scrolls(browser, server: str):
+def test_the_first_column_stays_in_view_when_a_wide_table_scrolls(
+    browser, server: str, shots: Path
+):
     page = open_page(browser, f"{server}/Theatres?trust=RBL&tab=Lists", "The lists")
     try:
         grid = list_grid(page)
@@ -150,8 +152,7 @@ def test_the_first_column_stays_in_view_when_a_wide_table_scrolls(browser, serve
         assert "Unused" in after, after  # scrolled to the last column
         assert after[0] == "Session date", after  # the pinned column is still there
         assert "Weekday" not in after  # its neighbour, not pinned, scrolled out
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        grid.screenshot(path=str(SHOTS / "theatres-lists-scrolled.png"))
+        grid.screenshot(path=str(shots / "theatres-lists-scrolled.png"))
     finally:
         page.close()
 
