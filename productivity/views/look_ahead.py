@@ -105,7 +105,7 @@ def every_trust(engine: Engine, target: float, today: dt.date) -> EveryTrust:
     are those :func:`look_ahead` gives it (:func:`trust_view`).
     """
     dates = store.booking_dates(engine)
-    sums = lists_mart.every_list(engine)
+    sums, counts = lists_mart.every_list(engine)
     if dates.empty or sums.empty:  # nothing booked: the empty frames typed as the run types them
         return every_trust_from_bookings(engine, target, today)
     as_of = _as_of_by_trust(dates, today)
@@ -115,8 +115,7 @@ def every_trust(engine: Engine, target: float, today: dt.date) -> EveryTrust:
     order = np.lexsort((sums["list_order"].to_numpy(), sums["trust_code"].to_numpy(dtype=str),
                         pd.to_datetime(day).to_numpy()))  # fmt: skip
     sums = sums.iloc[order].reset_index(drop=True)
-    counts = sums.groupby("trust_code")[list(lists_mart.SOURCE_COLUMNS)].sum()
-    sums = sums.drop(columns=[*lists_mart.SOURCE_COLUMNS, "list_order"])
+    sums = sums.drop(columns="list_order")
     per_list = lookahead.list_outlook(sums, pd.Series(day.to_numpy()[order]), target)
     return _every(per_list, by_specialty, counts, dates, as_of, target)
 
