@@ -42,6 +42,7 @@ MART_COLUMNS = (*THEATRE_LIST_KEY, "specialty", "planned_start", "planned_end", 
 
 def lookahead_lists(bookings: pd.DataFrame, medians: lookahead.Medians) -> pd.DataFrame:
     """The mart's rows of ``bookings`` (as ``read_bookings`` gives them) with ``medians``."""
+    # With the medians given, the as-of date is not used: a booked case's minutes do not move.
     cases = lookahead.expected_case_minutes(bookings, None, "2000-01-01", medians=medians)
     sums = lookahead.list_sums(bookings, medians, cases)
     key = list(sums.columns[: sums.columns.get_loc("specialty")])
