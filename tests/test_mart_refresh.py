@@ -204,3 +204,27 @@ def test_theatres_refreshed_into_a_store_that_had_none_equal_a_full_rebuild(engi
     )
     assert marts.marts_current(engine)
     assert_equals_full_rebuild(engine)
+
+
+def test_bookings_and_then_theatres_refresh_the_look_ahead_mart(base_store, frames, tmp_path):
+    """The look-ahead list mart reads the bookings and the history medians: a bookings import
+    refreshes it (first into the mart written empty, then a trust's rows), and so does a theatre
+    import that moves the trust's medians."""
+    sample = SAMPLES / "theatre-bookings-RBL-Jun-2026.csv"
+    result = ingest.import_file(sample, engine=base_store, refresh_marts=True)
+    assert result.status == "loaded"
+    after = assert_equals_full_rebuild(base_store)
+    booked = after[marts.LOOKAHEAD_LIST]
+    assert not booked.empty and set(booked["trust_code"]) == {"RBL"}
+    lines = sample.read_text().splitlines()
+    fewer = tmp_path / "bookings-v2.csv"  # a newer plan: every third case gone
+    fewer.write_text("\n".join([lines[0], *[x for i, x in enumerate(lines[1:]) if i % 3]]) + "\n")
+    ingest.import_file(fewer, engine=base_store, refresh_marts=True)
+    again = assert_equals_full_rebuild(base_store)
+    assert again[marts.LOOKAHEAD_LIST]["booked_cases"].sum() < booked["booked_cases"].sum()
+    lists, cases = month_of(frames, {"RBL"}, "2026-10")
+    import_theatre(base_store, tmp_path / "rbl-oct.csv", lists, cases, "2026-10", refresh=True)
+    moved = assert_equals_full_rebuild(base_store)[marts.LOOKAHEAD_LIST]
+    assert not moved["specialty_median_minutes"].equals(
+        again[marts.LOOKAHEAD_LIST]["specialty_median_minutes"]
+    )

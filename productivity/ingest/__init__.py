@@ -343,6 +343,8 @@ def import_file(
             touched: dict[str, set[str]] = {}
             for change in changes:
                 touched.setdefault(change.trust_code, set()).add(f"{change.month:%Y-%m}")
+            if parsed.kind == "bookings":  # the look-ahead mart of every trust in the file
+                touched |= {t: touched.get(t, set()) for t in parsed.trust_codes}
             mart_refresh.refresh_marts(conn, parsed.kind, touched, benchmarks)
     report(1.0)
     return ImportResult(

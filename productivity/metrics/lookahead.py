@@ -86,6 +86,11 @@ LIST_COLUMNS: tuple[str, ...] = (
     "days_out", "weeks_out", "below_benchmark", "flagged", "specialty_median_minutes",
     "specialty_history_cases", "cases_to_fill",
 )  # fmt: skip
+# What list_sums gives each list after its key: neither the as-of date nor the target changes it.
+SUM_COLUMNS: tuple[str, ...] = (
+    "planned_minutes", "booked_cases", "booked_minutes", "expected_minutes",
+    "unestimated_cases", "specialty_median_minutes", "specialty_history_cases",
+)  # fmt: skip
 _HH_MM = re.compile(r"^\s*\d{1,2}:\d{2}(:\d{2})?\s*$")
 # Float noise guard for "strictly below the benchmark" and for whole minutes.
 _EPSILON = 1e-9
@@ -99,8 +104,12 @@ def _text(values: pd.Series) -> pd.Series:
 
 def weeks_out(session_dates: pd.Series, as_of: AsOf) -> pd.Series:
     """2, 4 or 6 for a list 0-14, 15-28 or 29-42 days after ``as_of``; <NA> otherwise (Int64)."""
-    days = (as_dates(session_dates) - as_day(as_of)).dt.days
-    weeks = pd.Series(pd.NA, index=session_dates.index, dtype="Int64", name="weeks_out")
+    return _weeks((as_dates(session_dates) - as_day(as_of)).dt.days)
+
+
+def _weeks(days: pd.Series) -> pd.Series:
+    """2, 4 or 6 for 0-14, 15-28 or 29-42 days out; <NA> otherwise (Int64)."""
+    weeks = pd.Series(pd.NA, index=days.index, dtype="Int64", name="weeks_out")
     low = 0
     for last, week in WINDOWS:
         weeks = weeks.mask(days.between(low, last), week)
@@ -251,16 +260,23 @@ def lookahead(
         if history is None:
             raise ValueError("lookahead needs a history or its medians")
         medians = history_medians(history, as_of, months)
+    if cases is None:
+        cases = expected_case_minutes(
+            bookings, None, as_of, min_procedure_cases=min_procedure_cases, medians=medians
+        )
+    return list_outlook(list_sums(bookings, medians, cases), as_of, target)
+
+
+def list_sums(bookings: pd.DataFrame, medians: Medians, cases: pd.DataFrame) -> pd.DataFrame:
+    """What :func:`lookahead` gives each list that depends on neither the as-of date nor the
+    target: the list key, specialty, planned_start and planned_end (where present), then
+    :data:`SUM_COLUMNS`. ``cases`` is :func:`expected_case_minutes` of ``bookings`` with
+    ``medians``. One row per booked list, in order of first appearance."""
     key = [c for c in ("list_id", *THEATRE_LIST_KEY) if c in bookings.columns]
     carried = [c for c in ("specialty", "planned_start", "planned_end") if c in bookings.columns]
     if "planned_minutes" in bookings.columns:
         carried.append("planned_minutes")
     lists = bookings[key + carried].drop_duplicates(subset=key).reset_index(drop=True)
-
-    if cases is None:
-        cases = expected_case_minutes(
-            bookings, None, as_of, min_procedure_cases=min_procedure_cases, medians=medians
-        )
     if "booked_minutes" in cases.columns:
         booked = pd.to_numeric(cases["booked_minutes"], errors="coerce")
     else:
@@ -277,30 +293,38 @@ def lookahead(
         out[column] = out[column].fillna(0).astype(np.int64)
     for column in ("booked_minutes", "expected_minutes"):
         out[column] = out[column].fillna(0.0).astype("float64")
+    out["planned_minutes"] = planned_minutes(out)
+    keys = ["trust_code", "specialty"]
+    median, counts = _lookup(
+        medians[1], keys, [out["trust_code"], out["specialty"]], "specialty_median_minutes",
+        "specialty_history_cases",
+    )  # fmt: skip
+    out["specialty_median_minutes"] = median
+    out["specialty_history_cases"] = np.nan_to_num(counts).astype(np.int64)
+    front = [*key, *[c for c in carried if c != "planned_minutes"]]
+    return out[[*front, *SUM_COLUMNS]]
 
-    planned = planned_minutes(out)
-    expected = out["expected_minutes"]
-    out["planned_minutes"] = planned
+
+def list_outlook(sums: pd.DataFrame, as_of: AsOf | pd.Series, target: float) -> pd.DataFrame:
+    """:func:`lookahead`'s rows from :func:`list_sums`' at ``target`` as of ``as_of`` (one
+    date, or one per row: a Series aligned with ``sums``)."""
+    out = sums.copy()
+    planned, expected = out["planned_minutes"], out["expected_minutes"]
     out["estimate_incomplete"] = out["unestimated_cases"] > 0
     out["expected_utilisation"] = np.minimum(expected, planned) / planned.where(planned > 0)
     out["unfilled_minutes"] = np.maximum(0.0, target * planned - expected).round(6)
-    out["days_out"] = (as_dates(out["session_date"]) - as_day(as_of)).dt.days.astype("Int64")
-    out["weeks_out"] = weeks_out(out["session_date"], as_of)
+    day = as_dates(as_of) if isinstance(as_of, pd.Series) else as_day(as_of)
+    days = (as_dates(out["session_date"]) - day).dt.days
+    out["days_out"] = days.astype("Int64")
+    out["weeks_out"] = _weeks(days)
     below = (out["expected_utilisation"] < target - _EPSILON).fillna(False).astype(bool)
     out["below_benchmark"] = below
     out["flagged"] = below & out["weeks_out"].notna().to_numpy()
-
-    by_specialty = medians[1]
-    keys = ["trust_code", "specialty"]
-    frame_keys = [out["trust_code"], out["specialty"]]
-    median, counts = _lookup(
-        by_specialty, keys, frame_keys, "specialty_median_minutes", "specialty_history_cases"
-    )
-    out["specialty_median_minutes"] = median
-    out["specialty_history_cases"] = np.nan_to_num(counts).astype(np.int64)
+    median = out["specialty_median_minutes"].to_numpy(dtype="float64")
     with np.errstate(divide="ignore", invalid="ignore"):
         fill = np.floor(out["unfilled_minutes"].to_numpy() / median + _EPSILON)
     usable = ~np.isnan(median) & (median > 0)
     out["cases_to_fill"] = pd.array(np.where(usable, fill, 0), dtype="Int64")
     out["cases_to_fill"] = out["cases_to_fill"].where(usable)
-    return out[[*key, *[c for c in carried if c != "planned_minutes"], *LIST_COLUMNS]]
+    front = [c for c in sums.columns if c not in SUM_COLUMNS]
+    return out[[*front, *LIST_COLUMNS]]

@@ -7,7 +7,7 @@ Example::
 
 Bookings are a small planning table (six weeks of future cases), read per trust with an index;
 the history behind the expected case minutes is never read case by case here: the marts hold its
-medians (:data:`productivity.store.marts.EXPECTED_PROCEDURE` and ``EXPECTED_SPECIALTY``), built
+medians (:data:`productivity.store.EXPECTED_PROCEDURE` and ``EXPECTED_SPECIALTY``), built
 with every other mart after each import. No Streamlit import.
 
 Every trust's bookings are read once and kept in this process while the table is unchanged (its
@@ -18,15 +18,17 @@ choosing another trust filters in memory instead of reading SQL again.
 from __future__ import annotations
 
 import functools
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Connection, Engine, func, select, text
 
 from productivity.metrics.lookahead import Medians
 from productivity.schema import BOOKING_COLUMNS
-from productivity.store import marts, models
-from productivity.store.mart_reads import records_frame
+from productivity.store import models
+from productivity.store.mart_reads import read_mart, records_frame
+from productivity.store.mart_tables import EXPECTED_PROCEDURE, EXPECTED_SPECIALTY
 
 _TABLE = models.table_of(models.TheatreBooking)
 
@@ -79,22 +81,32 @@ def _every_booking(engine: Engine, stamp: tuple[int, int, int]) -> pd.DataFrame:
 
 
 def _read_bookings(engine: Engine, trust: str | None) -> pd.DataFrame:
+    with engine.connect() as conn:
+        return bookings_rows(conn, None if not trust else [trust])
+
+
+def bookings_rows(conn: Connection, trusts: Collection[str] | None = None) -> pd.DataFrame:
+    """Stored bookings of every trust (or of ``trusts``) as :func:`read_bookings` gives them,
+    read through ``conn`` (inside a transaction, what it has written)."""
     # Textual SQL, so SQLAlchemy makes no date objects row by row: the driver's values (ISO text
     # on SQLite) are parsed once per column below, which halves a read of every booking.
     selected = ", ".join(BOOKING_COLUMNS)
-    where = "WHERE trust_code = :trust" if trust else ""
+    where, params = "", {}
+    if trusts is not None:
+        names = [f":trust_{i}" for i in range(len(trusts))]
+        where = f"WHERE trust_code IN ({', '.join(names) or 'NULL'})"
+        params = {f"trust_{i}": t for i, t in enumerate(sorted(trusts))}
     query = text(
         f"SELECT {selected} FROM {_TABLE.name} {where} "
         "ORDER BY trust_code, session_date, site, theatre, planned_start, id"
     )
-    with engine.connect() as conn:
-        rows = records_frame(conn.execute(query, {"trust": trust} if trust else {}))
+    rows = records_frame(conn.execute(query, params))
     for column in ("session_date", "planned_start", "planned_end"):
-        rows[column] = _datetimes(rows[column])
+        rows[column] = datetimes(rows[column])
     return rows.astype({"booked_minutes": "float64"})
 
 
-def _datetimes(values: pd.Series) -> pd.Series:
+def datetimes(values: pd.Series) -> pd.Series:
     """ISO text (SQLite) or the driver's date and datetime objects (PostgreSQL) as datetimes."""
     if pd.api.types.is_string_dtype(values.dtype):
         return pd.to_datetime(values, format="ISO8601")
@@ -118,8 +130,8 @@ def booking_dates(engine: Engine) -> pd.DataFrame:
 
 def read_medians(engine: Engine, trust: str | None = None) -> tuple[Medians, History]:
     """A trust's (or every trust's) look-ahead medians from the marts, and its history's size."""
-    by_procedure = _mart_rows(engine, marts.EXPECTED_PROCEDURE, trust)
-    by_specialty = _mart_rows(engine, marts.EXPECTED_SPECIALTY, trust)
+    by_procedure = _mart_rows(engine, EXPECTED_PROCEDURE, trust)
+    by_specialty = _mart_rows(engine, EXPECTED_SPECIALTY, trust)
     cases = int(by_specialty["specialty_history_cases"].sum()) if len(by_specialty) else 0
     first = by_specialty["history_from"].min() if len(by_specialty) else None
     last = by_specialty["history_to"].max() if len(by_specialty) else None
@@ -128,12 +140,12 @@ def read_medians(engine: Engine, trust: str | None = None) -> tuple[Medians, His
 
 def _mart_rows(engine: Engine, mart: str, trust: str | None) -> pd.DataFrame:
     """A mart's rows of one trust (or all), taken from the whole mart read once per build."""
-    every = marts.read_mart(engine, mart)
+    every = read_mart(engine, mart)
     if not trust:
         return every
     rows = every[(every["trust_code"] == trust).to_numpy()]
     if rows.empty:  # as SQL gives it: the empty frame's types are the query's own
-        return marts.read_mart(engine, mart, trusts=[trust])
+        return read_mart(engine, mart, trusts=[trust])
     return _as_read(rows)
 
 

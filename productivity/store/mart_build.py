@@ -27,12 +27,16 @@ from productivity.store import models
 from productivity.store.attendance import build_attendance_mart
 from productivity.store.db import get_engine, init_db, write_transaction
 from productivity.store.mart_cases import CaseMarts
+from productivity.store.mart_lookahead import mart_frame as lookahead_frame
 from productivity.store.mart_tables import (
     BUILD_TABLE,
     ECHO,
     ENDOSCOPY,
+    EXPECTED_PROCEDURE,
+    EXPECTED_SPECIALTY,
     GAP_KEYS,
     IMAGING,
+    LOOKAHEAD_LIST,
     MARTS,
     MONTH_KEYS,
     THEATRE_GAP,
@@ -302,10 +306,14 @@ def theatre_marts(bind: Bind, benchmarks: Benchmarks) -> dict[str, pd.DataFrame]
     trust_gaps = gaps.groupby([*TRUST_GAP_KEYS, "gap_minutes"], as_index=False)[["gaps"]].sum()
     target = benchmarks.value("theatre_capped_utilisation")
     sums, trust_gaps = theatre.sum_lists(per_list, MONTH_KEYS), trust_gaps.astype({"gaps": "int64"})
+    medians = (from_cases[EXPECTED_PROCEDURE], from_cases[EXPECTED_SPECIALTY])
+    with connected(bind) as conn:
+        booked = lookahead_frame(conn, medians)  # the bookings with the medians just built
     return {
         THEATRE_LIST: per_list,
         THEATRE_GAP: gaps,
         **from_cases,
+        LOOKAHEAD_LIST: booked,
         THEATRE_MONTH: sums,
         THEATRE_WEEK: theatre.sum_lists(per_list, WEEK_KEYS),
         THEATRE_GAP_TRUST: trust_gaps,

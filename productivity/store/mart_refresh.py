@@ -21,7 +21,10 @@ trust's month changes only that trust's rows. So, by the kind of file:
 - **imaging, endoscopy, echo, reporting, pathology, appointments**: that kind's marts alone are
   rebuilt (they are small, and the turnaround marts classify every event against its trust's
   latest one).
-- **bookings, DM01, deprivation**: no mart reads them.
+- **bookings**: the look-ahead list mart's rows of the trusts in the file (every other mart
+  ignores bookings); a theatre import replaces them for its touched trusts too, as their
+  history medians change.
+- **DM01, deprivation**: no mart reads them.
 
 Everything is written through the caller's connection, so the refresh commits or rolls back with
 the import: a reader sees the marts before the file or after it, never half of them. It is only
@@ -52,10 +55,13 @@ from productivity.store.mart_build import (
     write_build_row,
     write_mart,
 )
+from productivity.store.mart_lookahead import mart_frame as lookahead_frame
+from productivity.store.mart_reads import records_frame
 from productivity.store.mart_tables import (
     DAYCASE,
     EXPECTED_PROCEDURE,
     EXPECTED_SPECIALTY,
+    LOOKAHEAD_LIST,
     MONTH_KEYS,
     QUALITY,
     THEATRE_GAP,
@@ -74,8 +80,8 @@ from productivity.store.turnaround import build_turnaround_marts
 TRUST_MONTH_MARTS = (THEATRE_LIST, THEATRE_GAP, THEATRE_MONTH, THEATRE_WEEK, THEATRE_GAP_TRUST,
                      DAYCASE, QUALITY)  # fmt: skip
 # Marts keyed by trust alone (the look-ahead's 12-month history, the whole-period theatre
-# report): the touched trusts' rows.
-TRUST_MARTS = (EXPECTED_PROCEDURE, EXPECTED_SPECIALTY, THEATRE_TRUST)
+# report, the booked lists' look-ahead with that history's medians): the touched trusts' rows.
+TRUST_MARTS = (EXPECTED_PROCEDURE, EXPECTED_SPECIALTY, THEATRE_TRUST, LOOKAHEAD_LIST)
 # Kinds whose marts are rebuilt whole (small), and kinds no mart reads.
 WHOLE_KINDS = ("imaging", "endoscopy", "echo", "reporting", "pathology", "appointments")
 
@@ -105,6 +111,8 @@ def refresh_marts(
         written = _refresh_theatre(conn, benchmarks, scope)
     elif kind in WHOLE_KINDS:
         written = _rebuild_kind(conn, kind, benchmarks)
+    elif kind == "bookings" and scope:
+        written = _refresh_lookahead(conn, set(scope))
     write_build_row(conn, benchmarks, data_stamp(conn))
     return written
 
@@ -133,13 +141,56 @@ def _refresh_theatre(conn: Connection, benchmarks: Benchmarks, scope: Scope) -> 
     # A trust's whole-period report spans all its months: read once its months are replaced.
     target = benchmarks.value("theatre_capped_utilisation")
     by_trust = dict(from_cases) | {THEATRE_TRUST: refreshed_trust_rows(conn, list(scope), target)}
+    if _is_empty(conn, LOOKAHEAD_LIST):  # typed by an empty frame: written whole below
+        by_trust[LOOKAHEAD_LIST] = by_trust[EXPECTED_PROCEDURE].iloc[:0]
+    else:
+        medians = (from_cases[EXPECTED_PROCEDURE], from_cases[EXPECTED_SPECIALTY])
+        by_trust[LOOKAHEAD_LIST] = lookahead_frame(conn, medians, list(scope))
     for name in TRUST_MARTS:
         for trust in scope:
             _delete(conn, name, trust)
         _append(conn, name, by_trust[name])
-    return {name: len(frame) for name, frame in by_month.items()} | {
+    written = {name: len(frame) for name, frame in by_month.items()} | {
         name: len(by_trust[name]) for name in TRUST_MARTS
     }
+    if _is_empty(conn, LOOKAHEAD_LIST):
+        written |= _refresh_lookahead(conn, set(scope))
+    return written
+
+
+def _refresh_lookahead(conn: Connection, trusts: set[str]) -> dict[str, int]:
+    """The look-ahead list mart's rows of ``trusts`` from their bookings and the history
+    medians as the transaction sees them (after a bookings import, or a theatre one that
+    changed the medians); the whole mart when it is empty (typed by an empty frame then)."""
+    whole = _is_empty(conn, LOOKAHEAD_LIST)
+    chosen = None if whole else sorted(trusts)
+    medians = (_trust_rows(conn, EXPECTED_PROCEDURE, chosen),
+               _trust_rows(conn, EXPECTED_SPECIALTY, chosen))  # fmt: skip
+    frame = lookahead_frame(conn, medians, chosen)
+    if whole:
+        conn.execute(text(f'DROP TABLE IF EXISTS "{LOOKAHEAD_LIST}"'))
+        write_mart(conn, LOOKAHEAD_LIST, frame)
+        index_mart(conn, LOOKAHEAD_LIST, frame)
+    else:
+        for trust in trusts:
+            _delete(conn, LOOKAHEAD_LIST, trust)
+        _append(conn, LOOKAHEAD_LIST, frame)
+    return {LOOKAHEAD_LIST: len(frame)}
+
+
+def _is_empty(conn: Connection, name: str) -> bool:
+    return int(conn.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one()) == 0
+
+
+def _trust_rows(conn: Connection, name: str, trusts: list[str] | None) -> pd.DataFrame:
+    """A mart's rows (of ``trusts``), read through the transaction."""
+    statement = f'SELECT * FROM "{name}"'
+    if trusts is None:
+        return records_frame(conn.execute(text(statement)))
+    query = text(statement + " WHERE trust_code IN :trusts").bindparams(
+        bindparam("trusts", expanding=True)
+    )
+    return records_frame(conn.execute(query, {"trusts": trusts}))
 
 
 def _rebuild_kind(conn: Connection, kind: str, benchmarks: Benchmarks) -> dict[str, int]:

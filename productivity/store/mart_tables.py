@@ -41,6 +41,9 @@ DAYCASE = "mart_daycase"
 # procedure code and per specialty (metrics.lookahead.history_medians).
 EXPECTED_PROCEDURE = "mart_expected_procedure"
 EXPECTED_SPECIALTY = "mart_expected_specialty"
+# Every booked list's look-ahead figures that depend on neither the as-of date nor the target
+# (store/mart_lookahead.py): what the Look-ahead page's default view starts from.
+LOOKAHEAD_LIST = "mart_lookahead_list"
 # Reporting and pathology turnaround (built by store/turnaround.py) and attendance
 # (store/attendance.py).
 TURNAROUND = "mart_turnaround"  # counts by trust, measure, month and drill-down keys
@@ -62,6 +65,7 @@ MARTS = (
     DAYCASE,
     EXPECTED_PROCEDURE,
     EXPECTED_SPECIALTY,
+    LOOKAHEAD_LIST,
     TURNAROUND,
     TURNAROUND_DAYS,
     BACKLOG,

@@ -51,6 +51,7 @@ from productivity.store.mart_tables import (
     EXPECTED_SPECIALTY as EXPECTED_SPECIALTY,
     GAP_KEYS as GAP_KEYS,
     IMAGING as IMAGING,
+    LOOKAHEAD_LIST as LOOKAHEAD_LIST,
     MARTS as MARTS,
     MONTH_KEYS as MONTH_KEYS,
     THEATRE_GAP as THEATRE_GAP,

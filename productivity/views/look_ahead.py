@@ -26,7 +26,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from productivity.metrics import lookahead
-from productivity.store import bookings as store
+from productivity.store import bookings as store, mart_lookahead as lists_mart, marts
 
 # Segmented-control labels -> the weeks-out window they keep (None = all three).
 WINDOW_CHOICES: dict[str, int | None] = {
@@ -78,7 +78,7 @@ def look_ahead(engine: Engine, trust: str, as_of: dt.date, target: float) -> Loo
     per_list = lookahead.lookahead(bookings, None, as_of, target, medians=medians)
     cases = lookahead.expected_case_minutes(bookings, None, as_of, medians=medians)
     sources = _sources(cases["expected_source"])
-    kept, outside = _in_window(per_list, medians)
+    kept, outside = _in_window(per_list, medians[1])
     return LookAheadView(kept, sources, history, as_of, target, outside)
 
 
@@ -88,7 +88,7 @@ class EveryTrust:
     page's default): what the overview sums, and each trust's view without running it again."""
 
     lists: pd.DataFrame  # every list 0-42 days out, as LookAheadView.lists, all trusts
-    sources: pd.DataFrame  # trust_code and expected_source of every booked case
+    sources: pd.DataFrame  # per trust with bookings and source: trust_code, expected_source, cases
     dates: pd.DataFrame  # store.booking_dates: trust_code, first_day, last_day, rows
     outside: pd.Series  # per trust: booked lists outside its six weeks
     as_of: dict[str, dt.date]
@@ -98,14 +98,33 @@ class EveryTrust:
 def every_trust(engine: Engine, target: float, today: dt.date) -> EveryTrust:
     """The look-ahead of every trust as of its own first booked day (:func:`default_as_of`).
 
-    One read of every booking and every median; the look-ahead runs once per distinct as-of
-    date (usually one), not once per trust. Each list's figures depend only on its own cases and
-    its trust's medians, so a trust's rows are those :func:`look_ahead` gives it
-    (:func:`trust_view`).
+    From the look-ahead list mart (:mod:`productivity.store.mart_lookahead`: every booked
+    list's sums, built with the marts), to which only the as-of dates and the target are
+    applied here: what :func:`every_trust_from_bookings` gives, without reading every booking.
+    Each list's figures depend only on its own cases and its trust's medians, so a trust's rows
+    are those :func:`look_ahead` gives it (:func:`trust_view`).
     """
     dates = store.booking_dates(engine)
-    as_of = {t: default_as_of(d, today) for t, d in zip(dates["trust_code"], dates["first_day"],
-                                                        strict=True)}  # fmt: skip
+    sums, counts = lists_mart.every_list(engine)
+    if dates.empty or sums.empty:  # nothing booked: the empty frames typed as the run types them
+        return every_trust_from_bookings(engine, target, today)
+    as_of = _as_of_by_trust(dates, today)
+    by_specialty = marts.read_mart(engine, marts.EXPECTED_SPECIALTY)
+    # The order every_trust_from_bookings runs them in: by as-of date, then as booked.
+    day = sums["trust_code"].map(as_of)
+    order = np.lexsort((sums["list_order"].to_numpy(), sums["trust_code"].to_numpy(dtype=str),
+                        pd.to_datetime(day).to_numpy()))  # fmt: skip
+    sums = sums.iloc[order].reset_index(drop=True)
+    sums = sums.drop(columns="list_order")
+    per_list = lookahead.list_outlook(sums, pd.Series(day.to_numpy()[order]), target)
+    return _every(per_list, by_specialty, counts, dates, as_of, target)
+
+
+def every_trust_from_bookings(engine: Engine, target: float, today: dt.date) -> EveryTrust:
+    """:func:`every_trust` run over every booking and every median: one read of each, and the
+    look-ahead once per distinct as-of date (usually one), not once per trust."""
+    dates = store.booking_dates(engine)
+    as_of = _as_of_by_trust(dates, today)
     bookings = store.read_bookings(engine)
     medians, _ = store.read_medians(engine)
     # Expected minutes of a booked case do not depend on the as-of date (only its window does).
@@ -122,9 +141,36 @@ def every_trust(engine: Engine, target: float, today: dt.date) -> EveryTrust:
         per_list = pd.concat(parts, ignore_index=True)
     else:
         per_list = lookahead.lookahead(bookings, None, today, target, medians=medians, cases=cases)
-    kept, _ = _in_window(per_list, medians)
+    counts = pd.crosstab(cases["trust_code"], cases["expected_source"])
+    return _every(per_list, medians[1], counts, dates, as_of, target)
+
+
+def _as_of_by_trust(dates: pd.DataFrame, today: dt.date) -> dict[str, dt.date]:
+    return {t: default_as_of(d, today) for t, d in zip(dates["trust_code"], dates["first_day"],
+                                                       strict=True)}  # fmt: skip
+
+
+def _every(
+    per_list: pd.DataFrame,
+    by_specialty: pd.DataFrame,
+    counts: pd.DataFrame,
+    dates: pd.DataFrame,
+    as_of: dict[str, dt.date],
+    target: float,
+) -> EveryTrust:
+    """:class:`EveryTrust` of every booked list's look-ahead; ``counts`` holds each trust's
+    booked cases per source (a column per source, or ``source_<name>``)."""
+    kept, _ = _in_window(per_list, by_specialty)
     outside = per_list.loc[per_list["weeks_out"].isna().to_numpy(), "trust_code"].value_counts()
-    sources = cases[["trust_code", "expected_source"]].reset_index(drop=True)
+    counts = counts.set_axis([str(c).removeprefix("source_") for c in counts.columns], axis=1)
+    counts = counts.reindex(index=list(dates["trust_code"]), columns=list(lookahead.SOURCES),
+                            fill_value=0).astype("int64")  # fmt: skip
+    sources = (
+        counts.rename_axis(index="trust_code", columns=None)
+        .reset_index()
+        .melt(id_vars="trust_code", var_name="expected_source", value_name="cases")
+        .sort_values("trust_code", kind="stable", ignore_index=True)
+    )
     return EveryTrust(kept, sources, dates, outside, as_of, target)
 
 
@@ -137,10 +183,13 @@ def trust_view(every: EveryTrust, trust: str, history: store.History) -> LookAhe
     lists = every.lists[mine].reset_index(drop=True)
     # One trust's meeting table, worked out here rather than every trust's at the first render.
     meeting = meeting_table(lists)
-    sources = _sources(every.sources.loc[every.sources["trust_code"] == trust, "expected_source"])
+    counts = every.sources[(every.sources["trust_code"] == trust).to_numpy()]
+    # Each case's source again (their order does not count): what _sources counts.
+    source = pd.Series(np.repeat(counts["expected_source"].to_numpy(dtype=object),
+                                 counts["cases"].to_numpy()), dtype="string")  # fmt: skip
     outside = int(every.outside.get(trust, 0))
     as_of = every.as_of[trust]
-    return LookAheadView(lists, sources, history, as_of, every.target, outside, meeting)
+    return LookAheadView(lists, _sources(source), history, as_of, every.target, outside, meeting)
 
 
 def trust_look_ahead(
@@ -165,7 +214,7 @@ def _without_bookings(
     case (its empty table's columns are ``every``'s), and its history."""
     _, history = store.read_medians(engine, trust)
     lists = every.lists.iloc[:0].reset_index(drop=True)
-    sources = _sources(every.sources["expected_source"].iloc[:0])
+    sources = _sources(pd.Series(dtype="string"))
     return LookAheadView(lists, sources, history, as_of, every.target, 0)
 
 
@@ -180,10 +229,10 @@ def _sources(source: pd.Series) -> pd.DataFrame:
     )
 
 
-def _in_window(per_list: pd.DataFrame, medians: lookahead.Medians) -> tuple[pd.DataFrame, int]:
+def _in_window(per_list: pd.DataFrame, by_specialty: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """The lists 0-42 days out, with their specialty's typical procedure and weekday, and the
-    number of lists outside the six weeks."""
-    typical = medians[1][["trust_code", "specialty", "typical_procedure"]]
+    number of lists outside the six weeks; ``by_specialty`` is the medians' second table."""
+    typical = by_specialty[["trust_code", "specialty", "typical_procedure"]]
     per_list = per_list.merge(typical, on=["trust_code", "specialty"], how="left")
     inside = per_list["weeks_out"].notna()
     kept = per_list[inside.to_numpy()].reset_index(drop=True)
