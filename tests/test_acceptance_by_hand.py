@@ -19,7 +19,15 @@ from openpyxl import Workbook
 
 from productivity import cli
 from tests.conftest import fresh_store, store_url
-from tests.test_spec_cases import THEATRE_HEADER, load, report, report_json, row_of, run
+from tests.test_spec_cases import (
+    DM01_HEADER,
+    THEATRE_HEADER,
+    load,
+    report,
+    report_json,
+    row_of,
+    run,
+)
 
 
 @pytest.fixture
@@ -225,15 +233,6 @@ def test_dm01_provider_web_file_by_hand(store: Path, variant: str):
     assert ct["backlog_weeks"] == pytest.approx(10 / (28 * 7 / 31))
 
 
-FULL_EXTRACT_HEADER = (
-    "Period,Provider Parent Org Code,Provider Parent Name,Provider Org Code,Provider Org Name,"
-    "Commissioner Parent Org Code,Commissioner Parent Name,Commissioner Org Code,"
-    "Commissioner Org Name,Diagnostic Tests Sort Order,Diagnostic Tests,00 < 01 Week,"
-    "01 < 02 Weeks,02 < 03 Weeks,03 < 04 Weeks,04 < 05 Weeks,05 < 06 Weeks,06 < 07 Weeks,"
-    "07 < 08 Weeks,08 < 09 Weeks,09 < 10 Weeks,10 < 11 Weeks,11 < 12 Weeks,12 < 13 Weeks,"
-    "13+ Weeks,Total WL,Waiting List Activity,Planned Activity,Unscheduled Activity,"
-    "Total Activity"
-)
 # (commissioner, sort order, test name as older files spell it, 14 bands, 3 activity columns)
 FULL_EXTRACT_ROWS = [
     ("01X", 1, "MAGNETIC RESONANCE IMAGING", [4] * 6 + [1] * 8, [14, 0, 0]),
@@ -245,7 +244,7 @@ FULL_EXTRACT_ROWS = [
 
 
 def test_dm01_full_extract_older_test_names_and_no_activity(store: Path):
-    lines = [FULL_EXTRACT_HEADER]
+    lines = [DM01_HEADER]
     for commissioner, order, test, bands, activity in FULL_EXTRACT_ROWS:
         lines.append(",".join([
             "DM01-MAY-2026", "QYG", "NHS CHESHIRE AND MERSEYSIDE ICB", "REM", "LIVERPOOL UNIVERSITY",
@@ -420,7 +419,7 @@ def test_dm01_total_activity_that_does_not_add_up_exits_2(store: Path):
         *["4"] * 6, *["1"] * 8, "32", "14", "0", "0", "15",
     ]  # fmt: skip
     path = store / "DM01-MAY-2026-full-extract.csv"
-    path.write_text(f"{FULL_EXTRACT_HEADER}\n{','.join(cells)}\n")
+    path.write_text(f"{DM01_HEADER}\n{','.join(cells)}\n")
     code, _, err = run("import", str(path))
     assert code == cli.EXIT_BAD_INPUT and "row 2, column 'Total Activity'" in err
     assert report("dm01").empty

@@ -17,12 +17,11 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
-from productivity import ingest
 from productivity.metrics import lookahead
 from productivity.store import bookings, marts, reference
-from productivity.store.db import bulk_insert, write_transaction
+from productivity.store.db import write_transaction
 from productivity.views import look_ahead as la
-from tests.test_look_ahead_view import BOOKINGS, history
+from tests.test_look_ahead_view import BOOKINGS, hand_store
 
 TODAY = dt.date(2026, 12, 3)
 MORE = """RBL,RBL01,Theatre 2,2026-06-03,PM,13:30,17:30,General Surgery,,,,
@@ -39,16 +38,7 @@ REM,REM01,Theatre 1,2026-07-30,AM,08:30,12:30,Ophthalmology,E3,C75.1,daycase,240
 
 @pytest.fixture
 def hand_made(engine: Engine, tmp_path: Path) -> Engine:
-    lists, cases = history()
-    with write_transaction(engine) as conn:
-        reference.seed_reference(conn)
-        bulk_insert(conn, "theatre_list", lists)
-        bulk_insert(conn, "theatre_case", cases)
-    path = tmp_path / "bookings.csv"
-    path.write_text(BOOKINGS + MORE)
-    assert ingest.import_file(path, engine=engine).kind == "bookings"
-    marts.rebuild_marts(engine)
-    return engine
+    return hand_store(engine, tmp_path, BOOKINGS + MORE)
 
 
 def assert_same(every: la.EveryTrust, run: la.EveryTrust) -> None:

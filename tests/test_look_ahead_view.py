@@ -79,18 +79,23 @@ def history() -> tuple[pd.DataFrame, pd.DataFrame]:
     return lists, make_cases(cases)
 
 
-@pytest.fixture
-def store(engine: Engine, tmp_path: Path) -> Engine:
+def hand_store(engine: Engine, tmp_path: Path, bookings_csv: str = BOOKINGS) -> Engine:
+    """The history above and ``bookings_csv`` imported, with the marts built."""
     lists, cases = history()
     with write_transaction(engine) as conn:
         reference.seed_reference(conn)
         bulk_insert(conn, "theatre_list", lists)
         bulk_insert(conn, "theatre_case", cases)
     path = tmp_path / "bookings.csv"
-    path.write_text(BOOKINGS)
+    path.write_text(bookings_csv)
     assert ingest.import_file(path, engine=engine).kind == "bookings"
     marts.rebuild_marts(engine)
     return engine
+
+
+@pytest.fixture
+def store(engine: Engine, tmp_path: Path) -> Engine:
+    return hand_store(engine, tmp_path)
 
 
 def test_flags_at_the_benchmark_one_minute_below_and_without_history(store: Engine):
