@@ -59,9 +59,7 @@ def lookahead_lists(bookings: pd.DataFrame, medians: lookahead.Medians) -> pd.Da
     out["list_order"] = out.groupby("trust_code", sort=False).cumcount().astype(np.int64)
     # Stored as the bookings table stores them (a DATE, two timestamps), so they read back as
     # read_bookings reads them, on either database.
-    out["session_date"] = pd.Series(
-        [d.date() for d in out["session_date"]], index=out.index, dtype=object
-    )
+    out["session_date"] = out["session_date"].dt.date
     return out
 
 
